@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# The README's commands. Each sets up what is missing (scripts/setup.sh), configures and builds.
+#   make run          build and run the main job (the simple-flow example)
+#   make check        build twice (plain, and ASan+UBSan) and run every test in both
+#   make conformance  the kernel's iommufd selftest under the shim
+#   make bench        the benchmarks; results in build/bench/results.json
+BUILD ?= build
+SAN ?= build-san
+MESON_OPTS ?=
+WERROR ?= false
+
+.PHONY: all setup build build-san run check conformance bench clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD)/build.ninja: | setup
+	meson setup $(BUILD) -Dwerror=$(WERROR) $(MESON_OPTS)
+
+$(SAN)/build.ninja: | setup
+	meson setup $(SAN) -Dwerror=$(WERROR) -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dbuildtype=debug $(MESON_OPTS)
+
+build: setup $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+build-san: setup $(SAN)/build.ninja
+	ninja -C $(SAN)
+
+run: build
+	./$(BUILD)/examples/simple-dma
+
+check: build build-san
+	@bash scripts/run-tests.sh $(BUILD) $(SAN)
+
+conformance: build
+	@bash scripts/conformance.sh $(BUILD)
+
+bench: build
+	@bash scripts/bench.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(SAN)

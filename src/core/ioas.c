@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ioas.c - the IOMMU_IOAS_* and IOMMU_OPTION handlers.
+ *
+ * Each handler checks in the project's one order: unknown flags or non-zero reserved fields
+ * (EOPNOTSUPP), values too large to be an IOVA or length (EOVERFLOW), bad values (EINVAL),
+ * then the object lookup (ENOENT), then the work in iopt.c. Replies go through
+ * ucmd_respond(), which never writes past the caller's size. A handler that fails after
+ * changing state undoes it: when the reply cannot be written the mapping just made is
+ * removed again.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/private.h"
+
+struct ioas *ioas_get(struct ioasid_ctx *ctx, uint32_t id)
+{
+	struct obj *obj = obj_get(ctx, id, OBJ_IOAS);
+
+	return obj ? container_of(obj, struct ioas, obj) : NULL;
+}
+
+struct ioas *ioas_alloc(struct ioasid_ctx *ctx)
+{
+	struct obj *obj = obj_alloc(ctx, OBJ_IOAS);
+	struct ioas *ioas;
+
+	if (!obj)
+		return NULL;
+	ioas = container_of(obj, struct ioas, obj);
+	iopt_init(&ioas->iopt);
+	return ioas;
+}
+
+void ioas_destroy(struct obj *obj)
+{
+	struct ioas *ioas = container_of(obj, struct ioas, obj);
+
+	if (obj->ctx->vfio_ioas == ioas)
+		obj->ctx->vfio_ioas = NULL;
+	iopt_destroy(&ioas->iopt);
+}
+
+int ioas_alloc_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_ioas_alloc *cmd = ucmd->cmd;
+	struct ioas *ioas;
+	int rc;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	ioas = ioas_alloc(ucmd->ctx);
+	if (!ioas)
+		return -ENOMEM;
+	cmd->out_ioas_id = ioas->obj.id;
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		obj_abort(ucmd->ctx, &ioas->obj);
+		return rc;
+	}
+	obj_publish(ucmd->ctx, &ioas->obj);
+	return 0;
+}
+
+struct ranges_out {
+	struct ucmd *ucmd;
+	uint64_t uptr;
+	uint32_t max, n;
+	int rc;
+};
+
+static bool ranges_emit(void *arg, uint64_t start, uint64_t last)
+{
+	struct ranges_out *o = arg;
+
+	if (o->n < o->max) {
+		struct iommu_iova_range r = { .start = start, .last = last };
+
+		o->rc = uaccess_to(o->ucmd->ctx, o->uptr + (uint64_t)o->n * sizeof(r), &r,
+				   sizeof(r));
+		if (o->rc)
+			return false;
+	}
+	o->n++;
+	return true;
+}
+
+int ioas_iova_ranges_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_ioas_iova_ranges *cmd = ucmd->cmd;
+	struct ranges_out out = { .ucmd = ucmd };
+	struct ioas *ioas;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	ioas = ioas_get(ucmd->ctx, cmd->ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	out.uptr = cmd->allowed_iovas;
+	out.max = cmd->num_iovas;
+	iopt_for_each_usable(&ioas->iopt, ranges_emit, &out);
+	rc = out.rc;
+	if (rc)
+		goto out_put;
+	cmd->num_iovas = out.n;
+	cmd->out_iova_alignment = ioas->iopt.iova_alignment;
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+	if (!rc && out.n > out.max)
+		rc = -EMSGSIZE;
+out_put:
+	obj_put(&ioas->obj);
+	return rc;
+}
+
+/* Read num ranges into a new tree: each start < last, no two overlapping. */
+static int load_ranges(struct ioasid_ctx *ctx, uint64_t uptr, uint32_t num, struct itree *out)
+{
+	for (uint32_t i = 0; i < num; i++) {
+		struct iommu_iova_range r;
+		struct iopt_allowed *a;
+		int rc;
+
+		rc = uaccess_from(ctx, &r, uptr + (uint64_t)i * sizeof(r), sizeof(r));
+		if (rc)
+			return rc;
+		if (r.start >= r.last)
+			return -EINVAL;
+		if (itree_iter_first(out, r.start, r.last))
+			return -EINVAL;
+		a = calloc(1, sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		a->node.start = r.start;
+		a->node.last = r.last;
+		itree_insert(out, &a->node);
+	}
+	return 0;
+}
+
+int ioas_allow_iovas_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_ioas_allow_iovas *cmd = ucmd->cmd;
+	struct itree allowed;
+	struct itree_node *n;
+	struct ioas *ioas;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	ioas = ioas_get(ucmd->ctx, cmd->ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	itree_init(&allowed);
+	rc = load_ranges(ucmd->ctx, cmd->allowed_iovas, cmd->num_iovas, &allowed);
+	if (!rc)
+		rc = iopt_set_allow(&ioas->iopt, &allowed);
+	/* on success `allowed` now holds the old tree */
+	while ((n = itree_first(&allowed))) {
+		itree_remove(&allowed, n);
+		free(itree_entry(n, struct iopt_allowed, node));
+	}
+	obj_put(&ioas->obj);
+	return rc;
+}
+
+static int map_prot(uint32_t flags)
+{
+	int prot = IOMMU_PROT_CACHE;
+
+	if (flags & IOMMU_IOAS_MAP_WRITEABLE)
+		prot |= IOMMU_PROT_WRITE;
+	if (flags & IOMMU_IOAS_MAP_READABLE)
+		prot |= IOMMU_PROT_READ;
+	return prot;
+}
+
+#define MAP_FLAGS (IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)
+#define MAP_RW (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)
+
+/* The reply failed after a map succeeded: take the map back. */
+static void unmap_after_failed_reply(struct ioas *ioas, uint64_t iova, uint64_t length)
+{
+	uint64_t unmapped;
+
+	iopt_unmap(&ioas->iopt, iova, length, &unmapped);
+}
+
+static int map_common(struct ucmd *ucmd, struct ioas *ioas, struct pages *pages,
+		      uint64_t start_byte, uint64_t length, uint32_t flags, uint64_t *inout_iova)
+{
+	int rc = iopt_map_pages(&ioas->iopt, pages, start_byte, length, inout_iova,
+				map_prot(flags), !(flags & IOMMU_IOAS_MAP_FIXED_IOVA));
+
+	(void)ucmd;
+	pages_put(pages);
+	return rc;
+}
+
+int ioas_map_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_ioas_map *cmd = ucmd->cmd;
+	uint64_t iova = cmd->iova, last;
+	struct pages *pages;
+	struct ioas *ioas;
+	int rc;
+
+	if ((cmd->flags & ~MAP_FLAGS) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->iova == UINT64_MAX || cmd->length == UINT64_MAX)
+		return -EOVERFLOW;
+	if (!(cmd->flags & MAP_RW))
+		return -EINVAL;
+	ioas = ioas_get(ucmd->ctx, cmd->ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	rc = -EINVAL;
+	if (!cmd->length)
+		goto out_put;
+	rc = -EOVERFLOW;
+	if (check_add_u64(cmd->user_va, cmd->length - 1, &last))
+		goto out_put;
+	rc = -ENOMEM;
+	pages = pages_new_user(ucmd->ctx, cmd->user_va, cmd->length,
+			       cmd->flags & IOMMU_IOAS_MAP_WRITEABLE);
+	if (!pages)
+		goto out_put;
+	rc = map_common(ucmd, ioas, pages, cmd->user_va - pages->uptr, cmd->length, cmd->flags,
+			&iova);
+	if (rc)
+		goto out_put;
+	cmd->iova = iova;
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		unmap_after_failed_reply(ioas, iova, cmd->length);
+out_put:
+	obj_put(&ioas->obj);
+	return rc;
+}
+
+int ioas_map_file_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_ioas_map_file *cmd = ucmd->cmd;
+	uint64_t iova = cmd->iova, last;
+	struct pages *pages;
+	struct ioas *ioas;
+	int rc;
+
+	if (cmd->flags & ~MAP_FLAGS)
+		return -EOPNOTSUPP;
+	if (cmd->iova == UINT64_MAX || cmd->length == UINT64_MAX)
+		return -EOVERFLOW;
+	if (!(cmd->flags & MAP_RW))
+		return -EINVAL;
+	ioas = ioas_get(ucmd->ctx, cmd->ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	rc = -EBADF;
+	if (cmd->fd < 0)
+		goto out_put;
+	rc = -EINVAL;
+	if (!cmd->length)
+		goto out_put;
+	rc = -EOVERFLOW;
+	if (check_add_u64(cmd->start, cmd->length - 1, &last) || last > INT64_MAX)
+		goto out_put;
+	pages = pages_new_file(ucmd->ctx, cmd->fd, cmd->start, cmd->length,
+			       cmd->flags & IOMMU_IOAS_MAP_WRITEABLE, &rc);
+	if (!pages)
+		goto out_put;
+	rc = map_common(ucmd, ioas, pages, cmd->start - pages->file_start, cmd->length,
+			cmd->flags, &iova);
+	if (rc)
+		goto out_put;
+	cmd->iova = iova;
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		unmap_after_failed_reply(ioas, iova, cmd->length);
+out_put:
+	obj_put(&ioas->obj);
+	return rc;
+}
+
+int ioas_copy_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_ioas_copy *cmd = ucmd->cmd;
+	struct ioas *src, *dst;
+	uint64_t iova;
+	int rc;
+
+	if (cmd->flags & ~MAP_FLAGS)
+		return -EOPNOTSUPP;
+	if (cmd->length == UINT64_MAX || cmd->src_iova == UINT64_MAX ||
+	    cmd->dst_iova == UINT64_MAX)
+		return -EOVERFLOW;
+	if (!(cmd->flags & MAP_RW))
+		return -EINVAL;
+	src = ioas_get(ucmd->ctx, cmd->src_ioas_id);
+	if (!src)
+		return -ENOENT;
+	dst = ioas_get(ucmd->ctx, cmd->dst_ioas_id);
+	if (!dst) {
+		rc = -ENOENT;
+		goto out_src;
+	}
+	iova = cmd->dst_iova;
+	rc = iopt_copy(&dst->iopt, &src->iopt, cmd->src_iova, cmd->length, &iova,
+		       map_prot(cmd->flags), !(cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA));
+	if (rc)
+		goto out_dst;
+	cmd->dst_iova = iova;
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		unmap_after_failed_reply(dst, iova, cmd->length);
+out_dst:
+	obj_put(&dst->obj);
+out_src:
+	obj_put(&src->obj);
+	return rc;
+}
+
+int ioas_unmap_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_ioas_unmap *cmd = ucmd->cmd;
+	uint64_t unmapped = 0;
+	struct ioas *ioas;
+	int rc;
+
+	ioas = ioas_get(ucmd->ctx, cmd->ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	if (cmd->iova == 0 && cmd->length == UINT64_MAX) {
+		rc = iopt_unmap_all(&ioas->iopt, &unmapped);
+	} else {
+		rc = -EOVERFLOW;
+		if (cmd->iova == UINT64_MAX || cmd->length == UINT64_MAX)
+			goto out_put;
+		rc = iopt_unmap(&ioas->iopt, cmd->iova, cmd->length, &unmapped);
+		if (!rc && !unmapped)
+			rc = -ENOENT;
+	}
+	if (rc)
+		goto out_put;
+	cmd->length = unmapped;
+	/* the unmap happened; a reply that cannot be written is still reported */
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	obj_put(&ioas->obj);
+	return rc;
+}
+
+/* ---- IOMMU_OPTION ---------------------------------------------------------------------- */
+
+static int option_rlimit_mode(struct ucmd *ucmd, struct iommu_option *cmd)
+{
+	struct ioasid_ctx *ctx = ucmd->ctx;
+
+	if (cmd->object_id)
+		return -EOPNOTSUPP;
+	if (cmd->op == IOMMU_OPTION_OP_GET) {
+		cmd->val64 = ctx->account_mode == PAGES_ACCOUNT_MM;
+		return 0;
+	}
+	if (cmd->op != IOMMU_OPTION_OP_SET)
+		return -EOPNOTSUPP;
+	if (!ctx->params.cap_sys_resource)
+		return -EPERM;
+	if (idt_count(ctx->objects))
+		return -EBUSY;
+	if (cmd->val64 == 0)
+		ctx->account_mode = PAGES_ACCOUNT_USER;
+	else if (cmd->val64 == 1)
+		ctx->account_mode = PAGES_ACCOUNT_MM;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int option_huge_pages(struct ucmd *ucmd, struct iommu_option *cmd)
+{
+	struct ioas *ioas = ioas_get(ucmd->ctx, cmd->object_id);
+	int rc = 0;
+
+	if (!ioas)
+		return -ENOENT;
+	if (cmd->op == IOMMU_OPTION_OP_GET) {
+		cmd->val64 = !ioas->iopt.disable_large_pages;
+	} else if (cmd->op == IOMMU_OPTION_OP_SET) {
+		if (cmd->val64 > 1)
+			rc = -EINVAL;
+		else
+			rc = iopt_set_large_pages(&ioas->iopt, cmd->val64 == 1);
+	} else {
+		rc = -EOPNOTSUPP;
+	}
+	obj_put(&ioas->obj);
+	return rc;
+}
+
+int option_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_option *cmd = ucmd->cmd;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	switch (cmd->option_id) {
+	case IOMMU_OPTION_RLIMIT_MODE:
+		rc = option_rlimit_mode(ucmd, cmd);
+		break;
+	case IOMMU_OPTION_HUGE_PAGES:
+		rc = option_huge_pages(ucmd, cmd);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (rc)
+		return rc;
+	/* only val64 is an output */
+	return uaccess_to(ucmd->ctx, ucmd->ubuffer + offsetof(struct iommu_option, val64),
+			  &cmd->val64, sizeof(cmd->val64));
+}
+
+/* ---- IOMMU_VFIO_IOAS and IOMMU_IOAS_CHANGE_PROCESS ------------------------------------- */
+
+int vfio_ioas_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_vfio_ioas *cmd = ucmd->cmd;
+	struct ioas *ioas;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	switch (cmd->op) {
+	case IOMMU_VFIO_IOAS_GET:
+		if (!ucmd->ctx->vfio_ioas)
+			return -ENODEV;
+		cmd->ioas_id = ucmd->ctx->vfio_ioas->obj.id;
+		return ucmd_respond(ucmd, sizeof(*cmd));
+	case IOMMU_VFIO_IOAS_SET:
+		ioas = ioas_get(ucmd->ctx, cmd->ioas_id);
+		if (!ioas)
+			return -ENOENT;
+		ucmd->ctx->vfio_ioas = ioas;
+		obj_put(&ioas->obj);
+		return 0;
+	case IOMMU_VFIO_IOAS_CLEAR:
+		ucmd->ctx->vfio_ioas = NULL;
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/*
+ * Move the charge of every pinned page to the caller's process. Only file-backed memory
+ * can move (user addresses mean nothing in another process): anything else gives EINVAL
+ * before a counter changes.
+ */
+int ioas_change_process_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_ioas_change_process *cmd = ucmd->cmd;
+	struct ioasid_ctx *ctx = ucmd->ctx;
+	uint32_t id = 0;
+	struct obj *obj;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	for (id = 0; (obj = idt_find_next(ctx->objects, &id)); id++) {
+		struct ioas *ioas;
+
+		if (obj->type != OBJ_IOAS)
+			continue;
+		ioas = container_of(obj, struct ioas, obj);
+		for (struct itree_node *n = itree_first(&ioas->iopt.areas); n; n = itree_next(n))
+			if (itree_entry(n, struct iopt_area, node)->pages->kind != PAGES_FILE)
+				return -EINVAL;
+	}
+	for (id = 0; (obj = idt_find_next(ctx->objects, &id)); id++) {
+		struct ioas *ioas;
+		int rc;
+
+		if (obj->type != OBJ_IOAS)
+			continue;
+		ioas = container_of(obj, struct ioas, obj);
+		for (struct itree_node *n = itree_first(&ioas->iopt.areas); n; n = itree_next(n)) {
+			rc = pages_change_process(itree_entry(n, struct iopt_area, node)->pages, ctx);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}

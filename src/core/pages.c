@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pages.c - the memory behind areas, pinned once, charged to RLIMIT_MEMLOCK.
+ *
+ * A pages object is a page-aligned range of a client's address space (MAP) or of a file
+ * (MAP_FILE). Areas point into it; IOMMU_IOAS_COPY makes several areas, in several IOAS,
+ * share one. Nothing is pinned when it is created: a page is pinned when the first holder
+ * needs it (an area whose IOAS has a domain, an access) and released when the last lets go.
+ * pinrefs[] counts holders per page, so the same page is pinned and charged once however
+ * many domains or accesses use it.
+ *
+ * Accounting follows the kernel's iommufd:
+ *   - PAGES_ACCOUNT_USER (default): charged to the user's locked_vm; the user's
+ *     RLIMIT_MEMLOCK at the time of pinning is the limit (ENOMEM beyond it);
+ *   - PAGES_ACCOUNT_MM (IOMMU_OPTION_RLIMIT_MODE 1): charged to the process's locked_vm;
+ *   - PAGES_ACCOUNT_NONE: the caller has CAP_IPC_LOCK;
+ *   - in every mode the process's pinned_vm counts the pinned pages.
+ * A charge is all-or-nothing: a pin that would pass the limit changes no counter.
+ *
+ * The counters live here, keyed by uid and by pid, shared by every context of this process
+ * (in the daemon: every client). acct_lock protects them and the registry; it nests inside
+ * ctx->lock.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "core/private.h"
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* ---- accounting ---------------------------------------------------------------------- */
+
+struct acct_user {
+	struct acct_user *next;
+	uid_t uid;
+	unsigned int refs;
+	uint64_t locked_pages;   /* protected by acct_lock */
+};
+
+struct acct_proc {
+	struct acct_proc *next;
+	pid_t pid;
+	unsigned int refs;
+	uint64_t locked_pages;   /* protected by acct_lock */
+	uint64_t pinned_pages;   /* protected by acct_lock */
+};
+
+static pthread_mutex_t acct_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct acct_user *acct_users;   /* protected by acct_lock */
+static struct acct_proc *acct_procs;   /* protected by acct_lock */
+
+struct acct_user *acct_get_user(uid_t uid)
+{
+	struct acct_user *u;
+
+	pthread_mutex_lock(&acct_lock);
+	for (u = acct_users; u; u = u->next)
+		if (u->uid == uid)
+			break;
+	if (!u) {
+		u = calloc(1, sizeof(*u));
+		if (u) {
+			u->uid = uid;
+			u->next = acct_users;
+			acct_users = u;
+		}
+	}
+	if (u)
+		u->refs++;
+	pthread_mutex_unlock(&acct_lock);
+	return u;
+}
+
+void acct_put_user(struct acct_user *u)
+{
+	struct acct_user **pp;
+
+	pthread_mutex_lock(&acct_lock);
+	if (--u->refs == 0) {
+		for (pp = &acct_users; *pp != u; pp = &(*pp)->next)
+			;
+		*pp = u->next;
+		free(u);
+	}
+	pthread_mutex_unlock(&acct_lock);
+}
+
+struct acct_proc *acct_get_proc(pid_t pid)
+{
+	struct acct_proc *p;
+
+	pthread_mutex_lock(&acct_lock);
+	for (p = acct_procs; p; p = p->next)
+		if (p->pid == pid)
+			break;
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (p) {
+			p->pid = pid;
+			p->next = acct_procs;
+			acct_procs = p;
+		}
+	}
+	if (p)
+		p->refs++;
+	pthread_mutex_unlock(&acct_lock);
+	return p;
+}
+
+void acct_put_proc(struct acct_proc *p)
+{
+	struct acct_proc **pp;
+
+	pthread_mutex_lock(&acct_lock);
+	if (--p->refs == 0) {
+		for (pp = &acct_procs; *pp != p; pp = &(*pp)->next)
+			;
+		*pp = p->next;
+		free(p);
+	}
+	pthread_mutex_unlock(&acct_lock);
+}
+
+void ioasid_acct_get(uid_t uid, pid_t pid, struct ioasid_acct_info *out)
+{
+	struct acct_user *u;
+	struct acct_proc *p;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&acct_lock);
+	for (u = acct_users; u; u = u->next)
+		if (u->uid == uid)
+			out->user_locked_pages = u->locked_pages;
+	for (p = acct_procs; p; p = p->next)
+		if (p->pid == pid) {
+			out->proc_locked_pages = p->locked_pages;
+			out->proc_pinned_pages = p->pinned_pages;
+		}
+	pthread_mutex_unlock(&acct_lock);
+}
+
+static uint64_t pages_limit(struct pages *p)
+{
+	uint64_t bytes = p->mem->memlock_limit ? p->mem->memlock_limit(p->mem_priv) : UINT64_MAX;
+
+	return bytes >> IOASID_PAGE_SHIFT;
+}
+
+/* Charge n more pinned pages: all or nothing. */
+static int acct_charge(struct pages *p, uint64_t n)
+{
+	uint64_t limit = 0, next;
+	int rc = 0;
+
+	if (p->account_mode != PAGES_ACCOUNT_NONE)
+		limit = pages_limit(p);
+	pthread_mutex_lock(&acct_lock);
+	switch (p->account_mode) {
+	case PAGES_ACCOUNT_USER:
+		if (check_add_u64(p->acct_user->locked_pages, n, &next) || next > limit)
+			rc = -ENOMEM;
+		else
+			p->acct_user->locked_pages = next;
+		break;
+	case PAGES_ACCOUNT_MM:
+		if (check_add_u64(p->acct_proc->locked_pages, n, &next) || next > limit)
+			rc = -ENOMEM;
+		else
+			p->acct_proc->locked_pages = next;
+		break;
+	default:
+		break;
+	}
+	if (!rc)
+		p->acct_proc->pinned_pages += n;
+	pthread_mutex_unlock(&acct_lock);
+	return rc;
+}
+
+static void acct_uncharge(struct pages *p, uint64_t n)
+{
+	pthread_mutex_lock(&acct_lock);
+	if (p->account_mode == PAGES_ACCOUNT_USER)
+		p->acct_user->locked_pages -= n;
+	else if (p->account_mode == PAGES_ACCOUNT_MM)
+		p->acct_proc->locked_pages -= n;
+	p->acct_proc->pinned_pages -= n;
+	pthread_mutex_unlock(&acct_lock);
+}
+
+/* ---- pages objects -------------------------------------------------------------------- */
+
+static struct pages *pages_alloc(struct ioasid_ctx *ctx, uint64_t npages, bool writable)
+{
+	struct pages *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->refs = 1;
+	p->fd = -1;
+	p->npages = npages;
+	p->writable = writable;
+	p->account_mode = ctx->account_mode;
+	p->acct_user = ctx->acct_user;
+	p->acct_proc = ctx->acct_proc;
+	p->mem = ctx->params.mem;
+	p->mem_priv = ctx->params.mem_priv;
+	/* the accounting objects outlive the context if pages do (COPY keeps them) */
+	pthread_mutex_lock(&acct_lock);
+	p->acct_user->refs++;
+	p->acct_proc->refs++;
+	pthread_mutex_unlock(&acct_lock);
+	return p;
+}
+
+/* The number of pages covering [start, start + length): length >= 1, no overflow. */
+static int pages_span(uint64_t start, uint64_t length, uint64_t *out_base, uint64_t *out_n)
+{
+	uint64_t last, base = ALIGN_DOWN_U64(start, IOASID_PAGE_SIZE);
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_u64(start, length - 1, &last))
+		return -EOVERFLOW;
+	*out_base = base;
+	*out_n = (last >> IOASID_PAGE_SHIFT) - (base >> IOASID_PAGE_SHIFT) + 1;
+	return 0;
+}
+
+struct pages *pages_new_user(struct ioasid_ctx *ctx, uint64_t uptr, uint64_t length,
+			     bool writable)
+{
+	uint64_t base, n;
+	struct pages *p;
+
+	if (pages_span(uptr, length, &base, &n))
+		return NULL;
+	p = pages_alloc(ctx, n, writable);
+	if (!p)
+		return NULL;
+	p->kind = PAGES_USER;
+	p->uptr = base;
+	return p;
+}
+
+struct pages *pages_new_file(struct ioasid_ctx *ctx, int fd, uint64_t start, uint64_t length,
+			     bool writable, int *out_err)
+{
+	uint64_t base, n;
+	struct pages *p;
+	struct stat st;
+	int rc, acc;
+
+	rc = pages_span(start, length, &base, &n);
+	if (rc)
+		goto err;
+	if (fstat(fd, &st)) {
+		rc = -EBADF;
+		goto err;
+	}
+	acc = fcntl(fd, F_GETFL);
+	if (!S_ISREG(st.st_mode) || acc < 0 || (acc & O_ACCMODE) == O_WRONLY ||
+	    (writable && (acc & O_ACCMODE) != O_RDWR)) {
+		rc = -EINVAL;
+		goto err;
+	}
+	p = pages_alloc(ctx, n, writable);
+	if (!p) {
+		rc = -ENOMEM;
+		goto err;
+	}
+	p->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (p->fd < 0) {
+		rc = errno == EMFILE ? -EMFILE : -ENOMEM;
+		pages_put(p);
+		goto err;
+	}
+	p->kind = PAGES_FILE;
+	p->file_start = base;
+	return p;
+
+err:
+	*out_err = rc;
+	return NULL;
+}
+
+void pages_get(struct pages *p)
+{
+	p->refs++;
+}
+
+void pages_put(struct pages *p)
+{
+	if (--p->refs)
+		return;
+	if (p->host && p->kind == PAGES_FILE)
+		munmap(p->host, p->host_len);
+	if (p->fd >= 0)
+		close(p->fd);
+	free(p->pinrefs);
+	acct_put_user(p->acct_user);
+	acct_put_proc(p->acct_proc);
+	free(p);
+}
+
+/* Make pages [first, last] reachable and faulted in. */
+static int pages_fault_in(struct pages *p, uint64_t first, uint64_t last)
+{
+	uint64_t off = first << IOASID_PAGE_SHIFT;
+	uint64_t len = (last - first + 1) << IOASID_PAGE_SHIFT;
+	void *host;
+	int rc;
+
+	if (p->kind == PAGES_USER) {
+		rc = p->mem->pin_user(p->mem_priv, p->uptr + off, len, p->writable, &host);
+		if (rc)
+			return rc;
+		if (!p->host)
+			p->host = (uint8_t *)host - off;
+		return 0;
+	}
+	if (!p->host) {
+		int prot = PROT_READ | (p->writable ? PROT_WRITE : 0);
+		void *m = mmap(NULL, p->npages << IOASID_PAGE_SHIFT, prot, MAP_SHARED, p->fd,
+			       (off_t)p->file_start);
+
+		if (m == MAP_FAILED)
+			return errno == ENOMEM ? -ENOMEM : -EFAULT;
+		p->host = m;
+		p->host_len = p->npages << IOASID_PAGE_SHIFT;
+	}
+	/* populating past the end of the file fails as the kernel's pin does */
+	if (madvise(p->host + off, len, p->writable ? MADV_POPULATE_WRITE : MADV_POPULATE_READ))
+		return -EFAULT;
+	return 0;
+}
+
+int pages_pin(struct pages *p, uint64_t first, uint64_t last)
+{
+	uint64_t i, fresh = 0;
+	int rc;
+
+	if (last < first || last >= p->npages)
+		return -EINVAL;
+	if (!p->pinrefs) {
+		p->pinrefs = calloc(p->npages, sizeof(*p->pinrefs));
+		if (!p->pinrefs)
+			return -ENOMEM;
+	}
+	for (i = first; i <= last; i++)
+		fresh += !p->pinrefs[i];
+	if (fresh) {
+		rc = acct_charge(p, fresh);
+		if (rc)
+			return rc;
+	}
+	rc = pages_fault_in(p, first, last);
+	if (rc) {
+		if (fresh)
+			acct_uncharge(p, fresh);
+		if (!p->npinned)
+			goto out_release_host;
+		return rc;
+	}
+	for (i = first; i <= last; i++)
+		p->pinrefs[i]++;
+	p->npinned += fresh;
+	return 0;
+
+out_release_host:
+	if (p->kind == PAGES_USER && p->host) {
+		p->mem->unpin_user(p->mem_priv, p->uptr, p->npages << IOASID_PAGE_SHIFT, p->host);
+		p->host = NULL;
+	}
+	return rc;
+}
+
+void pages_unpin(struct pages *p, uint64_t first, uint64_t last)
+{
+	uint64_t i, released = 0;
+
+	for (i = first; i <= last; i++)
+		released += --p->pinrefs[i] == 0;
+	if (!released)
+		return;
+	acct_uncharge(p, released);
+	p->npinned -= released;
+	if (!p->npinned && p->kind == PAGES_USER) {
+		p->mem->unpin_user(p->mem_priv, p->uptr, p->npages << IOASID_PAGE_SHIFT, p->host);
+		p->host = NULL;
+	}
+}
+
+/* Move this object's charge to ctx's user and process: all or nothing. */
+int pages_change_process(struct pages *p, struct ioasid_ctx *ctx)
+{
+	struct pages moved = *p;
+	int rc;
+
+	if (p->acct_user == ctx->acct_user && p->acct_proc == ctx->acct_proc &&
+	    p->account_mode == ctx->account_mode)
+		return 0;
+	moved.account_mode = ctx->account_mode;
+	moved.acct_user = ctx->acct_user;
+	moved.acct_proc = ctx->acct_proc;
+	moved.mem = ctx->params.mem;
+	moved.mem_priv = ctx->params.mem_priv;
+	if (p->npinned) {
+		rc = acct_charge(&moved, p->npinned);
+		if (rc)
+			return rc;
+		acct_uncharge(p, p->npinned);
+	}
+	pthread_mutex_lock(&acct_lock);
+	ctx->acct_user->refs++;
+	ctx->acct_proc->refs++;
+	pthread_mutex_unlock(&acct_lock);
+	acct_put_user(p->acct_user);
+	acct_put_proc(p->acct_proc);
+	p->account_mode = moved.account_mode;
+	p->acct_user = moved.acct_user;
+	p->acct_proc = moved.acct_proc;
+	p->mem = moved.mem;
+	p->mem_priv = moved.mem_priv;
+	return 0;
+}

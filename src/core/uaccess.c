@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * uaccess.c - reaching the caller's memory.
+ *
+ * Every byte the core reads from or writes to a caller goes through the context's
+ * ioasid_mem_ops, so the same handlers serve a program in-process and a client of the daemon.
+ *
+ * The in-process ops here must behave as the kernel's copy_from_user does: a NULL or wild
+ * pointer gives EFAULT, never a crash. They copy with process_vm_readv/writev on our own pid,
+ * which the kernel checks page by page. Pinning faults pages in with MADV_POPULATE_READ or
+ * _WRITE, which fails on an unmapped range (ENOMEM, reported as EFAULT) or one that cannot be
+ * written (EFAULT), as pin_user_pages would.
+ *
+ * Limit of the in-process model: the kernel's pin keeps a page alive if the program unmaps
+ * it; here a program that unmaps memory it mapped into an IOAS leaves the IOMMU side
+ * pointing at nothing. Programs written for iommufd unmap the IOVA first.
+ */
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "core/private.h"
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static int self_copy(uint64_t uptr, void *local, size_t len, bool to_user)
+{
+	while (len) {
+		struct iovec l = { .iov_base = local, .iov_len = len };
+		struct iovec r = { .iov_base = (void *)(uintptr_t)uptr, .iov_len = len };
+		ssize_t n;
+
+		if (uptr + len < uptr)
+			return -EFAULT;
+		n = to_user ? process_vm_writev(getpid(), &l, 1, &r, 1, 0)
+			    : process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			return -EFAULT;
+		}
+		uptr += n;
+		local = (uint8_t *)local + n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int self_copy_from(void *priv, void *dst, uint64_t uptr, size_t len)
+{
+	(void)priv;
+	return self_copy(uptr, dst, len, false);
+}
+
+static int self_copy_to(void *priv, uint64_t uptr, const void *src, size_t len)
+{
+	(void)priv;
+	return self_copy(uptr, (void *)src, len, true);
+}
+
+static int self_pin(void *priv, uint64_t uptr, uint64_t len, bool write, void **out_host)
+{
+	(void)priv;
+	if (!len)
+		return -EINVAL;
+	if (uptr + (len - 1) < uptr)
+		return -EFAULT;
+	if (madvise((void *)(uintptr_t)uptr, len, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ))
+		return errno == EINVAL ? -EINVAL : -EFAULT;
+	*out_host = (void *)(uintptr_t)uptr;
+	return 0;
+}
+
+static void self_unpin(void *priv, uint64_t uptr, uint64_t len, void *host)
+{
+	(void)priv;
+	(void)uptr;
+	(void)len;
+	(void)host;
+}
+
+static uint64_t self_memlock_limit(void *priv)
+{
+	struct rlimit rl;
+
+	(void)priv;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl))
+		return RLIM_INFINITY;
+	return rl.rlim_cur;
+}
+
+const struct ioasid_mem_ops uaccess_self_ops = {
+	.copy_from_user = self_copy_from,
+	.copy_to_user = self_copy_to,
+	.pin_user = self_pin,
+	.unpin_user = self_unpin,
+	.memlock_limit = self_memlock_limit,
+};
+
+int uaccess_from(struct ioasid_ctx *ctx, void *dst, uint64_t uptr, size_t len)
+{
+	if (!len)
+		return 0;
+	return ctx->params.mem->copy_from_user(ctx->params.mem_priv, dst, uptr, len);
+}
+
+int uaccess_to(struct ioasid_ctx *ctx, uint64_t uptr, const void *src, size_t len)
+{
+	if (!len)
+		return 0;
+	return ctx->params.mem->copy_to_user(ctx->params.mem_priv, uptr, src, len);
+}

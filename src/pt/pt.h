@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * pt.h - page-table domains in real hardware formats, for the rest of ioasid.
+ *
+ * What it owns: building an iommu_domain (core/domain.h) whose translation lives in page
+ * tables laid out bit for bit as a chosen IOMMU would read them, in a memfd arena that
+ * another process can map. The core reaches such a domain only through its ops table;
+ * everything here is for the code that creates domains, for IOMMU models that need the
+ * hardware root and mode, for dumps and for tests.
+ *
+ * Words: level 0 is the leaf level (4K entries on x86), the top level is levels - 1; a
+ * "leaf" maps memory, a "table" entry points at the next level. Ranges are [start, last]
+ * with `last` inclusive: IOVA can reach UINT64_MAX (the upper canonical half on x86), so
+ * nothing here computes an exclusive end. pa = emulated physical address = host virtual
+ * address in the process owning the domain.
+ *
+ * Errors of map_pages on a pt domain: -EINVAL (bad page size, misaligned iova or paddr, no
+ * READ or WRITE in prot), -EOVERFLOW (pgsize * pgcount or iova + size wraps), -ERANGE (iova
+ * range outside the domain's ranges, or paddr beyond the format's output size), -EEXIST
+ * (something already mapped), -ENOMEM (table allocation). *out_mapped is the prefix mapped.
+ * unmap_pages removes whole leaves that start inside [iova, last], stops at the first hole
+ * (or at a leaf that began before iova: leaves are never split) and returns bytes removed,
+ * which can exceed the request when the final leaf reaches past `last`.
+ *
+ * Locking: map, unmap, iotlb_sync, set_dirty_tracking and free of one domain are serialised
+ * by the caller. iova_to_phys, read_and_clear_dirty, pt_mark_dirty and walkers in other
+ * processes may run alongside them: entries are written with single 64-bit stores and a new
+ * table is zeroed before its pointer is published.
+ */
+#ifndef IOASID_PT_PT_H
+#define IOASID_PT_PT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/domain.h"
+#include "pt/pt_arena.h"
+
+enum pt_format {
+	PT_FMT_X86_64,  /* x86-64 4/5-level paging: VT-d first stage, AMD v2 (GCR3) */
+	PT_FMT_VTD_SS,  /* Intel VT-d second stage, 3/4/5 levels */
+	PT_FMT_MOCK,    /* the kernel selftest's mock domain: IO page = CPU page / 2 */
+	PT_FMT_NR
+};
+
+enum pt_config_flags {
+	PT_CFG_NO_DIRTY = 1 << 0,     /* domain offers no dirty tracking ops */
+	PT_CFG_APERTURE = 1 << 1,     /* narrow the ranges to [aperture_start, aperture_last] */
+	PT_CFG_MOCK_HUGE = 1 << 2,    /* mock: add the 512-IO-page size (MOCK_FLAGS_DEVICE_HUGE_IOVA) */
+	PT_CFG_MOCK_CONTIG = 1 << 3,  /* mock: 16-entry contiguous leaves at level 0 (walker tests) */
+	PT_CFG_ALL_FLAGS = (1 << 4) - 1,
+};
+
+struct pt_config {
+	enum pt_format format;
+	unsigned int levels;      /* 0: format default (x86-64 4, VT-d SS 4, mock from input bits) */
+	unsigned int input_bits;  /* 0: implied by levels; VT-d SS may narrow (MGAW); mock: width */
+	unsigned int granule;     /* base page bytes; 0: format default (mock: CPU page / 2) */
+	uint64_t pgsize_bitmap;   /* 0: every size the format offers; else a subset of them */
+	uint64_t aperture_start;  /* with PT_CFG_APERTURE */
+	uint64_t aperture_last;
+	unsigned int flags;       /* enum pt_config_flags */
+	struct pt_arena *arena;   /* NULL: the domain creates a private arena */
+};
+
+/* A named configuration; tests and benchmarks run over every one. */
+struct pt_variant {
+	const char *name;
+	const char *desc;
+	struct pt_config cfg;
+};
+
+const struct pt_variant *pt_variants(size_t *out_nr);
+const struct pt_variant *pt_variant_find(const char *name);
+const char *pt_format_name(enum pt_format fmt);
+
+/*
+ * Build a domain. -EOPNOTSUPP (unknown format or flag), -EINVAL (levels, bits, granule or
+ * page sizes the format cannot do), -ENOMEM. Free it with d->ops->free(d).
+ */
+int pt_domain_alloc(const struct pt_config *cfg, struct iommu_domain **out);
+bool pt_is_domain(const struct iommu_domain *d);
+const struct pt_config *pt_domain_config(const struct iommu_domain *d);
+struct pt_arena *pt_domain_arena(const struct iommu_domain *d);
+uint64_t pt_domain_root_pa(const struct iommu_domain *d);
+unsigned int pt_domain_levels(const struct iommu_domain *d);
+/* Table pages this domain holds now (including its root and pages waiting for a sync). */
+size_t pt_domain_table_pages(const struct iommu_domain *d);
+
+/*
+ * What a hardware model programs to use the domain. `mode` is the format's own field value:
+ *   VT-d SS: AW (1: 39-bit 3-level, 2: 48-bit 4-level, 3: 57-bit 5-level);
+ *   x86-64:  FLPM (VT-d PASID entry) = GLX (AMD DTE) = 0 for 4-level, 1 for 5-level;
+ *   mock:    the number of levels.
+ * `hw_word` is the format's ready-made 64-bit root+mode word:
+ *   VT-d SS: scalable-mode PASID entry bits 63:0 less P, FPD: SLPTPTR | AW << 2 |
+ *            PGTT(2 = second stage only) << 6 | SSADE << 9 (when dirty tracking is on);
+ *   x86-64:  PASID entry bits 191:128 fields FLPTR | FLPM << 2;
+ *   mock:    root pa | levels.
+ */
+struct pt_hw_info {
+	enum pt_format format;
+	unsigned int levels;
+	unsigned int input_bits;
+	uint64_t root_pa;
+	unsigned int mode;
+	uint64_t hw_word;
+	bool dirty_tracking;
+};
+int pt_domain_hw_info(const struct iommu_domain *d, struct pt_hw_info *out);
+
+/*
+ * Map [iova, iova + len - 1] -> paddr picking the largest page size that fits each run of
+ * aligned memory; *out_mapped as map_pages. Unmap [iova, iova + len - 1] through a gather.
+ */
+int pt_map_range(struct iommu_domain *d, uint64_t iova, uint64_t paddr, uint64_t len, int prot,
+		 uint64_t *out_mapped);
+uint64_t pt_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t len,
+			struct iommu_gather *gather);
+/*
+ * The page size and count for the next step of mapping len bytes at iova -> paddr: the
+ * largest size in bitmap aligned for both, repeated until a larger size would fit. 0 if
+ * no size fits.
+ */
+uint64_t pt_pgsize_pick(uint64_t bitmap, uint64_t iova, uint64_t paddr, uint64_t len,
+			uint64_t *out_count);
+
+/*
+ * Simulate a DMA write at iova the way the hardware would: set the accessed/dirty bits the
+ * format defines (when the format's dirty logging is on). -ENOENT if unmapped, -EACCES if
+ * the leaf is not writable. For tests and device models.
+ */
+int pt_mark_dirty(struct iommu_domain *d, uint64_t iova);
+
+/* Optional hook run by iotlb_sync before gathered table pages are freed. */
+typedef void (*pt_flush_fn)(void *ctx, struct iommu_domain *d, const struct iommu_gather *g);
+void pt_domain_set_flush(struct iommu_domain *d, pt_flush_fn fn, void *ctx);
+
+/* Entry codec, for dumps, tools and round-trip tests. */
+enum pt_entry_kind {
+	PT_ENTRY_EMPTY,
+	PT_ENTRY_TABLE,
+	PT_ENTRY_LEAF,
+};
+
+struct pt_entry_info {
+	enum pt_entry_kind kind;
+	uint64_t oa;            /* table: next table's pa; leaf: pa of the start of the leaf */
+	unsigned int size_lg2;  /* leaf: log2 of the bytes the whole leaf maps */
+	unsigned int contig_index;  /* leaf made of several entries: which one this is */
+	int prot;               /* enum iommu_prot as the entry grants it */
+	bool dirty;             /* leaf: the hardware dirty state */
+};
+
+/* 0, or -EINVAL when this kind/size/level/address cannot be encoded by the format. */
+int pt_entry_encode(const struct iommu_domain *d, unsigned int level,
+		    const struct pt_entry_info *in, uint64_t *out_value);
+int pt_entry_decode(const struct iommu_domain *d, unsigned int level, uint64_t value,
+		    struct pt_entry_info *out);
+
+#define PT_MAX_LEVELS 6
+
+/* One translation as the hardware would walk it, top level first. */
+struct pt_path_step {
+	uint64_t table_pa;   /* the table read at this level */
+	uint64_t entry_pa;   /* where the entry is: table_pa + index * 8 */
+	unsigned int index;
+	uint64_t value;      /* the entry in CPU order */
+	struct pt_entry_info info;
+};
+
+struct pt_path {
+	unsigned int top;        /* levels - 1 */
+	unsigned int end_level;  /* level of the leaf or empty entry that ended the walk */
+	struct pt_path_step step[PT_MAX_LEVELS];  /* valid for levels top .. end_level */
+};
+
+/* -ENOENT if iova is outside the domain's ranges; otherwise fills *out (even for a hole). */
+int pt_domain_walk_path(const struct iommu_domain *d, uint64_t iova, struct pt_path *out);
+
+#endif

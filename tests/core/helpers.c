@@ -118,9 +118,14 @@ static int tdom_map(struct iommu_domain *dom, uint64_t iova, uint64_t paddr, uin
 		if (tdom_find(d, iova) || tdom_find(d, iova + pgsize - 1))
 			return -EEXIST;
 		if (d->nr_entries == d->cap) {
-			d->cap = d->cap ? d->cap * 2 : 64;
-			d->e = realloc(d->e, d->cap * sizeof(*d->e));
-			assert_non_null(d->e);
+			/* like a table page allocation, this may fail (test_failnth) */
+			uint64_t cap = d->cap ? d->cap * 2 : 64;
+			struct tdom_entry *e = realloc(d->e, cap * sizeof(*d->e));
+
+			if (!e)
+				return -ENOMEM;
+			d->e = e;
+			d->cap = cap;
 		}
 		d->e[d->nr_entries++] = (struct tdom_entry){ iova, paddr, pgsize, prot };
 		d->maps++;

@@ -53,6 +53,13 @@ struct ioasid_mem_ops {
 	void (*unpin_user)(void *priv, uint64_t uptr, uint64_t len, void *host);
 	/* The client's RLIMIT_MEMLOCK in bytes (RLIM_INFINITY for none). */
 	uint64_t (*memlock_limit)(void *priv);
+	/*
+	 * Give fd (made by the core: an access, fault or event-queue fd) to the caller as one
+	 * of its own fds: returns the caller's fd number, or -errno. On success fd now belongs
+	 * to the caller and the core must not use or close its number again (the daemon sends
+	 * it to the program and closes its copy). NULL: in-process, fd is the caller's already.
+	 */
+	int (*install_fd)(void *priv, int fd, unsigned int flags);
 };
 
 /* Who the context acts for: pinned memory is charged to this user or process. */
@@ -83,6 +90,59 @@ struct ioasid_acct_info {
 	uint64_t proc_pinned_pages;   /* mm->pinned_vm for pid (always) */
 };
 IOASID_EXPORT void ioasid_acct_get(uid_t uid, pid_t pid, struct ioasid_acct_info *out);
+
+/*
+ * Emulated devices, in-process. A device sits behind an IOMMU model chosen by `format`:
+ * "mock" (the kernel selftest's mock IOMMU: 2K IO pages, aperture [16 MiB, 2 GiB)) or, when
+ * libioasid is built with its page-table formats, the name of a format variant. It gets an
+ * ID in the context like a device bound by VFIO: IOMMU_HWPT_ALLOC and IOMMU_GET_HW_INFO take
+ * it as dev_id. It is the caller's until ioasid_device_destroy() or the context's close
+ * (IOMMU_DESTROY of it is EBUSY, as for a bound device in the kernel).
+ */
+struct ioasid_iova_range {
+	uint64_t start;
+	uint64_t last;   /* inclusive */
+};
+
+enum ioasid_device_flags {
+	IOASID_DEVICE_NO_DIRTY = 1 << 0,   /* its IOMMU cannot track dirty pages */
+	IOASID_DEVICE_HUGE_IOVA = 1 << 1,  /* mock: domains also map 1 MiB pages */
+	IOASID_DEVICE_PASID = 1 << 2,      /* PASID capable */
+};
+
+#define IOASID_DEVICE_MAX_RESERVED 4
+
+struct ioasid_device_desc {
+	const char *format;                         /* "mock" or a format variant name */
+	uint32_t flags;                             /* enum ioasid_device_flags */
+	unsigned int nr_reserved;                   /* at most IOASID_DEVICE_MAX_RESERVED */
+	const struct ioasid_iova_range *reserved;   /* IOVA it cannot use (an MSI window) */
+};
+
+/* 0 or -1 with errno: EINVAL (bad desc), EOPNOTSUPP (unknown format), ENOMEM. */
+IOASID_EXPORT int ioasid_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_desc *desc,
+				    uint32_t *out_dev_id);
+/*
+ * Attach to pt_id, an HWPT or an IOAS (then an automatic HWPT on it is reused, or made, as
+ * the kernel does); *out_hwpt_id (may be NULL) is the HWPT used. Errnos as the kernel's
+ * attach: EINVAL (already attached, incompatible HWPT), ENOENT, EADDRINUSE (a reserved
+ * region is mapped), ENOMEM (pinning limit).
+ */
+IOASID_EXPORT int ioasid_device_attach(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pt_id,
+				       uint32_t *out_hwpt_id);
+/* Move an attached device to pt_id in one step (EINVAL if not attached). */
+IOASID_EXPORT int ioasid_device_replace(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pt_id,
+					uint32_t *out_hwpt_id);
+IOASID_EXPORT int ioasid_device_detach(struct ioasid_ctx *ctx, uint32_t dev_id);
+/* Detach if needed and remove the device. */
+IOASID_EXPORT int ioasid_device_destroy(struct ioasid_ctx *ctx, uint32_t dev_id);
+/*
+ * DMA by the device: copy len bytes between buf and IOVA through the device's domain (the
+ * translation the IOMMU would do). EFAULT for an IOVA not mapped, EPERM for a write to a
+ * read-only mapping (or a read of a write-only one), ENODEV if the device is not attached.
+ */
+IOASID_EXPORT int ioasid_device_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint64_t iova,
+				    void *buf, size_t len, bool write);
 
 #ifdef __cplusplus
 }

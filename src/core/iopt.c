@@ -17,6 +17,11 @@
  * ENOENT. We check the whole range before touching anything, so a refused unmap changes
  * nothing; the kernel can unmap a prefix before it notices.
  *
+ * Accesses (CPU-side users: emulated devices, the selftest's access) pin ranges of areas
+ * through iopt_access_pin; area->num_accesses counts those pins. An unmap that meets one
+ * asks every access's owner to unpin (iopt_access.unmap) and retries, as the kernel does;
+ * only if they never let go does it fail, with EDEADLOCK and nothing unmapped.
+ *
  * Traps: IOVAs reach UINT64_MAX, so we carry `last` and never compute `end`; every
  * start + length goes through check_add_u64.
  */
@@ -495,21 +500,49 @@ out:
 	return rc;
 }
 
+/* Ask every access to drop its pins inside [iova, last]. */
+static void iopt_notify_unmap(struct iopt *iopt, uint64_t iova, uint64_t last)
+{
+	for (struct iopt_access *ia = iopt->accesses; ia; ia = ia->next)
+		ia->unmap(ia, iova, last - iova + 1);
+}
+
+/* How often an unmap asks accesses to let go before it gives up, as the kernel does. */
+#define IOPT_UNMAP_TRIES 100
+
 static int iopt_unmap_range(struct iopt *iopt, uint64_t start, uint64_t last,
 			    uint64_t *out_unmapped)
 {
 	struct itree_node *n;
 	uint64_t unmapped = 0;
+	unsigned int tries = 0;
 
 	/* refuse before changing anything */
 	for (n = itree_iter_first(&iopt->areas, start, last); n;
-	     n = itree_iter_next(n, start, last)) {
-		struct iopt_area *a = itree_entry(n, struct iopt_area, node);
-
+	     n = itree_iter_next(n, start, last))
 		if (n->start < start || n->last > last)
 			return -ENOENT;
-		if (a->num_accesses)
-			return -EBUSY;
+	/*
+	 * Areas an access has pinned: tell the accesses' owners to unpin (they must, as a
+	 * kernel driver must), then look again. Nothing is unmapped until no pin is left.
+	 */
+	for (;;) {
+		struct iopt_area *busy = NULL;
+
+		for (n = itree_iter_first(&iopt->areas, start, last); n && !busy;
+		     n = itree_iter_next(n, start, last))
+			if (itree_entry(n, struct iopt_area, node)->num_accesses)
+				busy = itree_entry(n, struct iopt_area, node);
+		if (!busy)
+			break;
+		if (++tries > IOPT_UNMAP_TRIES) {
+			for (n = itree_iter_first(&iopt->areas, start, last); n;
+			     n = itree_iter_next(n, start, last))
+				itree_entry(n, struct iopt_area, node)->prevent_access = false;
+			return -EDEADLOCK;
+		}
+		busy->prevent_access = true;
+		iopt_notify_unmap(iopt, busy->node.start, busy->node.last);
 	}
 	while ((n = itree_iter_first(&iopt->areas, start, last))) {
 		struct iopt_area *a = itree_entry(n, struct iopt_area, node);
@@ -603,6 +636,9 @@ static uint64_t iopt_calc_alignment(struct iopt *iopt, struct iommu_domain *extr
 		if (a > align)
 			align = a;
 	}
+	for (struct iopt_access *ia = iopt->accesses; ia; ia = ia->next)
+		if (ia->iova_alignment > align)
+			align = ia->iova_alignment;
 	return align;
 }
 
@@ -791,4 +827,142 @@ int iopt_rw(struct iopt *iopt, uint64_t iova, void *buf, uint64_t len, bool writ
 		len -= n;
 	}
 	return 0;
+}
+
+/* ---- accesses -------------------------------------------------------------------------- */
+
+int iopt_add_access(struct iopt *iopt, struct iopt_access *ia)
+{
+	uint64_t align;
+	int rc;
+
+	ia->next = iopt->accesses;
+	iopt->accesses = ia;
+	align = iopt_calc_alignment(iopt, NULL);
+	if (align > iopt->iova_alignment) {
+		rc = iopt_check_alignment(iopt, align);
+		if (rc) {
+			iopt->accesses = ia->next;
+			return rc;
+		}
+	}
+	iopt->iova_alignment = align;
+	return 0;
+}
+
+void iopt_remove_access(struct iopt *iopt, struct iopt_access *ia)
+{
+	struct iopt_access **pp;
+
+	for (pp = &iopt->accesses; *pp; pp = &(*pp)->next)
+		if (*pp == ia) {
+			*pp = ia->next;
+			break;
+		}
+	iopt->iova_alignment = iopt_calc_alignment(iopt, NULL);
+}
+
+/* The part of [cur, last] inside area a, as page indexes of a->pages. */
+static void area_span_pages(const struct iopt_area *a, uint64_t cur, uint64_t last,
+			    uint64_t *out_first, uint64_t *out_last)
+{
+	uint64_t seg_last = a->node.last < last ? a->node.last : last;
+
+	*out_first = (a->start_byte + (cur - a->node.start)) >> IOASID_PAGE_SHIFT;
+	*out_last = (a->start_byte + (seg_last - a->node.start)) >> IOASID_PAGE_SHIFT;
+}
+
+void iopt_access_unpin(struct iopt *iopt, uint64_t iova, uint64_t length)
+{
+	uint64_t last, cur = iova;
+
+	if (!length || check_add_u64(iova, length - 1, &last))
+		return;
+	for (;;) {
+		struct iopt_area *a = iopt_find_area(iopt, cur);
+		uint64_t first_pg, last_pg;
+
+		if (!a)
+			return;
+		area_span_pages(a, cur, last, &first_pg, &last_pg);
+		pages_unpin(a->pages, first_pg, last_pg);
+		a->num_accesses--;
+		if (a->node.last >= last)
+			return;
+		cur = a->node.last + 1;
+	}
+}
+
+int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool write,
+		    void **out_host)
+{
+	uint64_t last, cur = iova, npg = 0;
+	int rc;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_u64(iova, length - 1, &last))
+		return -EOVERFLOW;
+	for (;;) {
+		struct iopt_area *a = iopt_find_area(iopt, cur);
+		uint64_t first_pg, last_pg, off;
+
+		if (!a) {
+			rc = -ENOENT;
+			goto err_unpin;
+		}
+		/* each piece starts on a page; every piece but the last ends on one */
+		off = a->start_byte + (cur - a->node.start);
+		if (a->prevent_access || off % IOASID_PAGE_SIZE ||
+		    (a->node.last < last &&
+		     (a->start_byte + (a->node.last - a->node.start)) % IOASID_PAGE_SIZE !=
+			     IOASID_PAGE_SIZE - 1)) {
+			rc = -EINVAL;
+			goto err_unpin;
+		}
+		if (write ? !(a->prot & IOMMU_PROT_WRITE) : !(a->prot & IOMMU_PROT_READ)) {
+			rc = -EPERM;
+			goto err_unpin;
+		}
+		area_span_pages(a, cur, last, &first_pg, &last_pg);
+		rc = pages_pin(a->pages, first_pg, last_pg);
+		if (rc)
+			goto err_unpin;
+		a->num_accesses++;
+		for (uint64_t i = first_pg; out_host && i <= last_pg; i++)
+			out_host[npg++] = pages_host(a->pages, i << IOASID_PAGE_SHIFT);
+		if (a->node.last >= last)
+			return 0;
+		cur = a->node.last + 1;
+	}
+
+err_unpin:
+	if (cur != iova)
+		iopt_access_unpin(iopt, iova, cur - iova);
+	return rc;
+}
+
+int iopt_access_rw(struct iopt *iopt, uint64_t iova, void *buf, uint64_t len, bool write)
+{
+	uint64_t last, cur = iova;
+
+	if (!len)
+		return -EINVAL;
+	if (check_add_u64(iova, len - 1, &last))
+		return -EOVERFLOW;
+	/* the whole range first: a refused copy copies nothing */
+	for (;;) {
+		struct iopt_area *a = iopt_find_area(iopt, cur);
+
+		if (!a)
+			return -ENOENT;
+		if (a->prevent_access)
+			return -EINVAL;
+		if (write ? !(a->prot & IOMMU_PROT_WRITE) : !(a->prot & IOMMU_PROT_READ))
+			return -EPERM;
+		if (a->node.last >= last)
+			break;
+		cur = a->node.last + 1;
+	}
+	return iopt_rw(iopt, iova, buf, len, write);
 }

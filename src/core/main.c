@@ -24,11 +24,24 @@
 #include <sys/ioctl.h>
 
 #include "core/private.h"
+#ifdef IOASID_TEST_HOOKS
+#include <linux/iommufd_test.h>
+#endif
 
 /* ---- objects ------------------------------------------------------------------------- */
 
 static const struct obj_ops obj_ops_table[OBJ_MAX] = {
 	[OBJ_IOAS] = { .destroy = ioas_destroy, .size = sizeof(struct ioas) },
+	[OBJ_DEVICE] = { .destroy = device_destroy, .close = device_close,
+			 .size = sizeof(struct device) },
+	[OBJ_HWPT_PAGING] = { .destroy = hwpt_paging_destroy, .abort = hwpt_paging_abort,
+			      .size = sizeof(struct hwpt_paging) },
+	[OBJ_ACCESS] = { .destroy = access_obj_destroy, .close = access_obj_close,
+			 .size = sizeof(struct access) },
+#ifdef IOASID_TEST_HOOKS
+	[OBJ_SELFTEST] = { .destroy = selftest_obj_destroy,
+			   .size = sizeof(struct selftest_obj) },
+#endif
 };
 
 struct obj *obj_alloc(struct ioasid_ctx *ctx, enum obj_type type)
@@ -96,6 +109,11 @@ static void obj_free(struct ioasid_ctx *ctx, struct obj *obj)
 	free(obj);
 }
 
+void obj_remove(struct ioasid_ctx *ctx, struct obj *obj)
+{
+	obj_free(ctx, obj);
+}
+
 int obj_destroy_id(struct ioasid_ctx *ctx, uint32_t id)
 {
 	struct obj *obj = idt_lookup(ctx->objects, id);
@@ -147,6 +165,15 @@ static const struct ucmd_op ucmd_ops[] = {
 	UCMD_OP(IOMMU_VFIO_IOAS, vfio_ioas_ioctl, struct iommu_vfio_ioas, __reserved),
 	UCMD_OP(IOMMU_IOAS_CHANGE_PROCESS, ioas_change_process_ioctl,
 		struct iommu_ioas_change_process, __reserved),
+	UCMD_OP(IOMMU_HWPT_ALLOC, hwpt_alloc_ioctl, struct iommu_hwpt_alloc, __reserved),
+	UCMD_OP(IOMMU_GET_HW_INFO, get_hw_info_ioctl, struct iommu_hw_info, __reserved),
+	UCMD_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, hwpt_set_dirty_tracking_ioctl,
+		struct iommu_hwpt_set_dirty_tracking, __reserved),
+	UCMD_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, hwpt_get_dirty_bitmap_ioctl,
+		struct iommu_hwpt_get_dirty_bitmap, data),
+#ifdef IOASID_TEST_HOOKS
+	UCMD_OP(IOMMU_TEST_CMD, selftest_ioctl, struct iommu_test_cmd, last),
+#endif
 };
 
 /* The largest command struct we know: the kernel copy of any command fits in it. */
@@ -186,6 +213,10 @@ static int dispatch(struct ioasid_ctx *ctx, unsigned long cmd, uint64_t arg)
 	unsigned int nr = _IOC_NR(cmd);
 	int rc;
 
+#ifdef IOASID_TEST_HOOKS
+	if (ctx->nr_access_fds)
+		selftest_sweep_access_fds(ctx);
+#endif
 	if (nr < IOMMUFD_CMD_BASE || nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(ucmd_ops))
 		return vfio_compat_ioctl(ctx, cmd, arg);
 	op = &ucmd_ops[nr - IOMMUFD_CMD_BASE];
@@ -303,6 +334,15 @@ void ioasid_ctx_free(struct ioasid_ctx *ctx)
 	if (!ctx)
 		return;
 	pthread_mutex_lock(&ctx->lock);
+	/* owners outside the table (in-process devices, access fds) let go first */
+	for (uint32_t id = 0;; id++) {
+		struct obj *obj = idt_find_next(ctx->objects, &id);
+
+		if (!obj)
+			break;
+		if (obj_ops_table[obj->type].close)
+			obj_ops_table[obj->type].close(obj);
+	}
 	while (progress) {
 		uint32_t id = 0;
 		struct obj *obj;

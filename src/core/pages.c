@@ -55,6 +55,51 @@ struct acct_proc {
 static pthread_mutex_t acct_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct acct_user *acct_users;   /* protected by acct_lock */
 static struct acct_proc *acct_procs;   /* protected by acct_lock */
+static struct pages *pinned_list;      /* pages with npinned > 0, protected by acct_lock */
+
+static void pinned_link(struct pages *p)
+{
+	pthread_mutex_lock(&acct_lock);
+	p->pin_next = pinned_list;
+	if (pinned_list)
+		pinned_list->pin_pprev = &p->pin_next;
+	pinned_list = p;
+	p->pin_pprev = &pinned_list;
+	pthread_mutex_unlock(&acct_lock);
+}
+
+static void pinned_unlink(struct pages *p)
+{
+	pthread_mutex_lock(&acct_lock);
+	if (p->pin_pprev) {
+		*p->pin_pprev = p->pin_next;
+		if (p->pin_next)
+			p->pin_next->pin_pprev = p->pin_pprev;
+		p->pin_next = NULL;
+		p->pin_pprev = NULL;
+	}
+	pthread_mutex_unlock(&acct_lock);
+}
+
+unsigned int pages_count_user_pins(const struct ioasid_mem_ops *mem, void *mem_priv,
+				   uint64_t uptr)
+{
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&acct_lock);
+	for (struct pages *p = pinned_list; p; p = p->pin_next) {
+		uint64_t idx;
+
+		if (p->kind != PAGES_USER || p->mem != mem || p->mem_priv != mem_priv ||
+		    uptr < p->uptr)
+			continue;
+		idx = (uptr - p->uptr) >> IOASID_PAGE_SHIFT;
+		if (idx < p->npages && p->pinrefs[idx])
+			n++;
+	}
+	pthread_mutex_unlock(&acct_lock);
+	return n;
+}
 
 struct acct_user *acct_get_user(uid_t uid)
 {
@@ -300,6 +345,7 @@ void pages_put(struct pages *p)
 {
 	if (--p->refs)
 		return;
+	pinned_unlink(p);
 	if (p->host && p->kind == PAGES_FILE)
 		munmap(p->host, p->host_len);
 	if (p->fd >= 0)
@@ -371,6 +417,8 @@ int pages_pin(struct pages *p, uint64_t first, uint64_t last)
 	}
 	for (i = first; i <= last; i++)
 		p->pinrefs[i]++;
+	if (!p->npinned && fresh)
+		pinned_link(p);
 	p->npinned += fresh;
 	return 0;
 
@@ -392,6 +440,8 @@ void pages_unpin(struct pages *p, uint64_t first, uint64_t last)
 		return;
 	acct_uncharge(p, released);
 	p->npinned -= released;
+	if (!p->npinned)
+		pinned_unlink(p);
 	if (!p->npinned && p->kind == PAGES_USER) {
 		p->mem->unpin_user(p->mem_priv, p->uptr, p->npages << IOASID_PAGE_SHIFT, p->host);
 		p->host = NULL;

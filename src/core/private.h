@@ -9,7 +9,12 @@
  *               keeping attached domains in step with the areas (iopt_)
  *   pages.c     "pages": user or file memory behind areas, pinned once however many
  *               domains or accesses use it, charged to RLIMIT_MEMLOCK (pages_, acct_)
- *   hwpt.c      hardware page tables (hwpt_) and devices (dev_)
+ *   hwpt.c      hardware page tables: IOMMU_HWPT_ALLOC, dirty tracking (hwpt_)
+ *   device.c    devices and their IOMMU models, attach/replace/detach, GET_HW_INFO (dev_)
+ *   access.c    accesses: CPU-side users of an IOAS that pin, read and write (access_)
+ *   mock_domain.c  the kernel selftest's mock IOMMU model and domain (mock_)
+ *   selftest.c  IOMMU_TEST_CMD, behind IOASID_TEST_HOOKS (selftest_)
+ *   vfio_compat.c  VFIO type1 container ioctls on a context (vfio_)
  *   uaccess.c   reaching the caller's memory (uaccess_)
  *
  * Words: an IOVA range is [start, last], last inclusive; lengths are never added to a start
@@ -77,6 +82,11 @@ struct obj {
 struct obj_ops {
 	void (*destroy)(struct obj *obj);  /* never fails, never allocates */
 	void (*abort)(struct obj *obj);    /* undo a creation that never published; NULL: destroy */
+	/*
+	 * At context close, before leaves are destroyed: drop references held on behalf of
+	 * something outside the table (an in-process device's owner, an access fd). Optional.
+	 */
+	void (*close)(struct obj *obj);
 	size_t size;
 };
 
@@ -88,6 +98,8 @@ struct ioasid_ctx {
 	struct acct_proc *acct_proc;   /* per-process counters of params.pid */
 	int account_mode;              /* enum pages_account_mode for new pages */
 	struct ioas *vfio_ioas;        /* IOMMU_VFIO_IOAS / type1 compat, may be NULL */
+	bool vfio_type1_set;           /* VFIO_SET_IOMMU done (type1 compat) */
+	unsigned int nr_access_fds;    /* selftest access fds to check for a close */
 };
 
 struct obj *obj_alloc(struct ioasid_ctx *ctx, enum obj_type type);
@@ -104,6 +116,8 @@ static inline void obj_unref(struct obj *obj)
 	obj->users--;
 }
 int obj_destroy_id(struct ioasid_ctx *ctx, uint32_t id);
+/* Take a published object out of the table and destroy it, whatever its counts. */
+void obj_remove(struct ioasid_ctx *ctx, struct obj *obj);
 
 /* ---- one ioctl call ---------------------------------------------------------------- */
 
@@ -156,6 +170,8 @@ struct pages {
 	struct acct_proc *acct_proc;
 	const struct ioasid_mem_ops *mem;
 	void *mem_priv;
+	struct pages *pin_next;    /* on the list of pinned pages objects (acct_lock) */
+	struct pages **pin_pprev;  /* NULL while nothing is pinned */
 	uint32_t *pinrefs;         /* npages counters, allocated on first pin */
 	uint64_t npinned;
 	uint8_t *host;             /* where page 0 is reachable while anything is pinned */
@@ -177,6 +193,13 @@ static inline void *pages_host(struct pages *p, uint64_t offset)
 	return p->host + offset;
 }
 
+/*
+ * How many pages objects reached through mem/mem_priv hold the user page at uptr pinned:
+ * the kernel's pin count of that page (one pin per pages object, however many holders).
+ */
+unsigned int pages_count_user_pins(const struct ioasid_mem_ops *mem, void *mem_priv,
+				   uint64_t uptr);
+
 void acct_put_user(struct acct_user *u);
 void acct_put_proc(struct acct_proc *p);
 struct acct_user *acct_get_user(uid_t uid);
@@ -192,7 +215,18 @@ struct iopt_area {
 	int prot;                  /* enum iommu_prot */
 	bool filled;               /* pinned and mapped into every domain */
 	bool small;                /* mapped with pages no larger than IOASID_PAGE_SIZE */
+	bool prevent_access;       /* being unmapped: no new access pins or rw */
 	unsigned int num_accesses; /* access pins inside this area */
+};
+
+/*
+ * An access as the iopt sees it (embedded in struct access): its alignment and the call
+ * that asks its owner to drop every pin inside [iova, iova + length - 1].
+ */
+struct iopt_access {
+	struct iopt_access *next;
+	uint64_t iova_alignment;
+	void (*unmap)(struct iopt_access *ia, uint64_t iova, uint64_t length);
 };
 
 struct iopt_reserved {
@@ -214,7 +248,7 @@ struct iopt {
 	bool disable_large_pages;
 	unsigned int ndomains;
 	struct iommu_domain *domains[IOPT_MAX_DOMAINS];
-	unsigned int naccesses;
+	struct iopt_access *accesses;  /* singly linked */
 };
 
 void iopt_init(struct iopt *iopt);
@@ -247,16 +281,161 @@ typedef bool (*iopt_range_fn)(void *arg, uint64_t start, uint64_t last);
 void iopt_for_each_usable(struct iopt *iopt, iopt_range_fn fn, void *arg);
 /* CPU-side access to IOVA memory through the areas (an access, a simple DMA). */
 int iopt_rw(struct iopt *iopt, uint64_t iova, void *buf, uint64_t len, bool write);
+/* Accesses: -EADDRINUSE if the access's alignment breaks existing areas. */
+int iopt_add_access(struct iopt *iopt, struct iopt_access *ia);
+void iopt_remove_access(struct iopt *iopt, struct iopt_access *ia);
+/*
+ * Pin [iova, iova + length - 1] for an access: all or nothing. -EINVAL (not page aligned
+ * inside the pages, or being unmapped), -EPERM (prot), -ENOENT (a hole), -ENOMEM, -EFAULT.
+ * out_host, if not NULL, receives the host address of each CPU page of the range.
+ */
+int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool write,
+		    void **out_host);
+void iopt_access_unpin(struct iopt *iopt, uint64_t iova, uint64_t length);
+/* CPU access through the areas for an access: as iopt_rw, EINVAL while being unmapped. */
+int iopt_access_rw(struct iopt *iopt, uint64_t iova, void *buf, uint64_t len, bool write);
 
 /* ---- IOAS ---------------------------------------------------------------------------- */
+
+struct hwpt_paging;
 
 struct ioas {
 	struct obj obj;
 	struct iopt iopt;
+	struct hwpt_paging *hwpts;  /* paging HWPTs on this IOAS, linked by ioas_next */
 };
 
 struct ioas *ioas_alloc(struct ioasid_ctx *ctx);
 struct ioas *ioas_get(struct ioasid_ctx *ctx, uint32_t id);
+
+/* ---- devices and their IOMMU models ------------------------------------------------- */
+
+struct device;
+
+/*
+ * An IOMMU model: what an emulated IOMMU offers a device. Every device reaches its IOMMU
+ * through one of these, so a new IOMMU is a new table, never a new attach path.
+ */
+struct dev_model_ops {
+	const char *name;
+	/*
+	 * A paging domain for dev. flags are IOMMU_HWPT_ALLOC_NEST_PARENT, _DIRTY_TRACKING and
+	 * _PASID, already checked against the device's capabilities. 0, -EOPNOTSUPP, -ENOMEM.
+	 */
+	int (*domain_alloc_paging)(struct device *dev, uint32_t flags,
+				   struct iommu_domain **out);
+	/* May dev attach to this HWPT (made by the same model)? 0 or -EINVAL. */
+	int (*attach_check)(struct device *dev, const struct hwpt_paging *hwpt);
+	/*
+	 * Hardware info: fills up to buf_len bytes of buf, the whole data's length and its
+	 * IOMMU_HW_INFO_TYPE_*. NULL: type NONE, no data.
+	 */
+	int (*hw_info)(struct device *dev, void *buf, uint32_t buf_len, uint32_t *out_len,
+		       uint32_t *out_type);
+	/* Test hook: a DMA write at iova sets the domain's dirty state. Optional. */
+	int (*mark_dirty)(struct iommu_domain *d, uint64_t iova);
+	void (*release)(struct device *dev);  /* frees model_priv; optional */
+};
+
+enum dev_caps {
+	DEV_CAP_DIRTY = 1 << 0,   /* its IOMMU can track dirty pages */
+	DEV_CAP_PASID = 1 << 1,   /* PASID capable, max_pasid_log2 bits */
+};
+
+#define DEV_MAX_RESV 4
+
+/*
+ * A device bound to a context. users: the table's 1, the binder's 1 (an owner outside
+ * the table: a selftest object or the in-process API), 1 while attached. So IOMMU_DESTROY
+ * of a device is EBUSY, as in the kernel; the binder unbinds it (dev_unbind).
+ */
+struct device {
+	struct obj obj;
+	const struct dev_model_ops *model;
+	void *model_priv;
+	uint32_t model_flags;          /* model-specific (mock: MOCK_FLAGS_DEVICE_*) */
+	unsigned int caps;             /* enum dev_caps */
+	unsigned int max_pasid_log2;
+	unsigned int nr_resv;          /* reserved IOVA regions (an MSI window ...) */
+	struct iommu_iova_range resv[DEV_MAX_RESV];
+	struct hwpt_paging *hwpt;      /* what the RID is attached to; NULL: blocked */
+	bool ctx_owned;                /* bound by ioasid_device_new: context close unbinds */
+};
+
+/* A paging HWPT: one domain kept in step with its IOAS. users: 1 + devices attached. */
+struct hwpt_paging {
+	struct obj obj;
+	struct iommu_domain *domain;
+	const struct dev_model_ops *model;  /* whose domain it is */
+	struct ioas *ioas;                  /* holds a user reference on it */
+	struct hwpt_paging *ioas_next;
+	uint32_t alloc_flags;               /* IOMMU_HWPT_ALLOC_* it was made with */
+	bool auto_domain;                   /* made by an attach to an IOAS; dies with its last device */
+	bool in_iopt;                       /* the domain is in ioas->iopt */
+	unsigned int ndevices;
+};
+
+struct device *dev_get(struct ioasid_ctx *ctx, uint32_t id);
+/* Bind a new device (published, users 2). 0, -ENOMEM. */
+int dev_bind(struct ioasid_ctx *ctx, const struct dev_model_ops *model, void *model_priv,
+	     struct device **out);
+void dev_unbind(struct device *dev);
+/* pt_id: an HWPT or an IOAS (auto domain); on success *inout_pt_id is the HWPT used. */
+int dev_attach(struct device *dev, uint32_t *inout_pt_id);
+int dev_replace(struct device *dev, uint32_t *inout_pt_id);
+void dev_detach(struct device *dev);
+void device_destroy(struct obj *obj);
+void device_close(struct obj *obj);
+
+struct hwpt_paging *hwpt_paging_get(struct ioasid_ctx *ctx, uint32_t id);
+/* A new, unpublished paging HWPT on ioas for dev's model, its domain in the iopt. */
+int hwpt_paging_alloc(struct ioas *ioas, struct device *dev, uint32_t flags,
+		      struct hwpt_paging **out);
+/* Drop a device's reference; an auto domain with no device left is destroyed. */
+void hwpt_put_device(struct hwpt_paging *hwpt);
+void hwpt_paging_destroy(struct obj *obj);
+void hwpt_paging_abort(struct obj *obj);
+
+/* The mock IOMMU (mock_domain.c): the kernel selftest's, with MOCK_FLAGS_DEVICE_* flags. */
+extern const struct dev_model_ops mock_model_ops;
+int mock_dev_new(struct ioasid_ctx *ctx, uint32_t dev_flags, struct device **out);
+bool mock_is_domain(const struct iommu_domain *d);
+bool mock_domain_dirty_enabled(const struct iommu_domain *d);
+
+/* ---- accesses -------------------------------------------------------------------------- */
+
+struct access;
+
+/* What the access's owner supplies. */
+struct access_ops {
+	bool needs_pin_pages;   /* pins pages: IOVA alignment becomes the CPU page */
+	/* Unpin everything inside [iova, iova + length - 1]; the IOAS is being unmapped. */
+	void (*unmap)(void *data, uint64_t iova, uint64_t length);
+	/* The context is closing: the owner lets go (access_destroy). */
+	void (*close)(void *data);
+};
+
+/* users: the table's 1 and the owner's 1: IOMMU_DESTROY of an access is EBUSY. */
+struct access {
+	struct obj obj;
+	struct iopt_access hook;
+	struct ioas *ioas;        /* NULL while detached */
+	struct ioas *ioas_unpin;  /* where pins live (differs from ioas during a replace) */
+	const struct access_ops *ops;
+	void *data;
+};
+
+int access_create(struct ioasid_ctx *ctx, const struct access_ops *ops, void *data,
+		  struct access **out);
+void access_destroy(struct access *access);
+int access_attach(struct access *access, uint32_t ioas_id);
+int access_replace(struct access *access, uint32_t ioas_id);
+int access_pin_pages(struct access *access, uint64_t iova, uint64_t length, bool write,
+		     void **out_host);
+void access_unpin_pages(struct access *access, uint64_t iova, uint64_t length);
+int access_rw(struct access *access, uint64_t iova, void *buf, uint64_t length, bool write);
+void access_obj_destroy(struct obj *obj);
+void access_obj_close(struct obj *obj);
 
 /* ---- handlers (one per ioctl) -------------------------------------------------------- */
 
@@ -273,6 +452,24 @@ int option_ioctl(struct ucmd *ucmd);
 int vfio_ioas_ioctl(struct ucmd *ucmd);
 
 void ioas_destroy(struct obj *obj);
+
+int hwpt_alloc_ioctl(struct ucmd *ucmd);
+int hwpt_set_dirty_tracking_ioctl(struct ucmd *ucmd);
+int hwpt_get_dirty_bitmap_ioctl(struct ucmd *ucmd);
+int get_hw_info_ioctl(struct ucmd *ucmd);
+
+#ifdef IOASID_TEST_HOOKS
+/* selftest.c. OBJ_SELFTEST: the stdev of IOMMU_TEST_OP_MOCK_DOMAIN, owner of a mock device. */
+struct selftest_obj {
+	struct obj obj;
+	struct device *dev;
+};
+
+int selftest_ioctl(struct ucmd *ucmd);
+void selftest_obj_destroy(struct obj *obj);
+/* Destroy the accesses whose fd the caller has closed. */
+void selftest_sweep_access_fds(struct ioasid_ctx *ctx);
+#endif
 
 /* vfio_compat.c: VFIO type1 ioctls on an iommufd */
 int vfio_compat_ioctl(struct ioasid_ctx *ctx, unsigned long cmd, uint64_t arg);

@@ -22,7 +22,9 @@ int main(void)
 		(void *)ioasid_simple_close, (void *)ioasid_simple_window,
 		(void *)ioasid_simple_map, (void *)ioasid_simple_unmap,
 		(void *)ioasid_simple_dma_read, (void *)ioasid_simple_dma_write,
-		(void *)ioasid_simple_ctx,
+		(void *)ioasid_simple_ctx, (void *)ioasid_device_new, (void *)ioasid_device_attach,
+		(void *)ioasid_device_replace, (void *)ioasid_device_detach,
+		(void *)ioasid_device_destroy, (void *)ioasid_device_dma,
 	};
 	void *self = dlopen(NULL, RTLD_NOW);
 	int bad = 0;

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hwpt.c - hardware page tables: IOMMU_HWPT_ALLOC and dirty tracking.
+ *
+ * A paging HWPT owns one domain, made by the IOMMU model of the device named at allocation,
+ * and keeps it in step with one IOAS: the domain is added to the IOAS's iopt when the HWPT
+ * is made (which pins and maps every area, or fails with nothing changed) and removed when
+ * it dies. The HWPT holds a user reference on its IOAS, so the IOAS cannot be destroyed
+ * under it (EBUSY); each attached device holds one on the HWPT.
+ *
+ * Dirty tracking: a domain allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING (only for a
+ * device whose IOMMU can) offers the dirty ops. Turning tracking on first clears whatever
+ * the domain already recorded, so the first bitmap read is a clean snapshot. Reading walks
+ * the areas inside the requested range (holes read as clean) and ORs the result into the
+ * caller's bitmap: bit n stands for [iova + n * page_size, iova + (n + 1) * page_size).
+ *
+ * Nested HWPTs (a user stage-1 table on a nest-parent HWPT) are not served yet: their
+ * allocation fails with the kernel's errno for each bad input, and EOPNOTSUPP otherwise.
+ *
+ * Error order (STYLE habit 4): unknown flags or non-zero reserved fields (EOPNOTSUPP),
+ * overflow (EOVERFLOW), bad values (EINVAL), missing objects (ENOENT) - except where the
+ * kernel answers differently and a program checks it (a pt_id that is not an object is
+ * EINVAL in IOMMU_HWPT_ALLOC, as in the kernel).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/private.h"
+
+struct hwpt_paging *hwpt_paging_get(struct ioasid_ctx *ctx, uint32_t id)
+{
+	struct obj *obj = obj_get(ctx, id, OBJ_HWPT_PAGING);
+
+	return obj ? container_of(obj, struct hwpt_paging, obj) : NULL;
+}
+
+static void hwpt_unlink(struct hwpt_paging *hwpt)
+{
+	struct hwpt_paging **pp;
+
+	for (pp = &hwpt->ioas->hwpts; *pp; pp = &(*pp)->ioas_next)
+		if (*pp == hwpt) {
+			*pp = hwpt->ioas_next;
+			return;
+		}
+}
+
+void hwpt_paging_destroy(struct obj *obj)
+{
+	struct hwpt_paging *hwpt = container_of(obj, struct hwpt_paging, obj);
+
+	if (hwpt->in_iopt) {
+		iopt_remove_domain(&hwpt->ioas->iopt, hwpt->domain);
+		hwpt->in_iopt = false;
+	}
+	hwpt_unlink(hwpt);
+	if (hwpt->domain)
+		hwpt->domain->ops->free(hwpt->domain);
+	obj_unref(&hwpt->ioas->obj);
+}
+
+void hwpt_paging_abort(struct obj *obj)
+{
+	hwpt_paging_destroy(obj);
+}
+
+int hwpt_paging_alloc(struct ioas *ioas, struct device *dev, uint32_t flags,
+		      struct hwpt_paging **out)
+{
+	const uint32_t valid = IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+			       IOMMU_HWPT_ALLOC_PASID;
+	struct hwpt_paging *hwpt;
+	struct obj *obj;
+	int rc;
+
+	if (flags & ~valid)
+		return -EOPNOTSUPP;
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) && !(dev->caps & DEV_CAP_DIRTY))
+		return -EOPNOTSUPP;
+	if ((flags & IOMMU_HWPT_ALLOC_PASID) && !(dev->caps & DEV_CAP_PASID))
+		return -EOPNOTSUPP;
+	obj = obj_alloc(ioas->obj.ctx, OBJ_HWPT_PAGING);
+	if (!obj)
+		return -ENOMEM;
+	hwpt = container_of(obj, struct hwpt_paging, obj);
+	hwpt->ioas = ioas;
+	obj_ref(&ioas->obj);
+	hwpt->ioas_next = ioas->hwpts;
+	ioas->hwpts = hwpt;
+	hwpt->model = dev->model;
+	hwpt->alloc_flags = flags;
+	rc = dev->model->domain_alloc_paging(dev, flags, &hwpt->domain);
+	if (rc) {
+		hwpt->domain = NULL;
+		goto err_abort;
+	}
+	rc = iopt_add_domain(&ioas->iopt, hwpt->domain);
+	if (rc)
+		goto err_abort;
+	hwpt->in_iopt = true;
+	*out = hwpt;
+	return 0;
+
+err_abort:
+	obj_abort(ioas->obj.ctx, &hwpt->obj);
+	return rc;
+}
+
+void hwpt_put_device(struct hwpt_paging *hwpt)
+{
+	hwpt->ndevices--;
+	obj_unref(&hwpt->obj);
+	if (hwpt->auto_domain && hwpt->obj.users == 1 && !hwpt->obj.shortterm)
+		obj_remove(hwpt->obj.ctx, &hwpt->obj);
+}
+
+/* ---- IOMMU_HWPT_ALLOC ----------------------------------------------------------------- */
+
+/* A nested HWPT on parent: the kernel's checks, then "not yet". */
+static int hwpt_nested_alloc(struct hwpt_paging *parent, const struct iommu_hwpt_alloc *cmd)
+{
+	if ((cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID) || !cmd->data_len)
+		return -EOPNOTSUPP;
+	if (parent->auto_domain || !(parent->alloc_flags & IOMMU_HWPT_ALLOC_NEST_PARENT))
+		return -EINVAL;
+	return -EOPNOTSUPP;
+}
+
+int hwpt_alloc_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
+	struct hwpt_paging *hwpt = NULL;
+	struct device *dev;
+	struct obj *pt;
+	int rc;
+
+	if (cmd->__reserved || cmd->__reserved2)
+		return -EOPNOTSUPP;
+	if ((cmd->data_type == IOMMU_HWPT_DATA_NONE && cmd->data_len) ||
+	    (cmd->data_type != IOMMU_HWPT_DATA_NONE && !cmd->data_len))
+		return -EINVAL;
+	dev = dev_get(ucmd->ctx, cmd->dev_id);
+	if (!dev)
+		return -ENOENT;
+	pt = obj_get(ucmd->ctx, cmd->pt_id, OBJ_ANY);
+	if (!pt) {
+		rc = -EINVAL;
+		goto out_dev;
+	}
+	switch (pt->type) {
+	case OBJ_IOAS:
+		/* a paging HWPT takes no driver data, and no fault queue yet */
+		rc = -EOPNOTSUPP;
+		if (cmd->data_len || (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID))
+			break;
+		rc = hwpt_paging_alloc(container_of(pt, struct ioas, obj), dev, cmd->flags,
+				       &hwpt);
+		break;
+	case OBJ_HWPT_PAGING:
+		rc = hwpt_nested_alloc(container_of(pt, struct hwpt_paging, obj), cmd);
+		break;
+	default:
+		rc = -EINVAL;
+		break;
+	}
+	if (rc)
+		goto out_pt;
+	cmd->out_hwpt_id = hwpt->obj.id;
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		obj_abort(ucmd->ctx, &hwpt->obj);
+		goto out_pt;
+	}
+	obj_publish(ucmd->ctx, &hwpt->obj);
+out_pt:
+	obj_put(pt);
+out_dev:
+	obj_put(&dev->obj);
+	return rc;
+}
+
+/* ---- dirty tracking ------------------------------------------------------------------- */
+
+/* Read-and-clear over every area inside [iova, last]; sink NULL only clears. */
+static int hwpt_walk_dirty(struct hwpt_paging *hwpt, uint64_t iova, uint64_t last,
+			   unsigned int flags, struct iommu_dirty_sink *sink)
+{
+	struct iommu_domain *d = hwpt->domain;
+	struct iopt *iopt = &hwpt->ioas->iopt;
+
+	for (struct itree_node *n = itree_iter_first(&iopt->areas, iova, last); n;
+	     n = itree_iter_next(n, iova, last)) {
+		uint64_t s = n->start > iova ? n->start : iova;
+		uint64_t l = n->last < last ? n->last : last;
+		int rc = d->ops->read_and_clear_dirty(d, s, l - s + 1, flags, sink);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int hwpt_set_dirty_tracking_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_hwpt_set_dirty_tracking *cmd = ucmd->cmd;
+	bool enable = cmd->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
+	struct hwpt_paging *hwpt;
+	struct iommu_domain *d;
+	int rc;
+
+	if ((cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	hwpt = hwpt_paging_get(ucmd->ctx, cmd->hwpt_id);
+	if (!hwpt)
+		return -ENOENT;
+	d = hwpt->domain;
+	rc = -EOPNOTSUPP;
+	if (!d->ops->set_dirty_tracking || !d->ops->read_and_clear_dirty)
+		goto out_put;
+	/* a clean snapshot: forget what was recorded before tracking started */
+	if (enable) {
+		rc = hwpt_walk_dirty(hwpt, 0, UINT64_MAX, 0, NULL);
+		if (rc)
+			goto out_put;
+	}
+	rc = d->ops->set_dirty_tracking(d, enable);
+out_put:
+	obj_put(&hwpt->obj);
+	return rc;
+}
+
+/* Bits of the caller's bitmap for one window of IOVA, kept in our memory. */
+#define DIRTY_WINDOW_BYTES 4096
+
+struct dirty_window {
+	struct iommu_dirty_sink sink;
+	uint64_t iova;        /* what bit 0 of the window stands for */
+	uint64_t last;        /* last IOVA of the window */
+	uint64_t page_size;
+	uint8_t bits[DIRTY_WINDOW_BYTES];
+};
+
+static void dirty_window_record(struct iommu_dirty_sink *sink, uint64_t iova, uint64_t len)
+{
+	struct dirty_window *w = container_of(sink, struct dirty_window, sink);
+	uint64_t last;
+
+	if (!len || check_add_u64(iova, len - 1, &last))
+		last = UINT64_MAX;
+	if (iova < w->iova)
+		iova = w->iova;
+	if (last > w->last)
+		last = w->last;
+	if (iova > last)
+		return;
+	for (uint64_t b = (iova - w->iova) / w->page_size; b <= (last - w->iova) / w->page_size;
+	     b++)
+		w->bits[b / 8] |= 1u << (b % 8);
+}
+
+int hwpt_get_dirty_bitmap_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
+	unsigned int flags = 0;
+	struct hwpt_paging *hwpt;
+	struct dirty_window *w;
+	uint64_t last, align, nbits, done = 0;
+	int rc;
+
+	if ((cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (!cmd->length)
+		return -EINVAL;
+	if (check_add_u64(cmd->iova, cmd->length - 1, &last) || last == UINT64_MAX)
+		return -EOVERFLOW;
+	if (!cmd->page_size || (cmd->page_size & (cmd->page_size - 1)) ||
+	    (cmd->iova & (cmd->page_size - 1)) || ((last + 1) & (cmd->page_size - 1)))
+		return -EINVAL;
+	hwpt = hwpt_paging_get(ucmd->ctx, cmd->hwpt_id);
+	if (!hwpt)
+		return -ENOENT;
+	align = hwpt->ioas->iopt.iova_alignment;
+	rc = -EINVAL;
+	if ((cmd->iova & (align - 1)) || ((last + 1) & (align - 1)))
+		goto out_put;
+	rc = -EOPNOTSUPP;
+	if (!hwpt->domain->ops->read_and_clear_dirty)
+		goto out_put;
+	rc = -ENOMEM;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		goto out_put;
+	if (cmd->flags & IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR)
+		flags |= IOMMU_DIRTY_NO_CLEAR;
+	w->sink.record = dirty_window_record;
+	w->page_size = cmd->page_size;
+	nbits = cmd->length / cmd->page_size;
+	rc = 0;
+	while (done < nbits) {
+		uint64_t n = nbits - done, bytes;
+
+		if (n > DIRTY_WINDOW_BYTES * 8)
+			n = DIRTY_WINDOW_BYTES * 8;
+		bytes = (n + 7) / 8;
+		w->iova = cmd->iova + done * cmd->page_size;
+		w->last = w->iova + n * cmd->page_size - 1;
+		/* the caller's bits are ORed into, never cleared */
+		rc = uaccess_from(ucmd->ctx, w->bits, cmd->data + done / 8, bytes);
+		if (rc)
+			break;
+		rc = hwpt_walk_dirty(hwpt, w->iova, w->last, flags, &w->sink);
+		if (rc)
+			break;
+		rc = uaccess_to(ucmd->ctx, cmd->data + done / 8, w->bits, bytes);
+		if (rc)
+			break;
+		done += n;
+	}
+	free(w);
+out_put:
+	obj_put(&hwpt->obj);
+	return rc;
+}

@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * selftest.c - IOMMU_TEST_CMD: the kernel's selftest-only interface, served in userspace.
+ *
+ * Built only with the test_hooks switch (IOASID_TEST_HOOKS). The kernel's iommufd selftest
+ * drives mock devices, mock domains and accesses through this one command; each op here
+ * answers as the kernel's CONFIG_IOMMUFD_TEST code does, with its errnos. The mock IOMMU
+ * itself lives in mock_domain.c behind the ordinary model ops, so everything the selftest
+ * attaches goes through the same attach path as any other device.
+ *
+ * Words:
+ *   stdev   the OBJ_SELFTEST object MOCK_DOMAIN returns; it owns a mock device, and
+ *           destroying it unbinds the device (detaching it first).
+ *   staccess  the selftest's access: an access object plus the fd the caller holds. The fd
+ *           is one end of a socketpair; we keep the other end and notice the caller's close
+ *           (POLLHUP) before each call, then destroy the access as the kernel does when the
+ *           file is released. The op's `id` is that fd.
+ *   "physical address" of user memory: the host address at which the IOMMU side reaches it
+ *           (the context's mem ops); MD_CHECK_MAP compares a domain's output with it.
+ *
+ * Pin counts (MD_CHECK_REFS): the kernel pins a page once per pages object however many
+ * domains and accesses use it, so the count of a user page is the number of pages objects
+ * holding it pinned (pages_count_user_pins).
+ *
+ * A daemon serving another process must hand the access fd to its client (SCM_RIGHTS) and
+ * translate the client's fd number back when it forwards an op naming one.
+ *
+ * Not served yet (EOPNOTSUPP): nested HWPT checks (MD_CHECK_IOTLB finds no nested HWPT:
+ * ENOENT), TRIGGER_IOPF, TRIGGER_VEVENT, the PASID ops.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/private.h"
+#include <linux/iommufd_test.h>
+
+#define MOCK_IO_PAGE_SIZE (IOASID_PAGE_SIZE / 2)
+/* As the kernel: refuse buffers it would not allocate. */
+#define SELFTEST_MAX_LEN (16ULL << 20)
+
+/* SET_TEMP_MEMORY_LIMIT: kept for the record; our batches need no limit. */
+static uint32_t selftest_memory_limit = 65536;
+
+/* ---- stdev: a mock device owned by a selftest object ----------------------------------- */
+
+void selftest_obj_destroy(struct obj *obj)
+{
+	struct selftest_obj *sobj = container_of(obj, struct selftest_obj, obj);
+
+	if (sobj->dev)
+		dev_unbind(sobj->dev);
+}
+
+static int test_mock_domain(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct ioasid_ctx *ctx = ucmd->ctx;
+	struct selftest_obj *sobj;
+	uint32_t pt_id = cmd->id, flags = 0;
+	struct device *dev;
+	struct obj *obj;
+	int rc;
+
+	if (cmd->op == IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS)
+		flags = cmd->mock_domain_flags.dev_flags;
+	obj = obj_alloc(ctx, OBJ_SELFTEST);
+	if (!obj)
+		return -ENOMEM;
+	sobj = container_of(obj, struct selftest_obj, obj);
+	rc = mock_dev_new(ctx, flags, &dev);
+	if (rc)
+		goto err_abort;
+	rc = dev_attach(dev, &pt_id);
+	if (rc)
+		goto err_unbind;
+	cmd->mock_domain.out_hwpt_id = pt_id;
+	cmd->mock_domain.out_stdev_id = sobj->obj.id;
+	cmd->mock_domain.out_idev_id = dev->obj.id;
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto err_unbind;
+	sobj->dev = dev;
+	obj_publish(ctx, &sobj->obj);
+	return 0;
+
+err_unbind:
+	dev_unbind(dev);
+err_abort:
+	obj_abort(ctx, &sobj->obj);
+	return rc;
+}
+
+static int test_mock_domain_replace(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct obj *obj = obj_get(ucmd->ctx, cmd->id, OBJ_SELFTEST);
+	uint32_t pt_id = cmd->mock_domain_replace.pt_id;
+	struct selftest_obj *sobj;
+	int rc;
+
+	if (!obj)
+		return -ENOENT;
+	sobj = container_of(obj, struct selftest_obj, obj);
+	rc = dev_replace(sobj->dev, &pt_id);
+	if (!rc) {
+		cmd->mock_domain_replace.pt_id = pt_id;
+		rc = ucmd_respond(ucmd, sizeof(*cmd));
+	}
+	obj_put(obj);
+	return rc;
+}
+
+static int test_add_reserved(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint64_t last;
+	struct ioas *ioas;
+	int rc;
+
+	if (!cmd->add_reserved.length)
+		return -EINVAL;
+	if (check_add_u64(cmd->add_reserved.start, cmd->add_reserved.length - 1, &last))
+		return -EOVERFLOW;
+	ioas = ioas_get(ucmd->ctx, cmd->id);
+	if (!ioas)
+		return -ENOENT;
+	rc = iopt_reserve(&ioas->iopt, cmd->add_reserved.start, last, NULL);
+	obj_put(&ioas->obj);
+	return rc;
+}
+
+/* ---- checks ---------------------------------------------------------------------------- */
+
+/* Where the IOMMU side reaches user memory [uptr, uptr + len): pinned for the caller. */
+static int user_host(struct ioasid_ctx *ctx, uint64_t uptr, uint64_t len, uint8_t **out_host)
+{
+	void *host;
+	int rc = ctx->params.mem->pin_user(ctx->params.mem_priv, uptr, len, false, &host);
+
+	if (rc)
+		return rc == -EINVAL ? -EFAULT : rc;
+	*out_host = host;
+	return 0;
+}
+
+static void user_host_put(struct ioasid_ctx *ctx, uint64_t uptr, uint64_t len, uint8_t *host)
+{
+	ctx->params.mem->unpin_user(ctx->params.mem_priv, uptr, len, host);
+}
+
+static int test_md_check_map(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint64_t iova = cmd->check_map.iova, len = cmd->check_map.length;
+	uint64_t uptr = cmd->check_map.uptr, end, base, span;
+	struct hwpt_paging *hwpt;
+	struct iommu_domain *d;
+	uint8_t *host;
+	int rc;
+
+	if (iova % MOCK_IO_PAGE_SIZE || len % MOCK_IO_PAGE_SIZE || uptr % MOCK_IO_PAGE_SIZE ||
+	    check_add_u64(uptr, len, &end))
+		return -EINVAL;
+	hwpt = hwpt_paging_get(ucmd->ctx, cmd->id);
+	if (!hwpt)
+		return -ENOENT;
+	d = hwpt->domain;
+	rc = 0;
+	if (!len)
+		goto out_put;
+	base = ALIGN_DOWN_U64(uptr, IOASID_PAGE_SIZE);
+	span = ALIGN_DOWN_U64(end - 1, IOASID_PAGE_SIZE) + IOASID_PAGE_SIZE - base;
+	rc = user_host(ucmd->ctx, base, span, &host);
+	if (rc)
+		goto out_put;
+	for (uint64_t off = 0; off < len; off += MOCK_IO_PAGE_SIZE) {
+		uint64_t pa;
+
+		if (d->ops->iova_to_phys(d, iova + off, &pa, NULL, NULL) ||
+		    pa != (uintptr_t)(host + (uptr - base) + off)) {
+			rc = -EINVAL;
+			break;
+		}
+	}
+	user_host_put(ucmd->ctx, base, span, host);
+out_put:
+	obj_put(&hwpt->obj);
+	return rc;
+}
+
+static int test_md_check_refs(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint64_t uptr = cmd->check_refs.uptr, len = cmd->check_refs.length, end;
+	struct ioasid_ctx *ctx = ucmd->ctx;
+
+	if (len % IOASID_PAGE_SIZE || uptr % IOASID_PAGE_SIZE || check_add_u64(uptr, len, &end))
+		return -EINVAL;
+	for (; len; len -= IOASID_PAGE_SIZE, uptr += IOASID_PAGE_SIZE)
+		if (pages_count_user_pins(ctx->params.mem, ctx->params.mem_priv, uptr) !=
+		    cmd->check_refs.refs)
+			return -EIO;
+	return 0;
+}
+
+static int test_dev_check_cache(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct device *dev = dev_get(ucmd->ctx, cmd->id);
+	int rc = 0;
+
+	if (!dev)
+		return -ENOENT;
+	/* nothing invalidates a mock device's cache yet: every entry keeps its default */
+	if (dev->model != &mock_model_ops || cmd->check_dev_cache.id > MOCK_DEV_CACHE_ID_MAX ||
+	    cmd->check_dev_cache.cache != IOMMU_TEST_DEV_CACHE_DEFAULT)
+		rc = -EINVAL;
+	obj_put(&dev->obj);
+	return rc;
+}
+
+static int test_dirty(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint64_t iova = cmd->dirty.iova, len = cmd->dirty.length, psz = cmd->dirty.page_size;
+	uint64_t max, count = 0;
+	struct hwpt_paging *hwpt;
+	uint8_t *bits;
+	int rc;
+
+	if (!psz || !len || iova % psz || len % psz || !cmd->dirty.uptr)
+		return -EINVAL;
+	max = len / psz;
+	if (max > (SELFTEST_MAX_LEN * 8))
+		return -EOVERFLOW;
+	hwpt = hwpt_paging_get(ucmd->ctx, cmd->id);
+	if (!hwpt)
+		return -ENOENT;
+	rc = -EINVAL;
+	if (!hwpt->model->mark_dirty || !hwpt->domain->dirty_tracking)
+		goto out_put;
+	rc = -ENOMEM;
+	bits = malloc((max + 7) / 8);
+	if (!bits)
+		goto out_put;
+	rc = uaccess_from(ucmd->ctx, bits, cmd->dirty.uptr, (max + 7) / 8);
+	if (rc)
+		goto out_free;
+	for (uint64_t i = 0; i < max; i++)
+		if ((bits[i / 8] >> (i % 8)) & 1)
+			count += !hwpt->model->mark_dirty(hwpt->domain, iova + i * psz);
+	cmd->dirty.out_nr_dirty = count;
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+out_free:
+	free(bits);
+out_put:
+	obj_put(&hwpt->obj);
+	return rc;
+}
+
+/* ---- staccess: the selftest's access, behind an fd ------------------------------------- */
+
+struct staccess_item {
+	struct staccess_item *next;
+	uint64_t iova;
+	uint64_t length;
+	uint32_t id;
+};
+
+struct staccess {
+	struct access *access;
+	struct ioasid_ctx *ctx;
+	int user_fd;      /* handed to the caller */
+	int peer_fd;      /* ours: hangs up when every copy of user_fd is closed */
+	dev_t st_dev;     /* identity of user_fd, to tell a reused fd number */
+	ino_t st_ino;
+	struct staccess_item *items;
+	uint32_t next_id;
+};
+
+static void staccess_unmap(void *data, uint64_t iova, uint64_t length)
+{
+	struct staccess *sa = data;
+	uint64_t last = length ? iova + (length - 1) : iova;
+	struct staccess_item **pp = &sa->items;
+
+	if (last < iova)
+		last = UINT64_MAX;
+	while (*pp) {
+		struct staccess_item *item = *pp;
+
+		if (iova > item->iova + (item->length - 1) || last < item->iova) {
+			pp = &item->next;
+			continue;
+		}
+		*pp = item->next;
+		access_unpin_pages(sa->access, item->iova, item->length);
+		free(item);
+	}
+}
+
+static void staccess_free(struct staccess *sa)
+{
+	staccess_unmap(sa, 0, UINT64_MAX);
+	access_destroy(sa->access);
+	close(sa->peer_fd);
+	sa->ctx->nr_access_fds--;
+	free(sa);
+}
+
+static void staccess_close(void *data)
+{
+	staccess_free(data);
+}
+
+static const struct access_ops staccess_ops = {
+	.unmap = staccess_unmap,
+	.close = staccess_close,
+};
+
+static const struct access_ops staccess_ops_pin = {
+	.needs_pin_pages = true,
+	.unmap = staccess_unmap,
+	.close = staccess_close,
+};
+
+static struct staccess *obj_to_staccess(struct obj *obj)
+{
+	struct access *access;
+
+	if (obj->type != OBJ_ACCESS)
+		return NULL;
+	access = container_of(obj, struct access, obj);
+	if (access->ops != &staccess_ops && access->ops != &staccess_ops_pin)
+		return NULL;
+	return access->data;
+}
+
+static struct staccess *staccess_get(struct ioasid_ctx *ctx, uint32_t fd)
+{
+	struct stat st;
+	struct obj *obj;
+
+	if (fd > INT32_MAX || fstat((int)fd, &st))
+		return NULL;
+	for (uint32_t id = 0; (obj = idt_find_next(ctx->objects, &id)); id++) {
+		struct staccess *sa = obj_to_staccess(obj);
+
+		if (sa && sa->user_fd == (int)fd && sa->st_dev == st.st_dev &&
+		    sa->st_ino == st.st_ino)
+			return sa;
+	}
+	return NULL;
+}
+
+void selftest_sweep_access_fds(struct ioasid_ctx *ctx)
+{
+	struct obj *obj;
+
+	for (uint32_t id = 0; (obj = idt_find_next(ctx->objects, &id)); id++) {
+		struct staccess *sa = obj_to_staccess(obj);
+		struct pollfd pfd;
+
+		if (!sa)
+			continue;
+		pfd.fd = sa->peer_fd;
+		pfd.events = POLLIN | POLLRDHUP;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR)))
+			staccess_free(sa);
+	}
+}
+
+static int test_create_access(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint32_t flags = cmd->create_access.flags;
+	struct staccess *sa;
+	struct stat st;
+	int fds[2], rc;
+
+	if (flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
+		return -EOPNOTSUPP;
+	sa = calloc(1, sizeof(*sa));
+	if (!sa)
+		return -ENOMEM;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)) {
+		rc = errno == EMFILE || errno == ENFILE ? -EMFILE : -ENOMEM;
+		goto err_free;
+	}
+	if (fstat(fds[0], &st)) {
+		rc = -ENOMEM;
+		goto err_close;
+	}
+	sa->ctx = ucmd->ctx;
+	sa->user_fd = fds[0];
+	sa->peer_fd = fds[1];
+	sa->st_dev = st.st_dev;
+	sa->st_ino = st.st_ino;
+	rc = access_create(ucmd->ctx,
+			   flags & MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES ? &staccess_ops_pin :
+									      &staccess_ops,
+			   sa, &sa->access);
+	if (rc)
+		goto err_close;
+	rc = access_attach(sa->access, cmd->id);
+	if (rc)
+		goto err_destroy;
+	cmd->create_access.out_access_fd = fds[0];
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto err_destroy;
+	ucmd->ctx->nr_access_fds++;
+	return 0;
+
+err_destroy:
+	access_destroy(sa->access);
+err_close:
+	close(fds[0]);
+	close(fds[1]);
+err_free:
+	free(sa);
+	return rc;
+}
+
+/* MOCK_FLAGS_ACCESS_SYZ: the IOVA is {nth area, offset} (a fuzzer cannot guess IOVAs). */
+static uint64_t syz_iova(struct access *access, uint64_t packed)
+{
+	uint32_t nth = (uint32_t)packed, offset = (uint32_t)(packed >> 32);
+
+	if (!access->ioas)
+		return 0;
+	for (struct itree_node *n = itree_first(&access->ioas->iopt.areas); n; n = itree_next(n))
+		if (!nth--)
+			return n->start + offset;
+	return 0;
+}
+
+static int test_access_pages(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint64_t iova = cmd->access_pages.iova, len = cmd->access_pages.length;
+	uint64_t uptr = cmd->access_pages.uptr, npages, first;
+	uint32_t flags = cmd->access_pages.flags;
+	struct staccess_item *item;
+	struct staccess *sa;
+	void **host;
+	int rc;
+
+	if (len > SELFTEST_MAX_LEN)
+		return -ENOMEM;
+	if (flags & ~(MOCK_FLAGS_ACCESS_WRITE | MOCK_FLAGS_ACCESS_SYZ))
+		return -EOPNOTSUPP;
+	sa = staccess_get(ucmd->ctx, cmd->id);
+	if (!sa)
+		return -EBADFD;
+	if (sa->access->ops != &staccess_ops_pin)
+		return -EOPNOTSUPP;
+	if (flags & MOCK_FLAGS_ACCESS_SYZ)
+		iova = syz_iova(sa->access, iova);
+	if (!len)
+		return -EINVAL;
+	first = ALIGN_DOWN_U64(iova, IOASID_PAGE_SIZE);
+	if (check_add_u64(iova, len - 1, &npages))
+		return -EOVERFLOW;
+	npages = ((npages - first) >> IOASID_PAGE_SHIFT) + 1;
+	host = calloc(npages, sizeof(*host));
+	if (!host)
+		return -ENOMEM;
+	rc = access_pin_pages(sa->access, iova, len, flags & MOCK_FLAGS_ACCESS_WRITE, host);
+	if (rc)
+		goto out_free;
+	/* the pages pinned are the pages at uptr (NULL: skip the check, for fuzzers) */
+	if (uptr) {
+		uint64_t ubase = uptr - (iova - first);
+		uint8_t *uhost;
+
+		rc = user_host(ucmd->ctx, ubase, npages << IOASID_PAGE_SHIFT, &uhost);
+		if (rc)
+			goto err_unpin;
+		for (uint64_t i = 0; i < npages && !rc; i++)
+			if (host[i] != uhost + (i << IOASID_PAGE_SHIFT))
+				rc = -EBADE;
+		user_host_put(ucmd->ctx, ubase, npages << IOASID_PAGE_SHIFT, uhost);
+		if (rc)
+			goto err_unpin;
+	}
+	rc = -ENOMEM;
+	item = calloc(1, sizeof(*item));
+	if (!item)
+		goto err_unpin;
+	item->iova = iova;
+	item->length = len;
+	item->id = sa->next_id++;
+	cmd->access_pages.out_access_pages_id = item->id;
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		free(item);
+		goto err_unpin;
+	}
+	item->next = sa->items;
+	sa->items = item;
+	goto out_free;
+
+err_unpin:
+	access_unpin_pages(sa->access, iova, len);
+out_free:
+	free(host);
+	return rc;
+}
+
+static int test_destroy_access_pages(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct staccess *sa = staccess_get(ucmd->ctx, cmd->id);
+
+	if (!sa)
+		return -EBADFD;
+	for (struct staccess_item **pp = &sa->items; *pp; pp = &(*pp)->next) {
+		struct staccess_item *item = *pp;
+
+		if (item->id != cmd->destroy_access_pages.access_pages_id)
+			continue;
+		*pp = item->next;
+		access_unpin_pages(sa->access, item->iova, item->length);
+		free(item);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int test_access_rw(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	uint64_t iova = cmd->access_rw.iova, len = cmd->access_rw.length;
+	uint32_t flags = cmd->access_rw.flags;
+	bool write = flags & MOCK_ACCESS_RW_WRITE;
+	struct staccess *sa;
+	void *tmp;
+	int rc;
+
+	if (len > SELFTEST_MAX_LEN)
+		return -ENOMEM;
+	if (flags & ~(MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH | MOCK_FLAGS_ACCESS_SYZ))
+		return -EOPNOTSUPP;
+	sa = staccess_get(ucmd->ctx, cmd->id);
+	if (!sa)
+		return -EBADFD;
+	tmp = calloc(1, len ? len : 1);
+	if (!tmp)
+		return -ENOMEM;
+	if (write) {
+		rc = uaccess_from(ucmd->ctx, tmp, cmd->access_rw.uptr, len);
+		if (rc)
+			goto out_free;
+	}
+	if (flags & MOCK_FLAGS_ACCESS_SYZ)
+		iova = syz_iova(sa->access, iova);
+	/* the slow path (copy through the pages one at a time) is the only path we have */
+	rc = access_rw(sa->access, iova, tmp, len, write);
+	if (rc)
+		goto out_free;
+	if (!write)
+		rc = uaccess_to(ucmd->ctx, cmd->access_rw.uptr, tmp, len);
+out_free:
+	free(tmp);
+	return rc;
+}
+
+static int test_access_replace_ioas(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct staccess *sa = staccess_get(ucmd->ctx, cmd->id);
+
+	if (!sa)
+		return -EBADFD;
+	return access_replace(sa->access, cmd->access_replace_ioas.ioas_id);
+}
+
+/* A device named by an op that is not served yet: ENOENT first, as the kernel would. */
+static int test_unserved_dev_op(struct ucmd *ucmd, uint32_t dev_id)
+{
+	struct device *dev = dev_get(ucmd->ctx, dev_id);
+
+	if (!dev)
+		return -ENOENT;
+	obj_put(&dev->obj);
+	return -EOPNOTSUPP;
+}
+
+int selftest_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_test_cmd *cmd = ucmd->cmd;
+
+	switch (cmd->op) {
+	case IOMMU_TEST_OP_ADD_RESERVED:
+		return test_add_reserved(ucmd, cmd);
+	case IOMMU_TEST_OP_MOCK_DOMAIN:
+	case IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS:
+		return test_mock_domain(ucmd, cmd);
+	case IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE:
+		return test_mock_domain_replace(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_MAP:
+		return test_md_check_map(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_REFS:
+		return test_md_check_refs(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_CHECK_IOTLB: {
+		struct obj *obj = obj_get(ucmd->ctx, cmd->id, OBJ_HWPT_NESTED);
+
+		if (!obj)
+			return -ENOENT;
+		obj_put(obj);
+		return -EINVAL;
+	}
+	case IOMMU_TEST_OP_DEV_CHECK_CACHE:
+		return test_dev_check_cache(ucmd, cmd);
+	case IOMMU_TEST_OP_CREATE_ACCESS:
+		return test_create_access(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
+		return test_access_replace_ioas(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_PAGES:
+		return test_access_pages(ucmd, cmd);
+	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
+		return test_destroy_access_pages(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_RW:
+		return test_access_rw(ucmd, cmd);
+	case IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT:
+		/* the kernel's floor: one batch element */
+		if (cmd->memory_limit.limit < sizeof(uint64_t) + sizeof(uint32_t))
+			return -EINVAL;
+		selftest_memory_limit = cmd->memory_limit.limit;
+		return 0;
+	case IOMMU_TEST_OP_DIRTY:
+		return test_dirty(ucmd, cmd);
+	case IOMMU_TEST_OP_TRIGGER_IOPF:
+		return test_unserved_dev_op(ucmd, cmd->trigger_iopf.dev_id);
+	case IOMMU_TEST_OP_TRIGGER_VEVENT:
+		return test_unserved_dev_op(ucmd, cmd->trigger_vevent.dev_id);
+	default:
+		return -EOPNOTSUPP;
+	}
+}

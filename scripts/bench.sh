@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# bench.sh BUILD - run every benchmark program and gather their JSON lines into
+# BUILD/bench/results.json: {"date", "host", "commands": [...], "results": [...]}.
+# Each figure in results stands beside a limit measured in the same run (see each
+# program's header comment). BENCH_QUICK=1 runs smaller sizes (a smoke run).
+set -euo pipefail
+build=${1:-build}
+out="$build/bench"
+mkdir -p "$out"
+lines="$out/results.jsonl"
+: >"$lines"
+cmds=()
+run() {
+	cmds+=("$*")
+	echo "bench: $*" >&2
+	"$@" >>"$lines"
+}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	export IOAS_BENCH_BYTES=$((16 << 20)) PT_BENCH_BYTES=$((16 << 20))
+fi
+run "$build/bench/ioas_bench" mock
+if [ -x "$build/bench/pt_bench" ]; then
+	run "$build/bench/pt_bench"
+fi
+{
+	printf '{"date":"%s","host":"%s","nproc":%s,"commands":[' "$(date -u +%FT%TZ)" \
+		"$(uname -srm)" "$(nproc)"
+	sep=
+	for c in "${cmds[@]}"; do
+		printf '%s"%s"' "$sep" "${c//\"/\\\"}"
+		sep=,
+	done
+	printf '],"results":[\n'
+	sed '$!s/$/,/' "$lines"
+	printf ']}\n'
+} >"$out/results.json"
+echo "bench: $(wc -l <"$lines") results in $out/results.json" >&2

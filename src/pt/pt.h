@@ -24,8 +24,11 @@
  *
  * Locking: map, unmap, iotlb_sync, set_dirty_tracking and free of one domain are serialised
  * by the caller. iova_to_phys, read_and_clear_dirty, pt_mark_dirty and walkers in other
- * processes may run alongside them: entries are written with single 64-bit stores and a new
- * table is zeroed before its pointer is published.
+ * processes may run alongside them: entries are written with single 64-bit stores, a new
+ * table is zeroed before its pointer is published, dirty bits change by compare-and-swap.
+ * A table unlinked by unmap stays readable until iotlb_sync frees it, so the owner's flush
+ * hook (pt_domain_set_flush) must wait out walks that began before it, as an IOTLB
+ * invalidation fences hardware walkers.
  */
 #ifndef IOASID_PT_PT_H
 #define IOASID_PT_PT_H
@@ -87,6 +90,16 @@ uint64_t pt_domain_root_pa(const struct iommu_domain *d);
 unsigned int pt_domain_levels(const struct iommu_domain *d);
 /* Table pages this domain holds now (including its root and pages waiting for a sync). */
 size_t pt_domain_table_pages(const struct iommu_domain *d);
+
+/* Geometry of one level: an entry covers 2^shift bytes, a table has 2^bits entries. */
+struct pt_level_info {
+	unsigned int shift;
+	unsigned int bits;
+	unsigned int table_lg2;   /* bytes of one table at this level, log2 */
+	uint64_t leaf_sizes;      /* leaf sizes this domain maps at this level, as a bitmap */
+};
+int pt_domain_level_info(const struct iommu_domain *d, unsigned int level,
+			 struct pt_level_info *out);
 
 /*
  * What a hardware model programs to use the domain. `mode` is the format's own field value:

@@ -18,7 +18,9 @@
  * Traps: the metadata arrays are reallocated as the file grows, so they are only touched
  * under the mutex; the pages themselves never move.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "pt/pt_arena.h"
 
 #include <errno.h>

@@ -19,7 +19,9 @@
  * under the mutex; the pages themselves never move.
  */
 #ifndef _GNU_SOURCE
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #endif
 #include "pt/pt_arena.h"
 

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * client.c - one connection: one thread, one ioasid context.
+ *
+ * The thread reads requests off the connection one at a time, so the requests of every
+ * process sharing the connection (a parent and its forked children, threads) are served in
+ * arrival order, exactly as the core's per-context lock would order them anyway.
+ *
+ * Each message is validated before anything acts on it, in this order: complete (no
+ * truncated body or control data, no fd beyond the two a request may carry), stamped with
+ * the sender's credentials, from an allowed user (the opener's uid, or root), a known type
+ * of exactly its size, with the fds its type and flags call for, the first of which is a
+ * socket (the reply channel). A message that fails before a reply channel is known is
+ * dropped, its fds closed, and counted in bad_messages_total; after that the sender gets
+ * EINVAL (or EPERM) on its channel. A bad message never closes the connection: the
+ * connection is the program's iommufd, shared with whoever else holds it.
+ *
+ * EOF on the connection is the last close of the iommufd in every process: the context is
+ * freed with every object and pin it holds, then the mirror is checked empty. A client that
+ * is killed mid-call costs nothing more: its reads fail with EFAULT, the core unwinds, the
+ * reply goes nowhere (MSG_NOSIGNAL), and the EOF follows.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/daemon.h"
+
+struct daemon_counters counters;
+
+static int reply_err(int ch, uint32_t seq, int err)
+{
+	struct ioasid_msg_reply rep;
+
+	ioasid_msg_init(&rep.hdr, IOASID_MSG_REPLY, seq);
+	rep.ret = -1;
+	rep.err = err;
+	return ioasid_send(ch, &rep, sizeof(rep), NULL, 0);
+}
+
+int client_install_fd(struct client *c, int fd, unsigned int flags)
+{
+	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+	struct ioasid_msg_fd_install msg;
+	struct ioasid_msg_fd_installed ans;
+	struct pollfd pfd = { .fd = c->reply_fd, .events = POLLIN };
+	struct ioasid_recv r;
+	int rc;
+
+	if (c->reply_fd < 0)
+		return -EBADF;
+	ioasid_msg_init(&msg.hdr, IOASID_MSG_FD_INSTALL, 0);
+	msg.flags = flags & O_CLOEXEC;
+	rc = ioasid_send(c->reply_fd, &msg, sizeof(msg), &fd, 1);
+	if (rc)
+		return rc;
+	/* the program is blocked in its ioctl waiting on this channel; a dead one hangs up */
+	do {
+		rc = poll(&pfd, 1, 10000);
+	} while (rc < 0 && errno == EINTR);
+	if (rc <= 0)
+		return -ETIMEDOUT;
+	rc = ioasid_recv(c->reply_fd, buf, &r);
+	if (rc)
+		return rc;
+	if (!r.len || r.nfds || ioasid_msg_check(buf, r.len, IOASID_MSG_FD_INSTALLED)) {
+		ioasid_recv_close_fds(&r);
+		return -EPROTO;
+	}
+	memcpy(&ans, buf, sizeof(ans));
+	return ans.fd;
+}
+
+/* ---- stats ------------------------------------------------------------------------------- */
+
+static uint64_t count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	uint64_t n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n ? n - 1 : 0;  /* not the directory's own fd */
+}
+
+static void proc_self_stats(struct ioasidd_stats *s)
+{
+	char line[128];
+	FILE *f;
+
+	f = fopen("/proc/self/status", "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Threads: %lu", &s->threads) == 1)
+				break;
+		fclose(f);
+	}
+	f = fopen("/proc/self/statm", "re");
+	if (f) {
+		unsigned long size, rss;
+
+		if (fscanf(f, "%lu %lu", &size, &rss) == 2)
+			s->rss_pages = rss;
+		fclose(f);
+	}
+}
+
+void daemon_fill_stats(struct ioasidd_stats *s, uid_t uid, pid_t pid)
+{
+	struct ioasid_acct_info acct;
+	struct mallinfo2 mi = mallinfo2();
+
+	memset(s, 0, sizeof(*s));
+	s->clients = counter_get(clients);
+	s->contexts = counter_get(contexts);
+	s->clients_total = counter_get(clients_total);
+	s->requests_total = counter_get(requests_total);
+	s->bad_messages_total = counter_get(bad_messages_total);
+	s->pins_total = counter_get(pins_total);
+	s->mirror_windows = counter_get(mirror_windows);
+	s->mirror_mapped = counter_get(mirror_mapped);
+	s->pinned_pages = daemon_pinned_pages();
+	s->files = counter_get(files);
+	ioasid_acct_get(uid, pid, &acct);
+	s->user_locked_pages = acct.user_locked_pages;
+	s->open_fds = count_fds();
+	proc_self_stats(s);
+	s->heap_bytes = mi.uordblks;
+}
+
+/* ---- requests -------------------------------------------------------------------------- */
+
+static int client_ctx(struct client *c)
+{
+	struct ioasid_ctx_params params = {
+		.mem = &client_mem_ops,
+		.mem_priv = c,
+		.uid = c->uid,
+		.pid = c->pid,
+		.cap_ipc_lock = c->cap_ipc_lock,
+		.cap_sys_resource = c->cap_sys_resource,
+	};
+
+	if (c->ctx)
+		return 0;
+	if (ioasid_ctx_new(&params, &c->ctx))
+		return -errno;
+	counter_add(contexts, 1);
+	return 0;
+}
+
+static void serve_ioctl(struct client *c, const struct ioasid_msg_ioctl *msg,
+			struct ioasid_recv *r)
+{
+	const uint32_t known = IOASID_IOCTL_IN_FD | IOASID_IOCTL_IN_FD_BAD;
+	struct ioasid_msg_reply rep;
+	int in_fd = -1, ret, err = 0;
+	unsigned int want = 1;
+
+	if (msg->flags & ~known || (msg->flags & known) == known)
+		goto out_inval;
+	if (msg->flags) {
+		if (ioasid_proto_in_fd(msg->cmd) != (int)msg->in_fd_offset)
+			goto out_inval;
+		want = msg->flags & IOASID_IOCTL_IN_FD ? 2 : 1;
+	}
+	if (r->nfds != want)
+		goto out_inval;
+	err = -client_ctx(c);
+	if (err)
+		goto out_reply;
+	c->caller_pid = r->pid;
+	if (msg->flags) {
+		in_fd = want == 2 ? r->fds[1] : -1;
+		c->overlay_uptr = msg->arg + msg->in_fd_offset;
+		c->overlay_val = in_fd;
+		/* unreadable: no overlay, and the core meets the same EFAULT */
+		c->overlay = !client_mem_ops.copy_from_user(c, &c->overlay_orig, c->overlay_uptr,
+							   sizeof(c->overlay_orig));
+	}
+	c->reply_fd = r->fds[0];
+	ret = ioasid_ioctl(c->ctx, msg->cmd, (void *)(uintptr_t)msg->arg);
+	if (ret < 0)
+		err = errno;
+	c->reply_fd = -1;
+	c->overlay = false;
+	ioasid_msg_init(&rep.hdr, IOASID_MSG_REPLY, msg->hdr.seq);
+	rep.ret = ret;
+	rep.err = err;
+	/* the caller may be gone: nobody to tell */
+	ioasid_send(r->fds[0], &rep, sizeof(rep), NULL, 0);
+	return;
+
+out_inval:
+	err = EINVAL;
+out_reply:
+	reply_err(r->fds[0], msg->hdr.seq, err);
+}
+
+static void serve(struct client *c, const char *buf, struct ioasid_recv *r)
+{
+	struct ioasid_msg_hdr hdr;
+	struct stat st;
+
+	if (!r->have_creds || ioasid_msg_check(buf, r->len, 0) || r->nfds < 1 ||
+	    fstat(r->fds[0], &st) || !S_ISSOCK(st.st_mode))
+		goto out_bad;
+	memcpy(&hdr, buf, sizeof(hdr));
+	counter_add(requests_total, 1);
+	if (r->uid != c->uid && r->uid != 0) {
+		reply_err(r->fds[0], hdr.seq, EPERM);
+		return;
+	}
+	c->caller_pid = r->pid;
+	switch (hdr.type) {
+	case IOASID_MSG_HELLO: {
+		struct ioasid_msg_hello_reply rep;
+
+		if (r->nfds != 1)
+			goto out_bad;
+		ioasid_msg_init(&rep.hdr, IOASID_MSG_HELLO_REPLY, hdr.seq);
+		rep.daemon_pid = getpid();
+		ioasid_send(r->fds[0], &rep, sizeof(rep), NULL, 0);
+		return;
+	}
+	case IOASID_MSG_STATS: {
+		struct ioasid_msg_stats_reply rep;
+
+		if (r->nfds != 1)
+			goto out_bad;
+		ioasid_msg_init(&rep.hdr, IOASID_MSG_STATS_REPLY, hdr.seq);
+		daemon_fill_stats(&rep.stats, r->uid, r->pid);
+		ioasid_send(r->fds[0], &rep, sizeof(rep), NULL, 0);
+		return;
+	}
+	case IOASID_MSG_IOCTL: {
+		struct ioasid_msg_ioctl msg;
+
+		memcpy(&msg, buf, sizeof(msg));
+		serve_ioctl(c, &msg, r);
+		return;
+	}
+	default:
+		/* a daemon-to-client type sent to us */
+		reply_err(r->fds[0], hdr.seq, EINVAL);
+		return;
+	}
+
+out_bad:
+	counter_add(bad_messages_total, 1);
+	dlog(1, "client %d: bad message dropped", c->pid);
+}
+
+void client_free(struct client *c)
+{
+	if (c->ctx) {
+		ioasid_ctx_free(c->ctx);
+		counter_sub(contexts, 1);
+	}
+	mirror_release(c);
+	if (c->sock >= 0)
+		close(c->sock);
+	free(c);
+}
+
+void *client_thread(void *arg)
+{
+	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+	struct client *c = arg;
+
+	for (;;) {
+		struct ioasid_recv r;
+		int rc = ioasid_recv(c->sock, buf, &r);
+
+		if (rc == -EPROTO) {
+			counter_add(bad_messages_total, 1);
+			continue;
+		}
+		if (rc || !r.len)
+			break;  /* EOF: the last copy of the iommufd is closed */
+		serve(c, buf, &r);
+		ioasid_recv_close_fds(&r);
+	}
+	/* free the context now, not when the main thread gets around to reaping us */
+	if (c->ctx) {
+		ioasid_ctx_free(c->ctx);
+		c->ctx = NULL;
+		counter_sub(contexts, 1);
+	}
+	mirror_release(c);
+	daemon_client_done(c);
+	return NULL;
+}

@@ -1,0 +1,621 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mem.c - the memory of a remote client, as the core's ioasid_mem_ops.
+ *
+ * Copies. The core reads and writes the program's structs where the program keeps them:
+ * process_vm_readv/writev on the pid that sent the request (SCM_CREDENTIALS), so a forked
+ * child's call is served against the child's memory. A NULL or wild pointer, or a process
+ * that died mid-call, is EFAULT. While a MAP_FILE call is served, the 4 bytes of its fd
+ * field read as the daemon's copy of the fd (the "overlay"): the core never sees the
+ * program's fd number, and a reply that covers the field writes the program's own number
+ * back.
+ *
+ * Pins: the mirror. A pinned page must be memory the daemon can touch and the program sees
+ * (DMA writes land in the program's buffer), at an address that does not move while it is
+ * pinned. The daemon maps the very pages the program maps: for each shared mapping it opens
+ * /proc/<pid>/map_files/<start>-<end> (needs CAP_SYS_ADMIN in the daemon's user namespace;
+ * see docs/daemon.md) and maps that file MAP_SHARED at the matching offset. Private
+ * mappings (malloc, MAP_PRIVATE) have no file that shares their pages with anyone: pinning
+ * them fails with EFAULT. Mapping them with no domain and no access works as in the kernel,
+ * since nothing is pinned then.
+ *
+ * Linearity. The core keeps one host pointer per pages object and reaches byte i of it at
+ * host + i, whichever run was pinned first; so the mirror must be linear in the client's
+ * address. A window is a reservation of daemon address space (PROT_NONE) that mirrors a
+ * range of client addresses at a fixed offset: client address a is daemon address
+ * dbase + (a - cbase). A window is made around the first pin in a region, rounded out to
+ * MIRROR_GRANULE and widened by MIRROR_SLACK on both sides (as far as other windows allow),
+ * so later pins of the same buffer fall in it. Inside, each pinned unit (a page, or a huge
+ * page for hugetlbfs) is mapped from its file; a unit whose pages are all unpinned goes back
+ * to PROT_NONE, dropping the file reference; an empty window is unmapped. The same client
+ * page thus has the same daemon ("physical") address for as long as anything pins it.
+ *
+ * Limits, all reported as EFAULT: a pin that spans two windows or leaves one (a buffer
+ * larger than MIRROR_SLACK first pinned at its far end); a page whose client address now
+ * holds a different file page than the one still pinned there (the program unmapped a
+ * pinned buffer and mapped other memory at its address).
+ *
+ * When to let go. pin_user may be called again for pages already pinned, and unpin_user
+ * once for a whole pages object; rather than count calls, the mirror asks the core which
+ * pages are still pinned (pages_count_user_pins) and releases a unit when none of its
+ * pages is. A pin of pages the mirror already holds is served without looking at the
+ * program's mappings again, as the kernel's pin holds pages the program has since unmapped.
+ * Everything here runs under the context lock.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "core/private.h"
+#include "daemon/daemon.h"
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#endif
+#ifndef HUGETLBFS_MAGIC
+#define HUGETLBFS_MAGIC 0x958458f6
+#endif
+
+#define PG_SHIFT 12
+#define PG_SIZE (1ULL << PG_SHIFT)
+#define MIRROR_GRANULE (1ULL << 30)
+#define MIRROR_SLACK (8ULL << 30)
+#define CHUNK_PAGES 512ULL
+#define CHUNK_BYTES (CHUNK_PAGES << PG_SHIFT)
+#define USER_TOP (1ULL << 57)   /* no user address reaches this on any 64-bit Linux */
+
+struct mirror_page {
+	uint16_t file;     /* 1-based index in mirror.files; 0: not mapped */
+	uint8_t rw;        /* mapped writable */
+	uint8_t __pad[5];
+	uint64_t off;      /* offset of this page in its file */
+};
+
+struct mirror_chunk {
+	struct mirror_page pg[CHUNK_PAGES];
+};
+
+struct mirror_window {
+	struct mirror_window *next;
+	uint64_t cbase, len;           /* client range [cbase, cbase + len) */
+	uint8_t *dbase;
+	struct mirror_chunk **chunks;  /* len / CHUNK_BYTES, allocated on demand */
+	uint64_t mapped;               /* pages mapped from files */
+};
+
+struct mirror_file {
+	dev_t dev;
+	ino_t ino;
+	uint64_t unit;     /* mapping unit: the page size of the file system */
+	uint64_t pages;    /* pages of ours mapped from it; 0: slot free */
+};
+
+/* ---- copies --------------------------------------------------------------------------- */
+
+static int remote_copy(pid_t pid, uint64_t uptr, void *local, size_t len, bool to_user)
+{
+	while (len) {
+		struct iovec l = { .iov_base = local, .iov_len = len };
+		struct iovec r = { .iov_base = (void *)(uintptr_t)uptr, .iov_len = len };
+		ssize_t n;
+
+		if (uptr + len < uptr || pid <= 0)
+			return -EFAULT;
+		n = to_user ? process_vm_writev(pid, &l, 1, &r, 1, 0)
+			    : process_vm_readv(pid, &l, 1, &r, 1, 0);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == ENOMEM)
+				return -ENOMEM;
+			return -EFAULT;
+		}
+		uptr += n;
+		local = (uint8_t *)local + n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int mem_copy_from(void *priv, void *dst, uint64_t uptr, size_t len)
+{
+	struct client *c = priv;
+	int rc = remote_copy(c->caller_pid, uptr, dst, len, false);
+
+	if (rc || !c->overlay)
+		return rc;
+	/* patch the bytes of the overlaid field that fall inside what was read */
+	for (unsigned int i = 0; i < sizeof(c->overlay_val); i++) {
+		uint64_t a = c->overlay_uptr + i;
+
+		if (a >= uptr && a - uptr < len)
+			((uint8_t *)dst)[a - uptr] = ((uint8_t *)&c->overlay_val)[i];
+	}
+	return 0;
+}
+
+static int mem_copy_to(void *priv, uint64_t uptr, const void *src, size_t len)
+{
+	struct client *c = priv;
+	uint8_t small[256];
+	bool hit = false;
+
+	if (c->overlay) {
+		for (unsigned int i = 0; i < sizeof(c->overlay_val) && !hit; i++)
+			hit = c->overlay_uptr + i - uptr < len;
+	}
+	if (!hit)
+		return remote_copy(c->caller_pid, uptr, (void *)src, len, true);
+	/* a reply that covers the overlaid field gives the program its own fd number back */
+	if (len > sizeof(small))
+		return -EFAULT;  /* no command struct is this large */
+	memcpy(small, src, len);
+	for (unsigned int i = 0; i < sizeof(c->overlay_orig); i++) {
+		uint64_t a = c->overlay_uptr + i;
+
+		if (a - uptr < len)
+			small[a - uptr] = ((uint8_t *)&c->overlay_orig)[i];
+	}
+	return remote_copy(c->caller_pid, uptr, small, len, true);
+}
+
+static uint64_t mem_memlock_limit(void *priv)
+{
+	struct client *c = priv;
+	struct rlimit rl;
+
+	if (prlimit(c->caller_pid, RLIMIT_MEMLOCK, NULL, &rl) &&
+	    prlimit(c->pid, RLIMIT_MEMLOCK, NULL, &rl))
+		return 0;  /* the process is gone: nothing more may be pinned for it */
+	return rl.rlim_cur;
+}
+
+/* ---- windows and pages ------------------------------------------------------------------ */
+
+static struct mirror_page *page_at(struct mirror_window *w, uint64_t caddr, bool alloc)
+{
+	uint64_t off = caddr - w->cbase;
+	struct mirror_chunk **slot = &w->chunks[off / CHUNK_BYTES];
+
+	if (!*slot) {
+		if (!alloc)
+			return NULL;
+		*slot = calloc(1, sizeof(**slot));
+		if (!*slot)
+			return NULL;
+	}
+	return &(*slot)->pg[(off % CHUNK_BYTES) >> PG_SHIFT];
+}
+
+static uint8_t *daddr(struct mirror_window *w, uint64_t caddr)
+{
+	return w->dbase + (caddr - w->cbase);
+}
+
+static void window_free(struct mirror *m, struct mirror_window *w)
+{
+	struct mirror_window **pp;
+
+	for (pp = &m->windows; *pp != w; pp = &(*pp)->next)
+		;
+	*pp = w->next;
+	munmap(w->dbase, w->len);
+	for (uint64_t i = 0; i < w->len / CHUNK_BYTES; i++)
+		free(w->chunks[i]);
+	free(w->chunks);
+	free(w);
+	counter_sub(mirror_windows, 1);
+}
+
+/* Reserve len bytes of daemon address space aligned to MIRROR_GRANULE. */
+static uint8_t *reserve_aligned(uint64_t len)
+{
+	const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	uint8_t *p = mmap(NULL, len + MIRROR_GRANULE, PROT_NONE, flags, -1, 0);
+	uint64_t head;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	head = (((uintptr_t)p + MIRROR_GRANULE - 1) & ~(MIRROR_GRANULE - 1)) - (uintptr_t)p;
+	if (head)
+		munmap(p, head);
+	munmap(p + head + len, MIRROR_GRANULE - head);
+	return p + head;
+}
+
+/* The window holding [first, last], made if there is none. NULL: -EFAULT or -ENOMEM. */
+static struct mirror_window *window_get(struct mirror *m, uint64_t first, uint64_t last,
+					int *out_err)
+{
+	uint64_t lo, hi;
+	struct mirror_window *w;
+
+	for (w = m->windows; w; w = w->next) {
+		if (first - w->cbase < w->len && last - w->cbase < w->len)
+			return w;
+		/* overlapping a window without fitting in it cannot be linear */
+		if (first < w->cbase + w->len && w->cbase <= last) {
+			dlog(1, "pin [%#" PRIx64 ", %#" PRIx64 "] leaves mirror window", first, last);
+			*out_err = -EFAULT;
+			return NULL;
+		}
+	}
+	lo = first & ~(MIRROR_GRANULE - 1);
+	hi = (last | (MIRROR_GRANULE - 1)) + 1;
+	lo = lo > MIRROR_SLACK ? lo - MIRROR_SLACK : 0;
+	hi = hi + MIRROR_SLACK < USER_TOP ? hi + MIRROR_SLACK : USER_TOP;
+	for (w = m->windows; w; w = w->next) {
+		if (w->cbase + w->len <= first && w->cbase + w->len > lo)
+			lo = w->cbase + w->len;
+		if (w->cbase > last && w->cbase < hi)
+			hi = w->cbase;
+	}
+	*out_err = -ENOMEM;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->cbase = lo;
+	w->len = hi - lo;
+	w->chunks = calloc(w->len / CHUNK_BYTES, sizeof(*w->chunks));
+	w->dbase = w->chunks ? reserve_aligned(w->len) : NULL;
+	if (!w->dbase) {
+		free(w->chunks);
+		free(w);
+		return NULL;
+	}
+	w->next = m->windows;
+	m->windows = w;
+	counter_add(mirror_windows, 1);
+	return w;
+}
+
+/* The slot of (dev, ino), taking a free one for a new file; 0 when out of memory. */
+static unsigned int file_slot(struct mirror *m, const struct stat *st, uint64_t unit)
+{
+	unsigned int free_slot = 0;
+
+	for (unsigned int i = 0; i < m->nfiles; i++) {
+		struct mirror_file *f = &m->files[i];
+
+		if (f->pages && f->dev == st->st_dev && f->ino == st->st_ino)
+			return i + 1;
+		if (!f->pages && !free_slot)
+			free_slot = i + 1;
+	}
+	if (!free_slot) {
+		if (m->nfiles == m->cap_files) {
+			unsigned int cap = m->cap_files ? m->cap_files * 2 : 8;
+			struct mirror_file *n;
+
+			if (cap > UINT16_MAX)
+				return 0;
+			n = realloc(m->files, cap * sizeof(*n));
+			if (!n)
+				return 0;
+			m->files = n;
+			m->cap_files = cap;
+		}
+		free_slot = ++m->nfiles;
+		m->files[free_slot - 1].pages = 0;
+	}
+	m->files[free_slot - 1].dev = st->st_dev;
+	m->files[free_slot - 1].ino = st->st_ino;
+	m->files[free_slot - 1].unit = unit;
+	return free_slot;
+}
+
+/* Does any pages object of this client pin the page at a? (the core's count) */
+static bool page_pinned(struct client *c, uint64_t a)
+{
+	return pages_count_user_pins(&client_mem_ops, c, a) != 0;
+}
+
+/*
+ * Give every mapped unit touching [first, last] whose pages are all unpinned (all of them
+ * if force) back to PROT_NONE. Runs of such units are released with one mmap.
+ */
+static void release_unpinned(struct client *c, struct mirror_window *w, uint64_t first,
+			     uint64_t last, bool force)
+{
+	struct mirror *m = &c->mirror;
+	uint64_t run = 0, run_len = 0;
+	uint64_t a = first;
+
+	while (a <= last && a - w->cbase < w->len) {
+		struct mirror_page *pg = page_at(w, a, false);
+		struct mirror_file *f;
+		uint64_t u, n, i;
+		bool busy = false;
+
+		if (!pg) {  /* a chunk never used: skip it whole */
+			a = w->cbase + ((a - w->cbase) / CHUNK_BYTES + 1) * CHUNK_BYTES;
+			continue;
+		}
+		if (!pg->file) {
+			a += PG_SIZE;
+			continue;
+		}
+		f = &m->files[pg->file - 1];
+		u = a & ~(f->unit - 1);
+		n = f->unit >> PG_SHIFT;
+		for (i = 0; i < n && !busy && !force; i++)
+			busy = page_pinned(c, u + (i << PG_SHIFT));
+		if (!busy) {
+			if (run_len && run + run_len != u) {
+				mmap(daddr(w, run), run_len, PROT_NONE,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+				run_len = 0;
+			}
+			if (!run_len)
+				run = u;
+			run_len += f->unit;
+			for (i = 0; i < n; i++)
+				page_at(w, u + (i << PG_SHIFT), false)->file = 0;
+			f->pages -= n;
+			w->mapped -= n;
+			counter_sub(mirror_mapped, f->unit);
+			if (!f->pages)
+				counter_sub(files, 1);
+		}
+		a = u + f->unit;
+	}
+	if (run_len)
+		mmap(daddr(w, run), run_len, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+}
+
+/* ---- pinning one client mapping ---------------------------------------------------------- */
+
+struct vma {
+	uint64_t start, end, off;
+	char perms[5];
+};
+
+/* Map units of [s, e) (inside vma) from fd, and fault them in. */
+static int map_segment(struct client *c, struct mirror_window *w, const struct vma *v, int fd,
+		       bool rw, uint64_t s, uint64_t e, bool write)
+{
+	struct mirror *m = &c->mirror;
+	uint64_t unit = PG_SIZE, u, run = 0, run_len = 0;
+	int prot = PROT_READ | (rw ? PROT_WRITE : 0);
+	unsigned int slot;
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -EFAULT;
+	if (!fstatfs(fd, &sfs) && sfs.f_type == HUGETLBFS_MAGIC && (uint64_t)sfs.f_bsize > PG_SIZE)
+		unit = sfs.f_bsize;
+	slot = file_slot(m, &st, unit);
+	if (!slot)
+		return -ENOMEM;
+	for (u = s & ~(unit - 1); u < e; u += unit) {
+		struct mirror_page *pg = page_at(w, u, true);
+		uint64_t foff = v->off + (u - v->start);
+		bool remap = false;
+
+		if (!pg)
+			return -ENOMEM;
+		if (u < v->start || u + unit > v->end)
+			return -EFAULT;  /* a unit cut by the mapping: not a file we understand */
+		if (pg->file) {
+			if (pg->file != slot || pg->off != foff)
+				return -EFAULT;  /* another page still pinned at this address */
+			if (!write || pg->rw)
+				continue;
+			remap = true;    /* same pages, now writable */
+		}
+		if (run_len && (run + run_len != u || remap)) {
+			if (mmap(daddr(w, run), run_len, prot, MAP_SHARED | MAP_FIXED, fd,
+				 v->off + (run - v->start)) == MAP_FAILED)
+				return -EFAULT;
+			run_len = 0;
+		}
+		for (uint64_t i = 0; i < unit >> PG_SHIFT; i++) {
+			struct mirror_page *p = page_at(w, u + (i << PG_SHIFT), true);
+
+			if (!p)
+				return -ENOMEM;
+			if (!remap) {
+				p->file = slot;
+				p->off = foff + (i << PG_SHIFT);
+			}
+			p->rw = rw;
+		}
+		if (remap) {
+			if (mmap(daddr(w, u), unit, prot, MAP_SHARED | MAP_FIXED, fd, foff) ==
+			    MAP_FAILED)
+				return -EFAULT;
+			continue;
+		}
+		if (!m->files[slot - 1].pages)
+			counter_add(files, 1);
+		m->files[slot - 1].pages += unit >> PG_SHIFT;
+		w->mapped += unit >> PG_SHIFT;
+		counter_add(mirror_mapped, unit);
+		if (!run_len)
+			run = u;
+		run_len += unit;
+	}
+	if (run_len && mmap(daddr(w, run), run_len, prot, MAP_SHARED | MAP_FIXED, fd,
+			    v->off + (run - v->start)) == MAP_FAILED)
+		return -EFAULT;
+	/* as pin_user_pages: pages past the end of the file, or not writable, fail */
+	if (madvise(daddr(w, s), e - s, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ))
+		return -EFAULT;
+	return 0;
+}
+
+static int pin_vma(struct client *c, struct mirror_window *w, const struct vma *v, uint64_t s,
+		   uint64_t e, bool write)
+{
+	char path[96];
+	bool rw = v->perms[1] == 'w';
+	int fd, rc;
+
+	if (v->perms[3] != 's' || v->perms[0] != 'r' || (write && !rw))
+		return -EFAULT;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, c->caller_pid,
+		 v->start, v->end);
+	fd = open(path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0 && rw && !write) {
+		rw = false;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		dlog(1, "pin: %s: %s", path, strerror(errno));
+		return -EFAULT;
+	}
+	rc = map_segment(c, w, v, fd, rw, s, e, write);
+	close(fd);
+	return rc;
+}
+
+static bool mapped_already(struct mirror_window *w, uint64_t first, uint64_t last, bool write)
+{
+	for (uint64_t a = first; a <= last; a += PG_SIZE) {
+		struct mirror_page *pg = page_at(w, a, false);
+
+		if (!pg || !pg->file || (write && !pg->rw))
+			return false;
+	}
+	return true;
+}
+
+static int mem_pin(void *priv, uint64_t uptr, uint64_t len, bool write, void **out_host)
+{
+	struct client *c = priv;
+	struct mirror_window *w;
+	uint64_t last, cursor = uptr;
+	char *line = NULL;
+	size_t cap = 0;
+	char path[64];
+	FILE *maps;
+	int rc = 0;
+
+	if (!len || (uptr | len) & (PG_SIZE - 1))
+		return -EINVAL;
+	if (uptr + (len - 1) < uptr || uptr + (len - 1) >= USER_TOP)
+		return -EFAULT;
+	last = uptr + (len - 1);
+	w = window_get(&c->mirror, uptr, last, &rc);
+	if (!w)
+		return rc;
+	if (mapped_already(w, uptr, last, write)) {
+		/* pinned before: held by the mirror even if the program unmapped it since */
+		*out_host = daddr(w, uptr);
+		counter_add(pins_total, 1);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/maps", c->caller_pid);
+	maps = fopen(path, "re");
+	if (!maps) {
+		rc = -EFAULT;
+		goto out_release;
+	}
+	while (cursor <= last && getline(&line, &cap, maps) > 0) {
+		struct vma v;
+
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64, &v.start, &v.end, v.perms,
+			   &v.off) != 4)
+			continue;
+		if (v.end <= cursor)
+			continue;
+		if (v.start > cursor)
+			break;  /* a hole */
+		rc = pin_vma(c, w, &v, cursor, v.end - 1 < last ? v.end : last + 1, write);
+		if (rc)
+			break;
+		cursor = v.end - 1 < last ? v.end : last + 1;
+		if (cursor == last + 1)
+			break;
+	}
+	free(line);
+	fclose(maps);
+	if (!rc && cursor != last + 1)
+		rc = -EFAULT;
+	if (rc)
+		goto out_release;
+	*out_host = daddr(w, uptr);
+	counter_add(pins_total, 1);
+	return 0;
+
+out_release:
+	/* what this call mapped and nobody pins goes again */
+	release_unpinned(c, w, uptr, last, false);
+	if (!w->mapped)
+		window_free(&c->mirror, w);
+	return rc;
+}
+
+/*
+ * The core released pins in [uptr, uptr + len). Which pages are still pinned (by other
+ * pages objects of this client, or other runs) is the core's to say: pages_count_user_pins()
+ * counts the pages objects pinning a page, so this does not depend on how the core groups
+ * its pin_user and unpin_user calls.
+ */
+static void mem_unpin(void *priv, uint64_t uptr, uint64_t len, void *host)
+{
+	struct client *c = priv;
+	struct mirror_window *w;
+	uint64_t last = uptr + (len - 1);
+
+	for (w = c->mirror.windows; w; w = w->next)
+		if (uptr - w->cbase < w->len)
+			break;
+	if (!w || daddr(w, uptr) != host || last - w->cbase >= w->len) {
+		dlog(0, "unpin of [%#" PRIx64 ", +%#" PRIx64 ") that is not mirrored", uptr, len);
+		return;
+	}
+	release_unpinned(c, w, uptr, last, false);
+	if (!w->mapped)
+		window_free(&c->mirror, w);
+}
+
+/* The client is gone and its context freed: nothing can be pinned any more. */
+void mirror_release(struct client *c)
+{
+	struct mirror *m = &c->mirror;
+
+	while (m->windows) {
+		struct mirror_window *w = m->windows;
+
+		if (w->mapped)
+			dlog(0, "client %d left %" PRIu64 " mirrored pages behind", c->pid,
+			     w->mapped);
+		release_unpinned(c, w, w->cbase, w->cbase + w->len - 1, true);
+		window_free(m, w);
+	}
+	free(m->files);
+	m->files = NULL;
+	m->nfiles = m->cap_files = 0;
+}
+
+/* An fd the core made, for the program: sent on the reply channel, our copy closed. */
+static int mem_install_fd(void *priv, int fd, unsigned int flags)
+{
+	int rc = client_install_fd(priv, fd, flags);
+
+	if (rc >= 0)
+		close(fd);
+	return rc;
+}
+
+const struct ioasid_mem_ops client_mem_ops = {
+	.copy_from_user = mem_copy_from,
+	.copy_to_user = mem_copy_to,
+	.pin_user = mem_pin,
+	.unpin_user = mem_unpin,
+	.memlock_limit = mem_memlock_limit,
+	.install_fd = mem_install_fd,
+};

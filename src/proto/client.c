@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * client.c - the client end of the protocol: connect, start the daemon, forward an ioctl.
+ *
+ * Used by the shim (inside arbitrary programs), by tests that talk to the daemon without
+ * the shim, and later by ioasidctl. Like proto.c it keeps no global state beyond a sequence
+ * counter and never writes to stdio.
+ *
+ * Starting the daemon on demand. Two programs opening /dev/iommu at the same moment must
+ * not start two daemons, and a daemon that is exiting (idle) must not swallow a new client:
+ *   1. connect and say HELLO; a daemon that answers is alive;
+ *   2. otherwise take an exclusive flock on "<socket>.start", and try again (someone else
+ *      may have started it while we waited);
+ *   3. still nobody: spawn the daemon (double fork + setsid, so it is in no process group
+ *      or session of ours and a harness killing our group does not kill it; stdio on
+ *      /dev/null; LD_PRELOAD removed so the daemon is not shimmed), and retry the connect
+ *      with a growing pause, for up to 10 s;
+ *   4. release the lock.
+ * The daemon itself holds "<socket>.lock" for its whole life, which makes removing a stale
+ * socket file safe; see ioasidd.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto/proto.h"
+
+#ifndef IOASID_DAEMON_BUILD_PATH
+#define IOASID_DAEMON_BUILD_PATH ""
+#endif
+#ifndef IOASID_DAEMON_INSTALL_PATH
+#define IOASID_DAEMON_INSTALL_PATH "/usr/local/bin/ioasidd"
+#endif
+
+extern char **environ;
+
+static uint32_t client_seq;
+
+static uint32_t next_seq(void)
+{
+	return __atomic_add_fetch(&client_seq, 1, __ATOMIC_RELAXED);
+}
+
+const char *ioasid_daemon_exe(void)
+{
+	const char *env = getenv("IOASID_DAEMON");
+
+	if (env && *env)
+		return env;
+	if (*IOASID_DAEMON_BUILD_PATH && !access(IOASID_DAEMON_BUILD_PATH, X_OK))
+		return IOASID_DAEMON_BUILD_PATH;
+	return IOASID_DAEMON_INSTALL_PATH;
+}
+
+/* Open a reply channel: sv[0] stays here, sv[1] travels with the request. */
+static int reply_channel(int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	return 0;
+}
+
+/* Send a request that carries a reply channel (plus extra fds); return our end, or -errno. */
+static int request(int sock, const void *msg, size_t len, const int *extra, unsigned int nextra)
+{
+	int fds[IOASID_PROTO_MAX_FDS], sv[2], rc;
+
+	if (nextra + 1 > IOASID_PROTO_MAX_FDS)
+		return -EINVAL;
+	rc = reply_channel(sv);
+	if (rc)
+		return rc;
+	fds[0] = sv[1];
+	for (unsigned int i = 0; i < nextra; i++)
+		fds[i + 1] = extra[i];
+	rc = ioasid_send(sock, msg, len, fds, nextra + 1);
+	close(sv[1]);
+	if (rc) {
+		close(sv[0]);
+		/* a connection the daemon dropped reads as a device that went away */
+		return rc == -EPIPE || rc == -ECONNRESET ? -EIO : rc;
+	}
+	return sv[0];
+}
+
+/* Wait on a reply channel for a message of `type`, serving FD_INSTALL meanwhile. */
+static int await(int ch, void *buf, unsigned int type)
+{
+	for (;;) {
+		struct ioasid_recv r;
+		struct ioasid_msg_hdr hdr;
+		int rc = ioasid_recv(ch, buf, &r);
+
+		if (rc)
+			return rc;
+		if (!r.len)
+			return -EIO;  /* the daemon died, or dropped the call */
+		if (ioasid_msg_check(buf, r.len, 0)) {
+			ioasid_recv_close_fds(&r);
+			return -EPROTO;
+		}
+		memcpy(&hdr, buf, sizeof(hdr));
+		if (hdr.type == IOASID_MSG_FD_INSTALL && r.nfds == 1) {
+			struct ioasid_msg_fd_install in;
+			struct ioasid_msg_fd_installed out;
+			int fd = r.fds[0];
+
+			memcpy(&in, buf, sizeof(in));
+			/* received fds are CLOEXEC; keep that only if asked */
+			if (!(in.flags & O_CLOEXEC))
+				fcntl(fd, F_SETFD, 0);
+			ioasid_msg_init(&out.hdr, IOASID_MSG_FD_INSTALLED, hdr.seq);
+			out.fd = fd;
+			rc = ioasid_send(ch, &out, sizeof(out), NULL, 0);
+			if (rc) {
+				close(fd);
+				return rc;
+			}
+			continue;
+		}
+		if (hdr.type != type || r.nfds) {
+			ioasid_recv_close_fds(&r);
+			return -EPROTO;
+		}
+		return 0;
+	}
+}
+
+int ioasid_client_ioctl(int sock, unsigned long cmd, uint64_t arg, int in_fd, long *out_ret)
+{
+	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+	struct ioasid_msg_ioctl msg;
+	struct ioasid_msg_reply rep;
+	unsigned int nextra = 0;
+	int ch, rc, off = ioasid_proto_in_fd(cmd);
+
+	ioasid_msg_init(&msg.hdr, IOASID_MSG_IOCTL, next_seq());
+	msg.cmd = cmd;
+	msg.arg = arg;
+	if (off >= 0 && in_fd != IOASID_IN_FD_NONE) {
+		msg.in_fd_offset = off;
+		if (in_fd >= 0) {
+			msg.flags |= IOASID_IOCTL_IN_FD;
+			nextra = 1;
+		} else {
+			msg.flags |= IOASID_IOCTL_IN_FD_BAD;
+		}
+	}
+	ch = request(sock, &msg, sizeof(msg), &in_fd, nextra);
+	if (ch < 0)
+		return ch;
+	rc = await(ch, buf, IOASID_MSG_REPLY);
+	close(ch);
+	if (rc)
+		return rc;
+	memcpy(&rep, buf, sizeof(rep));
+	if (rep.err)
+		return rep.err > 0 && rep.err < 4096 ? -rep.err : -EPROTO;
+	*out_ret = rep.ret;
+	return 0;
+}
+
+int ioasid_client_stats(int sock, struct ioasidd_stats *out)
+{
+	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+	struct ioasid_msg_hdr msg;
+	struct ioasid_msg_stats_reply rep;
+	int ch, rc;
+
+	ioasid_msg_init(&msg, IOASID_MSG_STATS, next_seq());
+	ch = request(sock, &msg, sizeof(msg), NULL, 0);
+	if (ch < 0)
+		return ch;
+	rc = await(ch, buf, IOASID_MSG_STATS_REPLY);
+	close(ch);
+	if (rc)
+		return rc;
+	memcpy(&rep, buf, sizeof(rep));
+	*out = rep.stats;
+	return 0;
+}
+
+/* One attempt: connect and exchange HELLO. The socket, or -errno. */
+static int try_connect(const char *path, unsigned int flags, pid_t *out_pid)
+{
+	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ioasid_msg_hello hello;
+	struct ioasid_msg_hello_reply rep;
+	int sock, ch, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	sock = socket(AF_UNIX, SOCK_SEQPACKET | (flags & IOASID_CONNECT_CLOEXEC ? SOCK_CLOEXEC : 0),
+		      0);
+	if (sock < 0)
+		return -errno;
+	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa))) {
+		rc = -errno;
+		goto out_close;
+	}
+	ioasid_msg_init(&hello.hdr, IOASID_MSG_HELLO, next_seq());
+	ch = request(sock, &hello, sizeof(hello), NULL, 0);
+	if (ch < 0) {
+		rc = -ECONNREFUSED;
+		goto out_close;
+	}
+	rc = await(ch, buf, IOASID_MSG_HELLO_REPLY);
+	close(ch);
+	if (rc) {
+		rc = -ECONNREFUSED;  /* accepted by a daemon on its way out */
+		goto out_close;
+	}
+	memcpy(&rep, buf, sizeof(rep));
+	if (out_pid)
+		*out_pid = rep.daemon_pid;
+	return sock;
+
+out_close:
+	close(sock);
+	return rc;
+}
+
+int ioasid_daemon_spawn(const char *exe, const char *sock_path)
+{
+	const char *idle = getenv("IOASID_IDLE_EXIT");
+	char *argv[] = { (char *)exe, "--socket", (char *)sock_path, "--idle-exit",
+			 (char *)(idle && *idle ? idle : "10"), NULL };
+	size_t n = 0, k = 0;
+	char **envp;
+	pid_t child;
+	int status;
+
+	/* everything the child needs is built before fork: it only calls async-safe code */
+	while (environ && environ[n])
+		n++;
+	envp = calloc(n + 1, sizeof(*envp));
+	if (!envp)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "LD_PRELOAD=", 11))
+			envp[k++] = environ[i];
+	child = fork();
+	if (child < 0) {
+		free(envp);
+		return -errno;
+	}
+	if (child == 0) {
+		sigset_t all;
+		int null;
+
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		syscall(SYS_close_range, 3, ~0U, 0);
+		execve(exe, argv, envp);
+		_exit(127);
+	}
+	free(envp);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+int ioasid_client_connect(const char *path, unsigned int flags, const char *exe,
+			  pid_t *out_daemon_pid)
+{
+	char lock_path[sizeof(((struct sockaddr_un *)0)->sun_path) + 8];
+	struct timespec pause = { 0, 1000000 };
+	int sock, lock, rc;
+
+	sock = try_connect(path, flags, out_daemon_pid);
+	if (sock >= 0 || !(flags & IOASID_CONNECT_AUTOSTART))
+		return sock;
+	if (sock != -ENOENT && sock != -ECONNREFUSED)
+		return sock;
+	rc = ioasid_socket_dir_prepare(path);
+	if (rc)
+		return rc;
+	snprintf(lock_path, sizeof(lock_path), "%s.start", path);
+	lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock < 0)
+		return -errno;
+	while (flock(lock, LOCK_EX) && errno == EINTR)
+		;
+	sock = try_connect(path, flags, out_daemon_pid);
+	if (sock >= 0)
+		goto out_unlock;
+	rc = ioasid_daemon_spawn(exe ? exe : ioasid_daemon_exe(), path);
+	if (rc) {
+		sock = rc;
+		goto out_unlock;
+	}
+	for (int waited_ms = 0; waited_ms < 10000; waited_ms += pause.tv_nsec / 1000000) {
+		nanosleep(&pause, NULL);
+		sock = try_connect(path, flags, out_daemon_pid);
+		if (sock >= 0 || (sock != -ENOENT && sock != -ECONNREFUSED))
+			break;
+		if (pause.tv_nsec < 64000000)
+			pause.tv_nsec *= 2;
+	}
+out_unlock:
+	flock(lock, LOCK_UN);
+	close(lock);
+	return sock;
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * proto.c - framing, fd passing and socket paths, shared by the daemon and the shim.
+ *
+ * Everything here runs inside the shim too, that is inside an arbitrary program: no global
+ * state, no stdio, no allocation, errors returned as -errno. The receive path is the
+ * daemon's first line of defence: a message with more fds than a request may carry, with a
+ * truncated body or truncated control data, or with a header that does not match its size
+ * is refused and every fd it carried is closed, so a hostile client can neither make the
+ * daemon act on garbage nor leak fds into it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+
+#include "proto/proto.h"
+
+size_t ioasid_msg_size(unsigned int type)
+{
+	switch (type) {
+	case IOASID_MSG_HELLO:
+		return sizeof(struct ioasid_msg_hello);
+	case IOASID_MSG_IOCTL:
+		return sizeof(struct ioasid_msg_ioctl);
+	case IOASID_MSG_STATS:
+		return sizeof(struct ioasid_msg_hdr);
+	case IOASID_MSG_REPLY:
+		return sizeof(struct ioasid_msg_reply);
+	case IOASID_MSG_HELLO_REPLY:
+		return sizeof(struct ioasid_msg_hello_reply);
+	case IOASID_MSG_STATS_REPLY:
+		return sizeof(struct ioasid_msg_stats_reply);
+	case IOASID_MSG_FD_INSTALL:
+		return sizeof(struct ioasid_msg_fd_install);
+	case IOASID_MSG_FD_INSTALLED:
+		return sizeof(struct ioasid_msg_fd_installed);
+	default:
+		return 0;
+	}
+}
+
+void ioasid_msg_init(struct ioasid_msg_hdr *hdr, unsigned int type, uint32_t seq)
+{
+	size_t size = ioasid_msg_size(type);
+
+	memset(hdr, 0, size);
+	hdr->magic = IOASID_PROTO_MAGIC;
+	hdr->version = IOASID_PROTO_VERSION;
+	hdr->type = type;
+	hdr->size = size;
+	hdr->seq = seq;
+}
+
+int ioasid_msg_check(const void *buf, size_t len, unsigned int want_type)
+{
+	struct ioasid_msg_hdr hdr;
+
+	if (len < sizeof(hdr))
+		return -EPROTO;
+	memcpy(&hdr, buf, sizeof(hdr));
+	if (hdr.magic != IOASID_PROTO_MAGIC || hdr.version != IOASID_PROTO_VERSION)
+		return -EPROTO;
+	if (want_type && hdr.type != want_type)
+		return -EPROTO;
+	if (!ioasid_msg_size(hdr.type) || hdr.size != len || len != ioasid_msg_size(hdr.type))
+		return -EPROTO;
+	return 0;
+}
+
+int ioasid_proto_in_fd(unsigned long cmd)
+{
+	if (cmd == IOMMU_IOAS_MAP_FILE)
+		return offsetof(struct iommu_ioas_map_file, fd);
+	return -1;
+}
+
+int ioasid_send(int sock, const void *msg, size_t len, const int *fds, unsigned int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * IOASID_PROTO_MAX_FDS)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (nfds > IOASID_PROTO_MAX_FDS)
+		return -EINVAL;
+	if (nfds) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	do {
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EPROTO;
+}
+
+void ioasid_recv_close_fds(struct ioasid_recv *r)
+{
+	for (unsigned int i = 0; i < r->nfds; i++)
+		close(r->fds[i]);
+	r->nfds = 0;
+}
+
+/* Take the fds and credentials out of the control data; close fds beyond what we accept. */
+static int recv_control(struct msghdr *mh, struct ioasid_recv *out)
+{
+	int rc = 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		if (c->cmsg_type == SCM_RIGHTS) {
+			size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			int fds[16];
+
+			if (n > 16)
+				n = 16;  /* cannot happen: the control buffer has no room */
+			memcpy(fds, CMSG_DATA(c), n * sizeof(int));
+			for (size_t i = 0; i < n; i++) {
+				if (out->nfds < IOASID_PROTO_MAX_FDS) {
+					out->fds[out->nfds++] = fds[i];
+				} else {
+					close(fds[i]);
+					rc = -EPROTO;
+				}
+			}
+		} else if (c->cmsg_type == SCM_CREDENTIALS &&
+			   c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+			struct ucred cr;
+
+			memcpy(&cr, CMSG_DATA(c), sizeof(cr));
+			out->have_creds = true;
+			out->pid = cr.pid;
+			out->uid = cr.uid;
+			out->gid = cr.gid;
+		}
+	}
+	return rc;
+}
+
+int ioasid_recv(int sock, void *buf, struct ioasid_recv *out)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct ucred)) +
+			 CMSG_SPACE(sizeof(int) * (IOASID_PROTO_MAX_FDS + 2))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = buf, .iov_len = IOASID_PROTO_MAX_MSG };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+		.msg_controllen = sizeof(u.buf),
+	};
+	ssize_t n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	do {
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	rc = recv_control(&mh, out);
+	if (!rc && (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		rc = -EPROTO;
+	if (rc) {
+		ioasid_recv_close_fds(out);
+		out->len = n ? n : 1;  /* a refused message is not an EOF */
+		return rc;
+	}
+	out->len = n;
+	return 0;
+}
+
+/* ---- paths --------------------------------------------------------------------------- */
+
+int ioasid_socket_path(char *buf, size_t len)
+{
+	const char *env = getenv("IOASID_SOCKET");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+	int n;
+
+	if (env && *env)
+		n = snprintf(buf, len, "%s", env);
+	else if (xdg && *xdg == '/' && !stat(xdg, &st) && S_ISDIR(st.st_mode))
+		n = snprintf(buf, len, "%s/ioasid/ioasidd.sock", xdg);
+	else if (geteuid() == 0)
+		n = snprintf(buf, len, "/run/ioasid/ioasidd.sock");
+	else
+		n = snprintf(buf, len, "/tmp/ioasid-%u/ioasidd.sock", (unsigned int)geteuid());
+	if (n < 0 || (size_t)n >= len || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int ioasid_socket_dir_prepare(const char *sock_path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+	struct stat st;
+
+	if (strlen(sock_path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	strcpy(dir, sock_path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = 0;
+	/* create missing parents; only the last level is ours to own */
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(dir, 0755) && errno != EEXIST) {
+			*p = '/';
+			return -errno;
+		}
+		*p = '/';
+	}
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	if (lstat(dir, &st))
+		return -errno;
+	/* a directory someone else made for us (a /tmp squatter) is refused; root's is fine */
+	if (!S_ISDIR(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0))
+		return -EPERM;
+	return 0;
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * proto.h - the wire protocol between libioasid-preload.so (the shim) and ioasidd.
+ *
+ * One connection is one open of /dev/iommu. The program's iommufd IS the client end of a
+ * SOCK_SEQPACKET unix socket connected to the daemon, so everything the kernel does with
+ * the file (dup, fork, SCM_RIGHTS, exec without CLOEXEC, last close) the socket does too;
+ * the daemon frees the context when it reads EOF on the connection, i.e. when the last copy
+ * in any process is closed.
+ *
+ * Because a connection may be shared by a parent and its forked children (and by threads),
+ * no reply ever travels on it. Every request carries, as its first SCM_RIGHTS fd, one end of
+ * a fresh socketpair: the reply channel. The daemon answers on that channel only, so a reply
+ * reaches the thread that asked, whichever process it is in. The same channel carries the
+ * daemon's questions during a call (FD_INSTALL: "put this fd in your table and tell me its
+ * number"), which is how fds made by the daemon (access, fault, event-queue fds) become
+ * real fds of the client. The cost is one socketpair per call; it was chosen over a lock in
+ * a page shared across fork because it cannot deadlock when a holder is killed.
+ *
+ * The daemon knows which process sent a request from SCM_CREDENTIALS (SO_PASSCRED on its
+ * end): the kernel stamps every message with the sender's pid, so after a fork the child's
+ * requests are served against the child's memory.
+ *
+ * Requests carry the ioctl number and the client's argument exactly as passed to ioctl(2);
+ * the daemon reads and writes the client's struct in place with process_vm_readv/writev.
+ * An input fd (IOMMU_IOAS_MAP_FILE) travels as the second SCM_RIGHTS fd and is overlaid on
+ * the struct field while the daemon serves the call: the core reads the daemon's fd number
+ * where the program wrote its own (see ioasid_proto_in_fd()).
+ *
+ * Every message starts with struct ioasid_msg_hdr. A receiver checks magic, version, type,
+ * that hdr.size equals the bytes received and the type's size, and the fd count, before it
+ * looks at anything else; ioasid_msg_check() does that.
+ */
+#ifndef IOASID_PROTO_H
+#define IOASID_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define IOASID_PROTO_MAGIC 0x494f4144u  /* "IOAD" */
+#define IOASID_PROTO_VERSION 1
+#define IOASID_PROTO_MAX_FDS 2          /* reply channel + one input fd */
+#define IOASID_PROTO_MAX_MSG 512        /* no message is larger */
+
+enum ioasid_msg_type {
+	/* client -> daemon, on the connection, each with a reply channel */
+	IOASID_MSG_HELLO = 1,
+	IOASID_MSG_IOCTL = 2,
+	IOASID_MSG_STATS = 3,
+	/* daemon -> client, on the reply channel */
+	IOASID_MSG_REPLY = 16,          /* the final answer to IOCTL */
+	IOASID_MSG_HELLO_REPLY = 17,
+	IOASID_MSG_STATS_REPLY = 18,
+	IOASID_MSG_FD_INSTALL = 19,     /* mid-call, carries one fd */
+	/* client -> daemon, on the reply channel */
+	IOASID_MSG_FD_INSTALLED = 20,
+};
+
+struct ioasid_msg_hdr {
+	uint32_t magic;
+	uint16_t version;
+	uint16_t type;
+	uint32_t size;        /* of the whole message */
+	uint32_t seq;         /* echoed in answers; for logs */
+};
+
+struct ioasid_msg_hello {
+	struct ioasid_msg_hdr hdr;
+	uint64_t features;    /* none defined yet: 0 */
+};
+
+struct ioasid_msg_hello_reply {
+	struct ioasid_msg_hdr hdr;
+	int32_t daemon_pid;
+	uint32_t __reserved;
+	uint64_t features;
+};
+
+enum ioasid_ioctl_flags {
+	IOASID_IOCTL_IN_FD = 1 << 0,      /* fd #2 is the input fd at arg + in_fd_offset */
+	IOASID_IOCTL_IN_FD_BAD = 1 << 1,  /* the program's fd was not open: read it as -1 */
+};
+
+struct ioasid_msg_ioctl {
+	struct ioasid_msg_hdr hdr;
+	uint64_t cmd;
+	uint64_t arg;          /* as passed to ioctl(2): a pointer in the sender, or a value */
+	uint32_t flags;        /* enum ioasid_ioctl_flags */
+	uint32_t in_fd_offset;
+};
+
+struct ioasid_msg_reply {
+	struct ioasid_msg_hdr hdr;
+	int64_t ret;           /* ioctl's return value when err == 0 */
+	int32_t err;           /* errno, 0 on success */
+	uint32_t __reserved;
+};
+
+struct ioasid_msg_fd_install {
+	struct ioasid_msg_hdr hdr;
+	uint32_t flags;        /* O_CLOEXEC for the client's new fd */
+	uint32_t __reserved;
+};
+
+struct ioasid_msg_fd_installed {
+	struct ioasid_msg_hdr hdr;
+	int32_t fd;            /* the client's fd number, or -errno */
+	uint32_t __reserved;
+};
+
+/*
+ * What a live daemon holds; the kill test asserts these return to their baseline. Counters
+ * ending in _total only grow.
+ */
+struct ioasidd_stats {
+	uint64_t clients;           /* live connections */
+	uint64_t contexts;          /* live ioasid contexts */
+	uint64_t clients_total;
+	uint64_t requests_total;
+	uint64_t bad_messages_total;
+	uint64_t pins_total;        /* successful pin_user calls of the mirror */
+	uint64_t mirror_windows;    /* reserved mirrors of client address space */
+	uint64_t mirror_mapped;     /* bytes of client memory mapped into the daemon */
+	uint64_t pinned_pages;      /* pinned for live clients' processes (core pinned_vm) */
+	uint64_t files;             /* cached client backing files */
+	uint64_t user_locked_pages; /* core accounting, for the asking uid */
+	uint64_t open_fds;          /* of the daemon process */
+	uint64_t threads;           /* of the daemon process */
+	uint64_t rss_pages;         /* of the daemon process */
+	uint64_t heap_bytes;        /* malloc'd and live (0 when the allocator cannot say) */
+};
+
+struct ioasid_msg_stats_reply {
+	struct ioasid_msg_hdr hdr;
+	struct ioasidd_stats stats;
+};
+
+/* Size of a message of this type, or 0 for an unknown type. */
+size_t ioasid_msg_size(unsigned int type);
+void ioasid_msg_init(struct ioasid_msg_hdr *hdr, unsigned int type, uint32_t seq);
+/* Validate a received message: 0 or -EPROTO. */
+int ioasid_msg_check(const void *buf, size_t len, unsigned int want_type);
+
+/*
+ * An ioctl that takes an input fd in its struct: the offset of the fd field, or -1. Both
+ * ends use this one table: the shim to know what to send, the daemon to refuse an overlay
+ * anywhere else.
+ */
+int ioasid_proto_in_fd(unsigned long cmd);
+
+/*
+ * Send hdr-prefixed msg with up to IOASID_PROTO_MAX_FDS fds (nfds may be 0). MSG_NOSIGNAL.
+ * 0 or -errno.
+ */
+int ioasid_send(int sock, const void *msg, size_t len, const int *fds, unsigned int nfds);
+
+struct ioasid_recv {
+	size_t len;
+	int fds[IOASID_PROTO_MAX_FDS];
+	unsigned int nfds;
+	bool have_creds;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+};
+
+/*
+ * Receive one message into buf (IOASID_PROTO_MAX_MSG bytes). Received fds are CLOEXEC and
+ * owned by the caller. A truncated message or control data is refused (-EPROTO) with every
+ * fd it carried closed. 0 on EOF (out->len == 0), 0 with out->len > 0, or -errno.
+ */
+int ioasid_recv(int sock, void *buf, struct ioasid_recv *out);
+void ioasid_recv_close_fds(struct ioasid_recv *r);
+
+/* ---- paths --------------------------------------------------------------------------- */
+
+/*
+ * The daemon's socket: $IOASID_SOCKET, else $XDG_RUNTIME_DIR/ioasid/ioasidd.sock, else
+ * /run/ioasid/ioasidd.sock for root, else /tmp/ioasid-$UID/ioasidd.sock. 0 or -ENAMETOOLONG.
+ */
+int ioasid_socket_path(char *buf, size_t len);
+/* mkdir -p of the socket's directory, mode 0700; a directory we do not own is refused. */
+int ioasid_socket_dir_prepare(const char *sock_path);
+
+/* ---- the client side (the shim, tests, ioasidctl) ------------------------------------ */
+
+enum ioasid_connect_flags {
+	IOASID_CONNECT_CLOEXEC = 1 << 0,
+	IOASID_CONNECT_AUTOSTART = 1 << 1,  /* start the daemon if nobody listens */
+};
+
+/*
+ * Connect and say hello. With AUTOSTART, a missing daemon is started (daemon_exe, or
+ * $IOASID_DAEMON, or the built-in path) under a lock so that concurrent first opens start
+ * one. Returns the socket or -errno; *out_daemon_pid is the daemon's pid if not NULL.
+ */
+int ioasid_client_connect(const char *path, unsigned int flags, const char *daemon_exe,
+			  pid_t *out_daemon_pid);
+
+/*
+ * Serve one ioctl through the daemon: returns 0 and *out_ret, or -errno. The caller's
+ * input fd (in_fd >= 0, or IOASID_IN_FD_BAD) is sent when the command takes one.
+ */
+#define IOASID_IN_FD_NONE (-1)
+#define IOASID_IN_FD_BAD (-2)
+int ioasid_client_ioctl(int sock, unsigned long cmd, uint64_t arg, int in_fd, long *out_ret);
+int ioasid_client_stats(int sock, struct ioasidd_stats *out);
+
+/* Start the daemon detached (double fork, setsid, stdio on /dev/null). 0 or -errno. */
+int ioasid_daemon_spawn(const char *daemon_exe, const char *sock_path);
+/* The daemon executable to start: $IOASID_DAEMON or the built-in path. */
+const char *ioasid_daemon_exe(void);
+
+#endif

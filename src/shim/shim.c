@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * shim.c - libioasid-preload.so: /dev/iommu for an unmodified program.
+ *
+ * Loaded with LD_PRELOAD (ioasid-run does it), the shim turns an open of "/dev/iommu" into
+ * a connection to ioasidd and forwards every ioctl on that fd to the daemon. The fd the
+ * program holds is the connection itself, so the kernel keeps the file semantics for us:
+ * dup, fork, SCM_RIGHTS and exec share one context, and the daemon frees it at the last
+ * close. Everything else goes straight to the next definition (dlsym(RTLD_NEXT)).
+ *
+ * Which fds are ours. fd_ino[fd] holds the socket's inode for an fd we know is an iommufd,
+ * 0 otherwise. open sets it; close clears it; dup, dup2, dup3 and fcntl(F_DUPFD*) copy it.
+ * The table can go stale behind our back (close_range, a raw syscall, exec), so an entry is
+ * trusted only if fstat still shows the same socket, and an unknown fd that receives an
+ * iommufd-type ioctl (type ';', shared by iommufd and VFIO) is probed: a SOCK_SEQPACKET
+ * socket whose peer is the daemon's socket is an iommufd received by SCM_RIGHTS or
+ * inherited across exec. Other ioctls on unknown fds cost one table load.
+ *
+ * ioctl. glibc's prototype is variadic: the third argument is read as one word and sent as
+ * is; the daemon reads and writes the struct in our memory, so a NULL or wild pointer is an
+ * EFAULT from the daemon, never a crash here. IOMMU_IOAS_MAP_FILE's fd is read here (safely,
+ * with process_vm_readv on ourselves) and the fd itself travels with the request.
+ *
+ * read/write on an iommufd are EINVAL, as the kernel's iommufd has neither; mmap of an
+ * iommufd is ENODEV until the ABI needs it (shim_mmap_iommufd() is the hook). Fds the
+ * daemon creates for us (access, fault, event queue) arrive during the call on the reply
+ * channel and are ordinary fds (client.c in src/proto).
+ *
+ * If the kernel has Yama's ptrace_scope >= 1, the daemon cannot read our memory unless we
+ * name it our ptracer; the shim does so (PR_SET_PTRACER) in each process that calls.
+ */
+/* define open, open64, mmap, mmap64 ... each under its own name, not redirected */
+#undef _FILE_OFFSET_BITS
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+
+#include "proto/proto.h"
+
+#define SHIM_EXPORT __attribute__((visibility("default")))
+#define FDT_SIZE 65536
+
+static uint64_t fd_ino[FDT_SIZE];   /* atomics: relaxed loads and stores */
+static pid_t daemon_pid;
+static pid_t ptracer_set_in;        /* the process that last named the daemon its ptracer */
+static int yama_scope = -1;
+
+/* ---- the next definitions ---------------------------------------------------------------- */
+
+typedef int (*open_fn)(const char *, int, ...);
+typedef int (*openat_fn)(int, const char *, int, ...);
+typedef int (*open2_fn)(const char *, int);
+typedef int (*openat2_fn)(int, const char *, int);
+typedef int (*ioctl_fn)(int, unsigned long, ...);
+typedef int (*close_fn)(int);
+typedef int (*dup_fn)(int);
+typedef int (*dup2_fn)(int, int);
+typedef int (*dup3_fn)(int, int, int);
+typedef int (*fcntl_fn)(int, int, ...);
+typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
+typedef ssize_t (*read_fn)(int, void *, size_t);
+typedef ssize_t (*write_fn)(int, const void *, size_t);
+
+static struct {
+	open_fn open, open64;
+	openat_fn openat, openat64;
+	open2_fn open_2, open64_2;
+	openat2_fn openat_2, openat64_2;
+	ioctl_fn ioctl;
+	close_fn close;
+	dup_fn dup;
+	dup2_fn dup2;
+	dup3_fn dup3;
+	fcntl_fn fcntl, fcntl64;
+	mmap_fn mmap, mmap64;
+	read_fn read;
+	write_fn write;
+} next;
+
+#define NEXT(field, sym)                                                             \
+	(__atomic_load_n(&next.field, __ATOMIC_RELAXED)                              \
+		 ? next.field                                                        \
+		 : (__atomic_store_n(&next.field, (__typeof__(next.field))dlsym(RTLD_NEXT, sym), \
+				     __ATOMIC_RELAXED),                               \
+		    next.field))
+
+__attribute__((constructor)) static void shim_init(void)
+{
+	NEXT(open, "open");
+	NEXT(open64, "open64");
+	NEXT(openat, "openat");
+	NEXT(openat64, "openat64");
+	NEXT(ioctl, "ioctl");
+	NEXT(close, "close");
+	NEXT(dup, "dup");
+	NEXT(dup2, "dup2");
+	NEXT(dup3, "dup3");
+	NEXT(fcntl, "fcntl");
+	NEXT(mmap, "mmap");
+	NEXT(read, "read");
+	NEXT(write, "write");
+}
+
+/* ---- the fd table ----------------------------------------------------------------------- */
+
+static uint64_t fdt_get(int fd)
+{
+	if (fd < 0 || fd >= FDT_SIZE)
+		return 0;
+	return __atomic_load_n(&fd_ino[fd], __ATOMIC_RELAXED);
+}
+
+static void fdt_set(int fd, uint64_t ino)
+{
+	if (fd >= 0 && fd < FDT_SIZE)
+		__atomic_store_n(&fd_ino[fd], ino, __ATOMIC_RELAXED);
+}
+
+static bool peer_is_daemon(int fd)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof(sa);
+	char path[sizeof(sa.sun_path)];
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+	size_t n;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) || type != SOCK_SEQPACKET)
+		return false;
+	memset(&sa, 0, sizeof(sa));
+	if (getpeername(fd, (struct sockaddr *)&sa, &len) || sa.sun_family != AF_UNIX)
+		return false;
+	if (!ioasid_socket_path(path, sizeof(path)) && !strncmp(sa.sun_path, path, sizeof(path)))
+		return true;
+	/* a daemon at another path (the fd came from a process with another IOASID_SOCKET) */
+	n = strnlen(sa.sun_path, sizeof(sa.sun_path));
+	return n >= 12 && !memcmp(sa.sun_path + n - 12, "ioasidd.sock", 12);
+}
+
+/* Is fd an iommufd? Trust the table only if the socket is still the same one. */
+static bool fd_is_ours(int fd, unsigned long req)
+{
+	uint64_t ino = fdt_get(fd);
+	struct stat st;
+
+	if (!ino && _IOC_TYPE(req) != IOMMUFD_TYPE)
+		return false;
+	if (fstat(fd, &st) || !S_ISSOCK(st.st_mode)) {
+		if (ino)
+			fdt_set(fd, 0);
+		return false;
+	}
+	if (ino && st.st_ino == ino)
+		return true;
+	fdt_set(fd, 0);
+	if (!peer_is_daemon(fd))
+		return false;
+	if (!daemon_pid) {
+		struct ucred cr;
+		socklen_t len = sizeof(cr);
+
+		if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len))
+			daemon_pid = cr.pid;
+	}
+	if (fd >= FDT_SIZE)
+		return true;  /* served, just not remembered */
+	fdt_set(fd, st.st_ino);
+	return true;
+}
+
+static void fdt_copy(int from, int to)
+{
+	if (to >= 0 && to != from)
+		fdt_set(to, fdt_get(from));
+}
+
+/* ---- open ------------------------------------------------------------------------------- */
+
+static bool is_iommu_path(const char *path)
+{
+	return path && !strcmp(path, "/dev/iommu");
+}
+
+static void yama_allow_daemon(void)
+{
+	pid_t me;
+
+	if (yama_scope < 0) {
+		char c = '0';
+		int fd = NEXT(open, "open")("/proc/sys/kernel/yama/ptrace_scope", O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			if (NEXT(read, "read")(fd, &c, 1) != 1)
+				c = '0';
+			NEXT(close, "close")(fd);
+		}
+		yama_scope = c - '0';
+	}
+	me = getpid();
+	if (yama_scope > 0 && daemon_pid > 0 && ptracer_set_in != me) {
+		prctl(PR_SET_PTRACER, daemon_pid, 0, 0, 0);
+		ptracer_set_in = me;
+	}
+}
+
+static int iommu_open(int flags)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *no_start = getenv("IOASID_NO_AUTOSTART");
+	unsigned int cflags = 0;
+	struct stat st;
+	pid_t dpid = 0;
+	int fd, rc;
+
+	if ((flags & O_ACCMODE) != O_RDWR && (flags & O_ACCMODE) != O_RDONLY) {
+		errno = EINVAL;
+		return -1;
+	}
+	rc = ioasid_socket_path(path, sizeof(path));
+	if (rc) {
+		errno = -rc;
+		return -1;
+	}
+	if (flags & O_CLOEXEC)
+		cflags |= IOASID_CONNECT_CLOEXEC;
+	if (!no_start || !*no_start || !strcmp(no_start, "0"))
+		cflags |= IOASID_CONNECT_AUTOSTART;
+	fd = ioasid_client_connect(path, cflags, NULL, &dpid);
+	if (fd < 0) {
+		if (getenv("IOASID_DEBUG"))
+			fprintf(stderr, "libioasid-preload: cannot reach ioasidd at %s: %s\n", path,
+				strerror(-fd));
+		errno = fd == -ECONNREFUSED ? ENODEV : -fd;
+		return -1;
+	}
+	if (fd >= FDT_SIZE) {
+		int low = NEXT(fcntl, "fcntl")(fd, flags & O_CLOEXEC ? F_DUPFD_CLOEXEC : F_DUPFD, 3);
+
+		NEXT(close, "close")(fd);
+		if (low < 0 || low >= FDT_SIZE) {
+			if (low >= 0)
+				NEXT(close, "close")(low);
+			errno = EMFILE;
+			return -1;
+		}
+		fd = low;
+	}
+	if (fstat(fd, &st)) {
+		NEXT(close, "close")(fd);
+		errno = ENODEV;
+		return -1;
+	}
+	daemon_pid = dpid;
+	fdt_set(fd, st.st_ino);
+	yama_allow_daemon();
+	return fd;
+}
+
+static bool open_needs_mode(int flags)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+}
+
+#define OPEN_BODY(call)                                                               \
+	do {                                                                          \
+		mode_t mode = 0;                                                      \
+		if (open_needs_mode(flags)) {                                         \
+			va_list ap;                                                   \
+			va_start(ap, flags);                                          \
+			mode = va_arg(ap, mode_t);                                    \
+			va_end(ap);                                                   \
+		}                                                                     \
+		if (is_iommu_path(path))                                              \
+			return iommu_open(flags);                                     \
+		return call;                                                          \
+	} while (0)
+
+SHIM_EXPORT int open(const char *path, int flags, ...)
+{
+	OPEN_BODY(NEXT(open, "open")(path, flags, mode));
+}
+
+SHIM_EXPORT int open64(const char *path, int flags, ...)
+{
+	OPEN_BODY(NEXT(open64, "open64")(path, flags, mode));
+}
+
+SHIM_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	OPEN_BODY(NEXT(openat, "openat")(dirfd, path, flags, mode));
+}
+
+SHIM_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	OPEN_BODY(NEXT(openat64, "openat64")(dirfd, path, flags, mode));
+}
+
+/* the _FORTIFY_SOURCE entry points */
+SHIM_EXPORT int __open_2(const char *path, int flags)
+{
+	if (is_iommu_path(path))
+		return iommu_open(flags);
+	return NEXT(open_2, "__open_2")(path, flags);
+}
+
+SHIM_EXPORT int __open64_2(const char *path, int flags)
+{
+	if (is_iommu_path(path))
+		return iommu_open(flags);
+	return NEXT(open64_2, "__open64_2")(path, flags);
+}
+
+SHIM_EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	if (is_iommu_path(path))
+		return iommu_open(flags);
+	return NEXT(openat_2, "__openat_2")(dirfd, path, flags);
+}
+
+SHIM_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	if (is_iommu_path(path))
+		return iommu_open(flags);
+	return NEXT(openat64_2, "__openat64_2")(dirfd, path, flags);
+}
+
+/* ---- ioctl ------------------------------------------------------------------------------ */
+
+/* The program's fd for a command that takes one, read without trusting arg. */
+static int input_fd(unsigned long req, unsigned long arg)
+{
+	int off = ioasid_proto_in_fd(req), val;
+	struct iovec l = { .iov_base = &val, .iov_len = sizeof(val) };
+	struct iovec r = { .iov_base = (void *)(arg + off), .iov_len = sizeof(val) };
+
+	if (off < 0)
+		return IOASID_IN_FD_NONE;
+	if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) != sizeof(val))
+		return IOASID_IN_FD_NONE;  /* the daemon will find the same bad pointer */
+	if (val < 0 || NEXT(fcntl, "fcntl")(val, F_GETFD) < 0)
+		return IOASID_IN_FD_BAD;
+	return val;
+}
+
+static int forward_ioctl(int fd, unsigned long req, unsigned long arg)
+{
+	long ret = 0;
+	int rc;
+
+	yama_allow_daemon();
+	rc = ioasid_client_ioctl(fd, req, arg, input_fd(req, arg), &ret);
+	if (rc) {
+		errno = -rc;
+		return -1;
+	}
+	return (int)ret;
+}
+
+SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	unsigned long arg;
+	va_list ap;
+
+	va_start(ap, req);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (fd_is_ours(fd, req))
+		return forward_ioctl(fd, req, arg);
+	return NEXT(ioctl, "ioctl")(fd, req, arg);
+}
+
+/* ---- close and the dup family -------------------------------------------------------------- */
+
+SHIM_EXPORT int close(int fd)
+{
+	fdt_set(fd, 0);
+	return NEXT(close, "close")(fd);
+}
+
+SHIM_EXPORT int dup(int fd)
+{
+	int n = NEXT(dup, "dup")(fd);
+
+	if (n >= 0)
+		fdt_copy(fd, n);
+	return n;
+}
+
+SHIM_EXPORT int dup2(int fd, int to)
+{
+	int n = NEXT(dup2, "dup2")(fd, to);
+
+	if (n >= 0)
+		fdt_copy(fd, n);
+	return n;
+}
+
+SHIM_EXPORT int dup3(int fd, int to, int flags)
+{
+	int n = NEXT(dup3, "dup3")(fd, to, flags);
+
+	if (n >= 0)
+		fdt_copy(fd, n);
+	return n;
+}
+
+static int fcntl_common(fcntl_fn fn, int fd, int cmd, void *arg)
+{
+	int n = fn(fd, cmd, arg);
+
+	if (n >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+		fdt_copy(fd, n);
+	return n;
+}
+
+/* fcntl's third argument is an int or a pointer; one word carries either */
+SHIM_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	void *arg;
+	va_list ap;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_common(NEXT(fcntl, "fcntl"), fd, cmd, arg);
+}
+
+SHIM_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	void *arg;
+	va_list ap;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_common(NEXT(fcntl64, "fcntl64"), fd, cmd, arg);
+}
+
+/* ---- what an iommufd does not do -------------------------------------------------------- */
+
+/*
+ * The hook for mmap on an iommufd. The IOAS ABI has none; when the core serves one (a
+ * hardware queue, say), forward it here: ask the daemon for a shareable fd and offset for
+ * [off, off + len) and map that.
+ */
+static void *shim_mmap_iommufd(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	(void)addr, (void)len, (void)prot, (void)flags, (void)fd, (void)off;
+	errno = ENODEV;
+	return MAP_FAILED;
+}
+
+SHIM_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (fd >= 0 && fdt_get(fd))
+		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
+	return NEXT(mmap, "mmap")(addr, len, prot, flags, fd, off);
+}
+
+SHIM_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	if (fd >= 0 && fdt_get(fd))
+		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
+	return NEXT(mmap64, "mmap64")(addr, len, prot, flags, fd, off);
+}
+
+SHIM_EXPORT ssize_t read(int fd, void *buf, size_t len)
+{
+	if (fdt_get(fd)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return NEXT(read, "read")(fd, buf, len);
+}
+
+SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t len)
+{
+	if (fdt_get(fd)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return NEXT(write, "write")(fd, buf, len);
+}

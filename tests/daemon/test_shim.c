@@ -1,0 +1,529 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_shim.c - an ordinary program on /dev/iommu, run under ioasid-run.
+ *
+ * Everything here is what a program written for the kernel does: open("/dev/iommu"),
+ * ioctl, dup, fork, SCM_RIGHTS, close. Nothing is linked from ioasid except the protocol's
+ * client end, used only to read the daemon's statistics (to see a context die at the last
+ * close). meson runs it as `ioasid-run --socket ... -- test_shim`; run alone (no shim), its
+ * open of /dev/iommu fails and it skips (exit 77).
+ *
+ * Cases: the basic flow (IOAS_ALLOC, MAP of shared anonymous memory, IOVA_RANGES, UNMAP);
+ * bad pointers give EFAULT and other fds' ioctls pass through; dup/close/fd reuse; a child's
+ * map through an inherited fd is the parent's; the context outlives the parent's close
+ * while a child holds the fd and dies at the last close; an fd received by SCM_RIGHTS;
+ * MAP_FILE of a memfd; pinned shared memory is the program's memory (the mock domain reads
+ * what the program writes); private memory cannot be pinned; threads and a forked child
+ * hammering one fd get their own replies.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+#include <linux/iommufd_test.h>
+
+#include "proto/proto.h"
+
+static int failures;
+
+#define CHECK(cond)                                                                      \
+	do {                                                                             \
+		if (!(cond)) {                                                           \
+			fprintf(stderr, "%s:%d: %s: failed: %s (errno %s)\n", __FILE__,  \
+				__LINE__, __func__, #cond, strerror(errno));             \
+			failures++;                                                      \
+			return;                                                          \
+		}                                                                        \
+	} while (0)
+
+/* in a child: report by exit status */
+#define CHILD_CHECK(cond)                                                                \
+	do {                                                                             \
+		if (!(cond)) {                                                           \
+			fprintf(stderr, "%s:%d: child: failed: %s (errno %s)\n", __FILE__,  \
+				__LINE__, #cond, strerror(errno));                       \
+			_exit(1);                                                        \
+		}                                                                        \
+	} while (0)
+
+#define BUF_SIZE (1UL << 20)
+static uint8_t *shared_buf;  /* MAP_SHARED | MAP_ANONYMOUS, before any fork */
+
+static int iommufd_open(void)
+{
+	return open("/dev/iommu", O_RDWR | O_CLOEXEC);
+}
+
+static int ioas_alloc(int fd, uint32_t *out_id)
+{
+	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
+	int rc = ioctl(fd, IOMMU_IOAS_ALLOC, &cmd);
+
+	*out_id = cmd.out_ioas_id;
+	return rc;
+}
+
+static int ioas_map(int fd, uint32_t ioas, void *buf, uint64_t len, uint64_t *inout_iova,
+		    bool fixed)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE |
+			 (fixed ? IOMMU_IOAS_MAP_FIXED_IOVA : 0),
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)buf,
+		.length = len,
+		.iova = *inout_iova,
+	};
+	int rc = ioctl(fd, IOMMU_IOAS_MAP, &cmd);
+
+	*inout_iova = cmd.iova;
+	return rc;
+}
+
+static int ioas_unmap(int fd, uint32_t ioas, uint64_t iova, uint64_t len, uint64_t *out_len)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd), .ioas_id = ioas, .iova = iova, .length = len,
+	};
+	int rc = ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
+
+	if (out_len)
+		*out_len = cmd.length;
+	return rc;
+}
+
+static bool daemon_stats(struct ioasidd_stats *out)
+{
+	char path[108];
+	int s, rc;
+
+	if (ioasid_socket_path(path, sizeof(path)))
+		return false;
+	s = ioasid_client_connect(path, IOASID_CONNECT_CLOEXEC, NULL, NULL);
+	if (s < 0)
+		return false;
+	rc = ioasid_client_stats(s, out);
+	close(s);
+	return rc == 0;
+}
+
+/* Wait (up to 3 s) until the daemon holds `want` contexts. */
+static bool wait_contexts(uint64_t want)
+{
+	struct ioasidd_stats st;
+
+	for (int i = 0; i < 300; i++) {
+		if (daemon_stats(&st) && st.contexts == want)
+			return true;
+		usleep(10000);
+	}
+	fprintf(stderr, "daemon holds %lu contexts, not %lu\n", st.contexts, want);
+	return false;
+}
+
+static bool child_ok(pid_t pid)
+{
+	int status;
+
+	return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status);
+}
+
+/* ---- cases ---------------------------------------------------------------------------- */
+
+static void test_basic(void)
+{
+	struct iommu_iova_range ranges[8];
+	struct iommu_ioas_iova_ranges r = {
+		.size = sizeof(r), .num_iovas = 8, .allowed_iovas = (uintptr_t)ranges,
+	};
+	uint64_t iova = 0, len = 0;
+	uint32_t ioas;
+	int fd = iommufd_open();
+
+	CHECK(fd >= 0);
+	CHECK(ioas_alloc(fd, &ioas) == 0 && ioas != 0);
+	CHECK(ioas_map(fd, ioas, shared_buf, BUF_SIZE, &iova, false) == 0);
+	r.ioas_id = ioas;
+	CHECK(ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &r) == 0);
+	CHECK(r.num_iovas >= 1 && r.out_iova_alignment >= 1);
+	CHECK(ioas_unmap(fd, ioas, iova, BUF_SIZE, &len) == 0 && len == BUF_SIZE);
+	CHECK(ioas_unmap(fd, ioas, iova, BUF_SIZE, NULL) == -1 && errno == ENOENT);
+	CHECK(close(fd) == 0);
+}
+
+static void test_efault(void)
+{
+	uint8_t *none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int fd = iommufd_open(), pfd[2], n = -1;
+
+	CHECK(fd >= 0 && none != MAP_FAILED);
+	CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, NULL) == -1 && errno == EFAULT);
+	CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, (void *)1) == -1 && errno == EFAULT);
+	CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, none) == -1 && errno == EFAULT);
+	CHECK(ioctl(fd, IOMMU_IOAS_MAP_FILE, NULL) == -1 && errno == EFAULT);
+	CHECK(ioctl(fd, _IO(IOMMUFD_TYPE, 0x7f), NULL) == -1 && errno == ENOTTY);
+	/* ioctls on other fds go to the kernel */
+	CHECK(pipe(pfd) == 0);
+	CHECK(write(pfd[1], "abc", 3) == 3);
+	CHECK(ioctl(pfd[0], FIONREAD, &n) == 0 && n == 3);
+	CHECK(ioctl(pfd[0], IOMMU_IOAS_ALLOC, NULL) == -1 && errno != EFAULT);
+	/* an iommufd has no read or write */
+	CHECK(read(fd, &n, sizeof(n)) == -1 && errno == EINVAL);
+	close(pfd[0]);
+	close(pfd[1]);
+	munmap(none, 4096);
+	close(fd);
+}
+
+static void test_dup_close(void)
+{
+	int fd = iommufd_open(), d1, d2, d3, pfd[2], n = -1;
+	uint32_t ioas, ioas2;
+
+	CHECK(fd >= 0);
+	CHECK(ioas_alloc(fd, &ioas) == 0);
+	d1 = dup(fd);
+	d2 = dup2(fd, 200);
+	d3 = fcntl(fd, F_DUPFD_CLOEXEC, 300);
+	CHECK(d1 >= 0 && d2 == 200 && d3 >= 300);
+	CHECK(close(fd) == 0);
+	/* one context behind all of them: the IOAS is there, IDs continue */
+	CHECK(ioas_alloc(d1, &ioas2) == 0 && ioas2 != ioas);
+	CHECK(ioas_unmap(d2, ioas, 0, UINT64_MAX, NULL) == 0);
+	CHECK(ioas_unmap(d3, ioas2, 0, UINT64_MAX, NULL) == 0);
+	close(d1);
+	close(d2);
+	close(d3);
+	/* the numbers are reused by ordinary fds, which must behave as ordinary fds */
+	CHECK(pipe(pfd) == 0);
+	CHECK(write(pfd[1], "x", 1) == 1);
+	CHECK(ioctl(pfd[0], FIONREAD, &n) == 0 && n == 1);
+	CHECK(read(pfd[0], &n, 1) == 1);
+	close(pfd[0]);
+	close(pfd[1]);
+	/* dup2 of an ordinary fd over an iommufd number */
+	fd = iommufd_open();
+	CHECK(fd >= 0 && pipe(pfd) == 0);
+	CHECK(dup2(pfd[0], fd) == fd);
+	CHECK(write(pfd[1], "yz", 2) == 2);
+	CHECK(ioctl(fd, FIONREAD, &n) == 0 && n == 2);
+	close(fd);
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
+static void test_fork_map(void)
+{
+	const uint64_t iova_fixed = 1ULL << 32;
+	uint64_t len = 0;
+	uint32_t ioas;
+	int fd = iommufd_open();
+	pid_t pid;
+
+	CHECK(fd >= 0 && ioas_alloc(fd, &ioas) == 0);
+	pid = fork();
+	if (pid == 0) {
+		uint64_t iova = iova_fixed;
+
+		CHILD_CHECK(ioas_map(fd, ioas, shared_buf, BUF_SIZE, &iova, true) == 0);
+		_exit(0);
+	}
+	CHECK(pid > 0 && child_ok(pid));
+	/* the child's mapping is in the parent's context */
+	CHECK(ioas_unmap(fd, ioas, iova_fixed, BUF_SIZE, &len) == 0 && len == BUF_SIZE);
+	close(fd);
+}
+
+static void test_last_close(void)
+{
+	struct ioasidd_stats st;
+	uint64_t base;
+	uint32_t ioas;
+	int fd, go[2];
+	pid_t pid;
+
+	CHECK(wait_contexts(0));  /* earlier cases' contexts are gone */
+	CHECK(daemon_stats(&st));
+	base = st.contexts;
+	fd = iommufd_open();
+	CHECK(fd >= 0 && ioas_alloc(fd, &ioas) == 0 && pipe(go) == 0);
+	CHECK(wait_contexts(base + 1));
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(go[1]);
+		CHILD_CHECK(read(go[0], &c, 1) == 1);
+		/* the parent closed its copy: ours keeps the context and the IOAS alive */
+		CHILD_CHECK(ioas_unmap(fd, ioas, 0, UINT64_MAX, NULL) == 0);
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	close(go[0]);
+	CHECK(close(fd) == 0);
+	CHECK(write(go[1], "g", 1) == 1);
+	close(go[1]);
+	CHECK(child_ok(pid));
+	CHECK(wait_contexts(base));
+}
+
+static int send_fd(int sock, int fd)
+{
+	char c = 'f';
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+		.msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char c;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+		.msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &mh, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+static void test_scm_rights(void)
+{
+	uint64_t iova = 0;
+	uint32_t ioas;
+	int sv[2], fd;
+	pid_t pid;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	pid = fork();
+	if (pid == 0) {
+		int got;
+		uint32_t id;
+
+		close(sv[0]);
+		got = recv_fd(sv[1]);
+		CHILD_CHECK(got >= 0);
+		/* this number was never opened here: the shim finds out it is an iommufd */
+		CHILD_CHECK(read(sv[1], &id, sizeof(id)) == sizeof(id));
+		CHILD_CHECK(ioas_unmap(got, id, 0, UINT64_MAX, NULL) == 0);
+		CHILD_CHECK(ioas_alloc(got, &id) == 0);
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	close(sv[1]);
+	fd = iommufd_open();
+	CHECK(fd >= 0 && ioas_alloc(fd, &ioas) == 0);
+	CHECK(ioas_map(fd, ioas, shared_buf, BUF_SIZE, &iova, false) == 0);
+	CHECK(send_fd(sv[0], fd) == 0);
+	CHECK(write(sv[0], &ioas, sizeof(ioas)) == sizeof(ioas));
+	CHECK(child_ok(pid));
+	/* the child unmapped everything in our IOAS */
+	CHECK(ioas_unmap(fd, ioas, iova, BUF_SIZE, NULL) == -1 && errno == ENOENT);
+	close(sv[0]);
+	close(fd);
+}
+
+static void test_map_file(void)
+{
+	struct iommu_ioas_map_file cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
+		.length = BUF_SIZE,
+	};
+	int fd = iommufd_open(), mfd = memfd_create("test", MFD_CLOEXEC), pfd[2];
+	uint64_t len = 0;
+	uint32_t ioas;
+
+	CHECK(fd >= 0 && mfd >= 0 && ftruncate(mfd, BUF_SIZE) == 0);
+	CHECK(ioas_alloc(fd, &ioas) == 0);
+	cmd.ioas_id = ioas;
+	cmd.fd = mfd;
+	CHECK(ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd) == 0);
+	/* our struct still holds our fd number: the daemon's never reaches us */
+	CHECK(cmd.fd == mfd);
+	CHECK(ioas_unmap(fd, ioas, cmd.iova, BUF_SIZE, &len) == 0 && len == BUF_SIZE);
+	cmd.fd = 999;
+	CHECK(ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd) == -1 && errno == EBADF);
+	cmd.fd = -1;
+	CHECK(ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd) == -1 && errno == EBADF);
+	CHECK(pipe(pfd) == 0);
+	cmd.fd = pfd[0];
+	CHECK(ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd) == -1 && errno == EINVAL);
+	close(pfd[0]);
+	close(pfd[1]);
+	close(mfd);
+	close(fd);
+}
+
+/* A mock domain pins; the domain then reads through the daemon's mirror what we wrote. */
+static void test_pin_shared(void)
+{
+	struct iommu_test_cmd md = { .size = sizeof(md), .op = IOMMU_TEST_OP_MOCK_DOMAIN };
+	struct iommu_test_cmd chk = { .size = sizeof(chk), .op = IOMMU_TEST_OP_MD_CHECK_MAP };
+	uint8_t *priv = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			     -1, 0);
+	struct ioasidd_stats st;
+	uint64_t iova = 0;
+	uint32_t ioas;
+	int fd = iommufd_open();
+
+	CHECK(fd >= 0 && priv != MAP_FAILED && ioas_alloc(fd, &ioas) == 0);
+	md.id = ioas;
+	if (ioctl(fd, IOMMU_TEST_CMD, &md)) {
+		CHECK(errno == ENOTTY);  /* built without test hooks */
+		close(fd);
+		return;
+	}
+	for (size_t i = 0; i < BUF_SIZE; i++)
+		shared_buf[i] = (uint8_t)(i * 13);
+	CHECK(ioas_map(fd, ioas, shared_buf, BUF_SIZE, &iova, false) == 0);
+	CHECK(daemon_stats(&st) && st.mirror_mapped >= BUF_SIZE && st.mirror_windows >= 1);
+	chk.id = md.mock_domain.out_hwpt_id;
+	chk.check_map.iova = iova;
+	chk.check_map.length = BUF_SIZE;
+	chk.check_map.uptr = (uintptr_t)shared_buf;
+	CHECK(ioctl(fd, IOMMU_TEST_CMD, &chk) == 0);
+	/* a write after pinning is seen through the pin */
+	shared_buf[12345] ^= 0x5a;
+	CHECK(ioctl(fd, IOMMU_TEST_CMD, &chk) == 0);
+	CHECK(ioas_unmap(fd, ioas, iova, BUF_SIZE, NULL) == 0);
+	/* private memory: nothing to share it through, so it cannot be pinned */
+	memset(priv, 1, BUF_SIZE);
+	iova = 0;
+	CHECK(ioas_map(fd, ioas, priv, BUF_SIZE, &iova, false) == -1 && errno == EFAULT);
+	close(fd);
+	munmap(priv, BUF_SIZE);
+	/* the last close let go of every pin and every mirrored page */
+	CHECK(wait_contexts(0));
+	CHECK(daemon_stats(&st) && st.mirror_mapped == 0 && st.mirror_windows == 0);
+}
+
+struct hammer {
+	int fd;
+	int failed;
+};
+
+static void *hammer_thread(void *arg)
+{
+	struct hammer *h = arg;
+
+	for (int i = 0; i < 200; i++) {
+		struct iommu_destroy d = { .size = sizeof(d) };
+		uint32_t id;
+
+		if (ioas_alloc(h->fd, &id) || !id) {
+			h->failed++;
+			continue;
+		}
+		d.id = id;
+		if (ioctl(h->fd, IOMMU_DESTROY, &d))
+			h->failed++;
+	}
+	return NULL;
+}
+
+static void test_concurrency(void)
+{
+	struct hammer h[4];
+	pthread_t t[4];
+	int fd = iommufd_open();
+	pid_t pid;
+
+	CHECK(fd >= 0);
+	pid = fork();
+	if (pid == 0) {
+		struct hammer me = { .fd = fd };
+
+		hammer_thread(&me);
+		_exit(me.failed ? 1 : 0);
+	}
+	CHECK(pid > 0);
+	for (int i = 0; i < 4; i++) {
+		h[i].fd = fd;
+		h[i].failed = 0;
+		CHECK(pthread_create(&t[i], NULL, hammer_thread, &h[i]) == 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(h[i].failed == 0);
+	}
+	CHECK(child_ok(pid));
+	close(fd);
+}
+
+int main(void)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} cases[] = {
+		{ "basic", test_basic },
+		{ "efault", test_efault },
+		{ "dup_close", test_dup_close },
+		{ "fork_map", test_fork_map },
+		{ "last_close", test_last_close },
+		{ "scm_rights", test_scm_rights },
+		{ "map_file", test_map_file },
+		{ "pin_shared", test_pin_shared },
+		{ "concurrency", test_concurrency },
+	};
+	int fd = iommufd_open();
+
+	if (fd < 0) {
+		printf("1..0 # SKIP /dev/iommu not served (run under ioasid-run): %s\n",
+		       strerror(errno));
+		return 77;
+	}
+	close(fd);
+	shared_buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+			  0);
+	if (shared_buf == MAP_FAILED)
+		return 1;
+	printf("1..%zu\n", sizeof(cases) / sizeof(cases[0]));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int before = failures;
+
+		cases[i].fn();
+		printf("%s %zu - %s\n", failures == before ? "ok" : "not ok", i + 1, cases[i].name);
+	}
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ioasid-run - run an unmodified program against ioasid's /dev/iommu.
+ *
+ *   ioasid-run [--socket PATH] [--daemon PATH] [--no-daemon] [--shim PATH] -- command [args]
+ *
+ * Puts libioasid-preload.so first in LD_PRELOAD and executes the command in place (same
+ * pid, so a harness that waits for us waits for the program). Unless --no-daemon is given,
+ * a daemon is made sure of first: if nobody answers on the socket one is started, detached,
+ * exactly as the shim would start it on the program's first open (client.c in src/proto:
+ * under a lock, double fork, its own session, --idle-exit so it goes away when unused).
+ * With --no-daemon nothing is started, now or by the shim (IOASID_NO_AUTOSTART=1): the
+ * program's open of /dev/iommu fails if no daemon listens.
+ *
+ * What it passes on in the environment: IOASID_SOCKET (absolute), IOASID_DAEMON (absolute)
+ * for the shim's own on-demand start, LD_PRELOAD. The shim is found as: --shim, then
+ * $IOASID_PRELOAD, then the build tree's copy, then the installed one.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "proto/proto.h"
+
+#ifndef IOASID_SHIM_BUILD_PATH
+#define IOASID_SHIM_BUILD_PATH ""
+#endif
+#ifndef IOASID_SHIM_INSTALL_PATH
+#define IOASID_SHIM_INSTALL_PATH "/usr/local/lib/libioasid-preload.so"
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ioasid-run [options] -- command [args...]\n"
+		"  --socket PATH   the daemon's socket (default: $IOASID_SOCKET, then\n"
+		"                  $XDG_RUNTIME_DIR/ioasid/ioasidd.sock, /run/ioasid/..., or\n"
+		"                  /tmp/ioasid-$UID/...)\n"
+		"  --daemon PATH   the ioasidd executable to start when none is running\n"
+		"  --no-daemon     start no daemon; one must already be listening\n"
+		"  --shim PATH     the preload library (default: the built or installed one)\n");
+}
+
+/* An absolute version of path (the command may change directory); NULL if too long. */
+static char *absolute(const char *path)
+{
+	char cwd[PATH_MAX], *out;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	if (asprintf(&out, "%s/%s", cwd, path) < 0)
+		return NULL;
+	return out;
+}
+
+static const char *find_shim(const char *opt)
+{
+	const char *env = getenv("IOASID_PRELOAD");
+
+	if (opt)
+		return opt;
+	if (env && *env)
+		return env;
+	if (*IOASID_SHIM_BUILD_PATH && !access(IOASID_SHIM_BUILD_PATH, R_OK))
+		return IOASID_SHIM_BUILD_PATH;
+	return IOASID_SHIM_INSTALL_PATH;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "daemon", required_argument, NULL, 'd' },
+		{ "no-daemon", no_argument, NULL, 'n' },
+		{ "shim", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *shim_opt = NULL, *old;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *shim, *preload, *p;
+	bool no_daemon = false;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "+s:d:np:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			p = absolute(optarg);
+			if (!p || setenv("IOASID_SOCKET", p, 1))
+				goto err_env;
+			free(p);
+			break;
+		case 'd':
+			p = absolute(optarg);
+			if (!p || setenv("IOASID_DAEMON", p, 1))
+				goto err_env;
+			free(p);
+			break;
+		case 'n':
+			no_daemon = true;
+			break;
+		case 'p':
+			shim_opt = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (ioasid_socket_path(path, sizeof(path))) {
+		fprintf(stderr, "ioasid-run: socket path too long\n");
+		return 2;
+	}
+	if (no_daemon) {
+		setenv("IOASID_NO_AUTOSTART", "1", 1);
+	} else {
+		int fd = ioasid_client_connect(path,
+					       IOASID_CONNECT_CLOEXEC | IOASID_CONNECT_AUTOSTART,
+					       NULL, NULL);
+
+		if (fd < 0) {
+			fprintf(stderr, "ioasid-run: no daemon at %s and cannot start %s: %s\n",
+				path, ioasid_daemon_exe(), strerror(-fd));
+			return 1;
+		}
+		close(fd);
+	}
+	shim = absolute(find_shim(shim_opt));
+	if (!shim || access(shim, R_OK)) {
+		fprintf(stderr, "ioasid-run: preload library %s: %s\n", shim ? shim : "?",
+			strerror(shim ? errno : ENOMEM));
+		return 1;
+	}
+	old = getenv("LD_PRELOAD");
+	if (old && *old) {
+		if (asprintf(&preload, "%s %s", shim, old) < 0)
+			goto err_env;
+	} else {
+		preload = shim;
+	}
+	if (setenv("LD_PRELOAD", preload, 1))
+		goto err_env;
+	execvp(argv[optind], &argv[optind]);
+	fprintf(stderr, "ioasid-run: %s: %s\n", argv[optind], strerror(errno));
+	return 127;
+
+err_env:
+	fprintf(stderr, "ioasid-run: cannot set up the environment\n");
+	return 1;
+}

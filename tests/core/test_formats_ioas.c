@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_formats_ioas.c - one IOAS, devices behind IOMMUs of different page-table formats.
+ *
+ * Each device attached to the IOAS gets its own automatic domain in its own format; the IOAS
+ * keeps them all in step. After every map and unmap, every IOVA page of every area must
+ * translate in every domain to the same physical address (the host address of the pinned
+ * page), with the same permissions, and unmapped IOVA must translate in none. The IOVA
+ * ranges the IOAS reports are what every attached format can translate: the x86-64 format's
+ * upper canonical half disappears once a VT-d second-stage domain joins, the mock's narrow
+ * aperture wins once it joins. DMA through each device reaches the same bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <linux/iommufd_test.h>
+
+#include "helpers.h"
+
+#define PG 4096ULL
+#define MB (1ULL << 20)
+
+static const char *const formats[] = { "x86_64-4", "vtd-ss-4", "vtd-ss-3", "mock" };
+#define NFMT (sizeof(formats) / sizeof(formats[0]))
+
+struct world {
+	struct ioasid_ctx *ctx;
+	uint32_t ioas, dev[NFMT], hwpt[NFMT];
+	unsigned int ndev;
+};
+
+static struct iommu_domain *dev_domain(struct world *w, unsigned int i)
+{
+	struct device *dev = dev_get(w->ctx, w->dev[i]);
+	struct iommu_domain *d;
+
+	assert_non_null(dev);
+	assert_non_null(dev->hwpt);
+	d = dev->hwpt->domain;
+	obj_put(&dev->obj);
+	return d;
+}
+
+/* Every page of every area, in every domain: the same pa and prot; holes unmapped. */
+static void check_agree(struct world *w)
+{
+	struct ioas *ioas = ioas_get(w->ctx, w->ioas);
+	struct iopt *iopt = &ioas->iopt;
+	uint64_t pages = 0;
+
+	for (struct itree_node *n = itree_first(&iopt->areas); n; n = itree_next(n)) {
+		struct iopt_area *a = itree_entry(n, struct iopt_area, node);
+
+		for (uint64_t off = 0; off <= n->last - n->start; off += PG) {
+			uint64_t want = (uintptr_t)pages_host(a->pages, a->start_byte + off);
+
+			for (unsigned int i = 0; i < w->ndev; i++) {
+				struct iommu_domain *d = dev_domain(w, i);
+				uint64_t pa, size;
+				int prot;
+
+				assert_int_equal(d->ops->iova_to_phys(d, n->start + off, &pa, &size,
+								      &prot), 0);
+				assert_int_equal(pa, want);
+				assert_int_equal(prot & (IOMMU_PROT_READ | IOMMU_PROT_WRITE),
+						 a->prot & (IOMMU_PROT_READ | IOMMU_PROT_WRITE));
+			}
+			pages++;
+			if (n->last - n->start - off < PG)
+				break;
+		}
+		/* the page after the area is a hole in every domain unless another area */
+		if (n->last != UINT64_MAX && !iopt_find_area(iopt, n->last + 1)) {
+			for (unsigned int i = 0; i < w->ndev; i++) {
+				struct iommu_domain *d = dev_domain(w, i);
+				uint64_t pa, size;
+				int prot;
+
+				assert_int_equal(d->ops->iova_to_phys(d, n->last + 1, &pa, &size,
+								      &prot), -ENOENT);
+			}
+		}
+	}
+	obj_put(&ioas->obj);
+	assert_true(pages > 0 || itree_empty(&iopt->areas));
+}
+
+static unsigned int get_ranges(struct world *w, struct iommu_iova_range *out, unsigned int max)
+{
+	struct iommu_ioas_iova_ranges r = {
+		.size = sizeof(r),
+		.ioas_id = w->ioas,
+		.num_iovas = max,
+		.allowed_iovas = (uintptr_t)out,
+	};
+
+	T_OK(t_ioctl(w->ctx, IOMMU_IOAS_IOVA_RANGES, &r));
+	return r.num_iovas;
+}
+
+static void formats_agree(void **state)
+{
+	(void)state;
+	struct world w = { 0 };
+	struct iommu_iova_range rg[8];
+	uint8_t *raw = mmap(NULL, 12 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			    -1, 0);
+	uint8_t *buf = (uint8_t *)(((uintptr_t)raw + 2 * MB - 1) & ~(2 * MB - 1));
+	uint64_t iova, unmapped;
+
+	assert_true(raw != MAP_FAILED);
+	for (size_t i = 0; i < 8 * MB; i += PG)
+		buf[i] = (uint8_t)(i / PG);
+	assert_int_equal(ioasid_ctx_new(NULL, &w.ctx), 0);
+	T_OK(t_ioas_alloc(w.ctx, &w.ioas));
+
+	/* x86-64 4-level alone: both canonical halves are valid IOVA */
+	struct ioasid_device_desc desc = { .format = formats[0] };
+	T_OK(ioasid_device_new(w.ctx, &desc, &w.dev[0]) ? errno : 0);
+	T_OK(ioasid_device_attach(w.ctx, w.dev[0], w.ioas, &w.hwpt[0]) ? errno : 0);
+	w.ndev = 1;
+	assert_int_equal(get_ranges(&w, rg, 8), 2);
+	assert_int_equal(rg[0].start, 0);
+	assert_int_equal(rg[0].last, (1ULL << 47) - 1);
+	assert_int_equal(rg[1].start, ~0ULL << 47);
+	assert_int_equal(rg[1].last, UINT64_MAX);
+
+	/* mappings made before the other devices join: filled into their domains on attach */
+	iova = 16 * MB;
+	T_OK(t_map(w.ctx, w.ioas, buf, 4 * MB, &iova, T_MAP_FIXED));           /* 2M leaves */
+	iova = 32 * MB + 5 * PG;
+	T_OK(t_map(w.ctx, w.ioas, buf + 4 * MB + PG, 7 * PG, &iova,
+		   IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA));          /* 4K, RO */
+	check_agree(&w);
+
+	for (unsigned int i = 1; i < NFMT; i++) {
+		desc.format = formats[i];
+		T_OK(ioasid_device_new(w.ctx, &desc, &w.dev[i]) ? errno : 0);
+		T_OK(ioasid_device_attach(w.ctx, w.dev[i], w.ioas, &w.hwpt[i]) ? errno : 0);
+		/* a different format cannot share a domain: a new automatic HWPT */
+		for (unsigned int j = 0; j < i; j++)
+			assert_int_not_equal(w.hwpt[i], w.hwpt[j]);
+		w.ndev = i + 1;
+		check_agree(&w);
+	}
+
+	/* the ranges are now what all four translate: the mock's aperture [16M, 2G - 1] */
+	assert_int_equal(get_ranges(&w, rg, 8), 1);
+	assert_int_equal(rg[0].start, MOCK_APERTURE_START);
+	assert_int_equal(rg[0].last, MOCK_APERTURE_LAST);
+	/* and a fixed map outside it is refused in every format's name */
+	iova = 1ULL << 40;
+	T_ERR(EINVAL, t_map(w.ctx, w.ioas, buf, PG, &iova, T_MAP_FIXED));
+
+	/* more maps and unmaps with all four attached */
+	for (int i = 0; i < 16; i++) {
+		iova = 0;
+		T_OK(t_map(w.ctx, w.ioas, buf + i * 3 * PG, (1 + i % 3) * PG, &iova, T_MAP_RW));
+	}
+	iova = 64 * MB + 2 * MB;
+	T_OK(t_map(w.ctx, w.ioas, buf + 2 * MB, 2 * MB, &iova, T_MAP_FIXED));
+	check_agree(&w);
+	T_OK(t_unmap(w.ctx, w.ioas, 16 * MB, 4 * MB, &unmapped));
+	assert_int_equal(unmapped, 4 * MB);
+	check_agree(&w);
+
+	/* DMA through each device reads the same byte */
+	for (unsigned int i = 0; i < NFMT; i++) {
+		uint8_t b = 0xff;
+
+		T_OK(ioasid_device_dma(w.ctx, w.dev[i], 64 * MB + 2 * MB + 3 * PG, &b, 1, false)
+			     ? errno : 0);
+		assert_int_equal(b, (uint8_t)(2 * MB / PG + 3));
+	}
+
+	/* detach the mock: the wider ranges come back, the others still agree */
+	T_OK(ioasid_device_detach(w.ctx, w.dev[3]) ? errno : 0);
+	w.ndev = 3;
+	assert_int_equal(get_ranges(&w, rg, 8), 1);
+	assert_int_equal(rg[0].start, 0);
+	assert_int_equal(rg[0].last, (1ULL << 39) - 1);   /* vtd-ss-3 is the narrowest */
+	check_agree(&w);
+	ioasid_ctx_free(w.ctx);
+	munmap(raw, 12 * MB);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(formats_agree),
+	};
+
+	return cmocka_run_group_tests_name("formats_ioas", tests, NULL, NULL);
+}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * hwpt.c - hardware page tables: IOMMU_HWPT_ALLOC and dirty tracking.
+ * hwpt.c - hardware page tables: IOMMU_HWPT_ALLOC, dirty tracking, cache invalidation.
  *
  * A paging HWPT owns one domain, made by the IOMMU model of the device named at allocation,
  * and keeps it in step with one IOAS: the domain is added to the IOAS's iopt when the HWPT
@@ -320,4 +320,45 @@ int hwpt_get_dirty_bitmap_ioctl(struct ucmd *ucmd)
 out_put:
 	obj_put(&hwpt->obj);
 	return rc;
+}
+
+/* ---- IOMMU_HWPT_INVALIDATE ------------------------------------------------------------- */
+
+/* The most entries one call may carry, so that no single call holds the context for long. */
+#define HWPT_INVALIDATE_MAX_ENTRIES (1U << 19)
+
+/*
+ * Invalidate a nested HWPT's caches with entries of the user's format. Only nested HWPTs
+ * (and later vIOMMUs) have caches the user manages; a paging HWPT is not one: ENOENT, as
+ * any ID that is not a nested HWPT. entry_num is written back as the entries handled, even
+ * on failure, as the kernel does.
+ */
+int hwpt_invalidate_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_hwpt_invalidate *cmd = ucmd->cmd;
+	struct obj *obj;
+	int rc, wrc;
+
+	if (cmd->__reserved) {
+		rc = -EOPNOTSUPP;
+		goto out;
+	}
+	if (cmd->entry_num && (!cmd->data_uptr || !cmd->entry_len ||
+			       cmd->entry_len > IOASID_PAGE_SIZE ||
+			       cmd->entry_num > HWPT_INVALIDATE_MAX_ENTRIES)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	obj = obj_get(ucmd->ctx, cmd->hwpt_id, OBJ_HWPT_NESTED);
+	if (!obj) {
+		rc = -ENOENT;
+		goto out;
+	}
+	/* nested HWPTs are never created yet (hwpt_alloc_ioctl) */
+	obj_put(obj);
+	rc = -EOPNOTSUPP;
+out:
+	cmd->entry_num = 0;
+	wrc = ucmd_respond(ucmd, sizeof(*cmd));
+	return wrc ? wrc : rc;
 }

@@ -15,7 +15,8 @@
  *
  * Unmap only removes whole areas ("fully contained" rule): a range that cuts an area gives
  * ENOENT. We check the whole range before touching anything, so a refused unmap changes
- * nothing; the kernel can unmap a prefix before it notices.
+ * nothing; the kernel can unmap a prefix before it notices. VFIO type1 v1 cuts areas
+ * first (iopt_cut_iova) to unmap part of a mapping, where large pages are off.
  *
  * Accesses (CPU-side users: emulated devices, the selftest's access) pin ranges of areas
  * through iopt_access_pin; area->num_accesses counts those pins. An unmap that meets one
@@ -569,6 +570,62 @@ int iopt_unmap(struct iopt *iopt, uint64_t iova, uint64_t length, uint64_t *out_
 int iopt_unmap_all(struct iopt *iopt, uint64_t *out_unmapped)
 {
 	return iopt_unmap_range(iopt, 0, UINT64_MAX, out_unmapped);
+}
+
+/*
+ * Split the area holding iova so that iova is the last byte of one area: the cut VFIO type1
+ * (v1) makes before it unmaps part of a mapping. Only where nothing depends on the area
+ * being whole: no access pin in it, and, if it is mapped into domains, only with large
+ * pages off (so every CPU page is its own mapping and the halves unmap separately). A cut
+ * at an area's first or last byte changes nothing, as in the kernel.
+ */
+static int iopt_area_split(struct iopt_area *a, uint64_t iova)
+{
+	struct iopt *iopt = a->iopt;
+	uint64_t start = a->node.start, last = a->node.last, new_start = iova + 1;
+	uint64_t align = iopt->iova_alignment;
+	struct iopt_area *rhs;
+
+	if (iova == start || iova == last)
+		return 0;
+	if (!a->pages || a->prevent_access)
+		return -EBUSY;
+	if ((new_start & (align - 1)) || ((a->start_byte + (new_start - start)) & (align - 1)))
+		return -EINVAL;
+	if (a->num_accesses || (a->filled && !iopt->disable_large_pages))
+		return -EINVAL;
+	rhs = calloc(1, sizeof(*rhs));
+	if (!rhs)
+		return -ENOMEM;
+	/*
+	 * The pins stay as they are: with large pages off the cut is on a CPU page (the
+	 * alignment is at least one), so each half holds exactly its own pages' pins.
+	 */
+	*rhs = *a;
+	rhs->start_byte = a->start_byte + (new_start - start);
+	rhs->node.start = new_start;
+	rhs->node.last = last;
+	pages_get(rhs->pages);
+	itree_remove(&iopt->areas, &a->node);
+	a->node.last = iova;
+	itree_insert(&iopt->areas, &a->node);
+	itree_insert(&iopt->areas, &rhs->node);
+	return 0;
+}
+
+int iopt_cut_iova(struct iopt *iopt, const uint64_t *iovas, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct iopt_area *a = iopt_find_area(iopt, iovas[i]);
+		int rc;
+
+		if (!a)
+			continue;
+		rc = iopt_area_split(a, iovas[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 /* ---- allowed and reserved -------------------------------------------------------------- */

@@ -171,6 +171,8 @@ static const struct ucmd_op ucmd_ops[] = {
 		struct iommu_hwpt_set_dirty_tracking, __reserved),
 	UCMD_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, hwpt_get_dirty_bitmap_ioctl,
 		struct iommu_hwpt_get_dirty_bitmap, data),
+	UCMD_OP(IOMMU_HWPT_INVALIDATE, hwpt_invalidate_ioctl, struct iommu_hwpt_invalidate,
+		__reserved),
 #ifdef IOASID_TEST_HOOKS
 	UCMD_OP(IOMMU_TEST_CMD, selftest_ioctl, struct iommu_test_cmd, last),
 #endif

@@ -260,6 +260,12 @@ int iopt_copy(struct iopt *dst, struct iopt *src, uint64_t src_iova, uint64_t le
 	      uint64_t *inout_iova, int prot, bool alloc_iova);
 int iopt_unmap(struct iopt *iopt, uint64_t iova, uint64_t length, uint64_t *out_unmapped);
 int iopt_unmap_all(struct iopt *iopt, uint64_t *out_unmapped);
+/*
+ * Make each of iovas the last byte of an area, splitting the area holding it (VFIO type1
+ * v1 unmaps part of a mapping this way). -EINVAL (misaligned, pinned by an access, mapped
+ * with large pages), -EBUSY, -ENOMEM; cuts made before a failure stay.
+ */
+int iopt_cut_iova(struct iopt *iopt, const uint64_t *iovas, unsigned int n);
 int iopt_set_allow(struct iopt *iopt, struct itree *new_allowed);
 int iopt_reserve(struct iopt *iopt, uint64_t start, uint64_t last, const void *owner);
 void iopt_unreserve_owner(struct iopt *iopt, const void *owner);
@@ -456,6 +462,7 @@ void ioas_destroy(struct obj *obj);
 int hwpt_alloc_ioctl(struct ucmd *ucmd);
 int hwpt_set_dirty_tracking_ioctl(struct ucmd *ucmd);
 int hwpt_get_dirty_bitmap_ioctl(struct ucmd *ucmd);
+int hwpt_invalidate_ioctl(struct ucmd *ucmd);
 int get_hw_info_ioctl(struct ucmd *ucmd);
 
 #ifdef IOASID_TEST_HOOKS

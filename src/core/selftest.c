@@ -20,7 +20,8 @@
  *
  * Pin counts (MD_CHECK_REFS): the kernel pins a page once per pages object however many
  * domains and accesses use it, so the count of a user page is the number of pages objects
- * holding it pinned (pages_count_user_pins).
+ * holding it pinned (pages_count_user_pins). As the kernel looks each page up first, a page
+ * the caller cannot read is EFAULT.
  *
  * A daemon serving another process must hand the access fd to its client (SCM_RIGHTS) and
  * translate the client's fd number back when it forwards an op naming one.
@@ -196,10 +197,18 @@ static int test_md_check_refs(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 
 	if (len % IOASID_PAGE_SIZE || uptr % IOASID_PAGE_SIZE || check_add_u64(uptr, len, &end))
 		return -EINVAL;
-	for (; len; len -= IOASID_PAGE_SIZE, uptr += IOASID_PAGE_SIZE)
+	for (; len; len -= IOASID_PAGE_SIZE, uptr += IOASID_PAGE_SIZE) {
+		uint8_t byte;
+		int rc;
+
+		/* the kernel looks the page up first: memory the caller cannot read is EFAULT */
+		rc = uaccess_from(ctx, &byte, uptr, 1);
+		if (rc)
+			return rc;
 		if (pages_count_user_pins(ctx->params.mem, ctx->params.mem_priv, uptr) !=
 		    cmd->check_refs.refs)
 			return -EIO;
+	}
 	return 0;
 }
 

@@ -14,16 +14,16 @@
  *     VFIO_TYPE1v2_IOMMU keeps them; any other type is EINVAL;
  *   - MAP_DMA maps at the given IOVA (never allocates one); UNMAP_DMA removes whole
  *     mappings inside the range and reports the bytes removed (0 is not an error here,
- *     unlike IOMMU_IOAS_UNMAP); VFIO_DMA_UNMAP_FLAG_ALL wants iova and size 0;
+ *     unlike IOMMU_IOAS_UNMAP); VFIO_DMA_UNMAP_FLAG_ALL wants iova and size 0. With
+ *     large pages off (type1 v1, or the IOAS option) the areas are first cut at both
+ *     ends of the range, so part of a mapping can be unmapped; type1v2 gives ENOENT;
  *   - GET_INFO reports the page sizes every attached domain can map and a capability
  *     chain (DMA_AVAIL, then IOVA_RANGE: the IOAS's usable ranges). The chain is written
  *     only where it fits in argsz; argsz comes back as the size the whole chain needs,
  *     and cap_offset is set only when the whole chain was written. Nothing is ever written
  *     past the caller's argsz.
  *
- * Not done: type1 v1 unmapping part of a mapping (the kernel cuts areas; our iopt only
- * unmaps whole areas, so such an unmap gives ENOENT); VFIO_IOMMU_DIRTY_PAGES (ENOTTY as in
- * the kernel).
+ * Not done: VFIO_IOMMU_DIRTY_PAGES (ENOTTY as in the kernel).
  */
 #include <linux/vfio.h>
 #include <stdlib.h>
@@ -137,6 +137,17 @@ static int vfio_unmap_dma(struct ioasid_ctx *ctx, uint64_t arg)
 			goto out_put;
 		rc = iopt_unmap_all(&ioas->iopt, &unmapped);
 	} else {
+		if (ioas->iopt.disable_large_pages) {
+			/*
+			 * type1 (v1) may unmap part of a mapping: cut areas at both ends
+			 * of the range first (no cut before IOVA 0).
+			 */
+			uint64_t cuts[2] = { unmap.iova + unmap.size - 1, unmap.iova - 1 };
+
+			rc = iopt_cut_iova(&ioas->iopt, cuts, unmap.iova ? 2 : 1);
+			if (rc)
+				goto out_put;
+		}
 		rc = iopt_unmap(&ioas->iopt, unmap.iova, unmap.size, &unmapped);
 	}
 	if (rc)

@@ -5,7 +5,8 @@
  * The object graph's EBUSY rules (an IOAS with an HWPT, an HWPT with a device, a bound
  * device), automatic domains shared and dying with their last device, IOMMU_HWPT_ALLOC's
  * errno for each bad input, replace, two domains of one IOAS agreeing on every IOVA,
- * GET_HW_INFO, dirty tracking, and the in-process device API with a reserved region.
+ * GET_HW_INFO, dirty tracking, the in-process device API with a reserved region, and
+ * IOMMU_HWPT_INVALIDATE's answers without a nested HWPT.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -378,6 +379,74 @@ static void test_device_api(void **state)
 	T_ERR(ENOENT, ioasid_device_destroy(f->ctx, again) ? errno : 0);
 }
 
+/*
+ * IOMMU_HWPT_INVALIDATE: the dispatcher knows it (size rules, not ENOTTY); only a nested
+ * HWPT has caches to invalidate, so a paging HWPT's ID is ENOENT like a missing one; bad
+ * entry arrays are EINVAL before any lookup; entry_num comes back as the entries done.
+ */
+static void test_hwpt_invalidate(void **state)
+{
+	struct fix *f = *state;
+	struct iommu_hwpt_invalidate inv = { .size = sizeof(inv), .entry_num = 3 };
+	uint32_t hwpt;
+
+	T_OK(m_mock_domain(f->ctx, f->ioas, 0, NULL, &hwpt, NULL));
+	inv.size = offsetof(struct iommu_hwpt_invalidate, __reserved);
+	T_ERR(EINVAL, t_ioctl(f->ctx, IOMMU_HWPT_INVALIDATE, &inv));
+	inv.size = sizeof(inv);
+	inv.__reserved = 1;
+	T_ERR(EOPNOTSUPP, t_ioctl(f->ctx, IOMMU_HWPT_INVALIDATE, &inv));
+	assert_int_equal(inv.entry_num, 0);
+	inv.__reserved = 0;
+	inv.hwpt_id = hwpt;
+	inv.entry_num = 1;
+	T_ERR(EINVAL, t_ioctl(f->ctx, IOMMU_HWPT_INVALIDATE, &inv));
+	inv.entry_num = 1;
+	inv.data_uptr = (uintptr_t)f->buf;
+	inv.entry_len = PG + 1;
+	T_ERR(EINVAL, t_ioctl(f->ctx, IOMMU_HWPT_INVALIDATE, &inv));
+	inv.entry_len = 8;
+	T_ERR(ENOENT, t_ioctl(f->ctx, IOMMU_HWPT_INVALIDATE, &inv));
+	assert_int_equal(inv.entry_num, 0);
+	inv.entry_num = 0;
+	inv.hwpt_id = 0;
+	T_ERR(ENOENT, t_ioctl(f->ctx, IOMMU_HWPT_INVALIDATE, &inv));
+}
+
+/*
+ * MD_CHECK_REFS counts pins of a page as the kernel's page refcount does: one per pages
+ * object pinning it (two maps of one buffer are two), from any context of the process, so
+ * a fresh context sees another's pins until that one closes. Memory the caller cannot
+ * read is EFAULT, as the kernel's page lookup fails there.
+ */
+static void test_check_refs(void **state)
+{
+	struct fix *f = *state;
+	struct ioasid_ctx *other;
+	uint64_t iova = BASE, iova2 = BASE + BUF_PAGES * PG;
+	uint32_t ioas2;
+	uint8_t *hole;
+
+	T_OK(m_mock_domain(f->ctx, f->ioas, 0, NULL, NULL, NULL));
+	T_OK(t_map(f->ctx, f->ioas, f->buf, 2 * PG, &iova, T_MAP_FIXED));
+	T_OK(t_map(f->ctx, f->ioas, f->buf, PG, &iova2, T_MAP_FIXED));
+	T_OK(t_ioas_alloc(f->ctx, &ioas2));
+	assert_int_equal(ioasid_ctx_new(NULL, &other), 0);
+	T_OK(m_check_refs(other, f->buf, PG, 2));
+	T_OK(m_check_refs(other, f->buf + PG, PG, 1));
+	T_ERR(EIO, m_check_refs(other, f->buf, PG, 1));
+	T_ERR(EINVAL, m_check_refs(other, f->buf + 1, PG, 0));
+
+	hole = m_buf(PG);
+	m_buf_free(hole, PG);
+	T_ERR(EFAULT, m_check_refs(other, hole, PG, 0));
+
+	ioasid_ctx_free(f->ctx);
+	T_OK(t_ioas_alloc(other, &ioas2));
+	T_OK(m_check_refs(other, f->buf, BUF_PAGES * PG, 0));
+	f->ctx = other;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +458,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hw_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dirty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_api, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hwpt_invalidate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_refs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

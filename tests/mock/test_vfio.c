@@ -2,11 +2,13 @@
 /*
  * test_vfio.c - VFIO type1 container ioctls on a context, as the kernel's vfio_compat
  * layer answers them: no compat IOAS means ENODEV, SET_IOMMU's type rules, GET_INFO's
- * capability chain never written past argsz, MAP_DMA and UNMAP_DMA through a mock domain.
+ * capability chain never written past argsz, MAP_DMA and UNMAP_DMA through a mock domain,
+ * and type1 (v1) unmapping part of a mapping.
  */
 #include <linux/vfio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mock_helpers.h"
 
@@ -211,6 +213,85 @@ static void test_map_unmap(void **state)
 	T_OK(m_check_refs(f->ctx, f->buf, BUF_PAGES * PG, 0));
 }
 
+/*
+ * type1 (v1) turns large pages off, and then UNMAP_DMA may take part of a mapping: the
+ * area is cut at both ends of the range. type1v2 refuses (ENOENT) and changes nothing.
+ * A cut through a range an access has pinned is refused (EINVAL), as in the kernel.
+ */
+static void test_type1_partial_unmap(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t base = MOCK_APERTURE_START;
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)f->buf,
+		.iova = base,
+		.size = BUF_PAGES * PG,
+	};
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap), .iova = base + PG, .size = PG,
+	};
+	int access_fd;
+
+	T_OK(set_compat(f));
+	assert_int_equal(vfio(f, VFIO_SET_IOMMU, (void *)VFIO_TYPE1_IOMMU), 0);
+	assert_int_equal(vfio(f, VFIO_IOMMU_MAP_DMA, &map), 0);
+
+	/* the second page, out of the middle */
+	assert_int_equal(vfio(f, VFIO_IOMMU_UNMAP_DMA, &unmap), 0);
+	assert_int_equal(unmap.size, PG);
+	T_OK(m_check_map(f->ctx, f->hwpt, base, f->buf, PG));
+	T_ERR(EINVAL, m_check_map(f->ctx, f->hwpt, base + PG, f->buf + PG, MOCK_PG));
+	T_OK(m_check_map(f->ctx, f->hwpt, base + 2 * PG, f->buf + 2 * PG, 2 * PG));
+	T_OK(m_check_refs(f->ctx, f->buf, PG, 1));
+	T_OK(m_check_refs(f->ctx, f->buf + PG, PG, 0));
+	T_OK(m_check_refs(f->ctx, f->buf + 2 * PG, 2 * PG, 1));
+
+	/* the last page is pinned by an access: no cut through its area */
+	T_OK(m_create_access(f->ctx, f->ioas, MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+			     &access_fd));
+	T_OK(m_access_pages(f->ctx, access_fd, base + 3 * PG, PG, f->buf + 3 * PG, 0, NULL));
+	unmap.iova = base + 2 * PG;
+	unmap.size = PG;
+	assert_int_equal(vfio(f, VFIO_IOMMU_UNMAP_DMA, &unmap), -EINVAL);
+	T_OK(m_check_map(f->ctx, f->hwpt, base + 2 * PG, f->buf + 2 * PG, 2 * PG));
+	close(access_fd);
+
+	/* the access is gone: the cut works; then everything else, piece by piece */
+	unmap.size = PG;
+	assert_int_equal(vfio(f, VFIO_IOMMU_UNMAP_DMA, &unmap), 0);
+	assert_int_equal(unmap.size, PG);
+	T_OK(m_check_map(f->ctx, f->hwpt, base + 3 * PG, f->buf + 3 * PG, PG));
+	unmap.iova = base;
+	unmap.size = BUF_PAGES * PG;
+	assert_int_equal(vfio(f, VFIO_IOMMU_UNMAP_DMA, &unmap), 0);
+	assert_int_equal(unmap.size, 2 * PG);
+	T_OK(m_check_refs(f->ctx, f->buf, BUF_PAGES * PG, 0));
+}
+
+static void test_type1v2_no_partial_unmap(void **state)
+{
+	struct fix *f = *state;
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)f->buf,
+		.iova = MOCK_APERTURE_START,
+		.size = BUF_PAGES * PG,
+	};
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap), .iova = MOCK_APERTURE_START + PG, .size = PG,
+	};
+
+	T_OK(set_compat(f));
+	assert_int_equal(vfio(f, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), 0);
+	assert_int_equal(vfio(f, VFIO_IOMMU_MAP_DMA, &map), 0);
+	assert_int_equal(vfio(f, VFIO_IOMMU_UNMAP_DMA, &unmap), -ENOENT);
+	T_OK(m_check_map(f->ctx, f->hwpt, MOCK_APERTURE_START, f->buf, BUF_PAGES * PG));
+	T_OK(m_check_refs(f->ctx, f->buf, BUF_PAGES * PG, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +299,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_set_iommu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_info, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_unmap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_type1_partial_unmap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_type1v2_no_partial_unmap, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,9 +19,7 @@
  * under the mutex; the pages themselves never move.
  */
 #ifndef _GNU_SOURCE
-#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
-#endif
 #endif
 #include "pt/pt_arena.h"
 

@@ -310,6 +310,9 @@ static int ptm_domain_alloc(struct device *dev, uint32_t flags, struct iommu_dom
 	struct pt_model *m = dev->model_priv;
 	struct pt_config cfg = m->cfg;
 
+	cfg.arena = ctx_pt_arena(dev->obj.ctx);
+	if (!cfg.arena)
+		return -ENOMEM;
 	if (!(flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING))
 		cfg.flags |= PT_CFG_NO_DIRTY;
 	return pt_domain_alloc(&cfg, out);

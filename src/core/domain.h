@@ -71,7 +71,8 @@ struct iommu_domain_ops {
 				uint64_t pgcount, struct iommu_gather *gather);
 	/* Flush what the gather holds and free gathered table pages. May be NULL. */
 	void (*iotlb_sync)(struct iommu_domain *d, struct iommu_gather *gather);
-	/* Look up one IOVA: -ENOENT if unmapped; else its paddr, leaf size and prot. */
+	/* Look up one IOVA: -ENOENT if unmapped; else its paddr, leaf size and prot (the last
+	 * two may be NULL). */
 	int (*iova_to_phys)(struct iommu_domain *d, uint64_t iova, uint64_t *out_paddr,
 			    uint64_t *out_leaf_size, int *out_prot);
 	/* Optional dirty tracking. */

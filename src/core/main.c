@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 
 #include "core/private.h"
+#include "pt/pt_arena.h"
 #ifdef IOASID_TEST_HOOKS
 #include <linux/iommufd_test.h>
 #endif
@@ -258,6 +259,13 @@ int ioasid_ioctl(struct ioasid_ctx *ctx, unsigned long cmd, void *arg)
 
 /* ---- the context --------------------------------------------------------------------- */
 
+struct pt_arena *ctx_pt_arena(struct ioasid_ctx *ctx)
+{
+	if (!ctx->pt_arena && pt_arena_create(0, &ctx->pt_arena))
+		ctx->pt_arena = NULL;
+	return ctx->pt_arena;
+}
+
 static bool cap_effective(unsigned int cap)
 {
 	char line[256];
@@ -360,6 +368,8 @@ void ioasid_ctx_free(struct ioasid_ctx *ctx)
 	}
 	pthread_mutex_unlock(&ctx->lock);
 	idt_free(ctx->objects);
+	if (ctx->pt_arena)
+		pt_arena_put(ctx->pt_arena);   /* domains hold their own references */
 	acct_put_proc(ctx->acct_proc);
 	acct_put_user(ctx->acct_user);
 	pthread_mutex_destroy(&ctx->lock);

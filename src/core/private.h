@@ -98,9 +98,13 @@ struct ioasid_ctx {
 	struct acct_proc *acct_proc;   /* per-process counters of params.pid */
 	int account_mode;              /* enum pages_account_mode for new pages */
 	struct ioas *vfio_ioas;        /* IOMMU_VFIO_IOAS / type1 compat, may be NULL */
+	struct pt_arena *pt_arena;     /* page tables of this context's domains, made on demand */
 	bool vfio_type1_set;           /* VFIO_SET_IOMMU done (type1 compat) */
 	unsigned int nr_access_fds;    /* selftest access fds to check for a close */
 };
+
+/* The context's table arena (one memfd for all its domains), created on first use. */
+struct pt_arena *ctx_pt_arena(struct ioasid_ctx *ctx);
 
 struct obj *obj_alloc(struct ioasid_ctx *ctx, enum obj_type type);
 void obj_publish(struct ioasid_ctx *ctx, struct obj *obj);
@@ -144,6 +148,7 @@ enum pages_account_mode {
 };
 
 struct acct_user;
+struct pt_arena;
 struct acct_proc;
 
 enum pages_kind {
@@ -406,7 +411,6 @@ void hwpt_paging_abort(struct obj *obj);
 extern const struct dev_model_ops mock_model_ops;
 int mock_dev_new(struct ioasid_ctx *ctx, uint32_t dev_flags, struct device **out);
 bool mock_is_domain(const struct iommu_domain *d);
-bool mock_domain_dirty_enabled(const struct iommu_domain *d);
 
 /* ---- accesses -------------------------------------------------------------------------- */
 

@@ -385,8 +385,10 @@ static int ptw_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *out
 			uint64_t mask = pt_lg2_mask(pd->lvl[lvl].shift + k);
 
 			*out_paddr = (ptf_leaf_oa(pd, e, lvl) & ~mask) | (iova & mask);
-			*out_leaf_size = mask + 1;
-			*out_prot = ptf_leaf_prot(pd, e, lvl);
+			if (out_leaf_size)
+				*out_leaf_size = mask + 1;
+			if (out_prot)
+				*out_prot = ptf_leaf_prot(pd, e, lvl);
 			return 0;
 		}
 		}

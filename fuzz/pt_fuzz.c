@@ -55,8 +55,13 @@ struct fz {
 
 static int fz_prot(const struct fz *z, int prot)
 {
-	if (z->fmt == PT_FMT_X86_64)
+	if (z->fmt == PT_FMT_X86_64 || z->fmt == PT_FMT_RISCV)  /* riscv: W needs R; X */
 		return IOMMU_PROT_READ | (prot & (IOMMU_PROT_WRITE | IOMMU_PROT_NOEXEC));
+	if (z->fmt == PT_FMT_ARM_LPAE)  /* stage 1: valid means readable; XN */
+		return ((pt_domain_config(z->d)->flags & PT_CFG_ARM_S2) ? 0 : IOMMU_PROT_READ) |
+		       (prot & (IOMMU_PROT_READ | IOMMU_PROT_WRITE | IOMMU_PROT_NOEXEC));
+	if (z->fmt == PT_FMT_TCE)  /* write implies read */
+		return IOMMU_PROT_READ | (prot & IOMMU_PROT_WRITE);
 	return prot & (IOMMU_PROT_READ | IOMMU_PROT_WRITE);
 }
 
@@ -208,6 +213,10 @@ static void fz_op(struct fz *z, const uint8_t *op)
 		} else {
 			CHECK(rc == ((lf->prot & IOMMU_PROT_WRITE) ? 0 : -EACCES));
 			if (!rc && (z->fmt == PT_FMT_X86_64 || z->d->dirty_tracking))
+				lf->dirty = true;
+			if (!rc && z->fmt == PT_FMT_ARM_LPAE)  /* DBM: HD on for the domain's life */
+				lf->dirty = true;
+			if (!rc && z->fmt == PT_FMT_RISCV)  /* SADE/GADE: D is always set */
 				lf->dirty = true;
 		}
 		break;

@@ -326,8 +326,7 @@ static int ptm_attach_check(struct device *dev, const struct hwpt_paging *hwpt)
 	if (!pt_is_domain(hwpt->domain))
 		return -EINVAL;
 	c = pt_domain_config(hwpt->domain);
-	if (c->format != m->cfg.format || c->levels != m->cfg.levels ||
-	    c->input_bits != m->cfg.input_bits || c->granule != m->cfg.granule)
+	if (!pt_config_equivalent(c, &m->cfg))
 		return -EINVAL;
 	if ((hwpt->alloc_flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) && !(dev->caps & DEV_CAP_DIRTY))
 		return -EINVAL;

@@ -44,6 +44,10 @@ enum pt_format {
 	PT_FMT_X86_64,  /* x86-64 4/5-level paging: VT-d first stage, AMD v2 (GCR3) */
 	PT_FMT_VTD_SS,  /* Intel VT-d second stage, 3/4/5 levels */
 	PT_FMT_MOCK,    /* the kernel selftest's mock domain: IO page = CPU page / 2 */
+	PT_FMT_ARM_LPAE,  /* ARM VMSAv8-64 stage 1 / stage 2; 4K, 16K, 64K granules */
+	PT_FMT_RISCV,   /* RISC-V IOMMU Sv39/Sv48/Sv57, first stage or (x4) second stage */
+	PT_FMT_AMD_V1,  /* AMD IOMMU v1 host tables, modes 1..6, page size encoding */
+	PT_FMT_TCE,     /* POWER TCE: one DMA window, its own bus offset and page size, BE */
 	PT_FMT_NR
 };
 
@@ -52,7 +56,10 @@ enum pt_config_flags {
 	PT_CFG_APERTURE = 1 << 1,     /* narrow the ranges to [aperture_start, aperture_last] */
 	PT_CFG_MOCK_HUGE = 1 << 2,    /* mock: add the 512-IO-page size (MOCK_FLAGS_DEVICE_HUGE_IOVA) */
 	PT_CFG_MOCK_CONTIG = 1 << 3,  /* mock: 16-entry contiguous leaves at level 0 (walker tests) */
-	PT_CFG_ALL_FLAGS = (1 << 4) - 1,
+	PT_CFG_RISCV_NAPOT = 1 << 4,  /* riscv: Svnapot 64K leaves (16 replicated level-0 PTEs) */
+	PT_CFG_RISCV_X4 = 1 << 5,     /* riscv: G stage Sv39x4/48x4/57x4 (16K root, zero extended) */
+	PT_CFG_ARM_S2 = 1 << 6,       /* arm: stage 2 (VTCR/VTTBR, S2AP, concatenated top) */
+	PT_CFG_ALL_FLAGS = (1 << 7) - 1,
 };
 
 struct pt_config {
@@ -60,9 +67,11 @@ struct pt_config {
 	unsigned int levels;      /* 0: format default (x86-64 4, VT-d SS 4, mock from input bits) */
 	unsigned int input_bits;  /* 0: implied by levels; VT-d SS may narrow (MGAW); mock: width */
 	unsigned int granule;     /* base page bytes; 0: format default (mock: CPU page / 2) */
+	unsigned int oa_bits;     /* output address bits; 0: format default (arm: the PS field) */
 	uint64_t pgsize_bitmap;   /* 0: every size the format offers; else a subset of them */
 	uint64_t aperture_start;  /* with PT_CFG_APERTURE */
 	uint64_t aperture_last;
+	uint64_t bus_offset;      /* tce: the DMA window's base; the window is 2^input_bits bytes */
 	unsigned int flags;       /* enum pt_config_flags */
 	struct pt_arena *arena;   /* NULL: the domain creates a private arena */
 };
@@ -83,6 +92,12 @@ const char *pt_format_name(enum pt_format fmt);
  * page sizes the format cannot do), -ENOMEM. Free it with d->ops->free(d).
  */
 int pt_domain_alloc(const struct pt_config *cfg, struct iommu_domain **out);
+/*
+ * Do two configurations describe the same translation hardware, so that one domain can
+ * serve devices of both? Every field counts except the arena and PT_CFG_NO_DIRTY (a domain
+ * allocated with dirty tracking serves a device whatever it asked for).
+ */
+bool pt_config_equivalent(const struct pt_config *a, const struct pt_config *b);
 bool pt_is_domain(const struct iommu_domain *d);
 const struct pt_config *pt_domain_config(const struct iommu_domain *d);
 struct pt_arena *pt_domain_arena(const struct iommu_domain *d);
@@ -106,11 +121,23 @@ int pt_domain_level_info(const struct iommu_domain *d, unsigned int level,
  *   VT-d SS: AW (1: 39-bit 3-level, 2: 48-bit 4-level, 3: 57-bit 5-level);
  *   x86-64:  FLPM (VT-d PASID entry) = GLX (AMD DTE) = 0 for 4-level, 1 for 5-level;
  *   mock:    the number of levels.
+ *   riscv:   iosatp.MODE = iohgatp.MODE (x4): 8 Sv39, 9 Sv48, 10 Sv57.
+ *   amd_v1:  DTE Mode = the number of levels (1..6).
+ *   tce:     the TVE's NUM_LEVELS field: levels - 1.
+ *   arm:     stage 1: TCR.T0SZ (64 - input bits); stage 2: VTCR.SL0 | SL2 << 2.
  * `hw_word` is the format's ready-made 64-bit root+mode word:
  *   VT-d SS: scalable-mode PASID entry bits 63:0 less P, FPD: SLPTPTR | AW << 2 |
  *            PGTT(2 = second stage only) << 6 | SSADE << 9 (when dirty tracking is on);
  *   x86-64:  PASID entry bits 191:128 fields FLPTR | FLPM << 2;
  *   mock:    root pa | levels.
+ *   riscv:   DC.fsc.iosatp (or DC.iohgatp with GSCID 0): MODE << 60 | root pa >> 12.
+ *   amd_v1:  DTE bits 63:0: root | Mode << 9 | IR(61) | IW(62) | TV(1) | V(0), and
+ *            HAD(8:7) = 11b while dirty tracking is on.
+ *   tce:     the PHB4 (IODA3) TVE: root >> 12 << 16 | (levels - 1) << 13 |
+ *            (log2(table bytes) - 11) << 8 | (page shift - 11).
+ *   arm:     the translation control register (root_pa is the TTBR0 / VTTBR value):
+ *            stage 1 TCR_EL1 (TTBR0 fields, EPD1, IPS, HA/HD, DS), stage 2 VTCR_EL2;
+ *            fields listed in docs/formats.md.
  */
 struct pt_hw_info {
 	enum pt_format format;

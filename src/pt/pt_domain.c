@@ -23,6 +23,10 @@ static const struct pt_format_desc *const pt_formats[PT_FMT_NR] = {
 	[PT_FMT_X86_64] = &pt_fmt_x86_64,
 	[PT_FMT_VTD_SS] = &pt_fmt_vtd_ss,
 	[PT_FMT_MOCK] = &pt_fmt_mock,
+	[PT_FMT_ARM_LPAE] = &pt_fmt_arm_lpae,
+	[PT_FMT_RISCV] = &pt_fmt_riscv,
+	[PT_FMT_AMD_V1] = &pt_fmt_amd_v1,
+	[PT_FMT_TCE] = &pt_fmt_tce,
 };
 
 static const struct pt_variant pt_variant_list[] = {
@@ -44,6 +48,94 @@ static const struct pt_variant pt_variant_list[] = {
 	  { .format = PT_FMT_MOCK, .input_bits = 64, .flags = PT_CFG_MOCK_HUGE } },
 	{ "mock-contig", "mock with 16-entry contiguous leaves and huge pages (walker test)",
 	  { .format = PT_FMT_MOCK, .flags = PT_CFG_MOCK_HUGE | PT_CFG_MOCK_CONTIG } },
+	/* ARM VMSAv8-64: arm-s<stage>-<granule>-<input bits>; output bits (PS) as given */
+	{ "arm-s1-4k-48", "ARM stage 1, 4K granule, 48-bit VA, 48-bit PA, 4 levels, DBM",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 4096, .input_bits = 48, .oa_bits = 48 } },
+	{ "arm-s1-4k-39", "ARM stage 1, 4K granule, 39-bit VA, 44-bit PA, 3 levels, DBM",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 4096, .input_bits = 39, .oa_bits = 44 } },
+	{ "arm-s1-4k-32", "ARM stage 1, 4K granule, 32-bit VA (4-entry top), 42-bit PA, DBM",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 4096, .input_bits = 32, .oa_bits = 42 } },
+	{ "arm-s1-4k-52", "ARM stage 1, 4K granule, FEAT_LPA2 (DS=1): 52-bit VA and PA, 5 levels",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 4096, .input_bits = 52, .oa_bits = 52 } },
+	{ "arm-s1-16k-47", "ARM stage 1, 16K granule, 47-bit VA, 48-bit PA, 3 levels, DBM",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 16384, .input_bits = 47, .oa_bits = 48 } },
+	{ "arm-s1-16k-48", "ARM stage 1, 16K granule, 48-bit VA (2-entry level 0), 44-bit PA",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 16384, .input_bits = 48, .oa_bits = 44 } },
+	{ "arm-s1-16k-52", "ARM stage 1, 16K granule, FEAT_LPA2: 52-bit VA and PA, 64G blocks",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 16384, .input_bits = 52, .oa_bits = 52 } },
+	{ "arm-s1-64k-42", "ARM stage 1, 64K granule, 42-bit VA, 42-bit PA, 2 levels, no HTTU",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 65536, .input_bits = 42, .oa_bits = 42,
+	    .flags = PT_CFG_NO_DIRTY } },
+	{ "arm-s1-64k-48", "ARM stage 1, 64K granule, 48-bit VA, 48-bit PA, 3 levels, DBM",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 65536, .input_bits = 48, .oa_bits = 48 } },
+	{ "arm-s1-64k-52", "ARM stage 1, 64K granule, FEAT_LVA + FEAT_LPA: 52-bit VA and PA",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 65536, .input_bits = 52, .oa_bits = 52 } },
+	{ "arm-s2-4k-40-concat", "ARM stage 2, 4K, 40-bit IPA from level 1: 2 concatenated tables",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 4096, .input_bits = 40, .oa_bits = 48,
+	    .flags = PT_CFG_ARM_S2 } },
+	{ "arm-s2-4k-40-l0", "ARM stage 2, 4K, 40-bit IPA from level 0 (SL0=2), no concatenation",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 4096, .levels = 4, .input_bits = 40,
+	    .oa_bits = 44, .flags = PT_CFG_ARM_S2 } },
+	{ "arm-s2-4k-32", "ARM stage 2, 4K, 32-bit IPA from level 2: 4 concatenated tables",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 4096, .input_bits = 32, .oa_bits = 42,
+	    .flags = PT_CFG_ARM_S2 } },
+	{ "arm-s2-4k-48", "ARM stage 2, 4K, 48-bit IPA, 48-bit PA, 4 levels, DBM",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 4096, .input_bits = 48, .oa_bits = 48,
+	    .flags = PT_CFG_ARM_S2 } },
+	{ "arm-s2-4k-52", "ARM stage 2, 4K, FEAT_LPA2 52-bit IPA from level 0: 16 concatenated",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 4096, .input_bits = 52, .oa_bits = 52,
+	    .flags = PT_CFG_ARM_S2 } },
+	{ "arm-s2-16k-40", "ARM stage 2, 16K, 40-bit IPA from level 2: 16 concatenated tables",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 16384, .input_bits = 40, .oa_bits = 42,
+	    .flags = PT_CFG_ARM_S2 } },
+	{ "arm-s2-16k-48", "ARM stage 2, 16K, 48-bit IPA from level 1: 2 concatenated tables",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 16384, .input_bits = 48, .oa_bits = 48,
+	    .flags = PT_CFG_ARM_S2 } },
+	{ "arm-s2-64k-42", "ARM stage 2, 64K, 42-bit IPA from level 2, 48-bit PA, DBM",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 65536, .input_bits = 42, .oa_bits = 48,
+	    .flags = PT_CFG_ARM_S2 } },
+	{ "arm-s2-64k-46", "ARM stage 2, 64K, 46-bit IPA from level 2: 16 concatenated (1M)",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 65536, .input_bits = 46, .oa_bits = 48,
+	    .flags = PT_CFG_ARM_S2 } },
+	{ "arm-s2-64k-52", "ARM stage 2, 64K, FEAT_LPA 52-bit IPA and PA from level 1, 4T blocks",
+	  { .format = PT_FMT_ARM_LPAE, .granule = 65536, .input_bits = 52, .oa_bits = 52,
+	    .flags = PT_CFG_ARM_S2 } },
+	{ "riscv-sv39", "RISC-V IOMMU first stage Sv39 (iosatp MODE 8), Svnapot 64K",
+	  { .format = PT_FMT_RISCV, .levels = 3, .flags = PT_CFG_RISCV_NAPOT } },
+	{ "riscv-sv48", "RISC-V IOMMU first stage Sv48 (iosatp MODE 9), 512G leaves",
+	  { .format = PT_FMT_RISCV, .levels = 4 } },
+	{ "riscv-sv57", "RISC-V IOMMU first stage Sv57 (iosatp MODE 10), Svnapot 64K, 256T leaves",
+	  { .format = PT_FMT_RISCV, .levels = 5, .flags = PT_CFG_RISCV_NAPOT } },
+	{ "riscv-sv48x4", "RISC-V IOMMU second stage Sv48x4 (iohgatp MODE 9), 50-bit, 16K root",
+	  { .format = PT_FMT_RISCV, .levels = 4, .input_bits = 50,
+	    .flags = PT_CFG_RISCV_X4 | PT_CFG_RISCV_NAPOT } },
+	/* AMD v1: every power of two is a page size (512G aside); the tests' windows are four
+	 * of the largest size, so the bigger sizes come with the wider modes */
+	{ "amd-v1-3", "AMD IOMMU v1, mode 3 (39-bit), every size 4K..1G (8K..1M, 4M..512M by NL=7)",
+	  { .format = PT_FMT_AMD_V1, .levels = 3, .pgsize_bitmap = UINT64_C(0x7ffff000) } },
+	{ "amd-v1-4", "AMD IOMMU v1, mode 4 (48-bit), 4K 32K 2M 8M 1G 4G 256G 1T 32T",
+	  { .format = PT_FMT_AMD_V1, .levels = 4,
+	    .pgsize_bitmap = (UINT64_C(1) << 12) | (UINT64_C(1) << 15) | (UINT64_C(1) << 21) |
+			     (UINT64_C(1) << 23) | (UINT64_C(1) << 30) | (UINT64_C(1) << 32) |
+			     (UINT64_C(1) << 38) | (UINT64_C(1) << 40) | (UINT64_C(1) << 45) } },
+	{ "amd-v1-6", "AMD IOMMU v1, mode 6 (64-bit), every size 4K..256T but 512G",
+	  { .format = PT_FMT_AMD_V1, .levels = 6,
+	    .pgsize_bitmap = UINT64_C(0x0001fffffffff000) & ~(UINT64_C(1) << 39) } },
+	/* POWER TCE: one DMA window each; 4K tables so that every window has several levels */
+	{ "tce-4k", "POWER TCE 32-bit window [0, 2G), 4K pages, 2 levels of 1024 entries",
+	  { .format = PT_FMT_TCE, .granule = 4096, .input_bits = 31, .levels = 2 } },
+	{ "tce-4k-64", "POWER TCE 64-bit window at 1 << 59, 64G, 4K pages, 3 levels",
+	  { .format = PT_FMT_TCE, .granule = 4096, .input_bits = 36, .levels = 3,
+	    .bus_offset = UINT64_C(1) << 59 } },
+	{ "tce-64k", "POWER TCE 64-bit window at 1 << 59, 1T, 64K pages, 3 levels",
+	  { .format = PT_FMT_TCE, .granule = UINT64_C(1) << 16, .input_bits = 40, .levels = 3,
+	    .bus_offset = UINT64_C(1) << 59 } },
+	{ "tce-2m", "POWER TCE 64-bit window at 1 << 59, 16T, 2M pages, 3 levels",
+	  { .format = PT_FMT_TCE, .granule = UINT64_C(1) << 21, .input_bits = 44, .levels = 3,
+	    .bus_offset = UINT64_C(1) << 59 } },
+	{ "tce-16m", "POWER TCE window [2T, 4T), 16M pages, 2 levels: the top table's upper half",
+	  { .format = PT_FMT_TCE, .granule = UINT64_C(1) << 24, .input_bits = 41, .levels = 2,
+	    .bus_offset = UINT64_C(1) << 41 } },
 };
 
 const struct pt_variant *pt_variants(size_t *out_nr)
@@ -190,7 +282,8 @@ int pt_domain_alloc(const struct pt_config *cfg, struct iommu_domain **out)
 	}
 	pd->root_pa = (uint64_t)(uintptr_t)pd->root;
 	pd->nr_tables = 1;
-	pd->dom.ops = (cfg->flags & PT_CFG_NO_DIRTY) ? desc->ops_nodirty : desc->ops;
+	/* pd->cfg: a format without dirty bits (TCE) sets PT_CFG_NO_DIRTY in its init */
+	pd->dom.ops = (pd->cfg.flags & PT_CFG_NO_DIRTY) ? desc->ops_nodirty : desc->ops;
 	*out = &pd->dom;
 	return 0;
 
@@ -379,4 +472,16 @@ uint64_t pt_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t len,
 	if ((iova | len) & (pgsize - 1))
 		return 0;
 	return d->ops->unmap_pages(d, iova, pgsize, len / pgsize, gather);
+}
+
+bool pt_config_equivalent(const struct pt_config *a, const struct pt_config *b)
+{
+	unsigned int fa = a->flags & ~PT_CFG_NO_DIRTY, fb = b->flags & ~PT_CFG_NO_DIRTY;
+
+	/* field by field: a new field of struct pt_config belongs here too */
+	return a->format == b->format && a->levels == b->levels &&
+	       a->input_bits == b->input_bits && a->granule == b->granule &&
+	       a->oa_bits == b->oa_bits && a->pgsize_bitmap == b->pgsize_bitmap &&
+	       a->aperture_start == b->aperture_start && a->aperture_last == b->aperture_last &&
+	       a->bus_offset == b->bus_offset && fa == fb;
 }

@@ -91,6 +91,10 @@ static inline const struct pt_domain *to_pt_const(const struct iommu_domain *d)
 extern const struct pt_format_desc pt_fmt_x86_64;
 extern const struct pt_format_desc pt_fmt_vtd_ss;
 extern const struct pt_format_desc pt_fmt_mock;
+extern const struct pt_format_desc pt_fmt_arm_lpae;
+extern const struct pt_format_desc pt_fmt_riscv;
+extern const struct pt_format_desc pt_fmt_amd_v1;
+extern const struct pt_format_desc pt_fmt_tce;
 
 /* Helpers the formats' init hooks share (pt_domain.c). */
 void pt_geom_uniform(struct pt_domain *pd, unsigned int levels, unsigned int granule_lg2,

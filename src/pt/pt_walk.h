@@ -10,6 +10,11 @@
  *
  * Accessors a format defines (e = an entry in CPU order, lvl = level, 0 is the leaf level):
  *   PTF_BIG_ENDIAN                        0 or 1: byte order of entries in memory
+ *   PTF_CONTIG_REPLICATED                 optional, 1: every entry of a multi-entry leaf
+ *                                         is the same (RISC-V NAPOT, AMD v1 page sizes);
+ *                                         ptf_leaf_oa returns the leaf's start, decode
+ *                                         reports contig_index 0, the path walk the slot's
+ *                                         place in the leaf
  *   ptf_kind(pd, e, lvl)                  PT_ENTRY_EMPTY, _TABLE or _LEAF
  *   ptf_table_pa(pd, e, lvl)              table entry -> pa of the next table
  *   ptf_mk_table(pd, pa, lvl)             pa of a level lvl-1 table -> entry at lvl
@@ -40,6 +45,10 @@
 #include <string.h>
 
 #include "pt/pt_int.h"
+
+#ifndef PTF_CONTIG_REPLICATED
+#define PTF_CONTIG_REPLICATED 0
+#endif
 
 #if PTF_BIG_ENDIAN
 #define ptw_to_cpu(x) be64toh(x)
@@ -606,6 +615,9 @@ static int ptw_walk_path(const struct pt_domain *pd, uint64_t iova, struct pt_pa
 		st->entry_pa = st->table_pa + st->index * sizeof(uint64_t);
 		st->value = ptw_load(&table[st->index]);
 		ptw_decode(pd, lvl, st->value, &st->info);
+		if (PTF_CONTIG_REPLICATED && st->info.kind == PT_ENTRY_LEAF)
+			st->info.contig_index = st->index &
+				(unsigned int)pt_lg2_mask(st->info.size_lg2 - pd->lvl[lvl].shift);
 		out->end_level = lvl;
 		if (st->info.kind != PT_ENTRY_TABLE || !lvl)
 			return 0;

@@ -17,6 +17,7 @@
 #include <linux/iommufd_test.h>
 
 #include "helpers.h"
+#include "pt/pt.h"
 
 #define PG 4096ULL
 #define MB (1ULL << 20)
@@ -185,10 +186,57 @@ static void formats_agree(void **state)
 	munmap(raw, 12 * MB);
 }
 
+/*
+ * Devices whose IOMMUs differ in anything but dirty tracking never share an automatic
+ * domain: two TCE windows of one format differing only in their bus offset get two HWPTs,
+ * two identical devices share one.
+ */
+static void different_configs_do_not_share(void **state)
+{
+	(void)state;
+	struct ioasid_ctx *ctx;
+	struct ioasid_device_desc a = { .format = "tce-4k" }, b = { .format = "tce-4k-64" };
+	uint32_t ioas, d1, d2, d3, h1, h2, h3;
+
+	assert_int_equal(ioasid_ctx_new(NULL, &ctx), 0);
+	T_OK(t_ioas_alloc(ctx, &ioas));
+	T_OK(ioasid_device_new(ctx, &a, &d1) ? errno : 0);
+	T_OK(ioasid_device_new(ctx, &a, &d2) ? errno : 0);
+	T_OK(ioasid_device_new(ctx, &b, &d3) ? errno : 0);
+	T_OK(ioasid_device_attach(ctx, d1, ioas, &h1) ? errno : 0);
+	T_OK(ioasid_device_attach(ctx, d2, ioas, &h2) ? errno : 0);
+	assert_int_equal(h1, h2);
+	T_OK(ioasid_device_attach(ctx, d3, ioas, &h3) ? errno : 0);
+	assert_int_not_equal(h3, h1);
+	ioasid_ctx_free(ctx);
+
+	/* the comparison itself: every field but the arena and NO_DIRTY counts */
+	const struct pt_variant *v = pt_variant_find("tce-4k-64");
+	struct pt_config x = v->cfg, y = v->cfg;
+
+	assert_true(pt_config_equivalent(&x, &y));
+	y.flags |= PT_CFG_NO_DIRTY;
+	y.arena = (struct pt_arena *)&y;
+	assert_true(pt_config_equivalent(&x, &y));
+	y = x;
+	y.bus_offset = UINT64_C(1) << 58;
+	assert_false(pt_config_equivalent(&x, &y));
+	y = x;
+	y.oa_bits = 40;
+	assert_false(pt_config_equivalent(&x, &y));
+	y = x;
+	y.pgsize_bitmap = 4096;
+	assert_false(pt_config_equivalent(&x, &y));
+	y = x;
+	y.flags |= PT_CFG_MOCK_HUGE;
+	assert_false(pt_config_equivalent(&x, &y));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(formats_agree),
+		cmocka_unit_test(different_configs_do_not_share),
 	};
 
 	return cmocka_run_group_tests_name("formats_ioas", tests, NULL, NULL);

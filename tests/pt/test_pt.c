@@ -57,7 +57,17 @@ static int expect_prot(int prot)
 {
 	switch (cur->cfg.format) {
 	case PT_FMT_X86_64:  /* present means readable; R/W; XD */
+	case PT_FMT_RISCV:   /* W needs R; X unless NOEXEC */
 		return IOMMU_PROT_READ | (prot & (IOMMU_PROT_WRITE | IOMMU_PROT_NOEXEC));
+	case PT_FMT_ARM_LPAE:  /* stage 1 valid means readable; AttrIndx/MemAttr; XN */
+		if (!(cur->cfg.flags & PT_CFG_ARM_S2))
+			prot |= IOMMU_PROT_READ;
+		return prot & (IOMMU_PROT_READ | IOMMU_PROT_WRITE | IOMMU_PROT_CACHE |
+			       IOMMU_PROT_NOEXEC);
+	case PT_FMT_AMD_V1:  /* IR, IW; FC for CACHE */
+		return prot & (IOMMU_PROT_READ | IOMMU_PROT_WRITE | IOMMU_PROT_CACHE);
+	case PT_FMT_TCE:     /* write implies read, as PowerNV builds TCEs */
+		return IOMMU_PROT_READ | (prot & IOMMU_PROT_WRITE);
 	default:             /* R and W bits */
 		return prot & (IOMMU_PROT_READ | IOMMU_PROT_WRITE);
 	}
@@ -74,8 +84,11 @@ static bool mark_sets_dirty(int prot, bool tracking)
 {
 	switch (cur->cfg.format) {
 	case PT_FMT_X86_64:  /* the x86 walk always sets D */
+	case PT_FMT_RISCV:   /* so does the RISC-V IOMMU with SADE/GADE */
+	case PT_FMT_ARM_LPAE:  /* DBM: HD is on for a dirty-tracking domain's life */
 		return prot & IOMMU_PROT_WRITE;
 	case PT_FMT_VTD_SS:  /* only while SSADE is on */
+	case PT_FMT_AMD_V1:  /* only while the DTE's HAD is 11b */
 		return (prot & IOMMU_PROT_WRITE) && tracking;
 	default:
 		return tracking;
@@ -84,7 +97,31 @@ static bool mark_sets_dirty(int prot, bool tracking)
 
 static uint64_t oa_last(void)
 {
+	if (cur->cfg.format == PT_FMT_RISCV)  /* 44-bit PPN */
+		return (UINT64_C(1) << 56) - 1;
+	if (cur->cfg.format == PT_FMT_ARM_LPAE)  /* the PS field: arm variants name it */
+		return (UINT64_C(1) << cur->cfg.oa_bits) - 1;
 	return cur->cfg.format == PT_FMT_MOCK ? UINT64_MAX : (UINT64_C(1) << 52) - 1;
+}
+
+/* Formats whose multi-entry leaves repeat one entry: decode cannot tell the index. */
+static bool contig_replicated(void)
+{
+	return cur->cfg.format == PT_FMT_RISCV || cur->cfg.format == PT_FMT_AMD_V1;
+}
+
+/* Can a leaf with this prot hold the dirty state? ARM DBM: writable leaves with DBM only. */
+static bool dirty_holds(int prot)
+{
+	if (cur->cfg.format == PT_FMT_ARM_LPAE)
+		return (prot & IOMMU_PROT_WRITE) && !(cur->cfg.flags & PT_CFG_NO_DIRTY);
+	return cur->cfg.format != PT_FMT_TCE;  /* TCEs have no dirty bit */
+}
+
+/* An entry as its 8 bytes sit in memory (TCEs are big endian), in CPU order. */
+static uint64_t entry_to_cpu(uint64_t raw)
+{
+	return cur->cfg.format == PT_FMT_TCE ? be64toh(raw) : le64toh(raw);
 }
 
 static int random_prot(void)
@@ -94,7 +131,8 @@ static int random_prot(void)
 		IOMMU_PROT_READ | IOMMU_PROT_NOEXEC,
 		IOMMU_PROT_READ | IOMMU_PROT_WRITE | IOMMU_PROT_NOEXEC,
 	};
-	return p[rnd_below(cur->cfg.format == PT_FMT_X86_64 ? 5 : 3)];
+	return p[rnd_below(cur->cfg.format == PT_FMT_X86_64 || cur->cfg.format == PT_FMT_RISCV ?
+			   5 : 3)];
 }
 
 /* ---- fixture ---- */
@@ -182,9 +220,9 @@ static void roundtrip_one(struct iommu_domain *d, unsigned int lvl, const struct
 	assert_int_equal(out.oa, in->oa);
 	if (in->kind == PT_ENTRY_LEAF) {
 		assert_int_equal(out.size_lg2, in->size_lg2);
-		assert_int_equal(out.contig_index, in->contig_index);
+		assert_int_equal(out.contig_index, contig_replicated() ? 0 : in->contig_index);
 		assert_int_equal(out.prot, expect_prot(in->prot));
-		assert_int_equal(out.dirty, in->dirty);
+		assert_int_equal(out.dirty, in->dirty && dirty_holds(in->prot));
 	}
 }
 
@@ -427,7 +465,7 @@ static void test_errors(void **state)
 	assert_int_equal(d2->ops->map_pages(d2, d2->ranges[0].start & ~(P - 1) ? d2->ranges[0].start
 										: P * 512, 0, P, 1024,
 					    IOMMU_PROT_READ, &mapped), 0);
-	assert_true(pt_arena_live_pages(f->arena) > 3);
+	assert_true(pt_arena_live_pages(f->arena) >= 3);  /* two roots and a table at least */
 	d2->ops->free(d2);
 	assert_int_equal(pt_arena_live_pages(f->arena), 1);
 }
@@ -577,11 +615,12 @@ static void test_map_range(void **state)
 	assert_int_equal(pt_unmap_range(d, iova, len, &g), len);
 	d->ops->iotlb_sync(d, &g);
 	assert_int_equal(pt_domain_table_pages(d), 1);
-	/* a misaligned pa relative to iova keeps everything small */
-	assert_int_equal(pt_map_range(d, base, small, 2 * big, IOMMU_PROT_READ, &mapped), 0);
-	assert_int_equal(pt_pgsize_pick(d->pgsize_bitmap, base, small, 2 * big, &mapped), small);
+	/* a misaligned pa relative to iova keeps everything small (2G at most: 512G leaves) */
+	len = 2 * big < (UINT64_C(1) << 31) ? 2 * big : UINT64_C(1) << 31;
+	assert_int_equal(pt_map_range(d, base, small, len, IOMMU_PROT_READ, &mapped), 0);
+	assert_int_equal(pt_pgsize_pick(d->pgsize_bitmap, base, small, len, &mapped), small);
 	iommu_gather_init(&g);
-	assert_int_equal(pt_unmap_range(d, base, 2 * big, &g), 2 * big);
+	assert_int_equal(pt_unmap_range(d, base, len, &g), len);
 	assert_int_equal(g.pgsize, small);
 	d->ops->iotlb_sync(d, &g);
 }
@@ -695,8 +734,8 @@ static void test_remote_view(void **state)
 			assert_true(pt_arena_pa_to_offset(f->arena, pa, &off));
 			assert_int_equal(off + 8 * path.step[lvl].index <= size - 8, 1);
 			memcpy(&e, view + off + 8 * path.step[lvl].index, 8);
-			assert_int_equal(le64toh(e), path.step[lvl].value);
-			pt_entry_decode(d, lvl, le64toh(e), &info);
+			assert_int_equal(entry_to_cpu(e), path.step[lvl].value);
+			pt_entry_decode(d, lvl, entry_to_cpu(e), &info);
 			if (info.kind != PT_ENTRY_TABLE)
 				break;
 			pa = info.oa;
@@ -852,6 +891,9 @@ static void rt_unmap(struct rt *t)
 			c = 1;
 	} else {
 		iova = rt_pick(t, P, c);
+		/* a range narrower than c pages (arm-s1-4k-32: 16 x 1G) falls back to one */
+		if (__builtin_add_overflow(iova, c * P - 1, &last) || !in_ranges(t->d, iova, last))
+			c = 1;
 	}
 	last = iova + (c * P - 1);
 	expect = sh_unmap(&t->sh, iova, last);

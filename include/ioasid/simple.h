@@ -17,9 +17,14 @@
  *	ioasid_simple_unmap(s, iova);
  *	ioasid_simple_close(s);
  *
+ * Underneath, one emulated device behind a VT-d IOMMU (second-stage tables) is attached to the IOAS: mapping
+ * pins the buffer (charged to RLIMIT_MEMLOCK as the kernel would) and writes it into the
+ * device's page table, and the DMA calls translate through that table.
+ *
  * Every function returns 0, or -1 with errno set (ENOSPC: the window is full; ENOENT: no
- * mapping at that IOVA; EFAULT: bad buffer; ENOMEM: RLIMIT_MEMLOCK reached). One handle may
- * be used from several threads.
+ * mapping starts at that IOVA; EFAULT: bad buffer, or DMA to an IOVA with no translation;
+ * EPERM: DMA against the mapping's permissions; ENOMEM: RLIMIT_MEMLOCK reached). One handle
+ * may be used from several threads.
  */
 #ifndef IOASID_SIMPLE_H
 #define IOASID_SIMPLE_H
@@ -42,8 +47,8 @@ enum ioasid_simple_flags {
 };
 
 /*
- * About iova_bytes of IOVA space: rounded up to a power of two (at least 2 MiB) and placed
- * at a naturally aligned base above zero, so IOVA 0 is never handed out.
+ * About iova_bytes of IOVA space: rounded up to a power of two (at least 2 MiB, at most
+ * 2^55) and placed at a naturally aligned base above zero, so IOVA 0 is never handed out.
  */
 IOASID_EXPORT int ioasid_simple_open(uint64_t iova_bytes, struct ioasid_simple **out);
 IOASID_EXPORT void ioasid_simple_close(struct ioasid_simple *s);
@@ -52,10 +57,13 @@ IOASID_EXPORT void ioasid_simple_close(struct ioasid_simple *s);
 IOASID_EXPORT void ioasid_simple_window(const struct ioasid_simple *s, uint64_t *out_start,
 					uint64_t *out_last);
 
-/* Map len bytes at buf; the IOVA chosen keeps buf's offset within its page. */
+/*
+ * Map len bytes at buf (any alignment: the pages holding them are mapped) and return the
+ * IOVA of buf's first byte.
+ */
 IOASID_EXPORT int ioasid_simple_map(struct ioasid_simple *s, void *buf, size_t len,
 				    unsigned int flags, uint64_t *out_iova);
-/* Unmap the whole mapping that starts at iova. */
+/* Unmap the mapping ioasid_simple_map() returned iova for. */
 IOASID_EXPORT int ioasid_simple_unmap(struct ioasid_simple *s, uint64_t iova);
 
 /* The device side: DMA from / to IOVA space, checked against each mapping's permissions. */

@@ -2,10 +2,13 @@
 /*
  * simple.c - the simple flow (ioasid/simple.h) on top of the full ABI.
  *
- * Everything here goes through ioasid_ioctl() with the kernel's own structs, except the
- * device-side DMA, which reads memory through the IOAS's areas under the context lock (the
- * same path an iommufd access takes). The window is installed with IOMMU_IOAS_ALLOW_IOVAS,
- * so the IOVA allocator never hands out anything outside it.
+ * Everything here goes through the public API with the kernel's own structs: a context, an
+ * IOAS whose window is installed with IOMMU_IOAS_ALLOW_IOVAS (so the IOVA allocator never
+ * hands out anything outside it), and one emulated device behind an Intel VT-d IOMMU
+ * (second-stage tables, 4 levels, or 5 for windows beyond 2^48: separate read and write
+ * permissions) attached to the IOAS. Mapping a buffer pins it
+ * and writes it into the device's page table; the device-side DMA translates every IOVA by
+ * walking that table, as hardware would.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +20,12 @@
 struct ioasid_simple {
 	struct ioasid_ctx *ctx;
 	uint32_t ioas_id;
+	uint32_t dev_id;      /* the emulated device doing the DMA */
 	uint64_t start, last;
 };
+
+/* The largest window: a 5-level (57-bit) VT-d table holds it above its own size. */
+#define SIMPLE_MAX_WINDOW (1ULL << 55)
 
 #define SIMPLE_MIN_WINDOW (2ULL << 20)
 
@@ -31,7 +38,9 @@ int ioasid_simple_open(uint64_t iova_bytes, struct ioasid_simple **out)
 	uint64_t size = SIMPLE_MIN_WINDOW;
 	int saved;
 
-	if (!iova_bytes || iova_bytes > (1ULL << 62)) {
+	struct ioasid_device_desc dev = { .format = "vtd-ss-4" };
+
+	if (!iova_bytes || iova_bytes > SIMPLE_MAX_WINDOW) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -56,6 +65,11 @@ int ioasid_simple_open(uint64_t iova_bytes, struct ioasid_simple **out)
 	allow.num_iovas = 1;
 	allow.allowed_iovas = (uintptr_t)&window;
 	if (ioasid_ioctl(s->ctx, IOMMU_IOAS_ALLOW_IOVAS, &allow))
+		goto err_ctx;
+	if (s->last >= 1ULL << 48)
+		dev.format = "vtd-ss-5";
+	if (ioasid_device_new(s->ctx, &dev, &s->dev_id) ||
+	    ioasid_device_attach(s->ctx, s->dev_id, s->ioas_id, NULL))
 		goto err_ctx;
 	*out = s;
 	return 0;
@@ -85,27 +99,33 @@ void ioasid_simple_window(const struct ioasid_simple *s, uint64_t *out_start, ui
 	*out_last = s->last;
 }
 
+/*
+ * A domain maps whole pages, so the mapping covers the pages holding the buffer and the IOVA
+ * returned points at the buffer's first byte inside it.
+ */
 int ioasid_simple_map(struct ioasid_simple *s, void *buf, size_t len, unsigned int flags,
 		      uint64_t *out_iova)
 {
+	uint64_t start = (uintptr_t)buf & ~(IOASID_PAGE_SIZE - 1), last;
 	struct iommu_ioas_map map = {
 		.size = sizeof(map),
 		.ioas_id = s->ioas_id,
-		.user_va = (uintptr_t)buf,
-		.length = len,
+		.user_va = start,
 	};
 
-	if (!flags || (flags & ~IOASID_SIMPLE_RW)) {
+	if (!flags || (flags & ~IOASID_SIMPLE_RW) || !len ||
+	    check_add_u64((uintptr_t)buf, len - 1, &last) || last > UINT64_MAX - IOASID_PAGE_SIZE) {
 		errno = EINVAL;
 		return -1;
 	}
+	map.length = (last | (IOASID_PAGE_SIZE - 1)) - start + 1;
 	if (flags & IOASID_SIMPLE_READ)
 		map.flags |= IOMMU_IOAS_MAP_READABLE;
 	if (flags & IOASID_SIMPLE_WRITE)
 		map.flags |= IOMMU_IOAS_MAP_WRITEABLE;
 	if (ioasid_ioctl(s->ctx, IOMMU_IOAS_MAP, &map))
 		return -1;
-	*out_iova = map.iova;
+	*out_iova = map.iova + ((uintptr_t)buf - start);
 	return 0;
 }
 
@@ -118,8 +138,11 @@ int ioasid_simple_unmap(struct ioasid_simple *s, uint64_t iova)
 	pthread_mutex_lock(&s->ctx->lock);
 	ioas = ioas_get(s->ctx, s->ioas_id);
 	area = ioas ? iopt_find_area(&ioas->iopt, iova) : NULL;
-	if (area && iopt_area_iova(area) == iova)
-		unmap.length = iopt_area_last(area) - iova + 1;
+	/* the IOVA map handed out lies in the first page of its mapping */
+	if (area && iova - iopt_area_iova(area) < IOASID_PAGE_SIZE) {
+		unmap.iova = iopt_area_iova(area);
+		unmap.length = iopt_area_last(area) - unmap.iova + 1;
+	}
 	if (ioas)
 		obj_put(&ioas->obj);
 	pthread_mutex_unlock(&s->ctx->lock);
@@ -127,36 +150,17 @@ int ioasid_simple_unmap(struct ioasid_simple *s, uint64_t iova)
 		errno = ENOENT;
 		return -1;
 	}
-	unmap.iova = iova;
 	return ioasid_ioctl(s->ctx, IOMMU_IOAS_UNMAP, &unmap);
-}
-
-static int simple_dma(struct ioasid_simple *s, uint64_t iova, void *buf, size_t len, bool write)
-{
-	struct ioas *ioas;
-	int rc;
-
-	pthread_mutex_lock(&s->ctx->lock);
-	ioas = ioas_get(s->ctx, s->ioas_id);
-	rc = ioas ? iopt_rw(&ioas->iopt, iova, buf, len, write) : -ENOENT;
-	if (ioas)
-		obj_put(&ioas->obj);
-	pthread_mutex_unlock(&s->ctx->lock);
-	if (rc) {
-		errno = -rc;
-		return -1;
-	}
-	return 0;
 }
 
 int ioasid_simple_dma_read(struct ioasid_simple *s, uint64_t iova, void *dst, size_t len)
 {
-	return simple_dma(s, iova, dst, len, false);
+	return ioasid_device_dma(s->ctx, s->dev_id, iova, dst, len, false);
 }
 
 int ioasid_simple_dma_write(struct ioasid_simple *s, uint64_t iova, const void *src, size_t len)
 {
-	return simple_dma(s, iova, (void *)src, len, true);
+	return ioasid_device_dma(s->ctx, s->dev_id, iova, (void *)src, len, true);
 }
 
 struct ioasid_ctx *ioasid_simple_ctx(struct ioasid_simple *s, uint32_t *out_ioas_id)

@@ -9,6 +9,7 @@
 
 #include "helpers.h"
 #include "ioasid/simple.h"
+#include "pt/pt.h"
 
 #define MB (1ULL << 20)
 
@@ -57,6 +58,22 @@ static void map_inside_window(void **state)
 			assert_true(iova[i] / 4096 != iova[j] / 4096 ||
 				    iova[i] + 4095 < iova[j] || iova[j] + 4095 < iova[i]);
 	}
+	/* the DMA walks the device's real page table: what it finds is the buffer's address */
+	{
+		uint32_t id;
+		struct ioasid_ctx *c = ioasid_simple_ctx(s, &id);
+		struct ioas *io = ioas_get(c, id);
+		struct hwpt_paging *h = io->hwpts;
+		uint64_t pa, size;
+		int prot;
+
+		assert_non_null(h);
+		assert_true(pt_is_domain(h->domain));
+		assert_int_equal(h->domain->ops->iova_to_phys(h->domain, iova[3], &pa, &size, &prot),
+				 0);
+		assert_int_equal(pa, (uintptr_t)(buf + 3 * MB + 0x30));
+		obj_put(&io->obj);
+	}
 	/* the full ABI sees the same IOAS */
 	uint32_t ioas_id;
 	struct ioasid_ctx *ctx = ioasid_simple_ctx(s, &ioas_id);
@@ -65,10 +82,14 @@ static void map_inside_window(void **state)
 	assert_int_equal(ioas->iopt.areas.count, 8);
 	obj_put(&ioas->obj);
 
-	/* unmap needs the mapping's first IOVA */
-	T_ERR(ENOENT, ioasid_simple_unmap(s, iova[0] + 1) ? errno : 0);
-	T_OK(ioasid_simple_unmap(s, iova[0]) ? errno : 0);
-	T_ERR(ENOENT, ioasid_simple_unmap(s, iova[0]) ? errno : 0);
+	/*
+	 * unmap takes the IOVA map returned: buffer 1 sits 0x10 into its first page and spans
+	 * two pages; an IOVA in its second page names no mapping
+	 */
+	T_ERR(ENOENT, ioasid_simple_unmap(s, iova[1] + 4096) ? errno : 0);
+	T_OK(ioasid_simple_unmap(s, iova[1]) ? errno : 0);
+	T_ERR(ENOENT, ioasid_simple_unmap(s, iova[1]) ? errno : 0);
+	T_ERR(EFAULT, ioasid_simple_dma_read(s, iova[1], &start, 1) ? errno : 0);
 
 	/* bad flags, bad buffer lengths */
 	T_ERR(EINVAL, ioasid_simple_map(s, buf, 4096, 0, &iova[0]) ? errno : 0);
@@ -92,6 +113,14 @@ static void window_fills_up(void **state)
 	T_OK(ioasid_simple_map(s, buf, 1 * MB, IOASID_SIMPLE_RW, &iova) ? errno : 0);
 	T_ERR(ENOSPC, ioasid_simple_map(s, buf, 4096, IOASID_SIMPLE_RW, &iova) ? errno : 0);
 	ioasid_simple_close(s);
+	/* the largest window a 5-level table holds, and no larger */
+	T_OK(ioasid_simple_open(1ULL << 55, &s) ? errno : 0);
+	T_OK(ioasid_simple_map(s, buf, 4096, IOASID_SIMPLE_RW, &iova) ? errno : 0);
+	assert_true(iova >= (1ULL << 55));
+	T_OK(ioasid_simple_dma_write(s, iova + 8, "ok", 2) ? errno : 0);
+	assert_int_equal(memcmp(buf + 8, "ok", 2), 0);
+	ioasid_simple_close(s);
+	T_ERR(EINVAL, ioasid_simple_open((1ULL << 55) + 1, &s) ? errno : 0);
 	munmap(buf, 4 * MB);
 }
 
@@ -118,7 +147,7 @@ static void dma_permissions(void **state)
 	T_OK(ioasid_simple_unmap(s, wr) ? errno : 0);
 	char ten[10];
 
-	T_ERR(ENOENT, ioasid_simple_dma_read(s, rd + 4090, ten, sizeof(ten)) ? errno : 0);
+	T_ERR(EFAULT, ioasid_simple_dma_read(s, rd + 4090, ten, sizeof(ten)) ? errno : 0);
 	ioasid_simple_close(s);
 	munmap(buf, 2 * 4096);
 }

@@ -63,7 +63,8 @@ static int bench_format(const char *format, uint8_t *buf, size_t len, double sto
 	struct ioasid_device_desc desc = { .format = format };
 	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
 	struct iommu_option opt = {
-		.size = sizeof(opt), .option_id = IOMMU_OPTION_HUGE_PAGES,
+		.size = sizeof(opt),
+		.option_id = IOMMU_OPTION_HUGE_PAGES,
 		.op = IOMMU_OPTION_OP_SET,
 	};
 	struct ioasid_ctx *ctx;
@@ -72,8 +73,7 @@ static int bench_format(const char *format, uint8_t *buf, size_t len, double sto
 
 	if (ioasid_ctx_new(NULL, &ctx))
 		return -1;
-	if (ioasid_ioctl(ctx, IOMMU_IOAS_ALLOC, &alloc) ||
-	    ioasid_device_new(ctx, &desc, &dev) ||
+	if (ioasid_ioctl(ctx, IOMMU_IOAS_ALLOC, &alloc) || ioasid_device_new(ctx, &desc, &dev) ||
 	    ioasid_device_attach(ctx, dev, alloc.out_ioas_id, &hwpt)) {
 		fprintf(stderr, "ioas_bench: %s: setup failed: %s\n", format, strerror(errno));
 		ioasid_ctx_free(ctx);
@@ -90,12 +90,15 @@ static int bench_format(const char *format, uint8_t *buf, size_t len, double sto
 			continue;
 		for (int r = 0; r < REPS; r++) {
 			struct iommu_ioas_map map = {
-				.size = sizeof(map), .ioas_id = alloc.out_ioas_id,
+				.size = sizeof(map),
+				.ioas_id = alloc.out_ioas_id,
 				.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
-				.user_va = (uintptr_t)buf, .length = len,
+				.user_va = (uintptr_t)buf,
+				.length = len,
 			};
 			struct iommu_ioas_unmap unmap = {
-				.size = sizeof(unmap), .ioas_id = alloc.out_ioas_id,
+				.size = sizeof(unmap),
+				.ioas_id = alloc.out_ioas_id,
 				.length = len,
 			};
 			double t0 = now_ns(), t1;
@@ -115,14 +118,16 @@ static int bench_format(const char *format, uint8_t *buf, size_t len, double sto
 
 				d0 = now_ns();
 				for (int i = 0; i < n; i++) {
-					ioasid_device_dma(ctx, dev, iova + (rnd() % (len - 8) & ~7ULL),
-							  &v, 8, false);
+					ioasid_device_dma(ctx, dev,
+							  iova + (rnd() % (len - 8) & ~7ULL), &v, 8,
+							  false);
 					sum += v;
 				}
 				d1 = now_ns();
 				c0 = now_ns();
 				for (int i = 0; i < n; i++)
-					sum += *(volatile uint64_t *)(buf + (rnd() % (len - 8) & ~7ULL));
+					sum += *(volatile uint64_t *)(buf +
+								      (rnd() % (len - 8) & ~7ULL));
 				c1 = now_ns();
 				printf("{\"bench\":\"dma_read8\",\"format\":\"%s\",\"leaf\":\"%s\","
 				       "\"ns_per_op\":%.1f,\"limit\":\"cpu_random_read8_ns\","
@@ -166,8 +171,8 @@ int main(int argc, char **argv)
 		len = strtoull(env, NULL, 0) & ~((size_t)(2 << 20) - 1);
 	if (len < (4 << 20))
 		len = 4 << 20;
-	raw = mmap(NULL, len + (2 << 20), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		   -1, 0);
+	raw = mmap(NULL, len + (2 << 20), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		   0);
 	if (raw == MAP_FAILED)
 		return 1;
 	/* 2 MiB aligned so the large-leaf runs can use 2M leaves */

@@ -54,7 +54,7 @@ static double bench_memset(void)
 
 	if (!buf)
 		return 0;
-	memset(buf, 1, len);  /* fault it in */
+	memset(buf, 1, len); /* fault it in */
 	for (r = 0; r < reps; r++) {
 		double t0 = now_ns();
 
@@ -64,9 +64,10 @@ static double bench_memset(void)
 		if (t0 < best)
 			best = t0;
 	}
-	gbps = (double)len / best;  /* bytes per ns = GB/s */
+	gbps = (double)len / best; /* bytes per ns = GB/s */
 	printf("{\"bench\":\"memset\",\"bytes\":%zu,\"best_ns\":%.0f,\"gbps\":%.2f,"
-	       "\"ns_per_4k\":%.2f}\n", len, best, gbps, 4096.0 / gbps);
+	       "\"ns_per_4k\":%.2f}\n",
+	       len, best, gbps, 4096.0 / gbps);
 	free(buf);
 	return 4096.0 / gbps;
 }
@@ -76,8 +77,7 @@ struct result {
 	size_t tables;
 };
 
-static int run_once(const struct pt_variant *v, uint64_t pgsize, uint64_t bytes,
-		    struct result *res)
+static int run_once(const struct pt_variant *v, uint64_t pgsize, uint64_t bytes, struct result *res)
 {
 	struct iommu_domain *d;
 	uint64_t npages = bytes / pgsize, iova, mapped, i, pa, sz, got;
@@ -90,7 +90,8 @@ static int run_once(const struct pt_variant *v, uint64_t pgsize, uint64_t bytes,
 		return rc;
 	/* a 1 GiB aligned spot inside the first range (the mock's aperture is [16M, 2G)) */
 	iova = (d->ranges[0].start + bytes - 1) & ~(bytes - 1);
-	if (iova < d->ranges[0].start || iova - d->ranges[0].start > d->ranges[0].last - bytes + 1 ||
+	if (iova < d->ranges[0].start ||
+	    iova - d->ranges[0].start > d->ranges[0].last - bytes + 1 ||
 	    d->ranges[0].last - iova < bytes - 1) {
 		d->ops->free(d);
 		return -1;
@@ -162,11 +163,16 @@ static void bench_variant(const struct pt_variant *v, uint64_t pgsize, uint64_t 
 
 	for (i = 0; i < reps; i++) {
 		if (run_once(v, pgsize, bytes, &r)) {
-			printf("{\"bench\":\"pt\",\"variant\":\"%s\",\"pgsize\":%llu,\"error\":true}\n",
+			printf("{\"bench\":\"pt\",\"variant\":\"%s\",\"pgsize\":%llu,\"error\":"
+			       "true}\n",
 			       v->name, (unsigned long long)pgsize);
 			return;
 		}
-#define KEEP_MIN(f) if (r.f < best.f) best.f = r.f
+#define KEEP_MIN(f)                   \
+	do {                          \
+		if (r.f < best.f)     \
+			best.f = r.f; \
+	} while (0)
 		KEEP_MIN(cold_map);
 		KEEP_MIN(map);
 		KEEP_MIN(unmap);
@@ -184,8 +190,8 @@ static void bench_variant(const struct pt_variant *v, uint64_t pgsize, uint64_t 
 	       "\"mem_ns_per_4k\":%.2f}\n",
 	       v->name, pt_format_name(v->cfg.format), (unsigned long long)pgsize,
 	       (unsigned long long)bytes, pages, best.tables, best.cold_map / pages,
-	       best.map / pages, best.unmap / pages,
-	       best.lookup / pages, best.map1 / pages, best.unmap1 / pages, mem_ns_4k);
+	       best.map / pages, best.unmap / pages, best.lookup / pages, best.map1 / pages,
+	       best.unmap1 / pages, mem_ns_4k);
 	fflush(stdout);
 }
 

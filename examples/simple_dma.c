@@ -14,13 +14,13 @@
 
 #include "ioasid/simple.h"
 
-#define CHECK(cond, ...)                                                                    \
-	do {                                                                                \
-		if (!(cond)) {                                                              \
-			fprintf(stderr, "simple-dma: FAILED: " __VA_ARGS__);                \
-			fprintf(stderr, " (errno %d: %s)\n", errno, strerror(errno));       \
-			exit(1);                                                            \
-		}                                                                           \
+#define CHECK(cond, ...)                                                              \
+	do {                                                                          \
+		if (!(cond)) {                                                        \
+			fprintf(stderr, "simple-dma: FAILED: " __VA_ARGS__);          \
+			fprintf(stderr, " (errno %d: %s)\n", errno, strerror(errno)); \
+			exit(1);                                                      \
+		}                                                                     \
 	} while (0)
 
 int main(void)

@@ -30,13 +30,13 @@
 #include "pt/pt.h"
 #include "../tests/pt/pt_shadow.h"
 
-#define CHECK(c)                                                                    \
-	do {                                                                        \
-		if (!(c)) {                                                         \
-			fprintf(stderr, "pt_fuzz: %s: check failed: %s (line %d)\n", \
-				fz_variant, #c, __LINE__);                          \
-			abort();                                                    \
-		}                                                                   \
+#define CHECK(c)                                                                                 \
+	do {                                                                                     \
+		if (!(c)) {                                                                      \
+			fprintf(stderr, "pt_fuzz: %s: check failed: %s (line %d)\n", fz_variant, \
+				#c, __LINE__);                                                   \
+			abort();                                                                 \
+		}                                                                                \
 	} while (0)
 
 static const char *fz_variant = "?";
@@ -55,12 +55,12 @@ struct fz {
 
 static int fz_prot(const struct fz *z, int prot)
 {
-	if (z->fmt == PT_FMT_X86_64 || z->fmt == PT_FMT_RISCV)  /* riscv: W needs R; X */
+	if (z->fmt == PT_FMT_X86_64 || z->fmt == PT_FMT_RISCV) /* riscv: W needs R; X */
 		return IOMMU_PROT_READ | (prot & (IOMMU_PROT_WRITE | IOMMU_PROT_NOEXEC));
-	if (z->fmt == PT_FMT_ARM_LPAE)  /* stage 1: valid means readable; XN */
+	if (z->fmt == PT_FMT_ARM_LPAE) /* stage 1: valid means readable; XN */
 		return ((pt_domain_config(z->d)->flags & PT_CFG_ARM_S2) ? 0 : IOMMU_PROT_READ) |
 		       (prot & (IOMMU_PROT_READ | IOMMU_PROT_WRITE | IOMMU_PROT_NOEXEC));
-	if (z->fmt == PT_FMT_TCE)  /* write implies read */
+	if (z->fmt == PT_FMT_TCE) /* write implies read */
 		return IOMMU_PROT_READ | (prot & IOMMU_PROT_WRITE);
 	return prot & (IOMMU_PROT_READ | IOMMU_PROT_WRITE);
 }
@@ -143,10 +143,11 @@ static void fz_op(struct fz *z, const uint8_t *op)
 	}
 	switch (op[0] % 8) {
 	case 0:
-	case 1: {  /* map, op[0] bit 7: with an allocation failure injected */
+	case 1: { /* map, op[0] bit 7: with an allocation failure injected */
 		struct sh_leaf *ov = sh_first_overlap(&z->sh, iova, last);
 		uint64_t stop = ov ? (ov->iova > iova ? (ov->iova - iova) / P : 0) : c, i;
-		uint64_t pa = (slot * P) & (z->fmt == PT_FMT_MOCK ? UINT64_MAX : (UINT64_C(1) << 40) - 1);
+		uint64_t pa =
+			(slot * P) & (z->fmt == PT_FMT_MOCK ? UINT64_MAX : (UINT64_C(1) << 40) - 1);
 
 		if (op[0] & 0x80)
 			pt_arena_fail_nth(fz_arena, 1 + op[3] % 4);
@@ -163,7 +164,7 @@ static void fz_op(struct fz *z, const uint8_t *op)
 		break;
 	}
 	case 2:
-	case 3: {  /* unmap */
+	case 3: { /* unmap */
 		uint64_t expect = sh_unmap(&z->sh, iova, last), got;
 
 		iommu_gather_init(&g);
@@ -173,7 +174,7 @@ static void fz_op(struct fz *z, const uint8_t *op)
 		z->d->ops->iotlb_sync(z->d, &g);
 		break;
 	}
-	case 4: {  /* map_range over whole small pages with a pa offset keeping big pages possible */
+	case 4: { /* map_range over whole small pages with a pa offset keeping big pages possible */
 		uint64_t small = z->sizes[0], len = c * P, cur;
 		struct sh_leaf *ov = sh_first_overlap(&z->sh, iova, last);
 
@@ -195,7 +196,7 @@ static void fz_op(struct fz *z, const uint8_t *op)
 		fz_sync(z);
 		break;
 	}
-	case 5: {  /* DMA write */
+	case 5: { /* DMA write */
 		struct sh_leaf *lf;
 
 		if (!z->d->ops->read_and_clear_dirty)
@@ -214,14 +215,14 @@ static void fz_op(struct fz *z, const uint8_t *op)
 			CHECK(rc == ((lf->prot & IOMMU_PROT_WRITE) ? 0 : -EACCES));
 			if (!rc && (z->fmt == PT_FMT_X86_64 || z->d->dirty_tracking))
 				lf->dirty = true;
-			if (!rc && z->fmt == PT_FMT_ARM_LPAE)  /* DBM: HD on for the domain's life */
+			if (!rc && z->fmt == PT_FMT_ARM_LPAE) /* DBM: HD on for the domain's life */
 				lf->dirty = true;
-			if (!rc && z->fmt == PT_FMT_RISCV)  /* SADE/GADE: D is always set */
+			if (!rc && z->fmt == PT_FMT_RISCV) /* SADE/GADE: D is always set */
 				lf->dirty = true;
 		}
 		break;
 	}
-	case 6: {  /* dirty read-and-clear, or tracking on/off */
+	case 6: { /* dirty read-and-clear, or tracking on/off */
 		struct fz_sink fs = { .sink.record = fz_record, .z = z, .lo = iova, .hi = last };
 
 		if (!z->d->ops->read_and_clear_dirty)
@@ -233,7 +234,7 @@ static void fz_op(struct fz *z, const uint8_t *op)
 		fs.clear = !(op[2] & 0x40);
 		fs.i = sh_lower(&z->sh, iova);
 		rc = z->d->ops->read_and_clear_dirty(z->d, iova, last - iova + 1,
-						      fs.clear ? 0 : IOMMU_DIRTY_NO_CLEAR, &fs.sink);
+						     fs.clear ? 0 : IOMMU_DIRTY_NO_CLEAR, &fs.sink);
 		if (!z->d->dirty_tracking) {
 			CHECK(rc == -EINVAL);
 			break;
@@ -305,7 +306,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		fz_probe(&z, lf.iova);
 		iommu_gather_init(&g);
-		CHECK(z.d->ops->unmap_pages(z.d, lf.iova, z.sizes[0], 1, &g) == lf.last - lf.iova + 1);
+		CHECK(z.d->ops->unmap_pages(z.d, lf.iova, z.sizes[0], 1, &g) ==
+		      lf.last - lf.iova + 1);
 		sh_unmap(&z.sh, lf.iova, lf.iova);
 		z.d->ops->iotlb_sync(z.d, &g);
 	}
@@ -356,13 +358,15 @@ int main(int argc, char **argv)
 			size_t len = 1 + 8 * (1 + (size_t)(k % 512)), j;
 
 			for (j = 0; j < len; j++) {
-				s = s * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+				s = s * UINT64_C(6364136223846793005) +
+				    UINT64_C(1442695040888963407);
 				buf[j] = (uint8_t)(s >> 56);
 			}
 			/* small slots make operations collide */
 			for (j = 1; j + 8 <= len; j += 8)
 				if (buf[j + 7] & 1)
-					buf[j + 4] &= 0x3f, buf[j + 5] = buf[j + 6] = buf[j + 7] = 0;
+					buf[j + 4] &= 0x3f,
+						buf[j + 5] = buf[j + 6] = buf[j + 7] = 0;
 			LLVMFuzzerTestOneInput(buf, len);
 		}
 		printf("pt_fuzz: %lu generated inputs passed\n", n);

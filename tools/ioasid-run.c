@@ -36,14 +36,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: ioasid-run [options] -- command [args...]\n"
-		"  --socket PATH   the daemon's socket (default: $IOASID_SOCKET, then\n"
-		"                  $XDG_RUNTIME_DIR/ioasid/ioasidd.sock, /run/ioasid/..., or\n"
-		"                  /tmp/ioasid-$UID/...)\n"
-		"  --daemon PATH   the ioasidd executable to start when none is running\n"
-		"  --no-daemon     start no daemon; one must already be listening\n"
-		"  --shim PATH     the preload library (default: the built or installed one)\n");
+	fprintf(f, "usage: ioasid-run [options] -- command [args...]\n"
+		   "  --socket PATH   the daemon's socket (default: $IOASID_SOCKET, then\n"
+		   "                  $XDG_RUNTIME_DIR/ioasid/ioasidd.sock, /run/ioasid/..., or\n"
+		   "                  /tmp/ioasid-$UID/...)\n"
+		   "  --daemon PATH   the ioasidd executable to start when none is running\n"
+		   "  --no-daemon     start no daemon; one must already be listening\n"
+		   "  --shim PATH     the preload library (default: the built or installed one)\n");
 }
 
 /* An absolute version of path (the command may change directory); NULL if too long. */
@@ -128,9 +127,8 @@ int main(int argc, char **argv)
 	if (no_daemon) {
 		setenv("IOASID_NO_AUTOSTART", "1", 1);
 	} else {
-		int fd = ioasid_client_connect(path,
-					       IOASID_CONNECT_CLOEXEC | IOASID_CONNECT_AUTOSTART,
-					       NULL, NULL);
+		int fd = ioasid_client_connect(
+			path, IOASID_CONNECT_CLOEXEC | IOASID_CONNECT_AUTOSTART, NULL, NULL);
 
 		if (fd < 0) {
 			fprintf(stderr, "ioasid-run: no daemon at %s and cannot start %s: %s\n",

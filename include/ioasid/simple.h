@@ -17,9 +17,9 @@
  *	ioasid_simple_unmap(s, iova);
  *	ioasid_simple_close(s);
  *
- * Underneath, one emulated device behind a VT-d IOMMU (second-stage tables) is attached to the IOAS: mapping
- * pins the buffer (charged to RLIMIT_MEMLOCK as the kernel would) and writes it into the
- * device's page table, and the DMA calls translate through that table.
+ * Underneath, one emulated device behind a VT-d IOMMU (second-stage tables) is attached to the
+ *IOAS: mapping pins the buffer (charged to RLIMIT_MEMLOCK as the kernel would) and writes it into
+ *the device's page table, and the DMA calls translate through that table.
  *
  * Every function returns 0, or -1 with errno set (ENOSPC: the window is full; ENOENT: no
  * mapping starts at that IOVA; EFAULT: bad buffer, or DMA to an IOVA with no translation;
@@ -41,8 +41,8 @@ extern "C" {
 struct ioasid_simple;
 
 enum ioasid_simple_flags {
-	IOASID_SIMPLE_READ = 1 << 0,   /* the device may read the buffer */
-	IOASID_SIMPLE_WRITE = 1 << 1,  /* the device may write the buffer */
+	IOASID_SIMPLE_READ = 1 << 0,  /* the device may read the buffer */
+	IOASID_SIMPLE_WRITE = 1 << 1, /* the device may write the buffer */
 	IOASID_SIMPLE_RW = IOASID_SIMPLE_READ | IOASID_SIMPLE_WRITE,
 };
 
@@ -69,12 +69,11 @@ IOASID_EXPORT int ioasid_simple_unmap(struct ioasid_simple *s, uint64_t iova);
 /* The device side: DMA from / to IOVA space, checked against each mapping's permissions. */
 IOASID_EXPORT int ioasid_simple_dma_read(struct ioasid_simple *s, uint64_t iova, void *dst,
 					 size_t len);
-IOASID_EXPORT int ioasid_simple_dma_write(struct ioasid_simple *s, uint64_t iova,
-					  const void *src, size_t len);
+IOASID_EXPORT int ioasid_simple_dma_write(struct ioasid_simple *s, uint64_t iova, const void *src,
+					  size_t len);
 
 /* The context and IOAS underneath, for programs that need the full ABI. */
-IOASID_EXPORT struct ioasid_ctx *ioasid_simple_ctx(struct ioasid_simple *s,
-						   uint32_t *out_ioas_id);
+IOASID_EXPORT struct ioasid_ctx *ioasid_simple_ctx(struct ioasid_simple *s, uint32_t *out_ioas_id);
 
 #ifdef __cplusplus
 }

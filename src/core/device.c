@@ -49,7 +49,7 @@ int dev_bind(struct ioasid_ctx *ctx, const struct dev_model_ops *model, void *mo
 	dev = container_of(obj, struct device, obj);
 	dev->model = model;
 	dev->model_priv = model_priv;
-	obj_ref(&dev->obj);   /* the binder's */
+	obj_ref(&dev->obj); /* the binder's */
 	obj_publish(ctx, &dev->obj);
 	*out = dev;
 	return 0;
@@ -131,7 +131,7 @@ static int dev_attach_hwpt(struct device *dev, struct hwpt_paging *hwpt)
 	if (rc)
 		return rc;
 	dev_link_hwpt(dev, hwpt);
-	obj_ref(&dev->obj);   /* attached */
+	obj_ref(&dev->obj); /* attached */
 	return 0;
 }
 
@@ -174,7 +174,7 @@ static int dev_auto_domain(struct device *dev, struct ioas *ioas, dev_attach_fn 
 			continue;
 		rc = fn(dev, hwpt);
 		if (rc == -EINVAL)
-			continue;   /* not for this device: try the next */
+			continue; /* not for this device: try the next */
 		if (!rc)
 			*out_id = hwpt->obj.id;
 		return rc;
@@ -379,8 +379,8 @@ static int api_result(int rc)
 static int device_new_locked(struct ioasid_ctx *ctx, const struct ioasid_device_desc *desc,
 			     uint32_t *out_dev_id)
 {
-	const uint32_t valid = IOASID_DEVICE_NO_DIRTY | IOASID_DEVICE_HUGE_IOVA |
-			       IOASID_DEVICE_PASID;
+	const uint32_t valid =
+		IOASID_DEVICE_NO_DIRTY | IOASID_DEVICE_HUGE_IOVA | IOASID_DEVICE_PASID;
 	struct device *dev;
 	int rc;
 
@@ -502,8 +502,7 @@ int ioasid_device_destroy(struct ioasid_ctx *ctx, uint32_t dev_id)
 }
 
 /* One translated copy: [iova, iova + len) through the domain, never crossing a leaf. */
-static int dev_dma_locked(struct device *dev, uint64_t iova, uint8_t *buf, size_t len,
-			  bool write)
+static int dev_dma_locked(struct device *dev, uint64_t iova, uint8_t *buf, size_t len, bool write)
 {
 	struct iommu_domain *d;
 	uint64_t last;
@@ -541,8 +540,8 @@ static int dev_dma_locked(struct device *dev, uint64_t iova, uint8_t *buf, size_
 	return 0;
 }
 
-int ioasid_device_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint64_t iova, void *buf,
-		      size_t len, bool write)
+int ioasid_device_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint64_t iova, void *buf, size_t len,
+		      bool write)
 {
 	struct device *dev;
 	int rc;

@@ -32,9 +32,9 @@ enum iommu_prot {
 
 /* What an unmap touched; the domain's owner flushes once per gather. */
 struct iommu_gather {
-	uint64_t start, last;   /* IOVA span touched; start > last when empty */
-	void *freelist;         /* table pages to free after the flush (format-private list) */
-	size_t pgsize;          /* smallest leaf size seen, 0 if none */
+	uint64_t start, last; /* IOVA span touched; start > last when empty */
+	void *freelist;	      /* table pages to free after the flush (format-private list) */
+	size_t pgsize;	      /* smallest leaf size seen, 0 if none */
 };
 
 static inline void iommu_gather_init(struct iommu_gather *g)
@@ -51,7 +51,7 @@ struct iommu_dirty_sink {
 };
 
 enum iommu_dirty_flags {
-	IOMMU_DIRTY_NO_CLEAR = 1 << 0,  /* report without clearing */
+	IOMMU_DIRTY_NO_CLEAR = 1 << 0, /* report without clearing */
 };
 
 /* struct iommu_iova_range {start, last} comes from the ABI header */
@@ -84,12 +84,12 @@ struct iommu_domain_ops {
 
 struct iommu_domain {
 	const struct iommu_domain_ops *ops;
-	uint64_t pgsize_bitmap;  /* leaf sizes this domain can map, bit n = 2^n bytes */
+	uint64_t pgsize_bitmap; /* leaf sizes this domain can map, bit n = 2^n bytes */
 	/* IOVA ranges the domain can translate (format and configuration decide) */
 	unsigned int nr_ranges;
 	struct iommu_iova_range ranges[IOMMU_DOMAIN_MAX_RANGES];
 	bool dirty_tracking;
-	void *owner_priv;        /* for the owner (hwpt), never touched by the format */
+	void *owner_priv; /* for the owner (hwpt), never touched by the format */
 };
 
 #endif

@@ -153,8 +153,7 @@ int hwpt_alloc_ioctl(struct ucmd *ucmd)
 		rc = -EOPNOTSUPP;
 		if (cmd->data_len || (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID))
 			break;
-		rc = hwpt_paging_alloc(container_of(pt, struct ioas, obj), dev, cmd->flags,
-				       &hwpt);
+		rc = hwpt_paging_alloc(container_of(pt, struct ioas, obj), dev, cmd->flags, &hwpt);
 		break;
 	case OBJ_HWPT_PAGING:
 		rc = hwpt_nested_alloc(container_of(pt, struct hwpt_paging, obj), cmd);
@@ -234,8 +233,8 @@ out_put:
 
 struct dirty_window {
 	struct iommu_dirty_sink sink;
-	uint64_t iova;        /* what bit 0 of the window stands for */
-	uint64_t last;        /* last IOVA of the window */
+	uint64_t iova; /* what bit 0 of the window stands for */
+	uint64_t last; /* last IOVA of the window */
 	uint64_t page_size;
 	uint8_t bits[DIRTY_WINDOW_BYTES];
 };
@@ -343,9 +342,9 @@ int hwpt_invalidate_ioctl(struct ucmd *ucmd)
 		rc = -EOPNOTSUPP;
 		goto out;
 	}
-	if (cmd->entry_num && (!cmd->data_uptr || !cmd->entry_len ||
-			       cmd->entry_len > IOASID_PAGE_SIZE ||
-			       cmd->entry_num > HWPT_INVALIDATE_MAX_ENTRIES)) {
+	if (cmd->entry_num &&
+	    (!cmd->data_uptr || !cmd->entry_len || cmd->entry_len > IOASID_PAGE_SIZE ||
+	     cmd->entry_num > HWPT_INVALIDATE_MAX_ENTRIES)) {
 		rc = -EINVAL;
 		goto out;
 	}

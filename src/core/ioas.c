@@ -177,7 +177,7 @@ static int map_prot(uint32_t flags)
 }
 
 #define MAP_FLAGS (IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)
-#define MAP_RW (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)
+#define MAP_RW	  (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)
 
 /* The reply failed after a map succeeded: take the map back. */
 static void unmap_after_failed_reply(struct ioas *ioas, uint64_t iova, uint64_t length)
@@ -190,8 +190,8 @@ static void unmap_after_failed_reply(struct ioas *ioas, uint64_t iova, uint64_t 
 static int map_common(struct ucmd *ucmd, struct ioas *ioas, struct pages *pages,
 		      uint64_t start_byte, uint64_t length, uint32_t flags, uint64_t *inout_iova)
 {
-	int rc = iopt_map_pages(&ioas->iopt, pages, start_byte, length, inout_iova,
-				map_prot(flags), !(flags & IOMMU_IOAS_MAP_FIXED_IOVA));
+	int rc = iopt_map_pages(&ioas->iopt, pages, start_byte, length, inout_iova, map_prot(flags),
+				!(flags & IOMMU_IOAS_MAP_FIXED_IOVA));
 
 	(void)ucmd;
 	pages_put(pages);
@@ -269,8 +269,8 @@ int ioas_map_file_ioctl(struct ucmd *ucmd)
 			       cmd->flags & IOMMU_IOAS_MAP_WRITEABLE, &rc);
 	if (!pages)
 		goto out_put;
-	rc = map_common(ucmd, ioas, pages, cmd->start - pages->file_start, cmd->length,
-			cmd->flags, &iova);
+	rc = map_common(ucmd, ioas, pages, cmd->start - pages->file_start, cmd->length, cmd->flags,
+			&iova);
 	if (rc)
 		goto out_put;
 	cmd->iova = iova;
@@ -291,8 +291,7 @@ int ioas_copy_ioctl(struct ucmd *ucmd)
 
 	if (cmd->flags & ~MAP_FLAGS)
 		return -EOPNOTSUPP;
-	if (cmd->length == UINT64_MAX || cmd->src_iova == UINT64_MAX ||
-	    cmd->dst_iova == UINT64_MAX)
+	if (cmd->length == UINT64_MAX || cmd->src_iova == UINT64_MAX || cmd->dst_iova == UINT64_MAX)
 		return -EOVERFLOW;
 	if (!(cmd->flags & MAP_RW))
 		return -EINVAL;
@@ -484,7 +483,8 @@ int ioas_change_process_ioctl(struct ucmd *ucmd)
 			continue;
 		ioas = container_of(obj, struct ioas, obj);
 		for (struct itree_node *n = itree_first(&ioas->iopt.areas); n; n = itree_next(n)) {
-			rc = pages_change_process(itree_entry(n, struct iopt_area, node)->pages, ctx);
+			rc = pages_change_process(itree_entry(n, struct iopt_area, node)->pages,
+						  ctx);
 			if (rc)
 				return rc;
 		}

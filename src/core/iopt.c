@@ -72,8 +72,8 @@ struct iopt_area *iopt_find_area(struct iopt *iopt, uint64_t iova)
  * The next hole at or after *cursor in [*, hi] not covered by any node of the trees. Returns
  * false when none is left. Overlapping nodes are fine.
  */
-static bool next_hole(struct itree *const *trees, unsigned int ntrees, uint64_t *cursor,
-		      bool *done, uint64_t hi, uint64_t *out_start, uint64_t *out_last)
+static bool next_hole(struct itree *const *trees, unsigned int ntrees, uint64_t *cursor, bool *done,
+		      uint64_t hi, uint64_t *out_start, uint64_t *out_last)
 {
 	while (!*done && *cursor <= hi) {
 		uint64_t first_start = UINT64_MAX;
@@ -145,8 +145,7 @@ static bool fit_range(uint64_t start, uint64_t last, uint64_t length, uint64_t a
 	return true;
 }
 
-static int iopt_alloc_iova(struct iopt *iopt, uint64_t *out_iova, uint64_t hint,
-			   uint64_t length)
+static int iopt_alloc_iova(struct iopt *iopt, uint64_t *out_iova, uint64_t hint, uint64_t length)
 {
 	uint64_t page_offset = hint % IOASID_PAGE_SIZE;
 	uint64_t align, lo = IOASID_PAGE_SIZE, hi = UINT64_MAX - IOASID_PAGE_SIZE;
@@ -243,8 +242,8 @@ static uint64_t domain_sizes(struct iommu_domain *d, bool small)
 	return sizes;
 }
 
-static void domain_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t pa,
-			       uint64_t len, bool small)
+static void domain_unmap_range(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t len,
+			       bool small)
 {
 	struct iommu_gather gather;
 	uint64_t sizes = domain_sizes(d, small);
@@ -377,8 +376,8 @@ static void area_free(struct iopt_area *a)
 }
 
 /* Insert and fill consecutive areas for elms at *inout_iova: all or nothing. */
-static int iopt_map_elms(struct iopt *iopt, struct map_elm *elms, unsigned int n,
-			 uint64_t length, uint64_t *inout_iova, int prot, bool alloc_iova)
+static int iopt_map_elms(struct iopt *iopt, struct map_elm *elms, unsigned int n, uint64_t length,
+			 uint64_t *inout_iova, int prot, bool alloc_iova)
 {
 	uint64_t iova;
 	unsigned int i;
@@ -442,8 +441,8 @@ err_free:
 	return rc;
 }
 
-int iopt_map_pages(struct iopt *iopt, struct pages *pages, uint64_t start_byte,
-		   uint64_t length, uint64_t *inout_iova, int prot, bool alloc_iova)
+int iopt_map_pages(struct iopt *iopt, struct pages *pages, uint64_t start_byte, uint64_t length,
+		   uint64_t *inout_iova, int prot, bool alloc_iova)
 {
 	struct map_elm elm = { .pages = pages, .start_byte = start_byte, .length = length };
 
@@ -950,8 +949,7 @@ void iopt_access_unpin(struct iopt *iopt, uint64_t iova, uint64_t length)
 	}
 }
 
-int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool write,
-		    void **out_host)
+int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool write, void **out_host)
 {
 	uint64_t last, cur = iova, npg = 0;
 	int rc;

@@ -33,15 +33,17 @@
 
 static const struct obj_ops obj_ops_table[OBJ_MAX] = {
 	[OBJ_IOAS] = { .destroy = ioas_destroy, .size = sizeof(struct ioas) },
-	[OBJ_DEVICE] = { .destroy = device_destroy, .close = device_close,
+	[OBJ_DEVICE] = { .destroy = device_destroy,
+			 .close = device_close,
 			 .size = sizeof(struct device) },
-	[OBJ_HWPT_PAGING] = { .destroy = hwpt_paging_destroy, .abort = hwpt_paging_abort,
+	[OBJ_HWPT_PAGING] = { .destroy = hwpt_paging_destroy,
+			      .abort = hwpt_paging_abort,
 			      .size = sizeof(struct hwpt_paging) },
-	[OBJ_ACCESS] = { .destroy = access_obj_destroy, .close = access_obj_close,
+	[OBJ_ACCESS] = { .destroy = access_obj_destroy,
+			 .close = access_obj_close,
 			 .size = sizeof(struct access) },
 #ifdef IOASID_TEST_HOOKS
-	[OBJ_SELFTEST] = { .destroy = selftest_obj_destroy,
-			   .size = sizeof(struct selftest_obj) },
+	[OBJ_SELFTEST] = { .destroy = selftest_obj_destroy, .size = sizeof(struct selftest_obj) },
 #endif
 };
 
@@ -133,14 +135,14 @@ typedef int (*ucmd_fn)(struct ucmd *ucmd);
 
 struct ucmd_op {
 	unsigned long ioctl_num;
-	uint32_t size;      /* our struct today */
-	uint32_t min_size;  /* up to the end of the first version's last field */
+	uint32_t size;	   /* our struct today */
+	uint32_t min_size; /* up to the end of the first version's last field */
 	ucmd_fn fn;
 };
 
 #define endof(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
-#define UCMD_OP(num, fn_, type, last)                                                       \
-	[_IOC_NR(num) - IOMMUFD_CMD_BASE] = {                                                \
+#define UCMD_OP(num, fn_, type, last)                                                            \
+	[_IOC_NR(num) - IOMMUFD_CMD_BASE] = {                                                    \
 		.ioctl_num = num, .size = sizeof(type), .min_size = endof(type, last), .fn = fn_ \
 	}
 
@@ -236,8 +238,7 @@ static int dispatch(struct ioasid_ctx *ctx, unsigned long cmd, uint64_t arg)
 		if (rc)
 			return rc;
 	}
-	rc = uaccess_from(ctx, buf, arg,
-			  ucmd.user_size < op->size ? ucmd.user_size : op->size);
+	rc = uaccess_from(ctx, buf, arg, ucmd.user_size < op->size ? ucmd.user_size : op->size);
 	if (rc)
 		return rc;
 	return op->fn(&ucmd);
@@ -292,8 +293,8 @@ void ioasid_ctx_params_self(struct ioasid_ctx_params *out)
 	out->mem = &uaccess_self_ops;
 	out->uid = getuid();
 	out->pid = getpid();
-	out->cap_ipc_lock = cap_effective(14);      /* CAP_IPC_LOCK */
-	out->cap_sys_resource = cap_effective(24);  /* CAP_SYS_RESOURCE */
+	out->cap_ipc_lock = cap_effective(14);	   /* CAP_IPC_LOCK */
+	out->cap_sys_resource = cap_effective(24); /* CAP_SYS_RESOURCE */
 }
 
 int ioasid_ctx_new(const struct ioasid_ctx_params *params, struct ioasid_ctx **out)
@@ -369,7 +370,7 @@ void ioasid_ctx_free(struct ioasid_ctx *ctx)
 	pthread_mutex_unlock(&ctx->lock);
 	idt_free(ctx->objects);
 	if (ctx->pt_arena)
-		pt_arena_put(ctx->pt_arena);   /* domains hold their own references */
+		pt_arena_put(ctx->pt_arena); /* domains hold their own references */
 	acct_put_proc(ctx->acct_proc);
 	acct_put_user(ctx->acct_user);
 	pthread_mutex_destroy(&ctx->lock);

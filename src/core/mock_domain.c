@@ -41,8 +41,7 @@ static int mock_mark_dirty(struct iommu_domain *d, uint64_t iova)
 
 /* ---- the model ------------------------------------------------------------------------ */
 
-static int mock_domain_alloc_paging(struct device *dev, uint32_t flags,
-				    struct iommu_domain **out)
+static int mock_domain_alloc_paging(struct device *dev, uint32_t flags, struct iommu_domain **out)
 {
 	struct pt_config cfg = { .format = PT_FMT_MOCK };
 
@@ -92,8 +91,8 @@ int mock_dev_new(struct ioasid_ctx *ctx, uint32_t dev_flags, struct device **out
 	struct device *dev;
 	int rc;
 
-	if (dev_flags & ~(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA |
-			  MOCK_FLAGS_DEVICE_PASID))
+	if (dev_flags &
+	    ~(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA | MOCK_FLAGS_DEVICE_PASID))
 		return -EINVAL;
 	rc = dev_bind(ctx, &mock_model_ops, NULL, &dev);
 	if (rc)

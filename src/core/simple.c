@@ -20,7 +20,7 @@
 struct ioasid_simple {
 	struct ioasid_ctx *ctx;
 	uint32_t ioas_id;
-	uint32_t dev_id;      /* the emulated device doing the DMA */
+	uint32_t dev_id; /* the emulated device doing the DMA */
 	uint64_t start, last;
 };
 

@@ -24,7 +24,7 @@
 #include "core/private.h"
 
 #ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_READ  22
 #define MADV_POPULATE_WRITE 23
 #endif
 
@@ -37,8 +37,8 @@ static int self_copy(uint64_t uptr, void *local, size_t len, bool to_user)
 
 		if (uptr + len < uptr)
 			return -EFAULT;
-		n = to_user ? process_vm_writev(getpid(), &l, 1, &r, 1, 0)
-			    : process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+		n = to_user ? process_vm_writev(getpid(), &l, 1, &r, 1, 0) :
+			      process_vm_readv(getpid(), &l, 1, &r, 1, 0);
 		if (n <= 0) {
 			if (n < 0 && errno == EINTR)
 				continue;

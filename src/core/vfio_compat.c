@@ -84,8 +84,7 @@ static int vfio_map_dma(struct ioasid_ctx *ctx, uint64_t arg)
 	rc = uaccess_from(ctx, &map, arg, minsz);
 	if (rc)
 		return rc;
-	if (map.argsz < minsz ||
-	    (map.flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)))
+	if (map.argsz < minsz || (map.flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)))
 		return -EINVAL;
 	if (map.flags & VFIO_DMA_MAP_FLAG_READ)
 		prot |= IOMMU_PROT_READ;
@@ -190,8 +189,8 @@ static bool cap_iova_emit(void *arg, uint64_t start, uint64_t last)
 {
 	struct cap_out *o = arg;
 	struct vfio_iova_range r = { .start = start, .end = last };
-	uint64_t at = sizeof(struct vfio_iommu_type1_info_cap_iova_range) +
-		      (uint64_t)o->nr * sizeof(r);
+	uint64_t at =
+		sizeof(struct vfio_iommu_type1_info_cap_iova_range) + (uint64_t)o->nr * sizeof(r);
 
 	if (o->avail >= at + sizeof(r)) {
 		o->rc = uaccess_to(o->ctx, o->base + at, &r, sizeof(r));
@@ -228,7 +227,7 @@ static int64_t fill_cap_dma_avail(struct ioas *ioas, struct cap_out *o)
 {
 	struct vfio_iommu_type1_info_dma_avail cap = {
 		.header = { .id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, .version = 1 },
-		.avail = UINT32_MAX,   /* no limit on the number of mappings */
+		.avail = UINT32_MAX, /* no limit on the number of mappings */
 	};
 
 	(void)ioas;
@@ -243,10 +242,10 @@ static int64_t fill_cap_dma_avail(struct ioas *ioas, struct cap_out *o)
 
 static int vfio_get_info(struct ioasid_ctx *ctx, uint64_t arg)
 {
-	typedef int64_t (*fill_fn)(struct ioas *ioas, struct cap_out *o);
+	typedef int64_t (*fill_fn)(struct ioas * ioas, struct cap_out * o);
 	static const fill_fn fills[] = { fill_cap_dma_avail, fill_cap_iova };
-	const size_t minsz = offsetof(struct vfio_iommu_type1_info, iova_pgsizes) +
-			     sizeof(uint64_t);
+	const size_t minsz =
+		offsetof(struct vfio_iommu_type1_info, iova_pgsizes) + sizeof(uint64_t);
 	struct vfio_iommu_type1_info info = { 0 };
 	uint64_t total = sizeof(info), last_cap = 0;
 	size_t outsz;
@@ -280,9 +279,9 @@ static int vfio_get_info(struct ioasid_ctx *ctx, uint64_t arg)
 		if (last_cap && info.argsz >= total) {
 			uint32_t next = (uint32_t)total;
 
-			rc = uaccess_to(ctx, arg + last_cap + offsetof(struct vfio_info_cap_header,
-									next),
-					&next, sizeof(next));
+			rc = uaccess_to(
+				ctx, arg + last_cap + offsetof(struct vfio_info_cap_header, next),
+				&next, sizeof(next));
 			if (rc)
 				goto out_put;
 		}

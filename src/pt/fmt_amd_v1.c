@@ -37,27 +37,27 @@
  */
 #include "pt/pt_int.h"
 
-#define AMD_PR    (UINT64_C(1) << 0)
-#define AMD_D     (UINT64_C(1) << 6)
+#define AMD_PR	     (UINT64_C(1) << 0)
+#define AMD_D	     (UINT64_C(1) << 6)
 #define AMD_NL_SHIFT 9
-#define AMD_NL    (UINT64_C(7) << AMD_NL_SHIFT)
-#define AMD_FC    (UINT64_C(1) << 60)
-#define AMD_IR    (UINT64_C(1) << 61)
-#define AMD_IW    (UINT64_C(1) << 62)
-#define AMD_ADDR  UINT64_C(0x000ffffffffff000)  /* bits 51:12 */
+#define AMD_NL	     (UINT64_C(7) << AMD_NL_SHIFT)
+#define AMD_FC	     (UINT64_C(1) << 60)
+#define AMD_IR	     (UINT64_C(1) << 61)
+#define AMD_IW	     (UINT64_C(1) << 62)
+#define AMD_ADDR     UINT64_C(0x000ffffffffff000) /* bits 51:12 */
 
-#define AMD_NL_DEFAULT 0
-#define AMD_NL_SIZE 7
-#define AMD_MAX_CONTIG_LG2 8        /* at most 256 of a table's 512 entries */
-#define AMD_ERRATUM_LG2 39          /* no 512G pages */
+#define AMD_NL_DEFAULT	   0
+#define AMD_NL_SIZE	   7
+#define AMD_MAX_CONTIG_LG2 8  /* at most 256 of a table's 512 entries */
+#define AMD_ERRATUM_LG2	   39 /* no 512G pages */
 
 /* DTE bits 63:0 (2.2.2): V, TV, HAD, Mode, root pointer, IR, IW */
-#define AMD_DTE_V   (UINT64_C(1) << 0)
-#define AMD_DTE_TV  (UINT64_C(1) << 1)
-#define AMD_DTE_HAD (UINT64_C(3) << 7)
+#define AMD_DTE_V	   (UINT64_C(1) << 0)
+#define AMD_DTE_TV	   (UINT64_C(1) << 1)
+#define AMD_DTE_HAD	   (UINT64_C(3) << 7)
 #define AMD_DTE_MODE_SHIFT 9
 
-#define PTF_BIG_ENDIAN 0
+#define PTF_BIG_ENDIAN	      0
 #define PTF_CONTIG_REPLICATED 1
 
 static inline unsigned int amd_nl(uint64_t e)
@@ -125,10 +125,9 @@ static inline uint64_t ptf_mk_leaf(const struct pt_domain *pd, uint64_t pa, unsi
 	unsigned int lg2 = pd->lvl[lvl].shift + k;
 	uint64_t e = (pa & AMD_ADDR) | AMD_PR;
 
-	(void)i;  /* replicated: every entry of the page is the same */
+	(void)i; /* replicated: every entry of the page is the same */
 	if (k)
-		e |= (pt_lg2_mask(lg2 - 1) & AMD_ADDR) |
-		     ((uint64_t)AMD_NL_SIZE << AMD_NL_SHIFT);
+		e |= (pt_lg2_mask(lg2 - 1) & AMD_ADDR) | ((uint64_t)AMD_NL_SIZE << AMD_NL_SHIFT);
 	if (prot & IOMMU_PROT_READ)
 		e |= AMD_IR;
 	if (prot & IOMMU_PROT_WRITE)

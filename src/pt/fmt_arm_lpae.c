@@ -67,53 +67,53 @@
 #include "pt/pt_int.h"
 
 #define ARM_VALID      (UINT64_C(1) << 0)
-#define ARM_TABLE      (UINT64_C(1) << 1)   /* table at Arm levels < 3 */
-#define ARM_PAGE       (UINT64_C(1) << 1)   /* page at Arm level 3 */
-#define ARM_ATTR_SHIFT 2                    /* S1 AttrIndx[2:0], S2 MemAttr[3:0] */
-#define ARM_AP1        (UINT64_C(1) << 6)   /* S1: EL0 (unprivileged) access */
-#define ARM_AP2        (UINT64_C(1) << 7)   /* S1: read only */
+#define ARM_TABLE      (UINT64_C(1) << 1) /* table at Arm levels < 3 */
+#define ARM_PAGE       (UINT64_C(1) << 1) /* page at Arm level 3 */
+#define ARM_ATTR_SHIFT 2		  /* S1 AttrIndx[2:0], S2 MemAttr[3:0] */
+#define ARM_AP1	       (UINT64_C(1) << 6) /* S1: EL0 (unprivileged) access */
+#define ARM_AP2	       (UINT64_C(1) << 7) /* S1: read only */
 #define ARM_S2AP_R     (UINT64_C(1) << 6)
 #define ARM_S2AP_W     (UINT64_C(1) << 7)
 #define ARM_SH_SHIFT   8
-#define ARM_AF         (UINT64_C(1) << 10)
-#define ARM_NG         (UINT64_C(1) << 11)
-#define ARM_DBM        (UINT64_C(1) << 51)
+#define ARM_AF	       (UINT64_C(1) << 10)
+#define ARM_NG	       (UINT64_C(1) << 11)
+#define ARM_DBM	       (UINT64_C(1) << 51)
 #define ARM_CONT       (UINT64_C(1) << 52)
-#define ARM_PXN        (UINT64_C(1) << 53)
-#define ARM_UXN        (UINT64_C(1) << 54)  /* S2: XN[1] */
+#define ARM_PXN	       (UINT64_C(1) << 53)
+#define ARM_UXN	       (UINT64_C(1) << 54) /* S2: XN[1] */
 
-#define ARM_ADDR_48    UINT64_C(0x0000ffffffffffff)  /* OA bits 47:0 in place */
-#define ARM_ADDR_50    UINT64_C(0x0003ffffffffffff)  /* LPA2: OA bits 49:0 in place */
-#define ARM_LPA_HI     UINT64_C(0x000000000000f000)  /* 64K: bits 15:12 = OA[51:48] */
-#define ARM_LPA2_HI    UINT64_C(0x0000000000000300)  /* LPA2: bits 9:8 = OA[51:50] */
+#define ARM_ADDR_48 UINT64_C(0x0000ffffffffffff) /* OA bits 47:0 in place */
+#define ARM_ADDR_50 UINT64_C(0x0003ffffffffffff) /* LPA2: OA bits 49:0 in place */
+#define ARM_LPA_HI  UINT64_C(0x000000000000f000) /* 64K: bits 15:12 = OA[51:48] */
+#define ARM_LPA2_HI UINT64_C(0x0000000000000300) /* LPA2: bits 9:8 = OA[51:50] */
 
-#define ARM_SH_OS 2
-#define ARM_SH_IS 3
-#define ARM_S1_IDX_NC 0     /* MAIR attribute 0x44: normal, non-cacheable */
-#define ARM_S1_IDX_CACHE 1  /* MAIR attribute 0xff: normal, write-back RW-allocate */
+#define ARM_SH_OS	  2
+#define ARM_SH_IS	  3
+#define ARM_S1_IDX_NC	  0 /* MAIR attribute 0x44: normal, non-cacheable */
+#define ARM_S1_IDX_CACHE  1 /* MAIR attribute 0xff: normal, write-back RW-allocate */
 #define ARM_S2_MEMATTR_NC 0x5
 #define ARM_S2_MEMATTR_WB 0xf
 
 /* TCR_EL1 / VTCR_EL2 fields (Arm ARM D19, the register descriptions) */
-#define ARM_RGN_WBWA 1
-#define ARM_TCR_EPD1 (UINT64_C(1) << 23)
+#define ARM_RGN_WBWA	  1
+#define ARM_TCR_EPD1	  (UINT64_C(1) << 23)
 #define ARM_TCR_IPS_SHIFT 32
-#define ARM_TCR_HA (UINT64_C(1) << 39)
-#define ARM_TCR_HD (UINT64_C(1) << 40)
-#define ARM_TCR_DS (UINT64_C(1) << 59)
+#define ARM_TCR_HA	  (UINT64_C(1) << 39)
+#define ARM_TCR_HD	  (UINT64_C(1) << 40)
+#define ARM_TCR_DS	  (UINT64_C(1) << 59)
 #define ARM_VTCR_PS_SHIFT 16
-#define ARM_VTCR_HA (UINT64_C(1) << 21)
-#define ARM_VTCR_HD (UINT64_C(1) << 22)
-#define ARM_VTCR_RES1 (UINT64_C(1) << 31)
-#define ARM_VTCR_DS (UINT64_C(1) << 32)
-#define ARM_VTCR_SL2 (UINT64_C(1) << 33)
+#define ARM_VTCR_HA	  (UINT64_C(1) << 21)
+#define ARM_VTCR_HD	  (UINT64_C(1) << 22)
+#define ARM_VTCR_RES1	  (UINT64_C(1) << 31)
+#define ARM_VTCR_DS	  (UINT64_C(1) << 32)
+#define ARM_VTCR_SL2	  (UINT64_C(1) << 33)
 
 /* pd->fmt_word: what the accessors need, packed */
-#define ARM_W_G     UINT64_C(0x1f)         /* granule lg2: 12, 14, 16 */
-#define ARM_W_S2    (UINT64_C(1) << 8)
-#define ARM_W_DS    (UINT64_C(1) << 9)     /* TCR.DS: FEAT_LPA2 descriptors */
-#define ARM_W_DBM   (UINT64_C(1) << 10)    /* dirty tracking: DBM leaves, HA = HD = 1 */
-#define ARM_W_OA_SHIFT 16                  /* output bits */
+#define ARM_W_G	       UINT64_C(0x1f) /* granule lg2: 12, 14, 16 */
+#define ARM_W_S2       (UINT64_C(1) << 8)
+#define ARM_W_DS       (UINT64_C(1) << 9)  /* TCR.DS: FEAT_LPA2 descriptors */
+#define ARM_W_DBM      (UINT64_C(1) << 10) /* dirty tracking: DBM leaves, HA = HD = 1 */
+#define ARM_W_OA_SHIFT 16		   /* output bits */
 
 #define PTF_BIG_ENDIAN 0
 
@@ -163,7 +163,7 @@ static inline enum pt_entry_kind ptf_kind(const struct pt_domain *pd, uint64_t e
 {
 	if (!(e & ARM_VALID))
 		return PT_ENTRY_EMPTY;
-	if (!lvl)  /* bits 1:0 = 01 at Arm level 3 is reserved: the walk faults */
+	if (!lvl) /* bits 1:0 = 01 at Arm level 3 is reserved: the walk faults */
 		return (e & ARM_PAGE) ? PT_ENTRY_LEAF : PT_ENTRY_EMPTY;
 	if (e & ARM_TABLE)
 		return PT_ENTRY_TABLE;
@@ -191,7 +191,7 @@ static inline unsigned int ptf_leaf_contig_lg2(const struct pt_domain *pd, uint6
 	if (!(e & ARM_CONT))
 		return 0;
 	k = arm_contig_lg2(arm_g(pd), lvl);
-	return k <= pd->lvl[lvl].bits ? k : 0;  /* none here, or a top table too small */
+	return k <= pd->lvl[lvl].bits ? k : 0; /* none here, or a top table too small */
 }
 
 static inline uint64_t ptf_leaf_oa(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
@@ -217,16 +217,16 @@ static inline uint64_t ptf_mk_leaf(const struct pt_domain *pd, uint64_t pa, unsi
 		if (prot & IOMMU_PROT_READ)
 			e |= ARM_S2AP_R;
 		if (prot & IOMMU_PROT_WRITE)
-			e |= (w & ARM_W_DBM) ? ARM_DBM : ARM_S2AP_W;  /* clean, or plain writable */
+			e |= (w & ARM_W_DBM) ? ARM_DBM : ARM_S2AP_W; /* clean, or plain writable */
 		if (prot & IOMMU_PROT_NOEXEC)
-			e |= ARM_UXN;  /* XN = 0b10 */
+			e |= ARM_UXN; /* XN = 0b10 */
 	} else {
 		e |= ARM_NG | ARM_AP1;
 		e |= (uint64_t)(cache ? ARM_S1_IDX_CACHE : ARM_S1_IDX_NC) << ARM_ATTR_SHIFT;
 		if (!(prot & IOMMU_PROT_WRITE))
 			e |= ARM_AP2;
 		else if (w & ARM_W_DBM)
-			e |= ARM_AP2 | ARM_DBM;  /* writable-clean */
+			e |= ARM_AP2 | ARM_DBM; /* writable-clean */
 		if (prot & IOMMU_PROT_NOEXEC)
 			e |= ARM_UXN | ARM_PXN;
 	}
@@ -280,7 +280,7 @@ static inline bool ptf_leaf_dirty(const struct pt_domain *pd, uint64_t e, unsign
 static inline uint64_t ptf_mk_dirty(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
 {
 	(void)lvl;
-	return (e & ARM_DBM) ? arm_grant_write(pd, e) : e;  /* read only: cannot be dirty */
+	return (e & ARM_DBM) ? arm_grant_write(pd, e) : e; /* read only: cannot be dirty */
 }
 
 static inline uint64_t ptf_mk_clean(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
@@ -330,8 +330,7 @@ static int arm_ps(unsigned int oa)
  * and the output sizes some of them need. A 4K walk starting at level 3 (SL0 = 3) needs
  * FEAT_TTST: not modelled. 16K and 64K walks may start at level 3 (SL0 = 0).
  */
-static bool arm_s2_start_ok(unsigned int g, int start, unsigned int ia, unsigned int oa,
-			    bool ds)
+static bool arm_s2_start_ok(unsigned int g, int start, unsigned int ia, unsigned int oa, bool ds)
 {
 	unsigned int s = g - 3, below = (unsigned int)(3 - start) * s + g;
 
@@ -386,10 +385,10 @@ static int arm_init(struct pt_domain *pd)
 		if (cfg->levels && cfg->levels != levels)
 			return -EINVAL;
 	} else {
-		if (ia > oa)  /* an IPA wider than PS is CONSTRAINED UNPREDICTABLE */
+		if (ia > oa) /* an IPA wider than PS is CONSTRAINED UNPREDICTABLE */
 			return -EINVAL;
 		levels = cfg->levels;
-		if (!levels)  /* the shortest walk: as many concatenated tables as allowed */
+		if (!levels) /* the shortest walk: as many concatenated tables as allowed */
 			for (levels = 1; levels <= 5; levels++)
 				if (arm_s2_start_ok(g, 4 - (int)levels, ia, oa, ds))
 					break;
@@ -437,7 +436,7 @@ static void arm_hw_info(const struct pt_domain *pd, struct pt_hw_info *out)
 	uint64_t ps = (uint64_t)arm_ps((unsigned int)(w >> ARM_W_OA_SHIFT));
 	bool dbm = w & ARM_W_DBM, ds = w & ARM_W_DS;
 
-	tg = g == 12 ? 0 : (g == 16 ? 1 : 2);  /* TG0: 4K 0b00, 64K 0b01, 16K 0b10 */
+	tg = g == 12 ? 0 : (g == 16 ? 1 : 2); /* TG0: 4K 0b00, 64K 0b01, 16K 0b10 */
 	v = t0sz | (ARM_RGN_WBWA << 8) | (ARM_RGN_WBWA << 10) | ((uint64_t)ARM_SH_IS << 12) |
 	    (tg << 14);
 	if (w & ARM_W_S2) {

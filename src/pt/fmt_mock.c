@@ -25,17 +25,17 @@
 
 #include <unistd.h>
 
-#define MOCK_P    (UINT64_C(1) << 0)
-#define MOCK_R    (UINT64_C(1) << 1)
-#define MOCK_W    (UINT64_C(1) << 2)
-#define MOCK_H    (UINT64_C(1) << 3)
-#define MOCK_D    (UINT64_C(1) << 4)
-#define MOCK_C    (UINT64_C(1) << 5)
+#define MOCK_P	  (UINT64_C(1) << 0)
+#define MOCK_R	  (UINT64_C(1) << 1)
+#define MOCK_W	  (UINT64_C(1) << 2)
+#define MOCK_H	  (UINT64_C(1) << 3)
+#define MOCK_D	  (UINT64_C(1) << 4)
+#define MOCK_C	  (UINT64_C(1) << 5)
 #define MOCK_ADDR (~UINT64_C(0x3f))
 
-#define MOCK_CONTIG_LG2 4
+#define MOCK_CONTIG_LG2	    4
 #define MOCK_APERTURE_START (UINT64_C(1) << 24)
-#define MOCK_APERTURE_LAST ((UINT64_C(1) << 31) - 1)
+#define MOCK_APERTURE_LAST  ((UINT64_C(1) << 31) - 1)
 
 #define PTF_BIG_ENDIAN 0
 

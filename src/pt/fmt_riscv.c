@@ -38,28 +38,28 @@
  */
 #include "pt/pt_int.h"
 
-#define RV_V    (UINT64_C(1) << 0)
-#define RV_R    (UINT64_C(1) << 1)
-#define RV_W    (UINT64_C(1) << 2)
-#define RV_X    (UINT64_C(1) << 3)
-#define RV_U    (UINT64_C(1) << 4)
-#define RV_A    (UINT64_C(1) << 6)
-#define RV_D    (UINT64_C(1) << 7)
-#define RV_N    (UINT64_C(1) << 63)
-#define RV_RWX  (RV_R | RV_W | RV_X)
+#define RV_V	     (UINT64_C(1) << 0)
+#define RV_R	     (UINT64_C(1) << 1)
+#define RV_W	     (UINT64_C(1) << 2)
+#define RV_X	     (UINT64_C(1) << 3)
+#define RV_U	     (UINT64_C(1) << 4)
+#define RV_A	     (UINT64_C(1) << 6)
+#define RV_D	     (UINT64_C(1) << 7)
+#define RV_N	     (UINT64_C(1) << 63)
+#define RV_RWX	     (RV_R | RV_W | RV_X)
 #define RV_PPN_SHIFT 10
-#define RV_PPN  UINT64_C(0x003ffffffffffc00)  /* bits 53:10 */
+#define RV_PPN	     UINT64_C(0x003ffffffffffc00) /* bits 53:10 */
 
 /* Svnapot: PPN[3:0] of a 64K NAPOT PTE, and the span in 4K entries (log2) */
 #define RV_NAPOT_64K_CODE UINT64_C(0x8)
-#define RV_NAPOT_LG2 4
+#define RV_NAPOT_LG2	  4
 
 /* iosatp / iohgatp: MODE in bits 63:60, PPN of the root in 43:0 */
 #define RV_ATP_MODE_SHIFT 60
-#define RV_ATP_PPN UINT64_C(0x00000fffffffffff)
-#define RV_MODE_SV39 8
+#define RV_ATP_PPN	  UINT64_C(0x00000fffffffffff)
+#define RV_MODE_SV39	  8
 
-#define PTF_BIG_ENDIAN 0
+#define PTF_BIG_ENDIAN	      0
 #define PTF_CONTIG_REPLICATED 1
 
 static inline uint64_t rv_pa_to_ppn_field(uint64_t pa)
@@ -121,10 +121,10 @@ static inline uint64_t ptf_mk_leaf(const struct pt_domain *pd, uint64_t pa, unsi
 
 	(void)pd;
 	(void)lvl;
-	(void)i;  /* replicated: every entry of a NAPOT run is the same */
+	(void)i; /* replicated: every entry of a NAPOT run is the same */
 	if (k)
-		e = (e & ~(UINT64_C(0xf) << RV_PPN_SHIFT)) |
-		    (RV_NAPOT_64K_CODE << RV_PPN_SHIFT) | RV_N;
+		e = (e & ~(UINT64_C(0xf) << RV_PPN_SHIFT)) | (RV_NAPOT_64K_CODE << RV_PPN_SHIFT) |
+		    RV_N;
 	if (prot & IOMMU_PROT_WRITE)
 		e |= RV_W;
 	if (!(prot & IOMMU_PROT_NOEXEC))
@@ -215,7 +215,7 @@ static int rv_init(struct pt_domain *pd)
 	if (cfg->flags & PT_CFG_RISCV_NAPOT)
 		pd->lvl[0].leaf_contig |= UINT32_C(1) << RV_NAPOT_LG2;
 	pd->input_bits = w;
-	pd->oa_last = pt_lg2_mask(56);  /* 44-bit PPN */
+	pd->oa_last = pt_lg2_mask(56); /* 44-bit PPN */
 	if (x4) {
 		r[0].start = 0;
 		r[0].last = pt_lg2_mask(w);
@@ -232,8 +232,8 @@ static int rv_init(struct pt_domain *pd)
 static void rv_hw_info(const struct pt_domain *pd, struct pt_hw_info *out)
 {
 	out->mode = RV_MODE_SV39 + (pd->levels - 3);
-	out->hw_word = ((uint64_t)out->mode << RV_ATP_MODE_SHIFT) |
-		       ((pd->root_pa >> 12) & RV_ATP_PPN);
+	out->hw_word =
+		((uint64_t)out->mode << RV_ATP_MODE_SHIFT) | ((pd->root_pa >> 12) & RV_ATP_PPN);
 }
 
 const struct pt_format_desc pt_fmt_riscv = {

@@ -34,19 +34,19 @@
 
 #define TCE_READ  (UINT64_C(1) << 0)
 #define TCE_WRITE (UINT64_C(1) << 1)
-#define TCE_RW    (TCE_READ | TCE_WRITE)
-#define TCE_ADDR  UINT64_C(0x000ffffffffff000)  /* bits 51:12: TCE_RPN_MASK << 12 */
+#define TCE_RW	  (TCE_READ | TCE_WRITE)
+#define TCE_ADDR  UINT64_C(0x000ffffffffff000) /* bits 51:12: TCE_RPN_MASK << 12 */
 
-#define TCE_MAX_LEVELS 5
-#define TCE_MIN_BITS 9          /* 512 entries, a 4K table */
-#define TCE_MAX_TABLE_LG2 21    /* the arena's largest page */
-#define TCE_WINDOW_LAST ((UINT64_C(1) << 60) - 1)  /* above: MSI and other PHB regions */
+#define TCE_MAX_LEVELS	  5
+#define TCE_MIN_BITS	  9			    /* 512 entries, a 4K table */
+#define TCE_MAX_TABLE_LG2 21			    /* the arena's largest page */
+#define TCE_WINDOW_LAST	  ((UINT64_C(1) << 60) - 1) /* above: MSI and other PHB regions */
 
 /* IODA3 TVE (skiboot IODA3_TVT_*, IBM bit numbers converted to bit 0 = least significant) */
-#define TVE_ADDR_SHIFT 16       /* TABLE_ADDR, bits 0:47: table pa >> 12 */
-#define TVE_LEVELS_SHIFT 13     /* NUM_LEVELS, bits 48:50: levels - 1 */
-#define TVE_TTS_SHIFT 8         /* TCE_TABLE_SIZE, bits 51:55: log2(table bytes) - 11 */
-#define TVE_TPS_SHIFT 0         /* IO_PSIZE, bits 59:63: page shift - 11 */
+#define TVE_ADDR_SHIFT	 16 /* TABLE_ADDR, bits 0:47: table pa >> 12 */
+#define TVE_LEVELS_SHIFT 13 /* NUM_LEVELS, bits 48:50: levels - 1 */
+#define TVE_TTS_SHIFT	 8  /* TCE_TABLE_SIZE, bits 51:55: log2(table bytes) - 11 */
+#define TVE_TPS_SHIFT	 0  /* IO_PSIZE, bits 59:63: page shift - 11 */
 
 #define PTF_BIG_ENDIAN 1
 
@@ -162,7 +162,7 @@ static int tce_init(struct pt_domain *pd)
 	size_m1 = pt_lg2_mask(win);
 	if ((cfg->bus_offset & size_m1) || cfg->bus_offset > TCE_WINDOW_LAST - size_m1)
 		return -EINVAL;
-	entries = win - page;  /* log2 of the TCEs the window needs */
+	entries = win - page; /* log2 of the TCEs the window needs */
 	levels = cfg->levels ? cfg->levels : (entries + TCE_MIN_BITS - 1) / TCE_MIN_BITS;
 	if (levels < 1 || levels > TCE_MAX_LEVELS)
 		return -EINVAL;
@@ -177,7 +177,7 @@ static int tce_init(struct pt_domain *pd)
 	pd->lvl[0].leaf_contig = 1;
 	pd->input_bits = win;
 	pd->oa_last = pt_lg2_mask(52);
-	cfg->flags |= PT_CFG_NO_DIRTY;  /* no dirty bits: the ops without dirty tracking */
+	cfg->flags |= PT_CFG_NO_DIRTY; /* no dirty bits: the ops without dirty tracking */
 	r.start = cfg->bus_offset;
 	r.last = cfg->bus_offset + size_m1;
 	return pt_set_ranges(pd, &r, 1);

@@ -21,12 +21,12 @@
  */
 #include "pt/pt_int.h"
 
-#define VTD_R    (UINT64_C(1) << 0)
-#define VTD_W    (UINT64_C(1) << 1)
-#define VTD_PS   (UINT64_C(1) << 7)
-#define VTD_A    (UINT64_C(1) << 8)
-#define VTD_D    (UINT64_C(1) << 9)
-#define VTD_ADDR UINT64_C(0x000ffffffffff000)  /* bits 51:12 */
+#define VTD_R	 (UINT64_C(1) << 0)
+#define VTD_W	 (UINT64_C(1) << 1)
+#define VTD_PS	 (UINT64_C(1) << 7)
+#define VTD_A	 (UINT64_C(1) << 8)
+#define VTD_D	 (UINT64_C(1) << 9)
+#define VTD_ADDR UINT64_C(0x000ffffffffff000) /* bits 51:12 */
 
 #define VTD_PGTT_SL_ONLY 2
 
@@ -157,7 +157,7 @@ static int vtd_init(struct pt_domain *pd)
 
 static void vtd_hw_info(const struct pt_domain *pd, struct pt_hw_info *out)
 {
-	out->mode = pd->levels - 2;  /* AW: 1 = 39-bit, 2 = 48-bit, 3 = 57-bit */
+	out->mode = pd->levels - 2; /* AW: 1 = 39-bit, 2 = 48-bit, 3 = 57-bit */
 	out->hw_word = (pd->root_pa & VTD_ADDR) | ((uint64_t)out->mode << 2) |
 		       ((uint64_t)VTD_PGTT_SL_ONLY << 6) |
 		       (pd->dom.dirty_tracking ? UINT64_C(1) << 9 : 0);

@@ -23,14 +23,14 @@
  */
 #include "pt/pt_int.h"
 
-#define X86_P    (UINT64_C(1) << 0)
-#define X86_RW   (UINT64_C(1) << 1)
-#define X86_US   (UINT64_C(1) << 2)
-#define X86_A    (UINT64_C(1) << 5)
-#define X86_D    (UINT64_C(1) << 6)
-#define X86_PS   (UINT64_C(1) << 7)
-#define X86_XD   (UINT64_C(1) << 63)
-#define X86_ADDR UINT64_C(0x000ffffffffff000)  /* bits 51:12 */
+#define X86_P	 (UINT64_C(1) << 0)
+#define X86_RW	 (UINT64_C(1) << 1)
+#define X86_US	 (UINT64_C(1) << 2)
+#define X86_A	 (UINT64_C(1) << 5)
+#define X86_D	 (UINT64_C(1) << 6)
+#define X86_PS	 (UINT64_C(1) << 7)
+#define X86_XD	 (UINT64_C(1) << 63)
+#define X86_ADDR UINT64_C(0x000ffffffffff000) /* bits 51:12 */
 
 #define PTF_BIG_ENDIAN 0
 

@@ -41,39 +41,41 @@
 #include "pt/pt_arena.h"
 
 enum pt_format {
-	PT_FMT_X86_64,  /* x86-64 4/5-level paging: VT-d first stage, AMD v2 (GCR3) */
-	PT_FMT_VTD_SS,  /* Intel VT-d second stage, 3/4/5 levels */
-	PT_FMT_MOCK,    /* the kernel selftest's mock domain: IO page = CPU page / 2 */
-	PT_FMT_ARM_LPAE,  /* ARM VMSAv8-64 stage 1 / stage 2; 4K, 16K, 64K granules */
-	PT_FMT_RISCV,   /* RISC-V IOMMU Sv39/Sv48/Sv57, first stage or (x4) second stage */
-	PT_FMT_AMD_V1,  /* AMD IOMMU v1 host tables, modes 1..6, page size encoding */
-	PT_FMT_TCE,     /* POWER TCE: one DMA window, its own bus offset and page size, BE */
+	PT_FMT_X86_64,	 /* x86-64 4/5-level paging: VT-d first stage, AMD v2 (GCR3) */
+	PT_FMT_VTD_SS,	 /* Intel VT-d second stage, 3/4/5 levels */
+	PT_FMT_MOCK,	 /* the kernel selftest's mock domain: IO page = CPU page / 2 */
+	PT_FMT_ARM_LPAE, /* ARM VMSAv8-64 stage 1 / stage 2; 4K, 16K, 64K granules */
+	PT_FMT_RISCV,	 /* RISC-V IOMMU Sv39/Sv48/Sv57, first stage or (x4) second stage */
+	PT_FMT_AMD_V1,	 /* AMD IOMMU v1 host tables, modes 1..6, page size encoding */
+	PT_FMT_TCE,	 /* POWER TCE: one DMA window, its own bus offset and page size, BE */
 	PT_FMT_NR
 };
 
 enum pt_config_flags {
-	PT_CFG_NO_DIRTY = 1 << 0,     /* domain offers no dirty tracking ops */
-	PT_CFG_APERTURE = 1 << 1,     /* narrow the ranges to [aperture_start, aperture_last] */
-	PT_CFG_MOCK_HUGE = 1 << 2,    /* mock: add the 512-IO-page size (MOCK_FLAGS_DEVICE_HUGE_IOVA) */
-	PT_CFG_MOCK_CONTIG = 1 << 3,  /* mock: 16-entry contiguous leaves at level 0 (walker tests) */
-	PT_CFG_RISCV_NAPOT = 1 << 4,  /* riscv: Svnapot 64K leaves (16 replicated level-0 PTEs) */
-	PT_CFG_RISCV_X4 = 1 << 5,     /* riscv: G stage Sv39x4/48x4/57x4 (16K root, zero extended) */
-	PT_CFG_ARM_S2 = 1 << 6,       /* arm: stage 2 (VTCR/VTTBR, S2AP, concatenated top) */
+	PT_CFG_NO_DIRTY = 1 << 0, /* domain offers no dirty tracking ops */
+	PT_CFG_APERTURE = 1 << 1, /* narrow the ranges to [aperture_start, aperture_last] */
+	PT_CFG_MOCK_HUGE =
+		1 << 2, /* mock: add the 512-IO-page size (MOCK_FLAGS_DEVICE_HUGE_IOVA) */
+	PT_CFG_MOCK_CONTIG =
+		1 << 3, /* mock: 16-entry contiguous leaves at level 0 (walker tests) */
+	PT_CFG_RISCV_NAPOT = 1 << 4, /* riscv: Svnapot 64K leaves (16 replicated level-0 PTEs) */
+	PT_CFG_RISCV_X4 = 1 << 5,    /* riscv: G stage Sv39x4/48x4/57x4 (16K root, zero extended) */
+	PT_CFG_ARM_S2 = 1 << 6,	     /* arm: stage 2 (VTCR/VTTBR, S2AP, concatenated top) */
 	PT_CFG_ALL_FLAGS = (1 << 7) - 1,
 };
 
 struct pt_config {
 	enum pt_format format;
-	unsigned int levels;      /* 0: format default (x86-64 4, VT-d SS 4, mock from input bits) */
-	unsigned int input_bits;  /* 0: implied by levels; VT-d SS may narrow (MGAW); mock: width */
-	unsigned int granule;     /* base page bytes; 0: format default (mock: CPU page / 2) */
-	unsigned int oa_bits;     /* output address bits; 0: format default (arm: the PS field) */
-	uint64_t pgsize_bitmap;   /* 0: every size the format offers; else a subset of them */
-	uint64_t aperture_start;  /* with PT_CFG_APERTURE */
+	unsigned int levels;	 /* 0: format default (x86-64 4, VT-d SS 4, mock from input bits) */
+	unsigned int input_bits; /* 0: implied by levels; VT-d SS may narrow (MGAW); mock: width */
+	unsigned int granule;	 /* base page bytes; 0: format default (mock: CPU page / 2) */
+	unsigned int oa_bits;	 /* output address bits; 0: format default (arm: the PS field) */
+	uint64_t pgsize_bitmap;	 /* 0: every size the format offers; else a subset of them */
+	uint64_t aperture_start; /* with PT_CFG_APERTURE */
 	uint64_t aperture_last;
-	uint64_t bus_offset;      /* tce: the DMA window's base; the window is 2^input_bits bytes */
-	unsigned int flags;       /* enum pt_config_flags */
-	struct pt_arena *arena;   /* NULL: the domain creates a private arena */
+	uint64_t bus_offset;	/* tce: the DMA window's base; the window is 2^input_bits bytes */
+	unsigned int flags;	/* enum pt_config_flags */
+	struct pt_arena *arena; /* NULL: the domain creates a private arena */
 };
 
 /* A named configuration; tests and benchmarks run over every one. */
@@ -110,8 +112,8 @@ size_t pt_domain_table_pages(const struct iommu_domain *d);
 struct pt_level_info {
 	unsigned int shift;
 	unsigned int bits;
-	unsigned int table_lg2;   /* bytes of one table at this level, log2 */
-	uint64_t leaf_sizes;      /* leaf sizes this domain maps at this level, as a bitmap */
+	unsigned int table_lg2; /* bytes of one table at this level, log2 */
+	uint64_t leaf_sizes;	/* leaf sizes this domain maps at this level, as a bitmap */
 };
 int pt_domain_level_info(const struct iommu_domain *d, unsigned int level,
 			 struct pt_level_info *out);
@@ -186,11 +188,11 @@ enum pt_entry_kind {
 
 struct pt_entry_info {
 	enum pt_entry_kind kind;
-	uint64_t oa;            /* table: next table's pa; leaf: pa of the start of the leaf */
-	unsigned int size_lg2;  /* leaf: log2 of the bytes the whole leaf maps */
-	unsigned int contig_index;  /* leaf made of several entries: which one this is */
-	int prot;               /* enum iommu_prot as the entry grants it */
-	bool dirty;             /* leaf: the hardware dirty state */
+	uint64_t oa;		   /* table: next table's pa; leaf: pa of the start of the leaf */
+	unsigned int size_lg2;	   /* leaf: log2 of the bytes the whole leaf maps */
+	unsigned int contig_index; /* leaf made of several entries: which one this is */
+	int prot;		   /* enum iommu_prot as the entry grants it */
+	bool dirty;		   /* leaf: the hardware dirty state */
 };
 
 /* 0, or -EINVAL when this kind/size/level/address cannot be encoded by the format. */
@@ -203,17 +205,17 @@ int pt_entry_decode(const struct iommu_domain *d, unsigned int level, uint64_t v
 
 /* One translation as the hardware would walk it, top level first. */
 struct pt_path_step {
-	uint64_t table_pa;   /* the table read at this level */
-	uint64_t entry_pa;   /* where the entry is: table_pa + index * 8 */
+	uint64_t table_pa; /* the table read at this level */
+	uint64_t entry_pa; /* where the entry is: table_pa + index * 8 */
 	unsigned int index;
-	uint64_t value;      /* the entry in CPU order */
+	uint64_t value; /* the entry in CPU order */
 	struct pt_entry_info info;
 };
 
 struct pt_path {
-	unsigned int top;        /* levels - 1 */
-	unsigned int end_level;  /* level of the leaf or empty entry that ended the walk */
-	struct pt_path_step step[PT_MAX_LEVELS];  /* valid for levels top .. end_level */
+	unsigned int top;	/* levels - 1 */
+	unsigned int end_level; /* level of the leaf or empty entry that ended the walk */
+	struct pt_path_step step[PT_MAX_LEVELS]; /* valid for levels top .. end_level */
 };
 
 /* -ENOENT if iova is outside the domain's ranges; otherwise fills *out (even for a hole). */

@@ -30,36 +30,36 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define SLOT_LG2 PT_ARENA_MIN_LG2
-#define CHUNK_BYTES (UINT64_C(1) << PT_ARENA_CHUNK_LG2)
-#define SLOTS_PER_CHUNK (1u << (PT_ARENA_CHUNK_LG2 - SLOT_LG2))
-#define NR_CLASSES (PT_ARENA_CHUNK_LG2 - PT_ARENA_MIN_LG2 + 1)
-#define NO_SLOT UINT32_MAX
+#define SLOT_LG2	  PT_ARENA_MIN_LG2
+#define CHUNK_BYTES	  (UINT64_C(1) << PT_ARENA_CHUNK_LG2)
+#define SLOTS_PER_CHUNK	  (1u << (PT_ARENA_CHUNK_LG2 - SLOT_LG2))
+#define NR_CLASSES	  (PT_ARENA_CHUNK_LG2 - PT_ARENA_MIN_LG2 + 1)
+#define NO_SLOT		  UINT32_MAX
 #define DEFAULT_MAX_BYTES (UINT64_C(4) << 30)
 
 enum slot_state {
 	SLOT_FREE = 0,
-	SLOT_HEAD = 0x80,      /* | size_lg2 */
+	SLOT_HEAD = 0x80, /* | size_lg2 */
 	SLOT_TAIL = 0x40,
-	SLOT_DEFERRED = 0x20,  /* head is on a deferred list */
+	SLOT_DEFERRED = 0x20, /* head is on a deferred list */
 	SLOT_LG2_MASK = 0x1f,
 };
 
 struct pt_arena {
 	pthread_mutex_t lock;
 	int fd;
-	int refs;                   /* atomic */
-	uint8_t *base;              /* reservation start; pa of file offset 0 */
-	uint64_t max_bytes;         /* reservation size */
-	uint64_t size;              /* bytes of the file mapped (lock) */
-	uint32_t nslots;            /* size >> SLOT_LG2 (lock) */
-	uint32_t *next;             /* per slot: list link (lock) */
-	uint8_t *state;             /* per slot: enum slot_state (lock) */
-	uint32_t free_head[NR_CLASSES];  /* (lock) */
-	size_t live_pages;          /* (lock) */
-	uint64_t live_bytes;        /* (lock) */
-	uint64_t total_allocs;      /* (lock) */
-	unsigned int fail_countdown;     /* (lock) */
+	int refs;			/* atomic */
+	uint8_t *base;			/* reservation start; pa of file offset 0 */
+	uint64_t max_bytes;		/* reservation size */
+	uint64_t size;			/* bytes of the file mapped (lock) */
+	uint32_t nslots;		/* size >> SLOT_LG2 (lock) */
+	uint32_t *next;			/* per slot: list link (lock) */
+	uint8_t *state;			/* per slot: enum slot_state (lock) */
+	uint32_t free_head[NR_CLASSES]; /* (lock) */
+	size_t live_pages;		/* (lock) */
+	uint64_t live_bytes;		/* (lock) */
+	uint64_t total_allocs;		/* (lock) */
+	unsigned int fail_countdown;	/* (lock) */
 };
 
 int pt_arena_create(uint64_t max_bytes, struct pt_arena **out)

@@ -31,8 +31,8 @@
 
 struct pt_arena;
 
-#define PT_ARENA_MIN_LG2 12     /* smallest page: 4K */
-#define PT_ARENA_CHUNK_LG2 21   /* growth step and largest page: 2M */
+#define PT_ARENA_MIN_LG2   12 /* smallest page: 4K */
+#define PT_ARENA_CHUNK_LG2 21 /* growth step and largest page: 2M */
 
 /* Create an arena able to grow to max_bytes (0: a default of 4 GiB of reserved VA). */
 int pt_arena_create(uint64_t max_bytes, struct pt_arena **out);

@@ -32,8 +32,8 @@
 #include "pt/pt_arena.h"
 
 struct pt_level {
-	uint8_t shift;        /* log2 of the IOVA bytes one entry covers */
-	uint8_t bits;         /* log2 of the entries in one table of this level */
+	uint8_t shift;	      /* log2 of the IOVA bytes one entry covers */
+	uint8_t bits;	      /* log2 of the entries in one table of this level */
 	uint8_t table_lg2;    /* log2 of the bytes of one table of this level */
 	uint8_t leaf_hw;      /* the format can place leaves here (hardware capability) */
 	uint32_t leaf_contig; /* allowed leaf spans for this domain, bit k = 2^k entries */
@@ -58,24 +58,24 @@ struct pt_format_desc {
 };
 
 struct pt_domain {
-	struct iommu_domain dom;            /* first: the core's view */
+	struct iommu_domain dom; /* first: the core's view */
 	const struct pt_format_desc *desc;
-	struct pt_config cfg;               /* as given, arena replaced by the one in use */
-	struct pt_arena *arena;             /* one reference held */
+	struct pt_config cfg;	/* as given, arena replaced by the one in use */
+	struct pt_arena *arena; /* one reference held */
 	uint64_t *root;
 	uint64_t root_pa;
-	unsigned int levels;                /* top level = levels - 1 */
+	unsigned int levels; /* top level = levels - 1 */
 	unsigned int input_bits;
 	struct pt_level lvl[PT_MAX_LEVELS];
-	uint64_t oa_last;                   /* largest output address the format can hold */
+	uint64_t oa_last; /* largest output address the format can hold */
 	/* pgsize lookup: for log2 size n in pgsize_bitmap, the level and contig span */
 	uint8_t pg_level[64];
 	uint8_t pg_contig[64];
-	void *deferred;                     /* tables awaiting the next iotlb_sync */
-	size_t nr_tables;                   /* tables held, root included (serialised) */
+	void *deferred;	  /* tables awaiting the next iotlb_sync */
+	size_t nr_tables; /* tables held, root included (serialised) */
 	pt_flush_fn flush;
 	void *flush_ctx;
-	uint64_t fmt_word;                  /* format-private (mock: granule lg2) */
+	uint64_t fmt_word; /* format-private (mock: granule lg2) */
 };
 
 static inline struct pt_domain *to_pt(struct iommu_domain *d)

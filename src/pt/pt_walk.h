@@ -51,10 +51,10 @@
 #endif
 
 #if PTF_BIG_ENDIAN
-#define ptw_to_cpu(x) be64toh(x)
+#define ptw_to_cpu(x)	be64toh(x)
 #define ptw_from_cpu(x) htobe64(x)
 #else
-#define ptw_to_cpu(x) le64toh(x)
+#define ptw_to_cpu(x)	le64toh(x)
 #define ptw_from_cpu(x) htole64(x)
 #endif
 
@@ -138,10 +138,10 @@ static bool ptw_table_empty(const struct pt_domain *pd, const uint64_t *table, u
 
 struct ptw_map {
 	struct pt_domain *pd;
-	uint64_t iova, pa;     /* next page to map */
-	uint64_t left;         /* pages still to map */
+	uint64_t iova, pa; /* next page to map */
+	uint64_t left;	   /* pages still to map */
 	uint64_t pgsize;
-	uint64_t mapped;       /* bytes mapped so far */
+	uint64_t mapped; /* bytes mapped so far */
 	unsigned int leaf_lvl, contig_lg2;
 	int prot;
 };
@@ -216,8 +216,8 @@ static int ptw_map_table(struct ptw_map *m, uint64_t *table, unsigned int lvl)
 	return 0;
 }
 
-static int ptw_map_pages(struct iommu_domain *d, uint64_t iova, uint64_t paddr,
-			 uint64_t pgsize, uint64_t pgcount, int prot, uint64_t *out_mapped)
+static int ptw_map_pages(struct iommu_domain *d, uint64_t iova, uint64_t paddr, uint64_t pgsize,
+			 uint64_t pgcount, int prot, uint64_t *out_mapped)
 {
 	struct pt_domain *pd = to_pt(d);
 	uint64_t size, last, pa_last;
@@ -242,8 +242,14 @@ static int ptw_map_pages(struct iommu_domain *d, uint64_t iova, uint64_t paddr,
 
 	lg2 = (unsigned int)__builtin_ctzll(pgsize);
 	m = (struct ptw_map){
-		.pd = pd, .iova = iova, .pa = paddr, .left = pgcount, .pgsize = pgsize,
-		.leaf_lvl = pd->pg_level[lg2], .contig_lg2 = pd->pg_contig[lg2], .prot = prot,
+		.pd = pd,
+		.iova = iova,
+		.pa = paddr,
+		.left = pgcount,
+		.pgsize = pgsize,
+		.leaf_lvl = pd->pg_level[lg2],
+		.contig_lg2 = pd->pg_contig[lg2],
+		.prot = prot,
 	};
 	rc = ptw_map_table(&m, pd->root, pd->levels - 1);
 	*out_mapped = m.mapped;
@@ -255,10 +261,10 @@ static int ptw_map_pages(struct iommu_domain *d, uint64_t iova, uint64_t paddr,
 struct ptw_unmap {
 	struct pt_domain *pd;
 	struct iommu_gather *g;
-	uint64_t iova;        /* next IOVA expected to start a leaf */
+	uint64_t iova; /* next IOVA expected to start a leaf */
 	uint64_t last;
 	uint64_t unmapped;
-	uint64_t cleared_to;  /* last byte of the last leaf removed (valid once unmapped) */
+	uint64_t cleared_to; /* last byte of the last leaf removed (valid once unmapped) */
 	bool stop;
 };
 
@@ -295,7 +301,7 @@ static void ptw_unmap_table(struct ptw_unmap *u, uint64_t *table, unsigned int l
 
 			ptw_unmap_table(u, child, lvl - 1);
 			if (u->unmapped == before)
-				return;  /* the child began with a hole: stop is set */
+				return; /* the child began with a hole: stop is set */
 			if ((from_start && u->cleared_to >= entry_last) ||
 			    ptw_table_empty(pd, child, lvl - 1, ptw_index(pd, first_iova, lvl - 1),
 					    ptw_index(pd, u->cleared_to, lvl - 1))) {
@@ -314,7 +320,7 @@ static void ptw_unmap_table(struct ptw_unmap *u, uint64_t *table, unsigned int l
 			size_t first = idx & ~(((size_t)1 << k) - 1), i;
 
 			if (start != u->iova) {
-				u->stop = true;  /* the leaf began before the range: never split */
+				u->stop = true; /* the leaf began before the range: never split */
 				return;
 			}
 			for (i = 0; i < ((size_t)1 << k); i++)
@@ -385,7 +391,7 @@ static int ptw_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *out
 			return -ENOENT;
 		case PT_ENTRY_TABLE:
 			if (!lvl)
-				return -ENOENT;  /* corrupt: no tables below level 0 */
+				return -ENOENT; /* corrupt: no tables below level 0 */
 			table = ptw_table(ptf_table_pa(pd, e, lvl));
 			lvl--;
 			break;
@@ -498,7 +504,9 @@ static int ptw_read_and_clear_dirty(struct iommu_domain *d, uint64_t iova, uint6
 	for (r = 0; r < d->nr_ranges; r++) {
 		const struct iommu_iova_range *rg = &d->ranges[r];
 		struct ptw_dirty w = {
-			.pd = pd, .clear = !(flags & IOMMU_DIRTY_NO_CLEAR), .sink = sink,
+			.pd = pd,
+			.clear = !(flags & IOMMU_DIRTY_NO_CLEAR),
+			.sink = sink,
 		};
 
 		if (rg->last < iova || rg->start > last)
@@ -564,8 +572,8 @@ static void ptw_decode(const struct pt_domain *pd, unsigned int lvl, uint64_t e,
 	}
 }
 
-static int ptw_encode(const struct pt_domain *pd, unsigned int lvl,
-		      const struct pt_entry_info *in, uint64_t *out)
+static int ptw_encode(const struct pt_domain *pd, unsigned int lvl, const struct pt_entry_info *in,
+		      uint64_t *out)
 {
 	unsigned int k;
 
@@ -616,7 +624,8 @@ static int ptw_walk_path(const struct pt_domain *pd, uint64_t iova, struct pt_pa
 		st->value = ptw_load(&table[st->index]);
 		ptw_decode(pd, lvl, st->value, &st->info);
 		if (PTF_CONTIG_REPLICATED && st->info.kind == PT_ENTRY_LEAF)
-			st->info.contig_index = st->index &
+			st->info.contig_index =
+				st->index &
 				(unsigned int)pt_lg2_mask(st->info.size_lg2 - pd->lvl[lvl].shift);
 		out->end_level = lvl;
 		if (st->info.kind != PT_ENTRY_TABLE || !lvl)
@@ -673,9 +682,8 @@ static const struct iommu_domain_ops ptw_ops_nodirty = {
 };
 
 /* The descriptor fields a format takes from the walker. */
-#define PTW_DESC_OPS                                     \
-	.ops = &ptw_ops, .ops_nodirty = &ptw_ops_nodirty, \
-	.mark_dirty = ptw_mark_dirty, .walk_path = ptw_walk_path, \
-	.encode = ptw_encode, .decode = ptw_decode
+#define PTW_DESC_OPS                                                                    \
+	.ops = &ptw_ops, .ops_nodirty = &ptw_ops_nodirty, .mark_dirty = ptw_mark_dirty, \
+	.walk_path = ptw_walk_path, .encode = ptw_encode, .decode = ptw_decode
 
 #endif

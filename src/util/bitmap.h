@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#define BITS_PER_LONG (__SIZEOF_LONG__ * CHAR_BIT)
+#define BITS_PER_LONG	 (__SIZEOF_LONG__ * CHAR_BIT)
 #define BITS_TO_LONGS(n) (((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
 
 static inline void bitmap_set_bit(unsigned long *map, size_t bit)

@@ -54,13 +54,13 @@ static inline bool check_last_u64(uint64_t start, uint64_t length, uint64_t *out
 	return __builtin_add_overflow(start, length - 1, out_last);
 }
 
-#define IS_POW2(x) ((x) != 0 && ((x) & ((x) - 1)) == 0)
+#define IS_POW2(x) ((x) != 0 && ((x) & ((x)-1)) == 0)
 
 /* Round x down to a multiple of a; a must be a power of two. Never overflows. */
-#define ALIGN_DOWN_U64(x, a) ((uint64_t)(x) & ~((uint64_t)(a) - 1))
+#define ALIGN_DOWN_U64(x, a) ((uint64_t)(x) & ~((uint64_t)(a)-1))
 
 /* true when x is a multiple of a; a must be a power of two */
-#define IS_ALIGNED_U64(x, a) (((uint64_t)(x) & ((uint64_t)(a) - 1)) == 0)
+#define IS_ALIGNED_U64(x, a) (((uint64_t)(x) & ((uint64_t)(a)-1)) == 0)
 
 /* Round x up to a multiple of a (a power of two); true when that does not fit in a u64. */
 static inline bool align_up_u64(uint64_t x, uint64_t a, uint64_t *out)
@@ -75,20 +75,20 @@ static inline bool align_up_u64(uint64_t x, uint64_t a, uint64_t *out)
 }
 
 #ifndef MIN
-#define MIN(a, b)                                                                                  \
-	({                                                                                         \
-		__typeof__(a) _min_a = (a);                                                        \
-		__typeof__(b) _min_b = (b);                                                        \
-		_min_a < _min_b ? _min_a : _min_b;                                                 \
+#define MIN(a, b)                                  \
+	({                                         \
+		__typeof__(a) _min_a = (a);        \
+		__typeof__(b) _min_b = (b);        \
+		_min_a < _min_b ? _min_a : _min_b; \
 	})
 #endif
 
 #ifndef MAX
-#define MAX(a, b)                                                                                  \
-	({                                                                                         \
-		__typeof__(a) _max_a = (a);                                                        \
-		__typeof__(b) _max_b = (b);                                                        \
-		_max_a > _max_b ? _max_a : _max_b;                                                 \
+#define MAX(a, b)                                  \
+	({                                         \
+		__typeof__(a) _max_a = (a);        \
+		__typeof__(b) _max_b = (b);        \
+		_max_a > _max_b ? _max_a : _max_b; \
 	})
 #endif
 
@@ -97,7 +97,7 @@ static inline bool align_up_u64(uint64_t x, uint64_t a, uint64_t *out)
 #endif
 
 #ifndef container_of
-#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 #endif
 
 #endif /* IOASID_UTIL_CHECKED_H */

@@ -28,12 +28,12 @@
 #define IDT_MIN_CAP 16
 
 struct idtable {
-	void **slots;    /* slots[id - 1]: NULL, RESERVED or the visible value */
-	uint32_t *heap;  /* min-heap of free IDs in [1, high] */
-	size_t nr_heap;  /* entries in heap */
-	size_t cap;      /* length of slots and of heap */
-	size_t high;     /* highest ID ever handed out */
-	size_t count;    /* reserved + visible IDs */
+	void **slots;	/* slots[id - 1]: NULL, RESERVED or the visible value */
+	uint32_t *heap; /* min-heap of free IDs in [1, high] */
+	size_t nr_heap; /* entries in heap */
+	size_t cap;	/* length of slots and of heap */
+	size_t high;	/* highest ID ever handed out */
+	size_t count;	/* reserved + visible IDs */
 };
 
 static char reserved_mark;

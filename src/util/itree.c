@@ -322,8 +322,8 @@ struct itree_node *itree_find_le(const struct itree *t, uint64_t key)
  * Check the subtree at n, whose parent must be `parent` and whose starts must lie in
  * [lo, hi].  Adds its node count to *count; returns its height, or -1 on any violation.
  */
-static int check_subtree(const struct itree_node *n, const struct itree_node *parent,
-			 uint64_t lo, uint64_t hi, size_t *count)
+static int check_subtree(const struct itree_node *n, const struct itree_node *parent, uint64_t lo,
+			 uint64_t hi, size_t *count)
 {
 	int hl, hr;
 	uint64_t max;

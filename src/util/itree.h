@@ -33,7 +33,7 @@ struct itree_node {
 	struct itree_node *left, *right, *parent;
 	uint64_t start, last;  /* set by the caller before insert; fixed while inserted */
 	uint64_t subtree_last; /* private: max last in this subtree */
-	int balance;           /* private: height of this subtree (leaf = 1) */
+	int balance;	       /* private: height of this subtree (leaf = 1) */
 };
 
 struct itree {
@@ -78,10 +78,10 @@ static inline bool itree_empty(const struct itree *t)
 	return !t->root;
 }
 
-#define itree_entry(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define itree_entry(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 /* for (n = each node overlapping [s, l]) */
-#define itree_for_each_overlap(n, t, s, l)                                                         \
+#define itree_for_each_overlap(n, t, s, l) \
 	for ((n) = itree_iter_first((t), (s), (l)); (n); (n) = itree_iter_next((n), (s), (l)))
 
 #endif /* IOASID_UTIL_ITREE_H */

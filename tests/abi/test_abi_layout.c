@@ -39,17 +39,17 @@
 #define ABI_ASSERT(cond, what) _Static_assert(cond, what)
 
 /* Size and alignment of a whole struct. */
-#define SIZE(s, sz, al)                                                                            \
-	ABI_ASSERT(sizeof(struct s) == (sz), "size of struct " #s);                                \
+#define SIZE(s, sz, al)                                             \
+	ABI_ASSERT(sizeof(struct s) == (sz), "size of struct " #s); \
 	ABI_ASSERT(_Alignof(struct s) == (al), "alignment of struct " #s)
 
 /* Offset and size of one field. */
-#define FIELD(s, f, off, sz)                                                                       \
-	ABI_ASSERT(offsetof(struct s, f) == (off), "offset of " #s "." #f);                        \
+#define FIELD(s, f, off, sz)                                                \
+	ABI_ASSERT(offsetof(struct s, f) == (off), "offset of " #s "." #f); \
 	ABI_ASSERT(sizeof(((struct s *)0)->f) == (sz), "size of " #s "." #f)
 
 /* The kernel's minimum accepted size: the end of the command's first-shipped last field. */
-#define MIN_SIZE(s, f, n)                                                                          \
+#define MIN_SIZE(s, f, n) \
 	ABI_ASSERT(offsetof(struct s, f) + sizeof(((struct s *)0)->f) == (n), "min size of " #s)
 
 #define VALUE(name, v) ABI_ASSERT((name) == (v), #name " value")
@@ -63,12 +63,12 @@
 #else
 #define IOCTL_LITERAL(ioc, n) ABI_ASSERT(1, #ioc)
 #endif
-#define IOCTL(cmd, ioc, n)                                                                         \
-	VALUE(cmd, 0x80 + (n));                                                                    \
-	ABI_ASSERT(_IOC_NR(ioc) == 0x80 + (n), #ioc " nr");                                        \
-	ABI_ASSERT(_IOC_TYPE(ioc) == 0x3b, #ioc " type");                                          \
-	ABI_ASSERT(_IOC_SIZE(ioc) == 0, #ioc " size");                                             \
-	ABI_ASSERT(_IOC_DIR(ioc) == _IOC_NONE, #ioc " dir");                                       \
+#define IOCTL(cmd, ioc, n)                                   \
+	VALUE(cmd, 0x80 + (n));                              \
+	ABI_ASSERT(_IOC_NR(ioc) == 0x80 + (n), #ioc " nr");  \
+	ABI_ASSERT(_IOC_TYPE(ioc) == 0x3b, #ioc " type");    \
+	ABI_ASSERT(_IOC_SIZE(ioc) == 0, #ioc " size");       \
+	ABI_ASSERT(_IOC_DIR(ioc) == _IOC_NONE, #ioc " dir"); \
 	IOCTL_LITERAL(ioc, n)
 
 /* ------------------------------------------------------------------------ */

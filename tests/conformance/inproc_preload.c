@@ -51,12 +51,12 @@
 
 #include "ioasid/ioasid.h"
 
-#define INPROC_EXPORT __attribute__((visibility("default")))
+#define INPROC_EXPORT  __attribute__((visibility("default")))
 #define INPROC_MAX_FDS 65536
 
 struct inproc_file {
 	struct ioasid_ctx *ctx;
-	unsigned int nfds;   /* fds naming this file; tbl_lock */
+	unsigned int nfds; /* fds naming this file; tbl_lock */
 };
 
 struct inproc_fd {

@@ -22,13 +22,13 @@
 #include <linux/iommufd.h>
 #include <linux/iommufd_test.h>
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
-			fprintf(stderr, "%s:%d: %s failed (errno %d)\n", __FILE__,   \
-				__LINE__, #cond, errno);                             \
-			exit(1);                                                     \
-		}                                                                    \
+#define CHECK(cond)                                                                          \
+	do {                                                                                 \
+		if (!(cond)) {                                                               \
+			fprintf(stderr, "%s:%d: %s failed (errno %d)\n", __FILE__, __LINE__, \
+				#cond, errno);                                               \
+			exit(1);                                                             \
+		}                                                                            \
 	} while (0)
 
 static int ioas_alloc(int fd, uint32_t *out_id)

@@ -25,10 +25,10 @@ int t_map(struct ioasid_ctx *ctx, uint32_t ioas, void *buf, uint64_t len, uint64
 int t_unmap(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova, uint64_t len,
 	    uint64_t *out_unmapped);
 
-#define T_OK(expr) assert_int_equal((expr), 0)
+#define T_OK(expr)	 assert_int_equal((expr), 0)
 #define T_ERR(err, expr) assert_int_equal((expr), (err))
 
-#define T_MAP_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
+#define T_MAP_RW    (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 #define T_MAP_FIXED (T_MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA)
 
 /* A context charged to a fresh uid/pid pair with a memlock limit of limit_pages. */
@@ -43,8 +43,8 @@ struct tdom {
 	struct tdom_entry {
 		uint64_t iova, pa, size;
 		int prot;
-	} *e;
-	int64_t fail_after;     /* map_pages calls allowed before -ENOMEM; <0: never */
+	} * e;
+	int64_t fail_after; /* map_pages calls allowed before -ENOMEM; <0: never */
 	uint64_t maps, unmaps, syncs;
 };
 

@@ -23,7 +23,7 @@ void *__real_calloc(size_t n, size_t size);
 void *__real_realloc(void *p, size_t size);
 
 static bool armed;
-static long countdown;   /* allocations left before the failure; <0 once it fired */
+static long countdown; /* allocations left before the failure; <0 once it fired */
 static bool fired;
 
 static bool fault_now(void)
@@ -106,7 +106,8 @@ static void dump_ctx(struct dump *d, struct ioasid_ctx *ctx, uid_t uid, pid_t pi
 	}
 	ioasid_acct_get(uid, pid, &ai);
 	dump_add(d, "acct %llu %llu %llu\n", (unsigned long long)ai.user_locked_pages,
-		 (unsigned long long)ai.proc_locked_pages, (unsigned long long)ai.proc_pinned_pages);
+		 (unsigned long long)ai.proc_locked_pages,
+		 (unsigned long long)ai.proc_pinned_pages);
 }
 
 /* ---- the scenario ---------------------------------------------------------------------- */
@@ -148,9 +149,9 @@ static void scenario(struct run *r, uint8_t *buf, struct tdom *dom)
 	uint64_t iova, unmapped;
 	struct iommu_iova_range window[2] = { { 1ULL << 30, (2ULL << 30) - 1 },
 					      { 4ULL << 30, (5ULL << 30) - 1 } };
-	struct iommu_ioas_allow_iovas allow = {
-		.size = sizeof(allow), .num_iovas = 2, .allowed_iovas = (uintptr_t)window
-	};
+	struct iommu_ioas_allow_iovas allow = { .size = sizeof(allow),
+						.num_iovas = 2,
+						.allowed_iovas = (uintptr_t)window };
 	struct iommu_ioas_copy copy = { .size = sizeof(copy), .flags = T_MAP_RW };
 
 	dump_ctx(&r->before, r->ctx, r->uid, r->pid);
@@ -188,20 +189,19 @@ static void scenario(struct run *r, uint8_t *buf, struct tdom *dom)
 		goto out_detach;
 	if (!step(r, t_unmap(r->ctx, a, 0, UINT64_MAX, &unmapped)))
 		goto out_detach;
-out_detach:
-	{
-		struct ioas *io = ioas_get(r->ctx, a);
+out_detach : {
+	struct ioas *io = ioas_get(r->ctx, a);
 
-		iopt_remove_domain(&io->iopt, &dom->dom);
-		obj_put(&io->obj);
-	}
+	iopt_remove_domain(&io->iopt, &dom->dom);
+	obj_put(&io->obj);
+}
 }
 
 static void sweep(void **state)
 {
 	(void)state;
-	uint8_t *buf = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			    -1, 0);
+	uint8_t *buf =
+		mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	unsigned int total_failures = 0, n;
 
 	assert_true(buf != MAP_FAILED);

@@ -61,8 +61,9 @@ static void check_agree(struct world *w)
 				uint64_t pa, size;
 				int prot;
 
-				assert_int_equal(d->ops->iova_to_phys(d, n->start + off, &pa, &size,
-								      &prot), 0);
+				assert_int_equal(
+					d->ops->iova_to_phys(d, n->start + off, &pa, &size, &prot),
+					0);
 				assert_int_equal(pa, want);
 				assert_int_equal(prot & (IOMMU_PROT_READ | IOMMU_PROT_WRITE),
 						 a->prot & (IOMMU_PROT_READ | IOMMU_PROT_WRITE));
@@ -78,8 +79,9 @@ static void check_agree(struct world *w)
 				uint64_t pa, size;
 				int prot;
 
-				assert_int_equal(d->ops->iova_to_phys(d, n->last + 1, &pa, &size,
-								      &prot), -ENOENT);
+				assert_int_equal(
+					d->ops->iova_to_phys(d, n->last + 1, &pa, &size, &prot),
+					-ENOENT);
 			}
 		}
 	}
@@ -105,8 +107,8 @@ static void formats_agree(void **state)
 	(void)state;
 	struct world w = { 0 };
 	struct iommu_iova_range rg[8];
-	uint8_t *raw = mmap(NULL, 12 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			    -1, 0);
+	uint8_t *raw =
+		mmap(NULL, 12 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	uint8_t *buf = (uint8_t *)(((uintptr_t)raw + 2 * MB - 1) & ~(2 * MB - 1));
 	uint64_t iova, unmapped;
 
@@ -129,10 +131,10 @@ static void formats_agree(void **state)
 
 	/* mappings made before the other devices join: filled into their domains on attach */
 	iova = 16 * MB;
-	T_OK(t_map(w.ctx, w.ioas, buf, 4 * MB, &iova, T_MAP_FIXED));           /* 2M leaves */
+	T_OK(t_map(w.ctx, w.ioas, buf, 4 * MB, &iova, T_MAP_FIXED)); /* 2M leaves */
 	iova = 32 * MB + 5 * PG;
 	T_OK(t_map(w.ctx, w.ioas, buf + 4 * MB + PG, 7 * PG, &iova,
-		   IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA));          /* 4K, RO */
+		   IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA)); /* 4K, RO */
 	check_agree(&w);
 
 	for (unsigned int i = 1; i < NFMT; i++) {
@@ -170,8 +172,9 @@ static void formats_agree(void **state)
 	for (unsigned int i = 0; i < NFMT; i++) {
 		uint8_t b = 0xff;
 
-		T_OK(ioasid_device_dma(w.ctx, w.dev[i], 64 * MB + 2 * MB + 3 * PG, &b, 1, false)
-			     ? errno : 0);
+		T_OK(ioasid_device_dma(w.ctx, w.dev[i], 64 * MB + 2 * MB + 3 * PG, &b, 1, false) ?
+			     errno :
+			     0);
 		assert_int_equal(b, (uint8_t)(2 * MB / PG + 3));
 	}
 
@@ -180,7 +183,7 @@ static void formats_agree(void **state)
 	w.ndev = 3;
 	assert_int_equal(get_ranges(&w, rg, 8), 1);
 	assert_int_equal(rg[0].start, 0);
-	assert_int_equal(rg[0].last, (1ULL << 39) - 1);   /* vtd-ss-3 is the narrowest */
+	assert_int_equal(rg[0].last, (1ULL << 39) - 1); /* vtd-ss-3 is the narrowest */
 	check_agree(&w);
 	ioasid_ctx_free(w.ctx);
 	munmap(raw, 12 * MB);

@@ -54,8 +54,9 @@ static void check_agree(struct world *w)
 				uint64_t pa, size;
 				int prot;
 
-				assert_int_equal(d->ops->iova_to_phys(d, n->start + off, &pa, &size,
-								      &prot), 0);
+				assert_int_equal(
+					d->ops->iova_to_phys(d, n->start + off, &pa, &size, &prot),
+					0);
 				assert_int_equal(pa, want);
 				assert_true(prot & IOMMU_PROT_READ);
 			}
@@ -68,8 +69,9 @@ static void check_agree(struct world *w)
 				uint64_t pa, size;
 				int prot;
 
-				assert_int_equal(d->ops->iova_to_phys(d, n->last + 1, &pa, &size,
-								      &prot), -ENOENT);
+				assert_int_equal(
+					d->ops->iova_to_phys(d, n->last + 1, &pa, &size, &prot),
+					-ENOENT);
 			}
 		}
 	}
@@ -109,8 +111,8 @@ static void tce_window_ranges(void **state)
 	const uint64_t base = 1ULL << 59;
 	struct world w = { 0 };
 	struct iommu_iova_range rg[4];
-	uint8_t *raw = mmap(NULL, 4 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			    -1, 0);
+	uint8_t *raw =
+		mmap(NULL, 4 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	uint8_t *buf = (uint8_t *)(((uintptr_t)raw + MB - 1) & ~(MB - 1));
 	uint64_t iova, unmapped;
 
@@ -125,7 +127,7 @@ static void tce_window_ranges(void **state)
 
 	iova = base + 16 * MB;
 	T_OK(t_map(w.ctx, w.ioas, buf, 2 * MB, &iova, T_MAP_FIXED));
-	iova = 0;  /* the IOAS picks: inside the window */
+	iova = 0; /* the IOAS picks: inside the window */
 	T_OK(t_map(w.ctx, w.ioas, buf + 2 * MB, MB, &iova, T_MAP_RW));
 	assert_true(iova >= base && iova + MB - 1 <= rg[0].last);
 	iova = 16 * MB;
@@ -144,8 +146,8 @@ static void three_formats_agree(void **state)
 	static const char *const formats[] = { "riscv-sv39", "amd-v1-3", "tce-4k" };
 	struct world w = { 0 };
 	struct iommu_iova_range rg[4];
-	uint8_t *raw = mmap(NULL, 12 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			    -1, 0);
+	uint8_t *raw =
+		mmap(NULL, 12 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	uint8_t *buf = (uint8_t *)(((uintptr_t)raw + 2 * MB - 1) & ~(2 * MB - 1));
 	uint64_t iova, unmapped;
 
@@ -162,10 +164,10 @@ static void three_formats_agree(void **state)
 	assert_int_equal(rg[0].last, (1ULL << 38) - 1);
 	assert_int_equal(rg[1].start, ~0ULL << 38);
 	iova = 16 * MB;
-	T_OK(t_map(w.ctx, w.ioas, buf, 4 * MB, &iova, T_MAP_FIXED));     /* 2M leaves */
+	T_OK(t_map(w.ctx, w.ioas, buf, 4 * MB, &iova, T_MAP_FIXED)); /* 2M leaves */
 	iova = 32 * MB + 5 * PG;
 	T_OK(t_map(w.ctx, w.ioas, buf + 4 * MB + PG, 7 * PG, &iova,
-		   IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA));    /* 4K, read only */
+		   IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA)); /* 4K, read only */
 	check_agree(&w);
 
 	/* AMD v1 mode 3: [0, 2^39 - 1]; then the TCE window [0, 2G - 1] */
@@ -205,8 +207,10 @@ static void three_formats_agree(void **state)
 	for (unsigned int i = 0; i < 3; i++) {
 		uint8_t b = 0xff;
 
-		T_OK(ioasid_device_dma(w.ctx, w.dev[i], 64 * MB + 32 * 1024 + 3 * PG, &b, 1, false)
-			     ? errno : 0);
+		T_OK(ioasid_device_dma(w.ctx, w.dev[i], 64 * MB + 32 * 1024 + 3 * PG, &b, 1,
+				       false) ?
+			     errno :
+			     0);
 		assert_int_equal(b, (uint8_t)((2 * MB + 32 * 1024) / PG + 3));
 	}
 	ioasid_ctx_free(w.ctx);

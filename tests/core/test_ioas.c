@@ -20,7 +20,7 @@
 struct fix {
 	struct ioasid_ctx *ctx;
 	uint32_t ioas;
-	uint8_t *buf;       /* 8 MiB, 2 MiB aligned, MAP_SHARED anonymous */
+	uint8_t *buf; /* 8 MiB, 2 MiB aligned, MAP_SHARED anonymous */
 	size_t len;
 };
 
@@ -32,8 +32,8 @@ static int setup(void **state)
 	assert_int_equal(ioasid_ctx_new(NULL, &f->ctx), 0);
 	T_OK(t_ioas_alloc(f->ctx, &f->ioas));
 	f->len = 8 * MB;
-	raw = mmap(NULL, f->len + 2 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-		   -1, 0);
+	raw = mmap(NULL, f->len + 2 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+		   0);
 	assert_true(raw != MAP_FAILED);
 	f->buf = (uint8_t *)(((uintptr_t)raw + 2 * MB - 1) & ~(2 * MB - 1));
 	*state = f;
@@ -111,7 +111,7 @@ static void bad_map_values(void **state)
 	m.length = UINT64_MAX;
 	T_ERR(EOVERFLOW, t_ioctl(f->ctx, IOMMU_IOAS_MAP, &m));
 	m.length = PG;
-	m.flags = IOMMU_IOAS_MAP_FIXED_IOVA;   /* neither read nor write */
+	m.flags = IOMMU_IOAS_MAP_FIXED_IOVA; /* neither read nor write */
 	T_ERR(EINVAL, t_ioctl(f->ctx, IOMMU_IOAS_MAP, &m));
 	m.flags = T_MAP_FIXED;
 	m.length = 0;
@@ -275,8 +275,8 @@ static void iova_ranges_protocol(void **state)
 	memset(out, 0xee, sizeof(out));
 	T_ERR(EMSGSIZE, t_ioctl(f->ctx, IOMMU_IOAS_IOVA_RANGES, &r));
 	assert_int_equal(r.num_iovas, 2);
-	assert_int_equal(out[0].start, PG);      /* the first fitted */
-	assert_int_equal(out[1].start, 0xeeeeeeeeeeeeeeeeULL);   /* no write past the count */
+	assert_int_equal(out[0].start, PG);		       /* the first fitted */
+	assert_int_equal(out[1].start, 0xeeeeeeeeeeeeeeeeULL); /* no write past the count */
 	T_OK(t_ioctl(f->ctx, IOMMU_IOAS_IOVA_RANGES, &r));
 	assert_int_equal(out[0].start, PG);
 	assert_int_equal(out[0].last, MB - 1);
@@ -436,8 +436,8 @@ static void check_domain_matches(struct fix *f, struct tdom *d)
 			int prot;
 
 			T_OK(tdom_lookup(d, iova, &pa, &prot));
-			assert_int_equal(pa, (uintptr_t)pages_host(a->pages, a->start_byte +
-								   (iova - n->start)));
+			assert_int_equal(pa, (uintptr_t)pages_host(
+						     a->pages, a->start_byte + (iova - n->start)));
 			assert_int_equal(prot, a->prot);
 			if (n->last - iova < PG)
 				break;
@@ -456,8 +456,8 @@ static void domain_fill_and_accounting(void **state)
 	uid_t uid;
 	pid_t pid;
 	uint64_t iova, unmapped;
-	uint8_t *raw = mmap(NULL, 8 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-			    0);
+	uint8_t *raw =
+		mmap(NULL, 8 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	f.buf = (uint8_t *)(((uintptr_t)raw + 2 * MB - 1) & ~(2 * MB - 1));
 	f.ctx = t_ctx_limited(1024, false, &uid, &pid);
@@ -593,8 +593,8 @@ static void rlimit_mode(void **state)
 	};
 	struct ioasid_acct_info ai;
 	struct tdom *d = tdom_new(1ULL << 12, 0, UINT64_MAX);
-	uint8_t *buf = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			    -1, 0);
+	uint8_t *buf =
+		mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	uint64_t iova = MB;
 	uint32_t ioas;
 	uid_t uid;

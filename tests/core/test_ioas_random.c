@@ -16,14 +16,14 @@
 
 #include "helpers.h"
 
-#define PG 4096ULL
-#define NPG 256
+#define PG   4096ULL
+#define NPG  256
 #define BASE (1ULL << 30)
-#define OPS 20000
+#define OPS  20000
 
 struct shadow {
-	uint32_t area[NPG];   /* 0: unmapped */
-	uint32_t page[NPG];   /* buffer page shown */
+	uint32_t area[NPG]; /* 0: unmapped */
+	uint32_t page[NPG]; /* buffer page shown */
 };
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
@@ -113,12 +113,12 @@ static void random_ops(void **state)
 	struct shadow sa = { 0 }, sb = { 0 };
 	struct ioasid_ctx *ctx;
 	struct tdom *dom = tdom_new(1ULL << 12, 0, UINT64_MAX);
-	uint8_t *buf = mmap(NULL, NPG * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			    -1, 0);
+	uint8_t *buf =
+		mmap(NULL, NPG * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct iommu_iova_range window = { BASE, BASE + NPG * PG - 1 };
-	struct iommu_ioas_allow_iovas allow = {
-		.size = sizeof(allow), .num_iovas = 1, .allowed_iovas = (uintptr_t)&window
-	};
+	struct iommu_ioas_allow_iovas allow = { .size = sizeof(allow),
+						.num_iovas = 1,
+						.allowed_iovas = (uintptr_t)&window };
 	unsigned int counts[4][2] = { { 0 } };
 	uint32_t a, b;
 	struct ioas *ioa;

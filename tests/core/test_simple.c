@@ -44,19 +44,21 @@ static void map_inside_window(void **state)
 	(void)state;
 	struct ioasid_simple *s;
 	uint64_t start, last, iova[8];
-	uint8_t *buf = mmap(NULL, 16 * MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			    -1, 0);
+	uint8_t *buf =
+		mmap(NULL, 16 * MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	T_OK(ioasid_simple_open(64 * MB, &s) ? errno : 0);
 	ioasid_simple_window(s, &start, &last);
 	for (int i = 0; i < 8; i++) {
-		T_OK(ioasid_simple_map(s, buf + i * MB + 0x10 * i, 4096, IOASID_SIMPLE_RW, &iova[i])
-			     ? errno : 0);
+		T_OK(ioasid_simple_map(s, buf + i * MB + 0x10 * i, 4096, IOASID_SIMPLE_RW,
+				       &iova[i]) ?
+			     errno :
+			     0);
 		assert_true(iova[i] >= start && iova[i] + 4095 <= last);
 		assert_int_equal(iova[i] % 4096, (uint64_t)(0x10 * i));
 		for (int j = 0; j < i; j++)
-			assert_true(iova[i] / 4096 != iova[j] / 4096 ||
-				    iova[i] + 4095 < iova[j] || iova[j] + 4095 < iova[i]);
+			assert_true(iova[i] / 4096 != iova[j] / 4096 || iova[i] + 4095 < iova[j] ||
+				    iova[j] + 4095 < iova[i]);
 	}
 	/* the DMA walks the device's real page table: what it finds is the buffer's address */
 	{
@@ -69,8 +71,8 @@ static void map_inside_window(void **state)
 
 		assert_non_null(h);
 		assert_true(pt_is_domain(h->domain));
-		assert_int_equal(h->domain->ops->iova_to_phys(h->domain, iova[3], &pa, &size, &prot),
-				 0);
+		assert_int_equal(
+			h->domain->ops->iova_to_phys(h->domain, iova[3], &pa, &size, &prot), 0);
 		assert_int_equal(pa, (uintptr_t)(buf + 3 * MB + 0x30));
 		obj_put(&io->obj);
 	}
@@ -104,8 +106,8 @@ static void window_fills_up(void **state)
 	(void)state;
 	struct ioasid_simple *s;
 	uint64_t iova;
-	uint8_t *buf = mmap(NULL, 4 * MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			    -1, 0);
+	uint8_t *buf =
+		mmap(NULL, 4 * MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	T_OK(ioasid_simple_open(2 * MB, &s) ? errno : 0);
 	T_OK(ioasid_simple_map(s, buf, 1 * MB, IOASID_SIMPLE_RW, &iova) ? errno : 0);
@@ -130,8 +132,8 @@ static void dma_permissions(void **state)
 	struct ioasid_simple *s;
 	uint64_t rd, wr;
 	char c = 'z';
-	char *buf = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-			 0);
+	char *buf =
+		mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	T_OK(ioasid_simple_open(64 * MB, &s) ? errno : 0);
 	buf[0] = 'a';

@@ -32,14 +32,14 @@ static const char *daemon_exe;
 static char dir[] = "/tmp/ioasid-start-XXXXXX";
 static int failures;
 
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
+#define CHECK(cond)                                                                           \
+	do {                                                                                  \
+		if (!(cond)) {                                                                \
 			fprintf(stderr, "%s:%d: failed: %s (errno %s)\n", __FILE__, __LINE__, \
-				#cond, strerror(errno));                                 \
-			failures++;                                                      \
-			return;                                                          \
-		}                                                                        \
+				#cond, strerror(errno));                                      \
+			failures++;                                                           \
+			return;                                                               \
+		}                                                                             \
 	} while (0)
 
 static bool wait_exit(pid_t pid, int want)
@@ -109,9 +109,9 @@ static void test_autostart_race(void)
 		kids[i] = fork();
 		if (kids[i] == 0) {
 			pid_t dpid = 0;
-			int c = ioasid_client_connect(path,
-						      IOASID_CONNECT_CLOEXEC |
-						      IOASID_CONNECT_AUTOSTART, daemon_exe, &dpid);
+			int c = ioasid_client_connect(
+				path, IOASID_CONNECT_CLOEXEC | IOASID_CONNECT_AUTOSTART, daemon_exe,
+				&dpid);
 
 			if (c < 0 || write(pfd[1], &dpid, sizeof(dpid)) != sizeof(dpid))
 				_exit(1);
@@ -127,7 +127,7 @@ static void test_autostart_race(void)
 		CHECK(read(pfd[0], &dpid, sizeof(dpid)) == sizeof(dpid) && dpid > 0);
 		if (!first)
 			first = dpid;
-		CHECK(dpid == first);  /* one daemon for all */
+		CHECK(dpid == first); /* one daemon for all */
 		CHECK(waitpid(kids[i], &status, 0) == kids[i] && WIFEXITED(status) &&
 		      !WEXITSTATUS(status));
 	}
@@ -162,7 +162,7 @@ static void test_second_daemon(void)
 	if (two == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
-		dup2(null, 2);  /* its complaint is expected */
+		dup2(null, 2); /* its complaint is expected */
 		execl(daemon_exe, daemon_exe, "--socket", path, (char *)NULL);
 		_exit(127);
 	}
@@ -173,7 +173,7 @@ static void test_second_daemon(void)
 	close(c);
 	kill(one, SIGTERM);
 	CHECK(wait_exit(one, 0));
-	CHECK(access(path, F_OK) == -1);  /* the owner removed its socket */
+	CHECK(access(path, F_OK) == -1); /* the owner removed its socket */
 }
 
 int main(int argc, char **argv)

@@ -13,8 +13,8 @@ int m_cmd(struct ioasid_ctx *ctx, struct iommu_test_cmd *cmd)
 	return t_ioctl(ctx, IOMMU_TEST_CMD, cmd);
 }
 
-int m_mock_domain(struct ioasid_ctx *ctx, uint32_t pt_id, uint32_t dev_flags,
-		  uint32_t *out_stdev, uint32_t *out_hwpt, uint32_t *out_idev)
+int m_mock_domain(struct ioasid_ctx *ctx, uint32_t pt_id, uint32_t dev_flags, uint32_t *out_stdev,
+		  uint32_t *out_hwpt, uint32_t *out_idev)
 {
 	struct iommu_test_cmd c = {
 		.op = dev_flags ? IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS : IOMMU_TEST_OP_MOCK_DOMAIN,
@@ -73,7 +73,10 @@ int m_hwpt_alloc(struct ioasid_ctx *ctx, uint32_t dev, uint32_t pt, uint32_t fla
 		 uint32_t *out_hwpt)
 {
 	struct iommu_hwpt_alloc a = {
-		.size = sizeof(a), .flags = flags, .dev_id = dev, .pt_id = pt,
+		.size = sizeof(a),
+		.flags = flags,
+		.dev_id = dev,
+		.pt_id = pt,
 	};
 	int rc = t_ioctl(ctx, IOMMU_HWPT_ALLOC, &a);
 
@@ -109,7 +112,9 @@ int m_access_pages(struct ioasid_ctx *ctx, int fd, uint64_t iova, uint64_t len, 
 	struct iommu_test_cmd c = {
 		.op = IOMMU_TEST_OP_ACCESS_PAGES,
 		.id = (uint32_t)fd,
-		.access_pages = { .flags = flags, .iova = iova, .length = len,
+		.access_pages = { .flags = flags,
+				  .iova = iova,
+				  .length = len,
 				  .uptr = (uintptr_t)uptr },
 	};
 	int rc = m_cmd(ctx, &c);
@@ -125,7 +130,9 @@ int m_access_rw(struct ioasid_ctx *ctx, int fd, uint64_t iova, void *buf, uint64
 	struct iommu_test_cmd c = {
 		.op = IOMMU_TEST_OP_ACCESS_RW,
 		.id = (uint32_t)fd,
-		.access_rw = { .iova = iova, .length = len, .uptr = (uintptr_t)buf,
+		.access_rw = { .iova = iova,
+			       .length = len,
+			       .uptr = (uintptr_t)buf,
 			       .flags = flags },
 	};
 

@@ -10,15 +10,15 @@
 #include "../core/helpers.h"
 #include <linux/iommufd_test.h>
 
-#define PG 4096ULL
+#define PG	4096ULL
 #define MOCK_PG (PG / 2)
 
 /* raw test command: 0 or errno */
 int m_cmd(struct ioasid_ctx *ctx, struct iommu_test_cmd *cmd);
 
 /* MOCK_DOMAIN(_FLAGS) on pt_id; any out pointer may be NULL. */
-int m_mock_domain(struct ioasid_ctx *ctx, uint32_t pt_id, uint32_t dev_flags,
-		  uint32_t *out_stdev, uint32_t *out_hwpt, uint32_t *out_idev);
+int m_mock_domain(struct ioasid_ctx *ctx, uint32_t pt_id, uint32_t dev_flags, uint32_t *out_stdev,
+		  uint32_t *out_hwpt, uint32_t *out_idev);
 int m_replace(struct ioasid_ctx *ctx, uint32_t stdev, uint32_t pt_id, uint32_t *out_hwpt);
 int m_check_map(struct ioasid_ctx *ctx, uint32_t hwpt, uint64_t iova, void *buf, uint64_t len);
 int m_check_refs(struct ioasid_ctx *ctx, void *buf, uint64_t len, uint32_t refs);

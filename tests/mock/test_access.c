@@ -12,7 +12,7 @@
 #include "mock_helpers.h"
 
 #define BUF_PAGES 8
-#define IOVA ((uint64_t)MOCK_APERTURE_START)
+#define IOVA	  ((uint64_t)MOCK_APERTURE_START)
 
 struct fix {
 	struct ioasid_ctx *ctx;
@@ -70,8 +70,8 @@ static void test_rw(void **state)
 	assert_memory_equal(out, f->buf + 2 * PG - 32, sizeof(out));
 	/* the read-only area refuses a write, and nothing of the copy lands */
 	memset(out, 0x11, sizeof(out));
-	T_ERR(EPERM, m_access_rw(f->ctx, fd, IOVA + 2 * PG - 32, out, sizeof(out),
-				 MOCK_ACCESS_RW_WRITE));
+	T_ERR(EPERM,
+	      m_access_rw(f->ctx, fd, IOVA + 2 * PG - 32, out, sizeof(out), MOCK_ACCESS_RW_WRITE));
 	assert_int_equal(f->buf[2 * PG - 32], (uint8_t)(2 * PG - 32));
 	T_ERR(ENOENT, m_access_rw(f->ctx, fd, IOVA + 3 * PG - 1, out, 2, 0));
 	T_ERR(EINVAL, m_access_rw(f->ctx, fd, IOVA, out, 0, 0));
@@ -187,8 +187,8 @@ static void test_alignment(void **state)
 
 	/* an area only 2K aligned inside its pages blocks a pinning access */
 	T_OK(m_map_fixed(f->ctx, f->ioas, f->buf + MOCK_PG, MOCK_PG, IOVA + MOCK_PG, T_MAP_RW));
-	T_ERR(EADDRINUSE, m_create_access(f->ctx, f->ioas,
-					  MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES, &fd));
+	T_ERR(EADDRINUSE,
+	      m_create_access(f->ctx, f->ioas, MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES, &fd));
 	/* an access that does not pin does not care */
 	T_OK(m_create_access(f->ctx, f->ioas, 0, &fd2));
 	T_OK(t_unmap(f->ctx, f->ioas, IOVA + MOCK_PG, MOCK_PG, NULL));

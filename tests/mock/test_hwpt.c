@@ -14,7 +14,7 @@
 #include "mock_helpers.h"
 
 #define BUF_PAGES 16
-#define BASE ((uint64_t)MOCK_APERTURE_START)
+#define BASE	  ((uint64_t)MOCK_APERTURE_START)
 
 struct fix {
 	struct ioasid_ctx *ctx;
@@ -99,11 +99,11 @@ static void test_hwpt_alloc_errors(void **state)
 	T_ERR(ENOENT, m_hwpt_alloc(f->ctx, f->ioas, f->ioas, 0, &h));
 	T_ERR(EINVAL, m_hwpt_alloc(f->ctx, idev, idev, 0, &h));
 	T_ERR(EINVAL, m_hwpt_alloc(f->ctx, idev, 99999, 0, &h));
-	T_ERR(EOPNOTSUPP, m_hwpt_alloc(f->ctx, idev, f->ioas,
-				       IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_FAULT_ID_VALID,
-				       &h));
-	T_ERR(EOPNOTSUPP, m_hwpt_alloc(f->ctx, nodirty_idev, f->ioas,
-				       IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &h));
+	T_ERR(EOPNOTSUPP,
+	      m_hwpt_alloc(f->ctx, idev, f->ioas,
+			   IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_FAULT_ID_VALID, &h));
+	T_ERR(EOPNOTSUPP,
+	      m_hwpt_alloc(f->ctx, nodirty_idev, f->ioas, IOMMU_HWPT_ALLOC_DIRTY_TRACKING, &h));
 	T_ERR(EOPNOTSUPP, m_hwpt_alloc(f->ctx, idev, f->ioas, IOMMU_HWPT_ALLOC_PASID, &h));
 	/* data type and length must agree */
 	a.dev_id = idev;
@@ -174,7 +174,9 @@ static void test_two_domains_agree(void **state)
 	uint32_t s1, h1, idev, h2, h3, s3;
 	struct iommu_iova_range r[4];
 	struct iommu_ioas_iova_ranges q = {
-		.size = sizeof(q), .num_iovas = 4, .allowed_iovas = (uintptr_t)r,
+		.size = sizeof(q),
+		.num_iovas = 4,
+		.allowed_iovas = (uintptr_t)r,
 	};
 	uint8_t *other = m_buf(4 * PG);
 
@@ -201,8 +203,7 @@ static void test_two_domains_agree(void **state)
 	assert_int_equal(r[0].start, MOCK_APERTURE_START);
 	assert_int_equal(r[0].last, MOCK_APERTURE_LAST);
 	assert_int_equal(q.out_iova_alignment, MOCK_PG);
-	T_ERR(EINVAL, m_map_fixed(f->ctx, f->ioas, other, PG, MOCK_APERTURE_START - PG,
-				  T_MAP_RW));
+	T_ERR(EINVAL, m_map_fixed(f->ctx, f->ioas, other, PG, MOCK_APERTURE_START - PG, T_MAP_RW));
 	/* a later map lands in every domain; unmap leaves none */
 	T_OK(m_map_fixed(f->ctx, f->ioas, other, 4 * PG, BASE + (1 << 20), T_MAP_RW));
 	T_OK(m_check_map(f->ctx, h2, BASE + (1 << 20), other, 4 * PG));
@@ -272,7 +273,9 @@ static void test_hw_info(void **state)
 static int dirty_set(struct ioasid_ctx *ctx, uint32_t hwpt, bool on)
 {
 	struct iommu_hwpt_set_dirty_tracking s = {
-		.size = sizeof(s), .hwpt_id = hwpt, .flags = on ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+		.size = sizeof(s),
+		.hwpt_id = hwpt,
+		.flags = on ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
 	};
 
 	return t_ioctl(ctx, IOMMU_HWPT_SET_DIRTY_TRACKING, &s);
@@ -282,8 +285,13 @@ static int dirty_get(struct ioasid_ctx *ctx, uint32_t hwpt, uint64_t iova, uint6
 		     uint64_t *bits, uint32_t flags)
 {
 	struct iommu_hwpt_get_dirty_bitmap g = {
-		.size = sizeof(g), .hwpt_id = hwpt, .flags = flags, .iova = iova, .length = len,
-		.page_size = MOCK_PG, .data = (uintptr_t)bits,
+		.size = sizeof(g),
+		.hwpt_id = hwpt,
+		.flags = flags,
+		.iova = iova,
+		.length = len,
+		.page_size = MOCK_PG,
+		.data = (uintptr_t)bits,
 	};
 
 	return t_ioctl(ctx, IOMMU_HWPT_GET_DIRTY_BITMAP, &g);
@@ -311,9 +319,10 @@ static void test_dirty(void **state)
 	T_OK(dirty_set(f->ctx, hwpt, true));
 	T_OK(m_cmd(f->ctx, &c));
 	assert_int_equal(c.dirty.out_nr_dirty, 2);
-	T_OK(dirty_get(f->ctx, hwpt, BASE, 8 * MOCK_PG, &bits, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR));
+	T_OK(dirty_get(f->ctx, hwpt, BASE, 8 * MOCK_PG, &bits,
+		       IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR));
 	assert_int_equal(bits, 0x5);
-	bits = 0x80;   /* ORed into, never cleared */
+	bits = 0x80; /* ORed into, never cleared */
 	T_OK(dirty_get(f->ctx, hwpt, BASE, 8 * MOCK_PG, &bits, 0));
 	assert_int_equal(bits, 0x85);
 	bits = 0;
@@ -334,7 +343,9 @@ static void test_device_api(void **state)
 	struct fix *f = *state;
 	struct ioasid_iova_range msi = { BASE + (1 << 20), BASE + (2 << 20) - 1 };
 	struct ioasid_device_desc desc = {
-		.format = "mock", .nr_reserved = 1, .reserved = &msi,
+		.format = "mock",
+		.nr_reserved = 1,
+		.reserved = &msi,
 	};
 	uint32_t dev, hwpt, again;
 	char out[64] = { 0 };

@@ -13,7 +13,7 @@
 
 #include "mock_helpers.h"
 
-#define BASE ((uint64_t)MOCK_APERTURE_START)
+#define BASE	    ((uint64_t)MOCK_APERTURE_START)
 #define LIMIT_PAGES 8
 
 struct fix {
@@ -72,8 +72,12 @@ static void test_charge_follows_domain(void **state)
 	assert_int_equal(locked(f), 4);
 	{
 		struct iommu_ioas_copy c = {
-			.size = sizeof(c), .flags = T_MAP_FIXED, .dst_ioas_id = f->ioas,
-			.src_ioas_id = f->ioas, .dst_iova = BASE + (1 << 20), .src_iova = BASE,
+			.size = sizeof(c),
+			.flags = T_MAP_FIXED,
+			.dst_ioas_id = f->ioas,
+			.src_ioas_id = f->ioas,
+			.dst_iova = BASE + (1 << 20),
+			.src_iova = BASE,
 			.length = 4 * PG,
 		};
 
@@ -103,7 +107,7 @@ static void test_limit(void **state)
 	assert_int_equal(locked(f), 0);
 	q.ioas_id = f->ioas;
 	T_ERR(EMSGSIZE, t_ioctl(f->ctx, IOMMU_IOAS_IOVA_RANGES, &q));
-	assert_int_equal(q.num_iovas, 1);   /* no aperture reserved: no domain stayed */
+	assert_int_equal(q.num_iovas, 1); /* no aperture reserved: no domain stayed */
 	T_OK(m_check_refs(f->ctx, f->buf, 12 * PG, 0));
 	T_OK(t_unmap(f->ctx, f->ioas, BASE, 12 * PG, NULL));
 
@@ -111,8 +115,8 @@ static void test_limit(void **state)
 	T_OK(m_map_fixed(f->ctx, f->ioas, f->buf, 6 * PG, BASE, T_MAP_RW));
 	T_OK(m_mock_domain(f->ctx, f->ioas, 0, &stdev, &hwpt, NULL));
 	assert_int_equal(locked(f), 6);
-	T_ERR(ENOMEM, m_map_fixed(f->ctx, f->ioas, f->buf + 8 * PG, 4 * PG, BASE + (1 << 20),
-				  T_MAP_RW));
+	T_ERR(ENOMEM,
+	      m_map_fixed(f->ctx, f->ioas, f->buf + 8 * PG, 4 * PG, BASE + (1 << 20), T_MAP_RW));
 	assert_int_equal(locked(f), 6);
 	T_ERR(EINVAL, m_check_map(f->ctx, hwpt, BASE + (1 << 20), f->buf + 8 * PG, PG));
 	/* up to the limit exactly is fine */

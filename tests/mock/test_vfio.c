@@ -13,7 +13,7 @@
 #include "mock_helpers.h"
 
 #define BUF_PAGES 4
-#define INFO_BUF 512
+#define INFO_BUF  512
 
 struct fix {
 	struct ioasid_ctx *ctx;
@@ -46,7 +46,9 @@ static int teardown(void **state)
 static int set_compat(struct fix *f)
 {
 	struct iommu_vfio_ioas v = {
-		.size = sizeof(v), .op = IOMMU_VFIO_IOAS_SET, .ioas_id = f->ioas,
+		.size = sizeof(v),
+		.op = IOMMU_VFIO_IOAS_SET,
+		.ioas_id = f->ioas,
 	};
 
 	return t_ioctl(f->ctx, IOMMU_VFIO_IOAS, &v);
@@ -77,8 +79,10 @@ static void test_set_iommu(void **state)
 {
 	struct fix *f = *state;
 	struct iommu_option o = {
-		.size = sizeof(o), .option_id = IOMMU_OPTION_HUGE_PAGES,
-		.op = IOMMU_OPTION_OP_GET, .object_id = f->ioas,
+		.size = sizeof(o),
+		.option_id = IOMMU_OPTION_HUGE_PAGES,
+		.op = IOMMU_OPTION_OP_GET,
+		.object_id = f->ioas,
 	};
 
 	T_OK(set_compat(f));
@@ -178,7 +182,9 @@ static void test_map_unmap(void **state)
 		.size = BUF_PAGES * PG,
 	};
 	struct vfio_iommu_type1_dma_unmap unmap = {
-		.argsz = sizeof(unmap), .iova = MOCK_APERTURE_START, .size = BUF_PAGES * PG,
+		.argsz = sizeof(unmap),
+		.iova = MOCK_APERTURE_START,
+		.size = BUF_PAGES * PG,
 	};
 
 	T_OK(set_compat(f));
@@ -230,7 +236,9 @@ static void test_type1_partial_unmap(void **state)
 		.size = BUF_PAGES * PG,
 	};
 	struct vfio_iommu_type1_dma_unmap unmap = {
-		.argsz = sizeof(unmap), .iova = base + PG, .size = PG,
+		.argsz = sizeof(unmap),
+		.iova = base + PG,
+		.size = PG,
 	};
 	int access_fd;
 
@@ -281,7 +289,9 @@ static void test_type1v2_no_partial_unmap(void **state)
 		.size = BUF_PAGES * PG,
 	};
 	struct vfio_iommu_type1_dma_unmap unmap = {
-		.argsz = sizeof(unmap), .iova = MOCK_APERTURE_START + PG, .size = PG,
+		.argsz = sizeof(unmap),
+		.iova = MOCK_APERTURE_START + PG,
+		.size = PG,
 	};
 
 	T_OK(set_compat(f));

@@ -34,7 +34,7 @@ struct sh_leaf {
 };
 
 struct sh_keys {
-	uint64_t *key;     /* key + 1; 0 marks an empty slot */
+	uint64_t *key; /* key + 1; 0 marks an empty slot */
 	uint32_t *count;
 	size_t cap, used;
 };
@@ -90,7 +90,8 @@ static inline void sh_keys_add(struct sh_keys *h, uint64_t key, int delta)
 		for (j = (i + 1) & mask; h->key[j]; j = (j + 1) & mask) {
 			size_t home = sh_hash(h->key[j]) & mask;
 
-			if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			if ((j > i && (home <= i || home > j)) ||
+			    (j < i && home <= i && home > j)) {
 				h->key[i] = h->key[j];
 				h->count[i] = h->count[j];
 				h->key[j] = 0;
@@ -256,7 +257,7 @@ static inline uint64_t sh_unmap(struct shadow *s, uint64_t iova, uint64_t last)
 		struct sh_leaf lf;
 
 		if (i >= s->n || s->v[i].iova != cur)
-			return done;  /* hole, or a leaf that began before cur */
+			return done; /* hole, or a leaf that began before cur */
 		lf = s->v[i];
 		sh_remove_at(s, i);
 		done += lf.last - lf.iova + 1;

@@ -56,19 +56,19 @@ static uint64_t rnd_below(uint64_t n)
 static int expect_prot(int prot)
 {
 	switch (cur->cfg.format) {
-	case PT_FMT_X86_64:  /* present means readable; R/W; XD */
-	case PT_FMT_RISCV:   /* W needs R; X unless NOEXEC */
+	case PT_FMT_X86_64: /* present means readable; R/W; XD */
+	case PT_FMT_RISCV:  /* W needs R; X unless NOEXEC */
 		return IOMMU_PROT_READ | (prot & (IOMMU_PROT_WRITE | IOMMU_PROT_NOEXEC));
-	case PT_FMT_ARM_LPAE:  /* stage 1 valid means readable; AttrIndx/MemAttr; XN */
+	case PT_FMT_ARM_LPAE: /* stage 1 valid means readable; AttrIndx/MemAttr; XN */
 		if (!(cur->cfg.flags & PT_CFG_ARM_S2))
 			prot |= IOMMU_PROT_READ;
-		return prot & (IOMMU_PROT_READ | IOMMU_PROT_WRITE | IOMMU_PROT_CACHE |
-			       IOMMU_PROT_NOEXEC);
-	case PT_FMT_AMD_V1:  /* IR, IW; FC for CACHE */
+		return prot &
+		       (IOMMU_PROT_READ | IOMMU_PROT_WRITE | IOMMU_PROT_CACHE | IOMMU_PROT_NOEXEC);
+	case PT_FMT_AMD_V1: /* IR, IW; FC for CACHE */
 		return prot & (IOMMU_PROT_READ | IOMMU_PROT_WRITE | IOMMU_PROT_CACHE);
-	case PT_FMT_TCE:     /* write implies read, as PowerNV builds TCEs */
+	case PT_FMT_TCE: /* write implies read, as PowerNV builds TCEs */
 		return IOMMU_PROT_READ | (prot & IOMMU_PROT_WRITE);
-	default:             /* R and W bits */
+	default: /* R and W bits */
 		return prot & (IOMMU_PROT_READ | IOMMU_PROT_WRITE);
 	}
 }
@@ -83,12 +83,12 @@ static int mark_rc(int prot)
 static bool mark_sets_dirty(int prot, bool tracking)
 {
 	switch (cur->cfg.format) {
-	case PT_FMT_X86_64:  /* the x86 walk always sets D */
-	case PT_FMT_RISCV:   /* so does the RISC-V IOMMU with SADE/GADE */
-	case PT_FMT_ARM_LPAE:  /* DBM: HD is on for a dirty-tracking domain's life */
+	case PT_FMT_X86_64:   /* the x86 walk always sets D */
+	case PT_FMT_RISCV:    /* so does the RISC-V IOMMU with SADE/GADE */
+	case PT_FMT_ARM_LPAE: /* DBM: HD is on for a dirty-tracking domain's life */
 		return prot & IOMMU_PROT_WRITE;
-	case PT_FMT_VTD_SS:  /* only while SSADE is on */
-	case PT_FMT_AMD_V1:  /* only while the DTE's HAD is 11b */
+	case PT_FMT_VTD_SS: /* only while SSADE is on */
+	case PT_FMT_AMD_V1: /* only while the DTE's HAD is 11b */
 		return (prot & IOMMU_PROT_WRITE) && tracking;
 	default:
 		return tracking;
@@ -97,9 +97,9 @@ static bool mark_sets_dirty(int prot, bool tracking)
 
 static uint64_t oa_last(void)
 {
-	if (cur->cfg.format == PT_FMT_RISCV)  /* 44-bit PPN */
+	if (cur->cfg.format == PT_FMT_RISCV) /* 44-bit PPN */
 		return (UINT64_C(1) << 56) - 1;
-	if (cur->cfg.format == PT_FMT_ARM_LPAE)  /* the PS field: arm variants name it */
+	if (cur->cfg.format == PT_FMT_ARM_LPAE) /* the PS field: arm variants name it */
 		return (UINT64_C(1) << cur->cfg.oa_bits) - 1;
 	return cur->cfg.format == PT_FMT_MOCK ? UINT64_MAX : (UINT64_C(1) << 52) - 1;
 }
@@ -115,7 +115,7 @@ static bool dirty_holds(int prot)
 {
 	if (cur->cfg.format == PT_FMT_ARM_LPAE)
 		return (prot & IOMMU_PROT_WRITE) && !(cur->cfg.flags & PT_CFG_NO_DIRTY);
-	return cur->cfg.format != PT_FMT_TCE;  /* TCEs have no dirty bit */
+	return cur->cfg.format != PT_FMT_TCE; /* TCEs have no dirty bit */
 }
 
 /* An entry as its 8 bytes sit in memory (TCEs are big endian), in CPU order. */
@@ -127,12 +127,14 @@ static uint64_t entry_to_cpu(uint64_t raw)
 static int random_prot(void)
 {
 	static const int p[] = {
-		IOMMU_PROT_READ, IOMMU_PROT_WRITE, IOMMU_PROT_READ | IOMMU_PROT_WRITE,
+		IOMMU_PROT_READ,
+		IOMMU_PROT_WRITE,
+		IOMMU_PROT_READ | IOMMU_PROT_WRITE,
 		IOMMU_PROT_READ | IOMMU_PROT_NOEXEC,
 		IOMMU_PROT_READ | IOMMU_PROT_WRITE | IOMMU_PROT_NOEXEC,
 	};
-	return p[rnd_below(cur->cfg.format == PT_FMT_X86_64 || cur->cfg.format == PT_FMT_RISCV ?
-			   5 : 3)];
+	return p[rnd_below(
+		cur->cfg.format == PT_FMT_X86_64 || cur->cfg.format == PT_FMT_RISCV ? 5 : 3)];
 }
 
 /* ---- fixture ---- */
@@ -140,7 +142,7 @@ static int random_prot(void)
 struct fx {
 	struct pt_arena *arena;
 	struct iommu_domain *d;
-	struct shadow *sh;  /* freed by teardown even when a check fails part way */
+	struct shadow *sh; /* freed by teardown even when a check fails part way */
 };
 
 static int fx_setup(void **state)
@@ -257,7 +259,7 @@ static void test_codec(void **state)
 				in.oa = oas[i];
 				roundtrip_one(d, lvl, &in);
 			}
-			in.oa = tsz / 2;  /* misaligned */
+			in.oa = tsz / 2; /* misaligned */
 			assert_int_equal(pt_entry_encode(d, lvl, &in, &v), -EINVAL);
 			if (oa_last() != UINT64_MAX) {
 				in.oa = oa_last() + 1;
@@ -283,21 +285,25 @@ static void test_codec(void **state)
 					for (dirty = 0; dirty < 2; dirty++)
 						for (i = 0; i < 3; i++) {
 							in = (struct pt_entry_info){
-								.kind = PT_ENTRY_LEAF, .oa = oas[i],
-								.size_lg2 = lg2, .contig_index = idx,
-								.prot = (int)p, .dirty = dirty,
+								.kind = PT_ENTRY_LEAF,
+								.oa = oas[i],
+								.size_lg2 = lg2,
+								.contig_index = idx,
+								.prot = (int)p,
+								.dirty = dirty,
 							};
 							roundtrip_one(d, lvl, &in);
 						}
 			}
-			in.oa = sizes[s] / 2;  /* misaligned */
+			in.oa = sizes[s] / 2; /* misaligned */
 			assert_int_equal(pt_entry_encode(d, lvl, &in, &v), -EINVAL);
 			in.oa = 0;
-			in.prot = 0;  /* neither R nor W */
+			in.prot = 0; /* neither R nor W */
 			assert_int_equal(pt_entry_encode(d, lvl, &in, &v), -EINVAL);
 		}
 		/* a size this level cannot hold */
-		in = (struct pt_entry_info){ .kind = PT_ENTRY_LEAF, .size_lg2 = li.shift + 1,
+		in = (struct pt_entry_info){ .kind = PT_ENTRY_LEAF,
+					     .size_lg2 = li.shift + 1,
 					     .prot = IOMMU_PROT_READ };
 		if (!(li.leaf_sizes & (UINT64_C(1) << (li.shift + 1))))
 			assert_int_equal(pt_entry_encode(d, lvl, &in, &v), -EINVAL);
@@ -310,8 +316,7 @@ static void test_codec(void **state)
 
 /* ---- each page size at each range's edges ---- */
 
-static void check_one_leaf(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t P,
-			   int prot)
+static void check_one_leaf(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t P, int prot)
 {
 	uint64_t got_pa, got_size;
 	int got_prot;
@@ -352,12 +357,15 @@ static void test_edges(void **state)
 				int prot = IOMMU_PROT_READ | IOMMU_PROT_WRITE;
 				struct pt_path path;
 
-				assert_int_equal(d->ops->map_pages(d, edge[e], pa, P, 1, prot, &mapped), 0);
+				assert_int_equal(
+					d->ops->map_pages(d, edge[e], pa, P, 1, prot, &mapped), 0);
 				assert_int_equal(mapped, P);
 				check_one_leaf(d, edge[e], pa, P, prot);
 				assert_int_equal(pt_domain_walk_path(d, edge[e], &path), 0);
-				assert_int_equal(path.step[path.end_level].info.kind, PT_ENTRY_LEAF);
-				assert_int_equal(UINT64_C(1) << path.step[path.end_level].info.size_lg2, P);
+				assert_int_equal(path.step[path.end_level].info.kind,
+						 PT_ENTRY_LEAF);
+				assert_int_equal(
+					UINT64_C(1) << path.step[path.end_level].info.size_lg2, P);
 				iommu_gather_init(&g);
 				got = d->ops->unmap_pages(d, edge[e], P, 1, &g);
 				assert_int_equal(got, P);
@@ -368,12 +376,14 @@ static void test_edges(void **state)
 			}
 			/* one page just outside each edge is refused */
 			if (rg->start >= P && !in_ranges(d, rg->start - P, rg->start - 1))
-				assert_int_equal(d->ops->map_pages(d, (rg->start - P) & ~(P - 1), 0, P, 1,
-								   IOMMU_PROT_READ, &mapped), -ERANGE);
+				assert_int_equal(d->ops->map_pages(d, (rg->start - P) & ~(P - 1), 0,
+								   P, 1, IOMMU_PROT_READ, &mapped),
+						 -ERANGE);
 			if (rg->last != UINT64_MAX && !((rg->last + 1) & (P - 1)) &&
 			    !in_ranges(d, rg->last + 1, rg->last + 1))
 				assert_int_equal(d->ops->map_pages(d, rg->last + 1, 0, P, 1,
-								   IOMMU_PROT_READ, &mapped), -ERANGE);
+								   IOMMU_PROT_READ, &mapped),
+						 -ERANGE);
 		}
 	}
 }
@@ -392,18 +402,22 @@ static void test_errors(void **state)
 	base = (d->ranges[0].start + (UINT64_C(1) << 30) - 1) & ~((UINT64_C(1) << 30) - 1);
 	if (!in_ranges(d, base, base + (UINT64_C(1) << 25)))
 		base = (d->ranges[0].start + (UINT64_C(1) << 21) - 1) & ~((UINT64_C(1) << 21) - 1);
-	assert_int_equal(d->ops->map_pages(d, base, 0, P * 3, 1, IOMMU_PROT_READ, &mapped), -EINVAL);
+	assert_int_equal(d->ops->map_pages(d, base, 0, P * 3, 1, IOMMU_PROT_READ, &mapped),
+			 -EINVAL);
 	assert_int_equal(d->ops->map_pages(d, base + P / 2, 0, P, 1, IOMMU_PROT_READ, &mapped),
 			 -EINVAL);
-	assert_int_equal(d->ops->map_pages(d, base, P / 2, P, 1, IOMMU_PROT_READ, &mapped), -EINVAL);
+	assert_int_equal(d->ops->map_pages(d, base, P / 2, P, 1, IOMMU_PROT_READ, &mapped),
+			 -EINVAL);
 	assert_int_equal(d->ops->map_pages(d, base, 0, P, 1, 0, &mapped), -EINVAL);
-	assert_int_equal(d->ops->map_pages(d, base, 0, P, UINT64_MAX / P + 1, IOMMU_PROT_READ,
-					   &mapped), -EOVERFLOW);
+	assert_int_equal(
+		d->ops->map_pages(d, base, 0, P, UINT64_MAX / P + 1, IOMMU_PROT_READ, &mapped),
+		-EOVERFLOW);
 	assert_int_equal(d->ops->map_pages(d, base, 0, P, 0, IOMMU_PROT_READ, &mapped), 0);
 	assert_int_equal(mapped, 0);
 	if (oa_last() != UINT64_MAX)
-		assert_int_equal(d->ops->map_pages(d, base, oa_last() + 1, P, 1, IOMMU_PROT_READ,
-						   &mapped), -ERANGE);
+		assert_int_equal(
+			d->ops->map_pages(d, base, oa_last() + 1, P, 1, IOMMU_PROT_READ, &mapped),
+			-ERANGE);
 	assert_int_equal(d->ops->map_pages(d, base, P, P, 4, IOMMU_PROT_READ, &mapped), 0);
 	assert_int_equal(d->ops->map_pages(d, base + 2 * P, P, P, 1, IOMMU_PROT_READ, &mapped),
 			 -EEXIST);
@@ -423,7 +437,8 @@ static void test_errors(void **state)
 		uint64_t big = UINT64_C(1) << (63 - __builtin_clzll(d->pgsize_bitmap));
 
 		base = (d->ranges[0].start + big - 1) & ~(big - 1);
-		assert_int_equal(d->ops->map_pages(d, base, big, big, 1, IOMMU_PROT_READ, &mapped), 0);
+		assert_int_equal(d->ops->map_pages(d, base, big, big, 1, IOMMU_PROT_READ, &mapped),
+				 0);
 		assert_int_equal(d->ops->unmap_pages(d, base + P, P, 1, &g), 0);
 		/* unmap of its first small page removes the whole leaf and says so */
 		assert_int_equal(d->ops->unmap_pages(d, base, P, 1, &g), big);
@@ -462,10 +477,11 @@ static void test_errors(void **state)
 	assert_int_equal(d2->pgsize_bitmap, P);
 	assert_true(pt_is_domain(d2));
 	/* freeing a domain with mappings in place frees every table */
-	assert_int_equal(d2->ops->map_pages(d2, d2->ranges[0].start & ~(P - 1) ? d2->ranges[0].start
-										: P * 512, 0, P, 1024,
-					    IOMMU_PROT_READ, &mapped), 0);
-	assert_true(pt_arena_live_pages(f->arena) >= 3);  /* two roots and a table at least */
+	assert_int_equal(d2->ops->map_pages(
+				 d2, d2->ranges[0].start & ~(P - 1) ? d2->ranges[0].start : P * 512,
+				 0, P, 1024, IOMMU_PROT_READ, &mapped),
+			 0);
+	assert_true(pt_arena_live_pages(f->arena) >= 3); /* two roots and a table at least */
 	d2->ops->free(d2);
 	assert_int_equal(pt_arena_live_pages(f->arena), 1);
 }
@@ -535,8 +551,10 @@ static void test_partial(void **state)
 			span = UINT64_C(1) << li.shift;
 			n = s == 0 ? (UINT64_C(1) << li.bits) / 64 + 5 : 4;
 			if (rg->last - rg->start < 2 * span)
-				span = UINT64_C(1) << (l + 1 < levels ? (pt_domain_level_info(d, l + 1, &li),
-									  li.shift) : 0);
+				span = UINT64_C(1)
+				       << (l + 1 < levels ?
+						   (pt_domain_level_info(d, l + 1, &li), li.shift) :
+						   0);
 			iova = ((rg->start + span - 1) & ~(span - 1)) + span - 2 * P;
 			if (iova < rg->start || __builtin_add_overflow(iova, n * P - 1, &tmp) ||
 			    tmp > rg->last)
@@ -548,13 +566,13 @@ static void test_partial(void **state)
 	/* an existing mapping in the middle: the batch stops exactly before it */
 	{
 		uint64_t P = sizes[0], pa, sz;
-		uint64_t base = (d->ranges[0].start + (UINT64_C(1) << 22) - 1) &
-				~((UINT64_C(1) << 22) - 1);
+		uint64_t base =
+			(d->ranges[0].start + (UINT64_C(1) << 22) - 1) & ~((UINT64_C(1) << 22) - 1);
 		struct iommu_gather g;
 		int prot;
 
-		assert_int_equal(d->ops->map_pages(d, base + 700 * P, 0, P, 1, IOMMU_PROT_READ,
-						   &mapped), 0);
+		assert_int_equal(
+			d->ops->map_pages(d, base + 700 * P, 0, P, 1, IOMMU_PROT_READ, &mapped), 0);
 		assert_int_equal(d->ops->map_pages(d, base, P, P, 1000, IOMMU_PROT_READ, &mapped),
 				 -EEXIST);
 		assert_int_equal(mapped, 700 * P);
@@ -659,10 +677,12 @@ static void test_dirty(void **state)
 	/* one writable and one read-only leaf of each size, back to back */
 	for (s = ns; s-- > 0;) {
 		assert_int_equal(d->ops->map_pages(d, base + off, off, sizes[s], 1,
-						   IOMMU_PROT_READ | IOMMU_PROT_WRITE, &mapped), 0);
+						   IOMMU_PROT_READ | IOMMU_PROT_WRITE, &mapped),
+				 0);
 		off += sizes[s];
 		assert_int_equal(d->ops->map_pages(d, base + off, off, sizes[s], 1, IOMMU_PROT_READ,
-						   &mapped), 0);
+						   &mapped),
+				 0);
 		off += sizes[s];
 	}
 	assert_int_equal(d->ops->read_and_clear_dirty(d, base, off, 0, &rs.sink), -EINVAL);
@@ -671,7 +691,7 @@ static void test_dirty(void **state)
 	pt_domain_hw_info(d, &hw);
 	assert_true(hw.dirty_tracking);
 	if (cur->cfg.format == PT_FMT_VTD_SS)
-		assert_int_equal((hw.hw_word >> 9) & 1, 1);  /* SSADE */
+		assert_int_equal((hw.hw_word >> 9) & 1, 1); /* SSADE */
 	assert_int_equal(d->ops->read_and_clear_dirty(d, base, off, 2, &rs.sink), -EOPNOTSUPP);
 	assert_int_equal(d->ops->read_and_clear_dirty(d, base, off, 0, &rs.sink), 0);
 	assert_int_equal(rs.n, 0);
@@ -687,13 +707,14 @@ static void test_dirty(void **state)
 	}
 	assert_int_equal(pt_mark_dirty(d, base + off), -ENOENT);
 	/* report without clearing, then with, then nothing is left */
-	assert_int_equal(d->ops->read_and_clear_dirty(d, base, off, IOMMU_DIRTY_NO_CLEAR,
-						      &rs.sink), 0);
+	assert_int_equal(d->ops->read_and_clear_dirty(d, base, off, IOMMU_DIRTY_NO_CLEAR, &rs.sink),
+			 0);
 	assert_int_equal(rs.n, cur->cfg.format == PT_FMT_MOCK ? 2 * ns : ns);
 	rs.n = 0;
 	/* a window starting inside the first leaf reports it clipped */
-	assert_int_equal(d->ops->read_and_clear_dirty(d, base + sizes[0] / 2, off - sizes[0] / 2,
-						      0, &rs.sink), 0);
+	assert_int_equal(d->ops->read_and_clear_dirty(d, base + sizes[0] / 2, off - sizes[0] / 2, 0,
+						      &rs.sink),
+			 0);
 	assert_int_equal(rs.n, cur->cfg.format == PT_FMT_MOCK ? 2 * ns : ns);
 	assert_int_equal(rs.iova[0], base + sizes[0] / 2);
 	assert_int_equal(rs.len[0], sizes[ns - 1] - sizes[0] / 2);
@@ -771,7 +792,7 @@ struct rt {
 	do {                                                                             \
 		if (!(c)) {                                                              \
 			fprintf(stderr, "%s: op %lu (%s): check failed: %s (line %d)\n", \
-				cur->name, (rt)->op, (rt)->what, #c, __LINE__);         \
+				cur->name, (rt)->op, (rt)->what, #c, __LINE__);          \
 			fail();                                                          \
 		}                                                                        \
 	} while (0)
@@ -991,12 +1012,12 @@ static void rt_read_dirty(struct rt *t)
 	t->what = "read_dirty";
 	iova = rt_pick(t, P, c);
 	last = iova + (c * P - 1);
-	if (rnd_below(2)) {  /* half the windows end and start off page boundaries */
+	if (rnd_below(2)) { /* half the windows end and start off page boundaries */
 		last -= rnd_below(P);
 		iova += rnd_below(last - iova + 1);
 	}
 	rc = t->d->ops->read_and_clear_dirty(t->d, iova, last - iova + 1, flags,
-					      with_sink ? &rs.sink : NULL);
+					     with_sink ? &rs.sink : NULL);
 	if (with_sink && !t->d->dirty_tracking) {
 		CK(t, rc == -EINVAL);
 		return;
@@ -1070,8 +1091,7 @@ static void test_random(void **state)
 		else
 			rt_check_point(&t, t.anchor[rnd_below(t.na)] + rnd_below(t.W));
 		if (t.sh.n)
-			rt_check_point(&t, t.sh.v[rnd_below(t.sh.n)].iova +
-						   rnd_below(t.sizes[0]));
+			rt_check_point(&t, t.sh.v[rnd_below(t.sh.n)].iova + rnd_below(t.sizes[0]));
 		rt_check_tables(&t);
 		if (t.sh.n > t.max_leaves)
 			t.max_leaves = t.sh.n;
@@ -1099,14 +1119,15 @@ static void test_random(void **state)
 		struct sh_leaf lf = t.sh.v[t.sh.n - 1];
 
 		iommu_gather_init(&g);
-		CK(&t, t.d->ops->unmap_pages(t.d, lf.iova, t.sizes[0], 1, &g) ==
-			       lf.last - lf.iova + 1);
+		CK(&t,
+		   t.d->ops->unmap_pages(t.d, lf.iova, t.sizes[0], 1, &g) == lf.last - lf.iova + 1);
 		sh_unmap(&t.sh, lf.iova, lf.iova);
 		t.d->ops->iotlb_sync(t.d, &g);
 	}
 	rt_check_tables(&t);
 	CK(&t, pt_domain_table_pages(t.d) == 1);
-	fprintf(stderr, "%s: %lu ops: maps %lu ok %lu EEXIST, unmaps %lu hit %lu miss, "
+	fprintf(stderr,
+		"%s: %lu ops: maps %lu ok %lu EEXIST, unmaps %lu hit %lu miss, "
 		"leaves by level %lu/%lu/%lu, dirty records %lu, max live leaves %lu\n",
 		cur->name, nops, t.maps_ok, t.maps_exist, t.unmaps_hit, t.unmaps_miss,
 		t.leaves_at[0], t.leaves_at[1], t.leaves_at[2], t.dirty_recs, t.max_leaves);

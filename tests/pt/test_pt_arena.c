@@ -84,7 +84,7 @@ static void test_sizes(void **state)
 
 static void test_growth_and_limit(void **state)
 {
-	struct pt_arena *a = mk(4ULL << 20);  /* two chunks */
+	struct pt_arena *a = mk(4ULL << 20); /* two chunks */
 	void **p = calloc(1025, sizeof(*p));
 	unsigned int i, j;
 
@@ -151,7 +151,7 @@ static void test_fail_nth(void **state)
 	assert_non_null(p[3]);
 	assert_int_equal(pt_arena_live_pages(a), 3);
 	pt_arena_fail_nth(a, 1);
-	pt_arena_fail_nth(a, 0);  /* disarmed */
+	pt_arena_fail_nth(a, 0); /* disarmed */
 	p[2] = pt_arena_alloc(a, 12);
 	assert_non_null(p[2]);
 	pt_arena_free(a, p[0]);
@@ -243,7 +243,7 @@ static void test_shared(void **state)
 	assert_int_equal(pt_arena_offset_to_pa(a, off), (uintptr_t)t + 8);
 	assert_false(pt_arena_pa_to_offset(a, pt_arena_base_pa(a) + pt_arena_size(a), &off));
 	t[1] = 0x1122334455667788ULL;
-	t[511] = (uintptr_t)t;  /* a pa pointing back into the arena */
+	t[511] = (uintptr_t)t; /* a pa pointing back into the arena */
 	pt_arena_pa_to_offset(a, (uintptr_t)t, &off);
 
 	pid = fork();
@@ -276,7 +276,7 @@ static void test_refs(void **state)
 	(void)state;
 	pt_arena_get(a);
 	pt_arena_put(a);
-	p = pt_arena_alloc(a, 12);  /* still usable: one reference left */
+	p = pt_arena_alloc(a, 12); /* still usable: one reference left */
 	assert_non_null(p);
 	pt_arena_free(a, p);
 	pt_arena_put(a);
@@ -286,12 +286,9 @@ static void test_refs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sizes),
-		cmocka_unit_test(test_growth_and_limit),
-		cmocka_unit_test(test_deferred),
-		cmocka_unit_test(test_fail_nth),
-		cmocka_unit_test(test_misuse),
-		cmocka_unit_test(test_shared),
+		cmocka_unit_test(test_sizes),	 cmocka_unit_test(test_growth_and_limit),
+		cmocka_unit_test(test_deferred), cmocka_unit_test(test_fail_nth),
+		cmocka_unit_test(test_misuse),	 cmocka_unit_test(test_shared),
 		cmocka_unit_test(test_refs),
 	};
 

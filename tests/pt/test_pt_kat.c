@@ -37,8 +37,8 @@ static void assert_bytes(uint64_t pa, uint64_t v)
 }
 
 struct kat_level {
-	unsigned int index;   /* expected index into this level's table */
-	uint64_t flags;       /* table entry: flag bits beside the next table's pa */
+	unsigned int index; /* expected index into this level's table */
+	uint64_t flags;	    /* table entry: flag bits beside the next table's pa */
 };
 
 /*
@@ -117,8 +117,7 @@ static void kat_x86_4(void **state)
 	assert_int_equal(d->pgsize_bitmap, (1ULL << 12) | (1ULL << 21) | (1ULL << 30));
 	map1(d, 0x1234000, 0x5678000, 1ULL << 12, RW);
 	map1(d, 0x7fe00000, 0x123400000ULL, 1ULL << 21, RW);
-	map1(d, 0xffffffffc0000000ULL, 0x40000000, 1ULL << 30,
-	     IOMMU_PROT_READ | IOMMU_PROT_NOEXEC);
+	map1(d, 0xffffffffc0000000ULL, 0x40000000, 1ULL << 30, IOMMU_PROT_READ | IOMMU_PROT_NOEXEC);
 	kat_path(d, 0x1234000, k1, 0, 0x5678027);
 	kat_path(d, 0x7fe00000, k2, 1, 0x1234000a7ULL);
 	kat_path(d, 0xffffffffc0000000ULL, k3, 2, 0x80000000400000a5ULL);
@@ -143,8 +142,9 @@ static void kat_x86_4(void **state)
 static void kat_x86_5(void **state)
 {
 	struct iommu_domain *d = mk((struct pt_config){ .format = PT_FMT_X86_64, .levels = 5 });
-	const struct kat_level k1[] = { { 0xff, 0x27 }, { 511, 0x27 }, { 511, 0x27 },
-					{ 511, 0x27 }, { 511, 0 } };
+	const struct kat_level k1[] = {
+		{ 0xff, 0x27 }, { 511, 0x27 }, { 511, 0x27 }, { 511, 0x27 }, { 511, 0 }
+	};
 	const struct kat_level k2[] = { { 0x100, 0x27 }, { 0, 0x27 }, { 0, 0 } };
 	struct pt_hw_info hw;
 
@@ -207,7 +207,7 @@ static void kat_vtd_4(void **state)
 	assert_int_equal(pt_mark_dirty(d, 0x1234008), 0);
 	kat_path(d, 0x1234000, k1a, 0, 0x5678303);
 	assert_int_equal(pt_mark_dirty(d, 0x200000), -EACCES);
-	kat_path(d, 0x200000, k2a, 1, 0x400081);  /* shares the upper entries, now accessed */
+	kat_path(d, 0x200000, k2a, 1, 0x400081); /* shares the upper entries, now accessed */
 	assert_int_equal(d->ops->read_and_clear_dirty(d, 0, 1ULL << 31, 0, NULL), 0);
 	kat_path(d, 0x1234000, k1a, 0, 0x5678103);
 	d->ops->free(d);
@@ -286,7 +286,7 @@ static void kat_mock(void **state)
 	assert_int_equal(h->pgsize_bitmap, 2048 | (1 << 20));
 	map1(h, 0x7ff00000, 0x100000, 1 << 20, IOMMU_PROT_READ);
 	kat_path(h, 0x7ff00000, k2, 1, 0x10000b);
-	assert_int_equal(pt_mark_dirty(h, 0x7fffffff), 0);  /* tracking off: nothing */
+	assert_int_equal(pt_mark_dirty(h, 0x7fffffff), 0); /* tracking off: nothing */
 	kat_path(h, 0x7ff00000, k2, 1, 0x10000b);
 	assert_int_equal(h->ops->set_dirty_tracking(h, true), 0);
 	assert_int_equal(pt_mark_dirty(h, 0x7fffffff), 0);
@@ -308,8 +308,8 @@ static void kat_mock(void **state)
 static void kat_mock_64(void **state)
 {
 	struct iommu_domain *d;
-	const struct kat_level k[] = { { 255, 1 }, { 511, 1 }, { 511, 1 }, { 511, 1 },
-				       { 511, 1 }, { 511, 0 } };
+	const struct kat_level k[] = { { 255, 1 }, { 511, 1 }, { 511, 1 },
+				       { 511, 1 }, { 511, 1 }, { 511, 0 } };
 	uint64_t pa, sz;
 	int prot;
 
@@ -330,12 +330,9 @@ static void kat_mock_64(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(kat_x86_4),
-		cmocka_unit_test(kat_x86_5),
-		cmocka_unit_test(kat_vtd_4),
-		cmocka_unit_test(kat_vtd_3_5),
-		cmocka_unit_test(kat_mock),
-		cmocka_unit_test(kat_mock_64),
+		cmocka_unit_test(kat_x86_4), cmocka_unit_test(kat_x86_5),
+		cmocka_unit_test(kat_vtd_4), cmocka_unit_test(kat_vtd_3_5),
+		cmocka_unit_test(kat_mock),  cmocka_unit_test(kat_mock_64),
 	};
 
 	return cmocka_run_group_tests_name("pt-kat", tests, NULL, NULL);

@@ -38,8 +38,8 @@
 
 #include "pt/pt.h"
 
-#define RW (IOMMU_PROT_READ | IOMMU_PROT_WRITE)
-#define DBM (1ULL << 51)
+#define RW   (IOMMU_PROT_READ | IOMMU_PROT_WRITE)
+#define DBM  (1ULL << 51)
 #define CONT (1ULL << 52)
 
 /* The 8 bytes at pa, little endian, against v. */
@@ -141,8 +141,8 @@ static struct pt_hw_info hw(struct iommu_domain *d)
  */
 static void kat_s1_4k_48(void **state)
 {
-	struct iommu_domain *d = mk((struct pt_config){ .format = PT_FMT_ARM_LPAE,
-		.granule = 4096, .input_bits = 48, .oa_bits = 48 });
+	struct iommu_domain *d = mk((struct pt_config){
+		.format = PT_FMT_ARM_LPAE, .granule = 4096, .input_bits = 48, .oa_bits = 48 });
 	const unsigned int i1[] = { 0, 0, 9, 0x34 }, i2[] = { 0, 1, 511 }, i3[] = { 511, 511 };
 	struct rec r = { .sink.record = rec_record };
 	struct pt_hw_info h = hw(d);
@@ -216,9 +216,15 @@ static void kat_s1_4k_48(void **state)
 static void kat_s1_4k_nodirty(void **state)
 {
 	struct iommu_domain *d = mk((struct pt_config){ .format = PT_FMT_ARM_LPAE,
-		.granule = 4096, .input_bits = 48, .oa_bits = 48, .flags = PT_CFG_NO_DIRTY });
+							.granule = 4096,
+							.input_bits = 48,
+							.oa_bits = 48,
+							.flags = PT_CFG_NO_DIRTY });
 	struct iommu_domain *d39 = mk((struct pt_config){ .format = PT_FMT_ARM_LPAE,
-		.granule = 4096, .input_bits = 39, .oa_bits = 40, .flags = PT_CFG_NO_DIRTY });
+							  .granule = 4096,
+							  .input_bits = 39,
+							  .oa_bits = 40,
+							  .flags = PT_CFG_NO_DIRTY });
 	const unsigned int i1[] = { 0, 0, 9, 0x34 }, i2[] = { 511, 511, 511 };
 	uint64_t mapped;
 
@@ -264,7 +270,10 @@ static void kat_s1_4k_nodirty(void **state)
 static void kat_s2_4k_40_concat(void **state)
 {
 	struct iommu_domain *d = mk((struct pt_config){ .format = PT_FMT_ARM_LPAE,
-		.granule = 4096, .input_bits = 40, .oa_bits = 48, .flags = PT_CFG_ARM_S2 });
+							.granule = 4096,
+							.input_bits = 40,
+							.oa_bits = 48,
+							.flags = PT_CFG_ARM_S2 });
 	const unsigned int i1[] = { 0x201, 1, 3 }, i2[] = { 1023 }, i3[] = { 0, 1 };
 	struct pt_level_info li;
 	struct pt_hw_info h = hw(d);
@@ -275,7 +284,7 @@ static void kat_s2_4k_40_concat(void **state)
 	assert_int_equal(pt_domain_levels(d), 3);
 	assert_int_equal(pt_domain_level_info(d, 2, &li), 0);
 	assert_int_equal(li.bits, 10);
-	assert_int_equal(li.table_lg2, 13);  /* two 4K tables, one 8K-aligned 8K block */
+	assert_int_equal(li.table_lg2, 13); /* two 4K tables, one 8K-aligned 8K block */
 	assert_int_equal(pt_domain_root_pa(d) & 0x1fff, 0);
 	assert_int_equal(li.leaf_sizes, (1ULL << 30) | (1ULL << 34));
 	assert_int_equal(h.hw_word, 0x80653558ULL);
@@ -314,8 +323,12 @@ static void kat_s2_4k_40_concat(void **state)
  */
 static void kat_s2_4k_40_l0(void **state)
 {
-	struct pt_config cfg = { .format = PT_FMT_ARM_LPAE, .granule = 4096, .levels = 4,
-				 .input_bits = 40, .oa_bits = 44, .flags = PT_CFG_ARM_S2 };
+	struct pt_config cfg = { .format = PT_FMT_ARM_LPAE,
+				 .granule = 4096,
+				 .levels = 4,
+				 .input_bits = 40,
+				 .oa_bits = 44,
+				 .flags = PT_CFG_ARM_S2 };
 	struct iommu_domain *d = mk(cfg), *bad;
 	const unsigned int i1[] = { 1, 1, 1, 3 };
 
@@ -353,8 +366,8 @@ static void kat_s2_4k_40_l0(void **state)
  */
 static void kat_s1_16k_47(void **state)
 {
-	struct iommu_domain *d = mk((struct pt_config){ .format = PT_FMT_ARM_LPAE,
-		.granule = 16384, .input_bits = 47, .oa_bits = 48 });
+	struct iommu_domain *d = mk((struct pt_config){
+		.format = PT_FMT_ARM_LPAE, .granule = 16384, .input_bits = 47, .oa_bits = 48 });
 	const unsigned int i1[] = { 0, 0, 0x48d }, i2[] = { 0, 1 };
 	struct pt_entry_info info;
 	unsigned int i;
@@ -362,8 +375,8 @@ static void kat_s1_16k_47(void **state)
 	(void)state;
 	assert_int_equal(pt_domain_levels(d), 3);
 	/* 16K, 2M (contiguous), 32M, 1G (contiguous) */
-	assert_int_equal(d->pgsize_bitmap, (1ULL << 14) | (1ULL << 21) | (1ULL << 25) |
-				 (1ULL << 30));
+	assert_int_equal(d->pgsize_bitmap,
+			 (1ULL << 14) | (1ULL << 21) | (1ULL << 25) | (1ULL << 30));
 	assert_int_equal(hw(d).hw_word, 0x000001850080b511ULL);
 	map1(d, 0x1234000, 0x5678000, 1ULL << 14, RW);
 	map1(d, 0x2000000, 0x4000000, 1ULL << 25, IOMMU_PROT_READ);
@@ -384,8 +397,9 @@ static void kat_s1_16k_47(void **state)
 			 (0x40000000 + i * 0x2000000ULL) | 0xec1 | DBM | CONT);
 	}
 	/* decode of entry 31 of the 1G run: the run's start, index 31 */
-	assert_int_equal(pt_entry_decode(d, 1, (0x40000000 + 31 * 0x2000000ULL) | 0xec1 | DBM |
-					 CONT, &info), 0);
+	assert_int_equal(
+		pt_entry_decode(d, 1, (0x40000000 + 31 * 0x2000000ULL) | 0xec1 | DBM | CONT, &info),
+		0);
 	assert_int_equal(info.oa, 0x40000000);
 	assert_int_equal(info.size_lg2, 30);
 	assert_int_equal(info.contig_index, 31);
@@ -409,8 +423,8 @@ static void kat_s1_16k_47(void **state)
  */
 static void kat_s1_64k_52(void **state)
 {
-	struct iommu_domain *d = mk((struct pt_config){ .format = PT_FMT_ARM_LPAE,
-		.granule = 65536, .input_bits = 52, .oa_bits = 52 });
+	struct iommu_domain *d = mk((struct pt_config){
+		.format = PT_FMT_ARM_LPAE, .granule = 65536, .input_bits = 52, .oa_bits = 52 });
 	const unsigned int i1[] = { 0x3ff, 0x1fff, 0x1fff }, i2[] = { 64 };
 	struct pt_entry_info in = { .kind = PT_ENTRY_TABLE, .oa = 0xabcdef1230000ULL }, out;
 	uint64_t v, pa, sz;
@@ -448,8 +462,8 @@ static void kat_s1_64k_52(void **state)
  */
 static void kat_s1_4k_52_lpa2(void **state)
 {
-	struct iommu_domain *d = mk((struct pt_config){ .format = PT_FMT_ARM_LPAE,
-		.granule = 4096, .input_bits = 52, .oa_bits = 52 });
+	struct iommu_domain *d = mk((struct pt_config){
+		.format = PT_FMT_ARM_LPAE, .granule = 4096, .input_bits = 52, .oa_bits = 52 });
 	const unsigned int i1[] = { 15, 511, 511, 511, 511 }, i2[] = { 0, 1 };
 	struct pt_level_info li;
 
@@ -459,7 +473,7 @@ static void kat_s1_4k_52_lpa2(void **state)
 	assert_int_equal(li.bits, 4);
 	assert_int_equal(li.leaf_sizes, 0);
 	assert_int_equal(pt_domain_level_info(d, 3, &li), 0);
-	assert_int_equal(li.leaf_sizes, 1ULL << 39);  /* no contiguous 512G run */
+	assert_int_equal(li.leaf_sizes, 1ULL << 39); /* no contiguous 512G run */
 	assert_int_equal(hw(d).hw_word, 0x080001860080350cULL);
 	map1(d, 0xffffffffff000ULL, 0xfedcba9876000ULL, 1ULL << 12, RW);
 	map1(d, 1ULL << 39, 1ULL << 39, 1ULL << 39, RW);
@@ -488,8 +502,11 @@ static void kat_s1_4k_52_lpa2(void **state)
  */
 static void kat_s2_starts(void **state)
 {
-	struct pt_config c = { .format = PT_FMT_ARM_LPAE, .granule = 4096, .input_bits = 52,
-			       .oa_bits = 52, .flags = PT_CFG_ARM_S2 };
+	struct pt_config c = { .format = PT_FMT_ARM_LPAE,
+			       .granule = 4096,
+			       .input_bits = 52,
+			       .oa_bits = 52,
+			       .flags = PT_CFG_ARM_S2 };
 	struct iommu_domain *d, *bad;
 	struct pt_level_info li;
 	struct pt_path path;
@@ -515,8 +532,11 @@ static void kat_s2_starts(void **state)
 	assert_int_equal(hw(d).mode, 4);
 	d->ops->free(d);
 
-	c = (struct pt_config){ .format = PT_FMT_ARM_LPAE, .granule = 16384, .input_bits = 40,
-				.oa_bits = 42, .flags = PT_CFG_ARM_S2 };
+	c = (struct pt_config){ .format = PT_FMT_ARM_LPAE,
+				.granule = 16384,
+				.input_bits = 40,
+				.oa_bits = 42,
+				.flags = PT_CFG_ARM_S2 };
 	d = mk(c);
 	assert_int_equal(pt_domain_levels(d), 2);
 	pt_domain_level_info(d, 1, &li);
@@ -533,8 +553,11 @@ static void kat_s2_starts(void **state)
 	c.levels = 4;
 	assert_int_equal(pt_domain_alloc(&c, &bad), -EINVAL);
 
-	c = (struct pt_config){ .format = PT_FMT_ARM_LPAE, .granule = 65536, .input_bits = 46,
-				.oa_bits = 48, .flags = PT_CFG_ARM_S2 };
+	c = (struct pt_config){ .format = PT_FMT_ARM_LPAE,
+				.granule = 65536,
+				.input_bits = 46,
+				.oa_bits = 48,
+				.flags = PT_CFG_ARM_S2 };
 	d = mk(c);
 	pt_domain_level_info(d, 1, &li);
 	assert_int_equal(li.bits, 17);
@@ -544,13 +567,16 @@ static void kat_s2_starts(void **state)
 	c.levels = 3;
 	c.input_bits = 52;
 	c.oa_bits = 52;
-	d = mk(c);  /* Arm level 1, 10 bits, PS 52 */
+	d = mk(c); /* Arm level 1, 10 bits, PS 52 */
 	d->ops->free(d);
 	c.levels = 4;
 	assert_int_equal(pt_domain_alloc(&c, &bad), -EINVAL);
 
-	c = (struct pt_config){ .format = PT_FMT_ARM_LPAE, .granule = 65536, .input_bits = 32,
-				.oa_bits = 32, .flags = PT_CFG_ARM_S2 };
+	c = (struct pt_config){ .format = PT_FMT_ARM_LPAE,
+				.granule = 65536,
+				.input_bits = 32,
+				.oa_bits = 32,
+				.flags = PT_CFG_ARM_S2 };
 	d = mk(c);
 	assert_int_equal(pt_domain_levels(d), 1);
 	assert_int_equal(hw(d).hw_word, 0x80607520ULL);
@@ -570,17 +596,17 @@ static void kat_refused(void **state)
 	struct pt_entry_info info;
 
 	(void)state;
-	assert_int_equal(pt_domain_alloc(&c, &bad), -EINVAL);  /* no 8K granule */
+	assert_int_equal(pt_domain_alloc(&c, &bad), -EINVAL); /* no 8K granule */
 	c.granule = 4096;
 	c.input_bits = 31;
 	assert_int_equal(pt_domain_alloc(&c, &bad), -EINVAL);
 	c.input_bits = 53;
 	assert_int_equal(pt_domain_alloc(&c, &bad), -EINVAL);
 	c.input_bits = 48;
-	c.oa_bits = 46;  /* PS has no 46 */
+	c.oa_bits = 46; /* PS has no 46 */
 	assert_int_equal(pt_domain_alloc(&c, &bad), -EINVAL);
 	c.oa_bits = 48;
-	c.levels = 3;  /* stage 1: T0SZ alone fixes the start level */
+	c.levels = 3; /* stage 1: T0SZ alone fixes the start level */
 	assert_int_equal(pt_domain_alloc(&c, &bad), -EINVAL);
 	c.levels = 0;
 
@@ -606,14 +632,10 @@ static void kat_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(kat_s1_4k_48),
-		cmocka_unit_test(kat_s1_4k_nodirty),
-		cmocka_unit_test(kat_s2_4k_40_concat),
-		cmocka_unit_test(kat_s2_4k_40_l0),
-		cmocka_unit_test(kat_s1_16k_47),
-		cmocka_unit_test(kat_s1_64k_52),
-		cmocka_unit_test(kat_s1_4k_52_lpa2),
-		cmocka_unit_test(kat_s2_starts),
+		cmocka_unit_test(kat_s1_4k_48),	       cmocka_unit_test(kat_s1_4k_nodirty),
+		cmocka_unit_test(kat_s2_4k_40_concat), cmocka_unit_test(kat_s2_4k_40_l0),
+		cmocka_unit_test(kat_s1_16k_47),       cmocka_unit_test(kat_s1_64k_52),
+		cmocka_unit_test(kat_s1_4k_52_lpa2),   cmocka_unit_test(kat_s2_starts),
 		cmocka_unit_test(kat_refused),
 	};
 

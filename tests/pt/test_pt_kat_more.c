@@ -30,7 +30,7 @@
 
 /* How a format writes a table pointer and lays out bytes. */
 struct kat_fmt {
-	unsigned int addr_shift;  /* the next table's pa >> 12 sits at this bit */
+	unsigned int addr_shift; /* the next table's pa >> 12 sits at this bit */
 	bool big_endian;
 };
 
@@ -49,8 +49,8 @@ static void assert_bytes(const struct kat_fmt *f, uint64_t pa, uint64_t v)
 }
 
 struct kat_level {
-	unsigned int index;   /* expected index into this level's table */
-	uint64_t flags;       /* table entry: flag bits beside the next table's pointer */
+	unsigned int index; /* expected index into this level's table */
+	uint64_t flags;	    /* table entry: flag bits beside the next table's pointer */
 };
 
 /*
@@ -133,8 +133,8 @@ static void lookup(struct iommu_domain *d, uint64_t iova, uint64_t pa, uint64_t 
  */
 static void kat_riscv_sv39(void **state)
 {
-	struct iommu_domain *d = mk((struct pt_config){ .format = PT_FMT_RISCV, .levels = 3,
-							.flags = PT_CFG_RISCV_NAPOT });
+	struct iommu_domain *d = mk((struct pt_config){
+		.format = PT_FMT_RISCV, .levels = 3, .flags = PT_CFG_RISCV_NAPOT });
 	const struct kat_level k1[] = { { 0, 1 }, { 9, 1 }, { 0x34, 0 } };
 	const struct kat_level k2[] = { { 1, 1 }, { 0, 0 } };
 	const struct kat_level k3[] = { { 511, 0 } };
@@ -146,8 +146,8 @@ static void kat_riscv_sv39(void **state)
 	assert_int_equal(d->nr_ranges, 2);
 	assert_int_equal(d->ranges[0].last, 0x3fffffffffULL);
 	assert_int_equal(d->ranges[1].start, 0xffffffc000000000ULL);
-	assert_int_equal(d->pgsize_bitmap, (1ULL << 12) | (1ULL << 16) | (1ULL << 21) |
-					   (1ULL << 30));
+	assert_int_equal(d->pgsize_bitmap,
+			 (1ULL << 12) | (1ULL << 16) | (1ULL << 21) | (1ULL << 30));
 	map1(d, 0x1234000, 0x5678000, 1ULL << 12, RW);
 	map1(d, 0x40000000, 0x80200000ULL, 1ULL << 21, IOMMU_PROT_READ | IOMMU_PROT_NOEXEC);
 	map1(d, 0xffffffffc0000000ULL, 0x40000000, 1ULL << 30, RW);
@@ -205,8 +205,9 @@ static void kat_riscv_sv48_57(void **state)
 	struct iommu_domain *d4 = mk((struct pt_config){ .format = PT_FMT_RISCV, .levels = 4 });
 	struct iommu_domain *d5 = mk((struct pt_config){ .format = PT_FMT_RISCV, .levels = 5 });
 	const struct kat_level k4[] = { { 1, 0 } };
-	const struct kat_level k5[] = { { 0xff, 1 }, { 511, 1 }, { 511, 1 }, { 511, 1 },
-					{ 511, 0 } };
+	const struct kat_level k5[] = {
+		{ 0xff, 1 }, { 511, 1 }, { 511, 1 }, { 511, 1 }, { 511, 0 }
+	};
 	struct pt_hw_info hw;
 
 	(void)state;
@@ -240,8 +241,8 @@ static void kat_riscv_sv48_57(void **state)
  */
 static void kat_riscv_sv48x4(void **state)
 {
-	struct iommu_domain *d = mk((struct pt_config){ .format = PT_FMT_RISCV, .levels = 4,
-							.flags = PT_CFG_RISCV_X4 });
+	struct iommu_domain *d = mk((struct pt_config){
+		.format = PT_FMT_RISCV, .levels = 4, .flags = PT_CFG_RISCV_X4 });
 	const struct kat_level k[] = { { 0x400, 1 }, { 0, 1 }, { 0, 1 }, { 1, 0 } };
 	struct pt_level_info li;
 	struct pt_hw_info hw;
@@ -257,8 +258,7 @@ static void kat_riscv_sv48x4(void **state)
 	assert_int_equal(pt_domain_root_pa(d) & 0x3fff, 0);
 	map1(d, 0x2000000001000ULL, 0x2000, 1ULL << 12, RW);
 	kat_path(&kat_riscv, d, 0x2000000001000ULL, k, 0, 0x85f);
-	assert_int_equal(d->ops->map_pages(d, 1ULL << 50, 0, 1ULL << 12, 1, RW, &mapped),
-			 -ERANGE);
+	assert_int_equal(d->ops->map_pages(d, 1ULL << 50, 0, 1ULL << 12, 1, RW, &mapped), -ERANGE);
 	pt_domain_hw_info(d, &hw);
 	assert_int_equal(hw.mode, 9);
 	assert_int_equal(hw.hw_word, (9ULL << 60) | (pt_domain_root_pa(d) >> 12));
@@ -282,8 +282,8 @@ static void kat_riscv_config(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(pt_domain_alloc(&bad[i], &d), -EINVAL);
 	/* input_bits may be given when it matches: 41 for Sv39x4 */
-	d = mk((struct pt_config){ .format = PT_FMT_RISCV, .levels = 3, .input_bits = 41,
-				   .flags = PT_CFG_RISCV_X4 });
+	d = mk((struct pt_config){
+		.format = PT_FMT_RISCV, .levels = 3, .input_bits = 41, .flags = PT_CFG_RISCV_X4 });
 	assert_int_equal(d->ranges[0].last, (1ULL << 41) - 1);
 	d->ops->free(d);
 }
@@ -397,11 +397,11 @@ static void kat_amd_3(void **state)
 static void kat_amd_6(void **state)
 {
 	struct iommu_domain *d = mk((struct pt_config){ .format = PT_FMT_AMD_V1, .levels = 6 });
-	const struct kat_level k1[] = { { 0x7f, 0x6000000000000a01ULL },
-					{ 511, 0x6000000000000801ULL },
-					{ 511, 0x6000000000000601ULL },
-					{ 511, 0x6000000000000401ULL },
-					{ 511, 0x6000000000000201ULL }, { 511, 0 } };
+	const struct kat_level k1[] = {
+		{ 0x7f, 0x6000000000000a01ULL }, { 511, 0x6000000000000801ULL },
+		{ 511, 0x6000000000000601ULL },	 { 511, 0x6000000000000401ULL },
+		{ 511, 0x6000000000000201ULL },	 { 511, 0 }
+	};
 	struct pt_level_info li;
 	struct pt_hw_info hw;
 	uint64_t pa, sz;
@@ -424,7 +424,8 @@ static void kat_amd_6(void **state)
 	map1(d, 0x10000000000ULL, 0x30000000000ULL, 1ULL << 40, RW);
 	for (i = 0; i < 2; i++) {
 		const struct kat_level k2[] = { { 0, 0x6000000000000a01ULL },
-						{ 0, 0x6000000000000801ULL }, { 2 + i, 0 } };
+						{ 0, 0x6000000000000801ULL },
+						{ 2 + i, 0 } };
 
 		kat_path(&kat_amd, d, 0x10000000000ULL + i * (1ULL << 39), k2, 3,
 			 0x6000037ffffffe01ULL);
@@ -448,11 +449,14 @@ static void kat_amd_sizes(void **state)
 	for (lg2 = 12; lg2 < 48; lg2++) {
 		unsigned int lvl = lg2 < 21 ? 0 : lg2 < 30 ? 1 : lg2 < 39 ? 2 : 3;
 		unsigned int shift = 12 + 9 * lvl;
-		struct pt_entry_info in = { .kind = PT_ENTRY_LEAF, .oa = 1ULL << 51,
-					    .size_lg2 = lg2, .prot = RW }, out;
+		struct pt_entry_info in = { .kind = PT_ENTRY_LEAF,
+					    .oa = 1ULL << 51,
+					    .size_lg2 = lg2,
+					    .prot = RW },
+				     out;
 		uint64_t v, want;
 
-		if (lg2 == 39) {  /* 512G: refused */
+		if (lg2 == 39) { /* 512G: refused */
 			assert_int_equal(pt_entry_encode(d, lvl, &in, &v), -EINVAL);
 			continue;
 		}
@@ -498,8 +502,10 @@ static void kat_tce_64k(void **state)
 {
 	const uint64_t base = 0x0800000000000000ULL;
 	struct iommu_domain *d = mk((struct pt_config){ .format = PT_FMT_TCE,
-							.granule = 1 << 16, .input_bits = 40,
-							.levels = 3, .bus_offset = base });
+							.granule = 1 << 16,
+							.input_bits = 40,
+							.levels = 3,
+							.bus_offset = base });
 	const struct kat_level k1[] = { { 0, 3 }, { 9, 3 }, { 0x34, 0 } };
 	const struct kat_level k2[] = { { 63, 3 }, { 511, 3 }, { 511, 0 } };
 	const struct kat_level k3[] = { { 0, 3 }, { 0, 3 }, { 0, 0 } };
@@ -553,11 +559,13 @@ static void kat_tce_64k(void **state)
  */
 static void kat_tce_levels(void **state)
 {
-	struct iommu_domain *d1 = mk((struct pt_config){ .format = PT_FMT_TCE, .granule = 4096,
-							 .input_bits = 30, .levels = 1 });
+	struct iommu_domain *d1 = mk((struct pt_config){
+		.format = PT_FMT_TCE, .granule = 4096, .input_bits = 30, .levels = 1 });
 	struct iommu_domain *d2 = mk((struct pt_config){ .format = PT_FMT_TCE,
-							 .granule = 1 << 24, .input_bits = 41,
-							 .levels = 2, .bus_offset = 1ULL << 41 });
+							 .granule = 1 << 24,
+							 .input_bits = 41,
+							 .levels = 2,
+							 .bus_offset = 1ULL << 41 });
 	const struct kat_level k1[] = { { 0x1234, 0 } };
 	const struct kat_level k2[] = { { 256, 3 }, { 0, 0 } };
 	struct pt_level_info li;
@@ -614,16 +622,11 @@ static void kat_tce_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(kat_riscv_sv39),
-		cmocka_unit_test(kat_riscv_sv48_57),
-		cmocka_unit_test(kat_riscv_sv48x4),
-		cmocka_unit_test(kat_riscv_config),
-		cmocka_unit_test(kat_amd_3),
-		cmocka_unit_test(kat_amd_6),
-		cmocka_unit_test(kat_amd_sizes),
-		cmocka_unit_test(kat_tce_64k),
-		cmocka_unit_test(kat_tce_levels),
-		cmocka_unit_test(kat_tce_config),
+		cmocka_unit_test(kat_riscv_sv39),   cmocka_unit_test(kat_riscv_sv48_57),
+		cmocka_unit_test(kat_riscv_sv48x4), cmocka_unit_test(kat_riscv_config),
+		cmocka_unit_test(kat_amd_3),	    cmocka_unit_test(kat_amd_6),
+		cmocka_unit_test(kat_amd_sizes),    cmocka_unit_test(kat_tce_64k),
+		cmocka_unit_test(kat_tce_levels),   cmocka_unit_test(kat_tce_config),
 	};
 
 	return cmocka_run_group_tests_name("pt-kat-more", tests, NULL, NULL);

@@ -18,7 +18,7 @@
 #include "util/bitmap.h"
 
 #define MAX_BITS 1100
-#define GUARD 0x5a5aa5a5c3c33c3cUL
+#define GUARD	 0x5a5aa5a5c3c33c3cUL
 
 static uint64_t rng_state;
 
@@ -40,7 +40,7 @@ struct fixture {
 	unsigned long map[BITS_TO_LONGS(MAX_BITS) + 1];
 	bool shadow[MAX_BITS];
 	size_t size;
-	unsigned long pad_bits;  /* the padding pattern of the last word */
+	unsigned long pad_bits; /* the padding pattern of the last word */
 };
 
 static size_t nwords(size_t size)
@@ -232,8 +232,8 @@ static void test_edges(void **state)
 static void test_boundary_sizes(void **state)
 {
 	static struct fixture f;
-	const size_t sizes[] = { 0, 1, 2, 31, 32, 33, 63, 64, 65, 127, 128, 129, 191, 192, 193,
-				 255, 256, 257, 1000, MAX_BITS };
+	const size_t sizes[] = { 0,   1,   2,	31,  32,  33,  63,  64,	 65,   127,
+				 128, 129, 191, 192, 193, 255, 256, 257, 1000, MAX_BITS };
 
 	(void)state;
 	rng_state = 0x1234567;

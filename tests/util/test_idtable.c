@@ -26,8 +26,8 @@
 enum slot_state { S_FREE, S_RESERVED, S_VISIBLE };
 
 #define ORACLE_IDS 4096
-#define MAX_TAKEN 3000
-#define NR_VALUES 64
+#define MAX_TAKEN  3000
+#define NR_VALUES  64
 
 static struct {
 	enum slot_state state;
@@ -273,23 +273,28 @@ static void run_random(uint64_t seed, unsigned long nops, unsigned int percent)
 		bool grow = (op / 5000) % 2 == 0;
 
 		switch (rnd_below(12)) {
-		case 0: case 1: case 2:
+		case 0:
+		case 1:
+		case 2:
 			op_reserve(t);
 			if (grow)
 				op_reserve(t);
 			break;
-		case 3: case 4:
+		case 3:
+		case 4:
 			op_publish(t);
 			break;
 		case 5:
 			op_unreserve(t);
 			break;
-		case 6: case 7:
+		case 6:
+		case 7:
 			op_erase(t);
 			if (!grow)
 				op_erase(t);
 			break;
-		case 8: case 9:
+		case 8:
+		case 9:
 			op_cmpxchg(t);
 			break;
 		default: {
@@ -449,10 +454,8 @@ static void test_random_faults(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_basic),
-		cmocka_unit_test(test_growth_and_reuse),
-		cmocka_unit_test(test_fail_nth),
-		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_basic),	      cmocka_unit_test(test_growth_and_reuse),
+		cmocka_unit_test(test_fail_nth),      cmocka_unit_test(test_random),
 		cmocka_unit_test(test_random_faults),
 	};
 

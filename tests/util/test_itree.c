@@ -20,7 +20,7 @@
 
 struct item {
 	struct itree_node node;
-	size_t slot;  /* index in live[] while inserted, SIZE_MAX otherwise */
+	size_t slot; /* index in live[] while inserted, SIZE_MAX otherwise */
 	unsigned int mark;
 };
 

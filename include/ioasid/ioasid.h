@@ -40,18 +40,28 @@ struct ioasid_ctx;
  * How the core reaches the memory of the program it serves. In-process (the default, params
  * NULL) a user pointer is an address of this process. A daemon serving another process
  * supplies its own ops. Each returns 0 or a negative errno (-EFAULT for a bad address).
+ *
+ * "priv" below is the context's mem_priv, except where a source is said to be passed (see
+ * source_get): then it is the source, or mem_priv when the ops have no source_get.
  */
 struct ioasid_mem_ops {
+	/* The struct of the call being served (priv: mem_priv). */
 	int (*copy_from_user)(void *priv, void *dst, uint64_t uptr, size_t len);
 	int (*copy_to_user)(void *priv, uint64_t uptr, const void *src, size_t len);
 	/*
-	 * Make user memory [uptr, uptr + len) reachable by the IOMMU side and fault it in
-	 * (writable if write). *out_host is where byte uptr can be touched; for one uptr the
-	 * same mapping must be returned for as long as any part of it is pinned.
+	 * Make user memory [uptr, uptr + len) of the source reachable by the IOMMU side and
+	 * fault it in (writable if write). *out_host is where byte uptr can be touched; for one
+	 * uptr the same mapping must be returned for as long as any part of it is pinned, and
+	 * a pages object's memory must be reached linearly (the core refuses, EFAULT, a pin
+	 * whose host address does not follow the object's earlier pins). Per page, pins and
+	 * unpins balance: every page of a successful pin_user is given back by exactly one
+	 * unpin_user covering it (host: where byte uptr is reached), though the ranges may be
+	 * split differently. A pages object pins each of its pages once, however many domains
+	 * and accesses use it. priv: the source.
 	 */
 	int (*pin_user)(void *priv, uint64_t uptr, uint64_t len, bool write, void **out_host);
 	void (*unpin_user)(void *priv, uint64_t uptr, uint64_t len, void *host);
-	/* The client's RLIMIT_MEMLOCK in bytes (RLIM_INFINITY for none). */
+	/* The source's RLIMIT_MEMLOCK in bytes (RLIM_INFINITY for none). priv: the source. */
 	uint64_t (*memlock_limit)(void *priv);
 	/*
 	 * Give fd (made by the core: an access, fault or event-queue fd) to the caller as one
@@ -60,16 +70,31 @@ struct ioasid_mem_ops {
 	 * it to the program and closes its copy). NULL: in-process, fd is the caller's already.
 	 */
 	int (*install_fd)(void *priv, int fd, unsigned int flags);
+	/*
+	 * Optional, both or neither: the process whose memory a pages object is. As the
+	 * kernel's pages object keeps the mm and task of whoever mapped it, the core calls
+	 * source_get(mem_priv) when it makes a pages object (IOMMU_IOAS_MAP, MAP_FILE, VFIO
+	 * MAP_DMA, ...) and keeps the reference until the object is freed (source_put): that
+	 * object's pin_user, unpin_user and memlock_limit get the source, whoever asks later
+	 * (a parent attaching a domain to what its child mapped pins the child's memory; once
+	 * the child is gone such pins are EFAULT). The core's own checks of the caller's memory
+	 * (the selftest's MD_CHECK_MAP, MD_CHECK_REFS) take the caller's source the same way.
+	 * Sources are compared by pointer: one process must get the same source from every
+	 * context for pin counts to add up across them. NULL from source_get: out of memory
+	 * (the call fails with ENOMEM). Without these ops every source is mem_priv.
+	 */
+	void *(*source_get)(void *priv);
+	void (*source_put)(void *source);
 };
 
 /* Who the context acts for: pinned memory is charged to this user or process. */
 struct ioasid_ctx_params {
-	const struct ioasid_mem_ops *mem;  /* NULL: this process's own memory */
+	const struct ioasid_mem_ops *mem; /* NULL: this process's own memory */
 	void *mem_priv;
-	uid_t uid;                         /* the client's user, for per-user accounting */
-	pid_t pid;                         /* the client's process, for per-process accounting */
-	bool cap_ipc_lock;                 /* as the kernel: pinning is not charged at all */
-	bool cap_sys_resource;             /* may change IOMMU_OPTION_RLIMIT_MODE */
+	uid_t uid;	       /* the client's user, for per-user accounting */
+	pid_t pid;	       /* the client's process, for per-process accounting */
+	bool cap_ipc_lock;     /* as the kernel: pinning is not charged at all */
+	bool cap_sys_resource; /* may change IOMMU_OPTION_RLIMIT_MODE */
 };
 
 /* Fill params for the calling process (uid, pid, capabilities read from /proc/self). */
@@ -85,9 +110,9 @@ IOASID_EXPORT int ioasid_ioctl(struct ioasid_ctx *ctx, unsigned long cmd, void *
 
 /* Pinned-memory accounting, in pages, as the kernel's counters for this uid / pid. */
 struct ioasid_acct_info {
-	uint64_t user_locked_pages;   /* user_struct->locked_vm for uid */
-	uint64_t proc_locked_pages;   /* mm->locked_vm for pid (per-process mode) */
-	uint64_t proc_pinned_pages;   /* mm->pinned_vm for pid (always) */
+	uint64_t user_locked_pages; /* user_struct->locked_vm for uid */
+	uint64_t proc_locked_pages; /* mm->locked_vm for pid (per-process mode) */
+	uint64_t proc_pinned_pages; /* mm->pinned_vm for pid (always) */
 };
 IOASID_EXPORT void ioasid_acct_get(uid_t uid, pid_t pid, struct ioasid_acct_info *out);
 
@@ -101,22 +126,22 @@ IOASID_EXPORT void ioasid_acct_get(uid_t uid, pid_t pid, struct ioasid_acct_info
  */
 struct ioasid_iova_range {
 	uint64_t start;
-	uint64_t last;   /* inclusive */
+	uint64_t last; /* inclusive */
 };
 
 enum ioasid_device_flags {
-	IOASID_DEVICE_NO_DIRTY = 1 << 0,   /* its IOMMU cannot track dirty pages */
-	IOASID_DEVICE_HUGE_IOVA = 1 << 1,  /* mock: domains also map 1 MiB pages */
-	IOASID_DEVICE_PASID = 1 << 2,      /* PASID capable */
+	IOASID_DEVICE_NO_DIRTY = 1 << 0,  /* its IOMMU cannot track dirty pages */
+	IOASID_DEVICE_HUGE_IOVA = 1 << 1, /* mock: domains also map 1 MiB pages */
+	IOASID_DEVICE_PASID = 1 << 2,	  /* PASID capable */
 };
 
 #define IOASID_DEVICE_MAX_RESERVED 4
 
 struct ioasid_device_desc {
-	const char *format;                         /* "mock" or a format variant name */
-	uint32_t flags;                             /* enum ioasid_device_flags */
-	unsigned int nr_reserved;                   /* at most IOASID_DEVICE_MAX_RESERVED */
-	const struct ioasid_iova_range *reserved;   /* IOVA it cannot use (an MSI window) */
+	const char *format;			  /* "mock" or a format variant name */
+	uint32_t flags;				  /* enum ioasid_device_flags */
+	unsigned int nr_reserved;		  /* at most IOASID_DEVICE_MAX_RESERVED */
+	const struct ioasid_iova_range *reserved; /* IOVA it cannot use (an MSI window) */
 };
 
 /* 0 or -1 with errno: EINVAL (bad desc), EOPNOTSUPP (unknown format), ENOMEM. */

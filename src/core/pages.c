@@ -20,6 +20,16 @@
  * The counters live here, keyed by uid and by pid, shared by every context of this process
  * (in the daemon: every client). acct_lock protects them and the registry; it nests inside
  * ctx->lock.
+ *
+ * The source. As the kernel's pages object keeps the mm of the process that mapped it, ours
+ * keeps a source from the mem ops (source_get, at creation): every pin_user, unpin_user and
+ * memlock_limit of the object goes to that process, whoever's call causes it. Without
+ * source ops the source is the context's mem_priv (in-process: this process).
+ *
+ * How the mem ops are called: pin_user once per run of pages this object does not hold
+ * yet, unpin_user once per run it lets go, so per page the calls balance and a mem
+ * implementation may keep its own per-page counts. The object reaches its memory at
+ * host + offset, linearly: a later run whose host does not follow the first is refused.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +41,7 @@
 #include "core/private.h"
 
 #ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_READ  22
 #define MADV_POPULATE_WRITE 23
 #endif
 
@@ -41,21 +51,21 @@ struct acct_user {
 	struct acct_user *next;
 	uid_t uid;
 	unsigned int refs;
-	uint64_t locked_pages;   /* protected by acct_lock */
+	uint64_t locked_pages; /* protected by acct_lock */
 };
 
 struct acct_proc {
 	struct acct_proc *next;
 	pid_t pid;
 	unsigned int refs;
-	uint64_t locked_pages;   /* protected by acct_lock */
-	uint64_t pinned_pages;   /* protected by acct_lock */
+	uint64_t locked_pages; /* protected by acct_lock */
+	uint64_t pinned_pages; /* protected by acct_lock */
 };
 
 static pthread_mutex_t acct_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct acct_user *acct_users;   /* protected by acct_lock */
-static struct acct_proc *acct_procs;   /* protected by acct_lock */
-static struct pages *pinned_list;      /* pages with npinned > 0, protected by acct_lock */
+static struct acct_user *acct_users; /* protected by acct_lock */
+static struct acct_proc *acct_procs; /* protected by acct_lock */
+static struct pages *pinned_list;    /* pages with npinned > 0, protected by acct_lock */
 
 static void pinned_link(struct pages *p)
 {
@@ -81,8 +91,7 @@ static void pinned_unlink(struct pages *p)
 	pthread_mutex_unlock(&acct_lock);
 }
 
-unsigned int pages_count_user_pins(const struct ioasid_mem_ops *mem, void *mem_priv,
-				   uint64_t uptr)
+unsigned int pages_count_user_pins(const struct ioasid_mem_ops *mem, void *source, uint64_t uptr)
 {
 	unsigned int n = 0;
 
@@ -90,7 +99,7 @@ unsigned int pages_count_user_pins(const struct ioasid_mem_ops *mem, void *mem_p
 	for (struct pages *p = pinned_list; p; p = p->pin_next) {
 		uint64_t idx;
 
-		if (p->kind != PAGES_USER || p->mem != mem || p->mem_priv != mem_priv ||
+		if (p->kind != PAGES_USER || p->mem != mem || p->mem_priv != source ||
 		    uptr < p->uptr)
 			continue;
 		idx = (uptr - p->uptr) >> IOASID_PAGE_SHIFT;
@@ -240,6 +249,26 @@ static void acct_uncharge(struct pages *p, uint64_t n)
 	pthread_mutex_unlock(&acct_lock);
 }
 
+/* ---- sources ---------------------------------------------------------------------------- */
+
+int pages_source_get(struct ioasid_ctx *ctx, void **out_source)
+{
+	const struct ioasid_mem_ops *mem = ctx->params.mem;
+
+	if (!mem->source_get) {
+		*out_source = ctx->params.mem_priv;
+		return 0;
+	}
+	*out_source = mem->source_get(ctx->params.mem_priv);
+	return *out_source ? 0 : -ENOMEM;
+}
+
+void pages_source_put(const struct ioasid_mem_ops *mem, void *source)
+{
+	if (mem->source_put)
+		mem->source_put(source);
+}
+
 /* ---- pages objects -------------------------------------------------------------------- */
 
 static struct pages *pages_alloc(struct ioasid_ctx *ctx, uint64_t npages, bool writable)
@@ -248,6 +277,10 @@ static struct pages *pages_alloc(struct ioasid_ctx *ctx, uint64_t npages, bool w
 
 	if (!p)
 		return NULL;
+	if (pages_source_get(ctx, &p->mem_priv)) {
+		free(p);
+		return NULL;
+	}
 	p->refs = 1;
 	p->fd = -1;
 	p->npages = npages;
@@ -256,7 +289,6 @@ static struct pages *pages_alloc(struct ioasid_ctx *ctx, uint64_t npages, bool w
 	p->acct_user = ctx->acct_user;
 	p->acct_proc = ctx->acct_proc;
 	p->mem = ctx->params.mem;
-	p->mem_priv = ctx->params.mem_priv;
 	/* the accounting objects outlive the context if pages do (COPY keeps them) */
 	pthread_mutex_lock(&acct_lock);
 	p->acct_user->refs++;
@@ -279,8 +311,7 @@ static int pages_span(uint64_t start, uint64_t length, uint64_t *out_base, uint6
 	return 0;
 }
 
-struct pages *pages_new_user(struct ioasid_ctx *ctx, uint64_t uptr, uint64_t length,
-			     bool writable)
+struct pages *pages_new_user(struct ioasid_ctx *ctx, uint64_t uptr, uint64_t length, bool writable)
 {
 	uint64_t base, n;
 	struct pages *p;
@@ -353,25 +384,77 @@ void pages_put(struct pages *p)
 	free(p->pinrefs);
 	acct_put_user(p->acct_user);
 	acct_put_proc(p->acct_proc);
+	pages_source_put(p->mem, p->mem_priv);
 	free(p);
 }
 
-/* Make pages [first, last] reachable and faulted in. */
-static int pages_fault_in(struct pages *p, uint64_t first, uint64_t last)
+/* Pin the user pages [first, last], none of which this object holds yet. */
+static int pages_pin_user_run(struct pages *p, uint64_t first, uint64_t last)
 {
 	uint64_t off = first << IOASID_PAGE_SHIFT;
 	uint64_t len = (last - first + 1) << IOASID_PAGE_SHIFT;
 	void *host;
 	int rc;
 
-	if (p->kind == PAGES_USER) {
-		rc = p->mem->pin_user(p->mem_priv, p->uptr + off, len, p->writable, &host);
-		if (rc)
-			return rc;
-		if (!p->host)
-			p->host = (uint8_t *)host - off;
+	rc = p->mem->pin_user(p->mem_priv, p->uptr + off, len, p->writable, &host);
+	if (rc)
+		return rc;
+	if (!p->host) {
+		p->host = (uint8_t *)host - off;
 		return 0;
 	}
+	if (host != p->host + off) {
+		/* the object must be reachable linearly: host + offset */
+		p->mem->unpin_user(p->mem_priv, p->uptr + off, len, host);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static void pages_unpin_user_run(struct pages *p, uint64_t first, uint64_t last)
+{
+	uint64_t off = first << IOASID_PAGE_SHIFT;
+
+	p->mem->unpin_user(p->mem_priv, p->uptr + off, (last - first + 1) << IOASID_PAGE_SHIFT,
+			   p->host + off);
+}
+
+/*
+ * The next run of pages with no holder inside [*cursor, last]: false when there is none.
+ * Moves *cursor past the run (page indexes are far from UINT64_MAX).
+ */
+static bool pages_next_free_run(struct pages *p, uint64_t *cursor, uint64_t last,
+				uint64_t *out_first, uint64_t *out_last)
+{
+	uint64_t i = *cursor;
+
+	while (i <= last && p->pinrefs[i])
+		i++;
+	if (i > last)
+		return false;
+	*out_first = i;
+	while (i < last && !p->pinrefs[i + 1])
+		i++;
+	*out_last = i;
+	*cursor = i + 1;
+	return true;
+}
+
+/* Release the user pages of [first, last] that have no holder (pinned by this call). */
+static void pages_unpin_free_runs(struct pages *p, uint64_t first, uint64_t last)
+{
+	uint64_t cursor = first, s, e;
+
+	while (cursor <= last && pages_next_free_run(p, &cursor, last, &s, &e))
+		pages_unpin_user_run(p, s, e);
+}
+
+/* A file: mapped whole at the first pin, [first, last] faulted in. */
+static int pages_fault_in_file(struct pages *p, uint64_t first, uint64_t last)
+{
+	uint64_t off = first << IOASID_PAGE_SHIFT;
+	uint64_t len = (last - first + 1) << IOASID_PAGE_SHIFT;
+
 	if (!p->host) {
 		int prot = PROT_READ | (p->writable ? PROT_WRITE : 0);
 		void *m = mmap(NULL, p->npages << IOASID_PAGE_SHIFT, prot, MAP_SHARED, p->fd,
@@ -390,8 +473,8 @@ static int pages_fault_in(struct pages *p, uint64_t first, uint64_t last)
 
 int pages_pin(struct pages *p, uint64_t first, uint64_t last)
 {
-	uint64_t i, fresh = 0;
-	int rc;
+	uint64_t i, fresh = 0, cursor, s = 0, e = 0;
+	int rc = 0;
 
 	if (last < first || last >= p->npages)
 		return -EINVAL;
@@ -407,13 +490,17 @@ int pages_pin(struct pages *p, uint64_t first, uint64_t last)
 		if (rc)
 			return rc;
 	}
-	rc = pages_fault_in(p, first, last);
-	if (rc) {
-		if (fresh)
-			acct_uncharge(p, fresh);
-		if (!p->npinned)
-			goto out_release_host;
-		return rc;
+	if (fresh && p->kind == PAGES_FILE) {
+		rc = pages_fault_in_file(p, first, last);
+		if (rc)
+			goto out_uncharge;
+	} else if (fresh) {
+		cursor = first;
+		while (cursor <= last && pages_next_free_run(p, &cursor, last, &s, &e)) {
+			rc = pages_pin_user_run(p, s, e);
+			if (rc)
+				goto out_unpin_runs;
+		}
 	}
 	for (i = first; i <= last; i++)
 		p->pinrefs[i]++;
@@ -422,11 +509,14 @@ int pages_pin(struct pages *p, uint64_t first, uint64_t last)
 	p->npinned += fresh;
 	return 0;
 
-out_release_host:
-	if (p->kind == PAGES_USER && p->host) {
-		p->mem->unpin_user(p->mem_priv, p->uptr, p->npages << IOASID_PAGE_SHIFT, p->host);
+out_unpin_runs:
+	/* the runs before s were pinned by this call: their pinrefs are still 0 */
+	if (s > first)
+		pages_unpin_free_runs(p, first, s - 1);
+	if (!p->npinned)
 		p->host = NULL;
-	}
+out_uncharge:
+	acct_uncharge(p, fresh);
 	return rc;
 }
 
@@ -438,34 +528,44 @@ void pages_unpin(struct pages *p, uint64_t first, uint64_t last)
 		released += --p->pinrefs[i] == 0;
 	if (!released)
 		return;
+	if (p->kind == PAGES_USER)
+		pages_unpin_free_runs(p, first, last);
 	acct_uncharge(p, released);
 	p->npinned -= released;
-	if (!p->npinned)
+	if (!p->npinned) {
 		pinned_unlink(p);
-	if (!p->npinned && p->kind == PAGES_USER) {
-		p->mem->unpin_user(p->mem_priv, p->uptr, p->npages << IOASID_PAGE_SHIFT, p->host);
-		p->host = NULL;
+		if (p->kind == PAGES_USER)
+			p->host = NULL;
 	}
 }
 
-/* Move this object's charge to ctx's user and process: all or nothing. */
+/*
+ * Move this object to ctx's caller: its charge to ctx's user and process (all or nothing),
+ * and its source to the caller's.
+ */
 int pages_change_process(struct pages *p, struct ioasid_ctx *ctx)
 {
 	struct pages moved = *p;
+	void *source;
 	int rc;
 
+	rc = pages_source_get(ctx, &source);
+	if (rc)
+		return rc;
 	if (p->acct_user == ctx->acct_user && p->acct_proc == ctx->acct_proc &&
 	    p->account_mode == ctx->account_mode)
-		return 0;
+		goto out_source;
 	moved.account_mode = ctx->account_mode;
 	moved.acct_user = ctx->acct_user;
 	moved.acct_proc = ctx->acct_proc;
 	moved.mem = ctx->params.mem;
-	moved.mem_priv = ctx->params.mem_priv;
+	moved.mem_priv = source;
 	if (p->npinned) {
 		rc = acct_charge(&moved, p->npinned);
-		if (rc)
+		if (rc) {
+			pages_source_put(ctx->params.mem, source);
 			return rc;
+		}
 		acct_uncharge(p, p->npinned);
 	}
 	pthread_mutex_lock(&acct_lock);
@@ -477,7 +577,9 @@ int pages_change_process(struct pages *p, struct ioasid_ctx *ctx)
 	p->account_mode = moved.account_mode;
 	p->acct_user = moved.acct_user;
 	p->acct_proc = moved.acct_proc;
-	p->mem = moved.mem;
-	p->mem_priv = moved.mem_priv;
+out_source:
+	pages_source_put(p->mem, p->mem_priv);
+	p->mem = ctx->params.mem;
+	p->mem_priv = source;
 	return 0;
 }

@@ -43,7 +43,7 @@
 #include "util/itree.h"
 
 #define IOASID_PAGE_SHIFT 12
-#define IOASID_PAGE_SIZE (1ULL << IOASID_PAGE_SHIFT)
+#define IOASID_PAGE_SIZE  (1ULL << IOASID_PAGE_SHIFT)
 /* The largest IOVA alignment the allocator chooses (a transparent huge page). */
 #define IOASID_HPAGE_SIZE (2ULL << 20)
 
@@ -73,15 +73,15 @@ enum obj_type {
  */
 struct obj {
 	enum obj_type type;
-	uint32_t id;          /* 0 until reserved */
-	unsigned int users;   /* long-term references, including the table's own (1) */
+	uint32_t id;	    /* 0 until reserved */
+	unsigned int users; /* long-term references, including the table's own (1) */
 	unsigned int shortterm;
 	struct ioasid_ctx *ctx;
 };
 
 struct obj_ops {
-	void (*destroy)(struct obj *obj);  /* never fails, never allocates */
-	void (*abort)(struct obj *obj);    /* undo a creation that never published; NULL: destroy */
+	void (*destroy)(struct obj *obj); /* never fails, never allocates */
+	void (*abort)(struct obj *obj);	  /* undo a creation that never published; NULL: destroy */
 	/*
 	 * At context close, before leaves are destroyed: drop references held on behalf of
 	 * something outside the table (an in-process device's owner, an access fd). Optional.
@@ -91,16 +91,16 @@ struct obj_ops {
 };
 
 struct ioasid_ctx {
-	pthread_mutex_t lock;          /* serialises every call on this context */
-	struct idtable *objects;       /* ID -> struct obj *, visible once published */
+	pthread_mutex_t lock;	 /* serialises every call on this context */
+	struct idtable *objects; /* ID -> struct obj *, visible once published */
 	struct ioasid_ctx_params params;
-	struct acct_user *acct_user;   /* per-user counters of params.uid */
-	struct acct_proc *acct_proc;   /* per-process counters of params.pid */
-	int account_mode;              /* enum pages_account_mode for new pages */
-	struct ioas *vfio_ioas;        /* IOMMU_VFIO_IOAS / type1 compat, may be NULL */
-	struct pt_arena *pt_arena;     /* page tables of this context's domains, made on demand */
-	bool vfio_type1_set;           /* VFIO_SET_IOMMU done (type1 compat) */
-	unsigned int nr_access_fds;    /* selftest access fds to check for a close */
+	struct acct_user *acct_user; /* per-user counters of params.uid */
+	struct acct_proc *acct_proc; /* per-process counters of params.pid */
+	int account_mode;	     /* enum pages_account_mode for new pages */
+	struct ioas *vfio_ioas;	     /* IOMMU_VFIO_IOAS / type1 compat, may be NULL */
+	struct pt_arena *pt_arena;   /* page tables of this context's domains, made on demand */
+	bool vfio_type1_set;	     /* VFIO_SET_IOMMU done (type1 compat) */
+	unsigned int nr_access_fds;  /* selftest access fds to check for a close */
 };
 
 /* The context's table arena (one memfd for all its domains), created on first use. */
@@ -127,9 +127,9 @@ void obj_remove(struct ioasid_ctx *ctx, struct obj *obj);
 
 struct ucmd {
 	struct ioasid_ctx *ctx;
-	uint64_t ubuffer;      /* the caller's struct */
+	uint64_t ubuffer; /* the caller's struct */
 	uint32_t user_size;
-	void *cmd;             /* kernel-side copy, zero-extended */
+	void *cmd; /* kernel-side copy, zero-extended */
 };
 
 int ucmd_respond(struct ucmd *ucmd, size_t cmd_len);
@@ -142,9 +142,9 @@ extern const struct ioasid_mem_ops uaccess_self_ops;
 /* ---- pinned memory ----------------------------------------------------------------- */
 
 enum pages_account_mode {
-	PAGES_ACCOUNT_NONE,  /* CAP_IPC_LOCK: nothing charged */
-	PAGES_ACCOUNT_USER,  /* per user (default) */
-	PAGES_ACCOUNT_MM,    /* per process (IOMMU_OPTION_RLIMIT_MODE 1) */
+	PAGES_ACCOUNT_NONE, /* CAP_IPC_LOCK: nothing charged */
+	PAGES_ACCOUNT_USER, /* per user (default) */
+	PAGES_ACCOUNT_MM,   /* per process (IOMMU_OPTION_RLIMIT_MODE 1) */
 };
 
 struct acct_user;
@@ -152,8 +152,8 @@ struct pt_arena;
 struct acct_proc;
 
 enum pages_kind {
-	PAGES_USER,   /* a range of the client's address space */
-	PAGES_FILE,   /* a range of a file (memfd, tmpfs ...) */
+	PAGES_USER, /* a range of the client's address space */
+	PAGES_FILE, /* a range of a file (memfd, tmpfs ...) */
 };
 
 /*
@@ -163,28 +163,27 @@ enum pages_kind {
  * npinned counts pages with pinrefs > 0 and is what is charged.
  */
 struct pages {
-	unsigned int refs;         /* areas + in-flight lists holding this object */
+	unsigned int refs; /* areas + in-flight lists holding this object */
 	enum pages_kind kind;
-	uint64_t uptr;             /* USER: page aligned start */
-	int fd;                    /* FILE: our own dup, -1 otherwise */
-	uint64_t file_start;       /* FILE: page aligned offset */
+	uint64_t uptr;	     /* USER: page aligned start */
+	int fd;		     /* FILE: our own dup, -1 otherwise */
+	uint64_t file_start; /* FILE: page aligned offset */
 	uint64_t npages;
 	bool writable;
 	int account_mode;
 	struct acct_user *acct_user;
 	struct acct_proc *acct_proc;
 	const struct ioasid_mem_ops *mem;
-	void *mem_priv;
-	struct pages *pin_next;    /* on the list of pinned pages objects (acct_lock) */
-	struct pages **pin_pprev;  /* NULL while nothing is pinned */
-	uint32_t *pinrefs;         /* npages counters, allocated on first pin */
+	void *mem_priv;		  /* the source (mem->source_get), else the context's mem_priv */
+	struct pages *pin_next;	  /* on the list of pinned pages objects (acct_lock) */
+	struct pages **pin_pprev; /* NULL while nothing is pinned */
+	uint32_t *pinrefs;	  /* npages counters, allocated on first pin */
 	uint64_t npinned;
-	uint8_t *host;             /* where page 0 is reachable while anything is pinned */
+	uint8_t *host; /* where page 0 is reachable while anything is pinned */
 	uint64_t host_len;
 };
 
-struct pages *pages_new_user(struct ioasid_ctx *ctx, uint64_t uptr, uint64_t length,
-			     bool writable);
+struct pages *pages_new_user(struct ioasid_ctx *ctx, uint64_t uptr, uint64_t length, bool writable);
 struct pages *pages_new_file(struct ioasid_ctx *ctx, int fd, uint64_t start, uint64_t length,
 			     bool writable, int *out_err);
 void pages_get(struct pages *p);
@@ -199,11 +198,17 @@ static inline void *pages_host(struct pages *p, uint64_t offset)
 }
 
 /*
- * How many pages objects reached through mem/mem_priv hold the user page at uptr pinned:
- * the kernel's pin count of that page (one pin per pages object, however many holders).
+ * How many pages objects reached through mem/source hold the user page at uptr pinned:
+ * the kernel's pin count of that page (one pin per pages object, however many holders),
+ * across every context whose calls come from the source's process.
  */
-unsigned int pages_count_user_pins(const struct ioasid_mem_ops *mem, void *mem_priv,
-				   uint64_t uptr);
+unsigned int pages_count_user_pins(const struct ioasid_mem_ops *mem, void *source, uint64_t uptr);
+/*
+ * The source of the call being served on ctx (mem->source_get), or the context's mem_priv
+ * when the ops have none. 0 or -ENOMEM. Give it back with pages_source_put.
+ */
+int pages_source_get(struct ioasid_ctx *ctx, void **out_source);
+void pages_source_put(const struct ioasid_mem_ops *mem, void *source);
 
 void acct_put_user(struct acct_user *u);
 void acct_put_proc(struct acct_proc *p);
@@ -213,14 +218,14 @@ struct acct_proc *acct_get_proc(pid_t pid);
 /* ---- the I/O page table -------------------------------------------------------------- */
 
 struct iopt_area {
-	struct itree_node node;    /* [iova, last] */
+	struct itree_node node; /* [iova, last] */
 	struct iopt *iopt;
-	struct pages *pages;       /* NULL while being created or destroyed */
-	uint64_t start_byte;       /* offset within pages of this area's first IOVA */
-	int prot;                  /* enum iommu_prot */
-	bool filled;               /* pinned and mapped into every domain */
-	bool small;                /* mapped with pages no larger than IOASID_PAGE_SIZE */
-	bool prevent_access;       /* being unmapped: no new access pins or rw */
+	struct pages *pages;	   /* NULL while being created or destroyed */
+	uint64_t start_byte;	   /* offset within pages of this area's first IOVA */
+	int prot;		   /* enum iommu_prot */
+	bool filled;		   /* pinned and mapped into every domain */
+	bool small;		   /* mapped with pages no larger than IOASID_PAGE_SIZE */
+	bool prevent_access;	   /* being unmapped: no new access pins or rw */
 	unsigned int num_accesses; /* access pins inside this area */
 };
 
@@ -236,7 +241,7 @@ struct iopt_access {
 
 struct iopt_reserved {
 	struct itree_node node;
-	const void *owner;         /* a domain, a device, or NULL for test reservations */
+	const void *owner; /* a domain, a device, or NULL for test reservations */
 };
 
 struct iopt_allowed {
@@ -247,19 +252,19 @@ struct iopt_allowed {
 
 struct iopt {
 	struct itree areas;
-	struct itree allowed;      /* empty: everything not reserved is allowed */
+	struct itree allowed; /* empty: everything not reserved is allowed */
 	struct itree reserved;
-	uint64_t iova_alignment;   /* power of two; max of domains' and accesses' page sizes */
+	uint64_t iova_alignment; /* power of two; max of domains' and accesses' page sizes */
 	bool disable_large_pages;
 	unsigned int ndomains;
 	struct iommu_domain *domains[IOPT_MAX_DOMAINS];
-	struct iopt_access *accesses;  /* singly linked */
+	struct iopt_access *accesses; /* singly linked */
 };
 
 void iopt_init(struct iopt *iopt);
 void iopt_destroy(struct iopt *iopt);
-int iopt_map_pages(struct iopt *iopt, struct pages *pages, uint64_t start_byte,
-		   uint64_t length, uint64_t *inout_iova, int prot, bool alloc_iova);
+int iopt_map_pages(struct iopt *iopt, struct pages *pages, uint64_t start_byte, uint64_t length,
+		   uint64_t *inout_iova, int prot, bool alloc_iova);
 /* Copy [src_iova, +length) of src into dst: the same pages, a new IOVA. */
 int iopt_copy(struct iopt *dst, struct iopt *src, uint64_t src_iova, uint64_t length,
 	      uint64_t *inout_iova, int prot, bool alloc_iova);
@@ -300,8 +305,7 @@ void iopt_remove_access(struct iopt *iopt, struct iopt_access *ia);
  * inside the pages, or being unmapped), -EPERM (prot), -ENOENT (a hole), -ENOMEM, -EFAULT.
  * out_host, if not NULL, receives the host address of each CPU page of the range.
  */
-int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool write,
-		    void **out_host);
+int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool write, void **out_host);
 void iopt_access_unpin(struct iopt *iopt, uint64_t iova, uint64_t length);
 /* CPU access through the areas for an access: as iopt_rw, EINVAL while being unmapped. */
 int iopt_access_rw(struct iopt *iopt, uint64_t iova, void *buf, uint64_t len, bool write);
@@ -313,7 +317,7 @@ struct hwpt_paging;
 struct ioas {
 	struct obj obj;
 	struct iopt iopt;
-	struct hwpt_paging *hwpts;  /* paging HWPTs on this IOAS, linked by ioas_next */
+	struct hwpt_paging *hwpts; /* paging HWPTs on this IOAS, linked by ioas_next */
 };
 
 struct ioas *ioas_alloc(struct ioasid_ctx *ctx);
@@ -333,8 +337,7 @@ struct dev_model_ops {
 	 * A paging domain for dev. flags are IOMMU_HWPT_ALLOC_NEST_PARENT, _DIRTY_TRACKING and
 	 * _PASID, already checked against the device's capabilities. 0, -EOPNOTSUPP, -ENOMEM.
 	 */
-	int (*domain_alloc_paging)(struct device *dev, uint32_t flags,
-				   struct iommu_domain **out);
+	int (*domain_alloc_paging)(struct device *dev, uint32_t flags, struct iommu_domain **out);
 	/* May dev attach to this HWPT (made by the same model)? 0 or -EINVAL. */
 	int (*attach_check)(struct device *dev, const struct hwpt_paging *hwpt);
 	/*
@@ -345,12 +348,12 @@ struct dev_model_ops {
 		       uint32_t *out_type);
 	/* Test hook: a DMA write at iova sets the domain's dirty state. Optional. */
 	int (*mark_dirty)(struct iommu_domain *d, uint64_t iova);
-	void (*release)(struct device *dev);  /* frees model_priv; optional */
+	void (*release)(struct device *dev); /* frees model_priv; optional */
 };
 
 enum dev_caps {
-	DEV_CAP_DIRTY = 1 << 0,   /* its IOMMU can track dirty pages */
-	DEV_CAP_PASID = 1 << 1,   /* PASID capable, max_pasid_log2 bits */
+	DEV_CAP_DIRTY = 1 << 0, /* its IOMMU can track dirty pages */
+	DEV_CAP_PASID = 1 << 1, /* PASID capable, max_pasid_log2 bits */
 };
 
 #define DEV_MAX_RESV 4
@@ -364,25 +367,25 @@ struct device {
 	struct obj obj;
 	const struct dev_model_ops *model;
 	void *model_priv;
-	uint32_t model_flags;          /* model-specific (mock: MOCK_FLAGS_DEVICE_*) */
-	unsigned int caps;             /* enum dev_caps */
+	uint32_t model_flags; /* model-specific (mock: MOCK_FLAGS_DEVICE_*) */
+	unsigned int caps;    /* enum dev_caps */
 	unsigned int max_pasid_log2;
-	unsigned int nr_resv;          /* reserved IOVA regions (an MSI window ...) */
+	unsigned int nr_resv; /* reserved IOVA regions (an MSI window ...) */
 	struct iommu_iova_range resv[DEV_MAX_RESV];
-	struct hwpt_paging *hwpt;      /* what the RID is attached to; NULL: blocked */
-	bool ctx_owned;                /* bound by ioasid_device_new: context close unbinds */
+	struct hwpt_paging *hwpt; /* what the RID is attached to; NULL: blocked */
+	bool ctx_owned;		  /* bound by ioasid_device_new: context close unbinds */
 };
 
 /* A paging HWPT: one domain kept in step with its IOAS. users: 1 + devices attached. */
 struct hwpt_paging {
 	struct obj obj;
 	struct iommu_domain *domain;
-	const struct dev_model_ops *model;  /* whose domain it is */
-	struct ioas *ioas;                  /* holds a user reference on it */
+	const struct dev_model_ops *model; /* whose domain it is */
+	struct ioas *ioas;		   /* holds a user reference on it */
 	struct hwpt_paging *ioas_next;
-	uint32_t alloc_flags;               /* IOMMU_HWPT_ALLOC_* it was made with */
-	bool auto_domain;                   /* made by an attach to an IOAS; dies with its last device */
-	bool in_iopt;                       /* the domain is in ioas->iopt */
+	uint32_t alloc_flags; /* IOMMU_HWPT_ALLOC_* it was made with */
+	bool auto_domain;     /* made by an attach to an IOAS; dies with its last device */
+	bool in_iopt;	      /* the domain is in ioas->iopt */
 	unsigned int ndevices;
 };
 
@@ -418,7 +421,7 @@ struct access;
 
 /* What the access's owner supplies. */
 struct access_ops {
-	bool needs_pin_pages;   /* pins pages: IOVA alignment becomes the CPU page */
+	bool needs_pin_pages; /* pins pages: IOVA alignment becomes the CPU page */
 	/* Unpin everything inside [iova, iova + length - 1]; the IOAS is being unmapped. */
 	void (*unmap)(void *data, uint64_t iova, uint64_t length);
 	/* The context is closing: the owner lets go (access_destroy). */
@@ -429,8 +432,8 @@ struct access_ops {
 struct access {
 	struct obj obj;
 	struct iopt_access hook;
-	struct ioas *ioas;        /* NULL while detached */
-	struct ioas *ioas_unpin;  /* where pins live (differs from ioas during a replace) */
+	struct ioas *ioas;	 /* NULL while detached */
+	struct ioas *ioas_unpin; /* where pins live (differs from ioas during a replace) */
 	const struct access_ops *ops;
 	void *data;
 };

@@ -14,17 +14,27 @@
  *   staccess  the selftest's access: an access object plus the fd the caller holds. The fd
  *           is one end of a socketpair; we keep the other end and notice the caller's close
  *           (POLLHUP) before each call, then destroy the access as the kernel does when the
- *           file is released. The op's `id` is that fd.
+ *           file is released. The op's `id` is that fd, looked up as the kernel's fget():
+ *           whatever number names the same socket (a dup, or the copy a daemon received
+ *           with the request) is the access; we compare identities (st_dev, st_ino), never
+ *           numbers.
  *   "physical address" of user memory: the host address at which the IOMMU side reaches it
- *           (the context's mem ops); MD_CHECK_MAP compares a domain's output with it.
+ *           (the context's mem ops, through the caller's source); MD_CHECK_MAP compares a
+ *           domain's output with it.
  *
  * Pin counts (MD_CHECK_REFS): the kernel pins a page once per pages object however many
  * domains and accesses use it, so the count of a user page is the number of pages objects
- * holding it pinned (pages_count_user_pins). As the kernel looks each page up first, a page
- * the caller cannot read is EFAULT.
+ * holding it pinned (pages_count_user_pins) among those whose source is the caller's
+ * process, in any context. As the kernel looks each page up first, a page the caller
+ * cannot read is EFAULT.
  *
- * A daemon serving another process must hand the access fd to its client (SCM_RIGHTS) and
- * translate the client's fd number back when it forwards an op naming one.
+ * Serving another process (the context's mem ops have install_fd), the access fd is handed
+ * over with install_fd and our copy is gone: the caller gets a real fd of its own, and a
+ * daemon sends that fd back with each op that names it (the reply-side number is the
+ * caller's; what the core reads in `id` is the daemon's received copy). The fd is installed
+ * only once the access is attached; if the reply cannot be written after that, the caller
+ * keeps an fd it was never told about, whose access is already gone (the kernel installs
+ * after the reply and has no such case).
  *
  * Not served yet (EOPNOTSUPP): nested HWPT checks (MD_CHECK_IOTLB finds no nested HWPT:
  * ENOENT), TRIGGER_IOPF, TRIGGER_VEVENT, the PASID ops.
@@ -134,21 +144,39 @@ static int test_add_reserved(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 
 /* ---- checks ---------------------------------------------------------------------------- */
 
-/* Where the IOMMU side reaches user memory [uptr, uptr + len): pinned for the caller. */
-static int user_host(struct ioasid_ctx *ctx, uint64_t uptr, uint64_t len, uint8_t **out_host)
+/*
+ * Where the IOMMU side reaches the caller's memory [uptr, uptr + len): pinned, through the
+ * caller's source, until user_host_put.
+ */
+struct user_host {
+	void *source;
+	uint64_t uptr, len;
+	uint8_t *host;
+};
+
+static int user_host(struct ioasid_ctx *ctx, uint64_t uptr, uint64_t len, struct user_host *out)
 {
 	void *host;
-	int rc = ctx->params.mem->pin_user(ctx->params.mem_priv, uptr, len, false, &host);
+	int rc;
 
+	rc = pages_source_get(ctx, &out->source);
 	if (rc)
+		return rc;
+	rc = ctx->params.mem->pin_user(out->source, uptr, len, false, &host);
+	if (rc) {
+		pages_source_put(ctx->params.mem, out->source);
 		return rc == -EINVAL ? -EFAULT : rc;
-	*out_host = host;
+	}
+	out->uptr = uptr;
+	out->len = len;
+	out->host = host;
 	return 0;
 }
 
-static void user_host_put(struct ioasid_ctx *ctx, uint64_t uptr, uint64_t len, uint8_t *host)
+static void user_host_put(struct ioasid_ctx *ctx, struct user_host *uh)
 {
-	ctx->params.mem->unpin_user(ctx->params.mem_priv, uptr, len, host);
+	ctx->params.mem->unpin_user(uh->source, uh->uptr, uh->len, uh->host);
+	pages_source_put(ctx->params.mem, uh->source);
 }
 
 static int test_md_check_map(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
@@ -157,7 +185,7 @@ static int test_md_check_map(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	uint64_t uptr = cmd->check_map.uptr, end, base, span;
 	struct hwpt_paging *hwpt;
 	struct iommu_domain *d;
-	uint8_t *host;
+	struct user_host uh;
 	int rc;
 
 	if (iova % MOCK_IO_PAGE_SIZE || len % MOCK_IO_PAGE_SIZE || uptr % MOCK_IO_PAGE_SIZE ||
@@ -172,19 +200,19 @@ static int test_md_check_map(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		goto out_put;
 	base = ALIGN_DOWN_U64(uptr, IOASID_PAGE_SIZE);
 	span = ALIGN_DOWN_U64(end - 1, IOASID_PAGE_SIZE) + IOASID_PAGE_SIZE - base;
-	rc = user_host(ucmd->ctx, base, span, &host);
+	rc = user_host(ucmd->ctx, base, span, &uh);
 	if (rc)
 		goto out_put;
 	for (uint64_t off = 0; off < len; off += MOCK_IO_PAGE_SIZE) {
 		uint64_t pa;
 
 		if (d->ops->iova_to_phys(d, iova + off, &pa, NULL, NULL) ||
-		    pa != (uintptr_t)(host + (uptr - base) + off)) {
+		    pa != (uintptr_t)(uh.host + (uptr - base) + off)) {
 			rc = -EINVAL;
 			break;
 		}
 	}
-	user_host_put(ucmd->ctx, base, span, host);
+	user_host_put(ucmd->ctx, &uh);
 out_put:
 	obj_put(&hwpt->obj);
 	return rc;
@@ -194,22 +222,28 @@ static int test_md_check_refs(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	uint64_t uptr = cmd->check_refs.uptr, len = cmd->check_refs.length, end;
 	struct ioasid_ctx *ctx = ucmd->ctx;
+	void *source;
+	int rc;
 
 	if (len % IOASID_PAGE_SIZE || uptr % IOASID_PAGE_SIZE || check_add_u64(uptr, len, &end))
 		return -EINVAL;
+	rc = pages_source_get(ctx, &source);
+	if (rc)
+		return rc;
 	for (; len; len -= IOASID_PAGE_SIZE, uptr += IOASID_PAGE_SIZE) {
 		uint8_t byte;
-		int rc;
 
 		/* the kernel looks the page up first: memory the caller cannot read is EFAULT */
 		rc = uaccess_from(ctx, &byte, uptr, 1);
 		if (rc)
-			return rc;
-		if (pages_count_user_pins(ctx->params.mem, ctx->params.mem_priv, uptr) !=
-		    cmd->check_refs.refs)
-			return -EIO;
+			break;
+		if (pages_count_user_pins(ctx->params.mem, source, uptr) != cmd->check_refs.refs) {
+			rc = -EIO;
+			break;
+		}
 	}
-	return 0;
+	pages_source_put(ctx->params.mem, source);
+	return rc;
 }
 
 static int test_dev_check_cache(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
@@ -277,9 +311,8 @@ struct staccess_item {
 struct staccess {
 	struct access *access;
 	struct ioasid_ctx *ctx;
-	int user_fd;      /* handed to the caller */
-	int peer_fd;      /* ours: hangs up when every copy of user_fd is closed */
-	dev_t st_dev;     /* identity of user_fd, to tell a reused fd number */
+	int peer_fd;  /* ours: hangs up when every copy of the caller's fd is closed */
+	dev_t st_dev; /* identity of the caller's fd (its socket) */
 	ino_t st_ino;
 	struct staccess_item *items;
 	uint32_t next_id;
@@ -353,8 +386,7 @@ static struct staccess *staccess_get(struct ioasid_ctx *ctx, uint32_t fd)
 	for (uint32_t id = 0; (obj = idt_find_next(ctx->objects, &id)); id++) {
 		struct staccess *sa = obj_to_staccess(obj);
 
-		if (sa && sa->user_fd == (int)fd && sa->st_dev == st.st_dev &&
-		    sa->st_ino == st.st_ino)
+		if (sa && sa->st_dev == st.st_dev && sa->st_ino == st.st_ino)
 			return sa;
 	}
 	return NULL;
@@ -380,10 +412,11 @@ void selftest_sweep_access_fds(struct ioasid_ctx *ctx)
 
 static int test_create_access(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
+	const struct ioasid_mem_ops *mem = ucmd->ctx->params.mem;
 	uint32_t flags = cmd->create_access.flags;
 	struct staccess *sa;
 	struct stat st;
-	int fds[2], rc;
+	int fds[2], rc, user_fd;
 
 	if (flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
 		return -EOPNOTSUPP;
@@ -399,7 +432,6 @@ static int test_create_access(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		goto err_close;
 	}
 	sa->ctx = ucmd->ctx;
-	sa->user_fd = fds[0];
 	sa->peer_fd = fds[1];
 	sa->st_dev = st.st_dev;
 	sa->st_ino = st.st_ino;
@@ -412,7 +444,17 @@ static int test_create_access(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	rc = access_attach(sa->access, cmd->id);
 	if (rc)
 		goto err_destroy;
-	cmd->create_access.out_access_fd = fds[0];
+	user_fd = fds[0];
+	if (mem->install_fd) {
+		/* the caller's own fd; ours is gone either way once it succeeds */
+		user_fd = mem->install_fd(ucmd->ctx->params.mem_priv, fds[0], O_CLOEXEC);
+		if (user_fd < 0) {
+			rc = user_fd;
+			goto err_destroy;
+		}
+		fds[0] = -1;
+	}
+	cmd->create_access.out_access_fd = user_fd;
 	rc = ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc)
 		goto err_destroy;
@@ -422,7 +464,8 @@ static int test_create_access(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 err_destroy:
 	access_destroy(sa->access);
 err_close:
-	close(fds[0]);
+	if (fds[0] >= 0)
+		close(fds[0]);
 	close(fds[1]);
 err_free:
 	free(sa);
@@ -478,15 +521,15 @@ static int test_access_pages(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	/* the pages pinned are the pages at uptr (NULL: skip the check, for fuzzers) */
 	if (uptr) {
 		uint64_t ubase = uptr - (iova - first);
-		uint8_t *uhost;
+		struct user_host uh;
 
-		rc = user_host(ucmd->ctx, ubase, npages << IOASID_PAGE_SHIFT, &uhost);
+		rc = user_host(ucmd->ctx, ubase, npages << IOASID_PAGE_SHIFT, &uh);
 		if (rc)
 			goto err_unpin;
 		for (uint64_t i = 0; i < npages && !rc; i++)
-			if (host[i] != uhost + (i << IOASID_PAGE_SHIFT))
+			if (host[i] != uh.host + (i << IOASID_PAGE_SHIFT))
 				rc = -EBADE;
-		user_host_put(ucmd->ctx, ubase, npages << IOASID_PAGE_SHIFT, uhost);
+		user_host_put(ucmd->ctx, &uh);
 		if (rc)
 			goto err_unpin;
 	}

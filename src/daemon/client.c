@@ -16,9 +16,11 @@
  * connection is the program's iommufd, shared with whoever else holds it.
  *
  * EOF on the connection is the last close of the iommufd in every process: the context is
- * freed with every object and pin it holds, then the mirror is checked empty. A client that
- * is killed mid-call costs nothing more: its reads fail with EFAULT, the core unwinds, the
- * reply goes nowhere (MSG_NOSIGNAL), and the EOF follows.
+ * freed with every object and pin it holds (a source whose last pages object goes checks its
+ * mirror empty), and only then are the shim's synchronous closes answered (CLOSE in
+ * src/proto/proto.h), so a program's last close() returns after everything is released, as
+ * with the kernel. A client that is killed mid-call costs nothing more: its reads fail with
+ * EFAULT, the core unwinds, the reply goes nowhere (MSG_NOSIGNAL), and the EOF follows.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,6 +33,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <linux/iommufd.h>
+#include <linux/iommufd_test.h>
 
 #include "daemon/daemon.h"
 
@@ -79,6 +84,57 @@ int client_install_fd(struct client *c, int fd, unsigned int flags)
 	return ans.fd;
 }
 
+/* ---- synchronous close ----------------------------------------------------------------- */
+
+static void answer_closers(struct client *c, bool last)
+{
+	for (unsigned int i = 0; i < c->nclosers; i++) {
+		struct ioasid_msg_close_reply rep;
+
+		ioasid_msg_init(&rep.hdr, IOASID_MSG_CLOSE_REPLY, c->closer_seq[i]);
+		rep.last = last;
+		ioasid_send(c->closers[i], &rep, sizeof(rep), NULL, 0);
+		close(c->closers[i]);
+	}
+	c->nclosers = 0;
+}
+
+/*
+ * CLOSE: the sender closes its fd right after sending it, then says CLOSED on ch. Wait for
+ * that (or for ch to hang up: the sender died, and its fd is closed too), then keep ch
+ * until we know whether that was the last copy (client_thread).
+ */
+static void begin_close(struct client *c, int ch, uint32_t seq)
+{
+	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+	struct pollfd pfd = { .fd = ch, .events = POLLIN };
+	struct ioasid_recv r;
+	int n;
+
+	do {
+		n = poll(&pfd, 1, 10000);
+	} while (n < 0 && errno == EINTR);
+	if (n == 1 && !ioasid_recv(ch, buf, &r))
+		ioasid_recv_close_fds(&r);
+	c->closers[c->nclosers] = ch;
+	c->closer_seq[c->nclosers++] = seq;
+	if (c->nclosers == CLIENT_MAX_CLOSERS)
+		answer_closers(c, false); /* never wait without bound: a plain close then */
+}
+
+/* After each message: answer the closers now unless every copy of the fd is closed. */
+static void check_closers(struct client *c, bool *inout_draining)
+{
+	struct pollfd pfd = { .fd = c->sock, .events = POLLRDHUP };
+
+	if (!c->nclosers || *inout_draining)
+		return;
+	if (poll(&pfd, 1, 0) == 1 && pfd.revents & (POLLRDHUP | POLLHUP))
+		*inout_draining = true; /* serve what is queued; the answer comes at EOF */
+	else
+		answer_closers(c, false);
+}
+
 /* ---- stats ------------------------------------------------------------------------------- */
 
 static uint64_t count_fds(void)
@@ -92,7 +148,7 @@ static uint64_t count_fds(void)
 	while ((e = readdir(d)))
 		n += e->d_name[0] != '.';
 	closedir(d);
-	return n ? n - 1 : 0;  /* not the directory's own fd */
+	return n ? n - 1 : 0; /* not the directory's own fd */
 }
 
 static void proc_self_stats(struct ioasidd_stats *s)
@@ -133,6 +189,7 @@ void daemon_fill_stats(struct ioasidd_stats *s, uid_t uid, pid_t pid)
 	s->mirror_mapped = counter_get(mirror_mapped);
 	s->pinned_pages = daemon_pinned_pages();
 	s->files = counter_get(files);
+	s->sources = counter_get(sources);
 	ioasid_acct_get(uid, pid, &acct);
 	s->user_locked_pages = acct.user_locked_pages;
 	s->open_fds = count_fds();
@@ -161,8 +218,7 @@ static int client_ctx(struct client *c)
 	return 0;
 }
 
-static void serve_ioctl(struct client *c, const struct ioasid_msg_ioctl *msg,
-			struct ioasid_recv *r)
+static void serve_ioctl(struct client *c, const struct ioasid_msg_ioctl *msg, struct ioasid_recv *r)
 {
 	const uint32_t known = IOASID_IOCTL_IN_FD | IOASID_IOCTL_IN_FD_BAD;
 	struct ioasid_msg_reply rep;
@@ -171,8 +227,19 @@ static void serve_ioctl(struct client *c, const struct ioasid_msg_ioctl *msg,
 
 	if (msg->flags & ~known || (msg->flags & known) == known)
 		goto out_inval;
+	c->caller_pid = r->pid;
 	if (msg->flags) {
-		if (ioasid_proto_in_fd(msg->cmd) != (int)msg->in_fd_offset)
+		uint32_t op = 0;
+
+		/* the test op decides whether IOMMU_TEST_CMD names an fd: read it as the core will
+		 */
+		if (msg->cmd == IOMMU_TEST_CMD &&
+		    client_mem_ops.copy_from_user(c, &op, msg->arg + IOASID_PROTO_OP_OFFSET,
+						  sizeof(op))) {
+			err = EFAULT;
+			goto out_reply;
+		}
+		if (ioasid_proto_in_fd(msg->cmd, op) != (int)msg->in_fd_offset)
 			goto out_inval;
 		want = msg->flags & IOASID_IOCTL_IN_FD ? 2 : 1;
 	}
@@ -181,14 +248,13 @@ static void serve_ioctl(struct client *c, const struct ioasid_msg_ioctl *msg,
 	err = -client_ctx(c);
 	if (err)
 		goto out_reply;
-	c->caller_pid = r->pid;
 	if (msg->flags) {
 		in_fd = want == 2 ? r->fds[1] : -1;
 		c->overlay_uptr = msg->arg + msg->in_fd_offset;
 		c->overlay_val = in_fd;
 		/* unreadable: no overlay, and the core meets the same EFAULT */
 		c->overlay = !client_mem_ops.copy_from_user(c, &c->overlay_orig, c->overlay_uptr,
-							   sizeof(c->overlay_orig));
+							    sizeof(c->overlay_orig));
 	}
 	c->reply_fd = r->fds[0];
 	ret = ioasid_ioctl(c->ctx, msg->cmd, (void *)(uintptr_t)msg->arg);
@@ -252,6 +318,15 @@ static void serve(struct client *c, const char *buf, struct ioasid_recv *r)
 		serve_ioctl(c, &msg, r);
 		return;
 	}
+	case IOASID_MSG_CLOSE: {
+		int ch = r->fds[0];
+
+		if (r->nfds != 1)
+			goto out_bad;
+		r->fds[0] = -1; /* ours now */
+		begin_close(c, ch, hdr.seq);
+		return;
+	}
 	default:
 		/* a daemon-to-client type sent to us */
 		reply_err(r->fds[0], hdr.seq, EINVAL);
@@ -265,11 +340,11 @@ out_bad:
 
 void client_free(struct client *c)
 {
+	answer_closers(c, true);
 	if (c->ctx) {
 		ioasid_ctx_free(c->ctx);
 		counter_sub(contexts, 1);
 	}
-	mirror_release(c);
 	if (c->sock >= 0)
 		close(c->sock);
 	free(c);
@@ -279,6 +354,7 @@ void *client_thread(void *arg)
 {
 	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
 	struct client *c = arg;
+	bool draining = false;
 
 	for (;;) {
 		struct ioasid_recv r;
@@ -289,9 +365,10 @@ void *client_thread(void *arg)
 			continue;
 		}
 		if (rc || !r.len)
-			break;  /* EOF: the last copy of the iommufd is closed */
+			break; /* EOF: the last copy of the iommufd is closed */
 		serve(c, buf, &r);
 		ioasid_recv_close_fds(&r);
+		check_closers(c, &draining);
 	}
 	/* free the context now, not when the main thread gets around to reaping us */
 	if (c->ctx) {
@@ -299,7 +376,8 @@ void *client_thread(void *arg)
 		c->ctx = NULL;
 		counter_sub(contexts, 1);
 	}
-	mirror_release(c);
+	/* a synchronous last close returns only now, as the kernel's release */
+	answer_closers(c, true);
 	daemon_client_done(c);
 	return NULL;
 }

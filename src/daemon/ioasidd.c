@@ -46,8 +46,8 @@
 int log_verbose;
 
 static pthread_mutex_t clients_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct client *clients;   /* clients_lock */
-static int reap_fd = -1;         /* eventfd: a client thread finished */
+static struct client *clients; /* clients_lock */
+static int reap_fd = -1;       /* eventfd: a client thread finished */
 
 void dlog(int level, const char *fmt, ...)
 {
@@ -116,13 +116,31 @@ static void reap(bool all)
 	}
 }
 
-/* Is capability `cap` in the effective set of pid? */
+/*
+ * Is pid in our user namespace? The kernel's capable() looks at the initial user namespace,
+ * so capabilities a process holds in a namespace of its own (unshare -U) do not count; we
+ * take our own namespace for the initial one (the widest we can see).
+ */
+static bool pid_in_our_userns(pid_t pid)
+{
+	struct stat ours, theirs;
+	char path[64];
+
+	if (stat("/proc/self/ns/user", &ours))
+		return true; /* no user namespaces here */
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	return !stat(path, &theirs) && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+}
+
+/* Is capability `cap` in the effective set of pid, as capable() would see it? */
 static bool pid_has_cap(pid_t pid, unsigned int cap)
 {
 	char path[64], line[256];
 	bool has = false;
 	FILE *f;
 
+	if (!pid_in_our_userns(pid))
+		return false;
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	f = fopen(path, "re");
 	if (!f)
@@ -171,9 +189,12 @@ static void accept_one(int lfd)
 	c->reply_fd = -1;
 	c->cap_ipc_lock = pid_has_cap(cr.pid, 14);     /* CAP_IPC_LOCK */
 	c->cap_sys_resource = pid_has_cap(cr.pid, 24); /* CAP_SYS_RESOURCE */
+	/* counted before its thread runs: its first request may ask for the statistics */
+	counter_add(clients, 1);
 	pthread_mutex_lock(&clients_lock);
 	if (pthread_create(&c->thread, NULL, client_thread, c)) {
 		pthread_mutex_unlock(&clients_lock);
+		counter_sub(clients, 1);
 		dlog(0, "no thread for a client");
 		close(fd);
 		free(c);
@@ -182,7 +203,6 @@ static void accept_one(int lfd)
 	c->next = clients;
 	clients = c;
 	pthread_mutex_unlock(&clients_lock);
-	counter_add(clients, 1);
 	counter_add(clients_total, 1);
 	dlog(1, "client pid %d uid %d connected", cr.pid, (int)cr.uid);
 }
@@ -244,7 +264,7 @@ static int listen_on(const char *path, int *out_lock)
 		nanosleep(&ts, NULL);
 	}
 	strcpy(sa.sun_path, path);
-	unlink(path);  /* ours now: whatever is there is stale */
+	unlink(path); /* ours now: whatever is there is stale */
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		goto err_lock;
@@ -317,7 +337,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);  /* before any thread: they inherit it */
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* before any thread: they inherit it */
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	reap_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

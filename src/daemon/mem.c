@@ -5,19 +5,31 @@
  * Copies. The core reads and writes the program's structs where the program keeps them:
  * process_vm_readv/writev on the pid that sent the request (SCM_CREDENTIALS), so a forked
  * child's call is served against the child's memory. A NULL or wild pointer, or a process
- * that died mid-call, is EFAULT. While a MAP_FILE call is served, the 4 bytes of its fd
- * field read as the daemon's copy of the fd (the "overlay"): the core never sees the
- * program's fd number, and a reply that covers the field writes the program's own number
- * back.
+ * that died mid-call, is EFAULT. While a call that names an fd is served (MAP_FILE's fd, an
+ * access fd), the 4 bytes of that field read as the daemon's copy of the fd (the
+ * "overlay"): the core never sees the program's fd number, and a reply that covers the
+ * field writes the program's own number back.
+ *
+ * Sources. A pages object belongs to the process that made it, as the kernel's keeps its
+ * mm: the core asks source_get() for the caller's source when it makes one and passes that
+ * source to every pin_user, unpin_user and memlock_limit for it. A source is one client
+ * process: its pid and a pidfd (which tells when that process has exited, so a reused pid
+ * is never mistaken for it), and the mirror of its pinned pages. Every connection the
+ * process opens gets the same source (the registry below), so a page pinned through two
+ * connections has one daemon address, and the core's pin counts (MD_CHECK_REFS) add up
+ * across them. Pins of a source whose process has exited are EFAULT, as the kernel's
+ * mmget_not_zero() on a dead mm; what it pinned before stays pinned (the mirror holds it).
  *
  * Pins: the mirror. A pinned page must be memory the daemon can touch and the program sees
  * (DMA writes land in the program's buffer), at an address that does not move while it is
  * pinned. The daemon maps the very pages the program maps: for each shared mapping it opens
  * /proc/<pid>/map_files/<start>-<end> (needs CAP_SYS_ADMIN in the daemon's user namespace;
  * see docs/daemon.md) and maps that file MAP_SHARED at the matching offset. Private
- * mappings (malloc, MAP_PRIVATE) have no file that shares their pages with anyone: pinning
- * them fails with EFAULT. Mapping them with no domain and no access works as in the kernel,
- * since nothing is pinned then.
+ * anonymous memory (malloc, stacks, MAP_PRIVATE|MAP_ANONYMOUS) has no file that shares its
+ * pages with anyone: pinning it fails with EFAULT. A private file mapping can be pinned
+ * read-only while its pages are still the file's (private_pages_are_the_file); once the
+ * program has written to a page it holds a copy of its own: EFAULT. Mapping any of these
+ * with no domain and no access works as in the kernel, since nothing is pinned then.
  *
  * Linearity. The core keeps one host pointer per pages object and reaches byte i of it at
  * host + i, whichever run was pinned first; so the mirror must be linear in the client's
@@ -35,50 +47,61 @@
  * holds a different file page than the one still pinned there (the program unmapped a
  * pinned buffer and mapped other memory at its address).
  *
- * When to let go. pin_user may be called again for pages already pinned, and unpin_user
- * once for a whole pages object; rather than count calls, the mirror asks the core which
- * pages are still pinned (pages_count_user_pins) and releases a unit when none of its
- * pages is. A pin of pages the mirror already holds is served without looking at the
- * program's mappings again, as the kernel's pin holds pages the program has since unmapped.
- * Everything here runs under the context lock.
+ * When to let go. The core's calls balance per page (include/ioasid/ioasid.h), so each
+ * mirrored page counts its pins, whichever pages object or context made them; a unit goes
+ * when none of its pages is pinned. A pin of pages the mirror already holds is served
+ * without looking at the program's mappings again, as the kernel's pin holds pages the
+ * program has since unmapped.
+ *
+ * Locking. sources_lock protects the registry and every source's refs. A source's lock
+ * protects its mirror; the core calls pin_user and unpin_user with a context lock held, so
+ * the order is ctx->lock, then source->lock. sources_lock is never held while taking a
+ * source's lock.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "core/private.h"
 #include "daemon/daemon.h"
 
 #ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_READ  22
 #define MADV_POPULATE_WRITE 23
 #endif
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC 0x958458f6
 #endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 
-#define PG_SHIFT 12
-#define PG_SIZE (1ULL << PG_SHIFT)
+#define PG_SHIFT       12
+#define PG_SIZE	       (1ULL << PG_SHIFT)
 #define MIRROR_GRANULE (1ULL << 30)
-#define MIRROR_SLACK (8ULL << 30)
-#define CHUNK_PAGES 512ULL
-#define CHUNK_BYTES (CHUNK_PAGES << PG_SHIFT)
-#define USER_TOP (1ULL << 57)   /* no user address reaches this on any 64-bit Linux */
+#define MIRROR_SLACK   (8ULL << 30)
+#define CHUNK_PAGES    512ULL
+#define CHUNK_BYTES    (CHUNK_PAGES << PG_SHIFT)
+#define USER_TOP       (1ULL << 57) /* no user address reaches this on any 64-bit Linux */
 
 struct mirror_page {
-	uint16_t file;     /* 1-based index in mirror.files; 0: not mapped */
-	uint8_t rw;        /* mapped writable */
-	uint8_t __pad[5];
-	uint64_t off;      /* offset of this page in its file */
+	uint16_t file; /* 1-based index in mirror.files; 0: not mapped */
+	uint8_t rw;    /* mapped writable */
+	uint8_t __pad;
+	uint32_t pins; /* pin_user calls holding this page, less unpin_user calls */
+	uint64_t off;  /* offset of this page in its file */
 };
 
 struct mirror_chunk {
@@ -87,18 +110,49 @@ struct mirror_chunk {
 
 struct mirror_window {
 	struct mirror_window *next;
-	uint64_t cbase, len;           /* client range [cbase, cbase + len) */
+	uint64_t cbase, len; /* client range [cbase, cbase + len) */
 	uint8_t *dbase;
-	struct mirror_chunk **chunks;  /* len / CHUNK_BYTES, allocated on demand */
-	uint64_t mapped;               /* pages mapped from files */
+	struct mirror_chunk **chunks; /* len / CHUNK_BYTES, allocated on demand */
+	uint64_t mapped;	      /* pages mapped from files */
 };
 
 struct mirror_file {
 	dev_t dev;
 	ino_t ino;
-	uint64_t unit;     /* mapping unit: the page size of the file system */
-	uint64_t pages;    /* pages of ours mapped from it; 0: slot free */
+	uint64_t unit;	/* mapping unit: the page size of the file system */
+	uint64_t pages; /* pages of ours mapped from it; 0: slot free */
 };
+
+struct mirror {
+	struct mirror_window *windows; /* disjoint in client address space */
+	struct mirror_file *files;     /* backing files with pages mapped, indexed 1..n */
+	unsigned int nfiles, cap_files;
+};
+
+#define SOURCE_MAGIC 0x53524345u /* "SRCE" */
+
+/* One client process: what a pages object remembers as its owner. */
+struct mem_source {
+	uint32_t magic;
+	struct mem_source *next; /* sources_lock */
+	unsigned int refs;	 /* sources_lock */
+	pid_t pid;
+	int pidfd;	      /* -1: no pidfd_open here; liveness by kill(pid, 0) */
+	bool gone;	      /* known to have exited (atomic) */
+	pthread_mutex_t lock; /* the mirror */
+	struct mirror mirror;
+};
+
+static pthread_mutex_t sources_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mem_source *sources; /* sources_lock */
+
+static struct mem_source *to_source(void *priv)
+{
+	struct mem_source *src = priv;
+
+	assert(src && src->magic == SOURCE_MAGIC);
+	return src;
+}
 
 /* ---- copies --------------------------------------------------------------------------- */
 
@@ -111,8 +165,8 @@ static int remote_copy(pid_t pid, uint64_t uptr, void *local, size_t len, bool t
 
 		if (uptr + len < uptr || pid <= 0)
 			return -EFAULT;
-		n = to_user ? process_vm_writev(pid, &l, 1, &r, 1, 0)
-			    : process_vm_readv(pid, &l, 1, &r, 1, 0);
+		n = to_user ? process_vm_writev(pid, &l, 1, &r, 1, 0) :
+			      process_vm_readv(pid, &l, 1, &r, 1, 0);
 		if (n <= 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -158,7 +212,7 @@ static int mem_copy_to(void *priv, uint64_t uptr, const void *src, size_t len)
 		return remote_copy(c->caller_pid, uptr, (void *)src, len, true);
 	/* a reply that covers the overlaid field gives the program its own fd number back */
 	if (len > sizeof(small))
-		return -EFAULT;  /* no command struct is this large */
+		return -EFAULT; /* no command struct is this large */
 	memcpy(small, src, len);
 	for (unsigned int i = 0; i < sizeof(c->overlay_orig); i++) {
 		uint64_t a = c->overlay_uptr + i;
@@ -169,14 +223,99 @@ static int mem_copy_to(void *priv, uint64_t uptr, const void *src, size_t len)
 	return remote_copy(c->caller_pid, uptr, small, len, true);
 }
 
-static uint64_t mem_memlock_limit(void *priv)
+/* ---- sources ------------------------------------------------------------------------- */
+
+/* Is the source's process still running? Once it is not, it never is again. */
+static bool source_alive(struct mem_source *src)
+{
+	bool alive;
+
+	if (__atomic_load_n(&src->gone, __ATOMIC_RELAXED))
+		return false;
+	if (src->pidfd >= 0) {
+		struct pollfd pfd = { .fd = src->pidfd, .events = POLLIN };
+		int n;
+
+		/* a pidfd polls readable once its process has exited */
+		do {
+			n = poll(&pfd, 1, 0);
+		} while (n < 0 && errno == EINTR);
+		alive = n == 0;
+	} else {
+		alive = !kill(src->pid, 0) || errno == EPERM;
+	}
+	if (!alive)
+		__atomic_store_n(&src->gone, true, __ATOMIC_RELAXED);
+	return alive;
+}
+
+/* The source of the process that sent the request being served. */
+static void *mem_source_get(void *priv)
 {
 	struct client *c = priv;
+	pid_t pid = c->caller_pid;
+	struct mem_source *src;
+
+	pthread_mutex_lock(&sources_lock);
+	for (src = sources; src; src = src->next)
+		if (src->pid == pid && source_alive(src))
+			break;
+	if (src) {
+		src->refs++;
+		goto out_unlock;
+	}
+	src = calloc(1, sizeof(*src));
+	if (!src)
+		goto out_unlock;
+	src->magic = SOURCE_MAGIC;
+	src->refs = 1;
+	src->pid = pid;
+	/* the sender waits for our reply, so pid is still that process (pidfds are CLOEXEC) */
+	src->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (src->pidfd < 0 && errno == ESRCH)
+		src->gone = true; /* killed since it sent the request */
+	/* other errors (no pidfd_open, out of fds): liveness by pid alone */
+	pthread_mutex_init(&src->lock, NULL);
+	src->next = sources;
+	sources = src;
+	counter_add(sources, 1);
+out_unlock:
+	pthread_mutex_unlock(&sources_lock);
+	return src;
+}
+
+static void mirror_release(struct mem_source *src);
+
+static void mem_source_put(void *priv)
+{
+	struct mem_source *src = to_source(priv), **pp;
+
+	pthread_mutex_lock(&sources_lock);
+	if (--src->refs) {
+		pthread_mutex_unlock(&sources_lock);
+		return;
+	}
+	for (pp = &sources; *pp != src; pp = &(*pp)->next)
+		;
+	*pp = src->next;
+	pthread_mutex_unlock(&sources_lock);
+	counter_sub(sources, 1);
+	mirror_release(src);
+	if (src->pidfd >= 0)
+		close(src->pidfd);
+	pthread_mutex_destroy(&src->lock);
+	free(src);
+}
+
+/* The RLIMIT_MEMLOCK of the source's process, as the kernel reads the source task's. */
+static uint64_t mem_memlock_limit(void *priv)
+{
+	struct mem_source *src = to_source(priv);
 	struct rlimit rl;
 
-	if (prlimit(c->caller_pid, RLIMIT_MEMLOCK, NULL, &rl) &&
-	    prlimit(c->pid, RLIMIT_MEMLOCK, NULL, &rl))
-		return 0;  /* the process is gone: nothing more may be pinned for it */
+	/* gone: nothing to hold it to, and its pins fail with EFAULT anyway */
+	if (!source_alive(src) || prlimit(src->pid, RLIMIT_MEMLOCK, NULL, &rl))
+		return RLIM_INFINITY;
 	return rl.rlim_cur;
 }
 
@@ -245,7 +384,8 @@ static struct mirror_window *window_get(struct mirror *m, uint64_t first, uint64
 			return w;
 		/* overlapping a window without fitting in it cannot be linear */
 		if (first < w->cbase + w->len && w->cbase <= last) {
-			dlog(1, "pin [%#" PRIx64 ", %#" PRIx64 "] leaves mirror window", first, last);
+			dlog(1, "pin [%#" PRIx64 ", %#" PRIx64 "] leaves mirror window", first,
+			     last);
 			*out_err = -EFAULT;
 			return NULL;
 		}
@@ -314,20 +454,26 @@ static unsigned int file_slot(struct mirror *m, const struct stat *st, uint64_t 
 	return free_slot;
 }
 
-/* Does any pages object of this client pin the page at a? (the core's count) */
-static bool page_pinned(struct client *c, uint64_t a)
+/* Is any page of the unit at u (n pages) pinned? */
+static bool unit_pinned(struct mirror_window *w, uint64_t u, uint64_t n)
 {
-	return pages_count_user_pins(&client_mem_ops, c, a) != 0;
+	for (uint64_t i = 0; i < n; i++) {
+		struct mirror_page *pg = page_at(w, u + (i << PG_SHIFT), false);
+
+		if (pg && pg->pins)
+			return true;
+	}
+	return false;
 }
 
 /*
  * Give every mapped unit touching [first, last] whose pages are all unpinned (all of them
  * if force) back to PROT_NONE. Runs of such units are released with one mmap.
  */
-static void release_unpinned(struct client *c, struct mirror_window *w, uint64_t first,
+static void release_unpinned(struct mem_source *src, struct mirror_window *w, uint64_t first,
 			     uint64_t last, bool force)
 {
-	struct mirror *m = &c->mirror;
+	struct mirror *m = &src->mirror;
 	uint64_t run = 0, run_len = 0;
 	uint64_t a = first;
 
@@ -335,9 +481,8 @@ static void release_unpinned(struct client *c, struct mirror_window *w, uint64_t
 		struct mirror_page *pg = page_at(w, a, false);
 		struct mirror_file *f;
 		uint64_t u, n, i;
-		bool busy = false;
 
-		if (!pg) {  /* a chunk never used: skip it whole */
+		if (!pg) { /* a chunk never used: skip it whole */
 			a = w->cbase + ((a - w->cbase) / CHUNK_BYTES + 1) * CHUNK_BYTES;
 			continue;
 		}
@@ -348,19 +493,22 @@ static void release_unpinned(struct client *c, struct mirror_window *w, uint64_t
 		f = &m->files[pg->file - 1];
 		u = a & ~(f->unit - 1);
 		n = f->unit >> PG_SHIFT;
-		for (i = 0; i < n && !busy && !force; i++)
-			busy = page_pinned(c, u + (i << PG_SHIFT));
-		if (!busy) {
+		if (force || !unit_pinned(w, u, n)) {
 			if (run_len && run + run_len != u) {
 				mmap(daddr(w, run), run_len, PROT_NONE,
-				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+				     0);
 				run_len = 0;
 			}
 			if (!run_len)
 				run = u;
 			run_len += f->unit;
-			for (i = 0; i < n; i++)
-				page_at(w, u + (i << PG_SHIFT), false)->file = 0;
+			for (i = 0; i < n; i++) {
+				struct mirror_page *p = page_at(w, u + (i << PG_SHIFT), false);
+
+				p->file = 0;
+				p->pins = 0;
+			}
 			f->pages -= n;
 			w->mapped -= n;
 			counter_sub(mirror_mapped, f->unit);
@@ -374,6 +522,20 @@ static void release_unpinned(struct client *c, struct mirror_window *w, uint64_t
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 }
 
+/* Add delta to the pin count of every page of [first, last] (all mapped). */
+static void pins_add(struct mirror_window *w, uint64_t first, uint64_t last, int delta)
+{
+	for (uint64_t a = first; a <= last; a += PG_SIZE) {
+		struct mirror_page *pg = page_at(w, a, false);
+
+		if (!pg || !pg->file || (delta < 0 && !pg->pins)) {
+			dlog(0, "mirror: unbalanced unpin at %#" PRIx64, a);
+			continue;
+		}
+		pg->pins += delta;
+	}
+}
+
 /* ---- pinning one client mapping ---------------------------------------------------------- */
 
 struct vma {
@@ -382,10 +544,10 @@ struct vma {
 };
 
 /* Map units of [s, e) (inside vma) from fd, and fault them in. */
-static int map_segment(struct client *c, struct mirror_window *w, const struct vma *v, int fd,
+static int map_segment(struct mem_source *src, struct mirror_window *w, const struct vma *v, int fd,
 		       bool rw, uint64_t s, uint64_t e, bool write)
 {
-	struct mirror *m = &c->mirror;
+	struct mirror *m = &src->mirror;
 	uint64_t unit = PG_SIZE, u, run = 0, run_len = 0;
 	int prot = PROT_READ | (rw ? PROT_WRITE : 0);
 	unsigned int slot;
@@ -407,13 +569,13 @@ static int map_segment(struct client *c, struct mirror_window *w, const struct v
 		if (!pg)
 			return -ENOMEM;
 		if (u < v->start || u + unit > v->end)
-			return -EFAULT;  /* a unit cut by the mapping: not a file we understand */
+			return -EFAULT; /* a unit cut by the mapping: not a file we understand */
 		if (pg->file) {
 			if (pg->file != slot || pg->off != foff)
-				return -EFAULT;  /* another page still pinned at this address */
+				return -EFAULT; /* another page still pinned at this address */
 			if (!write || pg->rw)
 				continue;
-			remap = true;    /* same pages, now writable */
+			remap = true; /* same pages, now writable */
 		}
 		if (run_len && (run + run_len != u || remap)) {
 			if (mmap(daddr(w, run), run_len, prot, MAP_SHARED | MAP_FIXED, fd,
@@ -456,17 +618,72 @@ static int map_segment(struct client *c, struct mirror_window *w, const struct v
 	return 0;
 }
 
-static int pin_vma(struct client *c, struct mirror_window *w, const struct vma *v, uint64_t s,
+/*
+ * A private file mapping (MAP_PRIVATE of a regular file) shows the program the file's own
+ * page until the program writes to it; the write gives the program a private copy (CoW)
+ * that no file holds. So a page of such a mapping can be mirrored, read-only, only while it
+ * is still the file's page: /proc/<pid>/pagemap says so (bit 61, "file page or shared
+ * anonymous"; a page never faulted in will be the file's when it is). A copied or swapped
+ * page is EFAULT. Hugetlbfs private pages are refused too.
+ */
+#define PM_PRESENT (1ULL << 63)
+#define PM_SWAP	   (1ULL << 62)
+#define PM_FILE	   (1ULL << 61)
+
+static int private_pages_are_the_file(struct mem_source *src, int fd, uint64_t s, uint64_t e)
+{
+	uint64_t ents[64];
+	struct statfs sfs;
+	struct stat st;
+	char path[64];
+	int pm, rc = 0;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || fstatfs(fd, &sfs) ||
+	    sfs.f_type == HUGETLBFS_MAGIC)
+		return -EFAULT;
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", src->pid);
+	pm = open(path, O_RDONLY | O_CLOEXEC);
+	if (pm < 0)
+		return -EFAULT;
+	for (uint64_t a = s; a < e && !rc;) {
+		uint64_t n = (e - a) >> PG_SHIFT;
+		ssize_t got;
+
+		if (n > sizeof(ents) / sizeof(ents[0]))
+			n = sizeof(ents) / sizeof(ents[0]);
+		got = pread(pm, ents, n * sizeof(ents[0]),
+			    (off_t)((a >> PG_SHIFT) * sizeof(ents[0])));
+		if (got <= 0 || got % sizeof(ents[0])) {
+			rc = -EFAULT;
+			break;
+		}
+		for (ssize_t i = 0; i < got / (ssize_t)sizeof(ents[0]); i++, a += PG_SIZE) {
+			if ((ents[i] & PM_SWAP) ||
+			    ((ents[i] & PM_PRESENT) && !(ents[i] & PM_FILE))) {
+				dlog(1, "pin: private page %#" PRIx64 " of %d is a copy", a,
+				     src->pid);
+				rc = -EFAULT;
+				break;
+			}
+		}
+	}
+	close(pm);
+	return rc;
+}
+
+static int pin_vma(struct mem_source *src, struct mirror_window *w, const struct vma *v, uint64_t s,
 		   uint64_t e, bool write)
 {
+	bool priv = v->perms[3] == 'p';
+	bool rw = v->perms[1] == 'w' && !priv;
 	char path[96];
-	bool rw = v->perms[1] == 'w';
 	int fd, rc;
 
-	if (v->perms[3] != 's' || v->perms[0] != 'r' || (write && !rw))
+	/* private: only reading the file's own pages (above) */
+	if (v->perms[0] != 'r' || (write && !rw))
 		return -EFAULT;
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, c->caller_pid,
-		 v->start, v->end);
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, src->pid, v->start,
+		 v->end);
 	fd = open(path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0 && rw && !write) {
 		rw = false;
@@ -476,7 +693,9 @@ static int pin_vma(struct client *c, struct mirror_window *w, const struct vma *
 		dlog(1, "pin: %s: %s", path, strerror(errno));
 		return -EFAULT;
 	}
-	rc = map_segment(c, w, v, fd, rw, s, e, write);
+	rc = priv ? private_pages_are_the_file(src, fd, s, e) : 0;
+	if (!rc)
+		rc = map_segment(src, w, v, fd, rw, s, e, write);
 	close(fd);
 	return rc;
 }
@@ -492,37 +711,21 @@ static bool mapped_already(struct mirror_window *w, uint64_t first, uint64_t las
 	return true;
 }
 
-static int mem_pin(void *priv, uint64_t uptr, uint64_t len, bool write, void **out_host)
+/* Map [uptr, last] of the source's address space into window w, from its mappings. */
+static int map_range(struct mem_source *src, struct mirror_window *w, uint64_t uptr, uint64_t last,
+		     bool write)
 {
-	struct client *c = priv;
-	struct mirror_window *w;
-	uint64_t last, cursor = uptr;
+	uint64_t cursor = uptr;
 	char *line = NULL;
 	size_t cap = 0;
 	char path[64];
 	FILE *maps;
 	int rc = 0;
 
-	if (!len || (uptr | len) & (PG_SIZE - 1))
-		return -EINVAL;
-	if (uptr + (len - 1) < uptr || uptr + (len - 1) >= USER_TOP)
-		return -EFAULT;
-	last = uptr + (len - 1);
-	w = window_get(&c->mirror, uptr, last, &rc);
-	if (!w)
-		return rc;
-	if (mapped_already(w, uptr, last, write)) {
-		/* pinned before: held by the mirror even if the program unmapped it since */
-		*out_host = daddr(w, uptr);
-		counter_add(pins_total, 1);
-		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/maps", c->caller_pid);
+	snprintf(path, sizeof(path), "/proc/%d/maps", src->pid);
 	maps = fopen(path, "re");
-	if (!maps) {
-		rc = -EFAULT;
-		goto out_release;
-	}
+	if (!maps)
+		return -EFAULT;
 	while (cursor <= last && getline(&line, &cap, maps) > 0) {
 		struct vma v;
 
@@ -532,8 +735,8 @@ static int mem_pin(void *priv, uint64_t uptr, uint64_t len, bool write, void **o
 		if (v.end <= cursor)
 			continue;
 		if (v.start > cursor)
-			break;  /* a hole */
-		rc = pin_vma(c, w, &v, cursor, v.end - 1 < last ? v.end : last + 1, write);
+			break; /* a hole */
+		rc = pin_vma(src, w, &v, cursor, v.end - 1 < last ? v.end : last + 1, write);
 		if (rc)
 			break;
 		cursor = v.end - 1 < last ? v.end : last + 1;
@@ -544,56 +747,85 @@ static int mem_pin(void *priv, uint64_t uptr, uint64_t len, bool write, void **o
 	fclose(maps);
 	if (!rc && cursor != last + 1)
 		rc = -EFAULT;
-	if (rc)
-		goto out_release;
-	*out_host = daddr(w, uptr);
-	counter_add(pins_total, 1);
-	return 0;
-
-out_release:
-	/* what this call mapped and nobody pins goes again */
-	release_unpinned(c, w, uptr, last, false);
-	if (!w->mapped)
-		window_free(&c->mirror, w);
+	/* the files were the source's only if it is still there: a pid is reused only after */
+	if (!rc && !source_alive(src))
+		rc = -EFAULT;
 	return rc;
 }
 
-/*
- * The core released pins in [uptr, uptr + len). Which pages are still pinned (by other
- * pages objects of this client, or other runs) is the core's to say: pages_count_user_pins()
- * counts the pages objects pinning a page, so this does not depend on how the core groups
- * its pin_user and unpin_user calls.
- */
+static int mem_pin(void *priv, uint64_t uptr, uint64_t len, bool write, void **out_host)
+{
+	struct mem_source *src = to_source(priv);
+	struct mirror_window *w;
+	uint64_t last;
+	int rc = 0;
+
+	if (!len || (uptr | len) & (PG_SIZE - 1))
+		return -EINVAL;
+	if (uptr + (len - 1) < uptr || uptr + (len - 1) >= USER_TOP)
+		return -EFAULT;
+	last = uptr + (len - 1);
+	/* as the kernel's pin of a dead mm, even of pages the mirror still holds */
+	if (!source_alive(src))
+		return -EFAULT;
+	pthread_mutex_lock(&src->lock);
+	w = window_get(&src->mirror, uptr, last, &rc);
+	if (!w)
+		goto out_unlock;
+	/* pinned before: held by the mirror even if the program unmapped it since */
+	if (!mapped_already(w, uptr, last, write)) {
+		rc = map_range(src, w, uptr, last, write);
+		if (rc) {
+			/* what this call mapped and nobody pins goes again */
+			release_unpinned(src, w, uptr, last, false);
+			if (!w->mapped)
+				window_free(&src->mirror, w);
+			goto out_unlock;
+		}
+	}
+	pins_add(w, uptr, last, 1);
+	*out_host = daddr(w, uptr);
+	counter_add(pins_total, 1);
+out_unlock:
+	pthread_mutex_unlock(&src->lock);
+	return rc;
+}
+
+/* The core gave back its pins of [uptr, uptr + len): units nobody pins any more go. */
 static void mem_unpin(void *priv, uint64_t uptr, uint64_t len, void *host)
 {
-	struct client *c = priv;
+	struct mem_source *src = to_source(priv);
 	struct mirror_window *w;
 	uint64_t last = uptr + (len - 1);
 
-	for (w = c->mirror.windows; w; w = w->next)
+	pthread_mutex_lock(&src->lock);
+	for (w = src->mirror.windows; w; w = w->next)
 		if (uptr - w->cbase < w->len)
 			break;
 	if (!w || daddr(w, uptr) != host || last - w->cbase >= w->len) {
 		dlog(0, "unpin of [%#" PRIx64 ", +%#" PRIx64 ") that is not mirrored", uptr, len);
-		return;
+		goto out_unlock;
 	}
-	release_unpinned(c, w, uptr, last, false);
+	pins_add(w, uptr, last, -1);
+	release_unpinned(src, w, uptr, last, false);
 	if (!w->mapped)
-		window_free(&c->mirror, w);
+		window_free(&src->mirror, w);
+out_unlock:
+	pthread_mutex_unlock(&src->lock);
 }
 
-/* The client is gone and its context freed: nothing can be pinned any more. */
-void mirror_release(struct client *c)
+/* The source's last reference is gone: nothing can be pinned any more. */
+static void mirror_release(struct mem_source *src)
 {
-	struct mirror *m = &c->mirror;
+	struct mirror *m = &src->mirror;
 
 	while (m->windows) {
 		struct mirror_window *w = m->windows;
 
 		if (w->mapped)
-			dlog(0, "client %d left %" PRIu64 " mirrored pages behind", c->pid,
+			dlog(0, "process %d left %" PRIu64 " mirrored pages behind", src->pid,
 			     w->mapped);
-		release_unpinned(c, w, w->cbase, w->cbase + w->len - 1, true);
+		release_unpinned(src, w, w->cbase, w->cbase + w->len - 1, true);
 		window_free(m, w);
 	}
 	free(m->files);
@@ -618,4 +850,6 @@ const struct ioasid_mem_ops client_mem_ops = {
 	.unpin_user = mem_unpin,
 	.memlock_limit = mem_memlock_limit,
 	.install_fd = mem_install_fd,
+	.source_get = mem_source_get,
+	.source_put = mem_source_put,
 };

@@ -104,7 +104,7 @@ static int await(int ch, void *buf, unsigned int type)
 		if (rc)
 			return rc;
 		if (!r.len)
-			return -EIO;  /* the daemon died, or dropped the call */
+			return -EIO; /* the daemon died, or dropped the call */
 		if (ioasid_msg_check(buf, r.len, 0)) {
 			ioasid_recv_close_fds(&r);
 			return -EPROTO;
@@ -136,19 +136,20 @@ static int await(int ch, void *buf, unsigned int type)
 	}
 }
 
-int ioasid_client_ioctl(int sock, unsigned long cmd, uint64_t arg, int in_fd, long *out_ret)
+int ioasid_client_ioctl(int sock, unsigned long cmd, uint64_t arg, int in_fd_offset, int in_fd,
+			long *out_ret)
 {
 	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
 	struct ioasid_msg_ioctl msg;
 	struct ioasid_msg_reply rep;
 	unsigned int nextra = 0;
-	int ch, rc, off = ioasid_proto_in_fd(cmd);
+	int ch, rc;
 
 	ioasid_msg_init(&msg.hdr, IOASID_MSG_IOCTL, next_seq());
 	msg.cmd = cmd;
 	msg.arg = arg;
-	if (off >= 0 && in_fd != IOASID_IN_FD_NONE) {
-		msg.in_fd_offset = off;
+	if (in_fd_offset >= 0 && in_fd != IOASID_IN_FD_NONE) {
+		msg.in_fd_offset = in_fd_offset;
 		if (in_fd >= 0) {
 			msg.flags |= IOASID_IOCTL_IN_FD;
 			nextra = 1;
@@ -190,6 +191,35 @@ int ioasid_client_stats(int sock, struct ioasidd_stats *out)
 	return 0;
 }
 
+int ioasid_client_close(int sock, int (*close_fn)(int), bool *out_last)
+{
+	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+	struct ioasid_msg_hdr msg;
+	struct ioasid_msg_close_reply rep;
+	int ch, rc, err;
+
+	if (out_last)
+		*out_last = false;
+	ioasid_msg_init(&msg, IOASID_MSG_CLOSE, next_seq());
+	ch = request(sock, &msg, sizeof(msg), NULL, 0);
+	rc = close_fn(sock);
+	err = errno;
+	if (ch < 0)
+		goto out; /* the daemon is gone: nothing to wait for */
+	ioasid_msg_init(&msg, IOASID_MSG_CLOSED, msg.seq);
+	/* an old daemon, or one that died: EOF on the channel, done either way */
+	if (!ioasid_send(ch, &msg, sizeof(msg), NULL, 0) &&
+	    !await(ch, buf, IOASID_MSG_CLOSE_REPLY)) {
+		memcpy(&rep, buf, sizeof(rep));
+		if (out_last)
+			*out_last = rep.last == 1;
+	}
+	close(ch);
+out:
+	errno = err;
+	return rc;
+}
+
 /* One attempt: connect and exchange HELLO. The socket, or -errno. */
 static int try_connect(const char *path, unsigned int flags, pid_t *out_pid)
 {
@@ -219,7 +249,7 @@ static int try_connect(const char *path, unsigned int flags, pid_t *out_pid)
 	rc = await(ch, buf, IOASID_MSG_HELLO_REPLY);
 	close(ch);
 	if (rc) {
-		rc = -ECONNREFUSED;  /* accepted by a daemon on its way out */
+		rc = -ECONNREFUSED; /* accepted by a daemon on its way out */
 		goto out_close;
 	}
 	memcpy(&rep, buf, sizeof(rep));
@@ -235,8 +265,12 @@ out_close:
 int ioasid_daemon_spawn(const char *exe, const char *sock_path)
 {
 	const char *idle = getenv("IOASID_IDLE_EXIT");
-	char *argv[] = { (char *)exe, "--socket", (char *)sock_path, "--idle-exit",
-			 (char *)(idle && *idle ? idle : "10"), NULL };
+	char *argv[] = { (char *)exe,
+			 "--socket",
+			 (char *)sock_path,
+			 "--idle-exit",
+			 (char *)(idle && *idle ? idle : "10"),
+			 NULL };
 	size_t n = 0, k = 0;
 	char **envp;
 	pid_t child;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <linux/iommufd.h>
+#include <linux/iommufd_test.h>
 
 #include "proto/proto.h"
 
@@ -31,7 +32,11 @@ size_t ioasid_msg_size(unsigned int type)
 	case IOASID_MSG_IOCTL:
 		return sizeof(struct ioasid_msg_ioctl);
 	case IOASID_MSG_STATS:
+	case IOASID_MSG_CLOSE:
+	case IOASID_MSG_CLOSED:
 		return sizeof(struct ioasid_msg_hdr);
+	case IOASID_MSG_CLOSE_REPLY:
+		return sizeof(struct ioasid_msg_close_reply);
 	case IOASID_MSG_REPLY:
 		return sizeof(struct ioasid_msg_reply);
 	case IOASID_MSG_HELLO_REPLY:
@@ -75,11 +80,22 @@ int ioasid_msg_check(const void *buf, size_t len, unsigned int want_type)
 	return 0;
 }
 
-int ioasid_proto_in_fd(unsigned long cmd)
+int ioasid_proto_in_fd(unsigned long cmd, uint32_t op)
 {
 	if (cmd == IOMMU_IOAS_MAP_FILE)
 		return offsetof(struct iommu_ioas_map_file, fd);
-	return -1;
+	if (cmd != IOMMU_TEST_CMD)
+		return -1;
+	/* the selftest's access ops name the access by the fd CREATE_ACCESS returned */
+	switch (op) {
+	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
+	case IOMMU_TEST_OP_ACCESS_PAGES:
+	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
+	case IOMMU_TEST_OP_ACCESS_RW:
+		return offsetof(struct iommu_test_cmd, id);
+	default:
+		return -1;
+	}
 }
 
 int ioasid_send(int sock, const void *msg, size_t len, const int *fds, unsigned int nfds)
@@ -117,7 +133,8 @@ int ioasid_send(int sock, const void *msg, size_t len, const int *fds, unsigned 
 void ioasid_recv_close_fds(struct ioasid_recv *r)
 {
 	for (unsigned int i = 0; i < r->nfds; i++)
-		close(r->fds[i]);
+		if (r->fds[i] >= 0)
+			close(r->fds[i]);
 	r->nfds = 0;
 }
 
@@ -134,7 +151,7 @@ static int recv_control(struct msghdr *mh, struct ioasid_recv *out)
 			int fds[16];
 
 			if (n > 16)
-				n = 16;  /* cannot happen: the control buffer has no room */
+				n = 16; /* cannot happen: the control buffer has no room */
 			memcpy(fds, CMSG_DATA(c), n * sizeof(int));
 			for (size_t i = 0; i < n; i++) {
 				if (out->nfds < IOASID_PROTO_MAX_FDS) {
@@ -167,7 +184,9 @@ int ioasid_recv(int sock, void *buf, struct ioasid_recv *out)
 	} u;
 	struct iovec iov = { .iov_base = buf, .iov_len = IOASID_PROTO_MAX_MSG };
 	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = u.buf,
 		.msg_controllen = sizeof(u.buf),
 	};
 	ssize_t n;
@@ -184,7 +203,7 @@ int ioasid_recv(int sock, void *buf, struct ioasid_recv *out)
 		rc = -EPROTO;
 	if (rc) {
 		ioasid_recv_close_fds(out);
-		out->len = n ? n : 1;  /* a refused message is not an EOF */
+		out->len = n ? n : 1; /* a refused message is not an EOF */
 		return rc;
 	}
 	out->len = n;

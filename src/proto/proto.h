@@ -23,9 +23,10 @@
  *
  * Requests carry the ioctl number and the client's argument exactly as passed to ioctl(2);
  * the daemon reads and writes the client's struct in place with process_vm_readv/writev.
- * An input fd (IOMMU_IOAS_MAP_FILE) travels as the second SCM_RIGHTS fd and is overlaid on
- * the struct field while the daemon serves the call: the core reads the daemon's fd number
- * where the program wrote its own (see ioasid_proto_in_fd()).
+ * An input fd (IOMMU_IOAS_MAP_FILE's, the selftest's access fd) travels as the second
+ * SCM_RIGHTS fd and is overlaid on the struct field while the daemon serves the call: the
+ * core reads the daemon's fd number where the program wrote its own (see
+ * ioasid_proto_in_fd()).
  *
  * Every message starts with struct ioasid_msg_hdr. A receiver checks magic, version, type,
  * that hdr.size equals the bytes received and the type's size, and the fd count, before it
@@ -39,36 +40,39 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define IOASID_PROTO_MAGIC 0x494f4144u  /* "IOAD" */
+#define IOASID_PROTO_MAGIC   0x494f4144u /* "IOAD" */
 #define IOASID_PROTO_VERSION 1
-#define IOASID_PROTO_MAX_FDS 2          /* reply channel + one input fd */
-#define IOASID_PROTO_MAX_MSG 512        /* no message is larger */
+#define IOASID_PROTO_MAX_FDS 2	 /* reply channel + one input fd */
+#define IOASID_PROTO_MAX_MSG 512 /* no message is larger */
 
 enum ioasid_msg_type {
 	/* client -> daemon, on the connection, each with a reply channel */
 	IOASID_MSG_HELLO = 1,
 	IOASID_MSG_IOCTL = 2,
 	IOASID_MSG_STATS = 3,
+	IOASID_MSG_CLOSE = 4, /* the sender is about to close its fd (see below) */
 	/* daemon -> client, on the reply channel */
-	IOASID_MSG_REPLY = 16,          /* the final answer to IOCTL */
+	IOASID_MSG_REPLY = 16, /* the final answer to IOCTL */
 	IOASID_MSG_HELLO_REPLY = 17,
 	IOASID_MSG_STATS_REPLY = 18,
-	IOASID_MSG_FD_INSTALL = 19,     /* mid-call, carries one fd */
+	IOASID_MSG_FD_INSTALL = 19,  /* mid-call, carries one fd */
+	IOASID_MSG_CLOSE_REPLY = 22, /* the answer to CLOSE, once it is known */
 	/* client -> daemon, on the reply channel */
 	IOASID_MSG_FD_INSTALLED = 20,
+	IOASID_MSG_CLOSED = 21, /* after CLOSE: the fd is closed now */
 };
 
 struct ioasid_msg_hdr {
 	uint32_t magic;
 	uint16_t version;
 	uint16_t type;
-	uint32_t size;        /* of the whole message */
-	uint32_t seq;         /* echoed in answers; for logs */
+	uint32_t size; /* of the whole message */
+	uint32_t seq;  /* echoed in answers; for logs */
 };
 
 struct ioasid_msg_hello {
 	struct ioasid_msg_hdr hdr;
-	uint64_t features;    /* none defined yet: 0 */
+	uint64_t features; /* none defined yet: 0 */
 };
 
 struct ioasid_msg_hello_reply {
@@ -79,34 +83,49 @@ struct ioasid_msg_hello_reply {
 };
 
 enum ioasid_ioctl_flags {
-	IOASID_IOCTL_IN_FD = 1 << 0,      /* fd #2 is the input fd at arg + in_fd_offset */
-	IOASID_IOCTL_IN_FD_BAD = 1 << 1,  /* the program's fd was not open: read it as -1 */
+	IOASID_IOCTL_IN_FD = 1 << 0,	 /* fd #2 is the input fd at arg + in_fd_offset */
+	IOASID_IOCTL_IN_FD_BAD = 1 << 1, /* the program's fd was not open: read it as -1 */
 };
 
 struct ioasid_msg_ioctl {
 	struct ioasid_msg_hdr hdr;
 	uint64_t cmd;
-	uint64_t arg;          /* as passed to ioctl(2): a pointer in the sender, or a value */
-	uint32_t flags;        /* enum ioasid_ioctl_flags */
+	uint64_t arg;	/* as passed to ioctl(2): a pointer in the sender, or a value */
+	uint32_t flags; /* enum ioasid_ioctl_flags */
 	uint32_t in_fd_offset;
 };
 
 struct ioasid_msg_reply {
 	struct ioasid_msg_hdr hdr;
-	int64_t ret;           /* ioctl's return value when err == 0 */
-	int32_t err;           /* errno, 0 on success */
+	int64_t ret; /* ioctl's return value when err == 0 */
+	int32_t err; /* errno, 0 on success */
 	uint32_t __reserved;
 };
 
 struct ioasid_msg_fd_install {
 	struct ioasid_msg_hdr hdr;
-	uint32_t flags;        /* O_CLOEXEC for the client's new fd */
+	uint32_t flags; /* O_CLOEXEC for the client's new fd */
 	uint32_t __reserved;
 };
 
 struct ioasid_msg_fd_installed {
 	struct ioasid_msg_hdr hdr;
-	int32_t fd;            /* the client's fd number, or -errno */
+	int32_t fd; /* the client's fd number, or -errno */
+	uint32_t __reserved;
+};
+
+/*
+ * A synchronous close. The kernel releases an iommufd (every object, every pin) before the
+ * last close() returns; so does the shim: it sends CLOSE (with a reply channel) on the
+ * connection, closes its fd, sends CLOSED on the channel, and waits for CLOSE_REPLY. The
+ * daemon, once CLOSED has come, looks at the connection: if every copy is closed
+ * (POLLRDHUP), it serves what is still queued, frees the context at EOF and answers
+ * last = 1; otherwise it answers last = 0 at once. A daemon that does not know CLOSE drops
+ * it and the channel reads EOF, which the shim takes as done.
+ */
+struct ioasid_msg_close_reply {
+	struct ioasid_msg_hdr hdr;
+	uint32_t last; /* 1: that was the last copy, and the context is freed */
 	uint32_t __reserved;
 };
 
@@ -115,21 +134,22 @@ struct ioasid_msg_fd_installed {
  * ending in _total only grow.
  */
 struct ioasidd_stats {
-	uint64_t clients;           /* live connections */
-	uint64_t contexts;          /* live ioasid contexts */
+	uint64_t clients;  /* live connections */
+	uint64_t contexts; /* live ioasid contexts */
 	uint64_t clients_total;
 	uint64_t requests_total;
 	uint64_t bad_messages_total;
-	uint64_t pins_total;        /* successful pin_user calls of the mirror */
+	uint64_t pins_total;	    /* successful pin_user calls of the mirror */
 	uint64_t mirror_windows;    /* reserved mirrors of client address space */
-	uint64_t mirror_mapped;     /* bytes of client memory mapped into the daemon */
-	uint64_t pinned_pages;      /* pinned for live clients' processes (core pinned_vm) */
-	uint64_t files;             /* cached client backing files */
+	uint64_t mirror_mapped;	    /* bytes of client memory mapped into the daemon */
+	uint64_t pinned_pages;	    /* pinned for live clients' processes (core pinned_vm) */
+	uint64_t files;		    /* cached client backing files */
 	uint64_t user_locked_pages; /* core accounting, for the asking uid */
-	uint64_t open_fds;          /* of the daemon process */
-	uint64_t threads;           /* of the daemon process */
-	uint64_t rss_pages;         /* of the daemon process */
-	uint64_t heap_bytes;        /* malloc'd and live (0 when the allocator cannot say) */
+	uint64_t open_fds;	    /* of the daemon process */
+	uint64_t threads;	    /* of the daemon process */
+	uint64_t rss_pages;	    /* of the daemon process */
+	uint64_t heap_bytes;	    /* malloc'd and live (0 when the allocator cannot say) */
+	uint64_t sources;	    /* client processes that pages objects remember (mem.c) */
 };
 
 struct ioasid_msg_stats_reply {
@@ -146,9 +166,11 @@ int ioasid_msg_check(const void *buf, size_t len, unsigned int want_type);
 /*
  * An ioctl that takes an input fd in its struct: the offset of the fd field, or -1. Both
  * ends use this one table: the shim to know what to send, the daemon to refuse an overlay
- * anywhere else.
+ * anywhere else. op is the struct's second u32 (the test op) for IOMMU_TEST_CMD, whose
+ * access ops name an access by its fd in `id`; it is ignored for every other command.
  */
-int ioasid_proto_in_fd(unsigned long cmd);
+#define IOASID_PROTO_OP_OFFSET 4
+int ioasid_proto_in_fd(unsigned long cmd, uint32_t op);
 
 /*
  * Send hdr-prefixed msg with up to IOASID_PROTO_MAX_FDS fds (nfds may be 0). MSG_NOSIGNAL.
@@ -172,6 +194,7 @@ struct ioasid_recv {
  * fd it carried closed. 0 on EOF (out->len == 0), 0 with out->len > 0, or -errno.
  */
 int ioasid_recv(int sock, void *buf, struct ioasid_recv *out);
+/* Close the received fds; one set to -1 was taken by the caller. */
 void ioasid_recv_close_fds(struct ioasid_recv *r);
 
 /* ---- paths --------------------------------------------------------------------------- */
@@ -188,7 +211,7 @@ int ioasid_socket_dir_prepare(const char *sock_path);
 
 enum ioasid_connect_flags {
 	IOASID_CONNECT_CLOEXEC = 1 << 0,
-	IOASID_CONNECT_AUTOSTART = 1 << 1,  /* start the daemon if nobody listens */
+	IOASID_CONNECT_AUTOSTART = 1 << 1, /* start the daemon if nobody listens */
 };
 
 /*
@@ -200,13 +223,21 @@ int ioasid_client_connect(const char *path, unsigned int flags, const char *daem
 			  pid_t *out_daemon_pid);
 
 /*
- * Serve one ioctl through the daemon: returns 0 and *out_ret, or -errno. The caller's
- * input fd (in_fd >= 0, or IOASID_IN_FD_BAD) is sent when the command takes one.
+ * Serve one ioctl through the daemon: returns 0 and *out_ret, or -errno. in_fd_offset is
+ * ioasid_proto_in_fd()'s answer for this call (-1: none); the caller's input fd there
+ * (in_fd >= 0, or IOASID_IN_FD_BAD) is sent with the request.
  */
 #define IOASID_IN_FD_NONE (-1)
-#define IOASID_IN_FD_BAD (-2)
-int ioasid_client_ioctl(int sock, unsigned long cmd, uint64_t arg, int in_fd, long *out_ret);
+#define IOASID_IN_FD_BAD  (-2)
+int ioasid_client_ioctl(int sock, unsigned long cmd, uint64_t arg, int in_fd_offset, int in_fd,
+			long *out_ret);
 int ioasid_client_stats(int sock, struct ioasidd_stats *out);
+/*
+ * Close sock, an iommufd, synchronously (CLOSE, above): returns close()'s result with its
+ * errno; *out_last (may be NULL) says whether that was the last copy and the daemon has
+ * freed the context. close_fn is the close(2) to use (the shim's next definition).
+ */
+int ioasid_client_close(int sock, int (*close_fn)(int), bool *out_last);
 
 /* Start the daemon detached (double fork, setsid, stdio on /dev/null). 0 or -errno. */
 int ioasid_daemon_spawn(const char *daemon_exe, const char *sock_path);

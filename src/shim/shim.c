@@ -18,8 +18,10 @@
  *
  * ioctl. glibc's prototype is variadic: the third argument is read as one word and sent as
  * is; the daemon reads and writes the struct in our memory, so a NULL or wild pointer is an
- * EFAULT from the daemon, never a crash here. IOMMU_IOAS_MAP_FILE's fd is read here (safely,
- * with process_vm_readv on ourselves) and the fd itself travels with the request.
+ * EFAULT from the daemon, never a crash here. An fd named in the struct (IOMMU_IOAS_MAP_FILE's
+ * fd, and the access fd of the selftest's access ops; ioasid_proto_in_fd() says which) is
+ * read here (safely, with process_vm_readv on ourselves) and the fd itself travels with the
+ * request.
  *
  * read/write on an iommufd are EINVAL, as the kernel's iommufd has neither; mmap of an
  * iommufd is ENODEV until the ABI needs it (shim_mmap_iommufd() is the hook). Fds the
@@ -50,15 +52,16 @@
 #include <unistd.h>
 
 #include <linux/iommufd.h>
+#include <linux/iommufd_test.h>
 
 #include "proto/proto.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
-#define FDT_SIZE 65536
+#define FDT_SIZE    65536
 
-static uint64_t fd_ino[FDT_SIZE];   /* atomics: relaxed loads and stores */
+static uint64_t fd_ino[FDT_SIZE]; /* atomics: relaxed loads and stores */
 static pid_t daemon_pid;
-static pid_t ptracer_set_in;        /* the process that last named the daemon its ptracer */
+static pid_t ptracer_set_in; /* the process that last named the daemon its ptracer */
 static int yama_scope = -1;
 
 /* ---- the next definitions ---------------------------------------------------------------- */
@@ -93,12 +96,12 @@ static struct {
 	write_fn write;
 } next;
 
-#define NEXT(field, sym)                                                             \
-	(__atomic_load_n(&next.field, __ATOMIC_RELAXED)                              \
-		 ? next.field                                                        \
-		 : (__atomic_store_n(&next.field, (__typeof__(next.field))dlsym(RTLD_NEXT, sym), \
-				     __ATOMIC_RELAXED),                               \
-		    next.field))
+#define NEXT(field, sym)                                                                       \
+	(__atomic_load_n(&next.field, __ATOMIC_RELAXED) ?                                      \
+		 next.field :                                                                  \
+		 (__atomic_store_n(&next.field, (__typeof__(next.field))dlsym(RTLD_NEXT, sym), \
+				   __ATOMIC_RELAXED),                                          \
+		  next.field))
 
 __attribute__((constructor)) static void shim_init(void)
 {
@@ -179,7 +182,7 @@ static bool fd_is_ours(int fd, unsigned long req)
 			daemon_pid = cr.pid;
 	}
 	if (fd >= FDT_SIZE)
-		return true;  /* served, just not remembered */
+		return true; /* served, just not remembered */
 	fdt_set(fd, st.st_ino);
 	return true;
 }
@@ -203,7 +206,8 @@ static void yama_allow_daemon(void)
 
 	if (yama_scope < 0) {
 		char c = '0';
-		int fd = NEXT(open, "open")("/proc/sys/kernel/yama/ptrace_scope", O_RDONLY | O_CLOEXEC);
+		int fd = NEXT(open, "open")("/proc/sys/kernel/yama/ptrace_scope",
+					    O_RDONLY | O_CLOEXEC);
 
 		if (fd >= 0) {
 			if (NEXT(read, "read")(fd, &c, 1) != 1)
@@ -250,7 +254,8 @@ static int iommu_open(int flags)
 		return -1;
 	}
 	if (fd >= FDT_SIZE) {
-		int low = NEXT(fcntl, "fcntl")(fd, flags & O_CLOEXEC ? F_DUPFD_CLOEXEC : F_DUPFD, 3);
+		int low =
+			NEXT(fcntl, "fcntl")(fd, flags & O_CLOEXEC ? F_DUPFD_CLOEXEC : F_DUPFD, 3);
 
 		NEXT(close, "close")(fd);
 		if (low < 0 || low >= FDT_SIZE) {
@@ -277,18 +282,18 @@ static bool open_needs_mode(int flags)
 	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
-#define OPEN_BODY(call)                                                               \
-	do {                                                                          \
-		mode_t mode = 0;                                                      \
-		if (open_needs_mode(flags)) {                                         \
-			va_list ap;                                                   \
-			va_start(ap, flags);                                          \
-			mode = va_arg(ap, mode_t);                                    \
-			va_end(ap);                                                   \
-		}                                                                     \
-		if (is_iommu_path(path))                                              \
-			return iommu_open(flags);                                     \
-		return call;                                                          \
+#define OPEN_BODY(call)                            \
+	do {                                       \
+		mode_t mode = 0;                   \
+		if (open_needs_mode(flags)) {      \
+			va_list ap;                \
+			va_start(ap, flags);       \
+			mode = va_arg(ap, mode_t); \
+			va_end(ap);                \
+		}                                  \
+		if (is_iommu_path(path))           \
+			return iommu_open(flags);  \
+		return call;                       \
 	} while (0)
 
 SHIM_EXPORT int open(const char *path, int flags, ...)
@@ -342,17 +347,32 @@ SHIM_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 
 /* ---- ioctl ------------------------------------------------------------------------------ */
 
-/* The program's fd for a command that takes one, read without trusting arg. */
-static int input_fd(unsigned long req, unsigned long arg)
+/* Read 4 bytes of the program at uptr without trusting it: 0, or -1 for a bad pointer. */
+static int read_u32(unsigned long uptr, void *out)
 {
-	int off = ioasid_proto_in_fd(req), val;
-	struct iovec l = { .iov_base = &val, .iov_len = sizeof(val) };
-	struct iovec r = { .iov_base = (void *)(arg + off), .iov_len = sizeof(val) };
+	struct iovec l = { .iov_base = out, .iov_len = 4 };
+	struct iovec r = { .iov_base = (void *)uptr, .iov_len = 4 };
 
-	if (off < 0)
+	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == 4 ? 0 : -1;
+}
+
+/*
+ * The program's fd for a command that takes one (MAP_FILE's fd, the access fd of the
+ * selftest's access ops), read without trusting arg; *out_off is where it sits, or -1.
+ */
+static int input_fd(unsigned long req, unsigned long arg, int *out_off)
+{
+	uint32_t op = 0;
+	int val;
+
+	*out_off = -1;
+	if (req == IOMMU_TEST_CMD && read_u32(arg + IOASID_PROTO_OP_OFFSET, &op))
+		return IOASID_IN_FD_NONE; /* the daemon will find the same bad pointer */
+	*out_off = ioasid_proto_in_fd(req, op);
+	if (*out_off < 0)
 		return IOASID_IN_FD_NONE;
-	if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) != sizeof(val))
-		return IOASID_IN_FD_NONE;  /* the daemon will find the same bad pointer */
+	if (read_u32(arg + *out_off, &val))
+		return IOASID_IN_FD_NONE;
 	if (val < 0 || NEXT(fcntl, "fcntl")(val, F_GETFD) < 0)
 		return IOASID_IN_FD_BAD;
 	return val;
@@ -361,10 +381,11 @@ static int input_fd(unsigned long req, unsigned long arg)
 static int forward_ioctl(int fd, unsigned long req, unsigned long arg)
 {
 	long ret = 0;
-	int rc;
+	int rc, off, in_fd;
 
 	yama_allow_daemon();
-	rc = ioasid_client_ioctl(fd, req, arg, input_fd(req, arg), &ret);
+	in_fd = input_fd(req, arg, &off);
+	rc = ioasid_client_ioctl(fd, req, arg, off, in_fd, &ret);
 	if (rc) {
 		errno = -rc;
 		return -1;
@@ -387,8 +408,18 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 
 /* ---- close and the dup family -------------------------------------------------------------- */
 
+/*
+ * The close of an iommufd we know is synchronous, as the kernel's: the last one returns
+ * once the daemon has freed the context (ioasid_client_close). One we never looked at (an
+ * fd received and closed without an ioctl) is closed plainly; the context still goes, a
+ * moment later.
+ */
 SHIM_EXPORT int close(int fd)
 {
+	if (fdt_get(fd) && fd_is_ours(fd, 0)) {
+		fdt_set(fd, 0);
+		return ioasid_client_close(fd, NEXT(close, "close"), NULL);
+	}
 	fdt_set(fd, 0);
 	return NEXT(close, "close")(fd);
 }

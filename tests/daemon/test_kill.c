@@ -12,8 +12,9 @@
  * delay: before it connects, during the HELLO, in the middle of a call, between calls.
  * After every kill the survivor must still be served. At the end the statistics must come
  * back to the baseline: clients, contexts, mirror windows and mapped bytes, pinned pages,
- * the daemon's open fds and threads, and its malloc'd bytes (after a warm-up, so the
- * allocator's one-time growth is in the baseline). Then SIGTERM, and the daemon must exit
+ * sources (client processes that pages objects remember), the daemon's open fds and
+ * threads, and its malloc'd bytes (after a warm-up, so the allocator's one-time growth is
+ * in the baseline). Then SIGTERM, and the daemon must exit
  * 0 (under ASan that includes LeakSanitizer finding nothing).
  *
  * The clients speak the protocol directly (src/proto/client.c, as the shim does) rather
@@ -54,7 +55,7 @@ static double now(void)
 static int call(int s, unsigned long cmd, void *arg)
 {
 	long ret;
-	int rc = ioasid_client_ioctl(s, cmd, (uintptr_t)arg, IOASID_IN_FD_NONE, &ret);
+	int rc = ioasid_client_ioctl(s, cmd, (uintptr_t)arg, -1, IOASID_IN_FD_NONE, &ret);
 
 	return rc ? rc : (int)ret;
 }
@@ -62,7 +63,7 @@ static int call(int s, unsigned long cmd, void *arg)
 static int call_fd(int s, unsigned long cmd, void *arg, int fd)
 {
 	long ret;
-	int rc = ioasid_client_ioctl(s, cmd, (uintptr_t)arg, fd, &ret);
+	int rc = ioasid_client_ioctl(s, cmd, (uintptr_t)arg, ioasid_proto_in_fd(cmd, 0), fd, &ret);
 
 	return rc ? rc : (int)ret;
 }
@@ -93,7 +94,9 @@ static void __attribute__((noreturn)) victim(unsigned int seed)
 		};
 		struct iommu_iova_range ranges[4];
 		struct iommu_ioas_iova_ranges r = {
-			.size = sizeof(r), .num_iovas = 4, .allowed_iovas = (uintptr_t)ranges,
+			.size = sizeof(r),
+			.num_iovas = 4,
+			.allowed_iovas = (uintptr_t)ranges,
 		};
 		struct iommu_ioas_unmap um = { .size = sizeof(um), .length = UINT64_MAX };
 
@@ -101,7 +104,7 @@ static void __attribute__((noreturn)) victim(unsigned int seed)
 			_exit(3);
 		md.id = alloc.out_ioas_id;
 		if (rand() % 2)
-			call(s, IOMMU_TEST_CMD, &md);  /* ENOTTY without test hooks */
+			call(s, IOMMU_TEST_CMD, &md); /* ENOTTY without test hooks */
 		map.ioas_id = mf.ioas_id = r.ioas_id = um.ioas_id = alloc.out_ioas_id;
 		for (int i = 0; i < 4; i++) {
 			map.iova = 0;
@@ -125,15 +128,16 @@ static bool at_baseline(const struct ioasidd_stats *b, const struct ioasidd_stat
 	return n->clients == b->clients && n->contexts == b->contexts &&
 	       n->mirror_windows == b->mirror_windows && n->mirror_mapped == b->mirror_mapped &&
 	       n->pinned_pages == b->pinned_pages && n->files == b->files &&
-	       n->open_fds == b->open_fds && n->threads == b->threads;
+	       n->sources == b->sources && n->open_fds == b->open_fds && n->threads == b->threads;
 }
 
 static void print_stats(const char *what, const struct ioasidd_stats *s)
 {
 	printf("# %s: clients %lu contexts %lu windows %lu mapped %lu pinned %lu files %lu "
-	       "fds %lu threads %lu rss_pages %lu heap %lu requests %lu pins %lu bad %lu\n",
-	       what, s->clients, s->contexts, s->mirror_windows, s->mirror_mapped,
-	       s->pinned_pages, s->files, s->open_fds, s->threads, s->rss_pages, s->heap_bytes,
+	       "sources %lu fds %lu threads %lu rss_pages %lu heap %lu requests %lu pins %lu "
+	       "bad %lu\n",
+	       what, s->clients, s->contexts, s->mirror_windows, s->mirror_mapped, s->pinned_pages,
+	       s->files, s->sources, s->open_fds, s->threads, s->rss_pages, s->heap_bytes,
 	       s->requests_total, s->pins_total, s->bad_messages_total);
 }
 
@@ -154,8 +158,8 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(sock_path, sizeof(sock_path), "%s/ioasidd.sock", dir);
-	shared_buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-			  0);
+	shared_buf =
+		mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared_buf == MAP_FAILED)
 		return 1;
 	memset(shared_buf, 0xa5, BUF_SIZE);
@@ -203,7 +207,9 @@ int main(int argc, char **argv)
 		useconds_t delay = rand() % 5000;
 		struct iommu_iova_range r[8];
 		struct iommu_ioas_iova_ranges ranges = {
-			.size = sizeof(ranges), .ioas_id = alloc.out_ioas_id, .num_iovas = 8,
+			.size = sizeof(ranges),
+			.ioas_id = alloc.out_ioas_id,
+			.num_iovas = 8,
 			.allowed_iovas = (uintptr_t)r,
 		};
 		pid_t pid = fork();

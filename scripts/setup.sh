@@ -8,6 +8,7 @@ command -v meson >/dev/null || need+=(meson)
 command -v ninja >/dev/null || need+=(ninja-build)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v gcc >/dev/null || need+=(gcc)
+command -v clang-format >/dev/null || need+=(clang-format)
 [ -f /usr/include/cmocka.h ] || need+=(libcmocka-dev)
 [ -f /usr/include/linux/types.h ] || need+=(linux-libc-dev)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

@@ -187,21 +187,32 @@ static void unmap_after_failed_reply(struct ioas *ioas, uint64_t iova, uint64_t 
 	iopt_unmap(&ioas->iopt, iova, length, &unmapped);
 }
 
-static int map_common(struct ucmd *ucmd, struct ioas *ioas, struct pages *pages,
-		      uint64_t start_byte, uint64_t length, uint32_t flags, uint64_t *inout_iova)
+/*
+ * MAP and MAP_FILE from here on: map the pages (consuming the caller's reference), write
+ * the IOVA into the command's iova field and reply; a reply that cannot be written takes
+ * the mapping back.
+ */
+static int map_and_reply(struct ucmd *ucmd, size_t cmd_len, struct ioas *ioas, struct pages *pages,
+			 uint64_t start_byte, uint64_t length, uint32_t flags, __u64 *cmd_iova)
 {
-	int rc = iopt_map_pages(&ioas->iopt, pages, start_byte, length, inout_iova, map_prot(flags),
+	uint64_t iova = *cmd_iova;
+	int rc = iopt_map_pages(&ioas->iopt, pages, start_byte, length, &iova, map_prot(flags),
 				!(flags & IOMMU_IOAS_MAP_FIXED_IOVA));
 
-	(void)ucmd;
 	pages_put(pages);
+	if (rc)
+		return rc;
+	*cmd_iova = iova;
+	rc = ucmd_respond(ucmd, cmd_len);
+	if (rc)
+		unmap_after_failed_reply(ioas, iova, length);
 	return rc;
 }
 
 int ioas_map_ioctl(struct ucmd *ucmd)
 {
 	struct iommu_ioas_map *cmd = ucmd->cmd;
-	uint64_t iova = cmd->iova, last;
+	uint64_t last;
 	struct pages *pages;
 	struct ioas *ioas;
 	int rc;
@@ -226,14 +237,8 @@ int ioas_map_ioctl(struct ucmd *ucmd)
 			       cmd->flags & IOMMU_IOAS_MAP_WRITEABLE);
 	if (!pages)
 		goto out_put;
-	rc = map_common(ucmd, ioas, pages, cmd->user_va - pages->uptr, cmd->length, cmd->flags,
-			&iova);
-	if (rc)
-		goto out_put;
-	cmd->iova = iova;
-	rc = ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc)
-		unmap_after_failed_reply(ioas, iova, cmd->length);
+	rc = map_and_reply(ucmd, sizeof(*cmd), ioas, pages, cmd->user_va - pages->uptr, cmd->length,
+			   cmd->flags, &cmd->iova);
 out_put:
 	obj_put(&ioas->obj);
 	return rc;
@@ -242,7 +247,7 @@ out_put:
 int ioas_map_file_ioctl(struct ucmd *ucmd)
 {
 	struct iommu_ioas_map_file *cmd = ucmd->cmd;
-	uint64_t iova = cmd->iova, last;
+	uint64_t last;
 	struct pages *pages;
 	struct ioas *ioas;
 	int rc;
@@ -269,14 +274,8 @@ int ioas_map_file_ioctl(struct ucmd *ucmd)
 			       cmd->flags & IOMMU_IOAS_MAP_WRITEABLE, &rc);
 	if (!pages)
 		goto out_put;
-	rc = map_common(ucmd, ioas, pages, cmd->start - pages->file_start, cmd->length, cmd->flags,
-			&iova);
-	if (rc)
-		goto out_put;
-	cmd->iova = iova;
-	rc = ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc)
-		unmap_after_failed_reply(ioas, iova, cmd->length);
+	rc = map_and_reply(ucmd, sizeof(*cmd), ioas, pages, cmd->start - pages->file_start,
+			   cmd->length, cmd->flags, &cmd->iova);
 out_put:
 	obj_put(&ioas->obj);
 	return rc;

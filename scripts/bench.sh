@@ -19,7 +19,7 @@ run() {
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	export IOAS_BENCH_BYTES=$((16 << 20)) PT_BENCH_BYTES=$((16 << 20))
 fi
-run "$build/bench/ioas_bench" mock
+run "$build/bench/ioas_bench" mock vtd-ss-4 x86_64-4 arm-s1-4k-48 riscv-sv48 amd-v1-4
 if [ -x "$build/bench/pt_bench" ]; then
 	run "$build/bench/pt_bench"
 fi

@@ -218,7 +218,8 @@ static int client_ctx(struct client *c)
 	return 0;
 }
 
-static void serve_ioctl(struct client *c, const struct ioasid_msg_ioctl *msg, struct ioasid_recv *r)
+static void serve_ioctl(struct client *c, const struct ioasid_msg_ioctl *msg, unsigned int fail_nth,
+			struct ioasid_recv *r)
 {
 	const uint32_t known = IOASID_IOCTL_IN_FD | IOASID_IOCTL_IN_FD_BAD;
 	struct ioasid_msg_reply rep;
@@ -257,14 +258,17 @@ static void serve_ioctl(struct client *c, const struct ioasid_msg_ioctl *msg, st
 							    sizeof(c->overlay_orig));
 	}
 	c->reply_fd = r->fds[0];
+	failnth_arm(fail_nth);
 	ret = ioasid_ioctl(c->ctx, msg->cmd, (void *)(uintptr_t)msg->arg);
 	if (ret < 0)
 		err = errno;
+	fail_nth = failnth_disarm();
 	c->reply_fd = -1;
 	c->overlay = false;
 	ioasid_msg_init(&rep.hdr, IOASID_MSG_REPLY, msg->hdr.seq);
 	rep.ret = ret;
 	rep.err = err;
+	rep.fail_nth = fail_nth;
 	/* the caller may be gone: nobody to tell */
 	ioasid_send(r->fds[0], &rep, sizeof(rep), NULL, 0);
 	return;
@@ -272,7 +276,12 @@ static void serve_ioctl(struct client *c, const struct ioasid_msg_ioctl *msg, st
 out_inval:
 	err = EINVAL;
 out_reply:
-	reply_err(r->fds[0], msg->hdr.seq, err);
+	/* refused before the core ran: the count is untouched */
+	ioasid_msg_init(&rep.hdr, IOASID_MSG_REPLY, msg->hdr.seq);
+	rep.ret = -1;
+	rep.err = err;
+	rep.fail_nth = fail_nth;
+	ioasid_send(r->fds[0], &rep, sizeof(rep), NULL, 0);
 }
 
 static void serve(struct client *c, const char *buf, struct ioasid_recv *r)
@@ -315,7 +324,14 @@ static void serve(struct client *c, const char *buf, struct ioasid_recv *r)
 		struct ioasid_msg_ioctl msg;
 
 		memcpy(&msg, buf, sizeof(msg));
-		serve_ioctl(c, &msg, r);
+		serve_ioctl(c, &msg, 0, r);
+		return;
+	}
+	case IOASID_MSG_IOCTL_NTH: {
+		struct ioasid_msg_ioctl_nth msg;
+
+		memcpy(&msg, buf, sizeof(msg));
+		serve_ioctl(c, &msg.io, msg.fail_nth, r);
 		return;
 	}
 	case IOASID_MSG_CLOSE: {

@@ -80,6 +80,9 @@ void client_free(struct client *c);
  * the core makes a real fd in the daemon, this installs it in the program.
  */
 int client_install_fd(struct client *c, int fd, unsigned int flags);
+/* failnth.c: the fail-nth countdown of this thread, armed while an IOCTL_NTH is served */
+void failnth_arm(unsigned int nth);
+unsigned int failnth_disarm(void); /* the count left; 0 once the fault fired */
 void daemon_fill_stats(struct ioasidd_stats *s, uid_t uid, pid_t pid);
 /* ioasidd.c: called by a client thread as it finishes */
 void daemon_client_done(struct client *c);

@@ -136,28 +136,32 @@ static int await(int ch, void *buf, unsigned int type)
 	}
 }
 
-int ioasid_client_ioctl(int sock, unsigned long cmd, uint64_t arg, int in_fd_offset, int in_fd,
-			long *out_ret)
+int ioasid_client_ioctl_nth(int sock, unsigned long cmd, uint64_t arg, int in_fd_offset, int in_fd,
+			    unsigned int *fail_nth, long *out_ret)
 {
 	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
-	struct ioasid_msg_ioctl msg;
+	struct ioasid_msg_ioctl_nth msg;
+	struct ioasid_msg_ioctl *io = &msg.io;
 	struct ioasid_msg_reply rep;
 	unsigned int nextra = 0;
+	bool nth = fail_nth && *fail_nth;
 	int ch, rc;
 
-	ioasid_msg_init(&msg.hdr, IOASID_MSG_IOCTL, next_seq());
-	msg.cmd = cmd;
-	msg.arg = arg;
+	ioasid_msg_init(&io->hdr, nth ? IOASID_MSG_IOCTL_NTH : IOASID_MSG_IOCTL, next_seq());
+	io->cmd = cmd;
+	io->arg = arg;
+	if (nth)
+		msg.fail_nth = *fail_nth;
 	if (in_fd_offset >= 0 && in_fd != IOASID_IN_FD_NONE) {
-		msg.in_fd_offset = in_fd_offset;
+		io->in_fd_offset = in_fd_offset;
 		if (in_fd >= 0) {
-			msg.flags |= IOASID_IOCTL_IN_FD;
+			io->flags |= IOASID_IOCTL_IN_FD;
 			nextra = 1;
 		} else {
-			msg.flags |= IOASID_IOCTL_IN_FD_BAD;
+			io->flags |= IOASID_IOCTL_IN_FD_BAD;
 		}
 	}
-	ch = request(sock, &msg, sizeof(msg), &in_fd, nextra);
+	ch = request(sock, &msg, io->hdr.size, &in_fd, nextra);
 	if (ch < 0)
 		return ch;
 	rc = await(ch, buf, IOASID_MSG_REPLY);
@@ -165,10 +169,18 @@ int ioasid_client_ioctl(int sock, unsigned long cmd, uint64_t arg, int in_fd_off
 	if (rc)
 		return rc;
 	memcpy(&rep, buf, sizeof(rep));
+	if (nth)
+		*fail_nth = rep.fail_nth < *fail_nth ? rep.fail_nth : *fail_nth;
 	if (rep.err)
 		return rep.err > 0 && rep.err < 4096 ? -rep.err : -EPROTO;
 	*out_ret = rep.ret;
 	return 0;
+}
+
+int ioasid_client_ioctl(int sock, unsigned long cmd, uint64_t arg, int in_fd_offset, int in_fd,
+			long *out_ret)
+{
+	return ioasid_client_ioctl_nth(sock, cmd, arg, in_fd_offset, in_fd, NULL, out_ret);
 }
 
 int ioasid_client_stats(int sock, struct ioasidd_stats *out)

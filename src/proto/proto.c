@@ -31,6 +31,8 @@ size_t ioasid_msg_size(unsigned int type)
 		return sizeof(struct ioasid_msg_hello);
 	case IOASID_MSG_IOCTL:
 		return sizeof(struct ioasid_msg_ioctl);
+	case IOASID_MSG_IOCTL_NTH:
+		return sizeof(struct ioasid_msg_ioctl_nth);
 	case IOASID_MSG_STATS:
 	case IOASID_MSG_CLOSE:
 	case IOASID_MSG_CLOSED:

@@ -50,7 +50,8 @@ enum ioasid_msg_type {
 	IOASID_MSG_HELLO = 1,
 	IOASID_MSG_IOCTL = 2,
 	IOASID_MSG_STATS = 3,
-	IOASID_MSG_CLOSE = 4, /* the sender is about to close its fd (see below) */
+	IOASID_MSG_CLOSE = 4,	  /* the sender is about to close its fd (see below) */
+	IOASID_MSG_IOCTL_NTH = 5, /* IOCTL with a fail-nth countdown (see below) */
 	/* daemon -> client, on the reply channel */
 	IOASID_MSG_REPLY = 16, /* the final answer to IOCTL */
 	IOASID_MSG_HELLO_REPLY = 17,
@@ -95,11 +96,25 @@ struct ioasid_msg_ioctl {
 	uint32_t in_fd_offset;
 };
 
+/*
+ * Fault injection (the kernel's /proc/<pid>/task/<tid>/fail-nth, emulated by the shim). A
+ * thread whose fail-nth is N > 0 sends IOCTL_NTH instead of IOCTL: the same request and N.
+ * The daemon counts the allocations it makes serving the call down from N and fails the
+ * one that brings the count to 0, as the kernel's should_fail() does; the reply's fail_nth
+ * is the count left (0 once the fault fired), which the shim stores back. A thread at 0
+ * sends plain IOCTL, so a daemon that predates IOCTL_NTH is met only under fault injection.
+ */
+struct ioasid_msg_ioctl_nth {
+	struct ioasid_msg_ioctl io; /* io.hdr.type is IOASID_MSG_IOCTL_NTH */
+	uint32_t fail_nth;
+	uint32_t __reserved;
+};
+
 struct ioasid_msg_reply {
 	struct ioasid_msg_hdr hdr;
-	int64_t ret; /* ioctl's return value when err == 0 */
-	int32_t err; /* errno, 0 on success */
-	uint32_t __reserved;
+	int64_t ret;	   /* ioctl's return value when err == 0 */
+	int32_t err;	   /* errno, 0 on success */
+	uint32_t fail_nth; /* the answer to IOCTL_NTH: the count left; 0 otherwise */
 };
 
 struct ioasid_msg_fd_install {
@@ -231,6 +246,12 @@ int ioasid_client_connect(const char *path, unsigned int flags, const char *daem
 #define IOASID_IN_FD_BAD  (-2)
 int ioasid_client_ioctl(int sock, unsigned long cmd, uint64_t arg, int in_fd_offset, int in_fd,
 			long *out_ret);
+/*
+ * The same under fault injection: *fail_nth (> 0: IOCTL_NTH is sent; 0: plain IOCTL) is
+ * replaced by the count the daemon left, 0 once the fault fired.
+ */
+int ioasid_client_ioctl_nth(int sock, unsigned long cmd, uint64_t arg, int in_fd_offset, int in_fd,
+			    unsigned int *fail_nth, long *out_ret);
 int ioasid_client_stats(int sock, struct ioasidd_stats *out);
 /*
  * Close sock, an iommufd, synchronously (CLOSE, above): returns close()'s result with its

@@ -28,6 +28,16 @@
  * daemon creates for us (access, fault, event queue) arrive during the call on the reply
  * channel and are ordinary fds (client.c in src/proto).
  *
+ * Fault injection. The kernel's selftest drives its error paths with fail-nth: it writes N to
+ * /proc/self/task/<tid>/fail-nth so that the Nth allocation of the thread's next calls fails,
+ * and reads the count back (0: the fault fired). The shim serves those files itself, from a
+ * per-thread count kept here (nth_tab), and the files the selftest configures under
+ * /sys/kernel/debug/fail* (failslab, fail_page_alloc) as memfds that take what is written;
+ * the real ones are never touched. An ioctl of a thread whose count is not 0 carries it to
+ * the daemon (IOASID_MSG_IOCTL_NTH), which fails its Nth allocation serving the call and
+ * answers with the count left. Only the daemon's allocations count, not the other system
+ * calls of the program.
+ *
  * If the kernel has Yama's ptrace_scope >= 1, the daemon cannot read our memory unless we
  * name it our ptracer; the shim does so (PR_SET_PTRACER) in each process that calls.
  */
@@ -47,6 +57,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -79,6 +90,8 @@ typedef int (*fcntl_fn)(int, int, ...);
 typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
 typedef ssize_t (*read_fn)(int, void *, size_t);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
+typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
+typedef ssize_t (*pwrite_fn)(int, const void *, size_t, off_t);
 
 static struct {
 	open_fn open, open64;
@@ -94,6 +107,8 @@ static struct {
 	mmap_fn mmap, mmap64;
 	read_fn read;
 	write_fn write;
+	pread_fn pread, pread64;
+	pwrite_fn pwrite, pwrite64;
 } next;
 
 #define NEXT(field, sym)                                                                       \
@@ -118,6 +133,10 @@ __attribute__((constructor)) static void shim_init(void)
 	NEXT(mmap, "mmap");
 	NEXT(read, "read");
 	NEXT(write, "write");
+	NEXT(pread, "pread");
+	NEXT(pread64, "pread64");
+	NEXT(pwrite, "pwrite");
+	NEXT(pwrite64, "pwrite64");
 }
 
 /* ---- the fd table ----------------------------------------------------------------------- */
@@ -191,6 +210,226 @@ static void fdt_copy(int from, int to)
 {
 	if (to >= 0 && to != from)
 		fdt_set(to, fdt_get(from));
+}
+
+/* ---- fault injection: fail-nth ----------------------------------------------------------- */
+
+#define NTH_SLOTS 256
+
+/* the fail-nth count of each thread that has one; a slot with tid 0 is free */
+static struct {
+	int32_t tid;
+	uint32_t val;
+} nth_tab[NTH_SLOTS];
+static int nth_lock;
+/* for a fail-nth file we serve: the thread it names, + 1; 0 for any other fd */
+static int32_t nth_fd[FDT_SIZE];
+
+static pid_t my_tid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static void nth_lock_take(void)
+{
+	while (__atomic_exchange_n(&nth_lock, 1, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void nth_lock_drop(void)
+{
+	__atomic_store_n(&nth_lock, 0, __ATOMIC_RELEASE);
+}
+
+static unsigned int nth_get(pid_t tid)
+{
+	unsigned int val = 0;
+
+	nth_lock_take();
+	for (int i = 0; i < NTH_SLOTS; i++) {
+		if (nth_tab[i].tid == tid) {
+			val = nth_tab[i].val;
+			break;
+		}
+	}
+	nth_lock_drop();
+	return val;
+}
+
+/* 0, or -ENOMEM when every slot is taken by another thread */
+static int nth_set(pid_t tid, unsigned int val)
+{
+	int i, free_slot = -1, rc = 0;
+
+	nth_lock_take();
+	for (i = 0; i < NTH_SLOTS; i++) {
+		if (nth_tab[i].tid == tid)
+			break;
+		if (free_slot < 0 && !nth_tab[i].tid)
+			free_slot = i;
+	}
+	if (i == NTH_SLOTS)
+		i = free_slot;
+	if (i >= 0) {
+		nth_tab[i].tid = val ? tid : 0;
+		nth_tab[i].val = val;
+	} else if (val) {
+		rc = -ENOMEM;
+	}
+	nth_lock_drop();
+	return rc;
+}
+
+static pid_t nth_fd_tid(int fd)
+{
+	if (fd < 0 || fd >= FDT_SIZE)
+		return 0;
+	return __atomic_load_n(&nth_fd[fd], __ATOMIC_RELAXED) - 1;
+}
+
+static void nth_fd_set(int fd, pid_t tid)
+{
+	if (fd >= 0 && fd < FDT_SIZE)
+		__atomic_store_n(&nth_fd[fd], tid + 1, __ATOMIC_RELAXED);
+}
+
+/* Parse a run of decimal digits at *p; 0 if there is none. */
+static long parse_id(const char **p)
+{
+	long v = 0;
+
+	if (**p < '0' || **p > '9')
+		return 0;
+	while (**p >= '0' && **p <= '9' && v < 1L << 30)
+		v = v * 10 + (*(*p)++ - '0');
+	return v;
+}
+
+/*
+ * /proc/{self,<pid>}/fail-nth, /proc/{self,<pid>}/task/<tid>/fail-nth or
+ * /proc/thread-self/fail-nth: the thread named, or 0 for any other path.
+ */
+static pid_t failnth_path_tid(const char *path)
+{
+	const char *p;
+	pid_t tid;
+
+	if (!path || strncmp(path, "/proc/", 6))
+		return 0;
+	p = path + 6;
+	if (!strncmp(p, "thread-self/", 12)) {
+		p += 12;
+		tid = my_tid();
+	} else {
+		if (!strncmp(p, "self/", 5)) {
+			p += 5;
+			tid = getpid();
+		} else {
+			tid = (pid_t)parse_id(&p);
+			if (!tid || *p++ != '/')
+				return 0;
+		}
+		if (!strncmp(p, "task/", 5)) {
+			p += 5;
+			tid = (pid_t)parse_id(&p);
+			if (!tid || *p++ != '/')
+				return 0;
+		}
+	}
+	return strcmp(p, "fail-nth") ? 0 : tid;
+}
+
+/* A file under /sys/kernel/debug/fail*: absolute, or relative to a dirfd of the directory. */
+static bool is_fault_debugfs_path(int dirfd, const char *path)
+{
+	static const char dir[] = "/sys/kernel/debug";
+	char link[sizeof(dir) + 1];
+	char proc[32];
+	ssize_t n;
+
+	if (!path)
+		return false;
+	if (path[0] == '/') {
+		path += strspn(path, "/");
+		if (strncmp(path, "sys/kernel/debug/", 17))
+			return false;
+		path += 17;
+		path += strspn(path, "/");
+		return !strncmp(path, "fail", 4) && strchr(path, '/');
+	}
+	if (strncmp(path, "fail", 4) || !strchr(path, '/') || dirfd == AT_FDCWD)
+		return false;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dirfd);
+	n = readlink(proc, link, sizeof(link));
+	return n == (ssize_t)sizeof(dir) - 1 && !memcmp(link, dir, n);
+}
+
+/*
+ * An emulated file: a memfd. A fail-nth file is marked with its thread, and read and
+ * written through nth_read/nth_write; a debugfs fault-injection file just keeps what is
+ * written to it.
+ */
+static int fake_open(const char *name, int flags, pid_t tid)
+{
+	int fd = memfd_create(name, flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
+
+	if (fd < 0)
+		return -1;
+	if (tid && fd >= FDT_SIZE) {
+		NEXT(close, "close")(fd);
+		errno = EMFILE;
+		return -1;
+	}
+	if (tid)
+		nth_fd_set(fd, tid);
+	return fd;
+}
+
+/* read of a fail-nth file at off: the count, "%u\n", as the kernel's */
+static ssize_t nth_read(pid_t tid, void *buf, size_t len, off_t off)
+{
+	char text[16];
+	int n = snprintf(text, sizeof(text), "%u\n", nth_get(tid));
+
+	if (off < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (off >= n)
+		return 0;
+	if (len > (size_t)(n - off))
+		len = n - off;
+	memcpy(buf, text + off, len);
+	return (ssize_t)len;
+}
+
+/* write of a fail-nth file: a number (decimal, 0x hex or 0 octal), an optional newline */
+static ssize_t nth_write(pid_t tid, const void *buf, size_t len)
+{
+	char text[24], *end;
+	unsigned long v;
+	int rc;
+
+	if (!len || len >= sizeof(text)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(text, buf, len);
+	text[len] = 0;
+	if (text[len - 1] == '\n')
+		text[len - 1] = 0;
+	errno = 0;
+	v = strtoul(text, &end, 0);
+	if (errno || end == text || *end || text[0] == '-' || text[0] == '+' || v > UINT32_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	rc = nth_set(tid, (unsigned int)v);
+	if (rc) {
+		errno = -rc;
+		return -1;
+	}
+	return (ssize_t)len;
 }
 
 /* ---- open ------------------------------------------------------------------------------- */
@@ -282,27 +521,45 @@ static bool open_needs_mode(int flags)
 	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
-#define OPEN_BODY(call)                            \
-	do {                                       \
-		mode_t mode = 0;                   \
-		if (open_needs_mode(flags)) {      \
-			va_list ap;                \
-			va_start(ap, flags);       \
-			mode = va_arg(ap, mode_t); \
-			va_end(ap);                \
-		}                                  \
-		if (is_iommu_path(path))           \
-			return iommu_open(flags);  \
-		return call;                       \
+#define OPEN_BODY(call)                                    \
+	do {                                               \
+		mode_t mode = 0;                           \
+		if (open_needs_mode(flags)) {              \
+			va_list ap;                        \
+			va_start(ap, flags);               \
+			mode = va_arg(ap, mode_t);         \
+			va_end(ap);                        \
+		}                                          \
+		if (is_iommu_path(path))                   \
+			return iommu_open(flags);          \
+		if (is_emulated(dirfd, path))              \
+			return emulated_open(path, flags); \
+		return call;                               \
 	} while (0)
+
+static bool is_emulated(int dirfd, const char *path)
+{
+	return failnth_path_tid(path) || is_fault_debugfs_path(dirfd, path);
+}
+
+static int emulated_open(const char *path, int flags)
+{
+	pid_t tid = failnth_path_tid(path);
+
+	return fake_open(tid ? "fail-nth" : "ioasid-fault-debugfs", flags, tid);
+}
 
 SHIM_EXPORT int open(const char *path, int flags, ...)
 {
+	int dirfd = AT_FDCWD;
+
 	OPEN_BODY(NEXT(open, "open")(path, flags, mode));
 }
 
 SHIM_EXPORT int open64(const char *path, int flags, ...)
 {
+	int dirfd = AT_FDCWD;
+
 	OPEN_BODY(NEXT(open64, "open64")(path, flags, mode));
 }
 
@@ -321,6 +578,8 @@ SHIM_EXPORT int __open_2(const char *path, int flags)
 {
 	if (is_iommu_path(path))
 		return iommu_open(flags);
+	if (is_emulated(AT_FDCWD, path))
+		return emulated_open(path, flags);
 	return NEXT(open_2, "__open_2")(path, flags);
 }
 
@@ -328,6 +587,8 @@ SHIM_EXPORT int __open64_2(const char *path, int flags)
 {
 	if (is_iommu_path(path))
 		return iommu_open(flags);
+	if (is_emulated(AT_FDCWD, path))
+		return emulated_open(path, flags);
 	return NEXT(open64_2, "__open64_2")(path, flags);
 }
 
@@ -335,6 +596,8 @@ SHIM_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
 	if (is_iommu_path(path))
 		return iommu_open(flags);
+	if (is_emulated(dirfd, path))
+		return emulated_open(path, flags);
 	return NEXT(openat_2, "__openat_2")(dirfd, path, flags);
 }
 
@@ -342,6 +605,8 @@ SHIM_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
 	if (is_iommu_path(path))
 		return iommu_open(flags);
+	if (is_emulated(dirfd, path))
+		return emulated_open(path, flags);
 	return NEXT(openat64_2, "__openat64_2")(dirfd, path, flags);
 }
 
@@ -382,10 +647,14 @@ static int forward_ioctl(int fd, unsigned long req, unsigned long arg)
 {
 	long ret = 0;
 	int rc, off, in_fd;
+	pid_t tid = my_tid();
+	unsigned int nth = nth_get(tid);
 
 	yama_allow_daemon();
 	in_fd = input_fd(req, arg, &off);
-	rc = ioasid_client_ioctl(fd, req, arg, off, in_fd, &ret);
+	rc = ioasid_client_ioctl_nth(fd, req, arg, off, in_fd, &nth, &ret);
+	if (nth_get(tid) != nth)
+		nth_set(tid, nth);
 	if (rc) {
 		errno = -rc;
 		return -1;
@@ -421,6 +690,8 @@ SHIM_EXPORT int close(int fd)
 		return ioasid_client_close(fd, NEXT(close, "close"), NULL);
 	}
 	fdt_set(fd, 0);
+	if (nth_fd_tid(fd) > 0)
+		nth_fd_set(fd, -1);
 	return NEXT(close, "close")(fd);
 }
 
@@ -513,18 +784,70 @@ SHIM_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, of
 
 SHIM_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
+	pid_t tid = nth_fd_tid(fd);
+
 	if (fdt_get(fd)) {
 		errno = EINVAL;
 		return -1;
+	}
+	if (tid > 0) {
+		off_t off = lseek(fd, 0, SEEK_CUR);
+		ssize_t n = nth_read(tid, buf, len, off);
+
+		if (n > 0)
+			lseek(fd, off + n, SEEK_SET);
+		return n;
 	}
 	return NEXT(read, "read")(fd, buf, len);
 }
 
 SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
+	pid_t tid = nth_fd_tid(fd);
+
 	if (fdt_get(fd)) {
 		errno = EINVAL;
 		return -1;
 	}
+	if (tid > 0)
+		return nth_write(tid, buf, len);
 	return NEXT(write, "write")(fd, buf, len);
+}
+
+static ssize_t pread_common(pread_fn fn, int fd, void *buf, size_t len, off_t off)
+{
+	pid_t tid = nth_fd_tid(fd);
+
+	if (tid > 0)
+		return nth_read(tid, buf, len, off);
+	return fn(fd, buf, len, off);
+}
+
+static ssize_t pwrite_common(pwrite_fn fn, int fd, const void *buf, size_t len, off_t off)
+{
+	pid_t tid = nth_fd_tid(fd);
+
+	if (tid > 0)
+		return nth_write(tid, buf, len);
+	return fn(fd, buf, len, off);
+}
+
+SHIM_EXPORT ssize_t pread(int fd, void *buf, size_t len, off_t off)
+{
+	return pread_common(NEXT(pread, "pread"), fd, buf, len, off);
+}
+
+SHIM_EXPORT ssize_t pread64(int fd, void *buf, size_t len, off_t off)
+{
+	return pread_common(NEXT(pread64, "pread64"), fd, buf, len, off);
+}
+
+SHIM_EXPORT ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	return pwrite_common(NEXT(pwrite, "pwrite"), fd, buf, len, off);
+}
+
+SHIM_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
+{
+	return pwrite_common(NEXT(pwrite64, "pwrite64"), fd, buf, len, off);
 }

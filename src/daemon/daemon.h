@@ -81,6 +81,7 @@ void client_free(struct client *c);
  */
 int client_install_fd(struct client *c, int fd, unsigned int flags);
 /* failnth.c: the fail-nth countdown of this thread, armed while an IOCTL_NTH is served */
+void failnth_init(void); /* once, at start: table pages count too */
 void failnth_arm(unsigned int nth);
 unsigned int failnth_disarm(void); /* the count left; 0 once the fault fired */
 void daemon_fill_stats(struct ioasidd_stats *s, uid_t uid, pid_t pid);

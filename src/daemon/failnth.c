@@ -8,12 +8,15 @@
  * (one thread serves one connection), is armed by failnth_arm() only while an IOCTL_NTH
  * request is being served: each allocation takes one off it, and the one that brings it
  * to zero returns NULL, as the kernel's should_fail() fails the allocation that brings the
- * task's fail_nth to zero. failnth_disarm() returns what is left (0 once it fired).
+ * task's fail_nth to zero. failnth_disarm() returns what is left (0 once it fired). The
+ * page-table pages of the core's arenas count too (pt_arena_fail_hook, set by
+ * failnth_init()), as the kernel's page-table allocations are fail_page_alloc points.
  */
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "daemon.h"
+#include "pt/pt_arena.h"
 
 void *__real_malloc(size_t size);
 void *__real_calloc(size_t n, size_t size);
@@ -39,6 +42,11 @@ static bool fail_now(void)
 	if (!countdown)
 		return false;
 	return --countdown == 0;
+}
+
+void failnth_init(void)
+{
+	pt_arena_fail_hook = fail_now;
 }
 
 void *__wrap_malloc(size_t size)

@@ -306,6 +306,7 @@ int main(int argc, char **argv)
 	time_t idle_since;
 	sigset_t sigs;
 
+	failnth_init();
 	while ((opt = getopt_long(argc, argv, "s:i:vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':

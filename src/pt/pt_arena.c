@@ -62,6 +62,8 @@ struct pt_arena {
 	unsigned int fail_countdown;	/* (lock) */
 };
 
+bool (*pt_arena_fail_hook)(void);
+
 int pt_arena_create(uint64_t max_bytes, struct pt_arena **out)
 {
 	struct pt_arena *a;
@@ -196,6 +198,8 @@ void *pt_arena_alloc(struct pt_arena *a, unsigned int size_lg2)
 
 	pthread_mutex_lock(&a->lock);
 	if (a->fail_countdown && --a->fail_countdown == 0)
+		goto fail;
+	if (pt_arena_fail_hook && pt_arena_fail_hook())
 		goto fail;
 	if (a->free_head[cls] == NO_SLOT && arena_grow(a, cls))
 		goto fail;

@@ -64,5 +64,11 @@ bool pt_arena_pa_is_live(struct pt_arena *a, uint64_t pa);
 
 /* Test hook: the nth next allocation fails (1 = the next one); 0 disarms. */
 void pt_arena_fail_nth(struct pt_arena *a, unsigned int nth);
+/*
+ * Process-wide hook (NULL by default), asked before every allocation of every arena: true
+ * fails it. ioasidd's fail-nth (src/daemon/failnth.c) counts table pages with it. It is
+ * called with the arena's lock held and must not call back into the arena.
+ */
+extern bool (*pt_arena_fail_hook)(void);
 
 #endif

@@ -206,10 +206,13 @@ static bool fd_is_ours(int fd, unsigned long req)
 	return true;
 }
 
+static void nth_fd_copy(int from, int to);
+
 static void fdt_copy(int from, int to)
 {
 	if (to >= 0 && to != from)
 		fdt_set(to, fdt_get(from));
+	nth_fd_copy(from, to);
 }
 
 /* ---- fault injection: fail-nth ----------------------------------------------------------- */
@@ -222,8 +225,12 @@ static struct {
 	uint32_t val;
 } nth_tab[NTH_SLOTS];
 static int nth_lock;
-/* for a fail-nth file we serve: the thread it names, + 1; 0 for any other fd */
+/*
+ * For a fail-nth file we serve: the thread it names, + 1 (0 for any other fd), and the
+ * memfd's inode. As with fd_ino, an entry is trusted only while fstat shows the same inode.
+ */
 static int32_t nth_fd[FDT_SIZE];
+static uint64_t nth_fd_ino[FDT_SIZE];
 
 static pid_t my_tid(void)
 {
@@ -280,17 +287,43 @@ static int nth_set(pid_t tid, unsigned int val)
 	return rc;
 }
 
-static pid_t nth_fd_tid(int fd)
+static void nth_fd_set(int fd, pid_t tid, uint64_t ino)
 {
-	if (fd < 0 || fd >= FDT_SIZE)
-		return 0;
-	return __atomic_load_n(&nth_fd[fd], __ATOMIC_RELAXED) - 1;
+	if (fd >= 0 && fd < FDT_SIZE) {
+		__atomic_store_n(&nth_fd_ino[fd], ino, __ATOMIC_RELAXED);
+		__atomic_store_n(&nth_fd[fd], tid + 1, __ATOMIC_RELAXED);
+	}
 }
 
-static void nth_fd_set(int fd, pid_t tid)
+/* The thread a fail-nth file of ours names, or <= 0 for any other fd. */
+static pid_t nth_fd_tid(int fd)
 {
-	if (fd >= 0 && fd < FDT_SIZE)
-		__atomic_store_n(&nth_fd[fd], tid + 1, __ATOMIC_RELAXED);
+	struct stat st;
+	pid_t tid;
+
+	if (fd < 0 || fd >= FDT_SIZE)
+		return 0;
+	tid = __atomic_load_n(&nth_fd[fd], __ATOMIC_RELAXED) - 1;
+	if (tid <= 0)
+		return tid;
+	if (fstat(fd, &st) || st.st_ino != __atomic_load_n(&nth_fd_ino[fd], __ATOMIC_RELAXED)) {
+		nth_fd_set(fd, -1, 0); /* closed behind our back, the number reused */
+		return -1;
+	}
+	return tid;
+}
+
+static void nth_fd_copy(int from, int to)
+{
+	pid_t tid = -1;
+	uint64_t ino = 0;
+
+	if (from >= 0 && from < FDT_SIZE) {
+		tid = __atomic_load_n(&nth_fd[from], __ATOMIC_RELAXED) - 1;
+		ino = __atomic_load_n(&nth_fd_ino[from], __ATOMIC_RELAXED);
+	}
+	if (to >= 0 && to != from)
+		nth_fd_set(to, tid, tid > 0 ? ino : 0);
 }
 
 /* Parse a run of decimal digits at *p; 0 if there is none. */
@@ -372,16 +405,17 @@ static bool is_fault_debugfs_path(int dirfd, const char *path)
 static int fake_open(const char *name, int flags, pid_t tid)
 {
 	int fd = memfd_create(name, flags & O_CLOEXEC ? MFD_CLOEXEC : 0);
+	struct stat st;
 
 	if (fd < 0)
 		return -1;
-	if (tid && fd >= FDT_SIZE) {
+	if (tid && (fd >= FDT_SIZE || fstat(fd, &st))) {
 		NEXT(close, "close")(fd);
 		errno = EMFILE;
 		return -1;
 	}
 	if (tid)
-		nth_fd_set(fd, tid);
+		nth_fd_set(fd, tid, st.st_ino);
 	return fd;
 }
 
@@ -690,8 +724,8 @@ SHIM_EXPORT int close(int fd)
 		return ioasid_client_close(fd, NEXT(close, "close"), NULL);
 	}
 	fdt_set(fd, 0);
-	if (nth_fd_tid(fd) > 0)
-		nth_fd_set(fd, -1);
+	if (fd >= 0 && fd < FDT_SIZE && __atomic_load_n(&nth_fd[fd], __ATOMIC_RELAXED))
+		nth_fd_set(fd, -1, 0);
 	return NEXT(close, "close")(fd);
 }
 

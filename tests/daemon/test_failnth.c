@@ -5,8 +5,9 @@
  * Run as `ioasid-run --socket ... -- test_failnth`. A program sees what it would see on a
  * kernel with fault injection: /sys/kernel/debug/failslab/ and fail_page_alloc/ files that
  * take a write, and /proc/self/task/<tid>/fail-nth, which reads "%u\n" and takes a number.
- * Cases: the files; the count is per thread and another thread's file sets that thread's;
- * a sweep of N over a sequence of ioctls, in which every call either succeeds or fails
+ * Cases: the files (a dup is the same file; a number closed behind the shim's back and
+ * reused is an ordinary fd again); the count is per thread and another thread's file sets that
+ * thread's; a sweep of N over a sequence of ioctls, in which every call either succeeds or fails
  * with ENOMEM, the count reads 0 once the fault fired, the context is still usable after a
  * failure and the daemon is back at its baseline (no context, no pin, no mirror) after the
  * close; the sweep must end (N past the last allocation leaves a count).
@@ -142,7 +143,18 @@ static void test_file(void)
 	CHECK(pwrite(fd, "-1", 2, 0) == -1 && errno == EINVAL);
 	CHECK(pwrite(fd, "0\n", 2, 0) == 2);
 	CHECK(nth_read(fd) == 0);
-	CHECK(close(fd) == 0);
+	/* a dup is the same file */
+	other = dup(fd);
+	CHECK(other >= 0);
+	CHECK(nth_write(other, 5) && nth_read(fd) == 5);
+	CHECK(nth_write(fd, 0) && close(other) == 0);
+	/* closed behind the shim's back, the number reused: an ordinary file again */
+	CHECK(syscall(SYS_close, fd) == 0);
+	other = memfd_create("plain", MFD_CLOEXEC);
+	CHECK(other == fd);
+	CHECK(pwrite(other, "x", 1, 0) == 1);
+	CHECK(pread(other, buf, sizeof(buf), 0) == 1 && buf[0] == 'x');
+	CHECK(close(other) == 0);
 }
 
 struct thread_arg {

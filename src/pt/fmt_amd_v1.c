@@ -145,26 +145,7 @@ static inline int ptf_leaf_prot(const struct pt_domain *pd, uint64_t e, unsigned
 	       ((e & AMD_FC) ? IOMMU_PROT_CACHE : 0);
 }
 
-static inline bool ptf_leaf_dirty(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e & AMD_D;
-}
-
-static inline uint64_t ptf_mk_dirty(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e | AMD_D;
-}
-
-static inline uint64_t ptf_mk_clean(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e & ~AMD_D;
-}
+PTF_DIRTY_BIT_ACCESSORS(AMD_D)
 
 /* A write needs IW on the PTE (and on every PDE: ours all have it); D only under HAD. */
 static inline int ptf_hw_write(const struct pt_domain *pd, uint64_t e, unsigned int lvl,

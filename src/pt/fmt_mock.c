@@ -100,26 +100,7 @@ static inline int ptf_leaf_prot(const struct pt_domain *pd, uint64_t e, unsigned
 	return ((e & MOCK_R) ? IOMMU_PROT_READ : 0) | ((e & MOCK_W) ? IOMMU_PROT_WRITE : 0);
 }
 
-static inline bool ptf_leaf_dirty(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e & MOCK_D;
-}
-
-static inline uint64_t ptf_mk_dirty(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e | MOCK_D;
-}
-
-static inline uint64_t ptf_mk_clean(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e & ~MOCK_D;
-}
+PTF_DIRTY_BIT_ACCESSORS(MOCK_D)
 
 /* The mock marks any mapped page, writable or not, and only while tracking is on. */
 static inline int ptf_hw_write(const struct pt_domain *pd, uint64_t e, unsigned int lvl,

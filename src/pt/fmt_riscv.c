@@ -147,26 +147,7 @@ static inline int ptf_leaf_prot(const struct pt_domain *pd, uint64_t e, unsigned
 	return prot;
 }
 
-static inline bool ptf_leaf_dirty(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e & RV_D;
-}
-
-static inline uint64_t ptf_mk_dirty(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e | RV_D;
-}
-
-static inline uint64_t ptf_mk_clean(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e & ~RV_D;
-}
+PTF_DIRTY_BIT_ACCESSORS(RV_D)
 
 /*
  * With SADE/GADE set the IOMMU sets A and D of the leaf of a write (A is pre-set here);

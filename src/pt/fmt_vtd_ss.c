@@ -94,26 +94,7 @@ static inline int ptf_leaf_prot(const struct pt_domain *pd, uint64_t e, unsigned
 	return ((e & VTD_R) ? IOMMU_PROT_READ : 0) | ((e & VTD_W) ? IOMMU_PROT_WRITE : 0);
 }
 
-static inline bool ptf_leaf_dirty(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e & VTD_D;
-}
-
-static inline uint64_t ptf_mk_dirty(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e | VTD_D;
-}
-
-static inline uint64_t ptf_mk_clean(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e & ~VTD_D;
-}
+PTF_DIRTY_BIT_ACCESSORS(VTD_D)
 
 static inline int ptf_hw_write(const struct pt_domain *pd, uint64_t e, unsigned int lvl,
 			       enum pt_entry_kind kind, uint64_t *out)

@@ -107,26 +107,7 @@ static inline int ptf_leaf_prot(const struct pt_domain *pd, uint64_t e, unsigned
 	return prot;
 }
 
-static inline bool ptf_leaf_dirty(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e & X86_D;
-}
-
-static inline uint64_t ptf_mk_dirty(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e | X86_D;
-}
-
-static inline uint64_t ptf_mk_clean(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	(void)pd;
-	(void)lvl;
-	return e & ~X86_D;
-}
+PTF_DIRTY_BIT_ACCESSORS(X86_D)
 
 /* The x86 walk sets A on every entry it uses and D on the leaf of a write, always. */
 static inline int ptf_hw_write(const struct pt_domain *pd, uint64_t e, unsigned int lvl,

@@ -123,4 +123,33 @@ static inline bool pt_mul_overflows(uint64_t a, uint64_t b, uint64_t *out)
 	return __builtin_mul_overflow(a, b, out);
 }
 
+/*
+ * The dirty accessors of a format whose leaves carry one dirty bit that the hardware sets
+ * (x86-64, VT-d second stage, AMD v1, RISC-V, the mock): a leaf is dirty when the bit is
+ * set, marking sets it, cleaning clears it. A format with other rules (ARM's DBM, TCE's
+ * none) writes its own three functions instead.
+ */
+#define PTF_DIRTY_BIT_ACCESSORS(bit)                                                \
+	static inline bool ptf_leaf_dirty(const struct pt_domain *pd, uint64_t e,   \
+					  unsigned int lvl)                         \
+	{                                                                           \
+		(void)pd;                                                           \
+		(void)lvl;                                                          \
+		return e & (bit);                                                   \
+	}                                                                           \
+	static inline uint64_t ptf_mk_dirty(const struct pt_domain *pd, uint64_t e, \
+					    unsigned int lvl)                       \
+	{                                                                           \
+		(void)pd;                                                           \
+		(void)lvl;                                                          \
+		return e | (bit);                                                   \
+	}                                                                           \
+	static inline uint64_t ptf_mk_clean(const struct pt_domain *pd, uint64_t e, \
+					    unsigned int lvl)                       \
+	{                                                                           \
+		(void)pd;                                                           \
+		(void)lvl;                                                          \
+		return e & ~(uint64_t)(bit);                                        \
+	}
+
 #endif

@@ -8,7 +8,9 @@
  * page), with the same permissions, and unmapped IOVA must translate in none. The IOVA
  * ranges the IOAS reports are what every attached format can translate: the x86-64 format's
  * upper canonical half disappears once a VT-d second-stage domain joins, the mock's narrow
- * aperture wins once it joins. DMA through each device reaches the same bytes.
+ * aperture wins once it joins. DMA through each device reaches the same bytes. The same
+ * for RISC-V Sv39, AMD v1 and a POWER TCE window, and a TCE window alone: its window is the
+ * IOAS's only IOVA range.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +191,132 @@ static void formats_agree(void **state)
 	munmap(raw, 12 * MB);
 }
 
+static void attach(struct world *w, const char *format)
+{
+	struct ioasid_device_desc desc = { .format = format };
+	uint32_t hwpt;
+
+	T_OK(ioasid_device_new(w->ctx, &desc, &w->dev[w->ndev]) ? errno : 0);
+	T_OK(ioasid_device_attach(w->ctx, w->dev[w->ndev], w->ioas, &hwpt) ? errno : 0);
+	w->ndev++;
+}
+
+/*
+ * The 64-bit TCE window at 1 << 59 (64G of 4K pages) is the IOAS's only IOVA range. (A
+ * window of 64K pages cannot join an IOAS on a 4K-page host: a domain must take PAGE_SIZE
+ * pages, as in Linux's iopt_table_add_domain.)
+ */
+static void tce_window_ranges(void **state)
+{
+	const uint64_t base = 1ULL << 59;
+	struct world w = { 0 };
+	struct iommu_iova_range rg[4];
+	uint8_t *raw =
+		mmap(NULL, 4 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint8_t *buf = (uint8_t *)(((uintptr_t)raw + MB - 1) & ~(MB - 1));
+	uint64_t iova, unmapped;
+
+	(void)state;
+	assert_true(raw != MAP_FAILED);
+	assert_int_equal(ioasid_ctx_new(NULL, &w.ctx), 0);
+	T_OK(t_ioas_alloc(w.ctx, &w.ioas));
+	attach(&w, "tce-4k-64");
+	assert_int_equal(get_ranges(&w, rg, 4), 1);
+	assert_int_equal(rg[0].start, base);
+	assert_int_equal(rg[0].last, base + (1ULL << 36) - 1);
+
+	iova = base + 16 * MB;
+	T_OK(t_map(w.ctx, w.ioas, buf, 2 * MB, &iova, T_MAP_FIXED));
+	iova = 0; /* the IOAS picks: inside the window */
+	T_OK(t_map(w.ctx, w.ioas, buf + 2 * MB, MB, &iova, T_MAP_RW));
+	assert_true(iova >= base && iova + MB - 1 <= rg[0].last);
+	iova = 16 * MB;
+	T_ERR(EINVAL, t_map(w.ctx, w.ioas, buf, MB, &iova, T_MAP_FIXED));
+	check_agree(&w);
+	T_OK(t_unmap(w.ctx, w.ioas, base + 16 * MB, 2 * MB, &unmapped));
+	assert_int_equal(unmapped, 2 * MB);
+	check_agree(&w);
+	ioasid_ctx_free(w.ctx);
+	munmap(raw, 4 * MB);
+}
+
+/* RISC-V Sv39, AMD v1 mode 3 and the 32-bit TCE window agree on every IOVA. */
+static void three_formats_agree(void **state)
+{
+	static const char *const formats[] = { "riscv-sv39", "amd-v1-3", "tce-4k" };
+	struct world w = { 0 };
+	struct iommu_iova_range rg[4];
+	uint8_t *raw =
+		mmap(NULL, 12 * MB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint8_t *buf = (uint8_t *)(((uintptr_t)raw + 2 * MB - 1) & ~(2 * MB - 1));
+	uint64_t iova, unmapped;
+
+	(void)state;
+	assert_true(raw != MAP_FAILED);
+	for (size_t i = 0; i < 8 * MB; i += PG)
+		buf[i] = (uint8_t)(i / PG);
+	assert_int_equal(ioasid_ctx_new(NULL, &w.ctx), 0);
+	T_OK(t_ioas_alloc(w.ctx, &w.ioas));
+
+	/* Sv39 alone: both sign-extended halves */
+	attach(&w, formats[0]);
+	assert_int_equal(get_ranges(&w, rg, 4), 2);
+	assert_int_equal(rg[0].last, (1ULL << 38) - 1);
+	assert_int_equal(rg[1].start, ~0ULL << 38);
+	iova = 16 * MB;
+	T_OK(t_map(w.ctx, w.ioas, buf, 4 * MB, &iova, T_MAP_FIXED)); /* 2M leaves */
+	iova = 32 * MB + 5 * PG;
+	T_OK(t_map(w.ctx, w.ioas, buf + 4 * MB + PG, 7 * PG, &iova,
+		   IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA)); /* 4K, read only */
+	check_agree(&w);
+
+	/* AMD v1 mode 3: [0, 2^39 - 1]; then the TCE window [0, 2G - 1] */
+	attach(&w, formats[1]);
+	assert_int_equal(get_ranges(&w, rg, 4), 1);
+	assert_int_equal(rg[0].last, (1ULL << 38) - 1);
+	check_agree(&w);
+	attach(&w, formats[2]);
+	assert_int_equal(get_ranges(&w, rg, 4), 1);
+	assert_int_equal(rg[0].start, 0);
+	assert_int_equal(rg[0].last, (1ULL << 31) - 1);
+	check_agree(&w);
+	iova = 1ULL << 31;
+	T_ERR(EINVAL, t_map(w.ctx, w.ioas, buf, PG, &iova, T_MAP_FIXED));
+
+	/* 32K of AMD page size encoding next to 4K pages, then unmap part */
+	iova = 64 * MB + 32 * 1024;
+	T_OK(t_map(w.ctx, w.ioas, buf + 2 * MB + 32 * 1024, 96 * 1024, &iova, T_MAP_FIXED));
+	check_agree(&w);
+	{
+		struct iommu_domain *rv = dev_domain(&w, 0), *amd = dev_domain(&w, 1);
+		uint64_t pa, size;
+		int prot;
+
+		/* the leaves each format chose: AMD 32K (NL 7) then 64K; Sv39 64K by Svnapot */
+		T_OK(amd->ops->iova_to_phys(amd, iova, &pa, &size, &prot));
+		assert_int_equal(size, 32 * 1024);
+		T_OK(amd->ops->iova_to_phys(amd, iova + 32 * 1024, &pa, &size, &prot));
+		assert_int_equal(size, 64 * 1024);
+		T_OK(rv->ops->iova_to_phys(rv, iova + 32 * 1024, &pa, &size, &prot));
+		assert_int_equal(size, 64 * 1024);
+	}
+	T_OK(t_unmap(w.ctx, w.ioas, 16 * MB, 4 * MB, &unmapped));
+	assert_int_equal(unmapped, 4 * MB);
+	check_agree(&w);
+
+	for (unsigned int i = 0; i < 3; i++) {
+		uint8_t b = 0xff;
+
+		T_OK(ioasid_device_dma(w.ctx, w.dev[i], 64 * MB + 32 * 1024 + 3 * PG, &b, 1,
+				       false) ?
+			     errno :
+			     0);
+		assert_int_equal(b, (uint8_t)((2 * MB + 32 * 1024) / PG + 3));
+	}
+	ioasid_ctx_free(w.ctx);
+	munmap(raw, 12 * MB);
+}
+
 /*
  * Devices whose IOMMUs differ in anything but dirty tracking never share an automatic
  * domain: two TCE windows of one format differing only in their bus offset get two HWPTs,
@@ -240,6 +368,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(formats_agree),
 		cmocka_unit_test(different_configs_do_not_share),
+		cmocka_unit_test(tce_window_ranges),
+		cmocka_unit_test(three_formats_agree),
 	};
 
 	return cmocka_run_group_tests_name("formats_ioas", tests, NULL, NULL);

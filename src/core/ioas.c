@@ -455,38 +455,63 @@ int vfio_ioas_ioctl(struct ucmd *ucmd)
  * can move (user addresses mean nothing in another process): anything else gives EINVAL
  * before a counter changes.
  */
-int ioas_change_process_ioctl(struct ucmd *ucmd)
+/* Apply fn to the pages of every area of every IOAS of ctx; stop at the first error. */
+static int change_process_each(struct ioasid_ctx *ctx,
+			       int (*fn)(struct pages *p, struct ioasid_ctx *ctx))
 {
-	struct iommu_ioas_change_process *cmd = ucmd->cmd;
-	struct ioasid_ctx *ctx = ucmd->ctx;
-	uint32_t id = 0;
 	struct obj *obj;
 
-	if (cmd->__reserved)
-		return -EOPNOTSUPP;
-	for (id = 0; (obj = idt_find_next(ctx->objects, &id)); id++) {
+	for (uint32_t id = 0; (obj = idt_find_next(ctx->objects, &id)); id++) {
 		struct ioas *ioas;
-
-		if (obj->type != OBJ_IOAS)
-			continue;
-		ioas = container_of(obj, struct ioas, obj);
-		for (struct itree_node *n = itree_first(&ioas->iopt.areas); n; n = itree_next(n))
-			if (itree_entry(n, struct iopt_area, node)->pages->kind != PAGES_FILE)
-				return -EINVAL;
-	}
-	for (id = 0; (obj = idt_find_next(ctx->objects, &id)); id++) {
-		struct ioas *ioas;
-		int rc;
 
 		if (obj->type != OBJ_IOAS)
 			continue;
 		ioas = container_of(obj, struct ioas, obj);
 		for (struct itree_node *n = itree_first(&ioas->iopt.areas); n; n = itree_next(n)) {
-			rc = pages_change_process(itree_entry(n, struct iopt_area, node)->pages,
-						  ctx);
+			int rc = fn(itree_entry(n, struct iopt_area, node)->pages, ctx);
+
 			if (rc)
 				return rc;
 		}
 	}
+	return 0;
+}
+
+/* Only file-backed memory can move: user addresses mean nothing in another process. */
+static int file_only(struct pages *p, struct ioasid_ctx *ctx)
+{
+	(void)ctx;
+	return p->kind == PAGES_FILE ? 0 : -EINVAL;
+}
+
+static int abort_one(struct pages *p, struct ioasid_ctx *ctx)
+{
+	pages_change_abort(p, ctx);
+	return 0;
+}
+
+static int commit_one(struct pages *p, struct ioasid_ctx *ctx)
+{
+	pages_change_commit(p, ctx);
+	return 0;
+}
+
+int ioas_change_process_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_ioas_change_process *cmd = ucmd->cmd;
+	struct ioasid_ctx *ctx = ucmd->ctx;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+	rc = change_process_each(ctx, file_only);
+	if (rc)
+		return rc;
+	rc = change_process_each(ctx, pages_change_prepare);
+	if (rc) {
+		change_process_each(ctx, abort_one);
+		return rc;
+	}
+	change_process_each(ctx, commit_one);
 	return 0;
 }

@@ -540,46 +540,88 @@ void pages_unpin(struct pages *p, uint64_t first, uint64_t last)
 }
 
 /*
- * Move this object to ctx's caller: its charge to ctx's user and process (all or nothing),
- * and its source to the caller's.
+ * IOMMU_IOAS_CHANGE_PROCESS moves every pages object of a context to the caller: its charge
+ * to ctx's user and process, its source to the caller's. It is all or nothing across the
+ * objects, in three steps: prepare takes the new source and charges the new counters for
+ * each object (nothing old is touched), abort undoes prepared objects if one fails, commit
+ * then releases the old charge and source. An object shared by several areas is prepared
+ * once (chg_pending).
  */
-int pages_change_process(struct pages *p, struct ioasid_ctx *ctx)
+static bool pages_acct_differs(const struct pages *p, const struct ioasid_ctx *ctx)
+{
+	return p->acct_user != ctx->acct_user || p->acct_proc != ctx->acct_proc ||
+	       p->account_mode != ctx->account_mode;
+}
+
+/* p's charge as it will be under ctx: for charging and uncharging the new counters. */
+static struct pages pages_as_moved(const struct pages *p, const struct ioasid_ctx *ctx)
 {
 	struct pages moved = *p;
-	void *source;
-	int rc;
 
-	rc = pages_source_get(ctx, &source);
-	if (rc)
-		return rc;
-	if (p->acct_user == ctx->acct_user && p->acct_proc == ctx->acct_proc &&
-	    p->account_mode == ctx->account_mode)
-		goto out_source;
 	moved.account_mode = ctx->account_mode;
 	moved.acct_user = ctx->acct_user;
 	moved.acct_proc = ctx->acct_proc;
 	moved.mem = ctx->params.mem;
-	moved.mem_priv = source;
-	if (p->npinned) {
+	moved.mem_priv = ctx->params.mem_priv;
+	return moved;
+}
+
+int pages_change_prepare(struct pages *p, struct ioasid_ctx *ctx)
+{
+	int rc;
+
+	if (p->chg_pending)
+		return 0;
+	rc = pages_source_get(ctx, &p->chg_source);
+	if (rc)
+		return rc;
+	p->chg_charged = false;
+	if (pages_acct_differs(p, ctx) && p->npinned) {
+		struct pages moved = pages_as_moved(p, ctx);
+
 		rc = acct_charge(&moved, p->npinned);
 		if (rc) {
-			pages_source_put(ctx->params.mem, source);
+			pages_source_put(ctx->params.mem, p->chg_source);
 			return rc;
 		}
-		acct_uncharge(p, p->npinned);
+		p->chg_charged = true;
 	}
-	pthread_mutex_lock(&acct_lock);
-	ctx->acct_user->refs++;
-	ctx->acct_proc->refs++;
-	pthread_mutex_unlock(&acct_lock);
-	acct_put_user(p->acct_user);
-	acct_put_proc(p->acct_proc);
-	p->account_mode = moved.account_mode;
-	p->acct_user = moved.acct_user;
-	p->acct_proc = moved.acct_proc;
-out_source:
+	p->chg_pending = true;
+	return 0;
+}
+
+void pages_change_abort(struct pages *p, struct ioasid_ctx *ctx)
+{
+	if (!p->chg_pending)
+		return;
+	if (p->chg_charged) {
+		struct pages moved = pages_as_moved(p, ctx);
+
+		acct_uncharge(&moved, p->npinned);
+	}
+	pages_source_put(ctx->params.mem, p->chg_source);
+	p->chg_pending = false;
+}
+
+void pages_change_commit(struct pages *p, struct ioasid_ctx *ctx)
+{
+	if (!p->chg_pending)
+		return;
+	if (pages_acct_differs(p, ctx)) {
+		if (p->chg_charged)
+			acct_uncharge(p, p->npinned);
+		pthread_mutex_lock(&acct_lock);
+		ctx->acct_user->refs++;
+		ctx->acct_proc->refs++;
+		pthread_mutex_unlock(&acct_lock);
+		acct_put_user(p->acct_user);
+		acct_put_proc(p->acct_proc);
+		p->account_mode = ctx->account_mode;
+		p->acct_user = ctx->acct_user;
+		p->acct_proc = ctx->acct_proc;
+	}
 	pages_source_put(p->mem, p->mem_priv);
 	p->mem = ctx->params.mem;
-	p->mem_priv = source;
-	return 0;
+	p->mem_priv = p->chg_source;
+	p->chg_pending = false;
 }

@@ -177,7 +177,11 @@ struct pages {
 	void *mem_priv;		  /* the source (mem->source_get), else the context's mem_priv */
 	struct pages *pin_next;	  /* on the list of pinned pages objects (acct_lock) */
 	struct pages **pin_pprev; /* NULL while nothing is pinned */
-	uint32_t *pinrefs;	  /* npages counters, allocated on first pin */
+	/* IOMMU_IOAS_CHANGE_PROCESS in progress (pages_change_prepare .. commit or abort) */
+	void *chg_source;
+	bool chg_pending;
+	bool chg_charged;
+	uint32_t *pinrefs; /* npages counters, allocated on first pin */
 	uint64_t npinned;
 	uint8_t *host; /* where page 0 is reachable while anything is pinned */
 	uint64_t host_len;
@@ -460,7 +464,9 @@ int ioas_map_ioctl(struct ucmd *ucmd);
 int ioas_map_file_ioctl(struct ucmd *ucmd);
 int ioas_unmap_ioctl(struct ucmd *ucmd);
 int ioas_change_process_ioctl(struct ucmd *ucmd);
-int pages_change_process(struct pages *p, struct ioasid_ctx *ctx);
+int pages_change_prepare(struct pages *p, struct ioasid_ctx *ctx);
+void pages_change_abort(struct pages *p, struct ioasid_ctx *ctx);
+void pages_change_commit(struct pages *p, struct ioasid_ctx *ctx);
 int option_ioctl(struct ucmd *ucmd);
 int vfio_ioas_ioctl(struct ucmd *ucmd);
 

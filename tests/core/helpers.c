@@ -66,6 +66,11 @@ static uint64_t limited_memlock(void *priv)
 
 static struct ioasid_mem_ops limited_ops;
 
+void t_set_memlock_limit(uint64_t limit_pages)
+{
+	limit_bytes = limit_pages * IOASID_PAGE_SIZE;
+}
+
 struct ioasid_ctx *t_ctx_limited(uint64_t limit_pages, bool cap_sys_resource, uid_t *out_uid,
 				 pid_t *out_pid)
 {

@@ -31,6 +31,9 @@ int t_unmap(struct ioasid_ctx *ctx, uint32_t ioas, uint64_t iova, uint64_t len,
 #define T_MAP_RW    (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 #define T_MAP_FIXED (T_MAP_RW | IOMMU_IOAS_MAP_FIXED_IOVA)
 
+/* Change the memlock limit that every t_ctx_limited() context reads from now on. */
+void t_set_memlock_limit(uint64_t limit_pages);
+
 /* A context charged to a fresh uid/pid pair with a memlock limit of limit_pages. */
 struct ioasid_ctx *t_ctx_limited(uint64_t limit_pages, bool cap_sys_resource, uid_t *out_uid,
 				 pid_t *out_pid);

@@ -636,6 +636,91 @@ static void rlimit_mode(void **state)
 	munmap(buf, 16 * PG);
 }
 
+/*
+ * IOMMU_IOAS_CHANGE_PROCESS moves every charge to the caller or none: two file mappings of 8
+ * pinned pages each, a caller whose limit holds 12: ENOMEM, and both charges stay where they
+ * were; with room, all 16 move. User memory cannot move (EINVAL).
+ */
+static void change_process_all_or_nothing(void **state)
+{
+	(void)state;
+	struct tdom *d = tdom_new(1ULL << 12, 0, UINT64_MAX);
+	struct iommu_ioas_change_process cp = { .size = sizeof(cp) };
+	struct ioasid_acct_info old_ai, new_ai;
+	struct acct_user *old_user, *new_user;
+	struct acct_proc *old_proc;
+	uid_t uid;
+	pid_t pid;
+	struct ioasid_ctx *ctx = t_ctx_limited(16, false, &uid, &pid);
+	int fd = memfd_create("change-process", 0);
+	uint32_t ioas;
+	uint64_t iova;
+	struct ioas *io;
+
+	assert_true(fd >= 0 && ftruncate(fd, 16 * PG) == 0);
+	T_OK(t_ioas_alloc(ctx, &ioas));
+	io = ioas_get(ctx, ioas);
+	T_OK(-iopt_add_domain(&io->iopt, &d->dom));
+	for (int i = 0; i < 2; i++) {
+		struct iommu_ioas_map_file m = {
+			.size = sizeof(m),
+			.flags = T_MAP_FIXED,
+			.ioas_id = ioas,
+			.fd = fd,
+			.start = i * 8 * PG,
+			.length = 8 * PG,
+			.iova = MB + i * 8 * PG,
+		};
+
+		T_OK(t_ioctl(ctx, IOMMU_IOAS_MAP_FILE, &m));
+	}
+	/* the caller is now another user, and the limit 12 pages */
+	t_set_memlock_limit(12);
+	old_user = ctx->acct_user;
+	old_proc = ctx->acct_proc;
+	new_user = acct_get_user(uid + 500000);
+	ctx->acct_user = new_user;
+	ioasid_acct_get(uid, pid, &old_ai);
+	T_ERR(ENOMEM, t_ioctl(ctx, IOMMU_IOAS_CHANGE_PROCESS, &cp));
+	ioasid_acct_get(uid + 500000, pid, &new_ai);
+	assert_int_equal(new_ai.user_locked_pages, 0);
+	ioasid_acct_get(uid, pid, &new_ai);
+	assert_int_equal(new_ai.user_locked_pages, old_ai.user_locked_pages);
+	for (struct itree_node *n = itree_first(&io->iopt.areas); n; n = itree_next(n))
+		assert_ptr_equal(itree_entry(n, struct iopt_area, node)->pages->acct_user,
+				 old_user);
+
+	/* with room (drop one mapping: 8 pages fit) everything moves */
+	T_OK(t_unmap(ctx, ioas, MB + 8 * PG, 8 * PG, NULL));
+	T_OK(t_ioctl(ctx, IOMMU_IOAS_CHANGE_PROCESS, &cp));
+	ioasid_acct_get(uid + 500000, pid, &new_ai);
+	assert_int_equal(new_ai.user_locked_pages, 8);
+	for (struct itree_node *n = itree_first(&io->iopt.areas); n; n = itree_next(n))
+		assert_ptr_equal(itree_entry(n, struct iopt_area, node)->pages->acct_user,
+				 new_user);
+
+	/* user memory cannot move */
+	void *page = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	iova = 4 * MB;
+	T_OK(t_map(ctx, ioas, page, PG, &iova, T_MAP_RW));
+	T_ERR(EINVAL, t_ioctl(ctx, IOMMU_IOAS_CHANGE_PROCESS, &cp));
+	ioasid_acct_get(uid + 500000, pid, &new_ai);
+	assert_int_equal(new_ai.user_locked_pages, 8 + 1); /* the new page, charged to the caller */
+	T_OK(t_unmap(ctx, ioas, 0, UINT64_MAX, NULL));
+	ioasid_acct_get(uid + 500000, pid, &new_ai);
+	assert_int_equal(new_ai.user_locked_pages, 0);
+	iopt_remove_domain(&io->iopt, &d->dom);
+	obj_put(&io->obj);
+	ctx->acct_user = old_user;
+	ctx->acct_proc = old_proc;
+	acct_put_user(new_user);
+	ioasid_ctx_free(ctx);
+	tdom_free(d);
+	close(fd);
+	munmap(page, PG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -651,6 +736,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(huge_pages_option, setup, teardown),
 		cmocka_unit_test(domain_fill_and_accounting),
 		cmocka_unit_test(rlimit_mode),
+		cmocka_unit_test(change_process_all_or_nothing),
 	};
 
 	return cmocka_run_group_tests_name("ioas", tests, NULL, NULL);

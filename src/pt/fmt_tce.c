@@ -72,19 +72,7 @@ static inline uint64_t ptf_mk_table(const struct pt_domain *pd, uint64_t pa, uns
 	return (pa & TCE_ADDR) | TCE_RW;
 }
 
-static inline unsigned int ptf_leaf_contig_lg2(const struct pt_domain *pd, uint64_t e,
-					       unsigned int lvl)
-{
-	(void)pd;
-	(void)e;
-	(void)lvl;
-	return 0;
-}
-
-static inline uint64_t ptf_leaf_oa(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	return e & TCE_ADDR & ~pt_lg2_mask(pd->lvl[lvl].shift);
-}
+PTF_PLAIN_LEAF_ACCESSORS(TCE_ADDR)
 
 static inline uint64_t ptf_mk_leaf(const struct pt_domain *pd, uint64_t pa, unsigned int lvl,
 				   unsigned int k, unsigned int i, int prot)

@@ -56,19 +56,7 @@ static inline uint64_t ptf_mk_table(const struct pt_domain *pd, uint64_t pa, uns
 	return (pa & VTD_ADDR) | VTD_R | VTD_W;
 }
 
-static inline unsigned int ptf_leaf_contig_lg2(const struct pt_domain *pd, uint64_t e,
-					       unsigned int lvl)
-{
-	(void)pd;
-	(void)e;
-	(void)lvl;
-	return 0;
-}
-
-static inline uint64_t ptf_leaf_oa(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
-{
-	return e & VTD_ADDR & ~pt_lg2_mask(pd->lvl[lvl].shift);
-}
+PTF_PLAIN_LEAF_ACCESSORS(VTD_ADDR)
 
 static inline uint64_t ptf_mk_leaf(const struct pt_domain *pd, uint64_t pa, unsigned int lvl,
 				   unsigned int k, unsigned int i, int prot)

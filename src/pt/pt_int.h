@@ -152,4 +152,25 @@ static inline bool pt_mul_overflows(uint64_t a, uint64_t b, uint64_t *out)
 		return e & ~(uint64_t)(bit);                                        \
 	}
 
+/*
+ * The leaf accessors of a format whose leaves are single entries holding their output
+ * address in the bits of addr_mask (x86-64, VT-d second stage, POWER TCE): no multi-entry
+ * leaves, and the output address is the entry's address bits with the offset inside the leaf
+ * cleared.
+ */
+#define PTF_PLAIN_LEAF_ACCESSORS(addr_mask)                                                    \
+	static inline unsigned int ptf_leaf_contig_lg2(const struct pt_domain *pd, uint64_t e, \
+						       unsigned int lvl)                       \
+	{                                                                                      \
+		(void)pd;                                                                      \
+		(void)e;                                                                       \
+		(void)lvl;                                                                     \
+		return 0;                                                                      \
+	}                                                                                      \
+	static inline uint64_t ptf_leaf_oa(const struct pt_domain *pd, uint64_t e,             \
+					   unsigned int lvl)                                   \
+	{                                                                                      \
+		return e & (addr_mask) & ~pt_lg2_mask(pd->lvl[lvl].shift);                     \
+	}
+
 #endif

@@ -5,12 +5,14 @@
 #   make check        build twice (plain, and ASan+UBSan) and run every test in both
 #   make conformance  the kernel's iommufd selftest under the shim
 #   make bench        the benchmarks; results in build/bench/results.json
+#   make oracle       ioasid side by side with the real kernel (6.12 in a VM); results in
+#                     build/oracle/results.tsv
 BUILD ?= build
 SAN ?= build-san
 MESON_OPTS ?=
 WERROR ?= false
 
-.PHONY: all setup build build-san run check conformance bench clean
+.PHONY: all setup build build-san run check conformance bench oracle clean
 
 all: build
 
@@ -42,6 +44,9 @@ conformance: build
 
 bench: build
 	@bash scripts/bench.sh $(BUILD)
+
+oracle: build
+	@bash scripts/oracle.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(SAN)

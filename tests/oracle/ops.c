@@ -71,8 +71,9 @@ uint64_t op_map_auto(int fd, uint32_t ioas, const void *va, uint64_t len)
 
 long op_unmap(int fd, uint32_t ioas, uint64_t iova, uint64_t len, uint64_t *out_len)
 {
-	struct iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ioas, .iova = iova,
-				      .length = len };
+	struct iommu_ioas_unmap u = {
+		.size = sizeof(u), .ioas_id = ioas, .iova = iova, .length = len
+	};
 	long rc = tr_ioctl(fd, IOMMU_IOAS_UNMAP, &u);
 
 	if (out_len)
@@ -100,8 +101,9 @@ long op_copy(int fd, uint32_t dst, uint32_t src, uint64_t src_iova, uint64_t len
 long op_allow(int fd, uint32_t ioas, unsigned int n, const uint64_t *pairs)
 {
 	struct iommu_iova_range *r = ops_scratch();
-	struct iommu_ioas_allow_iovas a = { .size = sizeof(a), .ioas_id = ioas, .num_iovas = n,
-					    .allowed_iovas = (uintptr_t)r };
+	struct iommu_ioas_allow_iovas a = {
+		.size = sizeof(a), .ioas_id = ioas, .num_iovas = n, .allowed_iovas = (uintptr_t)r
+	};
 
 	for (unsigned int i = 0; i < n; i++) {
 		r[i].start = pairs[2 * i];
@@ -147,9 +149,8 @@ static struct iommu_test_cmd test_cmd(uint32_t op, uint32_t id)
 
 long op_mock_domain(int fd, uint32_t ioas, uint32_t dev_flags, struct mock_dev *out)
 {
-	struct iommu_test_cmd t =
-		test_cmd(dev_flags ? IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS : IOMMU_TEST_OP_MOCK_DOMAIN,
-			 ioas);
+	struct iommu_test_cmd t = test_cmd(
+		dev_flags ? IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS : IOMMU_TEST_OP_MOCK_DOMAIN, ioas);
 	long rc;
 
 	t.mock_domain_flags.dev_flags = dev_flags;
@@ -175,7 +176,9 @@ long op_replace(int fd, uint32_t stdev, uint32_t pt_id)
 
 long op_hwpt_alloc(int fd, uint32_t dev, uint32_t pt, uint32_t flags, uint32_t *out_hwpt)
 {
-	struct iommu_hwpt_alloc h = { .size = sizeof(h), .flags = flags, .dev_id = dev, .pt_id = pt };
+	struct iommu_hwpt_alloc h = {
+		.size = sizeof(h), .flags = flags, .dev_id = dev, .pt_id = pt
+	};
 	long rc = tr_ioctl(fd, IOMMU_HWPT_ALLOC, &h);
 
 	if (out_hwpt)
@@ -291,7 +294,8 @@ long op_hw_info(int fd, uint32_t dev, uint32_t data_len)
 long op_set_dirty(int fd, uint32_t hwpt, bool enable)
 {
 	struct iommu_hwpt_set_dirty_tracking s = {
-		.size = sizeof(s), .flags = enable ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
+		.size = sizeof(s),
+		.flags = enable ? IOMMU_HWPT_DIRTY_TRACKING_ENABLE : 0,
 		.hwpt_id = hwpt
 	};
 

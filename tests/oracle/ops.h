@@ -15,7 +15,7 @@
 
 /* the mock domain's aperture, as 64-bit values (the header's are enum constants) */
 #define AP_START ((uint64_t)MOCK_APERTURE_START)
-#define AP_LAST ((uint64_t)MOCK_APERTURE_LAST)
+#define AP_LAST	 ((uint64_t)MOCK_APERTURE_LAST)
 
 struct mock_dev {
 	uint32_t stdev_id, hwpt_id, idev_id;

@@ -30,10 +30,10 @@
 #include "ops.h"
 #include "scenarios.h"
 
-#define PG TR_PAGE
-#define ALL ~0ULL
+#define PG	  TR_PAGE
+#define ALL	  ~0ULL
 #define BUF_PAGES 256
-#define NSLOTS 4
+#define NSLOTS	  4
 
 enum kind {
 	K_IOAS_ALLOC,
@@ -70,14 +70,14 @@ enum kind {
 };
 
 static const unsigned char weights[K_KINDS] = {
-	[K_IOAS_ALLOC] = 6,  [K_DESTROY] = 5,	    [K_MAP] = 18,	 [K_UNMAP] = 12,
-	[K_COPY] = 5,	     [K_RANGES] = 4,	    [K_ALLOW] = 5,	 [K_OPTION] = 4,
-	[K_MOCK_DOMAIN] = 5, [K_HWPT_ALLOC] = 3,    [K_REPLACE] = 3,	 [K_ADD_RESERVED] = 3,
+	[K_IOAS_ALLOC] = 6,    [K_DESTROY] = 5,	     [K_MAP] = 18,	    [K_UNMAP] = 12,
+	[K_COPY] = 5,	       [K_RANGES] = 4,	     [K_ALLOW] = 5,	    [K_OPTION] = 4,
+	[K_MOCK_DOMAIN] = 5,   [K_HWPT_ALLOC] = 3,   [K_REPLACE] = 3,	    [K_ADD_RESERVED] = 3,
 	[K_CREATE_ACCESS] = 3, [K_ACCESS_PAGES] = 4, [K_DESTROY_PAGES] = 2, [K_ACCESS_RW] = 4,
-	[K_CHECK_REFS] = 2,  [K_CHECK_MAP] = 2,	    [K_HW_INFO] = 2,	 [K_SET_DIRTY] = 2,
-	[K_GET_DIRTY] = 3,   [K_TEST_DIRTY] = 2,    [K_VFIO_IOAS] = 2,	 [K_VFIO_SET] = 2,
-	[K_VFIO_MAP] = 3,    [K_VFIO_UNMAP] = 3,    [K_VFIO_INFO] = 1,	 [K_BAD_SIZE] = 3,
-	[K_CLOSE_REOPEN] = 1, [K_CLOSE_ACCESS] = 1,
+	[K_CHECK_REFS] = 2,    [K_CHECK_MAP] = 2,    [K_HW_INFO] = 2,	    [K_SET_DIRTY] = 2,
+	[K_GET_DIRTY] = 3,     [K_TEST_DIRTY] = 2,   [K_VFIO_IOAS] = 2,	    [K_VFIO_SET] = 2,
+	[K_VFIO_MAP] = 3,      [K_VFIO_UNMAP] = 3,   [K_VFIO_INFO] = 1,	    [K_BAD_SIZE] = 3,
+	[K_CLOSE_REOPEN] = 1,  [K_CLOSE_ACCESS] = 1,
 };
 
 /* one call: its kind and raw choices, resolved when it runs */
@@ -170,8 +170,8 @@ static uint32_t slot(const uint32_t *slots, size_t stride, uint32_t i)
 	return 0;
 }
 
-#define IOAS(s, i) slot((s)->ioas, sizeof(uint32_t), i)
-#define HWPT(s, i) slot((s)->hwpt, sizeof(uint32_t), i)
+#define IOAS(s, i)   slot((s)->ioas, sizeof(uint32_t), i)
+#define HWPT(s, i)   slot((s)->hwpt, sizeof(uint32_t), i)
 #define DEV(s, i, f) slot(&(s)->dev[0].f, sizeof(struct mock_dev), i)
 
 /* an object ID: mostly IOASes, sometimes another type, a stale one or a constant */
@@ -204,8 +204,8 @@ static uint32_t pick_pt(struct state *s, uint32_t c)
 
 static uint64_t pick_len(uint32_t c)
 {
-	static const uint64_t edge[] = { 0,	   1,	    PG - 1,	   PG + 1, 2ULL << 20,
-					 1ULL << 62, ALL,     ALL - PG + 1, 0x800 };
+	static const uint64_t edge[] = { 0,	     1,	  PG - 1,	PG + 1, 2ULL << 20,
+					 1ULL << 62, ALL, ALL - PG + 1, 0x800 };
 
 	if (c % 4)
 		return PG * (1 + (c >> 2) % 24);
@@ -238,8 +238,14 @@ static uint64_t pick_iova(struct state *s, uint32_t c)
 	case 4:
 		return AP_START + PG * ((c >> 3) % 64);
 	case 5: {
-		static const uint64_t edge[] = { 0, 1, 0x800, ALL, ALL - PG + 1, ALL - 2 * PG + 1,
-						 AP_LAST + 1 - PG, AP_LAST,
+		static const uint64_t edge[] = { 0,
+						 1,
+						 0x800,
+						 ALL,
+						 ALL - PG + 1,
+						 ALL - 2 * PG + 1,
+						 AP_LAST + 1 - PG,
+						 AP_LAST,
 						 1ULL << 63 };
 
 		return edge[(c >> 3) % (sizeof(edge) / sizeof(edge[0]))];
@@ -422,8 +428,8 @@ static void run(struct state *s, const struct desc *d)
 		uint64_t len = c[3] % 8 ? PG * (1 + c[3] % 16) : pick_small_len(c[3]);
 
 		if (!op_access_pages(s->fd, pick_access(s, c[0]), pick_iova(s, c[1]), len,
-				     pick_va(s, c[2]), (c[4] % 3 == 0) ? MOCK_FLAGS_ACCESS_WRITE : 0,
-				     &id))
+				     pick_va(s, c[2]),
+				     (c[4] % 3 == 0) ? MOCK_FLAGS_ACCESS_WRITE : 0, &id))
 			s->pages[c[5] % NSLOTS] = id;
 		break;
 	}
@@ -439,8 +445,8 @@ static void run(struct state *s, const struct desc *d)
 
 		if (len > 4 * PG && len != ALL)
 			len = 4 * PG;
-		op_access_rw(s->fd, pick_access(s, c[0]), pick_iova(s, c[1]) + (c[3] % 64),
-			     s->rd, len, flags[c[4] % 5]);
+		op_access_rw(s->fd, pick_access(s, c[0]), pick_iova(s, c[1]) + (c[3] % 64), s->rd,
+			     len, flags[c[4] % 5]);
 		break;
 	}
 	case K_CHECK_REFS:
@@ -509,7 +515,8 @@ static void run(struct state *s, const struct desc *d)
 	case K_VFIO_UNMAP: {
 		struct vfio_iommu_type1_dma_unmap u = {
 			.argsz = c[0] % 8 ? sizeof(u) : c[0] % 40,
-			.flags = c[1] % 4 ? 0 : (c[1] % 8 == 4 ? VFIO_DMA_UNMAP_FLAG_ALL : c[1] >> 3),
+			.flags = c[1] % 4 ? 0 :
+					    (c[1] % 8 == 4 ? VFIO_DMA_UNMAP_FLAG_ALL : c[1] >> 3),
 			.iova = pick_iova(s, c[2]),
 			.size = pick_len(c[3])
 		};
@@ -526,11 +533,20 @@ static void run(struct state *s, const struct desc *d)
 	}
 	case K_BAD_SIZE: {
 		static const unsigned long cmds[] = {
-			IOMMU_DESTROY,	      IOMMU_IOAS_ALLOC,	 IOMMU_IOAS_ALLOW_IOVAS,
-			IOMMU_IOAS_COPY,      IOMMU_IOAS_IOVA_RANGES, IOMMU_IOAS_MAP,
-			IOMMU_IOAS_UNMAP,     IOMMU_OPTION,	 IOMMU_VFIO_IOAS,
-			IOMMU_HWPT_ALLOC,     IOMMU_GET_HW_INFO, IOMMU_HWPT_SET_DIRTY_TRACKING,
-			IOMMU_HWPT_GET_DIRTY_BITMAP, IOMMU_TEST_CMD,
+			IOMMU_DESTROY,
+			IOMMU_IOAS_ALLOC,
+			IOMMU_IOAS_ALLOW_IOVAS,
+			IOMMU_IOAS_COPY,
+			IOMMU_IOAS_IOVA_RANGES,
+			IOMMU_IOAS_MAP,
+			IOMMU_IOAS_UNMAP,
+			IOMMU_OPTION,
+			IOMMU_VFIO_IOAS,
+			IOMMU_HWPT_ALLOC,
+			IOMMU_GET_HW_INFO,
+			IOMMU_HWPT_SET_DIRTY_TRACKING,
+			IOMMU_HWPT_GET_DIRTY_BITMAP,
+			IOMMU_TEST_CMD,
 		};
 		uint32_t *raw = ops_scratch();
 		unsigned long cmd = cmds[c[0] % (sizeof(cmds) / sizeof(cmds[0]))];

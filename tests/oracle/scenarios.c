@@ -29,7 +29,7 @@
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
-#define PG TR_PAGE
+#define PG  TR_PAGE
 #define ALL ~0ULL
 
 /* the usual buffer: 8 MiB shared anonymous memory at a 1 GiB aligned address */
@@ -751,10 +751,9 @@ static long vfio_map(int fd, const void *va, uint64_t iova, uint64_t size, uint3
 
 static long vfio_unmap(int fd, uint64_t iova, uint64_t size, uint32_t flags)
 {
-	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u),
-						.flags = flags,
-						.iova = iova,
-						.size = size };
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u), .flags = flags, .iova = iova, .size = size
+	};
 
 	return tr_ioctl(fd, VFIO_IOMMU_UNMAP_DMA, &u);
 }
@@ -911,8 +910,7 @@ static void sc_dirty(void)
 	op_set_dirty(fd, h, true);
 	marks[0] = 0x8000000000000f05ULL;
 	op_test_dirty(fd, h, AP_START, 64 * PG, PG, marks);
-	op_get_dirty(fd, h, AP_START, 64 * PG, PG,
-		     IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
+	op_get_dirty(fd, h, AP_START, 64 * PG, PG, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
 	op_get_dirty(fd, h, AP_START, 64 * PG, 2 * PG, IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR);
 	op_get_dirty(fd, h, AP_START, 64 * PG, PG, 0);
 	op_get_dirty(fd, h, AP_START, 64 * PG, PG, 0);
@@ -930,7 +928,8 @@ static void sc_dirty(void)
 	op_test_dirty(fd, h, AP_START, 8 * PG, PG, marks);
 	op_get_dirty(fd, h, AP_START, 8 * PG, PG, 0);
 	{
-		struct iommu_hwpt_set_dirty_tracking s = { .size = sizeof(s), .flags = 2,
+		struct iommu_hwpt_set_dirty_tracking s = { .size = sizeof(s),
+							   .flags = 2,
 							   .hwpt_id = h };
 
 		tr_ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING, &s);
@@ -945,13 +944,27 @@ static void sc_dirty(void)
 static void sc_errno_sizes(void)
 {
 	static const unsigned long cmds[] = {
-		IOMMU_DESTROY,	     IOMMU_IOAS_ALLOC,	       IOMMU_IOAS_ALLOW_IOVAS,
-		IOMMU_IOAS_COPY,     IOMMU_IOAS_IOVA_RANGES,   IOMMU_IOAS_MAP,
-		IOMMU_IOAS_UNMAP,    IOMMU_OPTION,	       IOMMU_VFIO_IOAS,
-		IOMMU_HWPT_ALLOC,    IOMMU_GET_HW_INFO,	       IOMMU_HWPT_SET_DIRTY_TRACKING,
-		IOMMU_HWPT_GET_DIRTY_BITMAP, IOMMU_HWPT_INVALIDATE, IOMMU_FAULT_QUEUE_ALLOC,
-		IOMMU_IOAS_MAP_FILE, IOMMU_VIOMMU_ALLOC,       IOMMU_VDEVICE_ALLOC,
-		IOMMU_IOAS_CHANGE_PROCESS, IOMMU_VEVENTQ_ALLOC, IOMMU_TEST_CMD,
+		IOMMU_DESTROY,
+		IOMMU_IOAS_ALLOC,
+		IOMMU_IOAS_ALLOW_IOVAS,
+		IOMMU_IOAS_COPY,
+		IOMMU_IOAS_IOVA_RANGES,
+		IOMMU_IOAS_MAP,
+		IOMMU_IOAS_UNMAP,
+		IOMMU_OPTION,
+		IOMMU_VFIO_IOAS,
+		IOMMU_HWPT_ALLOC,
+		IOMMU_GET_HW_INFO,
+		IOMMU_HWPT_SET_DIRTY_TRACKING,
+		IOMMU_HWPT_GET_DIRTY_BITMAP,
+		IOMMU_HWPT_INVALIDATE,
+		IOMMU_FAULT_QUEUE_ALLOC,
+		IOMMU_IOAS_MAP_FILE,
+		IOMMU_VIOMMU_ALLOC,
+		IOMMU_VDEVICE_ALLOC,
+		IOMMU_IOAS_CHANGE_PROCESS,
+		IOMMU_VEVENTQ_ALLOC,
+		IOMMU_TEST_CMD,
 	};
 	int fd = tr_open_iommu("iommufd");
 	uint32_t *raw = ops_scratch();
@@ -1008,14 +1021,17 @@ static void sc_errno_args(void)
 		tr_ioctl(fd, IOMMU_IOAS_MAP, &m);
 	}
 	{
-		struct iommu_ioas_iova_ranges r = { .size = sizeof(r), .ioas_id = ioas,
+		struct iommu_ioas_iova_ranges r = { .size = sizeof(r),
+						    .ioas_id = ioas,
 						    .__reserved = 1 };
 
 		tr_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &r);
 	}
 	{
-		struct iommu_ioas_allow_iovas a = { .size = sizeof(a), .ioas_id = ioas,
-						    .num_iovas = 1, .__reserved = 1,
+		struct iommu_ioas_allow_iovas a = { .size = sizeof(a),
+						    .ioas_id = ioas,
+						    .num_iovas = 1,
+						    .__reserved = 1,
 						    .allowed_iovas = (uintptr_t)ops_scratch() };
 
 		tr_ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &a);
@@ -1026,8 +1042,9 @@ static void sc_errno_args(void)
 		tr_ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &a);
 	}
 	{
-		struct iommu_ioas_iova_ranges r = { .size = sizeof(r), .ioas_id = ioas,
-						    .num_iovas = 4, .allowed_iovas = 0x10 };
+		struct iommu_ioas_iova_ranges r = {
+			.size = sizeof(r), .ioas_id = ioas, .num_iovas = 4, .allowed_iovas = 0x10
+		};
 
 		tr_ioctl(fd, IOMMU_IOAS_IOVA_RANGES, &r);
 	}
@@ -1072,15 +1089,19 @@ static void sc_errno_args(void)
 		op_destroy(fd, ioas);
 	}
 	{
-		struct iommu_option o = { .size = sizeof(o), .option_id = IOMMU_OPTION_HUGE_PAGES,
-					  .op = IOMMU_OPTION_OP_GET, .__reserved = 1,
+		struct iommu_option o = { .size = sizeof(o),
+					  .option_id = IOMMU_OPTION_HUGE_PAGES,
+					  .op = IOMMU_OPTION_OP_GET,
+					  .__reserved = 1,
 					  .object_id = ioas };
 
 		tr_ioctl(fd, IOMMU_OPTION, &o);
 	}
 	{
-		struct iommu_vfio_ioas v = { .size = sizeof(v), .op = IOMMU_VFIO_IOAS_SET,
-					     .ioas_id = ioas, .__reserved = 1 };
+		struct iommu_vfio_ioas v = { .size = sizeof(v),
+					     .op = IOMMU_VFIO_IOAS_SET,
+					     .ioas_id = ioas,
+					     .__reserved = 1 };
 
 		tr_ioctl(fd, IOMMU_VFIO_IOAS, &v);
 		v.__reserved = 0;

@@ -34,7 +34,7 @@ static const char *section;
 
 /* ---- names ---------------------------------------------------------------------------- */
 
-#define MAX_FDS 64
+#define MAX_FDS	    64
 #define MAX_REGIONS 64
 
 static struct {
@@ -118,7 +118,8 @@ static int region_of(uint64_t p, uint64_t len)
 static const char *ptr_str(uint64_t p, char *buf, size_t n)
 {
 	for (int i = 0; i < MAX_REGIONS; i++)
-		if (regions[i].len && p >= regions[i].base && p - regions[i].base <= regions[i].len) {
+		if (regions[i].len && p >= regions[i].base &&
+		    p - regions[i].base <= regions[i].len) {
 			snprintf(buf, n, "%s+%#llx", regions[i].name,
 				 (unsigned long long)(p - regions[i].base));
 			return buf;
@@ -324,14 +325,21 @@ struct field {
 	unsigned char kind;
 };
 
-#define F(s, m, d, k) { #m, offsetof(struct s, m), sizeof(((struct s *)0)->m), d, k }
-#define END_FIELDS { NULL, 0, 0, 0, 0 }
+#define F(s, m, d, k)                                                       \
+	{                                                                   \
+#m, offsetof(struct s, m), sizeof(((struct s *)0)->m), d, k \
+	}
+#define END_FIELDS               \
+	{                        \
+		NULL, 0, 0, 0, 0 \
+	}
 
 static const struct field f_destroy[] = { F(iommu_destroy, size, IN, DEC),
 					  F(iommu_destroy, id, IN, DEC), END_FIELDS };
 static const struct field f_ioas_alloc[] = { F(iommu_ioas_alloc, size, IN, DEC),
 					     F(iommu_ioas_alloc, flags, IN, HEX),
-					     F(iommu_ioas_alloc, out_ioas_id, OUT, DEC), END_FIELDS };
+					     F(iommu_ioas_alloc, out_ioas_id, OUT, DEC),
+					     END_FIELDS };
 static const struct field f_ranges[] = { F(iommu_ioas_iova_ranges, size, IN, DEC),
 					 F(iommu_ioas_iova_ranges, ioas_id, IN, DEC),
 					 F(iommu_ioas_iova_ranges, num_iovas, INOUT, DEC),
@@ -343,31 +351,26 @@ static const struct field f_allow[] = { F(iommu_ioas_allow_iovas, size, IN, DEC)
 					F(iommu_ioas_allow_iovas, ioas_id, IN, DEC),
 					F(iommu_ioas_allow_iovas, num_iovas, IN, DEC),
 					F(iommu_ioas_allow_iovas, __reserved, IN, HEX),
-					F(iommu_ioas_allow_iovas, allowed_iovas, IN, PTR), END_FIELDS };
-static const struct field f_map[] = { F(iommu_ioas_map, size, IN, DEC),
-				      F(iommu_ioas_map, flags, IN, HEX),
-				      F(iommu_ioas_map, ioas_id, IN, DEC),
-				      F(iommu_ioas_map, __reserved, IN, HEX),
-				      F(iommu_ioas_map, user_va, IN, PTR),
-				      F(iommu_ioas_map, length, IN, HEX),
-				      F(iommu_ioas_map, iova, INOUT, HEX),
-				      END_FIELDS };
-static const struct field f_map_file[] = { F(iommu_ioas_map_file, size, IN, DEC),
-					   F(iommu_ioas_map_file, flags, IN, HEX),
-					   F(iommu_ioas_map_file, ioas_id, IN, DEC),
-					   F(iommu_ioas_map_file, fd, IN, FD),
-					   F(iommu_ioas_map_file, start, IN, HEX),
-					   F(iommu_ioas_map_file, length, IN, HEX),
-					   F(iommu_ioas_map_file, iova, INOUT, HEX),
-					   END_FIELDS };
-static const struct field f_copy[] = { F(iommu_ioas_copy, size, IN, DEC),
-				       F(iommu_ioas_copy, flags, IN, HEX),
-				       F(iommu_ioas_copy, dst_ioas_id, IN, DEC),
-				       F(iommu_ioas_copy, src_ioas_id, IN, DEC),
-				       F(iommu_ioas_copy, length, IN, HEX),
-				       F(iommu_ioas_copy, dst_iova, INOUT, HEX),
-				       F(iommu_ioas_copy, src_iova, IN, HEX),
-				       END_FIELDS };
+					F(iommu_ioas_allow_iovas, allowed_iovas, IN, PTR),
+					END_FIELDS };
+static const struct field f_map[] = {
+	F(iommu_ioas_map, size, IN, DEC),    F(iommu_ioas_map, flags, IN, HEX),
+	F(iommu_ioas_map, ioas_id, IN, DEC), F(iommu_ioas_map, __reserved, IN, HEX),
+	F(iommu_ioas_map, user_va, IN, PTR), F(iommu_ioas_map, length, IN, HEX),
+	F(iommu_ioas_map, iova, INOUT, HEX), END_FIELDS
+};
+static const struct field f_map_file[] = {
+	F(iommu_ioas_map_file, size, IN, DEC),	  F(iommu_ioas_map_file, flags, IN, HEX),
+	F(iommu_ioas_map_file, ioas_id, IN, DEC), F(iommu_ioas_map_file, fd, IN, FD),
+	F(iommu_ioas_map_file, start, IN, HEX),	  F(iommu_ioas_map_file, length, IN, HEX),
+	F(iommu_ioas_map_file, iova, INOUT, HEX), END_FIELDS
+};
+static const struct field f_copy[] = {
+	F(iommu_ioas_copy, size, IN, DEC),	  F(iommu_ioas_copy, flags, IN, HEX),
+	F(iommu_ioas_copy, dst_ioas_id, IN, DEC), F(iommu_ioas_copy, src_ioas_id, IN, DEC),
+	F(iommu_ioas_copy, length, IN, HEX),	  F(iommu_ioas_copy, dst_iova, INOUT, HEX),
+	F(iommu_ioas_copy, src_iova, IN, HEX),	  END_FIELDS
+};
 static const struct field f_unmap[] = { F(iommu_ioas_unmap, size, IN, DEC),
 					F(iommu_ioas_unmap, ioas_id, IN, DEC),
 					F(iommu_ioas_unmap, iova, IN, HEX),
@@ -383,18 +386,14 @@ static const struct field f_vfio_ioas[] = { F(iommu_vfio_ioas, size, IN, DEC),
 					    F(iommu_vfio_ioas, ioas_id, INOUT, DEC),
 					    F(iommu_vfio_ioas, op, IN, DEC),
 					    F(iommu_vfio_ioas, __reserved, IN, HEX), END_FIELDS };
-static const struct field f_hwpt_alloc[] = { F(iommu_hwpt_alloc, size, IN, DEC),
-					     F(iommu_hwpt_alloc, flags, IN, HEX),
-					     F(iommu_hwpt_alloc, dev_id, IN, DEC),
-					     F(iommu_hwpt_alloc, pt_id, IN, DEC),
-					     F(iommu_hwpt_alloc, out_hwpt_id, OUT, DEC),
-					     F(iommu_hwpt_alloc, __reserved, IN, HEX),
-					     F(iommu_hwpt_alloc, data_type, IN, DEC),
-					     F(iommu_hwpt_alloc, data_len, IN, DEC),
-					     F(iommu_hwpt_alloc, data_uptr, IN, PTR),
-					     F(iommu_hwpt_alloc, fault_id, IN, DEC),
-					     F(iommu_hwpt_alloc, __reserved2, IN, HEX),
-					     END_FIELDS };
+static const struct field f_hwpt_alloc[] = {
+	F(iommu_hwpt_alloc, size, IN, DEC),	    F(iommu_hwpt_alloc, flags, IN, HEX),
+	F(iommu_hwpt_alloc, dev_id, IN, DEC),	    F(iommu_hwpt_alloc, pt_id, IN, DEC),
+	F(iommu_hwpt_alloc, out_hwpt_id, OUT, DEC), F(iommu_hwpt_alloc, __reserved, IN, HEX),
+	F(iommu_hwpt_alloc, data_type, IN, DEC),    F(iommu_hwpt_alloc, data_len, IN, DEC),
+	F(iommu_hwpt_alloc, data_uptr, IN, PTR),    F(iommu_hwpt_alloc, fault_id, IN, DEC),
+	F(iommu_hwpt_alloc, __reserved2, IN, HEX),  END_FIELDS
+};
 static const struct field f_hw_info[] = { F(iommu_hw_info, size, IN, DEC),
 					  F(iommu_hw_info, flags, IN, HEX),
 					  F(iommu_hw_info, dev_id, IN, DEC),
@@ -422,11 +421,11 @@ static const struct field f_size_only[] = { { "size", 0, 4, IN, DEC }, END_FIELD
 static const struct field f_test_head[] = { F(iommu_test_cmd, size, IN, DEC),
 					    F(iommu_test_cmd, op, IN, DEC),
 					    F(iommu_test_cmd, __reserved, IN, HEX), END_FIELDS };
-static const struct field f_vfio_map[] = { F(vfio_iommu_type1_dma_map, argsz, IN, DEC),
-					   F(vfio_iommu_type1_dma_map, flags, IN, HEX),
-					   F(vfio_iommu_type1_dma_map, vaddr, IN, PTR),
-					   F(vfio_iommu_type1_dma_map, iova, IN, HEX),
-					   F(vfio_iommu_type1_dma_map, size, IN, HEX), END_FIELDS };
+static const struct field f_vfio_map[] = {
+	F(vfio_iommu_type1_dma_map, argsz, IN, DEC), F(vfio_iommu_type1_dma_map, flags, IN, HEX),
+	F(vfio_iommu_type1_dma_map, vaddr, IN, PTR), F(vfio_iommu_type1_dma_map, iova, IN, HEX),
+	F(vfio_iommu_type1_dma_map, size, IN, HEX),  END_FIELDS
+};
 static const struct field f_vfio_unmap[] = { F(vfio_iommu_type1_dma_unmap, argsz, IN, DEC),
 					     F(vfio_iommu_type1_dma_unmap, flags, INOUT, HEX),
 					     F(vfio_iommu_type1_dma_unmap, iova, IN, HEX),
@@ -438,9 +437,11 @@ static const struct field f_vfio_info[] = { F(vfio_iommu_type1_info, argsz, INOU
 					    F(vfio_iommu_type1_info, cap_offset, INOUT, DEC),
 					    END_FIELDS };
 
-#define TF(m, d, k)                                                                           \
-	{ #m, offsetof(struct iommu_test_cmd, m), sizeof(((struct iommu_test_cmd *)0)->m), d, \
-	  k }
+#define TF(m, d, k)                                                                              \
+	{                                                                                        \
+#m, offsetof(struct iommu_test_cmd, m), sizeof(((struct iommu_test_cmd *)0)->m), \
+			d, k                                                                     \
+	}
 static const struct field t_add_reserved[] = { TF(add_reserved.start, IN, HEX),
 					       TF(add_reserved.length, IN, HEX), END_FIELDS };
 static const struct field t_mock_domain[] = { TF(mock_domain.out_stdev_id, OUT, DEC),
@@ -450,8 +451,7 @@ static const struct field t_mock_flags[] = { TF(mock_domain_flags.out_stdev_id, 
 					     TF(mock_domain_flags.out_hwpt_id, OUT, DEC),
 					     TF(mock_domain_flags.out_idev_id, OUT, DEC),
 					     TF(mock_domain_flags.dev_flags, IN, HEX), END_FIELDS };
-static const struct field t_replace[] = { TF(mock_domain_replace.pt_id, INOUT, DEC),
-					  END_FIELDS };
+static const struct field t_replace[] = { TF(mock_domain_replace.pt_id, INOUT, DEC), END_FIELDS };
 static const struct field t_check_map[] = { TF(check_map.iova, IN, HEX),
 					    TF(check_map.length, IN, HEX),
 					    TF(check_map.uptr, IN, PTR), END_FIELDS };
@@ -462,15 +462,15 @@ static const struct field t_create_access[] = { TF(create_access.out_access_fd, 
 						TF(create_access.flags, IN, HEX), END_FIELDS };
 static const struct field t_destroy_pages[] = { TF(destroy_access_pages.access_pages_id, IN, DEC),
 						END_FIELDS };
-static const struct field t_access_pages[] = { TF(access_pages.flags, IN, HEX),
-					       TF(access_pages.out_access_pages_id, OUT, DEC),
-					       TF(access_pages.iova, IN, HEX),
-					       TF(access_pages.length, IN, HEX),
-					       TF(access_pages.uptr, IN, PTR), END_FIELDS };
+static const struct field t_access_pages[] = {
+	TF(access_pages.flags, IN, HEX), TF(access_pages.out_access_pages_id, OUT, DEC),
+	TF(access_pages.iova, IN, HEX),	 TF(access_pages.length, IN, HEX),
+	TF(access_pages.uptr, IN, PTR),	 END_FIELDS
+};
 static const struct field t_access_rw[] = { TF(access_rw.iova, IN, HEX),
 					    TF(access_rw.length, IN, HEX),
-					    TF(access_rw.uptr, IN, PTR), TF(access_rw.flags, IN, HEX),
-					    END_FIELDS };
+					    TF(access_rw.uptr, IN, PTR),
+					    TF(access_rw.flags, IN, HEX), END_FIELDS };
 static const struct field t_limit[] = { TF(memory_limit.limit, IN, DEC), END_FIELDS };
 static const struct field t_access_replace[] = { TF(access_replace_ioas.ioas_id, IN, DEC),
 						 END_FIELDS };
@@ -665,9 +665,9 @@ static void put_vfio_caps(const struct vfio_iommu_type1_info *info)
 			const struct vfio_iommu_type1_info_cap_iova_range *c = (const void *)h;
 
 			put(",nr=%u", c->nr_iovas);
-			for (uint32_t i = 0; i < c->nr_iovas && i < 8 &&
-					     off + sizeof(*c) + (i + 1) * sizeof(c->iova_ranges[0]) <=
-						     info->argsz;
+			for (uint32_t i = 0;
+			     i < c->nr_iovas && i < 8 &&
+			     off + sizeof(*c) + (i + 1) * sizeof(c->iova_ranges[0]) <= info->argsz;
 			     i++)
 				put(",[%#llx,%#llx]", (unsigned long long)c->iova_ranges[i].start,
 				    (unsigned long long)c->iova_ranges[i].end);
@@ -706,7 +706,8 @@ static void put_extra(unsigned long cmd, const void *arg, int dir)
 	} else if (cmd == IOMMU_TEST_CMD && dir == OUT) {
 		const struct iommu_test_cmd *t = arg;
 
-		if (t->op == IOMMU_TEST_OP_ACCESS_RW && !(t->access_rw.flags & MOCK_ACCESS_RW_WRITE))
+		if (t->op == IOMMU_TEST_OP_ACCESS_RW &&
+		    !(t->access_rw.flags & MOCK_ACCESS_RW_WRITE))
 			put_bytes("read", t->access_rw.uptr, t->access_rw.length);
 	}
 }
@@ -869,7 +870,7 @@ int tr_close(int fd)
 
 static uintptr_t arena;
 #define ARENA_ALIGN (1UL << 30)
-#define ARENA_SIZE (2UL << 30)
+#define ARENA_SIZE  (2UL << 30)
 
 void *tr_arena_base(void)
 {

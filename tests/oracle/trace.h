@@ -34,7 +34,7 @@
 #include <linux/iommufd_test.h>
 #include <linux/vfio.h>
 
-#define TR_PAGE 4096UL
+#define TR_PAGE	 4096UL
 #define TR_HPAGE (2UL << 20)
 
 /* kinds of memory a region can be */

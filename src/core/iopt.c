@@ -169,8 +169,22 @@ static int iopt_alloc_iova(struct iopt *iopt, uint64_t *out_iova, uint64_t hint,
 		bool done = false;
 
 		if (an) {
+			/*
+			 * One span: this node and every later one that overlaps or touches it.
+			 * Two adjacent allowed ranges are one place to allocate from, as in
+			 * the kernel (checked on Linux 6.12, tests/oracle allowed_adjacent).
+			 */
+			uint64_t span_last = an->last;
+			struct itree_node *nx = itree_iter_next(an, lo, hi);
+
+			while (nx && (span_last == UINT64_MAX || nx->start <= span_last + 1)) {
+				if (nx->last > span_last)
+					span_last = nx->last;
+				nx = itree_iter_next(nx, lo, hi);
+			}
 			a_lo = an->start > lo ? an->start : lo;
-			a_hi = an->last < hi ? an->last : hi;
+			a_hi = span_last < hi ? span_last : hi;
+			an = nx;
 		} else if (!itree_empty(&iopt->allowed)) {
 			break;
 		}
@@ -178,8 +192,6 @@ static int iopt_alloc_iova(struct iopt *iopt, uint64_t *out_iova, uint64_t hint,
 		while (next_hole(used, 2, &cursor, &done, a_hi, &s, &l))
 			if (fit_range(s, l, length, align, page_offset, out_iova))
 				return 0;
-		if (an)
-			an = itree_iter_next(an, lo, hi);
 	} while (an);
 	return -ENOSPC;
 }

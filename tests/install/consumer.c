@@ -23,13 +23,13 @@
 #include <ioasid/ioasid.h>
 #include <linux/iommufd.h>
 
-#define CHECK(cond, what)                                                                      \
-	do {                                                                                   \
-		if (!(cond)) {                                                                 \
+#define CHECK(cond, what)                                                                     \
+	do {                                                                                  \
+		if (!(cond)) {                                                                \
 			fprintf(stderr, "consumer: FAILED: %s (errno %d: %s)\n", what, errno, \
-				strerror(errno));                                              \
-			exit(1);                                                               \
-		}                                                                              \
+				strerror(errno));                                             \
+			exit(1);                                                              \
+		}                                                                             \
 	} while (0)
 
 #define LEN (64 * 4096UL)

@@ -11,6 +11,10 @@ command -v gcc >/dev/null || need+=(gcc)
 command -v clang-format >/dev/null || need+=(clang-format)
 [ -f /usr/include/cmocka.h ] || need+=(libcmocka-dev)
 [ -f /usr/include/linux/types.h ] || need+=(linux-libc-dev)
+# installation: man pages (scdoc, man to check them), the systemd units' checks
+command -v scdoc >/dev/null || need+=(scdoc)
+command -v man >/dev/null || need+=(man-db)
+command -v systemd-analyze >/dev/null || need+=(systemd)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "setup: installing ${need[*]}"
 SUDO=

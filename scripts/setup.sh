@@ -11,6 +11,8 @@ command -v gcc >/dev/null || need+=(gcc)
 command -v clang-format >/dev/null || need+=(clang-format)
 [ -f /usr/include/cmocka.h ] || need+=(libcmocka-dev)
 [ -f /usr/include/linux/types.h ] || need+=(linux-libc-dev)
+[ -f /usr/include/json-c/json.h ] || need+=(libjson-c-dev)
+command -v jq >/dev/null || need+=(jq)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "setup: installing ${need[*]}"
 SUDO=

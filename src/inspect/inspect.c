@@ -358,6 +358,10 @@ int inspect_request(struct ioasid_ctx *ctx, struct json_object *req, int timeout
 		*out = error_object(-EOPNOTSUPP, cmd->missing);
 		return -EOPNOTSUPP;
 	}
+	if (!ctx) {
+		*out = error_object(-EINVAL, "no context");
+		return -EINVAL;
+	}
 	rc = lock_ctx(ctx, timeout_ms);
 	if (!rc) {
 		rc = cmd->fn(ctx, req, out);

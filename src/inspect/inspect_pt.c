@@ -59,7 +59,9 @@ static void describe_bits(const struct iommu_domain *d, const struct pt_entry_in
 
 		if (!(f[i].use & use) || !v)
 			continue;
-		if (f[i].lo == f[i].hi)
+		if (f[i].use & PT_FIELD_ADDR)
+			jadd_hex(fields, f[i].name, v << f[i].lo); /* an address: in place */
+		else if (f[i].lo == f[i].hi)
 			json_object_array_add(flags, json_object_new_string(f[i].name));
 		else
 			jadd_hex(fields, f[i].name, v);
@@ -96,7 +98,7 @@ static struct json_object *describe_entry(const struct iommu_domain *d, unsigned
 struct dump_ctx {
 	const struct iommu_domain *d;
 	struct json_object *tables;
-	struct json_object *cur; /* entries of the table being listed */
+	struct json_object *cur[PT_MAX_LEVELS]; /* entries of the table listed at each level */
 	unsigned long nentries;
 	bool truncated;
 };
@@ -111,8 +113,8 @@ static bool dump_visit(void *arg, unsigned int level, uint64_t table_pa,
 		o = json_object_new_object();
 		jadd_u64(o, "level", level);
 		jadd_hex(o, "pa", table_pa);
-		dc->cur = json_object_new_array();
-		jadd(o, "entries", dc->cur);
+		dc->cur[level] = json_object_new_array();
+		jadd(o, "entries", dc->cur[level]);
 		json_object_array_add(dc->tables, o);
 		return true;
 	}
@@ -124,7 +126,7 @@ static bool dump_visit(void *arg, unsigned int level, uint64_t table_pa,
 	o = describe_entry(dc->d, level, e->index, e->value, &e->info);
 	jadd_hex(o, "iova", e->iova);
 	jadd_hex(o, "iova_last", e->iova_last);
-	json_object_array_add(dc->cur, o);
+	json_object_array_add(dc->cur[level], o);
 	return true;
 }
 

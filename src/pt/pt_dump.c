@@ -21,24 +21,25 @@
 
 /* ---- entry layouts ------------------------------------------------------------------- */
 
-#define L PT_FIELD_LEAF
-#define T PT_FIELD_TABLE
-#define A PT_FIELD_ANY
+#define L  PT_FIELD_LEAF
+#define T  PT_FIELD_TABLE
+#define A  PT_FIELD_ANY
+#define AD (PT_FIELD_ANY | PT_FIELD_ADDR)
 
 static const struct pt_field fields_x86_64[] = {
-	{ "P", 0, 0, A },   { "R/W", 1, 1, A },	   { "U/S", 2, 2, A },	{ "PWT", 3, 3, A },
-	{ "PCD", 4, 4, A }, { "A", 5, 5, A },	   { "D", 6, 6, L },	{ "PS", 7, 7, A },
-	{ "G", 8, 8, L },   { "addr", 12, 51, A }, { "XD", 63, 63, A }, { NULL, 0, 0, 0 },
+	{ "P", 0, 0, A },   { "R/W", 1, 1, A },	    { "U/S", 2, 2, A },	 { "PWT", 3, 3, A },
+	{ "PCD", 4, 4, A }, { "A", 5, 5, A },	    { "D", 6, 6, L },	 { "PS", 7, 7, A },
+	{ "G", 8, 8, L },   { "addr", 12, 51, AD }, { "XD", 63, 63, A }, { NULL, 0, 0, 0 },
 };
 
 static const struct pt_field fields_vtd_ss[] = {
-	{ "R", 0, 0, A }, { "W", 1, 1, A },	{ "PS", 7, 7, A },     { "A", 8, 8, A },
-	{ "D", 9, 9, L }, { "SNP", 11, 11, L }, { "addr", 12, 51, A }, { NULL, 0, 0, 0 },
+	{ "R", 0, 0, A }, { "W", 1, 1, A },	{ "PS", 7, 7, A },	{ "A", 8, 8, A },
+	{ "D", 9, 9, L }, { "SNP", 11, 11, L }, { "addr", 12, 51, AD }, { NULL, 0, 0, 0 },
 };
 
 static const struct pt_field fields_mock[] = {
-	{ "P", 0, 0, A }, { "R", 1, 1, L }, { "W", 2, 2, L },	  { "H", 3, 3, L },
-	{ "D", 4, 4, L }, { "C", 5, 5, L }, { "addr", 6, 63, A }, { NULL, 0, 0, 0 },
+	{ "P", 0, 0, A }, { "R", 1, 1, L }, { "W", 2, 2, L },	   { "H", 3, 3, L },
+	{ "D", 4, 4, L }, { "C", 5, 5, L }, { "addr", 6, 63, AD }, { NULL, 0, 0, 0 },
 };
 
 static const struct pt_field fields_riscv[] = {
@@ -49,15 +50,15 @@ static const struct pt_field fields_riscv[] = {
 };
 
 static const struct pt_field fields_amd_v1[] = {
-	{ "PR", 0, 0, A },     { "A", 5, 5, A },   { "D", 6, 6, L },	{ "NL", 9, 11, A },
-	{ "addr", 12, 51, A }, { "U", 59, 59, L }, { "FC", 60, 60, L }, { "IR", 61, 61, A },
-	{ "IW", 62, 62, A },   { NULL, 0, 0, 0 },
+	{ "PR", 0, 0, A },	{ "A", 5, 5, A },   { "D", 6, 6, L },	 { "NL", 9, 11, A },
+	{ "addr", 12, 51, AD }, { "U", 59, 59, L }, { "FC", 60, 60, L }, { "IR", 61, 61, A },
+	{ "IW", 62, 62, A },	{ NULL, 0, 0, 0 },
 };
 
 static const struct pt_field fields_arm_lpae[] = {
 	{ "valid", 0, 0, A },	   { "type", 1, 1, A },		{ "AttrIndx/MemAttr", 2, 5, L },
 	{ "AP1/S2AP_R", 6, 6, L }, { "AP2/S2AP_W", 7, 7, L },	{ "SH", 8, 9, L },
-	{ "AF", 10, 10, L },	   { "nG", 11, 11, L },		{ "addr", 12, 47, A },
+	{ "AF", 10, 10, L },	   { "nG", 11, 11, L },		{ "addr", 12, 47, AD },
 	{ "DBM", 51, 51, L },	   { "Contiguous", 52, 52, L }, { "PXN", 53, 53, L },
 	{ "UXN/XN", 54, 54, L },   { NULL, 0, 0, 0 },
 };
@@ -72,6 +73,7 @@ static const struct pt_field fields_tce[] = {
 #undef L
 #undef T
 #undef A
+#undef AD
 
 static const struct pt_field *const fields_by_format[PT_FMT_NR] = {
 	[PT_FMT_X86_64] = fields_x86_64, [PT_FMT_VTD_SS] = fields_vtd_ss,

@@ -45,6 +45,7 @@ enum pt_field_use {
 	PT_FIELD_TABLE = 1 << 0, /* meaningful in a table entry */
 	PT_FIELD_LEAF = 1 << 1,	 /* meaningful in a leaf */
 	PT_FIELD_ANY = PT_FIELD_TABLE | PT_FIELD_LEAF,
+	PT_FIELD_ADDR = 1 << 2, /* an address held in place: shown as value << lo */
 };
 
 struct pt_field {

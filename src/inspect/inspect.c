@@ -211,6 +211,8 @@ static struct json_object *describe_obj(struct obj *obj)
 	jadd_u64(o, "users", obj->users ? obj->users - 1 : 0);
 	if (obj->type < OBJ_MAX && kinds[obj->type].describe)
 		kinds[obj->type].describe(obj, o);
+	if (!json_object_object_get_ex(o, "links", NULL)) /* every object has its edges */
+		jadd(o, "links", json_object_new_object());
 	return o;
 }
 

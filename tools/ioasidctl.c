@@ -74,13 +74,19 @@ uint64_t jnum(struct json_object *o, const char *key)
 
 static __attribute__((format(printf, 2, 3), noreturn)) void die(int status, const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
+	int n;
 
-	fputs("ioasidctl: ", stderr);
+	/* one write: the line arrives whole even when stderr is a pipe read in pieces */
+	n = snprintf(line, sizeof(line), "ioasidctl: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	strcat(line, "\n");
+	fflush(stdout);
+	if (write(2, line, strlen(line)) < 0)
+		status = status ? status : CTL_EXIT_ERROR;
 	exit(status);
 }
 

@@ -158,8 +158,13 @@ static int other_runs_ioasidctl(void *arg)
 		_exit(127);
 	}
 	close(pipefd[1]);
-	n = read(pipefd[0], err, sizeof(err) - 1);
-	err[n > 0 ? n : 0] = 0;
+	for (size_t got = 0;; got += (size_t)n) {
+		n = read(pipefd[0], err + got, sizeof(err) - 1 - got);
+		if (n <= 0) {
+			err[got] = 0;
+			break;
+		}
+	}
 	waitpid(pid, &status, 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 1 || !strstr(err, "permission denied") ||
 	    strncmp(err, "ioasidctl: ", 11) || strchr(err, '\n') != err + strlen(err) - 1) {

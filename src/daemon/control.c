@@ -306,7 +306,7 @@ static struct json_object *cmd_one_obj(const struct ctl_snapshot *s, struct json
 		}
 	}
 	if (found > 1 && !has_pid) {
-		char msg[320];
+		char msg[400];
 
 		json_object_put(best);
 		json_object_put(best_err);

@@ -108,6 +108,14 @@ inner() {
 		jqcheck pt "$j" '.context.result.mapped'
 	fi
 
+	# a second program with the same IDs: ioas needs --pid to choose
+	"$GRAPH" -- bash -c '
+		err=$("$0" ioas "$1" 2>&1 >/dev/null); rc=$?
+		[ $rc -eq 1 ] && grep -q "several contexts (pids" <<<"$err" &&
+		"$0" -j ioas "$1" --pid "$IOASID_GRAPH_PID" | jq -e ".pid == $IOASID_GRAPH_PID" >/dev/null &&
+		[ "$("$0" -j objects | jq ".contexts | length")" -eq 2 ]' "$CTL" "$IOAS" >/dev/null ||
+		fail "two contexts holding the same ID"
+
 	# dump: everything, JSON in any case
 	j=$("$CTL" -j dump --pid "$P") || fail "dump"
 	jqcheck dump "$j" ".contexts[0].context.ioas[0].id == $IOAS"

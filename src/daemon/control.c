@@ -469,6 +469,34 @@ static void send_json(int fd, struct json_object *o)
 	write_all(fd, "\n", 1);
 }
 
+/*
+ * End a connection without losing the reply: a unix socket closed with unread input makes
+ * the peer's next read fail (ECONNRESET), maybe before it has read what we sent. So shut
+ * our side, then read and drop what the peer still sends, for a bounded time and size.
+ */
+static void finish_conn(int fd)
+{
+	int64_t deadline = now_ms() + 200;
+	size_t drained = 0;
+	char junk[4096];
+
+	shutdown(fd, SHUT_WR);
+	while (drained < (64u << 10)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int64_t left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return;
+		n = recv(fd, junk, sizeof(junk), MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			return;
+		drained += (size_t)n;
+	}
+}
+
 static void serve_conn(int fd)
 {
 	static char buf[CTL_MAX_REQUEST + 1];
@@ -534,6 +562,7 @@ static void *control_thread(void *arg)
 		if (fd < 0)
 			continue;
 		serve_conn(fd);
+		finish_conn(fd);
 		close(fd);
 	}
 	return NULL;

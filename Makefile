@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The README's commands. Each sets up what is missing (scripts/setup.sh), configures and builds.
 #   make run          build and run the main job: the simple-flow example in-process, then
-#                     an unmodified /dev/iommu program under ioasid-run (daemon + shim)
+#                     an unmodified /dev/iommu program under ioasid-run (daemon + shim),
+#                     then ioasidctl looking at a live program's objects and page table
 #   make check        build twice (plain, and ASan+UBSan) and run every test in both
 #   make conformance  the kernel's iommufd selftest under the shim
 #   make bench        the benchmarks; results in build/bench/results.json
@@ -35,6 +36,8 @@ build-san: setup $(SAN)/build.ninja
 run: build
 	./$(BUILD)/examples/simple-dma
 	./$(BUILD)/tools/ioasid-run -- ./$(BUILD)/examples/iommufd-hello
+	./$(BUILD)/tools/ioasid-run -- ./$(BUILD)/examples/iommufd-graph -- \
+		bash tools/ioasidctl-demo.sh ./$(BUILD)/tools/ioasidctl
 
 check: build build-san
 	@bash scripts/run-tests.sh $(BUILD) $(SAN)

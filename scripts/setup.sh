@@ -15,6 +15,8 @@ command -v clang-format >/dev/null || need+=(clang-format)
 command -v scdoc >/dev/null || need+=(scdoc)
 command -v man >/dev/null || need+=(man-db)
 command -v systemd-analyze >/dev/null || need+=(systemd)
+[ -f /usr/include/json-c/json.h ] || need+=(libjson-c-dev)
+command -v jq >/dev/null || need+=(jq)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "setup: installing ${need[*]}"
 SUDO=

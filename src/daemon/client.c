@@ -209,11 +209,13 @@ static int client_ctx(struct client *c)
 		.cap_ipc_lock = c->cap_ipc_lock,
 		.cap_sys_resource = c->cap_sys_resource,
 	};
+	struct ioasid_ctx *ctx;
 
 	if (c->ctx)
 		return 0;
-	if (ioasid_ctx_new(&params, &c->ctx))
+	if (ioasid_ctx_new(&params, &ctx))
 		return -errno;
+	control_set_ctx(c, ctx); /* the control channel reads c->ctx */
 	counter_add(contexts, 1);
 	return 0;
 }
@@ -388,8 +390,10 @@ void *client_thread(void *arg)
 	}
 	/* free the context now, not when the main thread gets around to reaping us */
 	if (c->ctx) {
-		ioasid_ctx_free(c->ctx);
-		c->ctx = NULL;
+		struct ioasid_ctx *ctx = c->ctx;
+
+		control_set_ctx(c, NULL); /* the control channel reads c->ctx */
+		ioasid_ctx_free(ctx);
 		counter_sub(contexts, 1);
 	}
 	/* a synchronous last close returns only now, as the kernel's release */

@@ -90,4 +90,14 @@ void daemon_client_done(struct client *c);
 /* ioasidd.c: pages pinned for the live clients' processes (the core's pinned_vm) */
 uint64_t daemon_pinned_pages(void);
 
+/*
+ * The control channel (control.c, ioasidctl). daemon_for_each_client (ioasidd.c) calls fn
+ * for each live client with clients_lock held; fn must not block. A client's ctx is set
+ * and cleared only through control_set_ctx, so the channel can read it safely.
+ */
+void daemon_for_each_client(void (*fn)(void *arg, struct client *c), void *arg);
+int control_start(const char *sock_path, long idle_exit); /* 0 or -errno */
+void control_stop(void);
+void control_set_ctx(struct client *c, struct ioasid_ctx *ctx);
+
 #endif

@@ -93,6 +93,15 @@ uint64_t daemon_pinned_pages(void)
 	return total;
 }
 
+void daemon_for_each_client(void (*fn)(void *arg, struct client *c), void *arg)
+{
+	pthread_mutex_lock(&clients_lock);
+	for (struct client *c = clients; c; c = c->next)
+		if (!c->done)
+			fn(arg, c);
+	pthread_mutex_unlock(&clients_lock);
+}
+
 /* Join and free every client whose thread has finished. */
 static void reap(bool all)
 {
@@ -300,7 +309,7 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)] = "";
-	int lfd, lock = -1, sfd, one = 1, opt;
+	int lfd, lock = -1, sfd, one = 1, opt, ctl_rc;
 	long idle_exit = 0;
 	bool socket_activated;
 	time_t idle_since;
@@ -359,6 +368,10 @@ int main(int argc, char **argv)
 	/* messages queued before accept carry credentials only if the listener asks */
 	setsockopt(lfd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
 	dlog(1, "listening on %s", socket_activated ? "fd 3 (systemd)" : path);
+	/* ioasidctl's channel, <socket>.ctl (control.c); the daemon serves without it */
+	ctl_rc = control_start(path, idle_exit);
+	if (ctl_rc)
+		dlog(0, "no control channel: %s", strerror(-ctl_rc));
 
 	idle_since = time(NULL);
 	for (;;) {
@@ -397,6 +410,7 @@ int main(int argc, char **argv)
 		}
 	}
 
+	control_stop();
 	/* no new clients from here on; then every connection sees EOF */
 	if (!socket_activated)
 		unlink(path);

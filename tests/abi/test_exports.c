@@ -9,13 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ioasid/inspect.h"
 #include "ioasid/ioasid.h"
 #include "ioasid/simple.h"
 
 int main(void)
 {
-	static const char *const internal[] = { "obj_alloc",	"iopt_map_pages", "pages_pin",
-						"itree_insert", "idt_reserve",	  "uaccess_from" };
+	static const char *const internal[] = { "obj_alloc",	  "iopt_map_pages", "pages_pin",
+						"itree_insert",	  "idt_reserve",    "uaccess_from",
+						"inspect_request" };
 	void *public[] = {
 		(void *)ioasid_ctx_params_self, (void *)ioasid_ctx_new,
 		(void *)ioasid_ctx_free,	(void *)ioasid_ioctl,
@@ -26,7 +28,7 @@ int main(void)
 		(void *)ioasid_simple_ctx,	(void *)ioasid_device_new,
 		(void *)ioasid_device_attach,	(void *)ioasid_device_replace,
 		(void *)ioasid_device_detach,	(void *)ioasid_device_destroy,
-		(void *)ioasid_device_dma,
+		(void *)ioasid_device_dma,	(void *)ioasid_ctx_inspect,
 	};
 	void *self = dlopen(NULL, RTLD_NOW);
 	int bad = 0;

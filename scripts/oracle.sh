@@ -139,13 +139,12 @@ ioasid_run() { # ioasid_run OUTFILE ARGS...
 }
 
 if [[ $want_huge -gt 0 && -w /proc/sys/vm/nr_hugepages ]]; then
+	# Pages of our own on top of what is there: free pages another run reserved may be
+	# taken back before the scenario runs.
 	cur=$(cat /proc/sys/vm/nr_hugepages)
-	free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
-	if [[ ${free:-0} -lt $want_huge ]]; then
-		old_huge=$cur
-		echo $((cur + want_huge - ${free:-0})) >/proc/sys/vm/nr_hugepages 2>/dev/null
-		note "vm.nr_hugepages $cur -> $(cat /proc/sys/vm/nr_hugepages) for the hugetlb scenario (restored on exit)"
-	fi
+	old_huge=$cur
+	echo $((cur + want_huge)) >/proc/sys/vm/nr_hugepages 2>/dev/null
+	note "vm.nr_hugepages $cur -> $(cat /proc/sys/vm/nr_hugepages) for the hugetlb scenario (restored on exit)"
 else
 	note "huge pages on the host left as they are ($(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo) free): the hugetlb scenario is skipped if there are none"
 fi

@@ -226,11 +226,16 @@ int ioas_map_ioctl(struct ucmd *ucmd)
 	ioas = ioas_get(ucmd->ctx, cmd->ioas_id);
 	if (!ioas)
 		return -ENOENT;
+	/*
+	 * As the kernel sizes its pages object (Linux 6.12, tests/oracle "errno_args"): a
+	 * length within a page of 2^64 is EINVAL, and so is 0; a buffer that ends at or
+	 * beyond 2^64 (user_va + length wraps, even to exactly 0) is EOVERFLOW.
+	 */
 	rc = -EINVAL;
-	if (!cmd->length)
+	if (!cmd->length || cmd->length > UINT64_MAX - IOASID_PAGE_SIZE)
 		goto out_put;
 	rc = -EOVERFLOW;
-	if (check_add_u64(cmd->user_va, cmd->length - 1, &last))
+	if (check_add_u64(cmd->user_va, cmd->length, &last))
 		goto out_put;
 	rc = -ENOMEM;
 	pages = pages_new_user(ucmd->ctx, cmd->user_va, cmd->length,

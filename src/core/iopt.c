@@ -14,14 +14,15 @@
  * areas already mapped); a new area is mapped into every domain or none.
  *
  * Unmap only removes whole areas ("fully contained" rule): a range that cuts an area gives
- * ENOENT. We check the whole range before touching anything, so a refused unmap changes
- * nothing; the kernel can unmap a prefix before it notices. VFIO type1 v1 cuts areas
- * first (iopt_cut_iova) to unmap part of a mapping, where large pages are off.
+ * ENOENT. Areas are removed lowest first, as in the kernel, so the whole areas before the
+ * one that cuts are gone when ENOENT comes back (Linux 6.12 does the same: tests/oracle
+ * "unmap_prefix"). VFIO type1 v1 cuts areas first (iopt_cut_iova) to unmap part of a
+ * mapping, where large pages are off.
  *
  * Accesses (CPU-side users: emulated devices, the selftest's access) pin ranges of areas
  * through iopt_access_pin; area->num_accesses counts those pins. An unmap that meets one
  * asks every access's owner to unpin (iopt_access.unmap) and retries, as the kernel does;
- * only if they never let go does it fail, with EDEADLOCK and nothing unmapped.
+ * only if they never let go does it fail, with EDEADLOCK (what came before stays unmapped).
  *
  * Traps: IOVAs reach UINT64_MAX, so we carry `last` and never compute `end`; every
  * start + length goes through check_add_u64.
@@ -528,43 +529,42 @@ static int iopt_unmap_range(struct iopt *iopt, uint64_t start, uint64_t last,
 	struct itree_node *n;
 	uint64_t unmapped = 0;
 	unsigned int tries = 0;
+	int rc = 0;
 
-	/* refuse before changing anything */
-	for (n = itree_iter_first(&iopt->areas, start, last); n;
-	     n = itree_iter_next(n, start, last))
-		if (n->start < start || n->last > last)
-			return -ENOENT;
 	/*
-	 * Areas an access has pinned: tell the accesses' owners to unpin (they must, as a
-	 * kernel driver must), then look again. Nothing is unmapped until no pin is left.
+	 * Area by area, lowest first, as the kernel: an area that sticks out of the range ends
+	 * the walk with ENOENT, and the areas before it stay unmapped (their bytes are counted
+	 * in *out_unmapped, which VFIO reports). An area an access has pinned: tell the
+	 * accesses' owners to unpin (they must, as a kernel driver must), then look again.
 	 */
-	for (;;) {
-		struct iopt_area *busy = NULL;
-
-		for (n = itree_iter_first(&iopt->areas, start, last); n && !busy;
-		     n = itree_iter_next(n, start, last))
-			if (itree_entry(n, struct iopt_area, node)->num_accesses)
-				busy = itree_entry(n, struct iopt_area, node);
-		if (!busy)
-			break;
-		if (++tries > IOPT_UNMAP_TRIES) {
-			for (n = itree_iter_first(&iopt->areas, start, last); n;
-			     n = itree_iter_next(n, start, last))
-				itree_entry(n, struct iopt_area, node)->prevent_access = false;
-			return -EDEADLOCK;
-		}
-		busy->prevent_access = true;
-		iopt_notify_unmap(iopt, busy->node.start, busy->node.last);
-	}
 	while ((n = itree_iter_first(&iopt->areas, start, last))) {
 		struct iopt_area *a = itree_entry(n, struct iopt_area, node);
+		uint64_t a_start = n->start, a_last = n->last;
 
-		unmapped += n->last - n->start + 1;
+		if (a_start < start || a_last > last) {
+			rc = -ENOENT;
+			break;
+		}
+		if (a->num_accesses) {
+			if (++tries > IOPT_UNMAP_TRIES) {
+				a->prevent_access = false;
+				rc = -EDEADLOCK;
+				break;
+			}
+			a->prevent_access = true;
+			iopt_notify_unmap(iopt, a_start, a_last);
+			continue;
+		}
+		tries = 0;
+		unmapped += a_last - a_start + 1;
 		area_unfill(a);
 		area_free(a);
+		if (a_last >= last)
+			break;
+		start = a_last + 1;
 	}
 	*out_unmapped = unmapped;
-	return 0;
+	return rc;
 }
 
 int iopt_unmap(struct iopt *iopt, uint64_t iova, uint64_t length, uint64_t *out_unmapped)

@@ -225,11 +225,12 @@ static int dispatch(struct ioasid_ctx *ctx, unsigned long cmd, uint64_t arg)
 	if (nr < IOMMUFD_CMD_BASE || nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(ucmd_ops))
 		return vfio_compat_ioctl(ctx, cmd, arg);
 	op = &ucmd_ops[nr - IOMMUFD_CMD_BASE];
-	if (!op->fn || op->ioctl_num != cmd)
-		return -ENOTTY;
+	/* the size is read before the number is checked, as the kernel: a bad arg is EFAULT */
 	rc = uaccess_from(ctx, &ucmd.user_size, arg, sizeof(ucmd.user_size));
 	if (rc)
 		return rc;
+	if (!op->fn || op->ioctl_num != cmd)
+		return -ENOTTY;
 	if (ucmd.user_size < op->min_size)
 		return -EINVAL;
 	memset(buf, 0, op->size);

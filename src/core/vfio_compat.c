@@ -149,10 +149,10 @@ static int vfio_unmap_dma(struct ioasid_ctx *ctx, uint64_t arg)
 		}
 		rc = iopt_unmap(&ioas->iopt, unmap.iova, unmap.size, &unmapped);
 	}
-	if (rc)
-		goto out_put;
+	/* the count is written back even when the unmap failed, as the kernel does */
 	unmap.size = unmapped;
-	rc = uaccess_to(ctx, arg, &unmap, minsz);
+	if (uaccess_to(ctx, arg, &unmap, minsz))
+		rc = -EFAULT;
 out_put:
 	obj_put(&ioas->obj);
 	return rc;

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/vfio.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -125,9 +127,141 @@ static void ranges_with_a_gap_stay_apart(void **state)
 	assert_int_equal(iova, 1 * MB);
 }
 
+/*
+ * Oracle scenario unmap_prefix: an unmap whose range cuts the third of three areas fails
+ * with ENOENT, and on Linux 6.12 the two whole areas before it are gone by then: the
+ * following unmap-all reports 0x8000 bytes, not 0x10000. One that starts inside an area
+ * removes nothing.
+ */
+static void refused_unmap_removes_the_areas_before(void **state)
+{
+	struct fix *f = *state;
+	uint64_t iova, out = 0;
+
+	iova = 0x10000;
+	T_OK(t_map(f->ctx, f->ioas, f->buf, 4 * PG, &iova, T_MAP_FIXED));
+	iova = 0x14000;
+	T_OK(t_map(f->ctx, f->ioas, f->buf, 4 * PG, &iova, T_MAP_FIXED));
+	iova = 0x18000;
+	T_OK(t_map(f->ctx, f->ioas, f->buf, 8 * PG, &iova, T_MAP_FIXED));
+	T_ERR(ENOENT, t_unmap(f->ctx, f->ioas, 0x10000, 12 * PG, NULL));
+	T_OK(t_unmap(f->ctx, f->ioas, 0, UINT64_MAX, &out));
+	assert_int_equal(out, 0x8000);
+	iova = 0x10000;
+	T_OK(t_map(f->ctx, f->ioas, f->buf, 4 * PG, &iova, T_MAP_FIXED));
+	iova = 0x18000;
+	T_OK(t_map(f->ctx, f->ioas, f->buf, 8 * PG, &iova, T_MAP_FIXED));
+	T_ERR(ENOENT, t_unmap(f->ctx, f->ioas, 0x8000, 0x14000, NULL));
+	T_OK(t_unmap(f->ctx, f->ioas, 0, UINT64_MAX, &out));
+	assert_int_equal(out, 0x8000);
+}
+
+/*
+ * Oracle scenario errno_args and random sequences 12, 21: IOAS_MAP sizes its pages object
+ * as the kernel does. A length within a page of 2^64 is EINVAL (not EOVERFLOW), and a buffer
+ * that ends exactly at 2^64 is EOVERFLOW.
+ */
+static void map_length_limits(void **state)
+{
+	struct fix *f = *state;
+	uint64_t iova = 0x100000;
+
+	T_ERR(EINVAL, t_map(f->ctx, f->ioas, f->buf, UINT64_MAX - PG + 1, &iova, T_MAP_FIXED));
+	T_ERR(EINVAL, t_map(f->ctx, f->ioas, f->buf + 0x39f, UINT64_MAX - PG + 1, &iova,
+			    IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE));
+	T_ERR(EOVERFLOW, t_map(f->ctx, f->ioas, (void *)(uintptr_t)(UINT64_MAX - PG + 1), PG, &iova,
+			       T_MAP_FIXED));
+	T_ERR(EOVERFLOW, t_map(f->ctx, f->ioas, (void *)(uintptr_t)(UINT64_MAX - PG + 1), 2 * PG,
+			       &iova, T_MAP_FIXED));
+	T_ERR(EOVERFLOW, t_map(f->ctx, f->ioas, f->buf, UINT64_MAX, &iova, T_MAP_FIXED));
+	T_ERR(EINVAL, t_map(f->ctx, f->ioas, f->buf, 0, &iova, T_MAP_FIXED));
+}
+
+/*
+ * Oracle scenario vfio_type1v2: a refused VFIO_IOMMU_UNMAP_DMA still writes the count of
+ * what it unmapped (0 here) into size, as Linux 6.12 does.
+ */
+static void vfio_unmap_writes_size_on_failure(void **state)
+{
+	struct fix *f = *state;
+	struct iommu_vfio_ioas v = { .size = sizeof(v),
+				     .ioas_id = f->ioas,
+				     .op = IOMMU_VFIO_IOAS_SET };
+	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m),
+					      .flags = VFIO_DMA_MAP_FLAG_READ |
+						       VFIO_DMA_MAP_FLAG_WRITE,
+					      .vaddr = (uintptr_t)f->buf,
+					      .iova = 0x1000000,
+					      .size = 16 * PG };
+	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u),
+						.iova = 0x1004000,
+						.size = 4 * PG };
+
+	T_OK(t_ioctl(f->ctx, IOMMU_VFIO_IOAS, &v));
+	assert_int_equal(ioasid_ioctl(f->ctx, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), 0);
+	T_OK(t_ioctl(f->ctx, VFIO_IOMMU_MAP_DMA, &m));
+	T_ERR(ENOENT, t_ioctl(f->ctx, VFIO_IOMMU_UNMAP_DMA, &u));
+	assert_int_equal(u.size, 0);
+	/* nothing there at all is no error for VFIO: size 0 */
+	u.iova = 0x2000000;
+	u.size = 4 * PG;
+	T_OK(t_ioctl(f->ctx, VFIO_IOMMU_UNMAP_DMA, &u));
+	assert_int_equal(u.size, 0);
+	u.iova = 0x1000000;
+	u.size = 16 * PG;
+	T_OK(t_ioctl(f->ctx, VFIO_IOMMU_UNMAP_DMA, &u));
+	assert_int_equal(u.size, 16 * PG);
+}
+
+/*
+ * Oracle scenario errno_sizes: the kernel reads the size word before it checks the ioctl
+ * number against its table, so a wrong type byte with a NULL argument is EFAULT, and with a
+ * good argument ENOTTY.
+ */
+static void size_read_before_number_check(void **state)
+{
+	struct fix *f = *state;
+	uint32_t word = 8;
+
+	T_ERR(EFAULT, t_ioctl(f->ctx, _IO('Q', 0x80), NULL));
+	T_ERR(ENOTTY, t_ioctl(f->ctx, _IO('Q', 0x80), &word));
+	T_ERR(EFAULT, t_ioctl(f->ctx, _IOWR(IOMMUFD_TYPE, 0x81, struct iommu_ioas_alloc), NULL));
+}
+
+/*
+ * Oracle random sequences 1, 2, 5 ...: HWPT_GET_DIRTY_BITMAP finds its HWPT before it looks
+ * at the range: an ID that is not a paging HWPT is ENOENT whatever the page size.
+ */
+static void dirty_bitmap_id_first(void **state)
+{
+	struct fix *f = *state;
+	uint64_t bits = 0;
+	struct iommu_hwpt_get_dirty_bitmap g = { .size = sizeof(g),
+						 .hwpt_id = f->ioas,
+						 .iova = 0x105000,
+						 .length = 0x5000,
+						 .page_size = 0x3000,
+						 .data = (uintptr_t)&bits };
+
+	T_ERR(ENOENT, t_ioctl(f->ctx, IOMMU_HWPT_GET_DIRTY_BITMAP, &g));
+	g.page_size = 0;
+	T_ERR(ENOENT, t_ioctl(f->ctx, IOMMU_HWPT_GET_DIRTY_BITMAP, &g));
+	g.hwpt_id = 999;
+	g.length = 0;
+	T_ERR(ENOENT, t_ioctl(f->ctx, IOMMU_HWPT_GET_DIRTY_BITMAP, &g));
+	g.flags = 4;
+	T_ERR(EOPNOTSUPP, t_ioctl(f->ctx, IOMMU_HWPT_GET_DIRTY_BITMAP, &g));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(refused_unmap_removes_the_areas_before, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(map_length_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(vfio_unmap_writes_size_on_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(size_read_before_number_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(dirty_bitmap_id_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(adjacent_allowed_ranges_are_one_span, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(three_adjacent_ranges_any_order, setup, teardown),

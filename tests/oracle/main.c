@@ -13,12 +13,14 @@
  * process each, so that one sequence's leftovers (fds, rlimits) cannot reach the next, and
  * print the generator's coverage counts at the end.
  */
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ops.h"
 #include "scenarios.h"
 #include "trace.h"
 
@@ -116,6 +118,14 @@ static void random_child(struct rnd *r, const char *name)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * The same privilege on both sides: the VM runs us as root with every capability, the
+	 * host may not grant CAP_SYS_RESOURCE (containers), which IOMMU_OPTION_RLIMIT_MODE
+	 * needs. Without it everywhere, both answer EPERM.
+	 */
+	static const int caps[] = { CAP_SYS_RESOURCE };
+
+	ops_drop_caps(caps, 1);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (argc >= 2 && !strcmp(argv[1], "list")) {
 		for (const struct scenario *sc = scenarios; sc->name; sc++)

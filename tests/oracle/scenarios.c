@@ -302,6 +302,27 @@ static void sc_unmap_rules(void)
 	tr_close(fd);
 }
 
+/* A refused unmap: the areas before the one that sticks out of the range. */
+static void sc_unmap_prefix(void)
+{
+	int fd = tr_open_iommu("iommufd");
+	uint32_t ioas = op_ioas_alloc(fd);
+	char *b = buf();
+	uint64_t out;
+
+	op_map_fixed(fd, ioas, b, 4 * PG, 0x10000);
+	op_map_fixed(fd, ioas, b, 4 * PG, 0x14000);
+	op_map_fixed(fd, ioas, b, 8 * PG, 0x18000);
+	op_unmap(fd, ioas, 0x10000, 12 * PG, &out);
+	op_ranges(fd, ioas, 4);
+	op_unmap(fd, ioas, 0, ALL, &out);
+	op_map_fixed(fd, ioas, b, 4 * PG, 0x10000);
+	op_map_fixed(fd, ioas, b, 8 * PG, 0x18000);
+	op_unmap(fd, ioas, 0x8000, 0x14000, &out);
+	op_unmap(fd, ioas, 0, ALL, &out);
+	tr_close(fd);
+}
+
 /* ---- IOVA ranges with domains ----------------------------------------------------------- */
 
 static void sc_iova_ranges_domains(void)
@@ -970,6 +991,14 @@ static void sc_errno_sizes(void)
 	uint32_t *raw = ops_scratch();
 
 	for (unsigned int i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		/* commands Linux added after 6.12: ENOTTY there, served by ioasid */
+		bool later = cmds[i] == IOMMU_IOAS_MAP_FILE || cmds[i] == IOMMU_VIOMMU_ALLOC ||
+			     cmds[i] == IOMMU_VDEVICE_ALLOC ||
+			     cmds[i] == IOMMU_IOAS_CHANGE_PROCESS || cmds[i] == IOMMU_VEVENTQ_ALLOC;
+
+		tr_doc(later				  ? "after-6.12" :
+		       cmds[i] == IOMMU_FAULT_QUEUE_ALLOC ? "fault-queue" :
+							    NULL);
 		/* size 0, 4, 8, 24, 300 with a zero tail, 300 with a non-zero tail */
 		static const uint32_t sizes[] = { 0, 4, 8, 24, 300 };
 
@@ -985,6 +1014,7 @@ static void sc_errno_sizes(void)
 		tr_ioctl_raw(fd, cmds[i], 0);
 		tr_ioctl_raw(fd, cmds[i], 0x10);
 	}
+	tr_doc(NULL);
 	tr_ioctl_raw(fd, _IO(IOMMUFD_TYPE, 0x7f), 0);
 	tr_ioctl_raw(fd, _IO(IOMMUFD_TYPE, 0xff), 0);
 	tr_ioctl_raw(fd, _IO('Q', 0x80), 0);
@@ -1147,6 +1177,7 @@ const struct scenario scenarios[] = {
 	{ "auto_alignment", sc_auto_alignment },
 	{ "huge_pages_option", sc_huge_pages_option },
 	{ "unmap_rules", sc_unmap_rules },
+	{ "unmap_prefix", sc_unmap_prefix },
 	{ "iova_ranges_domains", sc_iova_ranges_domains },
 	{ "copy", sc_copy },
 	{ "fork", sc_fork },

@@ -18,8 +18,9 @@
  *
  * Never blocking the daemon's clients: the channel has its own thread, which serves one
  * connection at a time with bounded reads and writes. It reads a context under that
- * context's lock, waiting at most CTL_CTX_TIMEOUT_MS for it (a context busy that long is
- * reported busy). The words "client" and "context" are those of daemon.h.
+ * context's lock, waiting at most CTL_CTX_TIMEOUT_MS for it and CTL_REQUEST_BUDGET_MS for
+ * all of them (a context busy that long is reported busy). The words "client" and "context" are
+ * those of daemon.h.
  *
  * Lifetime of what it reads. A client's context pointer is set and cleared only through
  * control_set_ctx(), under ctl_lock; the channel holds ctl_lock from the moment it lists
@@ -46,12 +47,13 @@
 #include "daemon/daemon.h"
 #include "inspect/inspect.h"
 
-#define CTL_MAX_REQUEST	     4096
-#define CTL_MAX_REPLY	     (64u << 20)
-#define CTL_READ_TIMEOUT_MS  2000
-#define CTL_WRITE_TIMEOUT_MS 10000
-#define CTL_CTX_TIMEOUT_MS   500
-#define CTL_MAX_CLIENTS	     4096 /* contexts listed per request at most */
+#define CTL_MAX_REQUEST	      4096
+#define CTL_MAX_REPLY	      (64u << 20)
+#define CTL_READ_TIMEOUT_MS   2000
+#define CTL_WRITE_TIMEOUT_MS  10000
+#define CTL_CTX_TIMEOUT_MS    500
+#define CTL_REQUEST_BUDGET_MS 1500 /* waiting for contexts' locks, in all */
+#define CTL_MAX_CLIENTS	      4096 /* contexts listed per request at most */
 
 static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t ctl_thread;
@@ -60,6 +62,28 @@ static int ctl_listen_fd = -1, ctl_stop_fd = -1;
 static char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static struct timespec ctl_started;
 static long ctl_idle_exit;
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * How long to wait for the next context's lock: CTL_CTX_TIMEOUT_MS, less once the request
+ * has used up CTL_REQUEST_BUDGET_MS (then 0: only a free lock is taken). ctl_lock is held
+ * meanwhile and a closing client waits for it, so the whole request is bounded.
+ */
+static int64_t ctl_deadline;
+
+static int ctx_timeout(void)
+{
+	int64_t left = ctl_deadline - now_ms();
+
+	return left <= 0 ? 0 : left < CTL_CTX_TIMEOUT_MS ? (int)left : CTL_CTX_TIMEOUT_MS;
+}
 
 void control_set_ctx(struct client *c, struct ioasid_ctx *ctx)
 {
@@ -215,7 +239,7 @@ static struct json_object *cmd_status(const struct ctl_snapshot *s)
 						       json_object_new_string("unlimited") :
 						       json_object_new_uint64(rl.rlim_cur));
 		if (c->ctx) {
-			int rc = inspect_ctx_summary(c->ctx, CTL_CTX_TIMEOUT_MS, &sum);
+			int rc = inspect_ctx_summary(c->ctx, ctx_timeout(), &sum);
 
 			json_object_object_add(co, "context", rc ? error_reply(rc, NULL) : sum);
 		} else {
@@ -251,7 +275,7 @@ static struct json_object *cmd_each_ctx(const struct ctl_snapshot *s, struct jso
 		if (!c->ctx || (has_pid && c->pid != pid))
 			continue;
 		co = client_head(c);
-		if (inspect_request(c->ctx, req, CTL_CTX_TIMEOUT_MS, &ans))
+		if (inspect_request(c->ctx, req, ctx_timeout(), &ans))
 			json_object_object_add(co, "error", ans);
 		else
 			json_object_object_add(co, "context", ans);
@@ -281,7 +305,7 @@ static struct json_object *cmd_one_obj(const struct ctl_snapshot *s, struct json
 
 		if (!c->ctx || (has_pid && c->pid != pid))
 			continue;
-		rc = inspect_request(c->ctx, req, CTL_CTX_TIMEOUT_MS, &ans);
+		rc = inspect_request(c->ctx, req, ctx_timeout(), &ans);
 		if (rc == -ENOENT) {
 			if (!best_err)
 				best_err = ans;
@@ -372,10 +396,11 @@ static struct json_object *serve_request(struct json_object *req)
 		return error_reply(rc, "malformed request");
 	if (!strcmp(cmd, "iotlb") || !strcmp(cmd, "faults") || !strcmp(cmd, "devices")) {
 		/* kinds the inspect module answers without a context, or says it lacks */
-		inspect_request(NULL, req, CTL_CTX_TIMEOUT_MS, &ans);
+		inspect_request(NULL, req, 0, &ans);
 		return ans;
 	}
 	pthread_mutex_lock(&ctl_lock);
+	ctl_deadline = now_ms() + CTL_REQUEST_BUDGET_MS;
 	rc = snapshot_take(&s);
 	if (rc) {
 		pthread_mutex_unlock(&ctl_lock);
@@ -395,14 +420,6 @@ static struct json_object *serve_request(struct json_object *req)
 }
 
 /* ---- one connection ------------------------------------------------------------------------ */
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Read one request: up to a newline or EOF, within the deadline. Length, or -errno. */
 static int read_request(int fd, char *buf, size_t max)

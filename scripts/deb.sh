@@ -9,10 +9,10 @@
 #     is make check's job; this step is about the packaging.
 #  2. lintian on the .changes: no errors (warnings are printed, not fatal).
 #  3. A clean root: a minimal Debian system made by mmdebstrap from Debian's own packages
-#     (variant essential, plus linux-libc-dev which libioasid-dev depends on), for the host's
-#     release and from the host's apt sources. It is cached as a tarball, keyed by the
-#     release and the host's libc6 version, in $IOASID_DEB_CACHE (default
-#     /var/tmp/ioasid-deb); a first run takes about a minute more.
+#     (variant essential, plus what our packages depend on: linux-libc-dev, libjson-c5 once
+#     ioasidctl is in, ...), for the host's release and from the host's apt sources. It is
+#     cached as a tarball, keyed by the release, the host's libc6 version and that list, in
+#     $IOASID_DEB_CACHE (default /var/tmp/ioasid-deb); a first run takes a minute or so more.
 #     The three packages are installed there with dpkg -i (dependencies must be satisfied by
 #     the root alone). Then, inside the root (chroot, with its own /proc in a private mount
 #     namespace):
@@ -89,12 +89,17 @@ echo "  lintian: $(grep -c '^E:' "$out/lintian.log" || true) errors," \
 step "clean root"
 codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
 libc=$(dpkg-query -W -f '${Version}' libc6)
-tarball=$cache/$codename-essential-libc$libc.tar
+# what our packages depend on, other than each other (first of alternatives, no versions)
+deps=$(for p in libioasid0 libioasid-dev ioasid; do dpkg-deb -f "$out/${p}_"*.deb Depends; done |
+	tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep -v '^$' |
+	grep -vx 'libioasid0\|libioasid-dev\|ioasid' | sort -u | paste -sd, -)
+key=$(echo "$libc $deps" | sha256sum | cut -c1-12)
+tarball=$cache/$codename-essential-$key.tar
 if [ ! -s "$tarball" ]; then
 	mkdir -p "$cache"
 	rm -f "$cache/$codename"-essential-*.tar
-	echo "  mmdebstrap $codename (essential + linux-libc-dev), cached as $tarball"
-	nice mmdebstrap --quiet --variant=essential --mode=root --format=tar --include=linux-libc-dev \
+	echo "  mmdebstrap $codename (essential + $deps), cached as $tarball"
+	nice mmdebstrap --quiet --variant=essential --mode=root --format=tar --include="$deps" \
 		"$codename" "$tarball.tmp" >"$out/mmdebstrap.log" 2>&1 ||
 		{ cat "$out/mmdebstrap.log"; fail "mmdebstrap"; }
 	mv "$tarball.tmp" "$tarball"
@@ -130,7 +135,10 @@ gcc -std=gnu11 -D_GNU_SOURCE -Wall -Werror -o "$root/tmp/iommufd-hello" examples
 
 # run them inside the root: its own /proc in a private mount namespace, a clean environment
 has_ctl=0
-[ -x "$root/usr/bin/ioasidctl" ] && has_ctl=1
+if [ -x "$root/usr/sbin/ioasidctl" ] || [ -x "$root/usr/bin/ioasidctl" ]; then
+	has_ctl=1
+	echo "  the ioasid package has ioasidctl"
+fi
 cat >"$root/tmp/run-tests.sh" <<'INNER'
 set -eu
 has_ctl=$1

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # test_install.sh BUILDDIR SRCDIR CC MAN [EXTRA_CFLAGS...]
-# (environment: INST_PREFIX, INST_BINDIR, INST_INCLUDEDIR, INST_MANDIR, absolute, as configured)
+# (environment: INST_PREFIX, INST_BINDIR, INST_SBINDIR, INST_INCLUDEDIR, INST_MANDIR, absolute,
+# as configured)
 #
 # `meson install --destdir` into a fresh staging tree, then check what an installed ioasid
 # promises:
@@ -41,10 +42,8 @@ libdir=$(dirname "$(dirname "$pc")")
 echo "ioasid.pc: ${pc#"$stage"}"
 sed 's/^/  | /' "$pc"
 
-# pkg-config sees the staged tree first (and prefixes its paths with it), then the system's
-# own .pc files for what ioasid.pc requires (json-c)
-sys_pc=$(pkg-config --variable pc_path pkg-config)
-export PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=$(dirname "$pc"):$sys_pc PKG_CONFIG_SYSROOT_DIR=$stage
+# pkg-config sees only the staged tree, and prefixes its paths with it
+export PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$stage
 flags=$(pkg-config --cflags --libs ioasid) || fail "pkg-config --cflags --libs ioasid"
 echo "pkg-config --cflags --libs ioasid: $flags"
 case " $flags " in
@@ -63,9 +62,11 @@ cmp -s "$incdir/ioasid/uapi/linux/iommufd.h" "$src/include/uapi/linux/iommufd.h"
 # shellcheck disable=SC2086 # the flags are words
 "$cc" -std=c11 -Wall -Werror -H -o "$stage/consumer" "$src/tests/install/consumer.c" \
 	"${extra[@]}" $flags 2>"$stage/cc.log" || { cat "$stage/cc.log"; fail "compile consumer.c"; }
-grep -E '^\.+ ' "$stage/cc.log" | grep "$incdir/ioasid/uapi/linux/iommufd.h" >/dev/null ||
+# (no `producer | grep -q` under pipefail: grep's early exit would fail the producer)
+included=$(grep -E '^\.+ ' "$stage/cc.log" || true)
+grep -q "$incdir/ioasid/uapi/linux/iommufd.h" <<<"$included" ||
 	{ cat "$stage/cc.log"; fail "consumer.c included our <linux/iommufd.h>"; }
-grep -E '^\.+ ' "$stage/cc.log" | grep "$incdir/ioasid/ioasid.h" >/dev/null ||
+grep -q "$incdir/ioasid/ioasid.h" <<<"$included" ||
 	fail "consumer.c included the installed <ioasid/ioasid.h>"
 
 # it runs against the staged libioasid.so.0, nothing else
@@ -82,7 +83,8 @@ for f in ioasidd ioasid-run; do
 done
 [ -f "$libdir/ioasid/libioasid-preload.so" ] || fail "the shim in LIBDIR/ioasid"
 [ ! -e "$libdir/libioasid-preload.so" ] || fail "no shim in LIBDIR itself (it is not linked to)"
-strings "$bindir/ioasid-run" | grep -x "${libdir#"$stage"}/ioasid/libioasid-preload.so" >/dev/null ||
+run_strings=$(strings "$bindir/ioasid-run")
+grep -qx "${libdir#"$stage"}/ioasid/libioasid-preload.so" <<<"$run_strings" ||
 	fail "ioasid-run knows the installed shim's path"
 unit=$(find "$stage" -name ioasidd.service -path '*/systemd/user/*')
 [ -n "$unit" ] && [ -f "$(dirname "$unit")/ioasidd.socket" ] || fail "the user units installed"
@@ -93,9 +95,9 @@ if [ "$man" = 1 ]; then
 	for page in man8/ioasidd.8 man1/ioasid-run.1 man3/libioasid.3; do
 		f=$mandir/$page
 		[ -s "$f" ] || fail "man page $page installed"
-		head -c 4096 "$f" | grep '^\.TH "' >/dev/null || fail "$page is troff"
+		grep -q '^\.TH "' "$f" || fail "$page is troff"
 	done
-	if [ -x "$bindir/ioasidctl" ]; then
+	if [ -x "$bindir/ioasidctl" ] || [ -x "$stage$INST_SBINDIR/ioasidctl" ]; then
 		[ -s "$mandir/man8/ioasidctl.8" ] || fail "ioasidctl(8) installed with ioasidctl"
 	fi
 	echo "man pages: $(cd "$mandir" && echo man*/*)"

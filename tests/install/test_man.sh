@@ -21,8 +21,9 @@ for page in "${pages[@]}"; do
 	[ -s "$f" ] || fail "$page was built"
 	warn=$(MANWIDTH=100 man --warnings=w -E UTF-8 -l "$f" 2>&1 >/dev/null || true)
 	[ -z "$warn" ] || fail "$page: man warns: $warn"
-	MANWIDTH=100 man -E UTF-8 -l "$f" 2>/dev/null | grep -A1 '^NAME' | tail -n 1 |
-		grep -q "^ *${page%.*} - " || fail "$page: NAME names ${page%.*}"
+	text=$(MANWIDTH=100 man -E UTF-8 -l "$f" 2>/dev/null)
+	grep -A1 '^NAME' <<<"$text" | tail -n 1 | grep "^ *${page%.*} - " >/dev/null ||
+		fail "$page: NAME names ${page%.*}"
 done
 
 # "l s ARG" lines, sorted: long name, short letter, 1 if it takes an argument
@@ -40,8 +41,8 @@ check_options() { # PAGE SCD C-FILES...
 	local page=$1 scd=$2
 	shift 2
 	local want got
-	want=$(table_options "$@")
-	got=$(page_options "$scd")
+	want=$(table_options "$@" || true)
+	got=$(page_options "$scd" || true)
 	[ -n "$want" ] || fail "$page: no getopt_long table found in $*"
 	if [ "$want" != "$got" ]; then
 		diff <(echo "$want") <(echo "$got") | sed 's/^/  /' >&2

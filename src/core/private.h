@@ -101,6 +101,7 @@ struct ioasid_ctx {
 	struct pt_arena *pt_arena;   /* page tables of this context's domains, made on demand */
 	bool vfio_type1_set;	     /* VFIO_SET_IOMMU done (type1 compat) */
 	unsigned int nr_access_fds;  /* selftest access fds to check for a close */
+	unsigned int nr_objects;     /* lock; bounded by params.max_objects */
 };
 
 /* The context's table arena (one memfd for all its domains), created on first use. */

@@ -166,9 +166,10 @@ enum pages_kind {
 struct pages {
 	unsigned int refs; /* areas + in-flight lists holding this object */
 	enum pages_kind kind;
-	uint64_t uptr;	     /* USER: page aligned start */
-	int fd;		     /* FILE: our own dup, -1 otherwise */
-	uint64_t file_start; /* FILE: page aligned offset */
+	uint64_t uptr;		 /* USER: page aligned start */
+	int fd;			 /* FILE: the shared file's fd (file->fd), -1 otherwise */
+	struct pages_file *file; /* FILE: one dup per open file, shared (pages.c) */
+	uint64_t file_start;	 /* FILE: page aligned offset */
 	uint64_t npages;
 	bool writable;
 	int account_mode;

@@ -23,6 +23,8 @@
  *   SIGTERM from ending the daemon within a second.
  * objects: --max-objects per context and --max-uid-objects per user, ENOMEM beyond, and a
  *   destroyed object frees its place.
+ * map_file_areas: MAP_FILE of one memfd as many small areas keeps one daemon fd for the
+ *   file, not one per area: 5,000 areas under a daemon limited to 1,024 fds.
  *
  * Each case starts its own daemon on a socket in a fresh private directory. Every one of
  * these failed on the daemon before the fixes (see git log).
@@ -611,6 +613,45 @@ static void test_objects(void)
 	CHECK(stop_daemon(d, 1.0));
 }
 
+/* ---- MAP_FILE: a reference per file, not an fd per area ----------------------------------- */
+
+static void test_map_file_areas(void)
+{
+	pid_t d = start_daemon(1024, NULL);
+	struct ioasidd_stats st;
+	int s = conn(), mfd = memfd_create("areas", MFD_CLOEXEC), n;
+	uint32_t ioas;
+
+	CHECK(d > 0 && s >= 0 && mfd >= 0 && !ftruncate(mfd, 2 * 4096));
+	CHECK(ioas_alloc(s, &ioas) == 0);
+	for (n = 0; n < 5000; n++) {
+		struct iommu_ioas_map_file mf = {
+			.size = sizeof(mf),
+			.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
+			.ioas_id = ioas,
+			.fd = mfd,
+			.start = (n % 2) * 4096,
+			.length = 4096,
+		};
+		long ret;
+		int rc = ioasid_client_ioctl(s, IOMMU_IOAS_MAP_FILE, (uintptr_t)&mf,
+					     ioasid_proto_in_fd(IOMMU_IOAS_MAP_FILE, 0), mfd, &ret);
+
+		if (rc) {
+			fprintf(stderr, "map_file_areas: area %d: %s\n", n, strerror(-rc));
+			break;
+		}
+	}
+	CHECK(n == 5000);
+	CHECK(ioasid_client_stats(s, &st) == 0);
+	printf("map_file_areas: %d areas, the daemon holds %lu fds\n", n,
+	       (unsigned long)st.open_fds);
+	CHECK(st.open_fds < 64);
+	close(s);
+	close(mfd);
+	CHECK(stop_daemon(d, 1.0));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -624,6 +665,7 @@ int main(int argc, char **argv)
 		{ "zero_len", test_zero_len, false },
 		{ "slow_reader", test_slow_reader, false },
 		{ "objects", test_objects, true },
+		{ "map_file_areas", test_map_file_areas, true },
 	};
 	pid_t d = 0;
 	int i;

@@ -314,7 +314,7 @@ static bool is_reply_channel(int fd)
 	return !getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) && domain == AF_UNIX;
 }
 
-static void serve(struct client *c, const char *buf, struct ioasid_recv *r)
+void client_serve(struct client *c, const char *buf, struct ioasid_recv *r)
 {
 	struct call call = { .pidfd = -1, .reply_fd = -1 };
 	struct ioasid_msg_hdr hdr;
@@ -425,7 +425,7 @@ void *client_thread(void *arg)
 		}
 		if (rc || !r.len)
 			break; /* EOF: the last copy of the iommufd is closed */
-		serve(c, buf, &r);
+		client_serve(c, buf, &r);
 		ioasid_recv_close_fds(&r);
 		check_closers(c, &draining);
 	}

@@ -96,6 +96,11 @@ struct client;
 
 /* client.c */
 void *client_thread(void *arg);
+/*
+ * Validate and serve one received message of c (the loop body of client_thread; the fuzz
+ * target fuzz/daemon_msg_fuzz.c drives it directly). r's fds stay the caller's to close.
+ */
+void client_serve(struct client *c, const char *buf, struct ioasid_recv *r);
 void client_free(struct client *c);
 /*
  * Give the client a copy of our fd `fd` as a new fd in the calling process: the client's

@@ -138,7 +138,7 @@ static int request(int sock, const void *msg, size_t len, const int *extra, unsi
  * Wait on a reply channel for a message of `type`, serving FD_INSTALL meanwhile; each
  * message must come within timeout_ms (-EIO otherwise).
  */
-static int await(int ch, void *buf, unsigned int type, int timeout_ms)
+int ioasid_client_await(int ch, void *buf, unsigned int type, int timeout_ms)
 {
 	for (;;) {
 		struct ioasid_recv r;
@@ -211,7 +211,7 @@ int ioasid_client_ioctl_nth(int sock, unsigned long cmd, uint64_t arg, int in_fd
 	ch = request(sock, &msg, io->hdr.size, &in_fd, nextra);
 	if (ch < 0)
 		return ch;
-	rc = await(ch, buf, IOASID_MSG_REPLY, ioasid_reply_timeout_ms());
+	rc = ioasid_client_await(ch, buf, IOASID_MSG_REPLY, ioasid_reply_timeout_ms());
 	close(ch);
 	if (rc)
 		return rc;
@@ -241,7 +241,7 @@ int ioasid_client_stats(int sock, struct ioasidd_stats *out)
 	ch = request(sock, &msg, sizeof(msg), NULL, 0);
 	if (ch < 0)
 		return ch;
-	rc = await(ch, buf, IOASID_MSG_STATS_REPLY, ioasid_reply_timeout_ms());
+	rc = ioasid_client_await(ch, buf, IOASID_MSG_STATS_REPLY, ioasid_reply_timeout_ms());
 	close(ch);
 	if (rc)
 		return rc;
@@ -268,7 +268,7 @@ int ioasid_client_close(int sock, int (*close_fn)(int), bool *out_last)
 	ioasid_msg_init(&msg, IOASID_MSG_CLOSED, msg.seq);
 	/* an old daemon, or one that died: EOF on the channel, done either way */
 	if (!ioasid_send(ch, &msg, sizeof(msg), NULL, 0) &&
-	    !await(ch, buf, IOASID_MSG_CLOSE_REPLY, ioasid_reply_timeout_ms())) {
+	    !ioasid_client_await(ch, buf, IOASID_MSG_CLOSE_REPLY, ioasid_reply_timeout_ms())) {
 		memcpy(&rep, buf, sizeof(rep));
 		if (out_last)
 			*out_last = rep.last == 1;
@@ -377,7 +377,7 @@ static int try_connect(const char *path, unsigned int flags, pid_t *out_pid)
 			}
 		}
 	}
-	rc = await(ch, buf, IOASID_MSG_HELLO_REPLY, ioasid_connect_timeout_ms());
+	rc = ioasid_client_await(ch, buf, IOASID_MSG_HELLO_REPLY, ioasid_connect_timeout_ms());
 	if (rc) {
 		int err = refused(sock);
 

@@ -310,6 +310,14 @@ int ioasid_client_ioctl_nth(int sock, unsigned long cmd, uint64_t arg, int in_fd
 			    unsigned int *fail_nth, long *out_ret);
 int ioasid_client_stats(int sock, struct ioasidd_stats *out);
 /*
+ * Wait on a reply channel ch for a message of `type` into buf (IOASID_PROTO_MAX_MSG
+ * bytes), serving FD_INSTALL meanwhile (the fd becomes ours, its number is answered); each
+ * message must come within timeout_ms. 0, -EIO (EOF or timeout), -EPROTO (anything else,
+ * its fds closed). What the daemon says is never trusted further than this: the fuzz target
+ * fuzz/reply_fuzz.c drives it with arbitrary messages.
+ */
+int ioasid_client_await(int ch, void *buf, unsigned int type, int timeout_ms);
+/*
  * Close sock, an iommufd, synchronously (CLOSE, above): returns close()'s result with its
  * errno; *out_last (may be NULL) says whether that was the last copy and the daemon has
  * freed the context. close_fn is the close(2) to use (the shim's next definition).

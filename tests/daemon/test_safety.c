@@ -23,6 +23,9 @@
  *   SIGTERM from ending the daemon within a second.
  * objects: --max-objects per context and --max-uid-objects per user, ENOMEM beyond, and a
  *   destroyed object frees its place.
+ * conn_soak: 10,000 connections, each saying HELLO (every tenth also makes an IOAS, every
+ *   hundredth closes before its HELLO is answered): the daemon ends with the clients,
+ *   contexts, fds and threads it started with, and its heap within 1 MiB of it.
  * map_file_areas: MAP_FILE of one memfd as many small areas keeps one daemon fd for the
  *   file, not one per area: 5,000 areas under a daemon limited to 1,024 fds.
  *
@@ -613,6 +616,83 @@ static void test_objects(void)
 	CHECK(stop_daemon(d, 1.0));
 }
 
+/* ---- 10,000 connections -----------------------------------------------------------------------
+ */
+
+static bool baseline_again(int s, const struct ioasidd_stats *b, struct ioasidd_stats *out)
+{
+	for (int i = 0; i < 300; i++) {
+		if (ioasid_client_stats(s, out))
+			return false;
+		if (out->clients == b->clients && out->contexts == b->contexts &&
+		    out->open_fds == b->open_fds && out->threads == b->threads)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static void test_conn_soak(void)
+{
+	struct ioasidd_stats b, st;
+	int keep = conn();
+	double t0 = now();
+
+	CHECK(keep >= 0);
+	/* warm up the allocator, then take the baseline */
+	for (int i = 0; i < 100; i++) {
+		int s = conn();
+		uint32_t id;
+
+		CHECK(s >= 0 && ioas_alloc(s, &id) == 0);
+		close(s);
+	}
+	for (int i = 0; i < 300; i++) {
+		CHECK(ioasid_client_stats(keep, &b) == 0);
+		if (b.clients == 1 && b.contexts == 0)
+			break;
+		usleep(10000);
+	}
+	CHECK(b.clients == 1 && b.contexts == 0);
+	for (int i = 0; i < 10000; i++) {
+		if (i % 100 == 99) {
+			/* gone before the answer: connect, send HELLO, close */
+			struct sockaddr_un sa = { .sun_family = AF_UNIX };
+			struct ioasid_msg_hello h;
+			int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), sv[2];
+
+			snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+			CHECK(s >= 0 && !connect(s, (struct sockaddr *)&sa, sizeof(sa)));
+			CHECK(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
+			ioasid_msg_init(&h.hdr, IOASID_MSG_HELLO, 1);
+			ioasid_send(s, &h, sizeof(h), &sv[1], 1);
+			close(sv[0]);
+			close(sv[1]);
+			close(s);
+			continue;
+		}
+		int s = conn();
+
+		CHECK(s >= 0);
+		if (i % 10 == 0) {
+			uint32_t id;
+
+			CHECK(ioas_alloc(s, &id) == 0);
+		}
+		close(s);
+	}
+	CHECK(baseline_again(keep, &b, &st));
+	printf("conn_soak: 10,000 connections in %.1f s; clients %lu, contexts %lu, fds %lu -> "
+	       "%lu, "
+	       "threads %lu -> %lu, heap %lu -> %lu bytes\n",
+	       now() - t0, (unsigned long)st.clients, (unsigned long)st.contexts,
+	       (unsigned long)b.open_fds, (unsigned long)st.open_fds, (unsigned long)b.threads,
+	       (unsigned long)st.threads, (unsigned long)b.heap_bytes,
+	       (unsigned long)st.heap_bytes);
+	CHECK(st.heap_bytes < b.heap_bytes + (1 << 20));
+	close(keep);
+}
+
 /* ---- MAP_FILE: a reference per file, not an fd per area ----------------------------------- */
 
 static void test_map_file_areas(void)
@@ -666,6 +746,7 @@ int main(int argc, char **argv)
 		{ "slow_reader", test_slow_reader, false },
 		{ "objects", test_objects, true },
 		{ "map_file_areas", test_map_file_areas, true },
+		{ "conn_soak", test_conn_soak, false },
 	};
 	pid_t d = 0;
 	int i;

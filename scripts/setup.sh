@@ -9,6 +9,8 @@ command -v ninja >/dev/null || need+=(ninja-build)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v gcc >/dev/null || need+=(gcc)
 command -v clang-format >/dev/null || need+=(clang-format)
+# clang with libFuzzer and the sanitizer runtimes: scripts/fuzz.sh
+command -v clang >/dev/null || need+=(clang)
 [ -f /usr/include/cmocka.h ] || need+=(libcmocka-dev)
 [ -f /usr/include/linux/types.h ] || need+=(linux-libc-dev)
 # installation: man pages (scdoc, man to check them), the systemd units' checks

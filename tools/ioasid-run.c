@@ -38,8 +38,10 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: ioasid-run [options] -- command [args...]\n"
 		   "  --socket PATH   the daemon's socket (default: $IOASID_SOCKET, then\n"
-		   "                  $XDG_RUNTIME_DIR/ioasid/ioasidd.sock, /run/ioasid/..., or\n"
-		   "                  /tmp/ioasid-$UID/...)\n"
+		   "                  $XDG_RUNTIME_DIR/ioasid/ioasidd.sock, /run/ioasid/...,\n"
+		   "                  /run/user/$UID/ioasid/..., or $HOME/.ioasid/...); its\n"
+		   "                  directory must be private (ours or root's, not writable by\n"
+		   "                  others): never /tmp itself\n"
 		   "  --daemon PATH   the ioasidd executable to start when none is running\n"
 		   "  --no-daemon     start no daemon; one must already be listening\n"
 		   "  --shim PATH     the preload library (default: the built or installed one)\n");
@@ -86,7 +88,7 @@ int main(int argc, char **argv)
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *shim, *preload, *p;
 	bool no_daemon = false;
-	int opt;
+	int opt, rc;
 
 	while ((opt = getopt_long(argc, argv, "+s:d:np:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -120,8 +122,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (ioasid_socket_path(path, sizeof(path))) {
-		fprintf(stderr, "ioasid-run: socket path too long\n");
+	rc = ioasid_socket_path(path, sizeof(path));
+	if (rc) {
+		fprintf(stderr, "ioasid-run: no socket path: %s\n",
+			rc == -ENOENT ? "no private directory ($XDG_RUNTIME_DIR, $HOME)" :
+					"too long");
 		return 2;
 	}
 	if (no_daemon) {
@@ -130,6 +135,14 @@ int main(int argc, char **argv)
 		int fd = ioasid_client_connect(
 			path, IOASID_CONNECT_CLOEXEC | IOASID_CONNECT_AUTOSTART, NULL, NULL);
 
+		if (fd == -EPERM) {
+			fprintf(stderr,
+				"ioasid-run: %s: refused: the socket's directory must be ours (or "
+				"root's) and writable by nobody else, the daemon of our uid or "
+				"root\n",
+				path);
+			return 1;
+		}
 		if (fd < 0) {
 			fprintf(stderr, "ioasid-run: no daemon at %s and cannot start %s: %s\n",
 				path, ioasid_daemon_exe(), strerror(-fd));

@@ -95,6 +95,17 @@ struct ioasid_ctx_params {
 	pid_t pid;	       /* the client's process, for per-process accounting */
 	bool cap_ipc_lock;     /* as the kernel: pinning is not charged at all */
 	bool cap_sys_resource; /* may change IOMMU_OPTION_RLIMIT_MODE */
+	/*
+	 * Bounds for a context serving another process (a daemon); 0 / NULL: none. Objects
+	 * beyond max_objects in this context, or beyond max_uid_objects counted in
+	 * *uid_objects (shared by the contexts of one user, updated atomically), fail the call
+	 * with ENOMEM, as the kernel's allocation would; selftest access fds beyond
+	 * max_access_fds with EMFILE.
+	 */
+	unsigned int max_objects;
+	unsigned long *uid_objects;
+	unsigned long max_uid_objects;
+	unsigned int max_access_fds;
 };
 
 /* Fill params for the calling process (uid, pid, capabilities read from /proc/self). */

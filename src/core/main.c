@@ -47,6 +47,34 @@ static const struct obj_ops obj_ops_table[OBJ_MAX] = {
 #endif
 };
 
+/*
+ * The bounds of a context serving another process (params.max_objects and the user's
+ * shared count): false when one is reached. The user's count is shared with other threads'
+ * contexts, hence atomic; the context's own is under its lock.
+ */
+static bool obj_charge(struct ioasid_ctx *ctx)
+{
+	const struct ioasid_ctx_params *p = &ctx->params;
+
+	if (p->max_objects && ctx->nr_objects >= p->max_objects)
+		return false;
+	if (p->uid_objects &&
+	    __atomic_add_fetch(p->uid_objects, 1, __ATOMIC_RELAXED) > p->max_uid_objects &&
+	    p->max_uid_objects) {
+		__atomic_sub_fetch(p->uid_objects, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	ctx->nr_objects++;
+	return true;
+}
+
+static void obj_uncharge(struct ioasid_ctx *ctx)
+{
+	ctx->nr_objects--;
+	if (ctx->params.uid_objects)
+		__atomic_sub_fetch(ctx->params.uid_objects, 1, __ATOMIC_RELAXED);
+}
+
 struct obj *obj_alloc(struct ioasid_ctx *ctx, enum obj_type type)
 {
 	const struct obj_ops *ops = &obj_ops_table[type];
@@ -54,19 +82,25 @@ struct obj *obj_alloc(struct ioasid_ctx *ctx, enum obj_type type)
 	uint32_t id;
 	int rc;
 
+	if (!obj_charge(ctx))
+		return NULL;
 	obj = calloc(1, ops->size);
 	if (!obj)
-		return NULL;
+		goto err_uncharge;
 	rc = idt_reserve(ctx->objects, INT32_MAX, &id);
-	if (rc) {
-		free(obj);
-		return NULL;
-	}
+	if (rc)
+		goto err_free;
 	obj->type = type;
 	obj->id = id;
 	obj->users = 1;
 	obj->ctx = ctx;
 	return obj;
+
+err_free:
+	free(obj);
+err_uncharge:
+	obj_uncharge(ctx);
+	return NULL;
 }
 
 void obj_publish(struct ioasid_ctx *ctx, struct obj *obj)
@@ -85,6 +119,7 @@ void obj_abort(struct ioasid_ctx *ctx, struct obj *obj)
 		ops->destroy(obj);
 	idt_unreserve(ctx->objects, obj->id);
 	free(obj);
+	obj_uncharge(ctx);
 }
 
 struct obj *obj_get(struct ioasid_ctx *ctx, uint32_t id, enum obj_type type)
@@ -110,6 +145,7 @@ static void obj_free(struct ioasid_ctx *ctx, struct obj *obj)
 	if (ops->destroy)
 		ops->destroy(obj);
 	free(obj);
+	obj_uncharge(ctx);
 }
 
 void obj_remove(struct ioasid_ctx *ctx, struct obj *obj)

@@ -7,7 +7,9 @@
  * share one. Nothing is pinned when it is created: a page is pinned when the first holder
  * needs it (an area whose IOAS has a domain, an access) and released when the last lets go.
  * pinrefs[] counts holders per page, so the same page is pinned and charged once however
- * many domains or accesses use it.
+ * many domains or accesses use it. Its writers hold the owning context's lock; the
+ * selftest's pin count (pages_count_user_pins) reads other contexts' objects under
+ * acct_lock only, so every access to an element is atomic (relaxed: a count, no ordering).
  *
  * Accounting follows the kernel's iommufd:
  *   - PAGES_ACCOUNT_USER (default): charged to the user's locked_vm; the user's
@@ -103,7 +105,7 @@ unsigned int pages_count_user_pins(const struct ioasid_mem_ops *mem, void *sourc
 		    uptr < p->uptr)
 			continue;
 		idx = (uptr - p->uptr) >> IOASID_PAGE_SHIFT;
-		if (idx < p->npages && p->pinrefs[idx])
+		if (idx < p->npages && __atomic_load_n(&p->pinrefs[idx], __ATOMIC_RELAXED))
 			n++;
 	}
 	pthread_mutex_unlock(&acct_lock);
@@ -269,6 +271,88 @@ void pages_source_put(const struct ioasid_mem_ops *mem, void *source)
 		mem->source_put(source);
 }
 
+/* ---- files: one fd per file, however many areas map it --------------------------------- */
+
+/*
+ * MAP_FILE keeps a reference to the file, as the kernel's pages object keeps its struct
+ * file. Ours is an fd, and one per area would run a daemon out of fds (100,000 areas of one
+ * memfd); so every pages object of the same file, opened the same way (readable, or
+ * readable and writable), shares one dup, counted. The key is the inode and the access
+ * mode: the shared fd must allow what each object may do. files_lock protects the table;
+ * it is taken alone.
+ */
+struct pages_file {
+	struct pages_file *next;
+	dev_t dev;
+	ino_t ino;
+	bool rw;
+	int fd;
+	unsigned long refs;
+};
+
+#define FILES_BUCKETS 256
+static pthread_mutex_t files_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pages_file *files[FILES_BUCKETS]; /* files_lock */
+
+static unsigned int files_bucket(const struct stat *st)
+{
+	return (unsigned int)((st->st_ino * 31 + st->st_dev) % FILES_BUCKETS);
+}
+
+/* The shared file of fd (stat st): a reference, or NULL with *out_err. */
+static struct pages_file *pages_file_get(int fd, const struct stat *st, bool rw, int *out_err)
+{
+	struct pages_file *f, **head = &files[files_bucket(st)];
+
+	pthread_mutex_lock(&files_lock);
+	for (f = *head; f; f = f->next)
+		if (f->dev == st->st_dev && f->ino == st->st_ino && f->rw == rw)
+			break;
+	if (f) {
+		f->refs++;
+		goto out_unlock;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		*out_err = -ENOMEM;
+		goto out_unlock;
+	}
+	f->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (f->fd < 0) {
+		*out_err = errno == EMFILE ? -EMFILE : -ENOMEM;
+		free(f);
+		f = NULL;
+		goto out_unlock;
+	}
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	f->rw = rw;
+	f->refs = 1;
+	f->next = *head;
+	*head = f;
+out_unlock:
+	pthread_mutex_unlock(&files_lock);
+	return f;
+}
+
+static void pages_file_put(struct pages_file *f)
+{
+	struct stat st = { .st_dev = f->dev, .st_ino = f->ino };
+	struct pages_file **pp;
+
+	pthread_mutex_lock(&files_lock);
+	if (--f->refs) {
+		pthread_mutex_unlock(&files_lock);
+		return;
+	}
+	for (pp = &files[files_bucket(&st)]; *pp != f; pp = &(*pp)->next)
+		;
+	*pp = f->next;
+	pthread_mutex_unlock(&files_lock);
+	close(f->fd);
+	free(f);
+}
+
 /* ---- pages objects -------------------------------------------------------------------- */
 
 static struct pages *pages_alloc(struct ioasid_ctx *ctx, uint64_t npages, bool writable)
@@ -352,12 +436,13 @@ struct pages *pages_new_file(struct ioasid_ctx *ctx, int fd, uint64_t start, uin
 		rc = -ENOMEM;
 		goto err;
 	}
-	p->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	if (p->fd < 0) {
-		rc = errno == EMFILE ? -EMFILE : -ENOMEM;
+	/* the file's access mode, not the map's: objects of one open file share one fd */
+	p->file = pages_file_get(fd, &st, (acc & O_ACCMODE) == O_RDWR, &rc);
+	if (!p->file) {
 		pages_put(p);
 		goto err;
 	}
+	p->fd = p->file->fd;
 	p->kind = PAGES_FILE;
 	p->file_start = base;
 	return p;
@@ -379,8 +464,8 @@ void pages_put(struct pages *p)
 	pinned_unlink(p);
 	if (p->host && p->kind == PAGES_FILE)
 		munmap(p->host, p->host_len);
-	if (p->fd >= 0)
-		close(p->fd);
+	if (p->file)
+		pages_file_put(p->file);
 	free(p->pinrefs);
 	acct_put_user(p->acct_user);
 	acct_put_proc(p->acct_proc);
@@ -503,7 +588,7 @@ int pages_pin(struct pages *p, uint64_t first, uint64_t last)
 		}
 	}
 	for (i = first; i <= last; i++)
-		p->pinrefs[i]++;
+		__atomic_add_fetch(&p->pinrefs[i], 1, __ATOMIC_RELAXED);
 	if (!p->npinned && fresh)
 		pinned_link(p);
 	p->npinned += fresh;
@@ -525,7 +610,7 @@ void pages_unpin(struct pages *p, uint64_t first, uint64_t last)
 	uint64_t i, released = 0;
 
 	for (i = first; i <= last; i++)
-		released += --p->pinrefs[i] == 0;
+		released += __atomic_sub_fetch(&p->pinrefs[i], 1, __ATOMIC_RELAXED) == 0;
 	if (!released)
 		return;
 	if (p->kind == PAGES_USER)

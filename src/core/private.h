@@ -101,6 +101,7 @@ struct ioasid_ctx {
 	struct pt_arena *pt_arena;   /* page tables of this context's domains, made on demand */
 	bool vfio_type1_set;	     /* VFIO_SET_IOMMU done (type1 compat) */
 	unsigned int nr_access_fds;  /* selftest access fds to check for a close */
+	unsigned int nr_objects;     /* lock; bounded by params.max_objects */
 };
 
 /* The context's table arena (one memfd for all its domains), created on first use. */
@@ -165,9 +166,10 @@ enum pages_kind {
 struct pages {
 	unsigned int refs; /* areas + in-flight lists holding this object */
 	enum pages_kind kind;
-	uint64_t uptr;	     /* USER: page aligned start */
-	int fd;		     /* FILE: our own dup, -1 otherwise */
-	uint64_t file_start; /* FILE: page aligned offset */
+	uint64_t uptr;		 /* USER: page aligned start */
+	int fd;			 /* FILE: the shared file's fd (file->fd), -1 otherwise */
+	struct pages_file *file; /* FILE: one dup per open file, shared (pages.c) */
+	uint64_t file_start;	 /* FILE: page aligned offset */
 	uint64_t npages;
 	bool writable;
 	int account_mode;

@@ -429,6 +429,10 @@ static int test_create_access(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 
 	if (flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
 		return -EOPNOTSUPP;
+	/* each access holds an fd of ours: a daemon bounds them per context */
+	if (ucmd->ctx->params.max_access_fds &&
+	    ucmd->ctx->nr_access_fds >= ucmd->ctx->params.max_access_fds)
+		return -EMFILE;
 	sa = calloc(1, sizeof(*sa));
 	if (!sa)
 		return -ENOMEM;

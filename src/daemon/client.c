@@ -48,7 +48,28 @@ static int reply_err(int ch, uint32_t seq, int err)
 	ioasid_msg_init(&rep.hdr, IOASID_MSG_REPLY, seq);
 	rep.ret = -1;
 	rep.err = err;
-	return ioasid_send(ch, &rep, sizeof(rep), NULL, 0);
+	return ioasid_send_nb(ch, &rep, sizeof(rep), NULL, 0);
+}
+
+/*
+ * Wait for a client's answer on fd: 1 readable, 0 not within CLIENT_WAIT_MS or the daemon
+ * is stopping (stop_fd), -errno. A client thread never waits on a client without bound.
+ */
+#define CLIENT_WAIT_MS 5000
+static int wait_client(int fd)
+{
+	struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
+				 { .fd = stop_fd, .events = POLLIN } };
+	int n;
+
+	do {
+		n = poll(pfd, 2, CLIENT_WAIT_MS);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0 || pfd[1].revents)
+		return 0;
+	return 1;
 }
 
 int client_install_fd(struct client *c, int fd, unsigned int flags)
@@ -56,24 +77,21 @@ int client_install_fd(struct client *c, int fd, unsigned int flags)
 	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
 	struct ioasid_msg_fd_install msg;
 	struct ioasid_msg_fd_installed ans;
-	struct pollfd pfd = { .fd = c->reply_fd, .events = POLLIN };
 	struct ioasid_recv r;
-	int rc;
+	int rc, ch = c->call ? c->call->reply_fd : -1;
 
-	if (c->reply_fd < 0)
+	if (ch < 0)
 		return -EBADF;
 	ioasid_msg_init(&msg.hdr, IOASID_MSG_FD_INSTALL, 0);
 	msg.flags = flags & O_CLOEXEC;
-	rc = ioasid_send(c->reply_fd, &msg, sizeof(msg), &fd, 1);
+	rc = ioasid_send_nb(ch, &msg, sizeof(msg), &fd, 1);
 	if (rc)
 		return rc;
 	/* the program is blocked in its ioctl waiting on this channel; a dead one hangs up */
-	do {
-		rc = poll(&pfd, 1, 10000);
-	} while (rc < 0 && errno == EINTR);
+	rc = wait_client(ch);
 	if (rc <= 0)
-		return -ETIMEDOUT;
-	rc = ioasid_recv(c->reply_fd, buf, &r);
+		return rc ? rc : -ETIMEDOUT;
+	rc = ioasid_recv(ch, buf, &r);
 	if (rc)
 		return rc;
 	if (!r.len || r.nfds || ioasid_msg_check(buf, r.len, IOASID_MSG_FD_INSTALLED)) {
@@ -93,7 +111,7 @@ static void answer_closers(struct client *c, bool last)
 
 		ioasid_msg_init(&rep.hdr, IOASID_MSG_CLOSE_REPLY, c->closer_seq[i]);
 		rep.last = last;
-		ioasid_send(c->closers[i], &rep, sizeof(rep), NULL, 0);
+		ioasid_send_nb(c->closers[i], &rep, sizeof(rep), NULL, 0);
 		close(c->closers[i]);
 	}
 	c->nclosers = 0;
@@ -107,14 +125,9 @@ static void answer_closers(struct client *c, bool last)
 static void begin_close(struct client *c, int ch, uint32_t seq)
 {
 	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
-	struct pollfd pfd = { .fd = ch, .events = POLLIN };
 	struct ioasid_recv r;
-	int n;
 
-	do {
-		n = poll(&pfd, 1, 10000);
-	} while (n < 0 && errno == EINTR);
-	if (n == 1 && !ioasid_recv(ch, buf, &r))
+	if (wait_client(ch) == 1 && !ioasid_recv(ch, buf, &r))
 		ioasid_recv_close_fds(&r);
 	c->closers[c->nclosers] = ch;
 	c->closer_seq[c->nclosers++] = seq;
@@ -208,6 +221,10 @@ static int client_ctx(struct client *c)
 		.pid = c->pid,
 		.cap_ipc_lock = c->cap_ipc_lock,
 		.cap_sys_resource = c->cap_sys_resource,
+		.max_objects = limits.max_objects,
+		.uid_objects = c->uid_objects,
+		.max_uid_objects = limits.max_uid_objects,
+		.max_access_fds = limits.max_access_fds,
 	};
 	struct ioasid_ctx *ctx;
 
@@ -220,17 +237,28 @@ static int client_ctx(struct client *c)
 	return 0;
 }
 
-static void serve_ioctl(struct client *c, const struct ioasid_msg_ioctl *msg, unsigned int fail_nth,
-			struct ioasid_recv *r)
+static void send_reply(struct call *call, int ret, int err, unsigned int fail_nth)
+{
+	struct ioasid_msg_reply rep;
+
+	ioasid_msg_init(&rep.hdr, IOASID_MSG_REPLY, call->seq);
+	rep.ret = ret;
+	rep.err = err;
+	rep.fail_nth = fail_nth;
+	/* the caller may be gone, or not reading: nobody to tell, and nobody to wait for */
+	ioasid_send_nb(call->reply_fd, &rep, sizeof(rep), NULL, 0);
+}
+
+static void serve_ioctl(struct client *c, struct call *call, const struct ioasid_msg_ioctl *msg,
+			unsigned int fail_nth, struct ioasid_recv *r)
 {
 	const uint32_t known = IOASID_IOCTL_IN_FD | IOASID_IOCTL_IN_FD_BAD;
-	struct ioasid_msg_reply rep;
 	int in_fd = -1, ret, err = 0;
 	unsigned int want = 1;
 
 	if (msg->flags & ~known || (msg->flags & known) == known)
 		goto out_inval;
-	c->caller_pid = r->pid;
+	c->call = call;
 	if (msg->flags) {
 		uint32_t op = 0;
 
@@ -253,46 +281,48 @@ static void serve_ioctl(struct client *c, const struct ioasid_msg_ioctl *msg, un
 		goto out_reply;
 	if (msg->flags) {
 		in_fd = want == 2 ? r->fds[1] : -1;
-		c->overlay_uptr = msg->arg + msg->in_fd_offset;
-		c->overlay_val = in_fd;
+		call->overlay_uptr = msg->arg + msg->in_fd_offset;
+		call->overlay_val = in_fd;
 		/* unreadable: no overlay, and the core meets the same EFAULT */
-		c->overlay = !client_mem_ops.copy_from_user(c, &c->overlay_orig, c->overlay_uptr,
-							    sizeof(c->overlay_orig));
+		call->overlay = !client_mem_ops.copy_from_user(
+			c, &call->overlay_orig, call->overlay_uptr, sizeof(call->overlay_orig));
 	}
-	c->reply_fd = r->fds[0];
 	failnth_arm(fail_nth);
 	ret = ioasid_ioctl(c->ctx, msg->cmd, (void *)(uintptr_t)msg->arg);
 	if (ret < 0)
 		err = errno;
 	fail_nth = failnth_disarm();
-	c->reply_fd = -1;
-	c->overlay = false;
-	ioasid_msg_init(&rep.hdr, IOASID_MSG_REPLY, msg->hdr.seq);
-	rep.ret = ret;
-	rep.err = err;
-	rep.fail_nth = fail_nth;
-	/* the caller may be gone: nobody to tell */
-	ioasid_send(r->fds[0], &rep, sizeof(rep), NULL, 0);
+	c->call = NULL;
+	send_reply(call, ret, err, fail_nth);
 	return;
 
 out_inval:
 	err = EINVAL;
 out_reply:
 	/* refused before the core ran: the count is untouched */
-	ioasid_msg_init(&rep.hdr, IOASID_MSG_REPLY, msg->hdr.seq);
-	rep.ret = -1;
-	rep.err = err;
-	rep.fail_nth = fail_nth;
-	ioasid_send(r->fds[0], &rep, sizeof(rep), NULL, 0);
+	c->call = NULL;
+	send_reply(call, -1, err, fail_nth);
 }
 
-static void serve(struct client *c, const char *buf, struct ioasid_recv *r)
+/* A reply channel must be a unix seqpacket socket (what the shim makes), nothing else. */
+static bool is_reply_channel(int fd)
 {
+	int type = 0, domain = 0;
+	socklen_t len = sizeof(int);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) || type != SOCK_SEQPACKET)
+		return false;
+	len = sizeof(int);
+	return !getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) && domain == AF_UNIX;
+}
+
+void client_serve(struct client *c, const char *buf, struct ioasid_recv *r)
+{
+	struct call call = { .pidfd = -1, .reply_fd = -1 };
 	struct ioasid_msg_hdr hdr;
-	struct stat st;
 
 	if (!r->have_creds || ioasid_msg_check(buf, r->len, 0) || r->nfds < 1 ||
-	    fstat(r->fds[0], &st) || !S_ISSOCK(st.st_mode))
+	    !is_reply_channel(r->fds[0]))
 		goto out_bad;
 	memcpy(&hdr, buf, sizeof(hdr));
 	counter_add(requests_total, 1);
@@ -300,7 +330,16 @@ static void serve(struct client *c, const char *buf, struct ioasid_recv *r)
 		reply_err(r->fds[0], hdr.seq, EPERM);
 		return;
 	}
-	c->caller_pid = r->pid;
+	/* the sender, for good; gone already (a request queued behind a slow one): dropped */
+	call.pidfd = ident_caller(r);
+	if (call.pidfd < 0) {
+		counter_add(dropped_total, 1);
+		dlog(1, "client %d: request of gone process %d dropped", c->pid, r->pid);
+		return;
+	}
+	call.pid = r->pid;
+	call.reply_fd = r->fds[0];
+	call.seq = hdr.seq;
 	switch (hdr.type) {
 	case IOASID_MSG_HELLO: {
 		struct ioasid_msg_hello_reply rep;
@@ -309,8 +348,8 @@ static void serve(struct client *c, const char *buf, struct ioasid_recv *r)
 			goto out_bad;
 		ioasid_msg_init(&rep.hdr, IOASID_MSG_HELLO_REPLY, hdr.seq);
 		rep.daemon_pid = getpid();
-		ioasid_send(r->fds[0], &rep, sizeof(rep), NULL, 0);
-		return;
+		ioasid_send_nb(r->fds[0], &rep, sizeof(rep), NULL, 0);
+		break;
 	}
 	case IOASID_MSG_STATS: {
 		struct ioasid_msg_stats_reply rep;
@@ -319,22 +358,22 @@ static void serve(struct client *c, const char *buf, struct ioasid_recv *r)
 			goto out_bad;
 		ioasid_msg_init(&rep.hdr, IOASID_MSG_STATS_REPLY, hdr.seq);
 		daemon_fill_stats(&rep.stats, r->uid, r->pid);
-		ioasid_send(r->fds[0], &rep, sizeof(rep), NULL, 0);
-		return;
+		ioasid_send_nb(r->fds[0], &rep, sizeof(rep), NULL, 0);
+		break;
 	}
 	case IOASID_MSG_IOCTL: {
 		struct ioasid_msg_ioctl msg;
 
 		memcpy(&msg, buf, sizeof(msg));
-		serve_ioctl(c, &msg, 0, r);
-		return;
+		serve_ioctl(c, &call, &msg, 0, r);
+		break;
 	}
 	case IOASID_MSG_IOCTL_NTH: {
 		struct ioasid_msg_ioctl_nth msg;
 
 		memcpy(&msg, buf, sizeof(msg));
-		serve_ioctl(c, &msg.io, msg.fail_nth, r);
-		return;
+		serve_ioctl(c, &call, &msg.io, msg.fail_nth, r);
+		break;
 	}
 	case IOASID_MSG_CLOSE: {
 		int ch = r->fds[0];
@@ -343,15 +382,19 @@ static void serve(struct client *c, const char *buf, struct ioasid_recv *r)
 			goto out_bad;
 		r->fds[0] = -1; /* ours now */
 		begin_close(c, ch, hdr.seq);
-		return;
+		break;
 	}
 	default:
 		/* a daemon-to-client type sent to us */
 		reply_err(r->fds[0], hdr.seq, EINVAL);
-		return;
+		break;
 	}
+	close(call.pidfd);
+	return;
 
 out_bad:
+	if (call.pidfd >= 0)
+		close(call.pidfd);
 	counter_add(bad_messages_total, 1);
 	dlog(1, "client %d: bad message dropped", c->pid);
 }
@@ -384,7 +427,7 @@ void *client_thread(void *arg)
 		}
 		if (rc || !r.len)
 			break; /* EOF: the last copy of the iommufd is closed */
-		serve(c, buf, &r);
+		client_serve(c, buf, &r);
 		ioasid_recv_close_fds(&r);
 		check_closers(c, &draining);
 	}

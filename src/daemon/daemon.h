@@ -3,14 +3,16 @@
  * daemon.h - ioasidd's own structures: a client (one connection, one context) and the
  * ioasid_mem_ops through which the daemon reaches its clients' memory.
  *
- * Files: ioasidd.c (the listening socket, systemd activation, signals, idle exit, reaping),
- * client.c (one thread per connection: receive, validate, serve), mem.c (the
+ * Files: ioasidd.c (the listening socket, systemd activation, signals, idle exit, reaping,
+ * the limits on connections), client.c (one thread per connection: receive, validate,
+ * serve), ident.c (who a request comes from: pidfds), mem.c (the
  * ioasid_mem_ops for a remote client: copies, sources (one per client process) and the
  * mirror of each source's pinned pages).
  *
  * Locking. clients_lock (ioasidd.c) protects the list of clients. A client's thread is the
- * only one that reads its socket, so a client's per-call fields (caller, reply channel,
- * overlay) need no lock. A source (mem.c) is shared by every connection of its process:
+ * only one that reads its socket; the call it serves lives in a struct call on that
+ * thread's stack (c->call points at it while the core runs), so per-call state needs no
+ * lock. A source (mem.c) is shared by every connection of its process:
  * its mirror has its own lock, taken inside the context's (the core calls the mem ops with
  * the context lock held). The global counters are atomics.
  */
@@ -25,6 +27,31 @@
 #include "ioasid/ioasid.h"
 #include "proto/proto.h"
 
+/* ---- a call ------------------------------------------------------------------------------ */
+
+/* One request being served: everything that belongs to it and not to the connection. */
+struct call {
+	pid_t pid;    /* the sender, as the kernel stamped it (SCM_CREDENTIALS) */
+	int pidfd;    /* the sender for good (ident.c); checked around every access */
+	int reply_fd; /* its reply channel */
+	uint32_t seq;
+	bool overlay; /* read overlay_val at overlay_uptr (MAP_FILE's fd) */
+	uint64_t overlay_uptr;
+	int32_t overlay_val;  /* the daemon's fd */
+	int32_t overlay_orig; /* what the program wrote there */
+};
+
+/* ---- limits (ioasidd.c; docs/daemon.md lists them with their options) --------------------- */
+
+struct daemon_limits {
+	unsigned int max_clients;	  /* connections in all: more are refused, EMFILE */
+	unsigned int max_clients_per_uid; /* connections of one uid */
+	unsigned int max_objects;	  /* objects of one context: ENOMEM beyond */
+	unsigned long max_uid_objects;	  /* objects of one uid in all its contexts: ENOMEM */
+	unsigned int max_access_fds;	  /* selftest access fds of one context: EMFILE */
+};
+extern struct daemon_limits limits;
+
 /* ---- a client ---------------------------------------------------------------------------- */
 
 struct client {
@@ -36,7 +63,8 @@ struct client {
 	gid_t gid;
 	pid_t pid;
 	bool cap_ipc_lock, cap_sys_resource;
-	struct ioasid_ctx *ctx; /* made at the first ioctl */
+	struct ioasid_ctx *ctx;	    /* made at the first ioctl */
+	unsigned long *uid_objects; /* the uid's shared object count (atomic) */
 
 	/* synchronous closes waiting to hear whether they were the last (client's thread) */
 #define CLIENT_MAX_CLOSERS 16
@@ -44,18 +72,13 @@ struct client {
 	uint32_t closer_seq[CLIENT_MAX_CLOSERS];
 	unsigned int nclosers;
 
-	/* the call being served (the client's thread only) */
-	pid_t caller_pid; /* SCM_CREDENTIALS of this request */
-	int reply_fd;
-	bool overlay; /* read overlay_val at overlay_uptr (MAP_FILE's fd) */
-	uint64_t overlay_uptr;
-	int32_t overlay_val;  /* the daemon's fd */
-	int32_t overlay_orig; /* what the program wrote there */
+	struct call *call; /* the call being served (the client's thread only), or NULL */
 };
 
 /* Counters for IOASID_MSG_STATS. */
 struct daemon_counters {
 	uint64_t clients, contexts, clients_total, requests_total, bad_messages_total, pins_total;
+	uint64_t refused_total, dropped_total; /* connections refused, requests of the gone */
 	uint64_t mirror_windows, mirror_mapped, files, sources;
 };
 extern struct daemon_counters counters;
@@ -73,6 +96,11 @@ struct client;
 
 /* client.c */
 void *client_thread(void *arg);
+/*
+ * Validate and serve one received message of c (the loop body of client_thread; the fuzz
+ * target fuzz/daemon_msg_fuzz.c drives it directly). r's fds stay the caller's to close.
+ */
+void client_serve(struct client *c, const char *buf, struct ioasid_recv *r);
 void client_free(struct client *c);
 /*
  * Give the client a copy of our fd `fd` as a new fd in the calling process: the client's
@@ -85,6 +113,24 @@ void failnth_init(void); /* once, at start: table pages count too */
 void failnth_arm(unsigned int nth);
 unsigned int failnth_disarm(void); /* the count left; 0 once the fault fired */
 void daemon_fill_stats(struct ioasidd_stats *s, uid_t uid, pid_t pid);
+/* ioasidd.c: readable once the daemon is stopping; every wait of a client thread polls it */
+extern int stop_fd;
+/* ioasidd.c: the shared object count of a uid (lives as long as the daemon) */
+unsigned long *daemon_uid_objects(uid_t uid);
+
+/* ident.c */
+bool ident_alive(int pidfd);
+pid_t ident_pidfd_pid(int pidfd); /* -1 once exited */
+int ident_pidfd_open(pid_t pid);
+void ident_sock_setup(int sock); /* SO_PASSCRED and SO_PASSPIDFD */
+/* A pidfd of the peer that pid names (SO_PEERPIDFD, or pidfd_open), checked; or -1. */
+int ident_peer_pidfd(int sock, pid_t pid);
+/*
+ * The pidfd of a received request's sender, checked alive and naming its stamped pid; the
+ * received SCM_PIDFD is taken (r->pidfd becomes -1). -1: the sender is gone, drop it.
+ */
+int ident_caller(struct ioasid_recv *r);
+
 /* ioasidd.c: called by a client thread as it finishes */
 void daemon_client_done(struct client *c);
 /* ioasidd.c: pages pinned for the live clients' processes (the core's pinned_vm) */

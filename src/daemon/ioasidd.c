@@ -2,7 +2,9 @@
 /*
  * ioasidd.c - the daemon: the listening socket and the life of the process.
  *
- *   ioasidd [--socket PATH] [--idle-exit SECONDS] [--verbose]
+ *   ioasidd [--socket PATH] [--idle-exit SECONDS] [--verbose] [--max-clients N]
+ *           [--max-clients-per-uid N] [--max-objects N] [--max-uid-objects N]
+ *           [--max-access-fds N]
  *
  * Three ways to start: by hand; on demand by the shim or ioasid-run (with --idle-exit, so
  * an on-demand daemon goes away when nobody uses it); or by systemd socket activation. The
@@ -17,11 +19,21 @@
  * new one.
  *
  * Who may connect: SO_PEERCRED at accept, our own uid or root; every message is checked
- * again by its SCM_CREDENTIALS (client.c). The socket file is created mode 0600.
+ * again by its SCM_CREDENTIALS and its sender's pidfd (client.c, ident.c). The socket file
+ * is created mode 0600 in a directory only we may write.
+ *
+ * Limits. At most --max-clients connections (and --max-clients-per-uid of one uid); one
+ * more is accepted only to be told so (IOASID_MSG_REFUSED, EMFILE: the program's open()
+ * fails at once) and closed. When accept itself fails for want of fds or memory, one fd
+ * kept in reserve is given up to accept and refuse the waiting connection, and accepting
+ * pauses for ACCEPT_BACKOFF_MS with one log line: never a busy loop, never a client left
+ * hanging. The limits on objects and access fds are handed to each context (client.c).
  *
  * Threads: this one accepts and reaps; each connection has its own thread (client.c).
- * SIGTERM or SIGINT shut down cleanly: the listening socket goes, every connection is shut
- * down so its thread sees EOF and frees its context, the threads are joined.
+ * SIGTERM or SIGINT shut down within a second: the listening socket goes, stop_fd wakes
+ * every client thread waiting on a client, every connection is shut down so its thread
+ * sees EOF and frees its context, and the threads are joined against a deadline; a thread
+ * still busy then (a call that does not finish) is abandoned and the process exits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +46,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -44,10 +57,59 @@
 #include "daemon/daemon.h"
 
 int log_verbose;
+int stop_fd = -1; /* eventfd, written once at shutdown */
+
+struct daemon_limits limits = {
+	.max_clients = 512,
+	.max_clients_per_uid = 256,
+	.max_objects = 65536,
+	.max_uid_objects = 262144,
+	.max_access_fds = 64,
+};
+
+#define ACCEPT_BACKOFF_MS 100
+#define STOP_DEADLINE_MS  800
 
 static pthread_mutex_t clients_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct client *clients; /* clients_lock */
 static int reap_fd = -1;       /* eventfd: a client thread finished */
+
+/* The object count of each uid that connected (never freed: a few bytes per user). */
+struct uid_count {
+	struct uid_count *next;
+	uid_t uid;
+	unsigned long objects; /* atomic, shared by the uid's contexts */
+};
+static struct uid_count *uid_counts; /* clients_lock */
+
+unsigned long *daemon_uid_objects(uid_t uid)
+{
+	struct uid_count *u;
+
+	pthread_mutex_lock(&clients_lock);
+	for (u = uid_counts; u && u->uid != uid; u = u->next)
+		;
+	if (!u) {
+		u = calloc(1, sizeof(*u));
+		if (u) {
+			u->uid = uid;
+			u->next = uid_counts;
+			uid_counts = u;
+		}
+	}
+	pthread_mutex_unlock(&clients_lock);
+	return u ? &u->objects : NULL;
+}
+
+static void uid_counts_free(void)
+{
+	while (uid_counts) {
+		struct uid_count *u = uid_counts;
+
+		uid_counts = u->next;
+		free(u);
+	}
+}
 
 void dlog(int level, const char *fmt, ...)
 {
@@ -102,8 +164,11 @@ void daemon_for_each_client(void (*fn)(void *arg, struct client *c), void *arg)
 	pthread_mutex_unlock(&clients_lock);
 }
 
-/* Join and free every client whose thread has finished. */
-static void reap(bool all)
+/*
+ * Join and free every client whose thread has finished; with all, every client, waiting
+ * until deadline at most: false if a thread was still busy then (it is left running).
+ */
+static bool reap(bool all, const struct timespec *deadline)
 {
 	for (;;) {
 		struct client **pp, *c = NULL;
@@ -118,8 +183,13 @@ static void reap(bool all)
 		}
 		pthread_mutex_unlock(&clients_lock);
 		if (!c)
-			return;
-		pthread_join(c->thread, NULL);
+			return true;
+		if (deadline && pthread_timedjoin_np(c->thread, NULL, deadline)) {
+			dlog(0, "client %d: its thread is still busy; exiting without it", c->pid);
+			return false;
+		}
+		if (!deadline)
+			pthread_join(c->thread, NULL);
 		counter_sub(clients, 1);
 		client_free(c);
 	}
@@ -141,14 +211,18 @@ static bool pid_in_our_userns(pid_t pid)
 	return !stat(path, &theirs) && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
 }
 
-/* Is capability `cap` in the effective set of pid, as capable() would see it? */
-static bool pid_has_cap(pid_t pid, unsigned int cap)
+/*
+ * Is capability `cap` in the effective set of the process pidfd names, as capable() would
+ * see it? What /proc/<pid> said counts only if the process is still alive afterwards, so
+ * that it was not a newcomer that reused the pid (ident.c).
+ */
+static bool pid_has_cap(int pidfd, pid_t pid, unsigned int cap)
 {
 	char path[64], line[256];
 	bool has = false;
 	FILE *f;
 
-	if (!pid_in_our_userns(pid))
+	if (pidfd < 0 || !pid_in_our_userns(pid))
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	f = fopen(path, "re");
@@ -163,49 +237,124 @@ static bool pid_has_cap(pid_t pid, unsigned int cap)
 		}
 	}
 	fclose(f);
-	return has;
+	return has && ident_alive(pidfd);
+}
+
+/* Tell a connection we will not serve it (never blocks), and close it. */
+static void refuse(int fd, int err)
+{
+	struct ioasid_msg_refused ref;
+
+	ioasid_msg_init(&ref.hdr, IOASID_MSG_REFUSED, 0);
+	ref.err = err;
+	ioasid_send_nb(fd, &ref, sizeof(ref), NULL, 0);
+	close(fd);
+	counter_add(refused_total, 1);
+}
+
+static int reserve_fd = -1; /* given up to accept and refuse a client when out of fds */
+static struct timespec accept_paused_until;
+
+static bool accept_paused(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec < accept_paused_until.tv_sec ||
+	       (now.tv_sec == accept_paused_until.tv_sec &&
+		now.tv_nsec < accept_paused_until.tv_nsec);
+}
+
+/* accept failed for want of a resource: refuse who is waiting, pause, log once a pause */
+static void accept_backoff(int lfd, int err)
+{
+	struct timespec *t = &accept_paused_until;
+	int fd;
+
+	if (reserve_fd >= 0 && (err == EMFILE || err == ENFILE)) {
+		close(reserve_fd);
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			refuse(fd, EMFILE);
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	dlog(0, "accept: %s: pausing %d ms", strerror(err), ACCEPT_BACKOFF_MS);
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_nsec += ACCEPT_BACKOFF_MS * 1000000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+/* Connections of uid, and in all (clients_lock). */
+static unsigned int count_clients(uid_t uid, unsigned int *out_all)
+{
+	unsigned int n = 0, all = 0;
+
+	for (struct client *c = clients; c; c = c->next) {
+		all += !c->done;
+		n += !c->done && c->uid == uid;
+	}
+	*out_all = all;
+	return n;
 }
 
 static void accept_one(int lfd)
 {
 	struct ucred cr;
 	socklen_t crlen = sizeof(cr);
+	unsigned int all, mine;
 	struct client *c;
-	int one = 1, fd;
+	int fd, pidfd;
 
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			accept_backoff(lfd, errno);
+		else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			dlog(0, "accept: %s", strerror(errno));
 		return;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) ||
-	    (cr.uid != geteuid() && cr.uid != 0)) {
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) || !ioasid_peer_uid_ok(cr.uid)) {
 		dlog(0, "refusing a client of uid %d", (int)cr.uid);
 		close(fd);
 		return;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	pthread_mutex_lock(&clients_lock);
+	mine = count_clients(cr.uid, &all);
+	pthread_mutex_unlock(&clients_lock);
+	if (all >= limits.max_clients || mine >= limits.max_clients_per_uid) {
+		dlog(1, "refusing pid %d: %u connections (%u of uid %d)", cr.pid, all, mine,
+		     (int)cr.uid);
+		refuse(fd, EMFILE);
+		return;
+	}
+	ident_sock_setup(fd);
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		close(fd);
+		refuse(fd, ENOMEM);
 		return;
 	}
 	c->sock = fd;
 	c->uid = cr.uid;
 	c->gid = cr.gid;
 	c->pid = cr.pid;
-	c->reply_fd = -1;
-	c->cap_ipc_lock = pid_has_cap(cr.pid, 14);     /* CAP_IPC_LOCK */
-	c->cap_sys_resource = pid_has_cap(cr.pid, 24); /* CAP_SYS_RESOURCE */
+	c->uid_objects = daemon_uid_objects(cr.uid);
+	/* the opener's capabilities, read from the process SO_PEERCRED names, for sure */
+	pidfd = ident_peer_pidfd(fd, cr.pid);
+	c->cap_ipc_lock = pid_has_cap(pidfd, cr.pid, 14);     /* CAP_IPC_LOCK */
+	c->cap_sys_resource = pid_has_cap(pidfd, cr.pid, 24); /* CAP_SYS_RESOURCE */
+	if (pidfd >= 0)
+		close(pidfd);
 	/* counted before its thread runs: its first request may ask for the statistics */
 	counter_add(clients, 1);
 	pthread_mutex_lock(&clients_lock);
-	if (pthread_create(&c->thread, NULL, client_thread, c)) {
+	if (!c->uid_objects || pthread_create(&c->thread, NULL, client_thread, c)) {
 		pthread_mutex_unlock(&clients_lock);
 		counter_sub(clients, 1);
 		dlog(0, "no thread for a client");
-		close(fd);
+		refuse(fd, ENOMEM);
 		free(c);
 		return;
 	}
@@ -296,7 +445,10 @@ err_lock:
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ioasidd [--socket PATH] [--idle-exit SECONDS] [--verbose]\n"
-		   "  serves /dev/iommu (iommufd) to programs run with libioasid-preload.so\n");
+		   "               [--max-clients N] [--max-clients-per-uid N] [--max-objects N]\n"
+		   "               [--max-uid-objects N] [--max-access-fds N]\n"
+		   "  serves /dev/iommu (iommufd) to programs run with libioasid-preload.so\n"
+		   "  (docs/daemon.md: the trust model and the limits)\n");
 }
 
 int main(int argc, char **argv)
@@ -306,14 +458,23 @@ int main(int argc, char **argv)
 		{ "idle-exit", required_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "max-clients", required_argument, NULL, 'C' },
+		{ "max-clients-per-uid", required_argument, NULL, 'U' },
+		{ "max-objects", required_argument, NULL, 'O' },
+		{ "max-uid-objects", required_argument, NULL, 'P' },
+		{ "max-access-fds", required_argument, NULL, 'A' },
 		{ 0 },
 	};
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)] = "";
-	int lfd, lock = -1, sfd, one = 1, opt, ctl_rc;
+	int lfd, lock = -1, sfd, opt, ctl_rc;
 	long idle_exit = 0;
 	bool socket_activated;
 	time_t idle_since;
 	sigset_t sigs;
+	struct rlimit rl;
+	struct timespec deadline;
+	unsigned long v;
+	char *end;
 
 	failnth_init();
 	while ((opt = getopt_long(argc, argv, "s:i:vh", opts, NULL)) != -1) {
@@ -330,6 +491,28 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			log_verbose++;
+			break;
+		case 'C':
+		case 'U':
+		case 'O':
+		case 'P':
+		case 'A':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || !v || v > UINT32_MAX) {
+				fprintf(stderr, "ioasidd: bad limit '%s'\n", optarg);
+				return 2;
+			}
+			if (opt == 'C')
+				limits.max_clients = v;
+			else if (opt == 'U')
+				limits.max_clients_per_uid = v;
+			else if (opt == 'O')
+				limits.max_objects = v;
+			else if (opt == 'P')
+				limits.max_uid_objects = v;
+			else
+				limits.max_access_fds = v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -349,9 +532,16 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* before any thread: they inherit it */
 	signal(SIGPIPE, SIG_IGN);
+	/* every fd we may use: the limits above, not the soft default, bound the clients */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	reap_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (sfd < 0 || reap_fd < 0) {
+	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (sfd < 0 || reap_fd < 0 || stop_fd < 0) {
 		perror("ioasidd: signalfd/eventfd");
 		return 1;
 	}
@@ -365,8 +555,8 @@ int main(int argc, char **argv)
 	if (lfd < 0)
 		return 1;
 	fcntl(lfd, F_SETFL, O_NONBLOCK);
-	/* messages queued before accept carry credentials only if the listener asks */
-	setsockopt(lfd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	/* messages queued before accept carry credentials (and pidfds) only if the listener asks */
+	ident_sock_setup(lfd);
 	dlog(1, "listening on %s", socket_activated ? "fd 3 (systemd)" : path);
 	/* ioasidctl's channel, <socket>.ctl (control.c); the daemon serves without it */
 	ctl_rc = control_start(path, idle_exit);
@@ -375,12 +565,13 @@ int main(int argc, char **argv)
 
 	idle_since = time(NULL);
 	for (;;) {
+		bool paused = accept_paused();
 		struct pollfd pfd[3] = {
-			{ .fd = lfd, .events = POLLIN },
+			{ .fd = paused ? -1 : lfd, .events = POLLIN },
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = reap_fd, .events = POLLIN },
 		};
-		int n = poll(pfd, 3, idle_exit > 0 ? 1000 : -1);
+		int n = poll(pfd, 3, paused ? ACCEPT_BACKOFF_MS : idle_exit > 0 ? 1000 : -1);
 
 		if (n < 0 && errno != EINTR) {
 			dlog(0, "poll: %s", strerror(errno));
@@ -398,7 +589,7 @@ int main(int argc, char **argv)
 
 			if (read(reap_fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 				dlog(0, "reap: %s", strerror(errno));
-			reap(false);
+			reap(false, NULL);
 		}
 		if (n > 0 && pfd[0].revents)
 			accept_one(lfd);
@@ -411,18 +602,35 @@ int main(int argc, char **argv)
 	}
 
 	control_stop();
-	/* no new clients from here on; then every connection sees EOF */
+	/* no new clients from here on; then every connection sees EOF, every wait ends */
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_nsec += STOP_DEADLINE_MS * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
 	if (!socket_activated)
 		unlink(path);
 	close(lfd);
+	{
+		uint64_t one64 = 1;
+
+		if (write(stop_fd, &one64, sizeof(one64)) < 0)
+			dlog(0, "stop: %s", strerror(errno));
+	}
 	pthread_mutex_lock(&clients_lock);
 	for (struct client *c = clients; c; c = c->next)
 		shutdown(c->sock, SHUT_RDWR);
 	pthread_mutex_unlock(&clients_lock);
-	reap(true);
+	if (!reap(true, &deadline))
+		_exit(1); /* a call that does not end: SIGTERM still ends the daemon */
+	uid_counts_free();
 	if (lock >= 0)
 		close(lock);
+	if (reserve_fd >= 0)
+		close(reserve_fd);
 	close(sfd);
 	close(reap_fd);
+	close(stop_fd);
 	return 0;
 }

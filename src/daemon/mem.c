@@ -3,7 +3,8 @@
  * mem.c - the memory of a remote client, as the core's ioasid_mem_ops.
  *
  * Copies. The core reads and writes the program's structs where the program keeps them:
- * process_vm_readv/writev on the pid that sent the request (SCM_CREDENTIALS), so a forked
+ * process_vm_readv/writev on the pid that sent the request, bracketed by checks of its pidfd
+ * (ident.c: a pid reused by another process is never read or written), so a forked
  * child's call is served against the child's memory. A NULL or wild pointer, or a process
  * that died mid-call, is EFAULT. While a call that names an fd is served (MAP_FILE's fd, an
  * access fd), the 4 bytes of that field read as the daemon's copy of the fd (the
@@ -137,7 +138,7 @@ struct mem_source {
 	struct mem_source *next; /* sources_lock */
 	unsigned int refs;	 /* sources_lock */
 	pid_t pid;
-	int pidfd;	      /* -1: no pidfd_open here; liveness by kill(pid, 0) */
+	int pidfd;	      /* the caller's pidfd (ident.c); -1: gone */
 	bool gone;	      /* known to have exited (atomic) */
 	pthread_mutex_t lock; /* the mirror */
 	struct mirror mirror;
@@ -156,8 +157,18 @@ static struct mem_source *to_source(void *priv)
 
 /* ---- copies --------------------------------------------------------------------------- */
 
-static int remote_copy(pid_t pid, uint64_t uptr, void *local, size_t len, bool to_user)
+/*
+ * Copy to or from the caller's memory. The caller is checked alive before (a write must
+ * land in no other process) and after (what was read is the caller's only if its pid was
+ * still its own all along: ident.c). A caller gone in between is EFAULT, as a dead mm.
+ */
+static int remote_copy(const struct call *call, uint64_t uptr, void *local, size_t len,
+		       bool to_user)
 {
+	pid_t pid = call->pid;
+
+	if (!ident_alive(call->pidfd))
+		return -EFAULT;
 	while (len) {
 		struct iovec l = { .iov_base = local, .iov_len = len };
 		struct iovec r = { .iov_base = (void *)(uintptr_t)uptr, .iov_len = len };
@@ -178,22 +189,26 @@ static int remote_copy(pid_t pid, uint64_t uptr, void *local, size_t len, bool t
 		local = (uint8_t *)local + n;
 		len -= n;
 	}
-	return 0;
+	return ident_alive(call->pidfd) ? 0 : -EFAULT;
 }
 
 static int mem_copy_from(void *priv, void *dst, uint64_t uptr, size_t len)
 {
 	struct client *c = priv;
-	int rc = remote_copy(c->caller_pid, uptr, dst, len, false);
+	struct call *call = c->call;
+	int rc;
 
-	if (rc || !c->overlay)
+	if (!call)
+		return -EFAULT;
+	rc = remote_copy(call, uptr, dst, len, false);
+	if (rc || !call->overlay)
 		return rc;
 	/* patch the bytes of the overlaid field that fall inside what was read */
-	for (unsigned int i = 0; i < sizeof(c->overlay_val); i++) {
-		uint64_t a = c->overlay_uptr + i;
+	for (unsigned int i = 0; i < sizeof(call->overlay_val); i++) {
+		uint64_t a = call->overlay_uptr + i;
 
 		if (a >= uptr && a - uptr < len)
-			((uint8_t *)dst)[a - uptr] = ((uint8_t *)&c->overlay_val)[i];
+			((uint8_t *)dst)[a - uptr] = ((uint8_t *)&call->overlay_val)[i];
 	}
 	return 0;
 }
@@ -201,26 +216,29 @@ static int mem_copy_from(void *priv, void *dst, uint64_t uptr, size_t len)
 static int mem_copy_to(void *priv, uint64_t uptr, const void *src, size_t len)
 {
 	struct client *c = priv;
+	struct call *call = c->call;
 	uint8_t small[256];
 	bool hit = false;
 
-	if (c->overlay) {
-		for (unsigned int i = 0; i < sizeof(c->overlay_val) && !hit; i++)
-			hit = c->overlay_uptr + i - uptr < len;
+	if (!call)
+		return -EFAULT;
+	if (call->overlay) {
+		for (unsigned int i = 0; i < sizeof(call->overlay_val) && !hit; i++)
+			hit = call->overlay_uptr + i - uptr < len;
 	}
 	if (!hit)
-		return remote_copy(c->caller_pid, uptr, (void *)src, len, true);
+		return remote_copy(call, uptr, (void *)src, len, true);
 	/* a reply that covers the overlaid field gives the program its own fd number back */
 	if (len > sizeof(small))
 		return -EFAULT; /* no command struct is this large */
 	memcpy(small, src, len);
-	for (unsigned int i = 0; i < sizeof(c->overlay_orig); i++) {
-		uint64_t a = c->overlay_uptr + i;
+	for (unsigned int i = 0; i < sizeof(call->overlay_orig); i++) {
+		uint64_t a = call->overlay_uptr + i;
 
 		if (a - uptr < len)
-			small[a - uptr] = ((uint8_t *)&c->overlay_orig)[i];
+			small[a - uptr] = ((uint8_t *)&call->overlay_orig)[i];
 	}
-	return remote_copy(c->caller_pid, uptr, small, len, true);
+	return remote_copy(call, uptr, small, len, true);
 }
 
 /* ---- sources ------------------------------------------------------------------------- */
@@ -232,18 +250,7 @@ static bool source_alive(struct mem_source *src)
 
 	if (__atomic_load_n(&src->gone, __ATOMIC_RELAXED))
 		return false;
-	if (src->pidfd >= 0) {
-		struct pollfd pfd = { .fd = src->pidfd, .events = POLLIN };
-		int n;
-
-		/* a pidfd polls readable once its process has exited */
-		do {
-			n = poll(&pfd, 1, 0);
-		} while (n < 0 && errno == EINTR);
-		alive = n == 0;
-	} else {
-		alive = !kill(src->pid, 0) || errno == EPERM;
-	}
+	alive = ident_alive(src->pidfd);
 	if (!alive)
 		__atomic_store_n(&src->gone, true, __ATOMIC_RELAXED);
 	return alive;
@@ -253,9 +260,12 @@ static bool source_alive(struct mem_source *src)
 static void *mem_source_get(void *priv)
 {
 	struct client *c = priv;
-	pid_t pid = c->caller_pid;
+	struct call *call = c->call;
+	pid_t pid = call ? call->pid : -1;
 	struct mem_source *src;
 
+	if (!call)
+		return NULL;
 	pthread_mutex_lock(&sources_lock);
 	for (src = sources; src; src = src->next)
 		if (src->pid == pid && source_alive(src))
@@ -270,11 +280,10 @@ static void *mem_source_get(void *priv)
 	src->magic = SOURCE_MAGIC;
 	src->refs = 1;
 	src->pid = pid;
-	/* the sender waits for our reply, so pid is still that process (pidfds are CLOEXEC) */
-	src->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (src->pidfd < 0 && errno == ESRCH)
-		src->gone = true; /* killed since it sent the request */
-	/* other errors (no pidfd_open, out of fds): liveness by pid alone */
+	/* the caller's own pidfd (ident.c), never one opened from the pid afresh */
+	src->pidfd = fcntl(call->pidfd, F_DUPFD_CLOEXEC, 0);
+	if (src->pidfd < 0 || !ident_alive(src->pidfd))
+		src->gone = true; /* gone since it sent the request, or no fd to know it by */
 	pthread_mutex_init(&src->lock, NULL);
 	src->next = sources;
 	sources = src;

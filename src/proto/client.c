@@ -21,12 +21,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -62,6 +64,45 @@ const char *ioasid_daemon_exe(void)
 	return IOASID_DAEMON_INSTALL_PATH;
 }
 
+int ioasid_reply_timeout_ms(void)
+{
+	const char *env = getenv("IOASID_TIMEOUT_MS");
+	long v = env && *env ? strtol(env, NULL, 10) : 0;
+
+	return v > 0 && v < 24L * 3600 * 1000 ? (int)v : 60000;
+}
+
+int ioasid_connect_timeout_ms(void)
+{
+	int t = ioasid_reply_timeout_ms();
+
+	return t < 5000 ? t : 5000;
+}
+
+/* Wait until fd is readable: 0, or -EIO when timeout_ms passes first (a wedged daemon). */
+static int wait_readable(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec t0, t1;
+	int n, left = timeout_ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		n = poll(&pfd, 1, left);
+		if (n > 0)
+			return 0;
+		if (n == 0)
+			return -EIO;
+		if (errno != EINTR)
+			return -errno;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left = timeout_ms -
+		       (int)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			return -EIO;
+	}
+}
+
 /* Open a reply channel: sv[0] stays here, sv[1] travels with the request. */
 static int reply_channel(int sv[2])
 {
@@ -93,14 +134,20 @@ static int request(int sock, const void *msg, size_t len, const int *extra, unsi
 	return sv[0];
 }
 
-/* Wait on a reply channel for a message of `type`, serving FD_INSTALL meanwhile. */
-static int await(int ch, void *buf, unsigned int type)
+/*
+ * Wait on a reply channel for a message of `type`, serving FD_INSTALL meanwhile; each
+ * message must come within timeout_ms (-EIO otherwise).
+ */
+int ioasid_client_await(int ch, void *buf, unsigned int type, int timeout_ms)
 {
 	for (;;) {
 		struct ioasid_recv r;
 		struct ioasid_msg_hdr hdr;
-		int rc = ioasid_recv(ch, buf, &r);
+		int rc = wait_readable(ch, timeout_ms);
 
+		if (rc)
+			return rc;
+		rc = ioasid_recv(ch, buf, &r);
 		if (rc)
 			return rc;
 		if (!r.len)
@@ -164,7 +211,7 @@ int ioasid_client_ioctl_nth(int sock, unsigned long cmd, uint64_t arg, int in_fd
 	ch = request(sock, &msg, io->hdr.size, &in_fd, nextra);
 	if (ch < 0)
 		return ch;
-	rc = await(ch, buf, IOASID_MSG_REPLY);
+	rc = ioasid_client_await(ch, buf, IOASID_MSG_REPLY, ioasid_reply_timeout_ms());
 	close(ch);
 	if (rc)
 		return rc;
@@ -194,7 +241,7 @@ int ioasid_client_stats(int sock, struct ioasidd_stats *out)
 	ch = request(sock, &msg, sizeof(msg), NULL, 0);
 	if (ch < 0)
 		return ch;
-	rc = await(ch, buf, IOASID_MSG_STATS_REPLY);
+	rc = ioasid_client_await(ch, buf, IOASID_MSG_STATS_REPLY, ioasid_reply_timeout_ms());
 	close(ch);
 	if (rc)
 		return rc;
@@ -221,7 +268,7 @@ int ioasid_client_close(int sock, int (*close_fn)(int), bool *out_last)
 	ioasid_msg_init(&msg, IOASID_MSG_CLOSED, msg.seq);
 	/* an old daemon, or one that died: EOF on the channel, done either way */
 	if (!ioasid_send(ch, &msg, sizeof(msg), NULL, 0) &&
-	    !await(ch, buf, IOASID_MSG_CLOSE_REPLY)) {
+	    !ioasid_client_await(ch, buf, IOASID_MSG_CLOSE_REPLY, ioasid_reply_timeout_ms())) {
 		memcpy(&rep, buf, sizeof(rep));
 		if (out_last)
 			*out_last = rep.last == 1;
@@ -232,43 +279,120 @@ out:
 	return rc;
 }
 
-/* One attempt: connect and exchange HELLO. The socket, or -errno. */
+/*
+ * The daemon refused the connection (IOASID_MSG_REFUSED on the connection itself): its
+ * errno, or 0 if what is there is not a refusal.
+ */
+static int refused(int sock)
+{
+	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+	struct ioasid_msg_refused ref;
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	struct ioasid_recv r;
+
+	if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLIN))
+		return 0;
+	if (ioasid_recv(sock, buf, &r) || !r.len)
+		return 0;
+	ioasid_recv_close_fds(&r);
+	if (ioasid_msg_check(buf, r.len, IOASID_MSG_REFUSED))
+		return 0;
+	memcpy(&ref, buf, sizeof(ref));
+	return ref.err > 0 && ref.err < 4096 ? ref.err : EIO;
+}
+
+/*
+ * One attempt: verify the socket's directory, connect (bounded by SO_SNDTIMEO, which also
+ * bounds every later send on the connection), verify the peer's uid, exchange HELLO. The
+ * socket, or -errno: -ENOENT/-ECONNREFUSED for nobody listening, -EPERM for a socket or
+ * a peer we must not trust, -EIO for a daemon that does not answer in time.
+ */
 static int try_connect(const char *path, unsigned int flags, pid_t *out_pid)
 {
 	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int tmo = ioasid_connect_timeout_ms();
+	struct timeval tv = { .tv_sec = tmo / 1000, .tv_usec = (tmo % 1000) * 1000 };
 	struct ioasid_msg_hello hello;
-	struct ioasid_msg_hello_reply rep;
+	struct ucred cr;
+	socklen_t crlen = sizeof(cr);
+	struct stat st;
 	int sock, ch, rc;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, path);
+	rc = ioasid_socket_dir_check(path);
+	if (rc)
+		return rc;
+	/* the socket file itself: ours or root's (the directory says nobody else wrote it) */
+	if (lstat(path, &st))
+		return -errno;
+	if (!S_ISSOCK(st.st_mode) || !ioasid_peer_uid_ok(st.st_uid))
+		return -EPERM;
 	sock = socket(AF_UNIX, SOCK_SEQPACKET | (flags & IOASID_CONNECT_CLOEXEC ? SOCK_CLOEXEC : 0),
 		      0);
 	if (sock < 0)
 		return -errno;
+	tmo = ioasid_reply_timeout_ms();
+	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa))) {
-		rc = -errno;
+		rc = errno == EAGAIN || errno == EINPROGRESS ? -EIO : -errno;
+		goto out_close;
+	}
+	/* later sends (each request) are bounded by the reply timeout */
+	tv.tv_sec = tmo / 1000;
+	tv.tv_usec = (tmo % 1000) * 1000;
+	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* who listens there, as the kernel recorded it: nothing is sent to anybody else */
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) || !ioasid_peer_uid_ok(cr.uid)) {
+		rc = -EPERM;
 		goto out_close;
 	}
 	ioasid_msg_init(&hello.hdr, IOASID_MSG_HELLO, next_seq());
 	ch = request(sock, &hello, sizeof(hello), NULL, 0);
 	if (ch < 0) {
-		rc = -ECONNREFUSED;
+		rc = refused(sock);
+		rc = rc ? -rc : -ECONNREFUSED;
 		goto out_close;
 	}
-	rc = await(ch, buf, IOASID_MSG_HELLO_REPLY);
-	close(ch);
+	{
+		struct pollfd pfd[2] = { { .fd = ch, .events = POLLIN },
+					 { .fd = sock, .events = POLLIN } };
+		int n;
+
+		do {
+			n = poll(pfd, 2, ioasid_connect_timeout_ms());
+		} while (n < 0 && errno == EINTR);
+		if (n == 0) {
+			rc = -EIO;
+			goto out_ch;
+		}
+		/* a refusal (limits) comes on the connection; the channel then reads EOF */
+		if (pfd[1].revents & (POLLIN | POLLHUP)) {
+			rc = refused(sock);
+			if (rc) {
+				rc = -rc;
+				goto out_ch;
+			}
+		}
+	}
+	rc = ioasid_client_await(ch, buf, IOASID_MSG_HELLO_REPLY, ioasid_connect_timeout_ms());
 	if (rc) {
-		rc = -ECONNREFUSED; /* accepted by a daemon on its way out */
-		goto out_close;
+		int err = refused(sock);
+
+		/* EOF: accepted by a daemon on its way out; try again */
+		rc = err ? -err : rc == -EIO ? -EIO : -ECONNREFUSED;
+		goto out_ch;
 	}
-	memcpy(&rep, buf, sizeof(rep));
+	close(ch);
+	/* the daemon's pid is the one the kernel stamped, not what the HELLO says */
 	if (out_pid)
-		*out_pid = rep.daemon_pid;
+		*out_pid = cr.pid;
 	return sock;
 
+out_ch:
+	close(ch);
 out_close:
 	close(sock);
 	return rc;

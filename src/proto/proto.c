@@ -39,6 +39,8 @@ size_t ioasid_msg_size(unsigned int type)
 		return sizeof(struct ioasid_msg_hdr);
 	case IOASID_MSG_CLOSE_REPLY:
 		return sizeof(struct ioasid_msg_close_reply);
+	case IOASID_MSG_REFUSED:
+		return sizeof(struct ioasid_msg_refused);
 	case IOASID_MSG_REPLY:
 		return sizeof(struct ioasid_msg_reply);
 	case IOASID_MSG_HELLO_REPLY:
@@ -100,7 +102,8 @@ int ioasid_proto_in_fd(unsigned long cmd, uint32_t op)
 	}
 }
 
-int ioasid_send(int sock, const void *msg, size_t len, const int *fds, unsigned int nfds)
+static int send_common(int sock, const void *msg, size_t len, const int *fds, unsigned int nfds,
+		       int flags)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * IOASID_PROTO_MAX_FDS)];
@@ -125,11 +128,21 @@ int ioasid_send(int sock, const void *msg, size_t len, const int *fds, unsigned 
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
 	do {
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL | flags);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return -errno;
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	return (size_t)n == len ? 0 : -EPROTO;
+}
+
+int ioasid_send(int sock, const void *msg, size_t len, const int *fds, unsigned int nfds)
+{
+	return send_common(sock, msg, len, fds, nfds, 0);
+}
+
+int ioasid_send_nb(int sock, const void *msg, size_t len, const int *fds, unsigned int nfds)
+{
+	return send_common(sock, msg, len, fds, nfds, MSG_DONTWAIT);
 }
 
 void ioasid_recv_close_fds(struct ioasid_recv *r)
@@ -138,17 +151,37 @@ void ioasid_recv_close_fds(struct ioasid_recv *r)
 		if (r->fds[i] >= 0)
 			close(r->fds[i]);
 	r->nfds = 0;
+	if (r->pidfd >= 0)
+		close(r->pidfd);
+	r->pidfd = -1;
 }
 
-/* Take the fds and credentials out of the control data; close fds beyond what we accept. */
-static int recv_control(struct msghdr *mh, struct ioasid_recv *out)
+#ifndef SCM_PIDFD
+#define SCM_PIDFD 0x04
+#endif
+
+/*
+ * Take the fds and credentials out of the control data; close fds beyond what we accept.
+ * *out_any: there was control data at all (a message, not EOF).
+ */
+static int recv_control(struct msghdr *mh, struct ioasid_recv *out, bool *out_any)
 {
 	int rc = 0;
 
+	*out_any = false;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		*out_any = true;
 		if (c->cmsg_level != SOL_SOCKET)
 			continue;
-		if (c->cmsg_type == SCM_RIGHTS) {
+		if (c->cmsg_type == SCM_PIDFD && c->cmsg_len == CMSG_LEN(sizeof(int))) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+			if (out->pidfd >= 0)
+				close(out->pidfd);
+			out->pidfd = fd >= 0 ? fd : -1;
+			out->pidfd_failed = fd < 0;
+		} else if (c->cmsg_type == SCM_RIGHTS) {
 			size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 			int fds[16];
 
@@ -180,7 +213,7 @@ static int recv_control(struct msghdr *mh, struct ioasid_recv *out)
 int ioasid_recv(int sock, void *buf, struct ioasid_recv *out)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(struct ucred)) +
+		char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) +
 			 CMSG_SPACE(sizeof(int) * (IOASID_PROTO_MAX_FDS + 2))];
 		struct cmsghdr align;
 	} u;
@@ -191,18 +224,22 @@ int ioasid_recv(int sock, void *buf, struct ioasid_recv *out)
 		.msg_control = u.buf,
 		.msg_controllen = sizeof(u.buf),
 	};
+	bool any;
 	ssize_t n;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->pidfd = -1;
 	do {
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	rc = recv_control(&mh, out);
+	rc = recv_control(&mh, out, &any);
 	if (!rc && (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
 		rc = -EPROTO;
+	if (!rc && n == 0 && any)
+		rc = -EPROTO; /* a zero-length message, not EOF */
 	if (rc) {
 		ioasid_recv_close_fds(out);
 		out->len = n ? n : 1; /* a refused message is not an EOF */
@@ -214,39 +251,84 @@ int ioasid_recv(int sock, void *buf, struct ioasid_recv *out)
 
 /* ---- paths --------------------------------------------------------------------------- */
 
+/* Is dir a directory of our own (or root's) that nobody else may write? */
+static int dir_private(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || !ioasid_peer_uid_ok(st.st_uid) || (st.st_mode & 022))
+		return -EPERM;
+	return 0;
+}
+
+bool ioasid_peer_uid_ok(uid_t uid)
+{
+	return uid == geteuid() || uid == 0;
+}
+
 int ioasid_socket_path(char *buf, size_t len)
 {
 	const char *env = getenv("IOASID_SOCKET");
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	const char *home = getenv("HOME");
+	char run_user[64];
 	struct stat st;
 	int n;
 
+	snprintf(run_user, sizeof(run_user), "/run/user/%u", (unsigned int)geteuid());
 	if (env && *env)
 		n = snprintf(buf, len, "%s", env);
 	else if (xdg && *xdg == '/' && !stat(xdg, &st) && S_ISDIR(st.st_mode))
 		n = snprintf(buf, len, "%s/ioasid/ioasidd.sock", xdg);
 	else if (geteuid() == 0)
 		n = snprintf(buf, len, "/run/ioasid/ioasidd.sock");
+	else if (!dir_private(run_user) && !stat(run_user, &st) && st.st_uid == geteuid())
+		n = snprintf(buf, len, "%s/ioasid/ioasidd.sock", run_user);
+	else if (home && *home == '/')
+		n = snprintf(buf, len, "%s/.ioasid/ioasidd.sock", home);
 	else
-		n = snprintf(buf, len, "/tmp/ioasid-%u/ioasidd.sock", (unsigned int)geteuid());
+		return -ENOENT; /* never a shared /tmp path */
 	if (n < 0 || (size_t)n >= len || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return -ENAMETOOLONG;
 	return 0;
 }
 
-int ioasid_socket_dir_prepare(const char *sock_path)
+/* The directory of sock_path into dir (sun_path sized); -ENAMETOOLONG, or 1 for none. */
+static int sock_dir(const char *sock_path, char *dir, size_t len)
 {
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *slash;
-	struct stat st;
 
-	if (strlen(sock_path) >= sizeof(dir))
+	if (strlen(sock_path) >= len)
 		return -ENAMETOOLONG;
 	strcpy(dir, sock_path);
 	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
+	if (!slash) {
+		strcpy(dir, ".");
 		return 0;
+	}
+	if (slash == dir)
+		slash++; /* "/x.sock": the root directory */
 	*slash = 0;
+	return 0;
+}
+
+int ioasid_socket_dir_check(const char *sock_path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int rc = sock_dir(sock_path, dir, sizeof(dir));
+
+	return rc ? rc : dir_private(dir);
+}
+
+int ioasid_socket_dir_prepare(const char *sock_path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int rc = sock_dir(sock_path, dir, sizeof(dir));
+
+	if (rc)
+		return rc;
 	/* create missing parents; only the last level is ours to own */
 	for (char *p = dir + 1; *p; p++) {
 		if (*p != '/')
@@ -260,10 +342,6 @@ int ioasid_socket_dir_prepare(const char *sock_path)
 	}
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
-	if (lstat(dir, &st))
-		return -errno;
-	/* a directory someone else made for us (a /tmp squatter) is refused; root's is fine */
-	if (!S_ISDIR(st.st_mode) || (st.st_uid != geteuid() && st.st_uid != 0))
-		return -EPERM;
-	return 0;
+	/* a directory someone else made for us (a squatter), or one others may write: refused */
+	return dir_private(dir);
 }

@@ -58,6 +58,7 @@ enum ioasid_msg_type {
 	IOASID_MSG_STATS_REPLY = 18,
 	IOASID_MSG_FD_INSTALL = 19,  /* mid-call, carries one fd */
 	IOASID_MSG_CLOSE_REPLY = 22, /* the answer to CLOSE, once it is known */
+	IOASID_MSG_REFUSED = 23,     /* on the connection itself: not served (limits), then EOF */
 	/* client -> daemon, on the reply channel */
 	IOASID_MSG_FD_INSTALLED = 20,
 	IOASID_MSG_CLOSED = 21, /* after CLOSE: the fd is closed now */
@@ -138,6 +139,17 @@ struct ioasid_msg_fd_installed {
  * last = 1; otherwise it answers last = 0 at once. A daemon that does not know CLOSE drops
  * it and the channel reads EOF, which the shim takes as done.
  */
+/*
+ * A connection the daemon will not serve (a limit on connections is reached): the only
+ * message ever written on the connection itself, followed by EOF. err is the errno for the
+ * program's open() (EMFILE).
+ */
+struct ioasid_msg_refused {
+	struct ioasid_msg_hdr hdr;
+	int32_t err;
+	uint32_t __reserved;
+};
+
 struct ioasid_msg_close_reply {
 	struct ioasid_msg_hdr hdr;
 	uint32_t last; /* 1: that was the last copy, and the context is freed */
@@ -192,11 +204,19 @@ int ioasid_proto_in_fd(unsigned long cmd, uint32_t op);
  * 0 or -errno.
  */
 int ioasid_send(int sock, const void *msg, size_t len, const int *fds, unsigned int nfds);
+/*
+ * The same, never blocking (MSG_DONTWAIT): what the daemon uses for every answer, so that a
+ * client that does not read (a reply channel whose buffer it filled) cannot hold a daemon
+ * thread. -EAGAIN when the peer's queue is full; the answer is then dropped.
+ */
+int ioasid_send_nb(int sock, const void *msg, size_t len, const int *fds, unsigned int nfds);
 
 struct ioasid_recv {
 	size_t len;
 	int fds[IOASID_PROTO_MAX_FDS];
 	unsigned int nfds;
+	int pidfd;	   /* SCM_PIDFD (SO_PASSPIDFD on the socket), or -1; closed with the fds */
+	bool pidfd_failed; /* SCM_PIDFD came with an error: the sender is gone */
 	bool have_creds;
 	pid_t pid;
 	uid_t uid;
@@ -207,6 +227,11 @@ struct ioasid_recv {
  * Receive one message into buf (IOASID_PROTO_MAX_MSG bytes). Received fds are CLOEXEC and
  * owned by the caller. A truncated message or control data is refused (-EPROTO) with every
  * fd it carried closed. 0 on EOF (out->len == 0), 0 with out->len > 0, or -errno.
+ *
+ * A zero-length message is not EOF: on SOCK_SEQPACKET both read as 0 bytes, but a message
+ * carries control data (credentials, on a socket with SO_PASSCRED, as the daemon's are)
+ * and EOF none. One with control data is refused (-EPROTO, out->len 1) like any other
+ * malformed message, so a process holding a shared iommufd cannot end it for the others.
  */
 int ioasid_recv(int sock, void *buf, struct ioasid_recv *out);
 /* Close the received fds; one set to -1 was taken by the caller. */
@@ -216,11 +241,28 @@ void ioasid_recv_close_fds(struct ioasid_recv *r);
 
 /*
  * The daemon's socket: $IOASID_SOCKET, else $XDG_RUNTIME_DIR/ioasid/ioasidd.sock, else
- * /run/ioasid/ioasidd.sock for root, else /tmp/ioasid-$UID/ioasidd.sock. 0 or -ENAMETOOLONG.
+ * /run/ioasid/ioasidd.sock for root, else /run/user/$UID/ioasid/ioasidd.sock when that
+ * runtime directory exists and is ours, else $HOME/.ioasid/ioasidd.sock. Never a path in a
+ * directory others can write (/tmp): see ioasid_socket_dir_check(). 0, -ENAMETOOLONG, or
+ * -ENOENT when there is no private place (no runtime directory and no $HOME).
  */
 int ioasid_socket_path(char *buf, size_t len);
-/* mkdir -p of the socket's directory, mode 0700; a directory we do not own is refused. */
+/*
+ * mkdir -p of the socket's directory; the last level is made mode 0700. Then
+ * ioasid_socket_dir_check(). 0 or -errno.
+ */
 int ioasid_socket_dir_prepare(const char *sock_path);
+/*
+ * Is the socket's directory private to us? It must be a directory (not a symlink) owned by
+ * our euid or root, and writable by nobody else (no group or other write bit), so nobody
+ * but us (and root) can have put a socket there. -EPERM otherwise, or -errno.
+ */
+int ioasid_socket_dir_check(const char *sock_path);
+/*
+ * May a socket peer with these credentials serve us (the client) or be served (the daemon)?
+ * Our own euid, or root.
+ */
+bool ioasid_peer_uid_ok(uid_t uid);
 
 /* ---- the client side (the shim, tests, ioasidctl) ------------------------------------ */
 
@@ -233,9 +275,23 @@ enum ioasid_connect_flags {
  * Connect and say hello. With AUTOSTART, a missing daemon is started (daemon_exe, or
  * $IOASID_DAEMON, or the built-in path) under a lock so that concurrent first opens start
  * one. Returns the socket or -errno; *out_daemon_pid is the daemon's pid if not NULL.
+ *
+ * The daemon is verified before anything is sent to it: the socket's directory passes
+ * ioasid_socket_dir_check() (-EPERM), and the listening process's uid (SO_PEERCRED,
+ * stamped by the kernel) passes ioasid_peer_uid_ok() (-EPERM). *out_daemon_pid is the
+ * SO_PEERCRED pid, never what the daemon says about itself. A daemon that does not answer
+ * the connect or the HELLO within the connect timeout gives -EIO; one that refuses the
+ * connection (IOASID_MSG_REFUSED) gives its errno (EMFILE).
  */
 int ioasid_client_connect(const char *path, unsigned int flags, const char *daemon_exe,
 			  pid_t *out_daemon_pid);
+/*
+ * The timeouts of the client, in ms: $IOASID_TIMEOUT_MS (default 60000) for each answer to
+ * a call (-EIO once it passes: the daemon is wedged), and the smaller of that and 5000 for
+ * the connect and HELLO.
+ */
+int ioasid_reply_timeout_ms(void);
+int ioasid_connect_timeout_ms(void);
 
 /*
  * Serve one ioctl through the daemon: returns 0 and *out_ret, or -errno. in_fd_offset is
@@ -253,6 +309,14 @@ int ioasid_client_ioctl(int sock, unsigned long cmd, uint64_t arg, int in_fd_off
 int ioasid_client_ioctl_nth(int sock, unsigned long cmd, uint64_t arg, int in_fd_offset, int in_fd,
 			    unsigned int *fail_nth, long *out_ret);
 int ioasid_client_stats(int sock, struct ioasidd_stats *out);
+/*
+ * Wait on a reply channel ch for a message of `type` into buf (IOASID_PROTO_MAX_MSG
+ * bytes), serving FD_INSTALL meanwhile (the fd becomes ours, its number is answered); each
+ * message must come within timeout_ms. 0, -EIO (EOF or timeout), -EPROTO (anything else,
+ * its fds closed). What the daemon says is never trusted further than this: the fuzz target
+ * fuzz/reply_fuzz.c drives it with arbitrary messages.
+ */
+int ioasid_client_await(int ch, void *buf, unsigned int type, int timeout_ms);
 /*
  * Close sock, an iommufd, synchronously (CLOSE, above): returns close()'s result with its
  * errno; *out_last (may be NULL) says whether that was the last copy and the daemon has

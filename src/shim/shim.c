@@ -9,12 +9,16 @@
  * close. Everything else goes straight to the next definition (dlsym(RTLD_NEXT)).
  *
  * Which fds are ours. fd_ino[fd] holds the socket's inode for an fd we know is an iommufd,
- * 0 otherwise. open sets it; close clears it; dup, dup2, dup3 and fcntl(F_DUPFD*) copy it.
- * The table can go stale behind our back (close_range, a raw syscall, exec), so an entry is
- * trusted only if fstat still shows the same socket, and an unknown fd that receives an
- * iommufd-type ioctl (type ';', shared by iommufd and VFIO) is probed: a SOCK_SEQPACKET
- * socket whose peer is the daemon's socket is an iommufd received by SCM_RIGHTS or
- * inherited across exec. Other ioctls on unknown fds cost one table load.
+ * 0 otherwise. open sets it; close, close_range and closefrom clear it; dup, dup2, dup3 and
+ * fcntl(F_DUPFD*) copy it (a dup2 over an iommufd copies the new file's 0). The table can
+ * still go stale behind our back (a raw syscall, an io_uring close), so every call that
+ * acts on an entry (ioctl, close, read, write, mmap) trusts it only if fstat still shows
+ * the same socket; a stale entry is cleared and the call goes to the next definition. An
+ * unknown fd that receives an iommufd-type ioctl (type ';', shared by iommufd and VFIO) is
+ * probed: a SOCK_SEQPACKET socket whose peer is a daemon we trust (its path, and its uid by
+ * SO_PEERCRED) is an iommufd received by SCM_RIGHTS. Fds inherited across exec are found
+ * by the constructor, which probes every socket fd the new program starts with. Other
+ * calls on unknown fds cost one table load.
  *
  * ioctl. glibc's prototype is variadic: the third argument is read as one word and sent as
  * is; the daemon reads and writes the struct in our memory, so a NULL or wild pointer is an
@@ -39,13 +43,17 @@
  * calls of the program.
  *
  * If the kernel has Yama's ptrace_scope >= 1, the daemon cannot read our memory unless we
- * name it our ptracer; the shim does so (PR_SET_PTRACER) in each process that calls.
+ * name it our ptracer; the shim does so (PR_SET_PTRACER) in each process that calls, and
+ * only for the pid the kernel gives for a peer that passed the client's checks
+ * (ioasid_client_connect: private socket directory, SO_PEERCRED uid ours or root), never
+ * for a pid a daemon names itself.
  */
 /* define open, open64, mmap, mmap64 ... each under its own name, not redirected */
 #undef _FILE_OFFSET_BITS
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -92,6 +100,8 @@ typedef ssize_t (*read_fn)(int, void *, size_t);
 typedef ssize_t (*write_fn)(int, const void *, size_t);
 typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
 typedef ssize_t (*pwrite_fn)(int, const void *, size_t, off_t);
+typedef int (*close_range_fn)(unsigned int, unsigned int, int);
+typedef void (*closefrom_fn)(int);
 
 static struct {
 	open_fn open, open64;
@@ -109,6 +119,8 @@ static struct {
 	write_fn write;
 	pread_fn pread, pread64;
 	pwrite_fn pwrite, pwrite64;
+	close_range_fn close_range;
+	closefrom_fn closefrom;
 } next;
 
 #define NEXT(field, sym)                                                                       \
@@ -117,6 +129,8 @@ static struct {
 		 (__atomic_store_n(&next.field, (__typeof__(next.field))dlsym(RTLD_NEXT, sym), \
 				   __ATOMIC_RELAXED),                                          \
 		  next.field))
+
+static void shim_scan_inherited(void);
 
 __attribute__((constructor)) static void shim_init(void)
 {
@@ -137,6 +151,9 @@ __attribute__((constructor)) static void shim_init(void)
 	NEXT(pread64, "pread64");
 	NEXT(pwrite, "pwrite");
 	NEXT(pwrite64, "pwrite64");
+	NEXT(close_range, "close_range");
+	NEXT(closefrom, "closefrom");
+	shim_scan_inherited();
 }
 
 /* ---- the fd table ----------------------------------------------------------------------- */
@@ -163,7 +180,13 @@ static bool peer_is_daemon(int fd)
 	socklen_t tlen = sizeof(type);
 	size_t n;
 
+	struct ucred cr;
+	socklen_t crlen = sizeof(cr);
+
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) || type != SOCK_SEQPACKET)
+		return false;
+	/* a daemon of another user is nobody we talk to, whatever its path */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) || !ioasid_peer_uid_ok(cr.uid))
 		return false;
 	memset(&sa, 0, sizeof(sa));
 	if (getpeername(fd, (struct sockaddr *)&sa, &len) || sa.sun_family != AF_UNIX)
@@ -204,6 +227,36 @@ static bool fd_is_ours(int fd, unsigned long req)
 		return true; /* served, just not remembered */
 	fdt_set(fd, st.st_ino);
 	return true;
+}
+
+/*
+ * Is fd, which the table says is an iommufd, still one? For the calls that act on the
+ * table's word (read, write, mmap, close): a stale entry is cleared.
+ */
+static bool fd_still_ours(int fd)
+{
+	return fdt_get(fd) && fd_is_ours(fd, 0);
+}
+
+/* At start (after exec): the iommufds the program inherited. */
+static void shim_scan_inherited(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct stat st;
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d) || fd >= FDT_SIZE)
+			continue;
+		if (fstat(fd, &st) || !S_ISSOCK(st.st_mode) || !peer_is_daemon(fd))
+			continue;
+		fdt_set(fd, st.st_ino);
+	}
+	closedir(d);
 }
 
 static void nth_fd_copy(int from, int to);
@@ -719,7 +772,7 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
  */
 SHIM_EXPORT int close(int fd)
 {
-	if (fdt_get(fd) && fd_is_ours(fd, 0)) {
+	if (fd_still_ours(fd)) {
 		fdt_set(fd, 0);
 		return ioasid_client_close(fd, NEXT(close, "close"), NULL);
 	}
@@ -727,6 +780,39 @@ SHIM_EXPORT int close(int fd)
 	if (fd >= 0 && fd < FDT_SIZE && __atomic_load_n(&nth_fd[fd], __ATOMIC_RELAXED))
 		nth_fd_set(fd, -1, 0);
 	return NEXT(close, "close")(fd);
+}
+
+static void fdt_clear_range(unsigned int first, unsigned int last)
+{
+	for (unsigned int fd = first; fd <= last && fd < FDT_SIZE; fd++) {
+		fdt_set((int)fd, 0);
+		if (__atomic_load_n(&nth_fd[fd], __ATOMIC_RELAXED))
+			nth_fd_set((int)fd, -1, 0);
+	}
+}
+
+SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	close_range_fn fn = NEXT(close_range, "close_range");
+	int rc = fn ? fn(first, last, flags) : (int)syscall(SYS_close_range, first, last, flags);
+
+	/* CLOSE_RANGE_CLOEXEC (4) only marks them */
+	if (!rc && !(flags & 4))
+		fdt_clear_range(first, last);
+	return rc;
+}
+
+SHIM_EXPORT void closefrom(int lowfd)
+{
+	closefrom_fn fn = NEXT(closefrom, "closefrom");
+
+	if (lowfd < 0)
+		lowfd = 0;
+	if (fn)
+		fn(lowfd);
+	else
+		syscall(SYS_close_range, (unsigned int)lowfd, ~0U, 0);
+	fdt_clear_range((unsigned int)lowfd, ~0U);
 }
 
 SHIM_EXPORT int dup(int fd)
@@ -804,14 +890,14 @@ static void *shim_mmap_iommufd(void *addr, size_t len, int prot, int flags, int 
 
 SHIM_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (fd >= 0 && fdt_get(fd))
+	if (fd >= 0 && fd_still_ours(fd))
 		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
 	return NEXT(mmap, "mmap")(addr, len, prot, flags, fd, off);
 }
 
 SHIM_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (fd >= 0 && fdt_get(fd))
+	if (fd >= 0 && fd_still_ours(fd))
 		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
 	return NEXT(mmap64, "mmap64")(addr, len, prot, flags, fd, off);
 }
@@ -820,7 +906,7 @@ SHIM_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
 	pid_t tid = nth_fd_tid(fd);
 
-	if (fdt_get(fd)) {
+	if (fd_still_ours(fd)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -839,7 +925,7 @@ SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
 	pid_t tid = nth_fd_tid(fd);
 
-	if (fdt_get(fd)) {
+	if (fd_still_ours(fd)) {
 		errno = EINVAL;
 		return -1;
 	}

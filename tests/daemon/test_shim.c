@@ -19,7 +19,9 @@
  * the program's own fds, named by the access ops and ended by close(); pins come from the
  * process that mapped (a child's pages, EFAULT once it is gone); capabilities held in a
  * user namespace of one's own do not count; threads and a forked child hammering one fd
- * get their own replies.
+ * get their own replies; the shim's fd table stays right when an iommufd is closed behind
+ * its back (a raw close_range, closefrom) and the number goes to another file, and an
+ * iommufd inherited across exec is known to the new program (read is EINVAL, not a hang).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +35,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -772,7 +775,91 @@ static void test_concurrency(void)
 	close(fd);
 }
 
-int main(void)
+/* A file at number `fd` that is not ours must read, write and map as itself. */
+static bool plain_file_works(int fd)
+{
+	char buf[4] = { 0 };
+	void *p;
+
+	if (write(fd, "abc", 3) != 3 || pread(fd, buf, 3, 0) != 3 || memcmp(buf, "abc", 3))
+		return false;
+	if (ftruncate(fd, 4096))
+		return false;
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return false;
+	munmap(p, 4096);
+	return true;
+}
+
+static void test_fd_table(void)
+{
+	char self[64], num[16];
+	int fd, mfd, status;
+	pid_t pid;
+	uint32_t ioas;
+
+	/* closed by a raw system call the shim never sees */
+	fd = iommufd_open();
+	CHECK(fd >= 0 && ioas_alloc(fd, &ioas) == 0);
+	CHECK(syscall(SYS_close_range, fd, fd, 0) == 0);
+	mfd = memfd_create("plain", MFD_CLOEXEC);
+	CHECK(mfd == fd);
+	CHECK(plain_file_works(mfd));
+	close(mfd);
+
+	/* closefrom */
+	fd = iommufd_open();
+	CHECK(fd >= 0 && ioas_alloc(fd, &ioas) == 0);
+	closefrom(fd);
+	mfd = memfd_create("plain", MFD_CLOEXEC);
+	CHECK(mfd == fd);
+	CHECK(plain_file_works(mfd));
+	close(mfd);
+
+	/* dup2 of another file over it */
+	fd = iommufd_open();
+	mfd = memfd_create("plain", MFD_CLOEXEC);
+	CHECK(fd >= 0 && mfd >= 0 && dup2(mfd, fd) == fd);
+	CHECK(plain_file_works(fd));
+	close(fd);
+	close(mfd);
+
+	/* inherited across exec: the new program's shim knows it */
+	fd = open("/dev/iommu", O_RDWR);
+	CHECK(fd >= 0 && ioas_alloc(fd, &ioas) == 0);
+	snprintf(num, sizeof(num), "%d", fd);
+	memset(self, 0, sizeof(self));
+	CHECK(readlink("/proc/self/exe", self, sizeof(self) - 1) > 0);
+	pid = fork();
+	if (pid == 0) {
+		execl(self, self, "--inherited", num, (char *)NULL);
+		_exit(127);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	close(fd);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* The exec'd half of test_fd_table: fd is an iommufd we inherited. */
+static int inherited(int fd)
+{
+	struct iommu_ioas_alloc cmd = { .size = sizeof(cmd) };
+	char c;
+
+	alarm(5); /* a read that went to the socket would block for good */
+	if (read(fd, &c, 1) != -1 || errno != EINVAL) {
+		fprintf(stderr, "inherited: read of an iommufd is not EINVAL\n");
+		return 1;
+	}
+	if (write(fd, &c, 1) != -1 || errno != EINVAL) {
+		fprintf(stderr, "inherited: write of an iommufd is not EINVAL\n");
+		return 1;
+	}
+	return ioctl(fd, IOMMU_IOAS_ALLOC, &cmd) == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
@@ -792,8 +879,13 @@ int main(void)
 		{ "pin_private_file", test_pin_private_file },
 		{ "userns_caps", test_userns_caps },
 		{ "concurrency", test_concurrency },
+		{ "fd_table", test_fd_table },
 	};
-	int fd = iommufd_open();
+	int fd;
+
+	if (argc == 3 && !strcmp(argv[1], "--inherited"))
+		return inherited(atoi(argv[2]));
+	fd = iommufd_open();
 
 	if (fd < 0) {
 		printf("1..0 # SKIP /dev/iommu not served (run under ioasid-run): %s\n",

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * daemon_msg_fuzz.c - a fuzz target over the daemon's handling of a client's message: the
+ * receive path (ioasid_recv), the validation and the serving of src/daemon/client.c
+ * (client_serve), down into the core for the requests that pass.
+ *
+ * The target is one connection of a daemon living in this process: a socketpair whose
+ * daemon end has the daemon's options (SO_PASSCRED, SO_PASSPIDFD), a struct client whose
+ * opener is this process, the daemon's limits made small (64 objects, 4 access fds). Each
+ * input is one message sent on the client end, with control data, then received and served
+ * exactly as client_thread does. The fuzzer is the sender, so an IOCTL's argument may point
+ * into its own memory (an arena filled from the input), and the core reads and writes it
+ * through the daemon's mem ops (process_vm_readv on our own pid).
+ *
+ * Input: byte 0, flags: bit 0 breaks the magic; bits 1-2 the number of fds (0 to 3); bit 3
+ * the first fd is a seqpacket socket (the shape of a reply channel), else a pipe; bit 4 the
+ * ioctl's arg points into the arena; bit 5 hdr.size comes from the input; bit 6 the message
+ * is sent with no bytes at all; bit 7 the type (and an ioctl's cmd) is taken raw from the
+ * input, else chosen among the valid ones. Byte 1 selects the type, byte 2 the command.
+ * The rest is the message body after the header, and again the arena.
+ *
+ * Waits on a client (FD_INSTALLED, CLOSED) end at once: stop_fd is readable here. Checks:
+ * no crash, no sanitizer report, the daemon's fd count stays bounded (the context is
+ * freed every 256 inputs, after which everything it held must be gone).
+ *
+ * Build: see fuzz_main.h. The daemon's sources are linked in (with failnth.c's malloc
+ * wrappers); what ioasidd.c provides is defined below.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+#include <linux/iommufd_test.h>
+
+#include "daemon/daemon.h"
+#include "fuzz_main.h"
+
+/* ---- what ioasidd.c provides ----------------------------------------------------------- */
+
+int log_verbose;
+int stop_fd = -1;
+struct daemon_limits limits = {
+	.max_clients = 4,
+	.max_clients_per_uid = 4,
+	.max_objects = 64,
+	.max_uid_objects = 128,
+	.max_access_fds = 4,
+};
+static unsigned long uid_objects;
+
+void dlog(int level, const char *fmt, ...)
+{
+	(void)level, (void)fmt;
+}
+
+void daemon_client_done(struct client *c)
+{
+	(void)c;
+}
+
+uint64_t daemon_pinned_pages(void)
+{
+	return 0;
+}
+
+/* control.c lists the daemon's clients; the harness has only its own, never listed */
+void daemon_for_each_client(void (*fn)(void *arg, struct client *c), void *arg)
+{
+	(void)fn, (void)arg;
+}
+
+unsigned long *daemon_uid_objects(uid_t uid)
+{
+	(void)uid;
+	return &uid_objects;
+}
+
+/* ---- the target ------------------------------------------------------------------------ */
+
+static const uint16_t types[] = {
+	IOASID_MSG_HELLO, IOASID_MSG_IOCTL, IOASID_MSG_IOCTL,	  IOASID_MSG_IOCTL,
+	IOASID_MSG_STATS, IOASID_MSG_CLOSE, IOASID_MSG_IOCTL_NTH, IOASID_MSG_REPLY,
+};
+
+static const unsigned long cmds[] = {
+	IOMMU_IOAS_ALLOC,	IOMMU_IOAS_MAP,		IOMMU_IOAS_UNMAP, IOMMU_IOAS_COPY,
+	IOMMU_IOAS_IOVA_RANGES, IOMMU_IOAS_ALLOW_IOVAS, IOMMU_DESTROY,	  IOMMU_OPTION,
+	IOMMU_IOAS_MAP_FILE,	IOMMU_TEST_CMD,		IOMMU_TEST_CMD,	  IOMMU_HWPT_ALLOC,
+	IOMMU_GET_HW_INFO,	IOMMU_VFIO_IOAS,
+};
+
+static struct client cl;
+static int sv[2] = { -1, -1 };
+static _Alignas(8) uint8_t arena[4096];
+static unsigned long runs;
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		abort();
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static void setup(void)
+{
+	if (sv[0] >= 0)
+		return;
+	stop_fd = eventfd(1, EFD_CLOEXEC); /* readable: no wait on a client lasts */
+	if (stop_fd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		abort();
+	ident_sock_setup(sv[0]);
+	cl.sock = sv[0];
+	cl.uid = geteuid();
+	cl.gid = getegid();
+	cl.pid = getpid();
+	cl.uid_objects = &uid_objects;
+}
+
+/* What client_thread does at EOF: the context goes with everything in it. */
+static void reset(void)
+{
+	if (cl.ctx) {
+		ioasid_ctx_free(cl.ctx);
+		cl.ctx = NULL;
+		counter_sub(contexts, 1);
+	}
+	if (__atomic_load_n(&uid_objects, __ATOMIC_RELAXED))
+		abort(); /* an object outlived its context */
+}
+
+/* sendmsg with up to 3 fds (one more than a request may carry: the daemon must refuse it) */
+static int send_raw(int sock, const void *msg, size_t len, const int *fds, unsigned int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 3)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nfds) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+/* Drain what the daemon answered on our end of a reply channel. */
+static void drain(int fd)
+{
+	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+	struct ioasid_recv r;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	while (!ioasid_recv(fd, buf, &r) && r.len)
+		ioasid_recv_close_fds(&r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	_Alignas(8) char msg[IOASID_PROTO_MAX_MSG];
+	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+	struct ioasid_msg_hdr hdr;
+	struct ioasid_recv r;
+	int fds[3] = { -1, -1, -1 }, keep = -1, chan[2];
+	unsigned int nfds, type;
+	uint8_t flags;
+	size_t len, body;
+
+	if (size < 3)
+		return 0;
+	setup();
+	flags = data[0];
+	type = flags & 0x80 ? data[1] : types[data[1] % (sizeof(types) / sizeof(types[0]))];
+	len = ioasid_msg_size(type);
+	body = size - 3;
+	if (!len || flags & 0x20)
+		len = sizeof(hdr) +
+		      (body < sizeof(msg) - sizeof(hdr) ? body : sizeof(msg) - sizeof(hdr));
+	memset(msg, 0, sizeof(msg));
+	memcpy(msg + sizeof(hdr), data + 3, body < len - sizeof(hdr) ? body : len - sizeof(hdr));
+	hdr.magic = flags & 1 ? 0x41414141u : IOASID_PROTO_MAGIC;
+	hdr.version = IOASID_PROTO_VERSION;
+	hdr.type = type;
+	hdr.size = flags & 0x20 && body >= 4 ? (uint32_t)data[3] << 2 : (uint32_t)len;
+	hdr.seq = (uint32_t)runs;
+	memcpy(msg, &hdr, sizeof(hdr));
+	if ((type == IOASID_MSG_IOCTL || type == IOASID_MSG_IOCTL_NTH) && len >= 32) {
+		struct ioasid_msg_ioctl io;
+
+		memcpy(&io, msg, sizeof(io));
+		if (!(flags & 0x80))
+			io.cmd = cmds[data[2] % (sizeof(cmds) / sizeof(cmds[0]))];
+		if (flags & 0x10) {
+			/* the struct: a plausible size first, then the input again */
+			memset(arena, 0, sizeof(arena));
+			memcpy(arena, data + 3, body < sizeof(arena) ? body : sizeof(arena));
+			arena[0] = 8 + data[2] % 120;
+			arena[1] = arena[2] = arena[3] = 0;
+			io.arg = (uintptr_t)arena;
+		}
+		memcpy(msg, &io, sizeof(io));
+	}
+	nfds = (flags >> 1) & 3;
+	for (unsigned int i = 0; i < nfds; i++) {
+		if (i == 0 && flags & 8) {
+			if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan))
+				abort();
+			fds[0] = chan[1];
+			keep = chan[0];
+		} else if (pipe2(chan, O_CLOEXEC)) {
+			abort();
+		} else {
+			fds[i] = chan[0];
+			close(chan[1]);
+		}
+	}
+	if (send_raw(sv[1], msg, flags & 0x40 ? 0 : len, fds, nfds)) {
+		perror("daemon_msg_fuzz: sendmsg");
+		abort();
+	}
+	for (unsigned int i = 0; i < nfds; i++)
+		close(fds[i]);
+	/* received and served as client_thread does */
+	if (!ioasid_recv(sv[0], buf, &r) && r.len) {
+		client_serve(&cl, buf, &r);
+		ioasid_recv_close_fds(&r);
+	}
+	if (keep >= 0) {
+		drain(keep);
+		close(keep);
+	}
+	if (++runs % 256 == 0)
+		reset();
+	if (count_fds() > 256) {
+		fprintf(stderr, "daemon_msg_fuzz: %d fds open\n", count_fds());
+		abort();
+	}
+	return 0;
+}

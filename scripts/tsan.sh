@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# tsan.sh [BUILD] — the daemon's and the shim's tests under ThreadSanitizer.
+#
+# Configures BUILD (default build-tsan) with -Db_sanitize=thread and runs the meson suite
+# 'daemon' there: ioasidd (one thread per connection, the shared sources and pin mirror,
+# the core's shared accounting) and the test programs are built with TSan; the shim never is
+# (src/shim/meson.build), so a race in it shows in the test programs' own threads only.
+# Any report fails the run: TSan halts the daemon or the test at the first one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${1:-build-tsan}
+if [ ! -f "$dir/build.ninja" ]; then
+	meson setup "$dir" -Dwerror=false -Db_sanitize=thread -Db_lundef=false \
+		-Dbuildtype=debugoptimized >/dev/null
+fi
+ninja -C "$dir" >/dev/null
+TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1 \
+	meson test -C "$dir" --suite daemon --num-processes 2 --print-errorlogs

@@ -1,0 +1,790 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_safety.c - the daemon path against the processes it serves, and the client against
+ * a daemon it must not trust. One case per run:
+ *
+ *   test_safety IOASIDD CASE
+ *
+ * squat: the client refuses a socket in a directory others may write (/tmp), in a
+ *   directory of another user, and a peer of another uid (SO_PEERCRED); it believes the
+ *   kernel about the daemon's pid, not the HELLO; a daemon that accepts and never answers,
+ *   or answers HELLO and then never again, gives EIO within the timeout, never a hang; the
+ *   default socket path is never under /tmp. (The parts that need another uid run as root.)
+ * pid_reuse: a request that waits behind a stalled one while its sender exits and another
+ *   process takes the sender's pid is dropped: the newcomer's memory is not written and
+ *   nothing is made for it. Forcing the pid needs /proc/sys/kernel/ns_last_pid (root).
+ * fd_limits: beyond --max-clients the daemon refuses at once (EMFILE); a freed slot serves
+ *   again; with its RLIMIT_NOFILE exhausted it neither spins nor floods its log, and nobody
+ *   hangs; access fds beyond --max-access-fds are EMFILE.
+ * zero_len: a zero-length message on a shared connection is a bad message, not EOF: the
+ *   context and its objects live on for everybody else holding the fd.
+ * slow_reader: a reply channel that is never read (full) costs the daemon nothing: the next
+ *   request on the connection is served; a client stalled mid-protocol does not keep
+ *   SIGTERM from ending the daemon within a second.
+ * objects: --max-objects per context and --max-uid-objects per user, ENOMEM beyond, and a
+ *   destroyed object frees its place.
+ * conn_soak: 10,000 connections, each saying HELLO (every tenth also makes an IOAS, every
+ *   hundredth closes before its HELLO is answered): the daemon ends with the clients,
+ *   contexts, fds and threads it started with, and its heap within 1 MiB of it.
+ * map_file_areas: MAP_FILE of one memfd as many small areas keeps one daemon fd for the
+ *   file, not one per area: 5,000 areas under a daemon limited to 1,024 fds.
+ *
+ * Each case starts its own daemon on a socket in a fresh private directory. Every one of
+ * these failed on the daemon before the fixes (see git log).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+#include <linux/iommufd_test.h>
+
+#include "proto/proto.h"
+
+static const char *daemon_exe;
+static char dir[] = "/tmp/ioasid-safety-XXXXXX";
+static char sock_path[108];
+static char log_path[128];
+static int failures;
+
+#define CHECK(cond)                                                                           \
+	do {                                                                                  \
+		if (!(cond)) {                                                                \
+			fprintf(stderr, "%s:%d: failed: %s (errno %s)\n", __FILE__, __LINE__, \
+				#cond, strerror(errno));                                      \
+			failures++;                                                           \
+			return;                                                               \
+		}                                                                             \
+	} while (0)
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int call(int s, unsigned long cmd, void *arg)
+{
+	long ret;
+	int rc = ioasid_client_ioctl(s, cmd, (uintptr_t)arg, -1, IOASID_IN_FD_NONE, &ret);
+
+	return rc ? rc : (int)ret;
+}
+
+static int ioas_alloc(int s, uint32_t *out_id)
+{
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+	int rc = call(s, IOMMU_IOAS_ALLOC, &a);
+
+	*out_id = a.out_ioas_id;
+	return rc;
+}
+
+static int conn(void)
+{
+	return ioasid_client_connect(sock_path, IOASID_CONNECT_CLOEXEC, NULL, NULL);
+}
+
+/* Start the daemon with extra options (NULL-terminated); nofile > 0 caps its fds. */
+static pid_t start_daemon(rlim_t nofile, const char *const *opts)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		const char *argv[24] = { daemon_exe, "--socket", sock_path };
+		int n = 3, logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		for (; opts && *opts && n < 22; opts++)
+			argv[n++] = *opts;
+		argv[n] = NULL;
+		if (logfd >= 0)
+			dup2(logfd, 2);
+		if (nofile) {
+			struct rlimit rl = { nofile, nofile };
+
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		execv(daemon_exe, (char **)argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 500; i++) {
+		int s = conn();
+
+		if (s >= 0) {
+			close(s);
+			return pid;
+		}
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/* SIGTERM; the daemon must be gone within `within` seconds. */
+static bool stop_daemon(pid_t pid, double within)
+{
+	double t0 = now();
+	int status;
+
+	kill(pid, SIGTERM);
+	while (now() - t0 < within) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return true;
+		usleep(5000);
+	}
+	fprintf(stderr, "daemon still running %.2f s after SIGTERM\n", now() - t0);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return false;
+}
+
+/* ---- squat ------------------------------------------------------------------------------ */
+
+/* A fake daemon on path: answers HELLO with daemon_pid 1 (if hello), then never again. */
+static pid_t fake_daemon(const char *path, bool hello, uid_t as_uid)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd, ready[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid)
+		goto out_parent;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(path);
+	lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)))
+		_exit(1);
+	chmod(path, 0666);
+	/* the credentials SO_PEERCRED reports are the listener's at listen() */
+	if (as_uid != (uid_t)-1 && (setgid(as_uid) || setuid(as_uid)))
+		_exit(1);
+	if (listen(lfd, 8) || write(ready[1], "r", 1) != 1)
+		_exit(1);
+	for (;;) {
+		_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+		struct ioasid_recv r;
+		int fd = accept(lfd, NULL, NULL);
+
+		while (fd >= 0 && !ioasid_recv(fd, buf, &r) && r.len) {
+			struct ioasid_msg_hello_reply rep;
+			struct ioasid_msg_hdr hdr;
+
+			memcpy(&hdr, buf, sizeof(hdr));
+			if (hello && hdr.type == IOASID_MSG_HELLO && r.nfds) {
+				ioasid_msg_init(&rep.hdr, IOASID_MSG_HELLO_REPLY, hdr.seq);
+				rep.daemon_pid = 1; /* a lie */
+				ioasid_send(r.fds[0], &rep, sizeof(rep), NULL, 0);
+			}
+			/* keep the reply channels: the client must time out, not see EOF */
+		}
+	}
+out_parent:
+	close(ready[1]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1) {
+		close(ready[0]);
+		return -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+static void end_child(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static void test_squat(void)
+{
+	char tmp_sock[108], other_dir[64];
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+	pid_t fake, dpid = 0;
+	double t0;
+	long ret;
+	int s;
+
+	setenv("IOASID_TIMEOUT_MS", "300", 1);
+
+	/* the README's old example: a socket straight in /tmp is anybody's */
+	snprintf(tmp_sock, sizeof(tmp_sock), "/tmp/ioasid-squat-%d.sock", getpid());
+	fake = fake_daemon(tmp_sock, true, (uid_t)-1);
+	CHECK(fake > 0);
+	s = ioasid_client_connect(tmp_sock, 0, NULL, NULL);
+	end_child(fake);
+	unlink(tmp_sock);
+	CHECK(s == -EPERM);
+
+	/* a fake daemon of our own uid in our directory is trusted, but not about its pid */
+	fake = fake_daemon(sock_path, true, (uid_t)-1);
+	CHECK(fake > 0);
+	s = ioasid_client_connect(sock_path, 0, NULL, &dpid);
+	CHECK(s >= 0);
+	CHECK(dpid == fake);
+	/* it never answers the call: EIO within the timeout, and close does not hang */
+	t0 = now();
+	CHECK(ioasid_client_ioctl(s, IOMMU_IOAS_ALLOC, (uintptr_t)&a, -1, IOASID_IN_FD_NONE,
+				  &ret) == -EIO);
+	CHECK(now() - t0 < 3);
+	t0 = now();
+	ioasid_client_close(s, close, NULL);
+	CHECK(now() - t0 < 3);
+	end_child(fake);
+
+	/* one that accepts and never answers HELLO */
+	fake = fake_daemon(sock_path, false, (uid_t)-1);
+	CHECK(fake > 0);
+	t0 = now();
+	s = ioasid_client_connect(sock_path, 0, NULL, NULL);
+	CHECK(s == -EIO && now() - t0 < 3);
+	end_child(fake);
+
+	/* no XDG_RUNTIME_DIR: the default is never a shared /tmp path */
+	{
+		char path[108], *xdg = getenv("XDG_RUNTIME_DIR"), *saved = xdg ? strdup(xdg) : NULL;
+		int rc;
+
+		unsetenv("XDG_RUNTIME_DIR");
+		unsetenv("IOASID_SOCKET");
+		rc = ioasid_socket_path(path, sizeof(path));
+		if (saved)
+			setenv("XDG_RUNTIME_DIR", saved, 1);
+		free(saved);
+		CHECK(rc || strncmp(path, "/tmp/", 5));
+	}
+
+	if (geteuid() != 0) {
+		printf("squat: the parts with another uid need root; not run\n");
+		return;
+	}
+	/* a daemon of another uid, in our directory */
+	fake = fake_daemon(sock_path, true, 65534);
+	CHECK(fake > 0);
+	s = ioasid_client_connect(sock_path, 0, NULL, NULL);
+	end_child(fake);
+	CHECK(s == -EPERM);
+	/* a directory another user made (the /tmp/ioasid-$UID squat) */
+	snprintf(other_dir, sizeof(other_dir), "%s/other", dir);
+	CHECK(!mkdir(other_dir, 0700) && !chown(other_dir, 65534, 65534));
+	snprintf(tmp_sock, sizeof(tmp_sock), "%s/ioasidd.sock", other_dir);
+	fake = fake_daemon(tmp_sock, true, (uid_t)-1);
+	CHECK(fake > 0);
+	s = ioasid_client_connect(tmp_sock, 0, NULL, NULL);
+	end_child(fake);
+	CHECK(s == -EPERM);
+	CHECK(ioasid_socket_dir_prepare(tmp_sock) == -EPERM);
+}
+
+/* ---- pid reuse ------------------------------------------------------------------------- */
+
+/* Stall the connection's thread: CLOSE, and CLOSED not yet sent. Returns the channel. */
+static int stall(int s)
+{
+	struct ioasid_msg_hdr msg;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	ioasid_msg_init(&msg, IOASID_MSG_CLOSE, 1);
+	if (ioasid_send(s, &msg, sizeof(msg), &sv[1], 1)) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	close(sv[1]);
+	return sv[0];
+}
+
+static void unstall(int ch)
+{
+	struct ioasid_msg_hdr msg;
+
+	ioasid_msg_init(&msg, IOASID_MSG_CLOSED, 1);
+	ioasid_send(ch, &msg, sizeof(msg), NULL, 0);
+	close(ch);
+}
+
+/* Send IOAS_ALLOC on s with a fresh channel whose our end is dropped; no wait. */
+static int send_alloc(int s, void *arg)
+{
+	struct ioasid_msg_ioctl msg;
+	int sv[2], rc;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	ioasid_msg_init(&msg.hdr, IOASID_MSG_IOCTL, 7);
+	msg.cmd = IOMMU_IOAS_ALLOC;
+	msg.arg = (uintptr_t)arg;
+	rc = ioasid_send(s, &msg, sizeof(msg), &sv[1], 1);
+	close(sv[0]);
+	close(sv[1]);
+	return rc;
+}
+
+static void test_pid_reuse(void)
+{
+	/* at the same address in every process of ours */
+	struct iommu_ioas_alloc *a =
+		mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct ioasidd_stats st0, st1;
+	int s = conn(), go[2], res[2], ch, last;
+	pid_t victim, newcomer = -1;
+	char c = 0;
+
+	CHECK(a != MAP_FAILED && s >= 0);
+	if (access("/proc/sys/kernel/ns_last_pid", W_OK)) {
+		printf("pid_reuse: cannot choose pids (ns_last_pid needs root); skipped\n");
+		exit(77);
+	}
+	a->size = sizeof(*a);
+	CHECK(ioasid_client_stats(s, &st0) == 0);
+	CHECK(!pipe(go) && !pipe(res));
+	ch = stall(s);
+	CHECK(ch >= 0);
+	/* the victim queues a request behind the stall, and exits */
+	victim = fork();
+	if (victim == 0)
+		_exit(send_alloc(s, a) ? 1 : 0);
+	CHECK(victim > 0);
+	waitpid(victim, NULL, 0);
+	/* a newcomer takes its pid; a few tries, other processes may take it first */
+	for (int tries = 0; tries < 50 && newcomer != victim; tries++) {
+		FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+
+		CHECK(f);
+		fprintf(f, "%d", victim - 1);
+		fclose(f);
+		newcomer = fork();
+		if (newcomer == 0) {
+			/* the same struct at the same address, as the victim had it */
+			if (read(go[0], &c, 1) != 1)
+				_exit(2);
+			c = a->out_ioas_id == 0 ? 'k' : 'W';
+			_exit(write(res[1], &c, 1) == 1 ? 0 : 2);
+		}
+		if (newcomer != victim) {
+			end_child(newcomer);
+			newcomer = -1;
+		}
+	}
+	if (newcomer != victim) {
+		unstall(ch);
+		printf("pid_reuse: could not get pid %d again; skipped\n", victim);
+		exit(77);
+	}
+	unstall(ch);
+	/* the daemon serves in order: once this is answered, the victim's request was seen */
+	CHECK(ioasid_client_stats(s, &st1) == 0);
+	CHECK(write(go[1], "g", 1) == 1 && read(res[0], &c, 1) == 1);
+	last = 0;
+	waitpid(newcomer, &last, 0);
+	printf("pid_reuse: pid %d reused; newcomer's memory %s; contexts %lu -> %lu\n", victim,
+	       c == 'k' ? "untouched" : "WRITTEN", (unsigned long)st0.contexts,
+	       (unsigned long)st1.contexts);
+	CHECK(c == 'k');
+	/* nothing was made for the request: no context came to life for it */
+	CHECK(st1.contexts == st0.contexts);
+	close(s);
+}
+
+/* ---- fd limits --------------------------------------------------------------------------- */
+
+static long daemon_cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	p = strrchr(buf, ')');
+	/* fields after the name: state is 3, utime 14, stime 15 */
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return -1;
+	return (long)(ut + st);
+}
+
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int n = 0, ch;
+
+	if (!f)
+		return -1;
+	while ((ch = fgetc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+static void test_fd_limits(void)
+{
+	const char *opts[] = { "--max-clients", "4", "--max-access-fds", "3", NULL };
+	struct iommu_test_cmd ca = { .size = sizeof(ca), .op = IOMMU_TEST_OP_CREATE_ACCESS };
+	int s[40], extra, afd[4], refused = 0;
+	pid_t d = start_daemon(0, opts);
+	long t0, t1;
+	double w;
+	uint32_t ioas;
+
+	CHECK(d > 0);
+	for (int i = 0; i < 4; i++) {
+		s[i] = conn();
+		CHECK(s[i] >= 0);
+	}
+	w = now();
+	extra = conn();
+	if (extra != -EMFILE)
+		fprintf(stderr, "fifth connection: %d\n", extra);
+	CHECK(extra == -EMFILE && now() - w < 2);
+	close(s[3]);
+	for (int i = 0; i < 100 && (extra = conn()) < 0; i++)
+		usleep(10000);
+	CHECK(extra >= 0);
+
+	/* access fds: a bounded number per context */
+	CHECK(ioas_alloc(extra, &ioas) == 0);
+	ca.id = ioas;
+	for (int i = 0; i < 4; i++) {
+		long ret;
+		int rc = ioasid_client_ioctl(extra, IOMMU_TEST_CMD, (uintptr_t)&ca, -1,
+					     IOASID_IN_FD_NONE, &ret);
+
+		if (rc == -ENOTTY) {
+			printf("fd_limits: no test hooks: access fds not checked\n");
+			break;
+		}
+		afd[i] = (int)ca.create_access.out_access_fd;
+		CHECK(i < 3 ? rc == 0 : rc == -EMFILE);
+	}
+	close(extra);
+	for (int i = 0; i < 3; i++)
+		close(s[i]);
+	CHECK(stop_daemon(d, 1.0));
+	(void)afd;
+
+	/* out of fds: the daemon pauses instead of spinning, and nobody hangs */
+	d = start_daemon(24, NULL);
+	CHECK(d > 0);
+	t0 = daemon_cpu_ticks(d);
+	w = now();
+	setenv("IOASID_TIMEOUT_MS", "1000", 1);
+	for (int i = 0; i < 40; i++) {
+		s[i] = conn(); /* some are served, the rest refused or timed out */
+		if (s[i] < 0 && refused++ < 3)
+			printf("fd_limits: connection %d: %s\n", i, strerror(-s[i]));
+	}
+	CHECK(refused > 0);
+	sleep(1);
+	t1 = daemon_cpu_ticks(d);
+	printf("fd_limits: out of fds: %d of 40 refused; %ld ticks of daemon CPU in %.1f s, %d log "
+	       "lines\n",
+	       refused, t1 - t0, now() - w, count_lines(log_path));
+	CHECK(t1 - t0 < sysconf(_SC_CLK_TCK) / 2);
+	CHECK(count_lines(log_path) < 200);
+	for (int i = 0; i < 40; i++)
+		if (s[i] >= 0)
+			close(s[i]);
+	/* with fds again, it serves */
+	for (int i = 0; i < 200 && (extra = conn()) < 0; i++)
+		usleep(10000);
+	CHECK(extra >= 0);
+	close(extra);
+	CHECK(stop_daemon(d, 1.0));
+}
+
+/* ---- zero-length message ----------------------------------------------------------------- */
+
+static void test_zero_len(void)
+{
+	struct iommu_ioas_iova_ranges r = { .size = sizeof(r) };
+	struct ioasidd_stats st;
+	int s = conn();
+	pid_t child;
+	uint32_t ioas;
+
+	CHECK(s >= 0 && ioas_alloc(s, &ioas) == 0);
+	/* another holder of the shared fd (a child) sends a message of no bytes */
+	child = fork();
+	if (child == 0)
+		_exit(send(s, "", 0, MSG_NOSIGNAL) == 0 ? 0 : 1);
+	CHECK(child > 0);
+	waitpid(child, NULL, 0);
+	r.ioas_id = ioas;
+	CHECK(call(s, IOMMU_IOAS_IOVA_RANGES, &r) == -EMSGSIZE || r.num_iovas > 0);
+	CHECK(ioasid_client_stats(s, &st) == 0);
+	CHECK(st.contexts == 1 && st.bad_messages_total >= 1);
+	close(s);
+}
+
+/* ---- a client that does not read --------------------------------------------------------- */
+
+static void test_slow_reader(void)
+{
+	struct ioasidd_stats st;
+	struct ioasid_msg_hdr msg;
+	int s = conn(), sv[2], n = 0, ch;
+	pid_t d = 0;
+	double t0;
+
+	CHECK(s >= 0);
+	/* a reply channel whose queue is full before the daemon gets it */
+	CHECK(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv));
+	while (send(sv[1], "x", 1, MSG_DONTWAIT) == 1)
+		n++;
+	CHECK(n > 0);
+	/* the daemon's copy shares the file: it must not find it non-blocking by our doing */
+	CHECK(!fcntl(sv[1], F_SETFL, 0));
+	ioasid_msg_init(&msg, IOASID_MSG_STATS, 3);
+	CHECK(ioasid_send(s, &msg, sizeof(msg), &sv[1], 1) == 0);
+	/* the next request on the connection is still served */
+	t0 = now();
+	setenv("IOASID_TIMEOUT_MS", "3000", 1);
+	CHECK(ioasid_client_stats(s, &st) == 0 && now() - t0 < 2);
+	close(sv[0]);
+	close(sv[1]);
+	close(s);
+
+	/* SIGTERM with a client stalled mid-protocol: the daemon ends within a second */
+	s = ioasid_client_connect(sock_path, 0, NULL, &d);
+	CHECK(s >= 0 && d > 0);
+	ch = stall(s);
+	CHECK(ch >= 0);
+	usleep(100000);
+	CHECK(stop_daemon(d, 1.0));
+	close(ch);
+	close(s);
+}
+
+/* ---- objects ------------------------------------------------------------------------------- */
+
+static void test_objects(void)
+{
+	const char *opts[] = { "--max-objects", "100", "--max-uid-objects", "150", NULL };
+	struct iommu_destroy del = { .size = sizeof(del) };
+	pid_t d = start_daemon(0, opts);
+	int s1, s2, n1 = 0, n2 = 0, rc;
+	uint32_t id, first = 0;
+
+	CHECK(d > 0);
+	s1 = conn();
+	s2 = conn();
+	CHECK(s1 >= 0 && s2 >= 0);
+	while ((rc = ioas_alloc(s1, &id)) == 0 && n1 < 1000) {
+		if (!n1)
+			first = id;
+		n1++;
+	}
+	CHECK(rc == -ENOMEM && n1 == 100);
+	while ((rc = ioas_alloc(s2, &id)) == 0 && n2 < 1000)
+		n2++;
+	CHECK(rc == -ENOMEM && n2 == 50);
+	/* a place given back is a place to take */
+	del.id = first;
+	CHECK(call(s1, IOMMU_DESTROY, &del) == 0);
+	CHECK(ioas_alloc(s2, &id) == 0);
+	CHECK(ioas_alloc(s1, &id) == -ENOMEM);
+	close(s1);
+	close(s2);
+	CHECK(stop_daemon(d, 1.0));
+}
+
+/* ---- 10,000 connections -----------------------------------------------------------------------
+ */
+
+static bool baseline_again(int s, const struct ioasidd_stats *b, struct ioasidd_stats *out)
+{
+	for (int i = 0; i < 300; i++) {
+		if (ioasid_client_stats(s, out))
+			return false;
+		if (out->clients == b->clients && out->contexts == b->contexts &&
+		    out->open_fds == b->open_fds && out->threads == b->threads)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static void test_conn_soak(void)
+{
+	struct ioasidd_stats b, st;
+	int keep = conn();
+	double t0 = now();
+
+	CHECK(keep >= 0);
+	/* warm up the allocator, then take the baseline */
+	for (int i = 0; i < 100; i++) {
+		int s = conn();
+		uint32_t id;
+
+		CHECK(s >= 0 && ioas_alloc(s, &id) == 0);
+		close(s);
+	}
+	for (int i = 0; i < 300; i++) {
+		CHECK(ioasid_client_stats(keep, &b) == 0);
+		if (b.clients == 1 && b.contexts == 0)
+			break;
+		usleep(10000);
+	}
+	CHECK(b.clients == 1 && b.contexts == 0);
+	for (int i = 0; i < 10000; i++) {
+		if (i % 100 == 99) {
+			/* gone before the answer: connect, send HELLO, close */
+			struct sockaddr_un sa = { .sun_family = AF_UNIX };
+			struct ioasid_msg_hello h;
+			int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), sv[2];
+
+			snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+			CHECK(s >= 0 && !connect(s, (struct sockaddr *)&sa, sizeof(sa)));
+			CHECK(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
+			ioasid_msg_init(&h.hdr, IOASID_MSG_HELLO, 1);
+			ioasid_send(s, &h, sizeof(h), &sv[1], 1);
+			close(sv[0]);
+			close(sv[1]);
+			close(s);
+			continue;
+		}
+		int s = conn();
+
+		CHECK(s >= 0);
+		if (i % 10 == 0) {
+			uint32_t id;
+
+			CHECK(ioas_alloc(s, &id) == 0);
+		}
+		close(s);
+	}
+	CHECK(baseline_again(keep, &b, &st));
+	printf("conn_soak: 10,000 connections in %.1f s; clients %lu, contexts %lu, fds %lu -> "
+	       "%lu, "
+	       "threads %lu -> %lu, heap %lu -> %lu bytes\n",
+	       now() - t0, (unsigned long)st.clients, (unsigned long)st.contexts,
+	       (unsigned long)b.open_fds, (unsigned long)st.open_fds, (unsigned long)b.threads,
+	       (unsigned long)st.threads, (unsigned long)b.heap_bytes,
+	       (unsigned long)st.heap_bytes);
+	CHECK(st.heap_bytes < b.heap_bytes + (1 << 20));
+	close(keep);
+}
+
+/* ---- MAP_FILE: a reference per file, not an fd per area ----------------------------------- */
+
+static void test_map_file_areas(void)
+{
+	pid_t d = start_daemon(1024, NULL);
+	struct ioasidd_stats st;
+	int s = conn(), mfd = memfd_create("areas", MFD_CLOEXEC), n;
+	uint32_t ioas;
+
+	CHECK(d > 0 && s >= 0 && mfd >= 0 && !ftruncate(mfd, 2 * 4096));
+	CHECK(ioas_alloc(s, &ioas) == 0);
+	for (n = 0; n < 5000; n++) {
+		struct iommu_ioas_map_file mf = {
+			.size = sizeof(mf),
+			.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
+			.ioas_id = ioas,
+			.fd = mfd,
+			.start = (n % 2) * 4096,
+			.length = 4096,
+		};
+		long ret;
+		int rc = ioasid_client_ioctl(s, IOMMU_IOAS_MAP_FILE, (uintptr_t)&mf,
+					     ioasid_proto_in_fd(IOMMU_IOAS_MAP_FILE, 0), mfd, &ret);
+
+		if (rc) {
+			fprintf(stderr, "map_file_areas: area %d: %s\n", n, strerror(-rc));
+			break;
+		}
+	}
+	CHECK(n == 5000);
+	CHECK(ioasid_client_stats(s, &st) == 0);
+	printf("map_file_areas: %d areas, the daemon holds %lu fds\n", n,
+	       (unsigned long)st.open_fds);
+	CHECK(st.open_fds < 64);
+	close(s);
+	close(mfd);
+	CHECK(stop_daemon(d, 1.0));
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+		bool own_daemon; /* the case starts its daemon itself */
+	} cases[] = {
+		{ "squat", test_squat, true },
+		{ "pid_reuse", test_pid_reuse, false },
+		{ "fd_limits", test_fd_limits, true },
+		{ "zero_len", test_zero_len, false },
+		{ "slow_reader", test_slow_reader, false },
+		{ "objects", test_objects, true },
+		{ "map_file_areas", test_map_file_areas, true },
+		{ "conn_soak", test_conn_soak, false },
+	};
+	pid_t d = 0;
+	int i;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: test_safety IOASIDD CASE\n");
+		return 2;
+	}
+	daemon_exe = argv[1];
+	signal(SIGPIPE, SIG_IGN);
+	if (!mkdtemp(dir))
+		return 1;
+	snprintf(sock_path, sizeof(sock_path), "%s/ioasidd.sock", dir);
+	snprintf(log_path, sizeof(log_path), "%s/daemon.log", dir);
+	for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++)
+		if (!strcmp(cases[i].name, argv[2]))
+			break;
+	if (i == (int)(sizeof(cases) / sizeof(cases[0]))) {
+		fprintf(stderr, "test_safety: no case %s\n", argv[2]);
+		return 2;
+	}
+	if (!cases[i].own_daemon) {
+		d = start_daemon(0, NULL);
+		if (d < 0) {
+			fprintf(stderr, "test_safety: the daemon did not start\n");
+			return 1;
+		}
+	}
+	cases[i].fn();
+	if (d > 0 && kill(d, 0) == 0 && !stop_daemon(d, 1.0))
+		failures++;
+	{
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd))
+			fprintf(stderr, "test_safety: could not remove %s\n", dir);
+	}
+	printf("%s: %s\n", argv[2], failures ? "FAILED" : "ok");
+	return failures ? 1 : 0;
+}

@@ -169,6 +169,36 @@ IOASID_EXPORT int ioasid_device_destroy(struct ioasid_ctx *ctx, uint32_t dev_id)
 IOASID_EXPORT int ioasid_device_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint64_t iova,
 				    void *buf, size_t len, bool write);
 
+/* The typed fault of a DMA that failed (docs/translation.md). */
+enum ioasid_dma_fault_type {
+	IOASID_DMA_FAULT_NONE = 0,
+	IOASID_DMA_FAULT_NOT_PRESENT = 1, /* no translation (or nothing attached at the PASID) */
+	IOASID_DMA_FAULT_PERMISSION = 2,  /* the translation forbids the access */
+	IOASID_DMA_FAULT_ADDR_SIZE = 3,	  /* input or output address beyond the stage's size */
+};
+
+struct ioasid_dma_fault {
+	uint32_t type;	/* enum ioasid_dma_fault_type */
+	uint32_t stage; /* 1 (or a single-stage translation), 2 (a nested one's stage 2) */
+	uint32_t level; /* page-table level of the entry that faulted, 0 = leaf level */
+	uint32_t __reserved;
+	uint64_t addr; /* input address of the faulting stage: IOVA, or the guest address */
+};
+
+enum ioasid_dma_flags {
+	IOASID_DMA_WRITE = 1 << 0, /* device writes memory (else reads it) */
+};
+
+/*
+ * DMA tagged with a PASID (0: requests without PASID), reporting the typed fault in
+ * *out_fault (may be NULL). Errnos as ioasid_device_dma; ENODEV if nothing is attached at
+ * that PASID; EOPNOTSUPP for unknown flags. Takes no lock of the context: a device may DMA
+ * from one thread while another maps and unmaps.
+ */
+IOASID_EXPORT int ioasid_device_dma_pasid(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid,
+					  uint64_t iova, void *buf, size_t len, unsigned int flags,
+					  struct ioasid_dma_fault *out_fault);
+
 #ifdef __cplusplus
 }
 #endif

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "core/private.h"
+#include "iommu/iommu.h"
 #ifdef IOASID_HAVE_PT
 #include "pt/pt.h"
 #endif
@@ -43,10 +44,16 @@ int dev_bind(struct ioasid_ctx *ctx, const struct dev_model_ops *model, void *mo
 {
 	struct obj *obj = obj_alloc(ctx, OBJ_DEVICE);
 	struct device *dev;
+	int rc;
 
 	if (!obj)
 		return -ENOMEM;
 	dev = container_of(obj, struct device, obj);
+	rc = iommu_dev_new(&ctx->iommu_dir, obj->id, DEV_PASID_BITS, &dev->iommu);
+	if (rc) {
+		obj_abort(ctx, obj);
+		return rc;
+	}
 	dev->model = model;
 	dev->model_priv = model_priv;
 	obj_ref(&dev->obj); /* the binder's */
@@ -61,7 +68,9 @@ void device_destroy(struct obj *obj)
 
 	if (dev->hwpt)
 		dev_detach(dev);
-	if (dev->model->release)
+	if (dev->iommu)
+		iommu_dev_free(&obj->ctx->iommu_dir, dev->iommu);
+	if (dev->model && dev->model->release)
 		dev->model->release(dev);
 }
 
@@ -111,15 +120,28 @@ static int dev_check_hwpt(struct device *dev, struct hwpt_paging *hwpt)
 	return 0;
 }
 
-static void dev_link_hwpt(struct device *dev, struct hwpt_paging *hwpt)
+/*
+ * Publish x (a translation of hwpt's domain) in the RID's PASID slot: DMA sees the new
+ * translation from here on. The old one is put after the read sections that might hold it.
+ */
+static void dev_link_hwpt(struct device *dev, struct hwpt_paging *hwpt, struct iommu_xlate *x)
 {
+	struct iommu_xlate *old;
+
 	dev->hwpt = hwpt;
 	hwpt->ndevices++;
 	obj_ref(&hwpt->obj);
+	iommu_domain_track(hwpt->domain);
+	iommu_dev_set_pasid(dev->iommu, IOMMU_NO_PASID, x, &old);
+	if (old) {
+		iommu_synchronize();
+		iommu_xlate_put(old);
+	}
 }
 
 static int dev_attach_hwpt(struct device *dev, struct hwpt_paging *hwpt)
 {
+	struct iommu_xlate *x;
 	int rc;
 
 	if (dev->hwpt)
@@ -127,10 +149,15 @@ static int dev_attach_hwpt(struct device *dev, struct hwpt_paging *hwpt)
 	rc = dev_check_hwpt(dev, hwpt);
 	if (rc)
 		return rc;
-	rc = dev_reserve(dev, &hwpt->ioas->iopt);
+	rc = iommu_xlate_paging(hwpt->domain, &x);
 	if (rc)
 		return rc;
-	dev_link_hwpt(dev, hwpt);
+	rc = dev_reserve(dev, &hwpt->ioas->iopt);
+	if (rc) {
+		iommu_xlate_put(x);
+		return rc;
+	}
+	dev_link_hwpt(dev, hwpt, x);
 	obj_ref(&dev->obj); /* attached */
 	return 0;
 }
@@ -139,6 +166,7 @@ static int dev_replace_hwpt(struct device *dev, struct hwpt_paging *hwpt)
 {
 	struct hwpt_paging *old = dev->hwpt;
 	bool moves = old && old->ioas != hwpt->ioas;
+	struct iommu_xlate *x;
 	int rc;
 
 	if (!old)
@@ -148,12 +176,17 @@ static int dev_replace_hwpt(struct device *dev, struct hwpt_paging *hwpt)
 	rc = dev_check_hwpt(dev, hwpt);
 	if (rc)
 		return rc;
+	rc = iommu_xlate_paging(hwpt->domain, &x);
+	if (rc)
+		return rc;
 	if (moves) {
 		rc = dev_reserve(dev, &hwpt->ioas->iopt);
-		if (rc)
+		if (rc) {
+			iommu_xlate_put(x);
 			return rc;
+		}
 	}
-	dev_link_hwpt(dev, hwpt);
+	dev_link_hwpt(dev, hwpt, x); /* waits out DMA still on the old translation */
 	if (moves)
 		dev_unreserve(dev, &old->ioas->iopt);
 	hwpt_put_device(old);
@@ -232,9 +265,13 @@ int dev_replace(struct device *dev, uint32_t *inout_pt_id)
 void dev_detach(struct device *dev)
 {
 	struct hwpt_paging *hwpt = dev->hwpt;
+	struct iommu_xlate *x;
 
 	if (!hwpt)
 		return;
+	iommu_dev_set_pasid(dev->iommu, IOMMU_NO_PASID, NULL, &x);
+	iommu_synchronize(); /* no DMA left on the translation, nor on the domain */
+	iommu_xlate_put(x);
 	dev_unreserve(dev, &hwpt->ioas->iopt);
 	dev->hwpt = NULL;
 	obj_unref(&dev->obj);
@@ -501,59 +538,61 @@ int ioasid_device_destroy(struct ioasid_ctx *ctx, uint32_t dev_id)
 	return device_op(ctx, dev_id, API_DESTROY, 0, NULL);
 }
 
-/* One translated copy: [iova, iova + len) through the domain, never crossing a leaf. */
-static int dev_dma_locked(struct device *dev, uint64_t iova, uint8_t *buf, size_t len, bool write)
+/* A DMA's result as the API's errno: the fault's type picks it. */
+static int dev_dma_errno(int rc, const struct iommu_fault *f)
 {
-	struct iommu_domain *d;
+	if (rc != -EFAULT)
+		return rc;
+	return f->type == IOMMU_FAULT_PERMISSION ? -EPERM : -EFAULT;
+}
+
+/*
+ * Device DMA takes no lock of the context: the device is found in the context's directory
+ * and translated inside a read section (src/iommu/xlate.c), so a device can DMA while the
+ * program maps, unmaps, attaches and detaches.
+ */
+static int dev_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
+		   void *buf, size_t len, bool write, struct iommu_fault *fault)
+{
+	struct iommu_dev *idev;
+	unsigned int tok;
 	uint64_t last;
+	int rc;
 
-	if (!dev->hwpt)
-		return -ENODEV;
-	d = dev->hwpt->domain;
-	if (!len)
-		return 0;
-	if (check_add_u64(iova, len - 1, &last))
+	if (len && check_add_u64(iova, len - 1, &last))
 		return -EOVERFLOW;
-	while (len) {
-		uint64_t pa, leaf, n;
-		int prot, rc;
-
-		rc = d->ops->iova_to_phys(d, iova, &pa, &leaf, &prot);
-		if (rc)
-			return -EFAULT;
-		if (!(prot & (write ? IOMMU_PROT_WRITE : IOMMU_PROT_READ)))
-			return -EPERM;
-		n = leaf - (iova & (leaf - 1));
-		if (n > len)
-			n = len;
-		if (write) {
-			memcpy((void *)(uintptr_t)pa, buf, n);
-			if (d->dirty_tracking && dev->model->mark_dirty)
-				dev->model->mark_dirty(d, iova);
-		} else {
-			memcpy(buf, (void *)(uintptr_t)pa, n);
-		}
-		buf += n;
-		iova += n;
-		len -= n;
-	}
-	return 0;
+	tok = iommu_read_lock();
+	idev = iommu_dir_lookup(&ctx->iommu_dir, dev_id);
+	rc = idev ? iommu_dma(idev, pasid, iova, buf, len, write, fault) : -ENOENT;
+	iommu_read_unlock(tok);
+	return rc;
 }
 
 int ioasid_device_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint64_t iova, void *buf, size_t len,
 		      bool write)
 {
-	struct device *dev;
+	struct iommu_fault f;
+
+	return api_result(
+		dev_dma_errno(dev_dma(ctx, dev_id, IOMMU_NO_PASID, iova, buf, len, write, &f), &f));
+}
+
+int ioasid_device_dma_pasid(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
+			    void *buf, size_t len, unsigned int flags,
+			    struct ioasid_dma_fault *out_fault)
+{
+	struct iommu_fault f = { 0 };
 	int rc;
 
-	pthread_mutex_lock(&ctx->lock);
-	dev = dev_get(ctx, dev_id);
-	if (!dev) {
-		pthread_mutex_unlock(&ctx->lock);
-		return api_result(-ENOENT);
+	if (flags & ~(unsigned int)IOASID_DMA_WRITE)
+		return api_result(-EOPNOTSUPP);
+	rc = dev_dma(ctx, dev_id, pasid, iova, buf, len, flags & IOASID_DMA_WRITE, &f);
+	if (out_fault) {
+		memset(out_fault, 0, sizeof(*out_fault));
+		out_fault->type = (uint32_t)f.type;
+		out_fault->stage = f.stage;
+		out_fault->level = f.level;
+		out_fault->addr = f.addr;
 	}
-	rc = dev_dma_locked(dev, iova, buf, len, write);
-	obj_put(&dev->obj);
-	pthread_mutex_unlock(&ctx->lock);
-	return api_result(rc);
+	return api_result(dev_dma_errno(rc, &f));
 }

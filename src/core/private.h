@@ -90,6 +90,9 @@ struct obj_ops {
 	size_t size;
 };
 
+struct iommu_ctx_dir;
+struct iommu_dev;
+
 struct ioasid_ctx {
 	pthread_mutex_t lock;	 /* serialises every call on this context */
 	struct idtable *objects; /* ID -> struct obj *, visible once published */
@@ -101,6 +104,9 @@ struct ioasid_ctx {
 	struct pt_arena *pt_arena;   /* page tables of this context's domains, made on demand */
 	bool vfio_type1_set;	     /* VFIO_SET_IOMMU done (type1 compat) */
 	unsigned int nr_access_fds;  /* selftest access fds to check for a close */
+
+	/* devices' IOMMU state by ID (src/iommu/pasid.c), read without the lock */
+	struct iommu_ctx_dir *iommu_dir;
 };
 
 /* The context's table arena (one memfd for all its domains), created on first use. */
@@ -361,6 +367,8 @@ enum dev_caps {
 };
 
 #define DEV_MAX_RESV 4
+/* PASID table width of every device; the model's max_pasid_log2 narrows what is valid */
+#define DEV_PASID_BITS 20
 
 /*
  * A device bound to a context. users: the table's 1, the binder's 1 (an owner outside
@@ -377,6 +385,7 @@ struct device {
 	unsigned int nr_resv; /* reserved IOVA regions (an MSI window ...) */
 	struct iommu_iova_range resv[DEV_MAX_RESV];
 	struct hwpt_paging *hwpt; /* what the RID is attached to; NULL: blocked */
+	struct iommu_dev *iommu;  /* PASID table the DMA path reads (src/iommu) */
 	bool ctx_owned;		  /* bound by ioasid_device_new: context close unbinds */
 };
 

@@ -26,7 +26,7 @@ int main(void)
 		(void *)ioasid_simple_ctx,	(void *)ioasid_device_new,
 		(void *)ioasid_device_attach,	(void *)ioasid_device_replace,
 		(void *)ioasid_device_detach,	(void *)ioasid_device_destroy,
-		(void *)ioasid_device_dma,
+		(void *)ioasid_device_dma,	(void *)ioasid_device_dma_pasid,
 	};
 	void *self = dlopen(NULL, RTLD_NOW);
 	int bad = 0;

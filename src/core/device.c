@@ -66,8 +66,8 @@ void device_destroy(struct obj *obj)
 {
 	struct device *dev = container_of(obj, struct device, obj);
 
-	if (dev->hwpt)
-		dev_detach(dev);
+	dev_detach(dev);
+	free(dev->pasids);
 	if (dev->iommu)
 		iommu_dev_free(&obj->ctx->iommu_dir, dev->iommu);
 	if (dev->model && dev->model->release)
@@ -120,52 +120,140 @@ static int dev_check_hwpt(struct device *dev, struct hwpt_paging *hwpt)
 	return 0;
 }
 
+/* ---- the PASID table -------------------------------------------------------------------- */
+
+struct hwpt_paging *dev_pasid_hwpt(const struct device *dev, uint32_t pasid)
+{
+	if (pasid == IOMMU_NO_PASID)
+		return dev->hwpt;
+	for (unsigned int i = 0; i < dev->nr_pasids; i++)
+		if (dev->pasids[i].pasid == pasid)
+			return dev->pasids[i].hwpt;
+	return NULL;
+}
+
+static bool dev_pasid_valid(const struct device *dev, uint32_t pasid)
+{
+	return pasid == IOMMU_NO_PASID ||
+	       ((dev->caps & DEV_CAP_PASID) && dev->max_pasid_log2 <= DEV_PASID_BITS &&
+		pasid < (UINT32_C(1) << dev->max_pasid_log2));
+}
+
 /*
- * Publish x (a translation of hwpt's domain) in the RID's PASID slot: DMA sees the new
+ * The kernel's PASID compatibility rule: a PASID goes only on an HWPT allocated with
+ * IOMMU_HWPT_ALLOC_PASID, and only while the RID (if attached) is on one too; once a PASID
+ * is attached, the RID may only move to such an HWPT.
+ */
+static int dev_pasid_compat(const struct device *dev, uint32_t pasid,
+			    const struct hwpt_paging *hwpt)
+{
+	bool compat = hwpt->alloc_flags & IOMMU_HWPT_ALLOC_PASID;
+
+	if (pasid == IOMMU_NO_PASID)
+		return !compat && dev->nr_pasids ? -EINVAL : 0;
+	if (!compat)
+		return -EINVAL;
+	if (dev->hwpt && !(dev->hwpt->alloc_flags & IOMMU_HWPT_ALLOC_PASID))
+		return -EINVAL;
+	return 0;
+}
+
+/* Record hwpt for pasid (NULL: forget it). Room was made by dev_pasid_reserve. */
+static void dev_pasid_record(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt)
+{
+	unsigned int i;
+
+	if (pasid == IOMMU_NO_PASID) {
+		dev->hwpt = hwpt;
+		return;
+	}
+	for (i = 0; i < dev->nr_pasids; i++)
+		if (dev->pasids[i].pasid == pasid)
+			break;
+	if (!hwpt) {
+		if (i < dev->nr_pasids)
+			dev->pasids[i] = dev->pasids[--dev->nr_pasids];
+		return;
+	}
+	if (i == dev->nr_pasids)
+		dev->nr_pasids++;
+	dev->pasids[i] = (struct dev_pasid){ .pasid = pasid, .hwpt = hwpt };
+}
+
+/* Room for one more PASID entry: the only allocation of a PASID attach besides the xlate. */
+static int dev_pasid_reserve(struct device *dev)
+{
+	struct dev_pasid *n;
+
+	n = realloc(dev->pasids, (dev->nr_pasids + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	dev->pasids = n;
+	return 0;
+}
+
+/*
+ * Publish x (a translation of hwpt's domain) in the PASID's slot: DMA sees the new
  * translation from here on. The old one is put after the read sections that might hold it.
  */
-static void dev_link_hwpt(struct device *dev, struct hwpt_paging *hwpt, struct iommu_xlate *x)
+static void dev_link_hwpt(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt,
+			  struct iommu_xlate *x)
 {
 	struct iommu_xlate *old;
 
-	dev->hwpt = hwpt;
+	dev_pasid_record(dev, pasid, hwpt);
 	hwpt->ndevices++;
 	obj_ref(&hwpt->obj);
 	iommu_domain_track(hwpt->domain);
-	iommu_dev_set_pasid(dev->iommu, IOMMU_NO_PASID, x, &old);
+	iommu_dev_set_pasid(dev->iommu, pasid, x, &old);
 	if (old) {
 		iommu_synchronize();
 		iommu_xlate_put(old);
 	}
 }
 
-static int dev_attach_hwpt(struct device *dev, struct hwpt_paging *hwpt)
+/* A translation for hwpt, and room in the PASID list. */
+static int dev_prepare(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt,
+		       struct iommu_xlate **out)
 {
+	int rc = dev_check_hwpt(dev, hwpt);
+
+	if (!rc)
+		rc = dev_pasid_compat(dev, pasid, hwpt);
+	if (!rc && pasid != IOMMU_NO_PASID)
+		rc = dev_pasid_reserve(dev);
+	if (!rc)
+		rc = iommu_xlate_paging(hwpt->domain, out);
+	return rc;
+}
+
+static int dev_attach_hwpt(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt)
+{
+	struct hwpt_paging *cur = dev_pasid_hwpt(dev, pasid);
 	struct iommu_xlate *x;
 	int rc;
 
-	if (dev->hwpt)
-		return -EINVAL;
-	rc = dev_check_hwpt(dev, hwpt);
+	if (cur)
+		return cur == hwpt && pasid != IOMMU_NO_PASID ? -EBUSY : -EINVAL;
+	rc = dev_prepare(dev, pasid, hwpt, &x);
 	if (rc)
 		return rc;
-	rc = iommu_xlate_paging(hwpt->domain, &x);
-	if (rc)
-		return rc;
-	rc = dev_reserve(dev, &hwpt->ioas->iopt);
-	if (rc) {
-		iommu_xlate_put(x);
-		return rc;
+	if (pasid == IOMMU_NO_PASID) {
+		rc = dev_reserve(dev, &hwpt->ioas->iopt);
+		if (rc) {
+			iommu_xlate_put(x);
+			return rc;
+		}
 	}
-	dev_link_hwpt(dev, hwpt, x);
+	dev_link_hwpt(dev, pasid, hwpt, x);
 	obj_ref(&dev->obj); /* attached */
 	return 0;
 }
 
-static int dev_replace_hwpt(struct device *dev, struct hwpt_paging *hwpt)
+static int dev_replace_hwpt(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt)
 {
-	struct hwpt_paging *old = dev->hwpt;
-	bool moves = old && old->ioas != hwpt->ioas;
+	struct hwpt_paging *old = dev_pasid_hwpt(dev, pasid);
+	bool moves = old && old->ioas != hwpt->ioas && pasid == IOMMU_NO_PASID;
 	struct iommu_xlate *x;
 	int rc;
 
@@ -173,10 +261,7 @@ static int dev_replace_hwpt(struct device *dev, struct hwpt_paging *hwpt)
 		return -EINVAL;
 	if (old == hwpt)
 		return 0;
-	rc = dev_check_hwpt(dev, hwpt);
-	if (rc)
-		return rc;
-	rc = iommu_xlate_paging(hwpt->domain, &x);
+	rc = dev_prepare(dev, pasid, hwpt, &x);
 	if (rc)
 		return rc;
 	if (moves) {
@@ -186,40 +271,41 @@ static int dev_replace_hwpt(struct device *dev, struct hwpt_paging *hwpt)
 			return rc;
 		}
 	}
-	dev_link_hwpt(dev, hwpt, x); /* waits out DMA still on the old translation */
+	dev_link_hwpt(dev, pasid, hwpt, x); /* waits out DMA still on the old translation */
 	if (moves)
 		dev_unreserve(dev, &old->ioas->iopt);
 	hwpt_put_device(old);
 	return 0;
 }
 
-typedef int (*dev_attach_fn)(struct device *dev, struct hwpt_paging *hwpt);
+typedef int (*dev_attach_fn)(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt);
 
 /* Join an automatic HWPT of ioas, or make one. */
-static int dev_auto_domain(struct device *dev, struct ioas *ioas, dev_attach_fn fn,
+static int dev_auto_domain(struct device *dev, uint32_t pasid, struct ioas *ioas, dev_attach_fn fn,
 			   uint32_t *out_id)
 {
-	struct hwpt_paging *hwpt;
+	struct hwpt_paging *hwpt, *cur = dev_pasid_hwpt(dev, pasid);
 	int rc;
 
 	for (hwpt = ioas->hwpts; hwpt; hwpt = hwpt->ioas_next) {
 		if (!hwpt->auto_domain)
 			continue;
-		rc = fn(dev, hwpt);
+		rc = fn(dev, pasid, hwpt);
 		if (rc == -EINVAL)
 			continue; /* not for this device: try the next */
 		if (!rc)
 			*out_id = hwpt->obj.id;
 		return rc;
 	}
-	if (fn == dev_attach_hwpt && dev->hwpt)
+	if (fn == dev_attach_hwpt && cur)
 		return -EINVAL;
-	if (fn == dev_replace_hwpt && !dev->hwpt)
+	if (fn == dev_replace_hwpt && !cur)
 		return -EINVAL;
-	rc = hwpt_paging_alloc(ioas, dev, 0, &hwpt);
+	rc = hwpt_paging_alloc(ioas, dev, pasid == IOMMU_NO_PASID ? 0 : IOMMU_HWPT_ALLOC_PASID,
+			       &hwpt);
 	if (rc)
 		return rc;
-	rc = fn(dev, hwpt);
+	rc = fn(dev, pasid, hwpt);
 	if (rc) {
 		obj_abort(dev->obj.ctx, &hwpt->obj);
 		return rc;
@@ -230,19 +316,24 @@ static int dev_auto_domain(struct device *dev, struct ioas *ioas, dev_attach_fn 
 	return 0;
 }
 
-static int dev_change_pt(struct device *dev, uint32_t *inout_pt_id, dev_attach_fn fn)
+static int dev_change_pt(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id,
+			 dev_attach_fn fn)
 {
-	struct obj *pt = obj_get(dev->obj.ctx, *inout_pt_id, OBJ_ANY);
+	struct obj *pt;
 	int rc;
 
+	if (!dev_pasid_valid(dev, pasid))
+		return -EINVAL;
+	pt = obj_get(dev->obj.ctx, *inout_pt_id, OBJ_ANY);
 	if (!pt)
 		return -ENOENT;
 	switch (pt->type) {
 	case OBJ_HWPT_PAGING:
-		rc = fn(dev, container_of(pt, struct hwpt_paging, obj));
+		rc = fn(dev, pasid, container_of(pt, struct hwpt_paging, obj));
 		break;
 	case OBJ_IOAS:
-		rc = dev_auto_domain(dev, container_of(pt, struct ioas, obj), fn, inout_pt_id);
+		rc = dev_auto_domain(dev, pasid, container_of(pt, struct ioas, obj), fn,
+				     inout_pt_id);
 		break;
 	default:
 		rc = -EINVAL;
@@ -252,30 +343,49 @@ static int dev_change_pt(struct device *dev, uint32_t *inout_pt_id, dev_attach_f
 	return rc;
 }
 
-int dev_attach(struct device *dev, uint32_t *inout_pt_id)
+int dev_pasid_attach(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id)
 {
-	return dev_change_pt(dev, inout_pt_id, dev_attach_hwpt);
+	return dev_change_pt(dev, pasid, inout_pt_id, dev_attach_hwpt);
 }
 
-int dev_replace(struct device *dev, uint32_t *inout_pt_id)
+int dev_pasid_replace(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id)
 {
-	return dev_change_pt(dev, inout_pt_id, dev_replace_hwpt);
+	return dev_change_pt(dev, pasid, inout_pt_id, dev_replace_hwpt);
 }
 
-void dev_detach(struct device *dev)
+void dev_pasid_detach(struct device *dev, uint32_t pasid)
 {
-	struct hwpt_paging *hwpt = dev->hwpt;
+	struct hwpt_paging *hwpt = dev_pasid_hwpt(dev, pasid);
 	struct iommu_xlate *x;
 
 	if (!hwpt)
 		return;
-	iommu_dev_set_pasid(dev->iommu, IOMMU_NO_PASID, NULL, &x);
+	iommu_dev_set_pasid(dev->iommu, pasid, NULL, &x);
 	iommu_synchronize(); /* no DMA left on the translation, nor on the domain */
 	iommu_xlate_put(x);
-	dev_unreserve(dev, &hwpt->ioas->iopt);
-	dev->hwpt = NULL;
+	if (pasid == IOMMU_NO_PASID)
+		dev_unreserve(dev, &hwpt->ioas->iopt);
+	dev_pasid_record(dev, pasid, NULL);
 	obj_unref(&dev->obj);
 	hwpt_put_device(hwpt);
+}
+
+int dev_attach(struct device *dev, uint32_t *inout_pt_id)
+{
+	return dev_pasid_attach(dev, IOMMU_NO_PASID, inout_pt_id);
+}
+
+int dev_replace(struct device *dev, uint32_t *inout_pt_id)
+{
+	return dev_pasid_replace(dev, IOMMU_NO_PASID, inout_pt_id);
+}
+
+/* Detach the RID and every PASID. */
+void dev_detach(struct device *dev)
+{
+	while (dev->nr_pasids)
+		dev_pasid_detach(dev, dev->pasids[dev->nr_pasids - 1].pasid);
+	dev_pasid_detach(dev, IOMMU_NO_PASID);
 }
 
 /* ---- IOMMU_GET_HW_INFO ----------------------------------------------------------------- */
@@ -448,6 +558,10 @@ static int device_new_locked(struct ioasid_ctx *ctx, const struct ioasid_device_
 		rc = pt_dev_new(ctx, desc->format, &dev);
 		if (!rc && !(desc->flags & IOASID_DEVICE_NO_DIRTY))
 			dev->caps |= DEV_CAP_DIRTY;
+		if (!rc && (desc->flags & IOASID_DEVICE_PASID)) {
+			dev->caps |= DEV_CAP_PASID;
+			dev->max_pasid_log2 = DEV_PASID_BITS;
+		}
 #else
 		rc = -EOPNOTSUPP;
 #endif
@@ -477,8 +591,8 @@ int ioasid_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_desc *d
 
 enum api_op { API_ATTACH, API_REPLACE, API_DETACH, API_DESTROY };
 
-static int device_op(struct ioasid_ctx *ctx, uint32_t dev_id, enum api_op op, uint32_t pt_id,
-		     uint32_t *out_hwpt_id)
+static int device_op(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, enum api_op op,
+		     uint32_t pt_id, uint32_t *out_hwpt_id)
 {
 	struct device *dev;
 	int rc = 0;
@@ -493,15 +607,15 @@ static int device_op(struct ioasid_ctx *ctx, uint32_t dev_id, enum api_op op, ui
 	}
 	switch (op) {
 	case API_ATTACH:
-		rc = dev_attach(dev, &pt_id);
+		rc = dev_pasid_attach(dev, pasid, &pt_id);
 		break;
 	case API_REPLACE:
-		rc = dev_replace(dev, &pt_id);
+		rc = dev_pasid_replace(dev, pasid, &pt_id);
 		break;
 	case API_DETACH:
-		if (!dev->hwpt)
+		if (!dev_pasid_valid(dev, pasid) || !dev_pasid_hwpt(dev, pasid))
 			rc = -EINVAL;
-		dev_detach(dev);
+		dev_pasid_detach(dev, pasid);
 		break;
 	case API_DESTROY:
 		obj_put(&dev->obj);
@@ -519,23 +633,98 @@ static int device_op(struct ioasid_ctx *ctx, uint32_t dev_id, enum api_op op, ui
 int ioasid_device_attach(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pt_id,
 			 uint32_t *out_hwpt_id)
 {
-	return device_op(ctx, dev_id, API_ATTACH, pt_id, out_hwpt_id);
+	return device_op(ctx, dev_id, IOMMU_NO_PASID, API_ATTACH, pt_id, out_hwpt_id);
 }
 
 int ioasid_device_replace(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pt_id,
 			  uint32_t *out_hwpt_id)
 {
-	return device_op(ctx, dev_id, API_REPLACE, pt_id, out_hwpt_id);
+	return device_op(ctx, dev_id, IOMMU_NO_PASID, API_REPLACE, pt_id, out_hwpt_id);
 }
 
 int ioasid_device_detach(struct ioasid_ctx *ctx, uint32_t dev_id)
 {
-	return device_op(ctx, dev_id, API_DETACH, 0, NULL);
+	return device_op(ctx, dev_id, IOMMU_NO_PASID, API_DETACH, 0, NULL);
 }
 
 int ioasid_device_destroy(struct ioasid_ctx *ctx, uint32_t dev_id)
 {
-	return device_op(ctx, dev_id, API_DESTROY, 0, NULL);
+	return device_op(ctx, dev_id, IOMMU_NO_PASID, API_DESTROY, 0, NULL);
+}
+
+int ioasid_device_pasid_attach(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid,
+			       uint32_t pt_id, uint32_t *out_hwpt_id)
+{
+	return device_op(ctx, dev_id, pasid, API_ATTACH, pt_id, out_hwpt_id);
+}
+
+int ioasid_device_pasid_replace(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid,
+				uint32_t pt_id, uint32_t *out_hwpt_id)
+{
+	return device_op(ctx, dev_id, pasid, API_REPLACE, pt_id, out_hwpt_id);
+}
+
+int ioasid_device_pasid_detach(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid)
+{
+	return device_op(ctx, dev_id, pasid, API_DETACH, 0, NULL);
+}
+
+/* Append [start, last] minus the device's reserved regions (RID only) to the output. */
+static void dev_window_add(const struct device *dev, bool rid, uint64_t start, uint64_t last,
+			   struct ioasid_iova_range *out, uint32_t cap, uint32_t *n)
+{
+	for (unsigned int i = 0; rid && i < dev->nr_resv; i++) {
+		const struct iommu_iova_range *r = &dev->resv[i];
+
+		if (r->last < start || r->start > last)
+			continue;
+		if (r->start > start)
+			dev_window_add(dev, rid, start, r->start - 1, out, cap, n);
+		if (r->last >= last)
+			return;
+		start = r->last + 1;
+	}
+	if (*n < cap)
+		out[*n] = (struct ioasid_iova_range){ .start = start, .last = last };
+	(*n)++;
+}
+
+int ioasid_device_pasid_iova_ranges(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid,
+				    struct ioasid_iova_range *ranges, uint32_t *inout_num)
+{
+	struct hwpt_paging *hwpt;
+	struct device *dev;
+	uint32_t n = 0, cap;
+	int rc = 0;
+
+	if (!inout_num || (*inout_num && !ranges))
+		return api_result(-EINVAL);
+	cap = *inout_num;
+	pthread_mutex_lock(&ctx->lock);
+	dev = dev_get(ctx, dev_id);
+	if (!dev) {
+		pthread_mutex_unlock(&ctx->lock);
+		return api_result(-ENOENT);
+	}
+	if (!dev_pasid_valid(dev, pasid)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	hwpt = dev_pasid_hwpt(dev, pasid);
+	if (!hwpt) {
+		rc = -ENODEV;
+		goto out;
+	}
+	for (unsigned int i = 0; i < hwpt->domain->nr_ranges; i++)
+		dev_window_add(dev, pasid == IOMMU_NO_PASID, hwpt->domain->ranges[i].start,
+			       hwpt->domain->ranges[i].last, ranges, cap, &n);
+	*inout_num = n;
+	if (n > cap)
+		rc = -EMSGSIZE;
+out:
+	obj_put(&dev->obj);
+	pthread_mutex_unlock(&ctx->lock);
+	return api_result(rc);
 }
 
 /* A DMA's result as the API's errno: the fault's type picks it. */

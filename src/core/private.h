@@ -370,6 +370,11 @@ enum dev_caps {
 /* PASID table width of every device; the model's max_pasid_log2 narrows what is valid */
 #define DEV_PASID_BITS 20
 
+struct dev_pasid {
+	uint32_t pasid;
+	struct hwpt_paging *hwpt; /* holds a device reference on it (hwpt_put_device) */
+};
+
 /*
  * A device bound to a context. users: the table's 1, the binder's 1 (an owner outside
  * the table: a selftest object or the in-process API), 1 while attached. So IOMMU_DESTROY
@@ -386,7 +391,9 @@ struct device {
 	struct iommu_iova_range resv[DEV_MAX_RESV];
 	struct hwpt_paging *hwpt; /* what the RID is attached to; NULL: blocked */
 	struct iommu_dev *iommu;  /* PASID table the DMA path reads (src/iommu) */
-	bool ctx_owned;		  /* bound by ioasid_device_new: context close unbinds */
+	struct dev_pasid *pasids; /* PASIDs other than 0 attached, unordered */
+	unsigned int nr_pasids;
+	bool ctx_owned; /* bound by ioasid_device_new: context close unbinds */
 };
 
 /* A paging HWPT: one domain kept in step with its IOAS. users: 1 + devices attached. */
@@ -411,6 +418,17 @@ void dev_unbind(struct device *dev);
 int dev_attach(struct device *dev, uint32_t *inout_pt_id);
 int dev_replace(struct device *dev, uint32_t *inout_pt_id);
 void dev_detach(struct device *dev);
+/*
+ * Per PASID (IOMMU_NO_PASID is the RID: the calls above). Errnos as the kernel's: EINVAL for
+ * a PASID the device lacks, an HWPT not allocated with IOMMU_HWPT_ALLOC_PASID (or a RID on
+ * such an HWPT), attach of a PASID attached elsewhere, replace of one not attached; EBUSY
+ * for attach of a PASID already on that HWPT. Detach of a PASID not attached does nothing.
+ */
+int dev_pasid_attach(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id);
+int dev_pasid_replace(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id);
+void dev_pasid_detach(struct device *dev, uint32_t pasid);
+/* The HWPT a PASID of dev is attached to, or NULL. */
+struct hwpt_paging *dev_pasid_hwpt(const struct device *dev, uint32_t pasid);
 void device_destroy(struct obj *obj);
 void device_close(struct obj *obj);
 

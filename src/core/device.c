@@ -27,9 +27,6 @@
 
 #include "core/private.h"
 #include "iommu/iommu.h"
-#ifdef IOASID_HAVE_PT
-#include "pt/pt.h"
-#endif
 #include <linux/iommufd_test.h>
 
 struct device *dev_get(struct ioasid_ctx *ctx, uint32_t id)
@@ -444,74 +441,6 @@ out_put:
 	return rc;
 }
 
-/* ---- page-table formats as IOMMU models ------------------------------------------------- */
-
-#ifdef IOASID_HAVE_PT
-/* A device whose IOMMU walks one of the page-table formats (src/pt). */
-struct pt_model {
-	struct pt_config cfg;
-};
-
-static int ptm_domain_alloc(struct device *dev, uint32_t flags, struct iommu_domain **out)
-{
-	struct pt_model *m = dev->model_priv;
-	struct pt_config cfg = m->cfg;
-
-	cfg.arena = ctx_pt_arena(dev->obj.ctx);
-	if (!cfg.arena)
-		return -ENOMEM;
-	if (!(flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING))
-		cfg.flags |= PT_CFG_NO_DIRTY;
-	return pt_domain_alloc(&cfg, out);
-}
-
-static int ptm_attach_check(struct device *dev, const struct hwpt_paging *hwpt)
-{
-	struct pt_model *m = dev->model_priv;
-	const struct pt_config *c;
-
-	if (!pt_is_domain(hwpt->domain))
-		return -EINVAL;
-	c = pt_domain_config(hwpt->domain);
-	if (!pt_config_equivalent(c, &m->cfg))
-		return -EINVAL;
-	if ((hwpt->alloc_flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) && !(dev->caps & DEV_CAP_DIRTY))
-		return -EINVAL;
-	return 0;
-}
-
-static void ptm_release(struct device *dev)
-{
-	free(dev->model_priv);
-}
-
-static const struct dev_model_ops pt_model_ops = {
-	.name = "pt",
-	.domain_alloc_paging = ptm_domain_alloc,
-	.attach_check = ptm_attach_check,
-	.mark_dirty = pt_mark_dirty,
-	.release = ptm_release,
-};
-
-static int pt_dev_new(struct ioasid_ctx *ctx, const char *format, struct device **out)
-{
-	const struct pt_variant *v = pt_variant_find(format);
-	struct pt_model *m;
-	int rc;
-
-	if (!v)
-		return -EOPNOTSUPP;
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return -ENOMEM;
-	m->cfg = v->cfg;
-	rc = dev_bind(ctx, &pt_model_ops, m, out);
-	if (rc)
-		free(m);
-	return rc;
-}
-#endif
-
 /* ---- the in-process API ------------------------------------------------------------------ */
 
 static int api_result(int rc)
@@ -528,6 +457,7 @@ static int device_new_locked(struct ioasid_ctx *ctx, const struct ioasid_device_
 {
 	const uint32_t valid =
 		IOASID_DEVICE_NO_DIRTY | IOASID_DEVICE_HUGE_IOVA | IOASID_DEVICE_PASID;
+	const struct iommu_model *model;
 	struct device *dev;
 	int rc;
 
@@ -541,31 +471,10 @@ static int device_new_locked(struct ioasid_ctx *ctx, const struct ioasid_device_
 	for (unsigned int i = 0; i < desc->nr_reserved; i++)
 		if (desc->reserved[i].start > desc->reserved[i].last)
 			return -EINVAL;
-	if (!strcmp(desc->format, "mock")) {
-		uint32_t mflags = 0;
-
-		if (desc->flags & IOASID_DEVICE_NO_DIRTY)
-			mflags |= MOCK_FLAGS_DEVICE_NO_DIRTY;
-		if (desc->flags & IOASID_DEVICE_HUGE_IOVA)
-			mflags |= MOCK_FLAGS_DEVICE_HUGE_IOVA;
-		if (desc->flags & IOASID_DEVICE_PASID)
-			mflags |= MOCK_FLAGS_DEVICE_PASID;
-		rc = mock_dev_new(ctx, mflags, &dev);
-	} else {
-#ifdef IOASID_HAVE_PT
-		if (desc->flags & IOASID_DEVICE_HUGE_IOVA)
-			return -EOPNOTSUPP;
-		rc = pt_dev_new(ctx, desc->format, &dev);
-		if (!rc && !(desc->flags & IOASID_DEVICE_NO_DIRTY))
-			dev->caps |= DEV_CAP_DIRTY;
-		if (!rc && (desc->flags & IOASID_DEVICE_PASID)) {
-			dev->caps |= DEV_CAP_PASID;
-			dev->max_pasid_log2 = DEV_PASID_BITS;
-		}
-#else
-		rc = -EOPNOTSUPP;
-#endif
-	}
+	model = iommu_model_find(desc->format);
+	if (!model)
+		return -EOPNOTSUPP;
+	rc = model->device_new(ctx, desc, &dev);
 	if (rc)
 		return rc;
 	dev->ctx_owned = true;

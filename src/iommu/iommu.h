@@ -39,6 +39,31 @@ struct iommu_ctx_dir;
 
 #define IOMMU_NO_PASID 0u
 
+/* ---- models ------------------------------------------------------------------------------ */
+
+struct ioasid_ctx;
+struct ioasid_device_desc;
+struct device;
+
+/*
+ * An IOMMU model: which device formats it serves and how it binds such a device (its
+ * struct dev_model_ops makes domains and decides attach rules). registry.c lists them.
+ */
+struct iommu_model {
+	const char *name;
+	const char *desc;
+	bool (*serves)(const char *format);
+	/* Bind a device for desc (flags and reserved regions already checked). ctx->lock. */
+	int (*device_new)(struct ioasid_ctx *ctx, const struct ioasid_device_desc *desc,
+			  struct device **out);
+};
+
+/* The model serving format, or NULL. */
+const struct iommu_model *iommu_model_find(const char *format);
+/* The i-th registered model, NULL past the end. */
+const struct iommu_model *iommu_model_at(size_t i);
+extern const struct iommu_model iommu_model_pt;
+
 /* ---- the translation call -------------------------------------------------------------- */
 
 enum iommu_access {

@@ -323,12 +323,38 @@ static void test_dma_api(void **state)
 	free(buf);
 }
 
+/* Devices find their model through the registry; an unknown format is EOPNOTSUPP. */
+static void test_registry(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "no-such-iommu" };
+	struct ioasid_ctx *ctx;
+	uint32_t dev;
+	size_t n = 0;
+
+	(void)state;
+	assert_string_equal(iommu_model_find("mock")->name, "mock");
+	assert_string_equal(iommu_model_find("arm-s2-4k-48")->name, "pt");
+	assert_null(iommu_model_find("no-such-iommu"));
+	while (iommu_model_at(n))
+		n++;
+	assert_true(n >= 2);
+	assert_int_equal(ioasid_ctx_new(NULL, &ctx), 0);
+	assert_int_equal(ioasid_device_new(ctx, &desc, &dev), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	desc.format = "riscv-sv39";
+	assert_int_equal(ioasid_device_new(ctx, &desc, &dev), 0);
+	desc.flags = IOASID_DEVICE_HUGE_IOVA; /* the mock's flag */
+	assert_int_equal(ioasid_device_new(ctx, &desc, &dev), -1);
+	assert_int_equal(errno, EOPNOTSUPP);
+	ioasid_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_faults),	cmocka_unit_test(test_dirty_in_walk),
 		cmocka_unit_test(test_iotlb),	cmocka_unit_test(test_iotlb_needs_flush),
-		cmocka_unit_test(test_dma_api),
+		cmocka_unit_test(test_dma_api), cmocka_unit_test(test_registry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -659,6 +659,7 @@ static int dev_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint
 
 	if (len && check_add_u64(iova, len - 1, &last))
 		return -EOVERFLOW;
+	memset(fault, 0, sizeof(*fault));
 	tok = iommu_read_lock();
 	idev = iommu_dir_lookup(&ctx->iommu_dir, dev_id);
 	rc = idev ? iommu_dma(idev, pasid, iova, buf, len, write, fault) : -ENOENT;

@@ -166,10 +166,11 @@ struct iommu_xlate *iommu_dev_pasid(const struct iommu_dev *idev, uint32_t pasid
 struct iommu_dev *iommu_dir_lookup(struct iommu_ctx_dir *const *dirp, uint32_t dev_id);
 
 /*
- * Device DMA: copy len bytes between buf and [iova, iova + len - 1] of (idev, pasid), in
- * pieces that never cross a translation. Lock-free (takes its own read section). 0, or
- * -EFAULT with *fault (may be NULL) describing the first fault; bytes before the faulting
- * piece were copied. -ENODEV: nothing attached at that PASID (fault type NOT_PRESENT too).
+ * Device DMA: copy len bytes between buf and [iova, iova + len - 1] (which must not wrap) of
+ * (idev, pasid), in pieces that never cross a translation. Call inside a read section that
+ * also covers finding idev. 0, or -EFAULT with *fault describing the first fault; bytes
+ * before the faulting piece were copied. -ENODEV: nothing attached at that PASID (fault type
+ * NOT_PRESENT too).
  */
 int iommu_dma(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, void *buf, size_t len,
 	      bool write, struct iommu_fault *fault);

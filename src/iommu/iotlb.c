@@ -35,8 +35,6 @@
 #define IOTLB_ENTRIES_LG2 12
 #define IOTLB_ENTRIES	  (1u << IOTLB_ENTRIES_LG2)
 
-enum { IOTLB_META_WRITE = 1 << 15 };
-
 struct iotlb_entry {
 	uint32_t seq;
 	uint32_t tag; /* 0: empty */
@@ -48,15 +46,12 @@ struct iotlb_entry {
 };
 
 static struct iotlb_entry iotlb[IOTLB_ENTRIES];
-static uint64_t iotlb_generation;
+uint64_t iotlb_generation;
 
-static struct {
-	uint64_t hits, misses, fills, invalidations, dropped;
-} stats;
+struct iotlb_stats_raw iotlb_stats_raw;
+#define stats iotlb_stats_raw
 
-#define LOAD(p)	    __atomic_load_n(p, __ATOMIC_RELAXED)
-#define STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELAXED)
-#define COUNT(f)    __atomic_add_fetch(&stats.f, 1, __ATOMIC_RELAXED)
+#define COUNT(f) IOTLB_COUNT(f)
 
 static inline uint32_t iotlb_hash(uint32_t tag, uint32_t pasid, uint64_t base, unsigned int lg2)
 {
@@ -109,14 +104,17 @@ static void iotlb_write_end(struct iotlb_entry *e, uint32_t seq)
 	__atomic_store_n(&e->seq, seq, __ATOMIC_RELEASE);
 }
 
+__thread struct iotlb_l0 iotlb_l0 __attribute__((tls_model("initial-exec")));
+
 bool iotlb_lookup(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, unsigned int access,
 		  struct iommu_xlate_result *out)
 {
-	uint64_t sizes = __atomic_load_n(&x->sizes_seen, __ATOMIC_RELAXED);
+	uint64_t sizes = __atomic_load_n(&x->sizes_seen, __ATOMIC_RELAXED), gen;
 	bool write = access & IOMMU_ACCESS_WRITE;
 
 	if (write && x->s2->dirty_tracking)
 		sizes = 0;
+	gen = __atomic_load_n(&iotlb_generation, __ATOMIC_SEQ_CST);
 	while (sizes) {
 		unsigned int lg2 = (unsigned int)__builtin_ctzll(sizes);
 		uint64_t mask = lg2 >= 64 ? UINT64_MAX : (UINT64_C(1) << lg2) - 1;
@@ -133,6 +131,7 @@ bool iotlb_lookup(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, unsigned
 		out->oa = c.oa | (iova & mask);
 		out->size_lg2 = lg2;
 		out->prot = (int)((c.meta >> 8) & 0x7f);
+		iotlb_l0_fill(x, pasid, base, c.oa, c.meta, gen);
 		COUNT(hits);
 		return true;
 	}
@@ -165,7 +164,9 @@ void iotlb_fill(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, unsigned i
 	STORE(&e->base, base);
 	STORE(&e->oa, r->oa & ~mask);
 	iotlb_write_end(e, seq);
-	__atomic_fetch_or(&x->sizes_seen, UINT64_C(1) << lg2, __ATOMIC_RELAXED);
+	iotlb_l0_fill(x, pasid, base, r->oa & ~mask, meta, gen);
+	if (!(__atomic_load_n(&x->sizes_seen, __ATOMIC_RELAXED) & (UINT64_C(1) << lg2)))
+		__atomic_fetch_or(&x->sizes_seen, UINT64_C(1) << lg2, __ATOMIC_RELAXED);
 	COUNT(fills);
 	/* An invalidation since the walk began: it may have scanned before we stored. */
 	if (__atomic_load_n(&iotlb_generation, __ATOMIC_SEQ_CST) != gen &&

@@ -179,7 +179,7 @@ int iommu_translate(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, unsign
 	uint64_t gen;
 	int rc;
 
-	if (iotlb_lookup(x, pasid, iova, access, out))
+	if (iotlb_l0_hit(x, pasid, iova, access, out) || iotlb_lookup(x, pasid, iova, access, out))
 		return 0;
 	gen = iotlb_gen();
 	rc = x->ops->walk(x, pasid, iova, access, out, fault);
@@ -210,48 +210,36 @@ int iommu_dma(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, void *buf, 
 	      bool write, struct iommu_fault *fault)
 {
 	unsigned int access = write ? IOMMU_ACCESS_WRITE : IOMMU_ACCESS_READ;
-	struct iommu_fault dummy;
+	struct iommu_xlate *x = iommu_dev_pasid(idev, pasid);
 	uint8_t *p = buf;
-	unsigned int tok;
-	int rc = 0;
 
-	if (!fault)
-		fault = &dummy;
-	memset(fault, 0, sizeof(*fault));
-	tok = iommu_read_lock();
-	{
-		struct iommu_xlate *x = iommu_dev_pasid(idev, pasid);
-
-		if (!x) {
-			fault->type = IOMMU_FAULT_NOT_PRESENT;
-			fault->addr = iova;
-			rc = -ENODEV;
-		}
-		while (!rc && len) {
-			struct iommu_xlate_result r;
-			uint64_t n;
-
-			rc = iommu_translate(x, pasid, iova, access, &r, fault);
-			if (rc)
-				break;
-			n = r.size_lg2 >= 63 ? UINT64_MAX :
-					       (UINT64_C(1) << r.size_lg2) -
-						       (iova & ((UINT64_C(1) << r.size_lg2) - 1));
-			if (n > len)
-				n = len;
-			if (write)
-				memcpy((void *)(uintptr_t)r.oa, p, n);
-			else
-				memcpy(p, (void *)(uintptr_t)r.oa, n);
-			p += n;
-			len -= n;
-			if (len && iova + n < iova) {
-				rc = -EOVERFLOW;
-				break;
-			}
-			iova += n;
-		}
+	fault->type = IOMMU_FAULT_NONE;
+	if (!x) {
+		fault->type = IOMMU_FAULT_NOT_PRESENT;
+		fault->stage = 1;
+		fault->level = 0;
+		fault->addr = iova;
+		return -ENODEV;
 	}
-	iommu_read_unlock(tok);
-	return rc;
+	while (len) {
+		struct iommu_xlate_result r;
+		uint64_t n;
+		int rc = iommu_translate(x, pasid, iova, access, &r, fault);
+
+		if (rc)
+			return rc;
+		n = r.size_lg2 >= 63 ? UINT64_MAX :
+				       (UINT64_C(1) << r.size_lg2) -
+					       (iova & ((UINT64_C(1) << r.size_lg2) - 1));
+		if (n > len)
+			n = len;
+		if (write)
+			memcpy((void *)(uintptr_t)r.oa, p, n);
+		else
+			memcpy(p, (void *)(uintptr_t)r.oa, n);
+		p += n;
+		len -= n;
+		iova += n; /* the caller checked that the range does not wrap */
+	}
+	return 0;
 }

@@ -213,8 +213,12 @@ struct pt_reader {
 			   struct pt_walk_result *out);
 };
 
+/* root_pa of pt_translate meaning "the domain's own root" (never a table's address). */
+#define PT_ROOT_OWN UINT64_MAX
+
 /*
- * Translate iova with the geometry and format of d, starting at root_pa (0: d's own root).
+ * Translate iova with the geometry and format of d, starting at root_pa (PT_ROOT_OWN: d's
+ * own root; else a table address as the reader understands it, 0 included).
  * 0 with out filled, or -EFAULT with out->fault set. Safe alongside map/unmap (see above).
  */
 int pt_translate(const struct iommu_domain *d, const struct pt_reader *rd, uint64_t root_pa,

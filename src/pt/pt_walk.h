@@ -573,7 +573,7 @@ static int ptw_translate(struct pt_domain *pd, const struct pt_reader *rd, uint6
 			 uint64_t iova, unsigned int access, bool set_ad,
 			 struct pt_walk_result *out)
 {
-	uint64_t table_pa = root_pa ? root_pa : pd->root_pa;
+	uint64_t table_pa = root_pa == PT_ROOT_OWN ? pd->root_pa : root_pa;
 	unsigned int lvl = pd->levels - 1;
 	bool write = access & PT_ACC_WRITE;
 

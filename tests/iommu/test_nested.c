@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <endian.h>
 
 #include <linux/iommufd.h>
 #include <linux/iommufd_test.h>
@@ -322,6 +323,177 @@ static void test_vtd_5level(void **state)
 	guest_free(&g);
 }
 
+/* ---- SMMUv3: STE -> CD table -> LPAE stage 1 ---------------------------------------- */
+
+/* ARM VMSAv8-64 descriptor bits (Arm ARM D8.3) */
+#define A_VALID (UINT64_C(1) << 0)
+#define A_TABLE (UINT64_C(1) << 1) /* table, or page at level 3 */
+#define A_AP1	(UINT64_C(1) << 6)
+#define A_AP2	(UINT64_C(1) << 7) /* read only */
+#define A_AF	(UINT64_C(1) << 10)
+
+/* SMMUv3 STE / CD fields (SMMUv3 spec 5.2, 5.4) */
+#define STE_V	     (UINT64_C(1) << 0)
+#define STE_CFG(c)   ((uint64_t)(c) << 1)
+#define STE_CDMAX(n) ((uint64_t)(n) << 59)
+#define CD_T0SZ(t)   ((uint64_t)(t))
+#define CD_V	     (UINT64_C(1) << 31)
+#define CD_IPS(i)    ((uint64_t)(i) << 32)
+#define CD_AA64	     (UINT64_C(1) << 41)
+#define CD_HA	     (UINT64_C(1) << 43)
+#define CD_HD	     (UINT64_C(1) << 42)
+#define CD_EPD0	     (UINT64_C(1) << 14)
+
+/* A 39-bit, 4K-granule stage-1 table (Arm levels 1..3) mapping one 4K page. */
+static uint64_t arm_s1_table(struct guest *g, uint64_t iova, uint64_t gpa, bool ro)
+{
+	uint64_t l1 = galloc(g), l2 = galloc(g), l3 = galloc(g);
+
+	gptr(g, l1)[(iova >> 30) & 511] = l2 | A_VALID | A_TABLE;
+	gptr(g, l2)[(iova >> 21) & 511] = l3 | A_VALID | A_TABLE;
+	gptr(g, l3)[(iova >> 12) & 511] = gpa | A_VALID | A_TABLE | A_AF | A_AP1 | (ro ? A_AP2 : 0);
+	/* and a 2M block right after */
+	gptr(g, l2)[((iova >> 21) + 1) & 511] =
+		(GPA_BASE & ~UINT64_C(0x1fffff)) | A_VALID | A_AF | A_AP1;
+	return l1;
+}
+
+static void set_cd(struct guest *g, uint64_t cd_gpa, uint64_t ttb, uint64_t extra)
+{
+	gptr(g, cd_gpa)[0] = CD_T0SZ(25) | CD_V | CD_IPS(5) | CD_AA64 | extra;
+	gptr(g, cd_gpa)[1] = ttb;
+}
+
+static struct iommu_xlate *smmu_nested(struct guest *g, uint64_t ste0, uint64_t ste1)
+{
+	struct iommu_hwpt_arm_smmuv3 d = { .ste = { htole64(ste0), htole64(ste1) } };
+	struct iommu_xlate *x;
+
+	assert_int_equal(iommu_nested_alloc(g->s2, IOMMU_HWPT_DATA_ARM_SMMUV3, &d, sizeof(d), &x),
+			 0);
+	return x;
+}
+
+static void test_smmu_walk(void **state)
+{
+	struct iommu_xlate_result r;
+	struct iommu_fault f;
+	struct iommu_xlate *x;
+	struct guest g;
+	uint64_t iova = UINT64_C(0x12345000), cd, ttb;
+
+	(void)state;
+	guest_new(&g, false);
+	cd = galloc(&g); /* room for 64 CDs of 64 bytes */
+	ttb = arm_s1_table(&g, iova, GPA_BASE + 0x60000, false);
+	set_cd(&g, cd, ttb, 0);
+	x = smmu_nested(&g, STE_V | STE_CFG(5) | cd, 0);
+	assert_int_equal(xl(x, iova + 0x21, IOMMU_ACCESS_WRITE, &r, &f), 0);
+	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x60021);
+	assert_int_equal(r.size_lg2, 12);
+	/* the 2M block: stage 2 maps 4K leaves, so the result is 4K */
+	assert_int_equal(xl(x, (iova & ~UINT64_C(0x1fffff)) + 0x200000 + GPA_BASE + 0x3456,
+			    IOMMU_ACCESS_READ, &r, &f),
+			 0);
+	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x3456);
+	/* outside the 39-bit input range: address size */
+	assert_int_equal(xl(x, UINT64_C(1) << 40, IOMMU_ACCESS_READ, &r, &f), -EFAULT);
+	assert_int_equal(f.type, IOMMU_FAULT_ADDR_SIZE);
+	assert_int_equal(f.stage, 1);
+	/* a PASID with S1CDMax 0: no substreams */
+	assert_int_equal(iommu_translate(x, 3, iova, IOMMU_ACCESS_READ, &r, &f), -EFAULT);
+	assert_int_equal(f.type, IOMMU_FAULT_NOT_PRESENT);
+	/* the guest invalidates its CD (V = 0): seen after the user's invalidation */
+	gptr(&g, cd)[0] &= ~CD_V;
+	assert_int_equal(xl(x, iova, IOMMU_ACCESS_READ, &r, &f), 0);
+	iommu_nested_invalidate(x, UINT32_MAX, 0, 0);
+	assert_int_equal(xl(x, iova, IOMMU_ACCESS_READ, &r, &f), -EFAULT);
+	assert_int_equal(f.type, IOMMU_FAULT_NOT_PRESENT);
+	assert_int_equal(f.stage, 1);
+	iommu_xlate_put(x);
+
+	/* a CD table outside stage 2: the CD fetch faults in stage 2 */
+	x = smmu_nested(&g, STE_V | STE_CFG(5) | UINT64_C(0x7000000), 0);
+	assert_int_equal(xl(x, iova, IOMMU_ACCESS_READ, &r, &f), -EFAULT);
+	assert_int_equal(f.stage, 2);
+	assert_int_equal(f.addr, UINT64_C(0x7000000));
+	iommu_xlate_put(x);
+
+	/* bypass and abort */
+	x = smmu_nested(&g, STE_V | STE_CFG(4), 0);
+	assert_int_equal(xl(x, GPA_BASE + 0x10, IOMMU_ACCESS_READ, &r, &f), 0);
+	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x10);
+	iommu_xlate_put(x);
+	x = smmu_nested(&g, 0, 0);
+	assert_int_equal(xl(x, GPA_BASE, IOMMU_ACCESS_READ, &r, &f), -EFAULT);
+	assert_int_equal(f.type, IOMMU_FAULT_NOT_PRESENT);
+	iommu_xlate_put(x);
+	guest_free(&g);
+}
+
+/* Substreams: S1CDMax 2 = four CDs, PASID n uses CD n; the RID per S1DSS. */
+static void test_smmu_pasid(void **state)
+{
+	struct iommu_xlate_result r;
+	struct iommu_fault f;
+	struct iommu_xlate *x;
+	struct guest g;
+	uint64_t iova = UINT64_C(0x40000000), cd;
+
+	(void)state;
+	guest_new(&g, true);
+	cd = galloc(&g);
+	set_cd(&g, cd + 1 * 64, arm_s1_table(&g, iova, GPA_BASE + 0x61000, false), CD_HA | CD_HD);
+	set_cd(&g, cd + 2 * 64, arm_s1_table(&g, iova, GPA_BASE + 0x62000, true), 0);
+	/* S1DSS = substream 0 (2): the RID uses CD 0, which is invalid */
+	x = smmu_nested(&g, STE_V | STE_CFG(5) | STE_CDMAX(2) | cd, 2);
+	assert_int_equal(iommu_translate(x, 1, iova + 4, IOMMU_ACCESS_WRITE, &r, &f), 0);
+	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x61004);
+	assert_int_equal(iommu_translate(x, 2, iova + 4, IOMMU_ACCESS_READ, &r, &f), 0);
+	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x62004);
+	assert_int_equal(iommu_translate(x, 2, iova, IOMMU_ACCESS_WRITE, &r, &f), -EFAULT);
+	assert_int_equal(f.type, IOMMU_FAULT_PERMISSION);
+	assert_int_equal(iommu_translate(x, 3, iova, IOMMU_ACCESS_READ, &r, &f), -EFAULT);
+	assert_int_equal(iommu_translate(x, 4, iova, IOMMU_ACCESS_READ, &r, &f), -EFAULT);
+	assert_int_equal(iommu_translate(x, 0, iova, IOMMU_ACCESS_READ, &r, &f), -EFAULT);
+	iommu_xlate_put(x);
+	/* S1DSS = bypass: the RID goes through stage 2 only */
+	x = smmu_nested(&g, STE_V | STE_CFG(5) | STE_CDMAX(2) | cd, 1);
+	assert_int_equal(iommu_translate(x, 0, GPA_BASE + 8, IOMMU_ACCESS_READ, &r, &f), 0);
+	assert_int_equal(r.oa, (uintptr_t)g.ram + 8);
+	iommu_xlate_put(x);
+	guest_free(&g);
+}
+
+static void test_smmu_bad_ste(void **state)
+{
+	struct iommu_hwpt_arm_smmuv3 d = { 0 };
+	struct iommu_xlate *x;
+	struct guest g;
+
+	(void)state;
+	guest_new(&g, false);
+	assert_int_equal(iommu_nested_alloc(g.s2, IOMMU_HWPT_DATA_ARM_SMMUV3, &d, 8, &x), -EINVAL);
+	d.ste[0] = htole64(STE_V | STE_CFG(6)); /* stage-2 translate: not the guest's */
+	assert_int_equal(iommu_nested_alloc(g.s2, IOMMU_HWPT_DATA_ARM_SMMUV3, &d, sizeof(d), &x),
+			 -EIO);
+	d.ste[0] = htole64(STE_V | STE_CFG(5) | (UINT64_C(1) << 55)); /* reserved bit */
+	assert_int_equal(iommu_nested_alloc(g.s2, IOMMU_HWPT_DATA_ARM_SMMUV3, &d, sizeof(d), &x),
+			 -EIO);
+	d.ste[0] = htole64(STE_V | STE_CFG(5));
+	d.ste[1] = htole64(UINT64_C(2) << 28); /* EATS 2 */
+	assert_int_equal(iommu_nested_alloc(g.s2, IOMMU_HWPT_DATA_ARM_SMMUV3, &d, sizeof(d), &x),
+			 -EIO);
+	d.ste[1] = htole64(UINT64_C(1) << 63); /* a word-1 field the guest may not set */
+	assert_int_equal(iommu_nested_alloc(g.s2, IOMMU_HWPT_DATA_ARM_SMMUV3, &d, sizeof(d), &x),
+			 -EIO);
+	d.ste[0] = htole64(STE_CFG(6) | (UINT64_C(1) << 55)); /* V = 0: abort, whatever else */
+	assert_int_equal(iommu_nested_alloc(g.s2, IOMMU_HWPT_DATA_ARM_SMMUV3, &d, sizeof(d), &x),
+			 0);
+	iommu_xlate_put(x);
+	guest_free(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +502,9 @@ int main(void)
 		cmocka_unit_test(test_selftest_kind),
 		cmocka_unit_test(test_bad_data),
 		cmocka_unit_test(test_vtd_5level),
+		cmocka_unit_test(test_smmu_walk),
+		cmocka_unit_test(test_smmu_pasid),
+		cmocka_unit_test(test_smmu_bad_ste),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

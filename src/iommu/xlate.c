@@ -150,8 +150,8 @@ static int paging_walk(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, uns
 	struct pt_walk_result r;
 
 	(void)pasid;
-	if (pt_translate(x->s2, NULL, PT_ROOT_OWN, iova, iommu_pt_access(access), x->s2->dirty_tracking,
-			 &r)) {
+	if (pt_translate(x->s2, NULL, PT_ROOT_OWN, iova, iommu_pt_access(access),
+			 x->s2->dirty_tracking, &r)) {
 		iommu_fault_from_pt(&r, 1, fault);
 		return -EFAULT;
 	}

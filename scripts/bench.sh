@@ -23,6 +23,10 @@ run "$build/bench/ioas_bench" mock vtd-ss-4 x86_64-4 arm-s1-4k-48 riscv-sv48 amd
 if [ -x "$build/bench/pt_bench" ]; then
 	run "$build/bench/pt_bench"
 fi
+if [ -x "$build/bench/iommu_bench" ]; then
+	[ "${BENCH_QUICK:-0}" = 1 ] && export IOMMU_BENCH_QUICK=1
+	run "$build/bench/iommu_bench"
+fi
 {
 	printf '{"date":"%s","host":"%s","nproc":%s,"commands":[' "$(date -u +%FT%TZ)" \
 		"$(uname -srm)" "$(nproc)"

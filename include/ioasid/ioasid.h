@@ -180,6 +180,63 @@ IOASID_EXPORT int ioasid_device_destroy(struct ioasid_ctx *ctx, uint32_t dev_id)
 IOASID_EXPORT int ioasid_device_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint64_t iova,
 				    void *buf, size_t len, bool write);
 
+/*
+ * PASIDs (process address space IDs): a PASID-capable device (IOASID_DEVICE_PASID, or a
+ * mock device with MOCK_FLAGS_DEVICE_PASID) has a PASID table; each PASID is attached on
+ * its own to an HWPT allocated with IOMMU_HWPT_ALLOC_PASID, or to an IOAS (an automatic such
+ * HWPT). PASID 0 is the RID: the calls above. Errnos as the kernel's: EINVAL for a PASID
+ * beyond the device's width, an HWPT not allocated for PASIDs (or a RID attached to one
+ * that is not), attach of a PASID attached elsewhere, replace or detach of one not
+ * attached; EBUSY for attach of a PASID already on that same HWPT; ENOENT.
+ */
+IOASID_EXPORT int ioasid_device_pasid_attach(struct ioasid_ctx *ctx, uint32_t dev_id,
+					     uint32_t pasid, uint32_t pt_id, uint32_t *out_hwpt_id);
+IOASID_EXPORT int ioasid_device_pasid_replace(struct ioasid_ctx *ctx, uint32_t dev_id,
+					      uint32_t pasid, uint32_t pt_id,
+					      uint32_t *out_hwpt_id);
+IOASID_EXPORT int ioasid_device_pasid_detach(struct ioasid_ctx *ctx, uint32_t dev_id,
+					     uint32_t pasid);
+/*
+ * The IOVA windows through which (device, PASID) can DMA now: the attached HWPT's
+ * translation ranges less, for the RID, the device's reserved regions; ascending, disjoint.
+ * In: *inout_num = room in ranges. Out: the number of windows; EMSGSIZE (with the first
+ * *inout_num filled and the count written back) if there are more. ENODEV if nothing is
+ * attached at that PASID, EINVAL for a PASID the device does not have.
+ */
+IOASID_EXPORT int ioasid_device_pasid_iova_ranges(struct ioasid_ctx *ctx, uint32_t dev_id,
+						  uint32_t pasid, struct ioasid_iova_range *ranges,
+						  uint32_t *inout_num);
+
+/* The typed fault of a DMA that failed (docs/translation.md). */
+enum ioasid_dma_fault_type {
+	IOASID_DMA_FAULT_NONE = 0,
+	IOASID_DMA_FAULT_NOT_PRESENT = 1, /* no translation (or nothing attached at the PASID) */
+	IOASID_DMA_FAULT_PERMISSION = 2,  /* the translation forbids the access */
+	IOASID_DMA_FAULT_ADDR_SIZE = 3,	  /* input or output address beyond the stage's size */
+};
+
+struct ioasid_dma_fault {
+	uint32_t type;	/* enum ioasid_dma_fault_type */
+	uint32_t stage; /* 1 (or a single-stage translation), 2 (a nested one's stage 2) */
+	uint32_t level; /* page-table level of the entry that faulted, 0 = leaf level */
+	uint32_t __reserved;
+	uint64_t addr; /* input address of the faulting stage: IOVA, or the guest address */
+};
+
+enum ioasid_dma_flags {
+	IOASID_DMA_WRITE = 1 << 0, /* device writes memory (else reads it) */
+};
+
+/*
+ * DMA tagged with a PASID (0: requests without PASID), reporting the typed fault in
+ * *out_fault (may be NULL). Errnos as ioasid_device_dma; ENODEV if nothing is attached at
+ * that PASID; EOPNOTSUPP for unknown flags. Takes no lock of the context: a device may DMA
+ * from one thread while another maps and unmaps.
+ */
+IOASID_EXPORT int ioasid_device_dma_pasid(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid,
+					  uint64_t iova, void *buf, size_t len, unsigned int flags,
+					  struct ioasid_dma_fault *out_fault);
+
 #ifdef __cplusplus
 }
 #endif

@@ -26,9 +26,7 @@
 #include <string.h>
 
 #include "core/private.h"
-#ifdef IOASID_HAVE_PT
-#include "pt/pt.h"
-#endif
+#include "iommu/iommu.h"
 #include <linux/iommufd_test.h>
 
 struct device *dev_get(struct ioasid_ctx *ctx, uint32_t id)
@@ -43,10 +41,16 @@ int dev_bind(struct ioasid_ctx *ctx, const struct dev_model_ops *model, void *mo
 {
 	struct obj *obj = obj_alloc(ctx, OBJ_DEVICE);
 	struct device *dev;
+	int rc;
 
 	if (!obj)
 		return -ENOMEM;
 	dev = container_of(obj, struct device, obj);
+	rc = iommu_dev_new(&ctx->iommu_dir, obj->id, DEV_PASID_BITS, &dev->iommu);
+	if (rc) {
+		obj_abort(ctx, obj);
+		return rc;
+	}
 	dev->model = model;
 	dev->model_priv = model_priv;
 	obj_ref(&dev->obj); /* the binder's */
@@ -59,9 +63,11 @@ void device_destroy(struct obj *obj)
 {
 	struct device *dev = container_of(obj, struct device, obj);
 
-	if (dev->hwpt)
-		dev_detach(dev);
-	if (dev->model->release)
+	dev_detach(dev);
+	free(dev->pasids);
+	if (dev->iommu)
+		iommu_dev_free(&obj->ctx->iommu_dir, dev->iommu);
+	if (dev->model && dev->model->release)
 		dev->model->release(dev);
 }
 
@@ -111,82 +117,192 @@ static int dev_check_hwpt(struct device *dev, struct hwpt_paging *hwpt)
 	return 0;
 }
 
-static void dev_link_hwpt(struct device *dev, struct hwpt_paging *hwpt)
+/* ---- the PASID table -------------------------------------------------------------------- */
+
+struct hwpt_paging *dev_pasid_hwpt(const struct device *dev, uint32_t pasid)
 {
-	dev->hwpt = hwpt;
-	hwpt->ndevices++;
-	obj_ref(&hwpt->obj);
+	if (pasid == IOMMU_NO_PASID)
+		return dev->hwpt;
+	for (unsigned int i = 0; i < dev->nr_pasids; i++)
+		if (dev->pasids[i].pasid == pasid)
+			return dev->pasids[i].hwpt;
+	return NULL;
 }
 
-static int dev_attach_hwpt(struct device *dev, struct hwpt_paging *hwpt)
+static bool dev_pasid_valid(const struct device *dev, uint32_t pasid)
 {
+	return pasid == IOMMU_NO_PASID ||
+	       ((dev->caps & DEV_CAP_PASID) && dev->max_pasid_log2 <= DEV_PASID_BITS &&
+		pasid < (UINT32_C(1) << dev->max_pasid_log2));
+}
+
+/*
+ * The kernel's PASID compatibility rule: a PASID goes only on an HWPT allocated with
+ * IOMMU_HWPT_ALLOC_PASID, and only while the RID (if attached) is on one too; once a PASID
+ * is attached, the RID may only move to such an HWPT.
+ */
+static int dev_pasid_compat(const struct device *dev, uint32_t pasid,
+			    const struct hwpt_paging *hwpt)
+{
+	bool compat = hwpt->alloc_flags & IOMMU_HWPT_ALLOC_PASID;
+
+	if (pasid == IOMMU_NO_PASID)
+		return !compat && dev->nr_pasids ? -EINVAL : 0;
+	if (!compat)
+		return -EINVAL;
+	if (dev->hwpt && !(dev->hwpt->alloc_flags & IOMMU_HWPT_ALLOC_PASID))
+		return -EINVAL;
+	return 0;
+}
+
+/* Record hwpt for pasid (NULL: forget it). Room was made by dev_pasid_reserve. */
+static void dev_pasid_record(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt)
+{
+	unsigned int i;
+
+	if (pasid == IOMMU_NO_PASID) {
+		dev->hwpt = hwpt;
+		return;
+	}
+	for (i = 0; i < dev->nr_pasids; i++)
+		if (dev->pasids[i].pasid == pasid)
+			break;
+	if (!hwpt) {
+		if (i < dev->nr_pasids)
+			dev->pasids[i] = dev->pasids[--dev->nr_pasids];
+		return;
+	}
+	if (i == dev->nr_pasids)
+		dev->nr_pasids++;
+	dev->pasids[i] = (struct dev_pasid){ .pasid = pasid, .hwpt = hwpt };
+}
+
+/* Room for one more PASID entry: the only allocation of a PASID attach besides the xlate. */
+static int dev_pasid_reserve(struct device *dev)
+{
+	struct dev_pasid *n;
+
+	n = realloc(dev->pasids, (dev->nr_pasids + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	dev->pasids = n;
+	return 0;
+}
+
+/*
+ * Publish x (a translation of hwpt's domain) in the PASID's slot: DMA sees the new
+ * translation from here on. The old one is put after the read sections that might hold it.
+ */
+static void dev_link_hwpt(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt,
+			  struct iommu_xlate *x)
+{
+	struct iommu_xlate *old;
+
+	dev_pasid_record(dev, pasid, hwpt);
+	hwpt->ndevices++;
+	obj_ref(&hwpt->obj);
+	iommu_domain_track(hwpt->domain);
+	iommu_dev_set_pasid(dev->iommu, pasid, x, &old);
+	if (old) {
+		iommu_synchronize();
+		iommu_xlate_put(old);
+	}
+}
+
+/* A translation for hwpt, and room in the PASID list. */
+static int dev_prepare(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt,
+		       struct iommu_xlate **out)
+{
+	int rc = dev_check_hwpt(dev, hwpt);
+
+	if (!rc)
+		rc = dev_pasid_compat(dev, pasid, hwpt);
+	if (!rc && pasid != IOMMU_NO_PASID)
+		rc = dev_pasid_reserve(dev);
+	if (!rc)
+		rc = iommu_xlate_paging(hwpt->domain, out);
+	return rc;
+}
+
+static int dev_attach_hwpt(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt)
+{
+	struct hwpt_paging *cur = dev_pasid_hwpt(dev, pasid);
+	struct iommu_xlate *x;
 	int rc;
 
-	if (dev->hwpt)
-		return -EINVAL;
-	rc = dev_check_hwpt(dev, hwpt);
+	if (cur)
+		return cur == hwpt && pasid != IOMMU_NO_PASID ? -EBUSY : -EINVAL;
+	rc = dev_prepare(dev, pasid, hwpt, &x);
 	if (rc)
 		return rc;
-	rc = dev_reserve(dev, &hwpt->ioas->iopt);
-	if (rc)
-		return rc;
-	dev_link_hwpt(dev, hwpt);
+	if (pasid == IOMMU_NO_PASID) {
+		rc = dev_reserve(dev, &hwpt->ioas->iopt);
+		if (rc) {
+			iommu_xlate_put(x);
+			return rc;
+		}
+	}
+	dev_link_hwpt(dev, pasid, hwpt, x);
 	obj_ref(&dev->obj); /* attached */
 	return 0;
 }
 
-static int dev_replace_hwpt(struct device *dev, struct hwpt_paging *hwpt)
+static int dev_replace_hwpt(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt)
 {
-	struct hwpt_paging *old = dev->hwpt;
-	bool moves = old && old->ioas != hwpt->ioas;
+	struct hwpt_paging *old = dev_pasid_hwpt(dev, pasid);
+	bool moves = old && old->ioas != hwpt->ioas && pasid == IOMMU_NO_PASID;
+	struct iommu_xlate *x;
 	int rc;
 
 	if (!old)
 		return -EINVAL;
 	if (old == hwpt)
 		return 0;
-	rc = dev_check_hwpt(dev, hwpt);
+	rc = dev_prepare(dev, pasid, hwpt, &x);
 	if (rc)
 		return rc;
 	if (moves) {
 		rc = dev_reserve(dev, &hwpt->ioas->iopt);
-		if (rc)
+		if (rc) {
+			iommu_xlate_put(x);
 			return rc;
+		}
 	}
-	dev_link_hwpt(dev, hwpt);
+	dev_link_hwpt(dev, pasid, hwpt, x); /* waits out DMA still on the old translation */
 	if (moves)
 		dev_unreserve(dev, &old->ioas->iopt);
 	hwpt_put_device(old);
 	return 0;
 }
 
-typedef int (*dev_attach_fn)(struct device *dev, struct hwpt_paging *hwpt);
+typedef int (*dev_attach_fn)(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt);
 
 /* Join an automatic HWPT of ioas, or make one. */
-static int dev_auto_domain(struct device *dev, struct ioas *ioas, dev_attach_fn fn,
+static int dev_auto_domain(struct device *dev, uint32_t pasid, struct ioas *ioas, dev_attach_fn fn,
 			   uint32_t *out_id)
 {
-	struct hwpt_paging *hwpt;
+	struct hwpt_paging *hwpt, *cur = dev_pasid_hwpt(dev, pasid);
 	int rc;
 
 	for (hwpt = ioas->hwpts; hwpt; hwpt = hwpt->ioas_next) {
 		if (!hwpt->auto_domain)
 			continue;
-		rc = fn(dev, hwpt);
+		rc = fn(dev, pasid, hwpt);
 		if (rc == -EINVAL)
 			continue; /* not for this device: try the next */
 		if (!rc)
 			*out_id = hwpt->obj.id;
 		return rc;
 	}
-	if (fn == dev_attach_hwpt && dev->hwpt)
+	if (fn == dev_attach_hwpt && cur)
 		return -EINVAL;
-	if (fn == dev_replace_hwpt && !dev->hwpt)
+	if (fn == dev_replace_hwpt && !cur)
 		return -EINVAL;
-	rc = hwpt_paging_alloc(ioas, dev, 0, &hwpt);
+	rc = hwpt_paging_alloc(ioas, dev, pasid == IOMMU_NO_PASID ? 0 : IOMMU_HWPT_ALLOC_PASID,
+			       &hwpt);
 	if (rc)
 		return rc;
-	rc = fn(dev, hwpt);
+	rc = fn(dev, pasid, hwpt);
 	if (rc) {
 		obj_abort(dev->obj.ctx, &hwpt->obj);
 		return rc;
@@ -197,19 +313,24 @@ static int dev_auto_domain(struct device *dev, struct ioas *ioas, dev_attach_fn 
 	return 0;
 }
 
-static int dev_change_pt(struct device *dev, uint32_t *inout_pt_id, dev_attach_fn fn)
+static int dev_change_pt(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id,
+			 dev_attach_fn fn)
 {
-	struct obj *pt = obj_get(dev->obj.ctx, *inout_pt_id, OBJ_ANY);
+	struct obj *pt;
 	int rc;
 
+	if (!dev_pasid_valid(dev, pasid))
+		return -EINVAL;
+	pt = obj_get(dev->obj.ctx, *inout_pt_id, OBJ_ANY);
 	if (!pt)
 		return -ENOENT;
 	switch (pt->type) {
 	case OBJ_HWPT_PAGING:
-		rc = fn(dev, container_of(pt, struct hwpt_paging, obj));
+		rc = fn(dev, pasid, container_of(pt, struct hwpt_paging, obj));
 		break;
 	case OBJ_IOAS:
-		rc = dev_auto_domain(dev, container_of(pt, struct ioas, obj), fn, inout_pt_id);
+		rc = dev_auto_domain(dev, pasid, container_of(pt, struct ioas, obj), fn,
+				     inout_pt_id);
 		break;
 	default:
 		rc = -EINVAL;
@@ -219,26 +340,49 @@ static int dev_change_pt(struct device *dev, uint32_t *inout_pt_id, dev_attach_f
 	return rc;
 }
 
+int dev_pasid_attach(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id)
+{
+	return dev_change_pt(dev, pasid, inout_pt_id, dev_attach_hwpt);
+}
+
+int dev_pasid_replace(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id)
+{
+	return dev_change_pt(dev, pasid, inout_pt_id, dev_replace_hwpt);
+}
+
+void dev_pasid_detach(struct device *dev, uint32_t pasid)
+{
+	struct hwpt_paging *hwpt = dev_pasid_hwpt(dev, pasid);
+	struct iommu_xlate *x;
+
+	if (!hwpt)
+		return;
+	iommu_dev_set_pasid(dev->iommu, pasid, NULL, &x);
+	iommu_synchronize(); /* no DMA left on the translation, nor on the domain */
+	iommu_xlate_put(x);
+	if (pasid == IOMMU_NO_PASID)
+		dev_unreserve(dev, &hwpt->ioas->iopt);
+	dev_pasid_record(dev, pasid, NULL);
+	obj_unref(&dev->obj);
+	hwpt_put_device(hwpt);
+}
+
 int dev_attach(struct device *dev, uint32_t *inout_pt_id)
 {
-	return dev_change_pt(dev, inout_pt_id, dev_attach_hwpt);
+	return dev_pasid_attach(dev, IOMMU_NO_PASID, inout_pt_id);
 }
 
 int dev_replace(struct device *dev, uint32_t *inout_pt_id)
 {
-	return dev_change_pt(dev, inout_pt_id, dev_replace_hwpt);
+	return dev_pasid_replace(dev, IOMMU_NO_PASID, inout_pt_id);
 }
 
+/* Detach the RID and every PASID. */
 void dev_detach(struct device *dev)
 {
-	struct hwpt_paging *hwpt = dev->hwpt;
-
-	if (!hwpt)
-		return;
-	dev_unreserve(dev, &hwpt->ioas->iopt);
-	dev->hwpt = NULL;
-	obj_unref(&dev->obj);
-	hwpt_put_device(hwpt);
+	while (dev->nr_pasids)
+		dev_pasid_detach(dev, dev->pasids[dev->nr_pasids - 1].pasid);
+	dev_pasid_detach(dev, IOMMU_NO_PASID);
 }
 
 /* ---- IOMMU_GET_HW_INFO ----------------------------------------------------------------- */
@@ -297,74 +441,6 @@ out_put:
 	return rc;
 }
 
-/* ---- page-table formats as IOMMU models ------------------------------------------------- */
-
-#ifdef IOASID_HAVE_PT
-/* A device whose IOMMU walks one of the page-table formats (src/pt). */
-struct pt_model {
-	struct pt_config cfg;
-};
-
-static int ptm_domain_alloc(struct device *dev, uint32_t flags, struct iommu_domain **out)
-{
-	struct pt_model *m = dev->model_priv;
-	struct pt_config cfg = m->cfg;
-
-	cfg.arena = ctx_pt_arena(dev->obj.ctx);
-	if (!cfg.arena)
-		return -ENOMEM;
-	if (!(flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING))
-		cfg.flags |= PT_CFG_NO_DIRTY;
-	return pt_domain_alloc(&cfg, out);
-}
-
-static int ptm_attach_check(struct device *dev, const struct hwpt_paging *hwpt)
-{
-	struct pt_model *m = dev->model_priv;
-	const struct pt_config *c;
-
-	if (!pt_is_domain(hwpt->domain))
-		return -EINVAL;
-	c = pt_domain_config(hwpt->domain);
-	if (!pt_config_equivalent(c, &m->cfg))
-		return -EINVAL;
-	if ((hwpt->alloc_flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) && !(dev->caps & DEV_CAP_DIRTY))
-		return -EINVAL;
-	return 0;
-}
-
-static void ptm_release(struct device *dev)
-{
-	free(dev->model_priv);
-}
-
-static const struct dev_model_ops pt_model_ops = {
-	.name = "pt",
-	.domain_alloc_paging = ptm_domain_alloc,
-	.attach_check = ptm_attach_check,
-	.mark_dirty = pt_mark_dirty,
-	.release = ptm_release,
-};
-
-static int pt_dev_new(struct ioasid_ctx *ctx, const char *format, struct device **out)
-{
-	const struct pt_variant *v = pt_variant_find(format);
-	struct pt_model *m;
-	int rc;
-
-	if (!v)
-		return -EOPNOTSUPP;
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		return -ENOMEM;
-	m->cfg = v->cfg;
-	rc = dev_bind(ctx, &pt_model_ops, m, out);
-	if (rc)
-		free(m);
-	return rc;
-}
-#endif
-
 /* ---- the in-process API ------------------------------------------------------------------ */
 
 static int api_result(int rc)
@@ -381,6 +457,7 @@ static int device_new_locked(struct ioasid_ctx *ctx, const struct ioasid_device_
 {
 	const uint32_t valid =
 		IOASID_DEVICE_NO_DIRTY | IOASID_DEVICE_HUGE_IOVA | IOASID_DEVICE_PASID;
+	const struct iommu_model *model;
 	struct device *dev;
 	int rc;
 
@@ -394,27 +471,10 @@ static int device_new_locked(struct ioasid_ctx *ctx, const struct ioasid_device_
 	for (unsigned int i = 0; i < desc->nr_reserved; i++)
 		if (desc->reserved[i].start > desc->reserved[i].last)
 			return -EINVAL;
-	if (!strcmp(desc->format, "mock")) {
-		uint32_t mflags = 0;
-
-		if (desc->flags & IOASID_DEVICE_NO_DIRTY)
-			mflags |= MOCK_FLAGS_DEVICE_NO_DIRTY;
-		if (desc->flags & IOASID_DEVICE_HUGE_IOVA)
-			mflags |= MOCK_FLAGS_DEVICE_HUGE_IOVA;
-		if (desc->flags & IOASID_DEVICE_PASID)
-			mflags |= MOCK_FLAGS_DEVICE_PASID;
-		rc = mock_dev_new(ctx, mflags, &dev);
-	} else {
-#ifdef IOASID_HAVE_PT
-		if (desc->flags & IOASID_DEVICE_HUGE_IOVA)
-			return -EOPNOTSUPP;
-		rc = pt_dev_new(ctx, desc->format, &dev);
-		if (!rc && !(desc->flags & IOASID_DEVICE_NO_DIRTY))
-			dev->caps |= DEV_CAP_DIRTY;
-#else
-		rc = -EOPNOTSUPP;
-#endif
-	}
+	model = iommu_model_find(desc->format);
+	if (!model)
+		return -EOPNOTSUPP;
+	rc = model->device_new(ctx, desc, &dev);
 	if (rc)
 		return rc;
 	dev->ctx_owned = true;
@@ -440,8 +500,8 @@ int ioasid_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_desc *d
 
 enum api_op { API_ATTACH, API_REPLACE, API_DETACH, API_DESTROY };
 
-static int device_op(struct ioasid_ctx *ctx, uint32_t dev_id, enum api_op op, uint32_t pt_id,
-		     uint32_t *out_hwpt_id)
+static int device_op(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, enum api_op op,
+		     uint32_t pt_id, uint32_t *out_hwpt_id)
 {
 	struct device *dev;
 	int rc = 0;
@@ -456,15 +516,15 @@ static int device_op(struct ioasid_ctx *ctx, uint32_t dev_id, enum api_op op, ui
 	}
 	switch (op) {
 	case API_ATTACH:
-		rc = dev_attach(dev, &pt_id);
+		rc = dev_pasid_attach(dev, pasid, &pt_id);
 		break;
 	case API_REPLACE:
-		rc = dev_replace(dev, &pt_id);
+		rc = dev_pasid_replace(dev, pasid, &pt_id);
 		break;
 	case API_DETACH:
-		if (!dev->hwpt)
+		if (!dev_pasid_valid(dev, pasid) || !dev_pasid_hwpt(dev, pasid))
 			rc = -EINVAL;
-		dev_detach(dev);
+		dev_pasid_detach(dev, pasid);
 		break;
 	case API_DESTROY:
 		obj_put(&dev->obj);
@@ -482,78 +542,156 @@ static int device_op(struct ioasid_ctx *ctx, uint32_t dev_id, enum api_op op, ui
 int ioasid_device_attach(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pt_id,
 			 uint32_t *out_hwpt_id)
 {
-	return device_op(ctx, dev_id, API_ATTACH, pt_id, out_hwpt_id);
+	return device_op(ctx, dev_id, IOMMU_NO_PASID, API_ATTACH, pt_id, out_hwpt_id);
 }
 
 int ioasid_device_replace(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pt_id,
 			  uint32_t *out_hwpt_id)
 {
-	return device_op(ctx, dev_id, API_REPLACE, pt_id, out_hwpt_id);
+	return device_op(ctx, dev_id, IOMMU_NO_PASID, API_REPLACE, pt_id, out_hwpt_id);
 }
 
 int ioasid_device_detach(struct ioasid_ctx *ctx, uint32_t dev_id)
 {
-	return device_op(ctx, dev_id, API_DETACH, 0, NULL);
+	return device_op(ctx, dev_id, IOMMU_NO_PASID, API_DETACH, 0, NULL);
 }
 
 int ioasid_device_destroy(struct ioasid_ctx *ctx, uint32_t dev_id)
 {
-	return device_op(ctx, dev_id, API_DESTROY, 0, NULL);
+	return device_op(ctx, dev_id, IOMMU_NO_PASID, API_DESTROY, 0, NULL);
 }
 
-/* One translated copy: [iova, iova + len) through the domain, never crossing a leaf. */
-static int dev_dma_locked(struct device *dev, uint64_t iova, uint8_t *buf, size_t len, bool write)
+int ioasid_device_pasid_attach(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid,
+			       uint32_t pt_id, uint32_t *out_hwpt_id)
 {
-	struct iommu_domain *d;
-	uint64_t last;
+	return device_op(ctx, dev_id, pasid, API_ATTACH, pt_id, out_hwpt_id);
+}
 
-	if (!dev->hwpt)
-		return -ENODEV;
-	d = dev->hwpt->domain;
-	if (!len)
-		return 0;
-	if (check_add_u64(iova, len - 1, &last))
-		return -EOVERFLOW;
-	while (len) {
-		uint64_t pa, leaf, n;
-		int prot, rc;
+int ioasid_device_pasid_replace(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid,
+				uint32_t pt_id, uint32_t *out_hwpt_id)
+{
+	return device_op(ctx, dev_id, pasid, API_REPLACE, pt_id, out_hwpt_id);
+}
 
-		rc = d->ops->iova_to_phys(d, iova, &pa, &leaf, &prot);
-		if (rc)
-			return -EFAULT;
-		if (!(prot & (write ? IOMMU_PROT_WRITE : IOMMU_PROT_READ)))
-			return -EPERM;
-		n = leaf - (iova & (leaf - 1));
-		if (n > len)
-			n = len;
-		if (write) {
-			memcpy((void *)(uintptr_t)pa, buf, n);
-			if (d->dirty_tracking && dev->model->mark_dirty)
-				dev->model->mark_dirty(d, iova);
-		} else {
-			memcpy(buf, (void *)(uintptr_t)pa, n);
-		}
-		buf += n;
-		iova += n;
-		len -= n;
+int ioasid_device_pasid_detach(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid)
+{
+	return device_op(ctx, dev_id, pasid, API_DETACH, 0, NULL);
+}
+
+/* Append [start, last] minus the device's reserved regions (RID only) to the output. */
+static void dev_window_add(const struct device *dev, bool rid, uint64_t start, uint64_t last,
+			   struct ioasid_iova_range *out, uint32_t cap, uint32_t *n)
+{
+	for (unsigned int i = 0; rid && i < dev->nr_resv; i++) {
+		const struct iommu_iova_range *r = &dev->resv[i];
+
+		if (r->last < start || r->start > last)
+			continue;
+		if (r->start > start)
+			dev_window_add(dev, rid, start, r->start - 1, out, cap, n);
+		if (r->last >= last)
+			return;
+		start = r->last + 1;
 	}
-	return 0;
+	if (*n < cap)
+		out[*n] = (struct ioasid_iova_range){ .start = start, .last = last };
+	(*n)++;
 }
 
-int ioasid_device_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint64_t iova, void *buf, size_t len,
-		      bool write)
+int ioasid_device_pasid_iova_ranges(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid,
+				    struct ioasid_iova_range *ranges, uint32_t *inout_num)
 {
+	struct hwpt_paging *hwpt;
 	struct device *dev;
-	int rc;
+	uint32_t n = 0, cap;
+	int rc = 0;
 
+	if (!inout_num || (*inout_num && !ranges))
+		return api_result(-EINVAL);
+	cap = *inout_num;
 	pthread_mutex_lock(&ctx->lock);
 	dev = dev_get(ctx, dev_id);
 	if (!dev) {
 		pthread_mutex_unlock(&ctx->lock);
 		return api_result(-ENOENT);
 	}
-	rc = dev_dma_locked(dev, iova, buf, len, write);
+	if (!dev_pasid_valid(dev, pasid)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	hwpt = dev_pasid_hwpt(dev, pasid);
+	if (!hwpt) {
+		rc = -ENODEV;
+		goto out;
+	}
+	for (unsigned int i = 0; i < hwpt->domain->nr_ranges; i++)
+		dev_window_add(dev, pasid == IOMMU_NO_PASID, hwpt->domain->ranges[i].start,
+			       hwpt->domain->ranges[i].last, ranges, cap, &n);
+	*inout_num = n;
+	if (n > cap)
+		rc = -EMSGSIZE;
+out:
 	obj_put(&dev->obj);
 	pthread_mutex_unlock(&ctx->lock);
 	return api_result(rc);
+}
+
+/* A DMA's result as the API's errno: the fault's type picks it. */
+static int dev_dma_errno(int rc, const struct iommu_fault *f)
+{
+	if (rc != -EFAULT)
+		return rc;
+	return f->type == IOMMU_FAULT_PERMISSION ? -EPERM : -EFAULT;
+}
+
+/*
+ * Device DMA takes no lock of the context: the device is found in the context's directory
+ * and translated inside a read section (src/iommu/xlate.c), so a device can DMA while the
+ * program maps, unmaps, attaches and detaches.
+ */
+static int dev_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
+		   void *buf, size_t len, bool write, struct iommu_fault *fault)
+{
+	struct iommu_dev *idev;
+	unsigned int tok;
+	uint64_t last;
+	int rc;
+
+	if (len && check_add_u64(iova, len - 1, &last))
+		return -EOVERFLOW;
+	memset(fault, 0, sizeof(*fault));
+	tok = iommu_read_lock();
+	idev = iommu_dir_lookup(&ctx->iommu_dir, dev_id);
+	rc = idev ? iommu_dma(idev, pasid, iova, buf, len, write, fault) : -ENOENT;
+	iommu_read_unlock(tok);
+	return rc;
+}
+
+int ioasid_device_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint64_t iova, void *buf, size_t len,
+		      bool write)
+{
+	struct iommu_fault f;
+
+	return api_result(
+		dev_dma_errno(dev_dma(ctx, dev_id, IOMMU_NO_PASID, iova, buf, len, write, &f), &f));
+}
+
+int ioasid_device_dma_pasid(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
+			    void *buf, size_t len, unsigned int flags,
+			    struct ioasid_dma_fault *out_fault)
+{
+	struct iommu_fault f = { 0 };
+	int rc;
+
+	if (flags & ~(unsigned int)IOASID_DMA_WRITE)
+		return api_result(-EOPNOTSUPP);
+	rc = dev_dma(ctx, dev_id, pasid, iova, buf, len, flags & IOASID_DMA_WRITE, &f);
+	if (out_fault) {
+		memset(out_fault, 0, sizeof(*out_fault));
+		out_fault->type = (uint32_t)f.type;
+		out_fault->stage = f.stage;
+		out_fault->level = f.level;
+		out_fault->addr = f.addr;
+	}
+	return api_result(dev_dma_errno(rc, &f));
 }

@@ -90,6 +90,9 @@ struct obj_ops {
 	size_t size;
 };
 
+struct iommu_ctx_dir;
+struct iommu_dev;
+
 struct ioasid_ctx {
 	pthread_mutex_t lock;	 /* serialises every call on this context */
 	struct idtable *objects; /* ID -> struct obj *, visible once published */
@@ -102,6 +105,9 @@ struct ioasid_ctx {
 	bool vfio_type1_set;	     /* VFIO_SET_IOMMU done (type1 compat) */
 	unsigned int nr_access_fds;  /* selftest access fds to check for a close */
 	unsigned int nr_objects;     /* lock; bounded by params.max_objects */
+
+	/* devices' IOMMU state by ID (src/iommu/pasid.c), read without the lock */
+	struct iommu_ctx_dir *iommu_dir;
 };
 
 /* The context's table arena (one memfd for all its domains), created on first use. */
@@ -363,6 +369,13 @@ enum dev_caps {
 };
 
 #define DEV_MAX_RESV 4
+/* PASID table width of every device; the model's max_pasid_log2 narrows what is valid */
+#define DEV_PASID_BITS 20
+
+struct dev_pasid {
+	uint32_t pasid;
+	struct hwpt_paging *hwpt; /* holds a device reference on it (hwpt_put_device) */
+};
 
 /*
  * A device bound to a context. users: the table's 1, the binder's 1 (an owner outside
@@ -379,7 +392,10 @@ struct device {
 	unsigned int nr_resv; /* reserved IOVA regions (an MSI window ...) */
 	struct iommu_iova_range resv[DEV_MAX_RESV];
 	struct hwpt_paging *hwpt; /* what the RID is attached to; NULL: blocked */
-	bool ctx_owned;		  /* bound by ioasid_device_new: context close unbinds */
+	struct iommu_dev *iommu;  /* PASID table the DMA path reads (src/iommu) */
+	struct dev_pasid *pasids; /* PASIDs other than 0 attached, unordered */
+	unsigned int nr_pasids;
+	bool ctx_owned; /* bound by ioasid_device_new: context close unbinds */
 };
 
 /* A paging HWPT: one domain kept in step with its IOAS. users: 1 + devices attached. */
@@ -404,6 +420,17 @@ void dev_unbind(struct device *dev);
 int dev_attach(struct device *dev, uint32_t *inout_pt_id);
 int dev_replace(struct device *dev, uint32_t *inout_pt_id);
 void dev_detach(struct device *dev);
+/*
+ * Per PASID (IOMMU_NO_PASID is the RID: the calls above). Errnos as the kernel's: EINVAL for
+ * a PASID the device lacks, an HWPT not allocated with IOMMU_HWPT_ALLOC_PASID (or a RID on
+ * such an HWPT), attach of a PASID attached elsewhere, replace of one not attached; EBUSY
+ * for attach of a PASID already on that HWPT. Detach of a PASID not attached does nothing.
+ */
+int dev_pasid_attach(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id);
+int dev_pasid_replace(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id);
+void dev_pasid_detach(struct device *dev, uint32_t pasid);
+/* The HWPT a PASID of dev is attached to, or NULL. */
+struct hwpt_paging *dev_pasid_hwpt(const struct device *dev, uint32_t pasid);
 void device_destroy(struct obj *obj);
 void device_close(struct obj *obj);
 

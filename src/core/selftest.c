@@ -37,7 +37,8 @@
  * after the reply and has no such case).
  *
  * Not served yet (EOPNOTSUPP): nested HWPT checks (MD_CHECK_IOTLB finds no nested HWPT:
- * ENOENT), TRIGGER_IOPF, TRIGGER_VEVENT, the PASID ops.
+ * ENOENT), TRIGGER_IOPF, TRIGGER_VEVENT. The PASID ops go to the device layer's per-PASID
+ * calls (dev_pasid_*).
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -646,6 +647,67 @@ static int test_unserved_dev_op(struct ucmd *ucmd, uint32_t dev_id)
 	return -EOPNOTSUPP;
 }
 
+/*
+ * PASID_ATTACH / _REPLACE / _DETACH / _CHECK_HWPT on the mock device of selftest object
+ * cmd->id, through the device layer's per-PASID calls (device.c). Detach of a PASID not
+ * attached is 0; CHECK_HWPT with hwpt_id 0 asks that nothing be attached.
+ */
+static int test_pasid(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct obj *obj = obj_get(ucmd->ctx, cmd->id, OBJ_SELFTEST);
+	struct device *dev;
+	uint32_t pt_id;
+	int rc = 0;
+
+	if (!obj)
+		return -ENOENT;
+	dev = container_of(obj, struct selftest_obj, obj)->dev;
+	switch (cmd->op) {
+	case IOMMU_TEST_OP_PASID_ATTACH:
+		pt_id = cmd->pasid_attach.pt_id;
+		rc = dev_pasid_attach(dev, cmd->pasid_attach.pasid, &pt_id);
+		if (rc)
+			break;
+		cmd->pasid_attach.pt_id = pt_id;
+		rc = ucmd_respond(ucmd, sizeof(*cmd));
+		if (rc)
+			dev_pasid_detach(dev, cmd->pasid_attach.pasid);
+		break;
+	case IOMMU_TEST_OP_PASID_REPLACE:
+		pt_id = cmd->pasid_replace.pt_id;
+		rc = dev_pasid_replace(dev, cmd->pasid_replace.pasid, &pt_id);
+		if (rc)
+			break;
+		cmd->pasid_replace.pt_id = pt_id;
+		rc = ucmd_respond(ucmd, sizeof(*cmd));
+		break;
+	case IOMMU_TEST_OP_PASID_DETACH:
+		dev_pasid_detach(dev, cmd->pasid_detach.pasid);
+		break;
+	default: { /* IOMMU_TEST_OP_PASID_CHECK_HWPT */
+		struct hwpt_paging *cur = dev_pasid_hwpt(dev, cmd->pasid_check.pasid);
+
+		struct obj *want;
+
+		if (!cmd->pasid_check.hwpt_id) {
+			rc = cur ? -EINVAL : 0;
+			break;
+		}
+		want = obj_get(ucmd->ctx, cmd->pasid_check.hwpt_id, OBJ_HWPT_PAGING);
+		if (!want) {
+			rc = -ENOENT;
+			break;
+		}
+		if (!cur || &cur->obj != want)
+			rc = -EINVAL;
+		obj_put(want);
+		break;
+	}
+	}
+	obj_put(obj);
+	return rc;
+}
+
 int selftest_ioctl(struct ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
@@ -694,6 +756,11 @@ int selftest_ioctl(struct ucmd *ucmd)
 		return test_unserved_dev_op(ucmd, cmd->trigger_iopf.dev_id);
 	case IOMMU_TEST_OP_TRIGGER_VEVENT:
 		return test_unserved_dev_op(ucmd, cmd->trigger_vevent.dev_id);
+	case IOMMU_TEST_OP_PASID_ATTACH:
+	case IOMMU_TEST_OP_PASID_REPLACE:
+	case IOMMU_TEST_OP_PASID_DETACH:
+	case IOMMU_TEST_OP_PASID_CHECK_HWPT:
+		return test_pasid(ucmd, cmd);
 	default:
 		return -EOPNOTSUPP;
 	}

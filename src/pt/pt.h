@@ -175,6 +175,59 @@ uint64_t pt_pgsize_pick(uint64_t bitmap, uint64_t iova, uint64_t paddr, uint64_t
  */
 int pt_mark_dirty(struct iommu_domain *d, uint64_t iova);
 
+/*
+ * The translation walk: one pass from the root to the leaf that checks permissions, sets the
+ * accessed/dirty bits the format defines on the way (when set_ad: the domain's dirty tracking
+ * for a native table, always for a guest's stage-1 table), and reports a typed fault.
+ *
+ * Table reads go through a reader. NULL is the native fast path: a table's pa is a pointer in
+ * this process. A reader turns the pa of one entry into a pointer, or fails with a fault of
+ * its own (a stage-1 table read through stage 2 that stage 2 does not map): the walk then
+ * ends with that fault, its stage and level as the reader set them.
+ */
+enum pt_access {
+	PT_ACC_READ = 1 << 0,
+	PT_ACC_WRITE = 1 << 1,
+};
+
+enum pt_fault_type {
+	PT_FAULT_NONE,
+	PT_FAULT_NOT_PRESENT, /* an empty entry on the way, or a table below level 0 */
+	PT_FAULT_PERMISSION,  /* the leaf (or a table entry on a write) forbids the access */
+	PT_FAULT_ADDR_SIZE,   /* input outside the domain's ranges, output beyond its OA size */
+};
+
+struct pt_walk_result {
+	uint64_t oa;	       /* output address of iova (no fault) */
+	unsigned int size_lg2; /* the leaf's size: the translation holds for the aligned block */
+	int prot;	       /* enum iommu_prot the leaf grants */
+	enum pt_fault_type fault;
+	unsigned int level;  /* fault: the level of the entry that faulted */
+	unsigned int stage;  /* fault: 0 this walk; a reader sets its own (2: stage 2) */
+	uint64_t fault_addr; /* fault: the input address of the walk that faulted */
+};
+
+struct pt_reader {
+	/* A pointer to the 8 bytes at pa, or NULL with out->fault set (level, stage, addr). */
+	uint64_t *(*entry)(const struct pt_reader *r, uint64_t pa, unsigned int access,
+			   struct pt_walk_result *out);
+};
+
+/* root_pa of pt_translate meaning "the domain's own root" (never a table's address). */
+#define PT_ROOT_OWN UINT64_MAX
+
+/*
+ * Translate iova with the geometry and format of d, starting at root_pa (PT_ROOT_OWN: d's
+ * own root; else a table address as the reader understands it, 0 included).
+ * 0 with out filled, or -EFAULT with out->fault set. Safe alongside map/unmap (see above).
+ */
+int pt_translate(const struct iommu_domain *d, const struct pt_reader *rd, uint64_t root_pa,
+		 uint64_t iova, unsigned int access, bool set_ad, struct pt_walk_result *out);
+/* A process-unique, never reused, non-zero tag for d (an IOTLB tag). */
+uint32_t pt_domain_tag(const struct iommu_domain *d);
+/* The largest output address d's format can hold. */
+uint64_t pt_domain_oa_last(const struct iommu_domain *d);
+
 /* Optional hook run by iotlb_sync before gathered table pages are freed. */
 typedef void (*pt_flush_fn)(void *ctx, struct iommu_domain *d, const struct iommu_gather *g);
 void pt_domain_set_flush(struct iommu_domain *d, pt_flush_fn fn, void *ctx);

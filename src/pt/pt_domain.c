@@ -331,6 +331,14 @@ static int pt_finish_pgsizes(struct pt_domain *pd)
 	return 0;
 }
 
+/* Tags are never reused: an IOTLB entry of a freed domain can never hit a new one. */
+static uint32_t pt_next_tag(void)
+{
+	static uint32_t next;
+
+	return __atomic_add_fetch(&next, 1, __ATOMIC_RELAXED);
+}
+
 int pt_domain_alloc(const struct pt_config *cfg, struct iommu_domain **out)
 {
 	const struct pt_format_desc *desc;
@@ -370,6 +378,7 @@ int pt_domain_alloc(const struct pt_config *cfg, struct iommu_domain **out)
 		goto err_release;
 	}
 	pd->root_pa = (uint64_t)(uintptr_t)pd->root;
+	pd->tag = pt_next_tag();
 	pd->nr_tables = 1;
 	/* pd->cfg: a format without dirty bits (TCE) sets PT_CFG_NO_DIRTY in its init */
 	pd->dom.ops = (pd->cfg.flags & PT_CFG_NO_DIRTY) ? desc->ops_nodirty : desc->ops;
@@ -461,6 +470,24 @@ int pt_mark_dirty(struct iommu_domain *d, uint64_t iova)
 	struct pt_domain *pd = to_pt(d);
 
 	return pd->desc->mark_dirty(pd, iova);
+}
+
+int pt_translate(const struct iommu_domain *d, const struct pt_reader *rd, uint64_t root_pa,
+		 uint64_t iova, unsigned int access, bool set_ad, struct pt_walk_result *out)
+{
+	struct pt_domain *pd = (struct pt_domain *)d;
+
+	return pd->desc->translate(pd, rd, root_pa, iova, access, set_ad, out);
+}
+
+uint32_t pt_domain_tag(const struct iommu_domain *d)
+{
+	return to_pt_const(d)->tag;
+}
+
+uint64_t pt_domain_oa_last(const struct iommu_domain *d)
+{
+	return to_pt_const(d)->oa_last;
 }
 
 int pt_domain_walk_path(const struct iommu_domain *d, uint64_t iova, struct pt_path *out)

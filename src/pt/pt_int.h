@@ -51,6 +51,9 @@ struct pt_format_desc {
 	void (*hw_info)(const struct pt_domain *pd, struct pt_hw_info *out);
 	int (*mark_dirty)(struct pt_domain *pd, uint64_t iova);
 	int (*walk_path)(const struct pt_domain *pd, uint64_t iova, struct pt_path *out);
+	int (*translate)(struct pt_domain *pd, const struct pt_reader *rd, uint64_t root_pa,
+			 uint64_t iova, unsigned int access, bool set_ad,
+			 struct pt_walk_result *out);
 	int (*encode)(const struct pt_domain *pd, unsigned int lvl, const struct pt_entry_info *in,
 		      uint64_t *out);
 	void (*decode)(const struct pt_domain *pd, unsigned int lvl, uint64_t e,
@@ -76,6 +79,7 @@ struct pt_domain {
 	pt_flush_fn flush;
 	void *flush_ctx;
 	uint64_t fmt_word; /* format-private (mock: granule lg2) */
+	uint32_t tag;	   /* pt_domain_tag */
 };
 
 static inline struct pt_domain *to_pt(struct iommu_domain *d)

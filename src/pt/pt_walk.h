@@ -551,6 +551,108 @@ static int ptw_mark_dirty(struct pt_domain *pd, uint64_t iova)
 	}
 }
 
+/* ---- translation ---------------------------------------------------------------- */
+
+static inline bool ptw_fault(struct pt_walk_result *out, enum pt_fault_type f, unsigned int lvl,
+			     uint64_t iova)
+{
+	out->fault = f;
+	out->level = lvl;
+	out->stage = 0;
+	out->fault_addr = iova;
+	return false;
+}
+
+/*
+ * One walk from root_pa: the slot of each level comes from the reader (or is a native pointer),
+ * a write with set_ad updates each entry as ptf_hw_write says by compare-and-swap, and the
+ * leaf's permissions are checked against the access. Reads set no bit: the formats describe
+ * only what a write sets.
+ */
+static int ptw_translate(struct pt_domain *pd, const struct pt_reader *rd, uint64_t root_pa,
+			 uint64_t iova, unsigned int access, bool set_ad,
+			 struct pt_walk_result *out)
+{
+	uint64_t table_pa = root_pa == PT_ROOT_OWN ? pd->root_pa : root_pa;
+	unsigned int lvl = pd->levels - 1;
+	bool write = access & PT_ACC_WRITE;
+
+	out->fault = PT_FAULT_NONE;
+	if (!pt_range_ok(pd, iova, iova)) {
+		ptw_fault(out, PT_FAULT_ADDR_SIZE, lvl, iova);
+		return -EFAULT;
+	}
+	for (;;) {
+		uint64_t entry_pa = table_pa + ptw_index(pd, iova, lvl) * sizeof(uint64_t);
+		uint64_t *slot, e, ne;
+		enum pt_entry_kind kind;
+
+		if (rd) {
+			slot = rd->entry(rd, entry_pa, access, out);
+			if (!slot)
+				return -EFAULT;
+		} else {
+			slot = (uint64_t *)(uintptr_t)entry_pa;
+		}
+		e = ptw_load(slot);
+		kind = ptf_kind(pd, e, lvl);
+		if (kind == PT_ENTRY_EMPTY || (kind == PT_ENTRY_TABLE && !lvl)) {
+			ptw_fault(out, PT_FAULT_NOT_PRESENT, lvl, iova);
+			return -EFAULT;
+		}
+		if (kind == PT_ENTRY_LEAF) {
+			int prot = ptf_leaf_prot(pd, e, lvl);
+			unsigned int k = ptf_leaf_contig_lg2(pd, e, lvl);
+			uint64_t mask = pt_lg2_mask(pd->lvl[lvl].shift + k);
+			uint64_t oa = ptf_leaf_oa(pd, e, lvl) & ~mask;
+
+			if (((access & PT_ACC_READ) && !(prot & IOMMU_PROT_READ)) ||
+			    (write && !(prot & IOMMU_PROT_WRITE))) {
+				ptw_fault(out, PT_FAULT_PERMISSION, lvl, iova);
+				return -EFAULT;
+			}
+			if (oa > pd->oa_last) {
+				ptw_fault(out, PT_FAULT_ADDR_SIZE, lvl, iova);
+				return -EFAULT;
+			}
+			while (write && set_ad) {
+				if (ptf_hw_write(pd, e, lvl, kind, &ne)) {
+					ptw_fault(out, PT_FAULT_PERMISSION, lvl, iova);
+					return -EFAULT;
+				}
+				if (ne == e || ptw_cas(slot, &e, ne))
+					break;
+				if (ptf_kind(pd, e, lvl) != PT_ENTRY_LEAF) {
+					ptw_fault(out, PT_FAULT_NOT_PRESENT, lvl, iova);
+					return -EFAULT;
+				}
+			}
+			out->oa = oa | (iova & mask);
+			out->size_lg2 = pd->lvl[lvl].shift + k;
+			out->prot = prot;
+			return 0;
+		}
+		while (write && set_ad) {
+			if (ptf_hw_write(pd, e, lvl, kind, &ne)) {
+				ptw_fault(out, PT_FAULT_PERMISSION, lvl, iova);
+				return -EFAULT;
+			}
+			if (ne == e || ptw_cas(slot, &e, ne))
+				break;
+			if (ptf_kind(pd, e, lvl) != PT_ENTRY_TABLE) {
+				ptw_fault(out, PT_FAULT_NOT_PRESENT, lvl, iova);
+				return -EFAULT;
+			}
+		}
+		table_pa = ptf_table_pa(pd, e, lvl);
+		if (table_pa > pd->oa_last) {
+			ptw_fault(out, PT_FAULT_ADDR_SIZE, lvl, iova);
+			return -EFAULT;
+		}
+		lvl--;
+	}
+}
+
 /* ---- codec and path -------------------------------------------------------------- */
 
 static void ptw_decode(const struct pt_domain *pd, unsigned int lvl, uint64_t e,
@@ -684,6 +786,7 @@ static const struct iommu_domain_ops ptw_ops_nodirty = {
 /* The descriptor fields a format takes from the walker. */
 #define PTW_DESC_OPS                                                                    \
 	.ops = &ptw_ops, .ops_nodirty = &ptw_ops_nodirty, .mark_dirty = ptw_mark_dirty, \
-	.walk_path = ptw_walk_path, .encode = ptw_encode, .decode = ptw_decode
+	.walk_path = ptw_walk_path, .encode = ptw_encode, .decode = ptw_decode,         \
+	.translate = ptw_translate
 
 #endif

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * model_pt.c - the page-table IOMMU models: a device whose IOMMU walks one of the hardware
+ * page-table formats of src/pt (VT-d, x86-64 first stage, ARM LPAE, RISC-V, AMD v1, POWER
+ * TCE), named by a format variant ("x86_64-4", "arm-s2-4k-48" ...; pt_variants()).
+ *
+ * What it owns: making paging domains of the variant's configuration in the context's table
+ * arena, and the attach rule: a device joins only a domain whose configuration describes the
+ * same translation hardware (pt_config_equivalent), and a domain made with dirty tracking
+ * only if the device's IOMMU can track dirty pages. The translation itself is the paging
+ * kind of src/iommu/xlate.c, common to every model.
+ *
+ * Device flags: IOASID_DEVICE_NO_DIRTY (no dirty tracking), IOASID_DEVICE_PASID (a 20-bit
+ * PASID table); IOASID_DEVICE_HUGE_IOVA is the mock's: EOPNOTSUPP here.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/private.h"
+#include "iommu/iommu.h"
+#include "pt/pt.h"
+
+struct pt_model {
+	struct pt_config cfg;
+};
+
+static int ptm_domain_alloc(struct device *dev, uint32_t flags, struct iommu_domain **out)
+{
+	struct pt_model *m = dev->model_priv;
+	struct pt_config cfg = m->cfg;
+
+	cfg.arena = ctx_pt_arena(dev->obj.ctx);
+	if (!cfg.arena)
+		return -ENOMEM;
+	if (!(flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING))
+		cfg.flags |= PT_CFG_NO_DIRTY;
+	return pt_domain_alloc(&cfg, out);
+}
+
+static int ptm_attach_check(struct device *dev, const struct hwpt_paging *hwpt)
+{
+	struct pt_model *m = dev->model_priv;
+	const struct pt_config *c;
+
+	if (!pt_is_domain(hwpt->domain))
+		return -EINVAL;
+	c = pt_domain_config(hwpt->domain);
+	if (!pt_config_equivalent(c, &m->cfg))
+		return -EINVAL;
+	if ((hwpt->alloc_flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) && !(dev->caps & DEV_CAP_DIRTY))
+		return -EINVAL;
+	return 0;
+}
+
+static void ptm_release(struct device *dev)
+{
+	free(dev->model_priv);
+}
+
+static const struct dev_model_ops pt_model_ops = {
+	.name = "pt",
+	.domain_alloc_paging = ptm_domain_alloc,
+	.attach_check = ptm_attach_check,
+	.mark_dirty = pt_mark_dirty,
+	.release = ptm_release,
+};
+
+static bool ptm_serves(const char *format)
+{
+	return pt_variant_find(format) != NULL;
+}
+
+static int ptm_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_desc *desc,
+			  struct device **out)
+{
+	const struct pt_variant *v = pt_variant_find(desc->format);
+	struct device *dev;
+	struct pt_model *m;
+	int rc;
+
+	if (!v)
+		return -EOPNOTSUPP;
+	if (desc->flags & IOASID_DEVICE_HUGE_IOVA)
+		return -EOPNOTSUPP;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->cfg = v->cfg;
+	rc = dev_bind(ctx, &pt_model_ops, m, &dev);
+	if (rc) {
+		free(m);
+		return rc;
+	}
+	if (!(desc->flags & IOASID_DEVICE_NO_DIRTY))
+		dev->caps |= DEV_CAP_DIRTY;
+	if (desc->flags & IOASID_DEVICE_PASID) {
+		dev->caps |= DEV_CAP_PASID;
+		dev->max_pasid_log2 = DEV_PASID_BITS;
+	}
+	*out = dev;
+	return 0;
+}
+
+const struct iommu_model iommu_model_pt = {
+	.name = "pt",
+	.desc = "a hardware page-table format, by variant name (pt_variants())",
+	.serves = ptm_serves,
+	.device_new = ptm_device_new,
+};

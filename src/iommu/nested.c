@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nested.c - nested translations: a guest's stage-1 table, in a hardware format, walked
+ * through a nest-parent paging domain (stage 2), as a two-stage IOMMU does.
+ *
+ * What it owns: iommu_nested_alloc(), the hook a nested HWPT calls with the user's data from
+ * IOMMU_HWPT_ALLOC, and the stage-1 kinds:
+ *   IOMMU_HWPT_DATA_SELFTEST  the kernel mock's nested domain: no stage-1 table; stage 1 is
+ *                             the identity, so the translation is the parent's, but cached
+ *                             under the nested domain's own tag;
+ *   IOMMU_HWPT_DATA_VTD_S1    VT-d first-stage: an x86-64 4- or 5-level table (addr_width
+ *                             48 or 57) rooted at pgtbl_addr, which is a guest physical
+ *                             address: an IOVA of the parent.
+ *   IOMMU_HWPT_DATA_ARM_SMMUV3  the guest's SMMUv3 Stream Table Entry (words 0 and 1): abort,
+ *                             bypass, or stage-1 translate through a linear context
+ *                             descriptor table at S1ContextPtr (a guest physical address,
+ *                             2^S1CDMax descriptors indexed by PASID/SubstreamID). Each walk
+ *                             reads the CD (its V, T0SZ, TG0, IPS, AA64, EPD0, HA/HD and
+ *                             TTB0) through stage 2, then walks the ARM LPAE stage-1 table it
+ *                             names. A CD change is seen once the user invalidates.
+ *
+ * Words: IPA = guest physical address = the parent's IOVA; "stage-1 table access" = the read
+ * (and, on a write, the accessed/dirty update) of one stage-1 entry.
+ *
+ * The walk: every stage-1 entry is reached by translating its IPA through stage 2 first
+ * (struct nested_reader, handed to the format's walker), exactly one stage-2 walk per
+ * stage-1 entry, so a stage-1 table that stage 2 does not map (or maps read-only while the
+ * walk must set a dirty bit) faults in stage 2 with that IPA; then the output IPA goes
+ * through stage 2 for the access itself. Permissions are those of both stages; the size of
+ * the result is the smaller of the two leaves, so the IOTLB entry is valid for all of it.
+ * Stage-1 accessed/dirty bits are set by the walk on a write, as the hardware sets them.
+ *
+ * Invalidation: a nested translation caches under its own tag, which only the user's
+ * invalidation (iommu_nested_invalidate, called by IOMMU_HWPT_INVALIDATE) names: a guest
+ * that edits its table without invalidating keeps seeing the old translation, as on
+ * hardware. An unmap of the parent drops every entry built on it (the s2 tag).
+ */
+#include <endian.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/iommufd_test.h>
+
+#include "iommu/iommu_int.h"
+#include "pt/pt.h"
+
+#define SMMU_GEOMS 8
+
+struct nested {
+	uint32_t data_type;
+	struct iommu_domain *s1_geom; /* the stage-1 format's geometry (its own root unused) */
+	uint64_t s1_root;	      /* IPA of the stage-1 root table */
+	uint64_t ste[2];	      /* SMMUv3: the guest's STE, CPU order */
+	/*
+	 * SMMUv3: LPAE geometries met in CDs so far, made on a walk's slow path under
+	 * geom_lock and published by a release store of d (key written first).
+	 */
+	pthread_mutex_t geom_lock;
+	struct {
+		uint32_t key;
+		struct iommu_domain *d;
+	} geom[SMMU_GEOMS];
+};
+
+struct nested_reader {
+	struct pt_reader rd;
+	struct iommu_domain *s2;
+};
+
+/* Reach a stage-1 entry at IPA pa through stage 2; a stage-2 fault ends the walk. */
+static uint64_t *nested_entry(const struct pt_reader *rd, uint64_t pa, unsigned int access,
+			      struct pt_walk_result *out)
+{
+	const struct nested_reader *nr = (const struct nested_reader *)rd;
+	struct pt_walk_result r;
+	unsigned int acc = PT_ACC_READ | (access & PT_ACC_WRITE);
+
+	if (pt_translate(nr->s2, NULL, PT_ROOT_OWN, pa, acc, nr->s2->dirty_tracking, &r)) {
+		*out = r;
+		out->stage = 2;
+		return NULL;
+	}
+	if (r.oa & 7) {
+		out->fault = PT_FAULT_ADDR_SIZE;
+		out->stage = 2;
+		out->level = 0;
+		out->fault_addr = pa;
+		return NULL;
+	}
+	return (uint64_t *)(uintptr_t)r.oa;
+}
+
+/* Stage 2 for the access itself: ipa -> output, combined with stage 1's result. */
+static int nested_stage2(struct iommu_xlate *x, uint64_t ipa, unsigned int access,
+			 const struct pt_walk_result *s1, struct iommu_xlate_result *out,
+			 struct iommu_fault *fault)
+{
+	struct pt_walk_result r;
+
+	if (pt_translate(x->s2, NULL, PT_ROOT_OWN, ipa, iommu_pt_access(access),
+			 x->s2->dirty_tracking, &r)) {
+		iommu_fault_from_pt(&r, 2, fault);
+		return -EFAULT;
+	}
+	out->oa = r.oa;
+	out->size_lg2 = s1 && s1->size_lg2 < r.size_lg2 ? s1->size_lg2 : r.size_lg2;
+	out->prot = s1 ? (s1->prot & r.prot) : r.prot;
+	return 0;
+}
+
+/* ---- SMMUv3: STE -> CD -> LPAE stage 1 ------------------------------------------------- */
+
+#define STE0_V		 (UINT64_C(1) << 0)
+#define STE0_CFG_SHIFT	 1			      /* 3:1 */
+#define STE0_S1FMT_SHIFT 4			      /* 5:4 */
+#define STE0_CTXPTR_MASK UINT64_C(0x000fffffffffffc0) /* 51:6 */
+#define STE0_CDMAX_SHIFT 59			      /* 63:59 */
+#define STE0_ALLOWED                                                  \
+	(STE0_V | UINT64_C(0xe) | UINT64_C(0x30) | STE0_CTXPTR_MASK | \
+	 (UINT64_C(0x1f) << STE0_CDMAX_SHIFT))
+#define STE1_S1DSS_MASK UINT64_C(0x3)
+#define STE1_EATS_SHIFT 28 /* 29:28 */
+#define STE1_ALLOWED	(UINT64_C(0xff) | (UINT64_C(1) << 27) | (UINT64_C(3) << STE1_EATS_SHIFT))
+#define STE_CFG_ABORT	0
+#define STE_CFG_BYPASS	4
+#define STE_CFG_S1	5
+#define S1DSS_TERMINATE 0
+#define S1DSS_BYPASS	1
+
+#define CD0_T0SZ_MASK 0x3fu
+#define CD0_TG0_SHIFT 6
+#define CD0_EPD0      (UINT64_C(1) << 14)
+#define CD0_V	      (UINT64_C(1) << 31)
+#define CD0_IPS_SHIFT 32
+#define CD0_AA64      (UINT64_C(1) << 41)
+#define CD0_HD	      (UINT64_C(1) << 42)
+#define CD1_TTB0_MASK UINT64_C(0x00fffffffffffff0) /* 55:4 */
+#define CD_BYTES      64
+
+static int smmu_fault(struct iommu_fault *f, enum iommu_fault_type t, uint64_t addr)
+{
+	f->type = t;
+	f->stage = 1;
+	f->level = 0;
+	f->addr = addr;
+	return -EFAULT;
+}
+
+/* The LPAE stage-1 geometry a CD asks for, made once per nested translation. */
+static struct iommu_domain *smmu_geometry(struct nested *n, unsigned int granule_lg2,
+					  unsigned int ia, unsigned int oa, bool hd)
+{
+	uint32_t key = granule_lg2 | ia << 8 | oa << 16 | (uint32_t)hd << 24;
+	struct iommu_domain *d = NULL;
+	unsigned int i;
+
+	for (i = 0; i < SMMU_GEOMS; i++) {
+		struct iommu_domain *g = __atomic_load_n(&n->geom[i].d, __ATOMIC_ACQUIRE);
+
+		if (g && n->geom[i].key == key)
+			return g;
+	}
+	pthread_mutex_lock(&n->geom_lock);
+	for (i = 0; i < SMMU_GEOMS && n->geom[i].d; i++)
+		if (n->geom[i].key == key) {
+			d = n->geom[i].d;
+			goto out;
+		}
+	if (i < SMMU_GEOMS) {
+		struct pt_config cfg = {
+			.format = PT_FMT_ARM_LPAE,
+			.granule = 1u << granule_lg2,
+			.input_bits = ia,
+			.oa_bits = oa,
+			.flags = hd ? 0 : PT_CFG_NO_DIRTY,
+		};
+
+		if (!pt_domain_alloc(&cfg, &d)) {
+			n->geom[i].key = key;
+			__atomic_store_n(&n->geom[i].d, d, __ATOMIC_RELEASE);
+		}
+	}
+out:
+	pthread_mutex_unlock(&n->geom_lock);
+	return d;
+}
+
+static int smmu_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, uint64_t iova,
+		     unsigned int access, struct iommu_xlate_result *out, struct iommu_fault *fault)
+{
+	static const uint8_t ips_bits[8] = { 32, 36, 40, 42, 44, 48, 52, 0 };
+	static const uint8_t tg0_lg2[4] = { 12, 16, 14, 0 };
+	struct nested_reader nr = { .rd.entry = nested_entry, .s2 = x->s2 };
+	unsigned int cfg = (unsigned int)(n->ste[0] >> STE0_CFG_SHIFT) & 7;
+	unsigned int cdmax = (unsigned int)(n->ste[0] >> STE0_CDMAX_SHIFT) & 0x1f;
+	unsigned int dss = (unsigned int)(n->ste[1] & STE1_S1DSS_MASK), g, ia, oa;
+	struct pt_walk_result r;
+	struct iommu_domain *geom;
+	uint64_t cd_ipa, cd[2], *slot;
+	uint32_t idx = pasid;
+
+	if (!(n->ste[0] & STE0_V) || cfg == STE_CFG_ABORT)
+		return smmu_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
+	if (cfg == STE_CFG_BYPASS)
+		return nested_stage2(x, iova, access, NULL, out, fault);
+	if ((n->ste[0] >> STE0_S1FMT_SHIFT) & 3) /* two-level CD tables: not modelled */
+		return smmu_fault(fault, IOMMU_FAULT_ADDR_SIZE, iova);
+	if (pasid == IOMMU_NO_PASID && cdmax) {
+		if (dss == S1DSS_BYPASS)
+			return nested_stage2(x, iova, access, NULL, out, fault);
+		if (dss == S1DSS_TERMINATE)
+			return smmu_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
+	}
+	if (pasid != IOMMU_NO_PASID && (!cdmax || pasid >= (UINT32_C(1) << cdmax)))
+		return smmu_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
+	/* the CD, read through stage 2 as the SMMU fetches it */
+	cd_ipa = (n->ste[0] & STE0_CTXPTR_MASK) + (uint64_t)idx * CD_BYTES;
+	for (unsigned int w = 0; w < 2; w++) {
+		slot = nested_entry(&nr.rd, cd_ipa + w * 8, PT_ACC_READ, &r);
+		if (!slot) {
+			iommu_fault_from_pt(&r, 2, fault);
+			return -EFAULT;
+		}
+		cd[w] = le64toh(__atomic_load_n(slot, __ATOMIC_ACQUIRE));
+	}
+	if (!(cd[0] & CD0_V) || !(cd[0] & CD0_AA64) || (cd[0] & CD0_EPD0))
+		return smmu_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
+	g = tg0_lg2[(cd[0] >> CD0_TG0_SHIFT) & 3];
+	ia = 64 - (unsigned int)(cd[0] & CD0_T0SZ_MASK);
+	oa = ips_bits[(cd[0] >> CD0_IPS_SHIFT) & 7];
+	geom = g && oa ? smmu_geometry(n, g, ia, oa, cd[0] & CD0_HD) : NULL;
+	if (!geom)
+		return smmu_fault(fault, IOMMU_FAULT_ADDR_SIZE, iova);
+	if (pt_translate(geom, &nr.rd, cd[1] & CD1_TTB0_MASK, iova, iommu_pt_access(access),
+			 cd[0] & CD0_HD, &r)) {
+		iommu_fault_from_pt(&r, 1, fault);
+		return -EFAULT;
+	}
+	return nested_stage2(x, r.oa, access, &r, out, fault);
+}
+
+/* The kernel's check of a guest STE: only the nesting fields, a known Cfg and EATS. */
+static int nested_smmu_ste(struct nested *n, const void *data, size_t len)
+{
+	uint64_t le[2];
+	unsigned int cfg, eats;
+
+	if (len < sizeof(le))
+		return -EINVAL;
+	memcpy(le, data, sizeof(le));
+	n->ste[0] = le64toh(le[0]);
+	n->ste[1] = le64toh(le[1]);
+	if (!(n->ste[0] & STE0_V)) {
+		n->ste[0] = n->ste[1] = 0; /* abort */
+		return 0;
+	}
+	if ((n->ste[0] & ~STE0_ALLOWED) || (n->ste[1] & ~STE1_ALLOWED))
+		return -EIO;
+	cfg = (unsigned int)(n->ste[0] >> STE0_CFG_SHIFT) & 7;
+	if (cfg != STE_CFG_ABORT && cfg != STE_CFG_BYPASS && cfg != STE_CFG_S1)
+		return -EIO;
+	eats = (unsigned int)(n->ste[1] >> STE1_EATS_SHIFT) & 3;
+	if (eats > 1)
+		return -EIO;
+	return 0;
+}
+
+static int nested_walk(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, unsigned int access,
+		       struct iommu_xlate_result *out, struct iommu_fault *fault)
+{
+	struct nested *n = x->priv;
+	struct nested_reader nr = { .rd.entry = nested_entry, .s2 = x->s2 };
+	struct pt_walk_result s1;
+
+	if (n->data_type == IOMMU_HWPT_DATA_ARM_SMMUV3)
+		return smmu_walk(x, n, pasid, iova, access, out, fault);
+	if (!n->s1_geom) /* identity stage 1 */
+		return nested_stage2(x, iova, access, NULL, out, fault);
+	if (pt_translate(n->s1_geom, &nr.rd, n->s1_root, iova, iommu_pt_access(access), true,
+			 &s1)) {
+		iommu_fault_from_pt(&s1, 1, fault);
+		return -EFAULT;
+	}
+	return nested_stage2(x, s1.oa, access, &s1, out, fault);
+}
+
+static void nested_free(struct nested *n)
+{
+	if (n->s1_geom)
+		n->s1_geom->ops->free(n->s1_geom);
+	for (unsigned int i = 0; i < SMMU_GEOMS; i++)
+		if (n->geom[i].d)
+			n->geom[i].d->ops->free(n->geom[i].d);
+	pthread_mutex_destroy(&n->geom_lock);
+	free(n);
+}
+
+static void nested_release(struct iommu_xlate *x)
+{
+	nested_free(x->priv);
+}
+
+static const struct iommu_xlate_ops nested_ops = {
+	.name = "nested",
+	.walk = nested_walk,
+	.release = nested_release,
+};
+
+/* The stage-1 geometry of a VT-d first-stage table. */
+static int nested_vtd_s1(struct nested *n, const void *data, size_t len)
+{
+	const uint64_t valid = IOMMU_VTD_S1_SRE | IOMMU_VTD_S1_EAFE | IOMMU_VTD_S1_WPE;
+	struct pt_config cfg = { .format = PT_FMT_X86_64, .flags = PT_CFG_NO_DIRTY };
+	struct iommu_hwpt_vtd_s1 vtd;
+
+	if (len < sizeof(vtd))
+		return -EINVAL;
+	memcpy(&vtd, data, sizeof(vtd));
+	if (vtd.flags & ~valid)
+		return -EOPNOTSUPP;
+	if (vtd.addr_width != 48 && vtd.addr_width != 57)
+		return -EINVAL;
+	if (vtd.pgtbl_addr & 0xfff)
+		return -EINVAL;
+	cfg.levels = vtd.addr_width == 57 ? 5 : 4;
+	n->s1_root = vtd.pgtbl_addr;
+	return pt_domain_alloc(&cfg, &n->s1_geom);
+}
+
+int iommu_nested_alloc(struct iommu_domain *parent, uint32_t data_type, const void *data,
+		       size_t len, struct iommu_xlate **out)
+{
+	struct iommu_xlate *x;
+	struct nested *n;
+	int rc;
+
+	if (!pt_is_domain(parent))
+		return -EINVAL;
+	if (data_type != IOMMU_HWPT_DATA_SELFTEST && data_type != IOMMU_HWPT_DATA_VTD_S1 &&
+	    data_type != IOMMU_HWPT_DATA_ARM_SMMUV3)
+		return -EOPNOTSUPP;
+	if (len && !data)
+		return -EINVAL;
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->data_type = data_type;
+	pthread_mutex_init(&n->geom_lock, NULL);
+	switch (data_type) {
+	case IOMMU_HWPT_DATA_SELFTEST:
+		rc = len >= sizeof(struct iommu_hwpt_selftest) ? 0 : -EINVAL;
+		break;
+	case IOMMU_HWPT_DATA_ARM_SMMUV3:
+		rc = nested_smmu_ste(n, data, len);
+		break;
+	default:
+		rc = nested_vtd_s1(n, data, len);
+		break;
+	}
+	if (rc)
+		goto err_free;
+	rc = iommu_xlate_init(&x, &nested_ops, parent, iommu_new_tag());
+	if (rc)
+		goto err_free;
+	x->priv = n;
+	*out = x;
+	return 0;
+
+err_free:
+	nested_free(n);
+	return rc;
+}
+
+void iommu_nested_invalidate(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, uint64_t len)
+{
+	uint64_t last = UINT64_MAX;
+
+	if (len && __builtin_add_overflow(iova, len - 1, &last))
+		last = UINT64_MAX;
+	if (!len)
+		iova = 0;
+	iotlb_invalidate_tag(x->tag, pasid, iova, last);
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * xlate.c - the one translation call, the paging kind of translation, device DMA, and the
+ * read-side sections that let DMA run without the context's lock.
+ *
+ * iommu_translate(x, pasid, iova, access) asks the IOTLB, and on a miss runs the
+ * translation's walk (x->ops->walk) and fills the IOTLB with the result. The paging kind
+ * (this file) walks one page-table domain with the format's walker (pt_translate): one pass
+ * that checks permissions and sets the accessed/dirty bits a write sets when the domain
+ * tracks dirty pages. Faults are typed (not present, permission, address size) with the
+ * level and stage that faulted.
+ *
+ * Read sections: a DMA reads PASID slots, translations and page tables that the ioctl side
+ * may unpublish at any moment. Readers announce themselves on one of two counters (the
+ * epoch's parity) and never wait; iommu_synchronize() flips the epoch twice, each time
+ * waiting for the counter of the old parity to drain, so that every reader that might still
+ * hold an old pointer is done before the caller frees it. (One flip is not enough: a reader
+ * may read the epoch, stall, and count itself on the new parity after the flip.)
+ * Page-table domains get an iotlb_sync hook (iommu_domain_track) that flushes the domain's
+ * IOTLB entries and synchronizes before the gathered table pages go back to the arena, and
+ * before the core unpins the pages an unmap released.
+ *
+ * Emulated physical addresses: an output address is a pointer in this process (the pinned
+ * page, or a table arena page), as everywhere in the core today.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iommu/iommu_int.h"
+#include "pt/pt.h"
+
+/* ---- read sections ----------------------------------------------------------------------- */
+
+static uint64_t rs_epoch;
+static uint64_t rs_count[2];
+
+unsigned int iommu_read_lock(void)
+{
+	for (;;) {
+		unsigned int idx = (unsigned int)(__atomic_load_n(&rs_epoch, __ATOMIC_SEQ_CST) & 1);
+
+		__atomic_add_fetch(&rs_count[idx], 1, __ATOMIC_SEQ_CST);
+		/* Counted on the parity that is current: a synchronize will wait for us. */
+		if ((__atomic_load_n(&rs_epoch, __ATOMIC_SEQ_CST) & 1) == idx)
+			return idx;
+		__atomic_sub_fetch(&rs_count[idx], 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+void iommu_read_unlock(unsigned int token)
+{
+	__atomic_sub_fetch(&rs_count[token & 1], 1, __ATOMIC_RELEASE);
+}
+
+static void rs_wait_drained(unsigned int idx)
+{
+	unsigned int spins = 0;
+
+	while (__atomic_load_n(&rs_count[idx], __ATOMIC_ACQUIRE)) {
+		if (++spins > 64)
+			sched_yield();
+	}
+}
+
+void iommu_synchronize(void)
+{
+	static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
+
+	pthread_mutex_lock(&sync_lock);
+	for (int i = 0; i < 2; i++) {
+		uint64_t old = __atomic_fetch_add(&rs_epoch, 1, __ATOMIC_SEQ_CST);
+
+		rs_wait_drained((unsigned int)(old & 1));
+	}
+	pthread_mutex_unlock(&sync_lock);
+}
+
+/* ---- translations -------------------------------------------------------------------------- */
+
+uint32_t iommu_new_tag(void)
+{
+	/* Domains count up from 1 (pt_domain_tag); nested tags count down from the top. */
+	static uint32_t next = UINT32_MAX;
+
+	return __atomic_sub_fetch(&next, 1, __ATOMIC_RELAXED) + 1;
+}
+
+int iommu_xlate_init(struct iommu_xlate **out, const struct iommu_xlate_ops *ops,
+		     struct iommu_domain *s2, uint32_t tag)
+{
+	struct iommu_xlate *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return -ENOMEM;
+	x->ops = ops;
+	x->refs = 1;
+	x->tag = tag;
+	x->s2 = s2;
+	x->s2_tag = pt_domain_tag(s2);
+	*out = x;
+	return 0;
+}
+
+void iommu_xlate_get(struct iommu_xlate *x)
+{
+	__atomic_add_fetch(&x->refs, 1, __ATOMIC_RELAXED);
+}
+
+void iommu_xlate_put(struct iommu_xlate *x)
+{
+	if (!x || __atomic_sub_fetch(&x->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (x->ops->release)
+		x->ops->release(x);
+	free(x);
+}
+
+struct iommu_domain *iommu_xlate_domain(const struct iommu_xlate *x)
+{
+	return x->s2;
+}
+
+void iommu_fault_from_pt(const struct pt_walk_result *r, unsigned int stage, struct iommu_fault *f)
+{
+	static const enum iommu_fault_type map[] = {
+		[PT_FAULT_NONE] = IOMMU_FAULT_NONE,
+		[PT_FAULT_NOT_PRESENT] = IOMMU_FAULT_NOT_PRESENT,
+		[PT_FAULT_PERMISSION] = IOMMU_FAULT_PERMISSION,
+		[PT_FAULT_ADDR_SIZE] = IOMMU_FAULT_ADDR_SIZE,
+	};
+
+	f->type = map[r->fault];
+	f->stage = r->stage ? r->stage : stage;
+	f->level = r->level;
+	f->addr = r->fault_addr;
+}
+
+unsigned int iommu_pt_access(unsigned int access)
+{
+	return ((access & IOMMU_ACCESS_READ) ? PT_ACC_READ : 0) |
+	       ((access & IOMMU_ACCESS_WRITE) ? PT_ACC_WRITE : 0);
+}
+
+static int paging_walk(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, unsigned int access,
+		       struct iommu_xlate_result *out, struct iommu_fault *fault)
+{
+	struct pt_walk_result r;
+
+	(void)pasid;
+	if (pt_translate(x->s2, NULL, PT_ROOT_OWN, iova, iommu_pt_access(access),
+			 x->s2->dirty_tracking, &r)) {
+		iommu_fault_from_pt(&r, 1, fault);
+		return -EFAULT;
+	}
+	out->oa = r.oa;
+	out->size_lg2 = r.size_lg2;
+	out->prot = r.prot;
+	return 0;
+}
+
+static const struct iommu_xlate_ops paging_ops = {
+	.name = "paging",
+	.walk = paging_walk,
+};
+
+int iommu_xlate_paging(struct iommu_domain *d, struct iommu_xlate **out)
+{
+	if (!pt_is_domain(d))
+		return -EOPNOTSUPP;
+	return iommu_xlate_init(out, &paging_ops, d, pt_domain_tag(d));
+}
+
+int iommu_translate(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, unsigned int access,
+		    struct iommu_xlate_result *out, struct iommu_fault *fault)
+{
+	uint64_t gen;
+	int rc;
+
+	if (iotlb_l0_hit(x, pasid, iova, access, out) || iotlb_lookup(x, pasid, iova, access, out))
+		return 0;
+	gen = iotlb_gen();
+	rc = x->ops->walk(x, pasid, iova, access, out, fault);
+	if (!rc)
+		iotlb_fill(x, pasid, iova, access, out, gen);
+	return rc;
+}
+
+/* ---- the unmap side: flush, then wait out the walkers ------------------------------------- */
+
+static void track_flush(void *ctx, struct iommu_domain *d, const struct iommu_gather *g)
+{
+	(void)ctx;
+	if (g->start <= g->last)
+		iommu_iotlb_flush_domain(pt_domain_tag(d), g->start, g->last);
+	iommu_synchronize();
+}
+
+void iommu_domain_track(struct iommu_domain *d)
+{
+	if (pt_is_domain(d))
+		pt_domain_set_flush(d, track_flush, NULL);
+}
+
+/* ---- device DMA ---------------------------------------------------------------------------- */
+
+int iommu_dma(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, void *buf, size_t len,
+	      bool write, struct iommu_fault *fault)
+{
+	unsigned int access = write ? IOMMU_ACCESS_WRITE : IOMMU_ACCESS_READ;
+	struct iommu_xlate *x = iommu_dev_pasid(idev, pasid);
+	uint8_t *p = buf;
+
+	fault->type = IOMMU_FAULT_NONE;
+	if (!x) {
+		fault->type = IOMMU_FAULT_NOT_PRESENT;
+		fault->stage = 1;
+		fault->level = 0;
+		fault->addr = iova;
+		return -ENODEV;
+	}
+	while (len) {
+		struct iommu_xlate_result r;
+		uint64_t n;
+		int rc = iommu_translate(x, pasid, iova, access, &r, fault);
+
+		if (rc)
+			return rc;
+		n = r.size_lg2 >= 63 ? UINT64_MAX :
+				       (UINT64_C(1) << r.size_lg2) -
+					       (iova & ((UINT64_C(1) << r.size_lg2) - 1));
+		if (n > len)
+			n = len;
+		if (write)
+			memcpy((void *)(uintptr_t)r.oa, p, n);
+		else
+			memcpy(p, (void *)(uintptr_t)r.oa, n);
+		p += n;
+		len -= n;
+		iova += n; /* the caller checked that the range does not wrap */
+	}
+	return 0;
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * test_concurrent.c - DMA from one thread while another maps, unmaps and remaps, checked
+ * against a shadow model. Also built with ThreadSanitizer by run-tsan.sh.
+ *
+ * The shadow: NSLOTS IOVA pages; slot i is either unmapped or mapped to page i of buffer A
+ * or of buffer B, whose bytes name the buffer and the slot. The mapper thread bumps slot i's
+ * version to odd before changing it and to even after (seq_cst). The DMA thread reads the
+ * version before and after each DMA of slot i: when both reads agree and are even, the slot
+ * did not change during the DMA, so the DMA must have seen exactly the shadow's state: the
+ * right buffer's bytes (a stale IOTLB entry after a remap would show the other buffer), or a
+ * not-present fault when unmapped. Whatever the versions, a successful DMA must return one
+ * of the two pages of that slot, never anything else.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <linux/iommufd.h>
+
+#include "ioasid/ioasid.h"
+
+#define PG	   4096u
+#define NSLOTS	   64u
+#define IOVA_BASE  UINT64_C(0x40000000)
+#define ITERATIONS 20000u
+
+struct shared {
+	struct ioasid_ctx *ctx;
+	uint32_t ioas, dev;
+	uint8_t *buf[2];
+	uint32_t version[NSLOTS]; /* odd: changing */
+	uint32_t state[NSLOTS];	  /* 0 unmapped, 1 buffer A, 2 buffer B */
+	uint32_t stop;
+	uint64_t checked, faults, errors;
+};
+
+static uint8_t pattern(unsigned int which, unsigned int slot)
+{
+	return (uint8_t)(0x11 * (which + 1) + slot * 2);
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static int do_map(struct shared *sh, unsigned int slot, unsigned int which)
+{
+	struct iommu_ioas_map m = {
+		.size = sizeof(m),
+		.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE |
+			 IOMMU_IOAS_MAP_FIXED_IOVA,
+		.ioas_id = sh->ioas,
+		.user_va = (uintptr_t)(sh->buf[which] + (size_t)slot * PG),
+		.length = PG,
+		.iova = IOVA_BASE + (uint64_t)slot * PG,
+	};
+
+	return ioasid_ioctl(sh->ctx, IOMMU_IOAS_MAP, &m);
+}
+
+static int do_unmap(struct shared *sh, unsigned int slot)
+{
+	struct iommu_ioas_unmap u = {
+		.size = sizeof(u),
+		.ioas_id = sh->ioas,
+		.iova = IOVA_BASE + (uint64_t)slot * PG,
+		.length = PG,
+	};
+
+	return ioasid_ioctl(sh->ctx, IOMMU_IOAS_UNMAP, &u);
+}
+
+static void *mapper(void *arg)
+{
+	struct shared *sh = arg;
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+
+	for (unsigned int it = 0; it < ITERATIONS; it++) {
+		unsigned int slot = (unsigned int)(rnd(&seed) % NSLOTS);
+		uint32_t st = __atomic_load_n(&sh->state[slot], __ATOMIC_RELAXED);
+		uint32_t next = (uint32_t)(rnd(&seed) % 3);
+		int rc = 0;
+
+		__atomic_add_fetch(&sh->version[slot], 1, __ATOMIC_SEQ_CST);
+		if (st && (next != st))
+			rc |= do_unmap(sh, slot);
+		if (next && next != st)
+			rc |= do_map(sh, slot, next - 1);
+		__atomic_store_n(&sh->state[slot], next, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&sh->version[slot], 1, __ATOMIC_SEQ_CST);
+		if (rc)
+			__atomic_add_fetch(&sh->errors, 1, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *dma(void *arg)
+{
+	struct shared *sh = arg;
+	uint64_t seed = 12345;
+	uint8_t out[64];
+
+	while (!__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE)) {
+		unsigned int slot = (unsigned int)(rnd(&seed) % NSLOTS);
+		unsigned int off = (unsigned int)(rnd(&seed) % (PG - sizeof(out)));
+		uint32_t v1 = __atomic_load_n(&sh->version[slot], __ATOMIC_SEQ_CST);
+		uint32_t st = __atomic_load_n(&sh->state[slot], __ATOMIC_SEQ_CST);
+		struct ioasid_dma_fault f;
+		uint32_t v2;
+		int rc = ioasid_device_dma_pasid(sh->ctx, sh->dev, 0,
+						 IOVA_BASE + (uint64_t)slot * PG + off, out,
+						 sizeof(out), 0, &f);
+		int seen = -1;
+
+		v2 = __atomic_load_n(&sh->version[slot], __ATOMIC_SEQ_CST);
+		if (!rc) {
+			for (unsigned int w = 0; w < 2; w++)
+				if (out[0] == pattern(w, slot) &&
+				    !memcmp(out, sh->buf[w] + (size_t)slot * PG + off, sizeof(out)))
+					seen = (int)w + 1;
+			if (seen < 0)
+				__atomic_add_fetch(&sh->errors, 1, __ATOMIC_RELAXED);
+		} else if (errno != EFAULT || f.type != IOASID_DMA_FAULT_NOT_PRESENT) {
+			__atomic_add_fetch(&sh->errors, 1, __ATOMIC_RELAXED);
+		}
+		if (v1 == v2 && !(v1 & 1)) {
+			sh->checked++;
+			if ((st == 0 && !rc) || (st != 0 && (rc || seen != (int)st)))
+				__atomic_add_fetch(&sh->errors, 1, __ATOMIC_RELAXED);
+		}
+		if (rc)
+			sh->faults++;
+	}
+	return NULL;
+}
+
+static void test_dma_while_mapping(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "x86_64-4" };
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+	struct shared sh = { 0 };
+	pthread_t t1, t2;
+	uint32_t hwpt;
+
+	(void)state;
+	assert_int_equal(ioasid_ctx_new(NULL, &sh.ctx), 0);
+	assert_int_equal(ioasid_ioctl(sh.ctx, IOMMU_IOAS_ALLOC, &a), 0);
+	sh.ioas = a.out_ioas_id;
+	for (unsigned int w = 0; w < 2; w++) {
+		assert_int_equal(posix_memalign((void **)&sh.buf[w], PG, (size_t)NSLOTS * PG), 0);
+		for (unsigned int i = 0; i < NSLOTS; i++)
+			memset(sh.buf[w] + (size_t)i * PG, pattern(w, i), PG);
+	}
+	assert_int_equal(ioasid_device_new(sh.ctx, &desc, &sh.dev), 0);
+	assert_int_equal(ioasid_device_attach(sh.ctx, sh.dev, sh.ioas, &hwpt), 0);
+	assert_int_equal(pthread_create(&t1, NULL, mapper, &sh), 0);
+	assert_int_equal(pthread_create(&t2, NULL, dma, &sh), 0);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	print_message("checked %llu DMAs against the shadow, %llu faults\n",
+		      (unsigned long long)sh.checked, (unsigned long long)sh.faults);
+	assert_int_equal(sh.errors, 0);
+	assert_true(sh.checked > 0);
+	ioasid_ctx_free(sh.ctx);
+	free(sh.buf[0]);
+	free(sh.buf[1]);
+}
+
+/* Attach, replace and detach while DMA runs: every DMA lands in the attached IOAS or faults. */
+static void *attacher(void *arg)
+{
+	struct shared *sh = arg;
+	uint32_t ioas2 = sh->state[0]; /* the second IOAS, passed by the test */
+	uint32_t hwpt;
+
+	for (unsigned int it = 0; it < 300; it++) {
+		uint32_t target = (it & 1) ? ioas2 : sh->ioas;
+
+		if (it % 7 == 3) {
+			if (ioasid_device_detach(sh->ctx, sh->dev) ||
+			    ioasid_device_attach(sh->ctx, sh->dev, target, &hwpt))
+				__atomic_add_fetch(&sh->errors, 1, __ATOMIC_RELAXED);
+		} else if (ioasid_device_replace(sh->ctx, sh->dev, target, &hwpt)) {
+			__atomic_add_fetch(&sh->errors, 1, __ATOMIC_RELAXED);
+		}
+	}
+	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *dma_any(void *arg)
+{
+	struct shared *sh = arg;
+	uint8_t out[16];
+
+	while (!__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE)) {
+		int rc = ioasid_device_dma_pasid(sh->ctx, sh->dev, 0, IOVA_BASE + 8, out,
+						 sizeof(out), 0, NULL);
+
+		if (!rc && out[0] != pattern(0, 0) && out[0] != pattern(1, 0))
+			__atomic_add_fetch(&sh->errors, 1, __ATOMIC_RELAXED);
+		if (rc && errno != EFAULT && errno != ENODEV)
+			__atomic_add_fetch(&sh->errors, 1, __ATOMIC_RELAXED);
+		sh->checked++;
+	}
+	return NULL;
+}
+
+static void test_dma_while_attaching(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "vtd-ss-4" };
+	struct shared sh = { 0 };
+	pthread_t t1, t2;
+	uint32_t hwpt, ioas[2];
+
+	(void)state;
+	assert_int_equal(ioasid_ctx_new(NULL, &sh.ctx), 0);
+	for (unsigned int w = 0; w < 2; w++) {
+		struct iommu_ioas_alloc a = { .size = sizeof(a) };
+
+		assert_int_equal(ioasid_ioctl(sh.ctx, IOMMU_IOAS_ALLOC, &a), 0);
+		ioas[w] = a.out_ioas_id;
+		assert_int_equal(posix_memalign((void **)&sh.buf[w], PG, PG), 0);
+		memset(sh.buf[w], pattern(w, 0), PG);
+	}
+	for (unsigned int w = 0; w < 2; w++) {
+		sh.ioas = ioas[w];
+		assert_int_equal(do_map(&sh, 0, w), 0);
+	}
+	sh.ioas = ioas[0];
+	sh.state[0] = ioas[1];
+	assert_int_equal(ioasid_device_new(sh.ctx, &desc, &sh.dev), 0);
+	assert_int_equal(ioasid_device_attach(sh.ctx, sh.dev, sh.ioas, &hwpt), 0);
+	assert_int_equal(pthread_create(&t1, NULL, attacher, &sh), 0);
+	assert_int_equal(pthread_create(&t2, NULL, dma_any, &sh), 0);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	assert_int_equal(sh.errors, 0);
+	ioasid_ctx_free(sh.ctx);
+	free(sh.buf[0]);
+	free(sh.buf[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dma_while_mapping),
+		cmocka_unit_test(test_dma_while_attaching),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * test_selftest_pasid.c - the kernel selftest's PASID ops (IOMMU_TEST_OP_PASID_ATTACH,
+ * _REPLACE, _DETACH, _CHECK_HWPT) on mock devices, as the selftest drives them, and DMA per
+ * PASID of a mock device through the C API.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <linux/iommufd.h>
+#include <linux/iommufd_test.h>
+
+#include "../core/helpers.h"
+#include "../mock/mock_helpers.h"
+
+static int pasid_op(struct ioasid_ctx *ctx, uint32_t op, uint32_t stdev, uint32_t pasid,
+		    uint32_t *inout_pt)
+{
+	struct iommu_test_cmd c = { .size = sizeof(c), .op = op, .id = stdev };
+
+	switch (op) {
+	case IOMMU_TEST_OP_PASID_ATTACH:
+		c.pasid_attach.pasid = pasid;
+		c.pasid_attach.pt_id = *inout_pt;
+		break;
+	case IOMMU_TEST_OP_PASID_REPLACE:
+		c.pasid_replace.pasid = pasid;
+		c.pasid_replace.pt_id = *inout_pt;
+		break;
+	case IOMMU_TEST_OP_PASID_DETACH:
+		c.pasid_detach.pasid = pasid;
+		break;
+	default:
+		c.pasid_check.pasid = pasid;
+		c.pasid_check.hwpt_id = *inout_pt;
+		break;
+	}
+	int rc = m_cmd(ctx, &c);
+
+	if (!rc && (op == IOMMU_TEST_OP_PASID_ATTACH || op == IOMMU_TEST_OP_PASID_REPLACE))
+		*inout_pt = op == IOMMU_TEST_OP_PASID_ATTACH ? c.pasid_attach.pt_id :
+							       c.pasid_replace.pt_id;
+	return rc;
+}
+
+static int check(struct ioasid_ctx *ctx, uint32_t stdev, uint32_t pasid, uint32_t hwpt)
+{
+	return pasid_op(ctx, IOMMU_TEST_OP_PASID_CHECK_HWPT, stdev, pasid, &hwpt);
+}
+
+static void test_pasid_ops(void **state)
+{
+	struct ioasid_ctx *ctx;
+	uint32_t ioas, stdev, nopasid_stdev, hwpt, pasid_hwpt, pasid_hwpt2, pt, idev;
+	uint8_t *buf = m_buf(2 * 4096), out = 0;
+
+	(void)state;
+	T_OK(ioasid_ctx_new(NULL, &ctx) ? errno : 0);
+	T_OK(t_ioas_alloc(ctx, &ioas));
+	T_OK(m_map_fixed(ctx, ioas, buf, 4096, MOCK_APERTURE_START, T_MAP_RW));
+	memset(buf, 0x5a, 4096);
+	T_OK(m_mock_domain(ctx, ioas, MOCK_FLAGS_DEVICE_PASID, &stdev, &hwpt, &idev));
+	T_OK(m_mock_domain(ctx, ioas, 0, &nopasid_stdev, NULL, NULL));
+	T_OK(m_hwpt_alloc(ctx, idev, ioas, IOMMU_HWPT_ALLOC_PASID, &pasid_hwpt));
+	T_OK(m_hwpt_alloc(ctx, idev, ioas, IOMMU_HWPT_ALLOC_PASID, &pasid_hwpt2));
+
+	/* nothing on PASID 100 */
+	T_OK(check(ctx, stdev, 100, 0));
+	T_ERR(EINVAL, check(ctx, stdev, 100, pasid_hwpt));
+	T_ERR(ENOENT, check(ctx, stdev, 100, 9999));
+	/* the RID's automatic domain was made without IOMMU_HWPT_ALLOC_PASID: EINVAL */
+	pt = pasid_hwpt;
+	T_ERR(EINVAL, pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 100, &pt));
+	/* move the RID to a PASID-capable HWPT, then attach */
+	T_OK(m_replace(ctx, stdev, pasid_hwpt, NULL));
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 100, &pt));
+	T_OK(check(ctx, stdev, 100, pasid_hwpt));
+	T_ERR(EBUSY, pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 100, &pt));
+	pt = pasid_hwpt2;
+	T_ERR(EINVAL, pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 100, &pt));
+	/* the device's DMA with PASID 100 lands in the IOAS */
+	T_OK(ioasid_device_dma_pasid(ctx, idev, 100, MOCK_APERTURE_START + 7, &out, 1, 0, NULL) ?
+		     errno :
+		     0);
+	assert_int_equal(out, 0x5a);
+	/* replace */
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_REPLACE, stdev, 100, &pt));
+	T_OK(check(ctx, stdev, 100, pasid_hwpt2));
+	T_ERR(EBUSY, m_destroy(ctx, pasid_hwpt2));
+	pt = pasid_hwpt;
+	T_ERR(EINVAL, pasid_op(ctx, IOMMU_TEST_OP_PASID_REPLACE, stdev, 200, &pt));
+	/* PASIDs beyond the mock's width, and a device without PASIDs */
+	T_ERR(EINVAL,
+	      pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 1u << MOCK_PASID_WIDTH, &pt));
+	T_ERR(EINVAL, pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, nopasid_stdev, 1, &pt));
+	T_ERR(ENOENT, pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, 9999, 1, &pt));
+	/* detach, twice: the second is a no-op */
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_DETACH, stdev, 100, NULL));
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_DETACH, stdev, 100, NULL));
+	T_OK(check(ctx, stdev, 100, 0));
+	T_OK(m_destroy(ctx, pasid_hwpt2));
+	T_ERR(ENODEV,
+	      ioasid_device_dma_pasid(ctx, idev, 100, MOCK_APERTURE_START, &out, 1, 0, NULL) ?
+		      errno :
+		      0);
+	/* an attach to an IOAS makes a PASID-capable automatic HWPT */
+	pt = ioas;
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 7, &pt));
+	assert_int_not_equal(pt, ioas);
+	T_OK(check(ctx, stdev, 7, pt));
+	/* left attached: the context's close tears it down */
+	ioasid_ctx_free(ctx);
+	m_buf_free(buf, 2 * 4096);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pasid_ops),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -50,8 +50,7 @@ int dev_bind(struct ioasid_ctx *ctx, const struct dev_model_ops *model, void *mo
 	dev->model = model;
 	dev->model_priv = model_priv;
 	obj_ref(&dev->obj); /* the binder's */
-	obj_publish(ctx, &dev->obj);
-	*out = dev;
+	*out = dev;	    /* published when the call commits (obj_commit_pending) */
 	return 0;
 }
 
@@ -191,8 +190,7 @@ static int dev_auto_domain(struct device *dev, struct ioas *ioas, dev_attach_fn 
 		obj_abort(dev->obj.ctx, &hwpt->obj);
 		return rc;
 	}
-	hwpt->auto_domain = true;
-	obj_publish(dev->obj.ctx, &hwpt->obj);
+	hwpt->auto_domain = true; /* published when the call commits */
 	*out_id = hwpt->obj.id;
 	return 0;
 }
@@ -433,7 +431,7 @@ int ioasid_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_desc *d
 	int rc;
 
 	pthread_mutex_lock(&ctx->lock);
-	rc = device_new_locked(ctx, desc, out_dev_id);
+	rc = obj_commit_pending(ctx, device_new_locked(ctx, desc, out_dev_id));
 	pthread_mutex_unlock(&ctx->lock);
 	return api_result(rc);
 }
@@ -475,6 +473,7 @@ static int device_op(struct ioasid_ctx *ctx, uint32_t dev_id, enum api_op op, ui
 	if (!rc && out_hwpt_id && op != API_DETACH)
 		*out_hwpt_id = pt_id;
 	obj_put(&dev->obj);
+	rc = obj_commit_pending(ctx, rc); /* an automatic HWPT the attach made */
 	pthread_mutex_unlock(&ctx->lock);
 	return api_result(rc);
 }

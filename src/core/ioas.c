@@ -46,7 +46,6 @@ int ioas_alloc_ioctl(struct ucmd *ucmd)
 {
 	struct iommu_ioas_alloc *cmd = ucmd->cmd;
 	struct ioas *ioas;
-	int rc;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
@@ -54,13 +53,8 @@ int ioas_alloc_ioctl(struct ucmd *ucmd)
 	if (!ioas)
 		return -ENOMEM;
 	cmd->out_ioas_id = ioas->obj.id;
-	rc = ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc) {
-		obj_abort(ucmd->ctx, &ioas->obj);
-		return rc;
-	}
-	obj_publish(ucmd->ctx, &ioas->obj);
-	return 0;
+	/* pending: the dispatcher publishes it once this returns, or aborts it */
+	return ucmd_respond(ucmd, sizeof(*cmd));
 }
 
 struct ranges_out {

@@ -36,8 +36,14 @@
  * keeps an fd it was never told about, whose access is already gone (the kernel installs
  * after the reply and has no such case).
  *
- * Not served yet (EOPNOTSUPP): nested HWPT checks (MD_CHECK_IOTLB finds no nested HWPT:
- * ENOENT), TRIGGER_IOPF, TRIGGER_VEVENT, the PASID ops.
+ * Nested HWPTs: MD_CHECK_IOTLB reads the mock IOTLB that IOMMU_HWPT_INVALIDATE resets
+ * (hwpt_nested.c); TRIGGER_IOPF raises a page request on the fault queue of whatever the
+ * device is attached to (fault.c).
+ *
+ * Lifecycle: objects an op makes (MOCK_DOMAIN's stdev, device and automatic HWPT,
+ * CREATE_ACCESS's access) are pending until the dispatcher publishes them after the reply.
+ *
+ * Not served yet (EOPNOTSUPP): the PASID ops.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -67,6 +73,12 @@ void selftest_obj_destroy(struct obj *obj)
 		dev_unbind(sobj->dev);
 }
 
+/* Never published: the device it made is pending too, and the dispatcher aborts it. */
+void selftest_obj_abort(struct obj *obj)
+{
+	(void)obj;
+}
+
 static int test_mock_domain(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	struct ioasid_ctx *ctx = ucmd->ctx;
@@ -82,27 +94,27 @@ static int test_mock_domain(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	if (!obj)
 		return -ENOMEM;
 	sobj = container_of(obj, struct selftest_obj, obj);
+	/*
+	 * The stdev, the device and an automatic HWPT the attach makes are all pending: the
+	 * dispatcher publishes them after the reply, or aborts them newest first. On failure
+	 * we only undo the link we made (the attach).
+	 */
 	rc = mock_dev_new(ctx, flags, &dev);
 	if (rc)
-		goto err_abort;
+		return rc;
 	rc = dev_attach(dev, &pt_id);
 	if (rc)
-		goto err_unbind;
+		return rc;
 	cmd->mock_domain.out_hwpt_id = pt_id;
 	cmd->mock_domain.out_stdev_id = sobj->obj.id;
 	cmd->mock_domain.out_idev_id = dev->obj.id;
 	rc = ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc)
-		goto err_unbind;
+	if (rc) {
+		dev_detach(dev);
+		return rc;
+	}
 	sobj->dev = dev;
-	obj_publish(ctx, &sobj->obj);
 	return 0;
-
-err_unbind:
-	dev_unbind(dev);
-err_abort:
-	obj_abort(ctx, &sobj->obj);
-	return rc;
 }
 
 static int test_mock_domain_replace(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
@@ -253,10 +265,17 @@ static int test_dev_check_cache(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 
 	if (!dev)
 		return -ENOENT;
-	/* nothing invalidates a mock device's cache yet: every entry keeps its default */
-	if (dev->model != &mock_model_ops || cmd->check_dev_cache.id > MOCK_DEV_CACHE_ID_MAX ||
-	    cmd->check_dev_cache.cache != IOMMU_TEST_DEV_CACHE_DEFAULT)
+	/* the cache is the vDEVICE's (vIOMMU invalidation resets it); none: all default */
+	if (dev->model != &mock_model_ops || cmd->check_dev_cache.id > MOCK_DEV_CACHE_ID_MAX) {
 		rc = -EINVAL;
+	} else {
+		struct vdevice *vd = vdevice_of_dev(ucmd->ctx, dev);
+		uint32_t val =
+			vd ? vd->cache[cmd->check_dev_cache.id] : IOMMU_TEST_DEV_CACHE_DEFAULT;
+
+		if (val != cmd->check_dev_cache.cache)
+			rc = -EINVAL;
+	}
 	obj_put(&dev->obj);
 	return rc;
 }
@@ -622,15 +641,75 @@ static int test_access_replace_ioas(struct ucmd *ucmd, struct iommu_test_cmd *cm
 	return access_replace(sa->access, cmd->access_replace_ioas.ioas_id);
 }
 
-/* A device named by an op that is not served yet: ENOENT first, as the kernel would. */
-static int test_unserved_dev_op(struct ucmd *ucmd, uint32_t dev_id)
+/* MD_CHECK_IOTLB: entry id of a mock nested HWPT's IOTLB holds the value given. */
+static int test_md_check_iotlb(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
-	struct device *dev = dev_get(ucmd->ctx, dev_id);
+	struct hwpt_nested *n = hwpt_nested_get(ucmd->ctx, cmd->id);
+	int rc = 0;
+
+	if (!n)
+		return -ENOENT;
+	if (n->data_type != IOMMU_HWPT_DATA_SELFTEST ||
+	    cmd->check_iotlb.id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX ||
+	    n->mock_iotlb[cmd->check_iotlb.id] != cmd->check_iotlb.iotlb)
+		rc = -EINVAL;
+	obj_put(&n->obj);
+	return rc;
+}
+
+/*
+ * TRIGGER_IOPF: the mock device raises one page request (a group of one). It goes to the
+ * fault queue of what the device is attached to, as a real device's would; with nowhere
+ * to go it is answered "invalid" at once and nobody sees it. The op itself succeeds.
+ */
+static int test_trigger_iopf(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct device *dev = dev_get(ucmd->ctx, cmd->trigger_iopf.dev_id);
+	struct iommu_hwpt_pgfault rec = { 0 };
+	struct fault_queue *fq;
+	const void *owner = NULL;
 
 	if (!dev)
 		return -ENOENT;
+	if (dev->model != &mock_model_ops) {
+		obj_put(&dev->obj);
+		return -EINVAL;
+	}
+	rec.flags = cmd->trigger_iopf.pasid ? IOMMU_PGFAULT_FLAGS_PASID_VALID : 0;
+	rec.dev_id = dev->obj.id;
+	rec.pasid = cmd->trigger_iopf.pasid;
+	rec.grpid = cmd->trigger_iopf.grpid;
+	rec.perm = cmd->trigger_iopf.perm;
+	rec.addr = cmd->trigger_iopf.addr;
+	fq = dev_fault_queue(dev, rec.flags & IOMMU_PGFAULT_FLAGS_PASID_VALID, &owner);
+	if (fq)
+		fault_report(fq, owner, &rec, 1, NULL, NULL);
 	obj_put(&dev->obj);
-	return -EOPNOTSUPP;
+	return 0;
+}
+
+/* TRIGGER_VEVENT: the device's vIOMMU reports an event naming its vDEVICE's virt_id. */
+static int test_trigger_vevent(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct device *dev = dev_get(ucmd->ctx, cmd->trigger_vevent.dev_id);
+	struct iommu_viommu_event_selftest ev = { 0 };
+	struct vdevice *vd;
+	int rc;
+
+	if (!dev)
+		return -ENOENT;
+	rc = -EINVAL;
+	if (dev->model != &mock_model_ops)
+		goto out_put;
+	rc = -ENOENT;
+	vd = vdevice_of_dev(ucmd->ctx, dev);
+	if (!vd)
+		goto out_put;
+	ev.virt_id = (uint32_t)vd->virt_id;
+	rc = veventq_report(vd->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, &ev, sizeof(ev));
+out_put:
+	obj_put(&dev->obj);
+	return rc;
 }
 
 int selftest_ioctl(struct ucmd *ucmd)
@@ -649,14 +728,8 @@ int selftest_ioctl(struct ucmd *ucmd)
 		return test_md_check_map(ucmd, cmd);
 	case IOMMU_TEST_OP_MD_CHECK_REFS:
 		return test_md_check_refs(ucmd, cmd);
-	case IOMMU_TEST_OP_MD_CHECK_IOTLB: {
-		struct obj *obj = obj_get(ucmd->ctx, cmd->id, OBJ_HWPT_NESTED);
-
-		if (!obj)
-			return -ENOENT;
-		obj_put(obj);
-		return -EINVAL;
-	}
+	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
+		return test_md_check_iotlb(ucmd, cmd);
 	case IOMMU_TEST_OP_DEV_CHECK_CACHE:
 		return test_dev_check_cache(ucmd, cmd);
 	case IOMMU_TEST_OP_CREATE_ACCESS:
@@ -678,9 +751,9 @@ int selftest_ioctl(struct ucmd *ucmd)
 	case IOMMU_TEST_OP_DIRTY:
 		return test_dirty(ucmd, cmd);
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
-		return test_unserved_dev_op(ucmd, cmd->trigger_iopf.dev_id);
+		return test_trigger_iopf(ucmd, cmd);
 	case IOMMU_TEST_OP_TRIGGER_VEVENT:
-		return test_unserved_dev_op(ucmd, cmd->trigger_vevent.dev_id);
+		return test_trigger_vevent(ucmd, cmd);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -58,6 +58,7 @@ void device_destroy(struct obj *obj)
 {
 	struct device *dev = container_of(obj, struct device, obj);
 
+	viommu_dev_gone(dev);
 	if (dev->hwpt)
 		dev_detach(dev);
 	if (dev->model->release)
@@ -195,6 +196,28 @@ static int dev_auto_domain(struct device *dev, struct ioas *ioas, dev_attach_fn 
 	return 0;
 }
 
+/*
+ * Onto a nested HWPT: the device joins the parent as for a paging HWPT (unless already
+ * there), then links the nested HWPT (hwpt_nested.c), dropping a previous one.
+ */
+static int dev_set_nested(struct device *dev, struct hwpt_nested *n, dev_attach_fn fn)
+{
+	int rc;
+
+	if ((fn == dev_attach_hwpt) == (dev->hwpt != NULL))
+		return -EINVAL;
+	rc = hwpt_nested_attach_check(dev, n);
+	if (rc)
+		return rc;
+	if (dev->hwpt != n->parent) {
+		rc = fn(dev, n->parent);
+		if (rc)
+			return rc;
+	}
+	hwpt_nested_link(dev, n);
+	return 0;
+}
+
 static int dev_change_pt(struct device *dev, uint32_t *inout_pt_id, dev_attach_fn fn)
 {
 	struct obj *pt = obj_get(dev->obj.ctx, *inout_pt_id, OBJ_ANY);
@@ -209,10 +232,16 @@ static int dev_change_pt(struct device *dev, uint32_t *inout_pt_id, dev_attach_f
 	case OBJ_IOAS:
 		rc = dev_auto_domain(dev, container_of(pt, struct ioas, obj), fn, inout_pt_id);
 		break;
+	case OBJ_HWPT_NESTED:
+		rc = dev_set_nested(dev, container_of(pt, struct hwpt_nested, obj), fn);
+		break;
 	default:
 		rc = -EINVAL;
 		break;
 	}
+	/* on a paging HWPT now: whatever nested HWPT the device was on lets go */
+	if (!rc && pt->type != OBJ_HWPT_NESTED)
+		hwpt_nested_unlink(dev);
 	obj_put(pt);
 	return rc;
 }
@@ -233,6 +262,7 @@ void dev_detach(struct device *dev)
 
 	if (!hwpt)
 		return;
+	hwpt_nested_unlink(dev);
 	dev_unreserve(dev, &hwpt->ioas->iopt);
 	dev->hwpt = NULL;
 	obj_unref(&dev->obj);

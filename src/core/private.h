@@ -546,8 +546,8 @@ struct viommu {
 	struct veventq *veventqs;	   /* linked by next; at most one per type */
 	struct hw_queue *hw_queues;	   /* linked by next */
 	uint32_t data;			   /* the mock's in_data */
-	uint64_t mmap_offset, mmap_length; /* the page the vIOMMU offers through mmap, or 0 */
-	void *mmap_page;
+	uint64_t mmap_offset, mmap_length; /* the page it offers through mmap of the iommufd */
+	int mmap_fd;			   /* a memfd holding that page, or -1 */
 	uint64_t invalidations;
 };
 

@@ -24,15 +24,15 @@
  * of its type, indexes 0 and 1, allocated in order. Hardware types (SMMUv3, Tegra241
  * CMDQV, AMD) are EOPNOTSUPP, as the kernel answers a driver without them.
  *
- * The vEVENTQ fd, like a fault queue's (fault.c), is one end of a socketpair, so a program's
- * read and poll are the kernel's own and the fd crosses processes. Events are written when
- * they happen. The queue is full when veventq_depth events are unread (the socket's unread
- * bytes, SIOCOUTQ, over the record size); an event that finds it full is dropped and the
- * next event written is preceded by one header with IOMMU_VEVENTQ_FLAG_LOST_EVENTS. Every
- * event takes the next sequence number (0..INT32_MAX, then 0 again), lost ones included,
- * so a gap also tells the reader how many were lost. The kernel's short-buffer rule (a read
- * too short for the next whole record returns nothing) is not enforced: a short read takes
- * part of a record and leaves the rest for the next read.
+ * The vEVENTQ fd is the read end of a pipe (we keep the write end, non-blocking), so a
+ * program's read and poll are the kernel's own and the fd crosses processes. Events are
+ * written when they happen. The queue is full when veventq_depth events are unread (the
+ * pipe's unread bytes, FIONREAD on our end, over the record size); an event that finds it full is
+ * dropped and the next event written is preceded by one header with IOMMU_VEVENTQ_FLAG_LOST_EVENTS.
+ * Every event takes the next sequence number (0..INT32_MAX, then 0 again), lost ones included, so a
+ * gap also tells the reader how many were lost. The kernel's short-buffer rule (a read too short
+ * for the next whole record returns nothing) is not enforced: a short read takes part of a record
+ * and leaves the rest for the next read.
  *
  * Locking: ctx->lock, held by every caller.
  */
@@ -41,9 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
+#include <sys/mman.h>
 #include <unistd.h>
-#include <linux/sockios.h>
 
 #include "core/private.h"
 #include <linux/iommufd_test.h>
@@ -103,8 +102,58 @@ void viommu_destroy(struct obj *obj)
 {
 	struct viommu *v = container_of(obj, struct viommu, obj);
 
+	if (v->mmap_fd >= 0)
+		close(v->mmap_fd);
 	if (v->parent)
 		obj_unref(&v->parent->obj);
+}
+
+/*
+ * The page a mock vIOMMU offers through mmap of the iommufd: a memfd holding in_data, at
+ * an offset no other vIOMMU of the context has (its ID's page).
+ */
+static int viommu_mmap_page(struct viommu *v, uint32_t in_data)
+{
+	int fd = memfd_create("ioasid-viommu", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -ENOMEM;
+	if (ftruncate(fd, (off_t)IOASID_PAGE_SIZE) ||
+	    pwrite(fd, &in_data, sizeof(in_data), 0) != sizeof(in_data)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	v->mmap_fd = fd;
+	v->mmap_offset = (uint64_t)v->obj.id << IOASID_PAGE_SHIFT;
+	v->mmap_length = IOASID_PAGE_SIZE;
+	return 0;
+}
+
+int ioasid_mmap_fd(struct ioasid_ctx *ctx, uint64_t offset, uint64_t length)
+{
+	int rc = -ENXIO;
+	struct obj *obj;
+
+	pthread_mutex_lock(&ctx->lock);
+	for (uint32_t id = 0; (obj = idt_find_next(ctx->objects, &id)); id++) {
+		struct viommu *v;
+
+		if (obj->type != OBJ_VIOMMU)
+			continue;
+		v = container_of(obj, struct viommu, obj);
+		if (v->mmap_fd < 0 || v->mmap_offset != offset || v->mmap_length != length)
+			continue;
+		rc = fcntl(v->mmap_fd, F_DUPFD_CLOEXEC, 0);
+		if (rc < 0)
+			rc = -errno;
+		break;
+	}
+	pthread_mutex_unlock(&ctx->lock);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return rc;
 }
 
 int viommu_alloc_ioctl(struct ucmd *ucmd)
@@ -146,6 +195,7 @@ int viommu_alloc_ioctl(struct ucmd *ucmd)
 	if (!obj)
 		goto out_parent;
 	v = container_of(obj, struct viommu, obj);
+	v->mmap_fd = -1;
 	v->type = cmd->type;
 	v->model = dev->model;
 	v->parent = parent;
@@ -153,6 +203,13 @@ int viommu_alloc_ioctl(struct ucmd *ucmd)
 	if (cmd->data_len) {
 		v->data = data.in_data;
 		data.out_data = data.in_data;
+		if (cmd->data_len >= endof(struct iommu_viommu_selftest, out_mmap_length)) {
+			rc = viommu_mmap_page(v, data.in_data);
+			if (rc)
+				goto out_parent;
+			data.out_mmap_offset = v->mmap_offset;
+			data.out_mmap_length = v->mmap_length;
+		}
 		rc = uaccess_to(ucmd->ctx, cmd->data_uptr, &data, cmd->data_len);
 		if (rc)
 			goto out_parent; /* v is pending: the dispatcher aborts it */
@@ -297,11 +354,12 @@ static size_t veventq_data_len(uint32_t type)
 static uint32_t veventq_unread(struct veventq *q)
 {
 	size_t rec = sizeof(struct iommufd_vevent_header) + veventq_data_len(q->type);
-	int outq = 0;
+	int unread = 0;
 
-	if (ioctl(q->core_fd, SIOCOUTQ, &outq) || outq <= 0)
+	/* a pipe answers FIONREAD on either end: the bytes the program has not read */
+	if (ioctl(q->core_fd, FIONREAD, &unread) || unread <= 0)
 		return 0;
-	return (uint32_t)(((size_t)outq + rec - 1) / rec);
+	return (uint32_t)(((size_t)unread + rec - 1) / rec);
 }
 
 static uint32_t veventq_next_seq(struct veventq *q)
@@ -312,9 +370,10 @@ static uint32_t veventq_next_seq(struct veventq *q)
 	return seq;
 }
 
+/* Records are far smaller than PIPE_BUF: a write is whole or nothing. */
 static int veventq_write(struct veventq *q, const void *buf, size_t len)
 {
-	ssize_t n = send(q->core_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	ssize_t n = write(q->core_fd, buf, len);
 
 	return n == (ssize_t)len ? 0 : -ENOSPC;
 }
@@ -378,14 +437,15 @@ void viommu_sweep(struct ioasid_ctx *ctx)
 	struct obj *obj;
 
 	for (uint32_t id = 0; (obj = idt_find_next(ctx->objects, &id)); id++) {
-		struct pollfd pfd = { .events = POLLIN | POLLRDHUP };
+		struct pollfd pfd = { .events = POLLOUT };
 		struct veventq *q;
 
 		if (obj->type != OBJ_VEVENTQ)
 			continue;
 		q = container_of(obj, struct veventq, obj);
 		pfd.fd = q->core_fd;
-		if (q->fd_open && poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLRDHUP))) {
+		/* the write end of a pipe whose every read end is closed polls POLLERR */
+		if (q->fd_open && poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP))) {
 			q->fd_open = false;
 			ctx->nr_fault_fds--;
 			obj_unref(&q->obj);
@@ -430,12 +490,17 @@ int veventq_alloc_ioctl(struct ucmd *ucmd)
 	v->veventqs = q;
 	q->type = cmd->type;
 	q->depth = cmd->veventq_depth < VEVENTQ_MAX_DEPTH ? cmd->veventq_depth : VEVENTQ_MAX_DEPTH;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds)) {
+	if (pipe2(fds, O_CLOEXEC)) {
 		rc = errno == EMFILE || errno == ENFILE ? -errno : -ENOMEM;
 		goto out_put;
 	}
 	q->core_fd = fds[1];
 	user_fd = fds[0];
+	if (fcntl(q->core_fd, F_SETFL, O_NONBLOCK)) {
+		close(fds[0]);
+		rc = -ENOMEM;
+		goto out_put;
+	}
 	if (mem->install_fd) {
 		user_fd = mem->install_fd(ucmd->ctx->params.mem_priv, fds[0], O_CLOEXEC);
 		if (user_fd < 0) {
@@ -459,8 +524,18 @@ out_put:
 
 /* ---- IOMMU_HW_QUEUE_ALLOC ----------------------------------------------------------------- */
 
+/*
+ * The queue memory stays pinned for the queue's life: an unmap of it is refused. (The
+ * kernel answers EBUSY; our iopt, which asks and then gives up, answers EDEADLOCK.)
+ */
+static void hw_queue_access_unmap(void *data, uint64_t iova, uint64_t length)
+{
+	(void)data, (void)iova, (void)length;
+}
+
 static const struct access_ops hw_queue_access_ops = {
 	.needs_pin_pages = true,
+	.unmap = hw_queue_access_unmap,
 };
 
 void hw_queue_destroy(struct obj *obj)
@@ -548,11 +623,12 @@ int hw_queue_alloc_ioctl(struct ucmd *ucmd)
 	host = calloc(npages, sizeof(*host));
 	if (!host)
 		goto err_access;
-	rc = access_pin_pages(hq->access, cmd->nesting_parent_iova, cmd->length, false, host);
+	/* whole CPU pages, as the kernel pins them: a queue may sit inside one */
+	hq->base_iova = ALIGN_DOWN_U64(cmd->nesting_parent_iova, IOASID_PAGE_SIZE);
+	rc = access_pin_pages(hq->access, hq->base_iova, npages << IOASID_PAGE_SHIFT, false, host);
 	if (rc)
 		goto err_access;
-	hq->base_iova = cmd->nesting_parent_iova;
-	hq->length = cmd->length;
+	hq->length = npages << IOASID_PAGE_SHIFT;
 	rc = -EFAULT;
 	for (uint64_t i = 1; i < npages; i++)
 		if ((uint8_t *)host[i] != (uint8_t *)host[0] + (i << IOASID_PAGE_SHIFT))

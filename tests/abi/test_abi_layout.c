@@ -646,9 +646,11 @@ SIZE(iommu_hwpt_invalidate_selftest, 8, 4);
 FIELD(iommu_hwpt_invalidate_selftest, flags, 0, 4);
 FIELD(iommu_hwpt_invalidate_selftest, iotlb_id, 4, 4);
 
-SIZE(iommu_viommu_selftest, 8, 4);
+SIZE(iommu_viommu_selftest, 24, 8);
 FIELD(iommu_viommu_selftest, in_data, 0, 4);
 FIELD(iommu_viommu_selftest, out_data, 4, 4);
+FIELD(iommu_viommu_selftest, out_mmap_offset, 8, 8);
+FIELD(iommu_viommu_selftest, out_mmap_length, 16, 8);
 
 SIZE(iommu_viommu_invalidate_selftest, 12, 4);
 FIELD(iommu_viommu_invalidate_selftest, flags, 0, 4);

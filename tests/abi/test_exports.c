@@ -17,16 +17,16 @@ int main(void)
 	static const char *const internal[] = { "obj_alloc",	"iopt_map_pages", "pages_pin",
 						"itree_insert", "idt_reserve",	  "uaccess_from" };
 	void *public[] = {
-		(void *)ioasid_ctx_params_self, (void *)ioasid_ctx_new,
-		(void *)ioasid_ctx_free,	(void *)ioasid_ioctl,
-		(void *)ioasid_acct_get,	(void *)ioasid_simple_open,
-		(void *)ioasid_simple_close,	(void *)ioasid_simple_window,
-		(void *)ioasid_simple_map,	(void *)ioasid_simple_unmap,
-		(void *)ioasid_simple_dma_read, (void *)ioasid_simple_dma_write,
-		(void *)ioasid_simple_ctx,	(void *)ioasid_device_new,
-		(void *)ioasid_device_attach,	(void *)ioasid_device_replace,
-		(void *)ioasid_device_detach,	(void *)ioasid_device_destroy,
-		(void *)ioasid_device_dma,
+		(void *)ioasid_ctx_params_self,	 (void *)ioasid_ctx_new,
+		(void *)ioasid_ctx_free,	 (void *)ioasid_ioctl,
+		(void *)ioasid_mmap_fd,		 (void *)ioasid_acct_get,
+		(void *)ioasid_simple_open,	 (void *)ioasid_simple_close,
+		(void *)ioasid_simple_window,	 (void *)ioasid_simple_map,
+		(void *)ioasid_simple_unmap,	 (void *)ioasid_simple_dma_read,
+		(void *)ioasid_simple_dma_write, (void *)ioasid_simple_ctx,
+		(void *)ioasid_device_new,	 (void *)ioasid_device_attach,
+		(void *)ioasid_device_replace,	 (void *)ioasid_device_detach,
+		(void *)ioasid_device_destroy,	 (void *)ioasid_device_dma,
 	};
 	void *self = dlopen(NULL, RTLD_NOW);
 	int bad = 0;

@@ -282,10 +282,14 @@ struct iommu_hwpt_invalidate_selftest {
  * struct iommu_viommu_selftest - IOMMU_VIOMMU_TYPE_SELFTEST data.
  * @in_data: any value
  * @out_data: @in_data, echoed back
+ * @out_mmap_offset: mmap() offset of a page of the iommufd that holds @in_data
+ * @out_mmap_length: its length
  */
 struct iommu_viommu_selftest {
 	__u32 in_data;
 	__u32 out_data;
+	__aligned_u64 out_mmap_offset;
+	__aligned_u64 out_mmap_length;
 };
 
 /* Invalidation types of a mock vIOMMU: one valid, one always refused */

@@ -11,6 +11,7 @@
  *   IOMMU_HWPT_DATA_SELFTEST    the selftest's mock           yes           yes
  *   IOMMU_HWPT_DATA_VTD_S1      VT-d (second-stage parent)    yes           no
  *   IOMMU_HWPT_DATA_ARM_SMMUV3  SMMUv3 (ARM LPAE parent)      no            yes
+ *   IOMMU_HWPT_DATA_AMD_GUEST   AMD (AMD v1 parent)           yes           yes
  *
  * as upstream Linux does: an SMMUv3 nested domain exists only on a vIOMMU, which gives it
  * the VMID. The data is checked as the kernel's drivers check it, then kept as a copy (type
@@ -121,6 +122,12 @@ static const struct nested_format nested_formats[] = {
 	  .max_len = sizeof(struct iommu_hwpt_vtd_s1),
 	  .on_parent = true,
 	  .check = vtd_s1_check },
+	{ .type = IOMMU_HWPT_DATA_AMD_GUEST,
+	  .parent_format = PT_FMT_AMD_V1,
+	  .min_len = endof(struct iommu_hwpt_amd_guest, dte),
+	  .max_len = sizeof(struct iommu_hwpt_amd_guest),
+	  .on_parent = true,
+	  .on_viommu = true },
 	{ .type = IOMMU_HWPT_DATA_ARM_SMMUV3,
 	  .parent_format = PT_FMT_ARM_LPAE,
 	  .min_len = endof(struct iommu_hwpt_arm_smmuv3, ste),

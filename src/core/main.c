@@ -211,6 +211,7 @@ union ucmd_buffer {
 	struct iommu_vdevice_alloc vdevice_alloc;
 	struct iommu_veventq_alloc veventq_alloc;
 	struct iommu_hw_queue_alloc hw_queue_alloc;
+	struct iommu_ioas_noiommu_get_pa noiommu_get_pa;
 #ifdef IOASID_TEST_HOOKS
 	struct iommu_test_cmd test;
 #endif
@@ -270,6 +271,7 @@ static const struct ucmd_op ucmd_ops[] = {
 	UCMD_OP_FD(IOMMU_VEVENTQ_ALLOC, veventq_alloc_ioctl, veventq_alloc, out_veventq_fd, -1,
 		   UCMD_FD(veventq_alloc, out_veventq_fd)),
 	UCMD_OP(IOMMU_HW_QUEUE_ALLOC, hw_queue_alloc_ioctl, hw_queue_alloc, length),
+	UCMD_OP(IOMMU_IOAS_NOIOMMU_GET_PA, ioas_noiommu_get_pa_ioctl, noiommu_get_pa, out_phys),
 #ifdef IOASID_TEST_HOOKS
 	UCMD_OP(IOMMU_TEST_CMD, selftest_ioctl, test, last),
 #endif

@@ -654,6 +654,7 @@ int ioas_map_ioctl(struct ucmd *ucmd);
 int ioas_map_file_ioctl(struct ucmd *ucmd);
 int ioas_unmap_ioctl(struct ucmd *ucmd);
 int ioas_change_process_ioctl(struct ucmd *ucmd);
+int ioas_noiommu_get_pa_ioctl(struct ucmd *ucmd);
 int pages_change_prepare(struct pages *p, struct ioasid_ctx *ctx);
 void pages_change_abort(struct pages *p, struct ioasid_ctx *ctx);
 void pages_change_commit(struct pages *p, struct ioasid_ctx *ctx);

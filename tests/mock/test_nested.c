@@ -362,6 +362,118 @@ static void test_lifecycle_failed_reply(void **state)
 	munmap(page, PG);
 }
 
+/* The hardware formats: VT-d S1 and AMD guest data on their own stage 2, SMMUv3 only on a vIOMMU.
+ */
+static void test_hw_formats(void **state)
+{
+	struct fix *f = *state;
+	struct iommu_hwpt_vtd_s1 vtd = { .pgtbl_addr = 0x100000, .addr_width = 48 };
+	struct iommu_hwpt_vtd_s1_invalidate vinv = { .addr = 0x1000, .npages = 1 };
+	struct iommu_hwpt_amd_guest amd = { .dte = { 1, 0, 0, 0 } };
+	struct iommu_hwpt_arm_smmuv3 ste = { .ste = { 1, 0 } };
+	struct ioasid_device_desc vd = { .format = "vtd-ss-4" };
+	struct ioasid_device_desc ad = { .format = "amd-v1-4" };
+	struct ioasid_device_desc ld = { .format = "arm-s2-4k-52" };
+	uint32_t vdev, adev, ldev, vparent, aparent, n = 0, num, saved = f->idev;
+
+	T_OK(ioasid_device_new(f->ctx, &vd, &vdev));
+	T_OK(ioasid_device_new(f->ctx, &ad, &adev));
+	f->idev = vdev;
+	T_OK(m_hwpt_alloc(f->ctx, vdev, f->ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, &vparent));
+	T_ERR(EOPNOTSUPP, nested_alloc(f, vparent, 0, 0, IOMMU_HWPT_DATA_SELFTEST, &vtd, 4, NULL));
+	/* a mock parent is another IOMMU's */
+	T_ERR(EINVAL,
+	      nested_alloc(f, f->parent, 0, 0, IOMMU_HWPT_DATA_VTD_S1, &vtd, sizeof(vtd), NULL));
+	T_ERR(EINVAL, nested_alloc(f, vparent, 0, 0, IOMMU_HWPT_DATA_VTD_S1, &vtd, 16, NULL));
+	T_OK(nested_alloc(f, vparent, 0, 0, IOMMU_HWPT_DATA_VTD_S1, &vtd, sizeof(vtd), &n));
+	/* the translation side reads the stage-1 data back */
+	{
+		struct hwpt_nested *hn = hwpt_nested_get(f->ctx, n);
+		const struct iommu_hwpt_vtd_s1 *got;
+		struct iommu_domain *s2;
+		uint32_t type, len;
+		const void *data;
+
+		assert_non_null(hn);
+		hwpt_nested_stage1(hn, &type, &data, &len, &s2);
+		got = data;
+		assert_int_equal(type, IOMMU_HWPT_DATA_VTD_S1);
+		assert_int_equal(len, sizeof(vtd));
+		assert_int_equal(got->pgtbl_addr, 0x100000);
+		assert_ptr_equal(s2, hn->parent->domain);
+		obj_put(&hn->obj);
+	}
+	num = 1;
+	T_OK(invalidate(f, n, IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, &vinv, sizeof(vinv), &num));
+	assert_int_equal(num, 1);
+	vinv.addr = 0x1234;
+	T_ERR(EINVAL,
+	      invalidate(f, n, IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, &vinv, sizeof(vinv), &num));
+	assert_int_equal(num, 0);
+	vinv.addr = 0;
+	vinv.flags = 2;
+	num = 1;
+	T_ERR(EOPNOTSUPP,
+	      invalidate(f, n, IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, &vinv, sizeof(vinv), &num));
+	num = 1;
+	T_ERR(EINVAL,
+	      invalidate(f, n, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, &vinv, sizeof(vinv), &num));
+	T_OK(m_destroy(f->ctx, n));
+	/* AMD: the guest DTE on an AMD v1 stage 2 */
+	f->idev = adev;
+	T_OK(m_hwpt_alloc(f->ctx, adev, f->ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, &aparent));
+	T_ERR(EINVAL, nested_alloc(f, aparent, 0, 0, IOMMU_HWPT_DATA_AMD_GUEST, &amd, 16, NULL));
+	T_OK(nested_alloc(f, aparent, 0, 0, IOMMU_HWPT_DATA_AMD_GUEST, &amd, sizeof(amd), &n));
+	T_OK(m_destroy(f->ctx, n));
+	/* SMMUv3: never directly on a parent (upstream wants a vIOMMU for the VMID) */
+	T_OK(ioasid_device_new(f->ctx, &ld, &ldev));
+	{
+		uint32_t lparent;
+
+		f->idev = ldev;
+		T_OK(m_hwpt_alloc(f->ctx, ldev, f->ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, &lparent));
+		T_ERR(EOPNOTSUPP, nested_alloc(f, lparent, 0, 0, IOMMU_HWPT_DATA_ARM_SMMUV3, &ste,
+					       sizeof(ste), NULL));
+		T_OK(m_destroy(f->ctx, lparent));
+	}
+	f->idev = saved;
+	T_OK(m_destroy(f->ctx, vparent));
+	T_OK(m_destroy(f->ctx, aparent));
+}
+
+/* IOMMU_IOAS_NOIOMMU_GET_PA: where pinned memory is, and how much of it is contiguous. */
+static void test_noiommu_get_pa(void **state)
+{
+	struct fix *f = *state;
+	struct iommu_ioas_noiommu_get_pa g = { .size = sizeof(g) };
+	uint8_t *buf = m_buf(4 * PG);
+	uint32_t ioas2, stdev2;
+
+	T_OK(t_ioas_alloc(f->ctx, &ioas2));
+	T_OK(m_map_fixed(f->ctx, ioas2, buf, 4 * PG, MOCK_APERTURE_START, T_MAP_RW));
+	g.ioas_id = ioas2;
+	g.iova = MOCK_APERTURE_START + 100;
+	g.length = 8 * PG;
+	/* nothing holds it pinned yet */
+	T_ERR(EINVAL, t_ioctl(f->ctx, IOMMU_IOAS_NOIOMMU_GET_PA, &g));
+	T_OK(m_mock_domain(f->ctx, ioas2, 0, &stdev2, NULL, NULL));
+	T_OK(t_ioctl(f->ctx, IOMMU_IOAS_NOIOMMU_GET_PA, &g));
+	assert_int_equal(g.out_phys, (uintptr_t)buf + 100);
+	assert_int_equal(g.length, 4 * PG - 100);
+	g.length = 10;
+	T_OK(t_ioctl(f->ctx, IOMMU_IOAS_NOIOMMU_GET_PA, &g));
+	assert_int_equal(g.length, 10);
+	g.iova = MOCK_APERTURE_START + 4 * PG;
+	T_ERR(ENOENT, t_ioctl(f->ctx, IOMMU_IOAS_NOIOMMU_GET_PA, &g));
+	g.flags = 1;
+	T_ERR(EOPNOTSUPP, t_ioctl(f->ctx, IOMMU_IOAS_NOIOMMU_GET_PA, &g));
+	g.flags = 0;
+	g.length = 0;
+	T_ERR(EINVAL, t_ioctl(f->ctx, IOMMU_IOAS_NOIOMMU_GET_PA, &g));
+	T_OK(m_destroy(f->ctx, stdev2));
+	m_buf_free(buf, 4 * PG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -370,6 +482,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_attach_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lifecycle_failed_reply, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hw_formats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_noiommu_get_pa, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,11 +17,13 @@
  * Each holds a user reference on the vIOMMU, so the vIOMMU is EBUSY to destroy until they
  * are gone; the vIOMMU holds one on its parent HWPT.
  *
- * Types. The only vIOMMU type served is the selftest's mock (IOMMU_VIOMMU_TYPE_SELFTEST,
- * for mock devices): its data echoes in_data as out_data; its vEVENTQ type carries the
+ * Types. The selftest's mock (IOMMU_VIOMMU_TYPE_SELFTEST, for mock devices): its data
+ * echoes in_data as out_data and offers a page through mmap; its vEVENTQ type carries the
  * vDEVICE's virt_id (IOMMU_TEST_OP_TRIGGER_VEVENT); its invalidation resets entries of a
  * vDEVICE's four-entry cache (IOMMU_TEST_OP_DEV_CHECK_CACHE reads them); it takes HW queues
- * of its type, indexes 0 and 1, allocated in order. Hardware types (SMMUv3, Tegra241
+ * of its type, indexes 0 and 1, allocated in order. SMMUv3 (IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
+ * on an ARM LPAE stage 2): nested HWPTs with the guest's STE, SMMUv3 command-queue entries
+ * as its invalidation, SMMUv3 event records on its vEVENTQ. Other hardware types (Tegra241
  * CMDQV, AMD) are EOPNOTSUPP, as the kernel answers a driver without them.
  *
  * The vEVENTQ fd is the read end of a pipe (we keep the write end, non-blocking), so a
@@ -36,6 +38,7 @@
  *
  * Locking: ctx->lock, held by every caller.
  */
+#include <endian.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -45,6 +48,7 @@
 #include <unistd.h>
 
 #include "core/private.h"
+#include "pt/pt.h"
 #include <linux/iommufd_test.h>
 
 #define endof(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
@@ -94,6 +98,19 @@ void viommu_dev_gone(struct device *dev)
 
 	if (vd)
 		obj_remove(dev->obj.ctx, &vd->obj);
+}
+
+/* A device's IOMMU has the vIOMMU type: the mock's for mock devices, SMMUv3 for others. */
+static bool viommu_type_ok(struct device *dev, uint32_t type)
+{
+	if (dev->model == &mock_model_ops)
+		return type == IOMMU_VIOMMU_TYPE_SELFTEST;
+	return type == IOMMU_VIOMMU_TYPE_ARM_SMMUV3;
+}
+
+static bool is_arm_s2(const struct iommu_domain *d)
+{
+	return pt_is_domain(d) && pt_domain_config(d)->format == PT_FMT_ARM_LPAE;
 }
 
 /* ---- IOMMU_VIOMMU_ALLOC ------------------------------------------------------------------- */
@@ -172,15 +189,20 @@ int viommu_alloc_ioctl(struct ucmd *ucmd)
 	if (!dev)
 		return -ENOENT;
 	rc = -EOPNOTSUPP;
-	if (dev->model != &mock_model_ops || cmd->type != IOMMU_VIOMMU_TYPE_SELFTEST)
+	if (!viommu_type_ok(dev, cmd->type))
 		goto out_dev;
 	rc = -ENOENT;
 	parent = hwpt_paging_get(ucmd->ctx, cmd->hwpt_id);
 	if (!parent)
 		goto out_dev;
 	rc = -EINVAL;
-	if (!(parent->alloc_flags & IOMMU_HWPT_ALLOC_NEST_PARENT) || parent->model != dev->model)
+	if (!(parent->alloc_flags & IOMMU_HWPT_ALLOC_NEST_PARENT) || parent->model != dev->model ||
+	    (cmd->type == IOMMU_VIOMMU_TYPE_ARM_SMMUV3 && !is_arm_s2(parent->domain)))
 		goto out_parent;
+	if (cmd->data_len && cmd->type != IOMMU_VIOMMU_TYPE_SELFTEST) {
+		rc = -EINVAL; /* an SMMUv3 vIOMMU takes no data */
+		goto out_parent;
+	}
 	if (cmd->data_len) {
 		/* the mock's data: in_data in, out_data out (the kernel's struct rules) */
 		if (cmd->data_len < endof(struct iommu_viommu_selftest, out_data) ||
@@ -288,6 +310,68 @@ out_viommu:
 
 /* ---- vIOMMU-scoped invalidation ------------------------------------------------------------ */
 
+/* SMMUv3 command opcodes a guest may send (CMDQ entry bits 7:0) */
+enum {
+	SMMU_CMD_CFGI_CD = 0x05,
+	SMMU_CMD_CFGI_CD_ALL = 0x06,
+	SMMU_CMD_TLBI_NH_ALL = 0x10,
+	SMMU_CMD_TLBI_NH_ASID = 0x11,
+	SMMU_CMD_TLBI_NH_VA = 0x12,
+	SMMU_CMD_TLBI_NH_VAA = 0x13,
+	SMMU_CMD_TLBI_NSNH_ALL = 0x30,
+	SMMU_CMD_ATC_INV = 0x40,
+};
+
+/*
+ * SMMUv3 commands, as the kernel's vSMMU takes them: the TLB invalidations of the guest's
+ * stage 1 (scoped to the vIOMMU's VMID), and the per-stream ones whose StreamID (bits 63:32
+ * of the first word) is a vSID that must name a vDEVICE. Anything else is EIO.
+ */
+static int viommu_invalidate_smmuv3(struct viommu *v, uint64_t uptr, uint32_t entry_len,
+				    uint32_t *inout_num)
+{
+	uint32_t done = 0;
+	int rc = 0;
+
+	for (; done < *inout_num; done++) {
+		struct iommu_viommu_arm_smmuv3_invalidate inv;
+		uint64_t w0;
+
+		if (entry_len != sizeof(inv)) {
+			rc = -EINVAL;
+			break;
+		}
+		rc = uaccess_from(v->obj.ctx, &inv, uptr + (uint64_t)entry_len * done, entry_len);
+		if (rc)
+			break;
+		w0 = le64toh(inv.cmd[0]);
+		switch (w0 & 0xff) {
+		case SMMU_CMD_TLBI_NH_ALL:
+		case SMMU_CMD_TLBI_NH_ASID:
+		case SMMU_CMD_TLBI_NH_VA:
+		case SMMU_CMD_TLBI_NH_VAA:
+		case SMMU_CMD_TLBI_NSNH_ALL:
+			/* the stage-1 IOTLB of the translation side is flushed here once it exists
+			 */
+			break;
+		case SMMU_CMD_ATC_INV:
+		case SMMU_CMD_CFGI_CD:
+		case SMMU_CMD_CFGI_CD_ALL:
+			if (!viommu_find_vdev(v, w0 >> 32))
+				rc = -EIO;
+			break;
+		default:
+			rc = -EIO;
+			break;
+		}
+		if (rc)
+			break;
+	}
+	*inout_num = done;
+	v->invalidations += done;
+	return rc;
+}
+
 int viommu_invalidate(struct viommu *v, uint32_t type, uint64_t uptr, uint32_t entry_len,
 		      uint32_t *inout_num)
 {
@@ -295,6 +379,9 @@ int viommu_invalidate(struct viommu *v, uint32_t type, uint64_t uptr, uint32_t e
 	uint32_t done = 0;
 	int rc = 0;
 
+	if (v->type == IOMMU_VIOMMU_TYPE_ARM_SMMUV3 &&
+	    type == IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3)
+		return viommu_invalidate_smmuv3(v, uptr, entry_len, inout_num);
 	if (v->type != IOMMU_VIOMMU_TYPE_SELFTEST ||
 	    type != IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST) {
 		*inout_num = 0;

@@ -329,6 +329,61 @@ static void test_nested_on_viommu(void **state)
 	T_OK(m_destroy(f->ctx, f->viommu));
 }
 
+/* An SMMUv3 vIOMMU on an ARM stage 2: the guest's STE, command-queue invalidations. */
+static void test_smmuv3(void **state)
+{
+	struct fix *f = *state;
+	struct ioasid_device_desc d = { .format = "arm-s2-4k-52" };
+	struct iommu_hwpt_arm_smmuv3 ste = { .ste = { 1 | (5 << 1), 0 } };
+	struct iommu_viommu_arm_smmuv3_invalidate cmds[3] = { 0 };
+	struct iommu_hwpt_invalidate c = { .size = sizeof(c) };
+	struct iommu_hwpt_alloc a = { .size = sizeof(a) };
+	uint32_t adev, parent, v = 0, vdev = 0;
+
+	T_OK(ioasid_device_new(f->ctx, &d, &adev));
+	T_OK(m_hwpt_alloc(f->ctx, adev, f->ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, &parent));
+	/* the mock's type is not this IOMMU's; a mock parent is another IOMMU's */
+	T_ERR(EOPNOTSUPP, viommu_alloc(f, adev, parent, IOMMU_VIOMMU_TYPE_SELFTEST, NULL, 0, NULL));
+	T_ERR(EINVAL,
+	      viommu_alloc(f, adev, f->parent, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, NULL, 0, NULL));
+	T_OK(viommu_alloc(f, adev, parent, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, NULL, 0, &v));
+	a.dev_id = adev;
+	a.pt_id = v;
+	a.data_type = IOMMU_HWPT_DATA_ARM_SMMUV3;
+	a.data_len = sizeof(ste);
+	a.data_uptr = (uintptr_t)&ste;
+	T_OK(t_ioctl(f->ctx, IOMMU_HWPT_ALLOC, &a));
+	T_OK(m_destroy(f->ctx, a.out_hwpt_id));
+	ste.ste[0] = 1 | (3 << 1); /* a reserved Config */
+	T_ERR(EIO, t_ioctl(f->ctx, IOMMU_HWPT_ALLOC, &a));
+	ste.ste[0] = 1 | (5 << 1);
+	ste.ste[1] = 1ULL << 40; /* a field the guest may not set */
+	T_ERR(EIO, t_ioctl(f->ctx, IOMMU_HWPT_ALLOC, &a));
+	ste.ste[0] = 0xf0; /* not valid: taken as an abort STE */
+	ste.ste[1] = 0;
+	T_OK(t_ioctl(f->ctx, IOMMU_HWPT_ALLOC, &a));
+	T_OK(m_destroy(f->ctx, a.out_hwpt_id));
+	/* commands: TLB invalidations go; a per-stream one needs the vSID of a vDEVICE */
+	T_OK(vdev_alloc(f, v, adev, 0x42, &vdev));
+	cmds[0].cmd[0] = 0x10;			 /* TLBI_NH_ALL */
+	cmds[1].cmd[0] = 0x05 | (0x42ULL << 32); /* CFGI_CD, vSID 0x42 */
+	cmds[2].cmd[0] = 0x05 | (0x43ULL << 32); /* no such vSID */
+	c.hwpt_id = v;
+	c.data_uptr = (uintptr_t)cmds;
+	c.data_type = IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3;
+	c.entry_len = sizeof(cmds[0]);
+	c.entry_num = 3;
+	T_ERR(EIO, t_ioctl(f->ctx, IOMMU_HWPT_INVALIDATE, &c));
+	assert_int_equal(c.entry_num, 2);
+	cmds[0].cmd[0] = 0x99; /* not a command a guest may send */
+	c.entry_num = 1;
+	T_ERR(EIO, t_ioctl(f->ctx, IOMMU_HWPT_INVALIDATE, &c));
+	assert_int_equal(c.entry_num, 0);
+	T_OK(m_destroy(f->ctx, vdev));
+	T_OK(m_destroy(f->ctx, v));
+	T_OK(m_destroy(f->ctx, parent));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +392,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_veventq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hw_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_on_viommu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_smmuv3, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -225,6 +225,18 @@ void fault_cancel_owner(struct fault_queue *fq, const void *owner, uint32_t dev_
 	}
 }
 
+/* Context close: the program's fd no longer keeps the queue (its reads see EOF). */
+void fault_close(struct obj *obj)
+{
+	struct fault_queue *fq = container_of(obj, struct fault_queue, obj);
+
+	if (!fq->fd_open)
+		return;
+	fq->fd_open = false;
+	obj->ctx->nr_fault_fds--;
+	obj_unref(obj);
+}
+
 void fault_destroy(struct obj *obj)
 {
 	struct fault_queue *fq = container_of(obj, struct fault_queue, obj);

@@ -530,6 +530,7 @@ void fault_service(struct fault_queue *fq);
 /* Every fault queue of ctx: service, and drop the fd's reference once it is closed. */
 void fault_sweep(struct ioasid_ctx *ctx);
 void fault_destroy(struct obj *obj);
+void fault_close(struct obj *obj);
 int fault_alloc_ioctl(struct ucmd *ucmd);
 
 /*
@@ -599,6 +600,7 @@ int viommu_invalidate(struct viommu *v, uint32_t type, uint64_t uptr, uint32_t e
 void viommu_destroy(struct obj *obj);
 void vdevice_destroy(struct obj *obj);
 void veventq_destroy(struct obj *obj);
+void veventq_close(struct obj *obj);
 void hw_queue_destroy(struct obj *obj);
 /* Every vEVENTQ of ctx: drop the fd's reference once it is closed. */
 void viommu_sweep(struct ioasid_ctx *ctx);

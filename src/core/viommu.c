@@ -499,6 +499,18 @@ int veventq_report(struct viommu *v, uint32_t type, const void *data, size_t len
 	return 0;
 }
 
+/* Context close: the program's fd no longer keeps the queue. */
+void veventq_close(struct obj *obj)
+{
+	struct veventq *q = container_of(obj, struct veventq, obj);
+
+	if (!q->fd_open)
+		return;
+	q->fd_open = false;
+	obj->ctx->nr_fault_fds--;
+	obj_unref(obj);
+}
+
 void veventq_destroy(struct obj *obj)
 {
 	struct veventq *q = container_of(obj, struct veventq, obj);

@@ -321,6 +321,32 @@ static void test_fault_queue(void **state)
 	T_ERR(ENOENT, m_destroy(f->ctx, fault_id));
 }
 
+/*
+ * Closing the context with a fault queue's fd still open, a group waiting for its answer:
+ * everything is freed (the sanitizer build checks for leaks), and the fd reads the record
+ * that was sent, then end of file.
+ */
+static void test_fault_fd_open_at_close(void **state)
+{
+	struct fix *f = *state;
+	struct iommu_hwpt_selftest data = { .iotlb = 1 };
+	struct iommu_hwpt_pgfault rec;
+	uint32_t fault_id = 0, iopf = 0;
+	int fd = -1;
+
+	T_OK(fault_alloc(f, &fault_id, &fd));
+	T_OK(nested_alloc(f, f->parent, IOMMU_HWPT_FAULT_ID_VALID, fault_id,
+			  IOMMU_HWPT_DATA_SELFTEST, &data, sizeof(data), &iopf));
+	T_OK(m_replace(f->ctx, f->stdev, iopf, NULL));
+	T_OK(trigger_iopf(f, f->idev, 0, 0x5000));
+	ioasid_ctx_free(f->ctx);
+	f->ctx = NULL;
+	assert_int_equal(read(fd, &rec, sizeof(rec)), sizeof(rec));
+	assert_int_equal(rec.addr, 0x5000);
+	assert_int_equal(read(fd, &rec, sizeof(rec)), 0);
+	close(fd);
+}
+
 /* A reply that cannot be written: the object the call made is never published. */
 static void test_lifecycle_failed_reply(void **state)
 {
@@ -483,6 +509,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fault_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lifecycle_failed_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hw_formats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_fd_open_at_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_noiommu_get_pa, setup, teardown),
 	};
 

@@ -276,6 +276,28 @@ static void test_veventq(void **state)
 	T_OK(m_destroy(f->ctx, vdev));
 }
 
+/* Closing the context with a vEVENTQ's fd open frees everything; the fd then reads EOF. */
+static void test_veventq_open_at_close(void **state)
+{
+	struct fix *f = *state;
+	struct {
+		struct iommufd_vevent_header hdr;
+		struct iommu_viommu_event_selftest ev;
+	} rec;
+	uint32_t q = 0;
+	int fd = -1;
+
+	T_OK(veventq_alloc(f, f->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, 4, &q, &fd));
+	T_OK(vdev_alloc(f, f->viommu, f->idev, 0x9, NULL));
+	T_OK(trigger_vevent(f, f->idev));
+	ioasid_ctx_free(f->ctx);
+	f->ctx = NULL;
+	assert_int_equal(read(fd, &rec, sizeof(rec)), sizeof(rec));
+	assert_int_equal(rec.ev.virt_id, 0x9);
+	assert_int_equal(read(fd, &rec, sizeof(rec)), 0);
+	close(fd);
+}
+
 static void test_hw_queue(void **state)
 {
 	struct fix *f = *state;
@@ -390,6 +412,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_viommu_alloc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vdevice, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_veventq, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_veventq_open_at_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hw_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_on_viommu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smmuv3, setup, teardown),

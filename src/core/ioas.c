@@ -264,6 +264,12 @@ int ioas_map_file_ioctl(struct ucmd *ucmd)
 	rc = -EOVERFLOW;
 	if (check_add_u64(cmd->start, cmd->length - 1, &last) || last > INT64_MAX)
 		goto out_put;
+#ifdef IOASID_TEST_HOOKS
+	/* the selftest's dma-bufs map whole, and not while revoked */
+	rc = selftest_dmabuf_map_check(ucmd->ctx, cmd->fd, cmd->start, cmd->length);
+	if (rc)
+		goto out_put;
+#endif
 	pages = pages_new_file(ucmd->ctx, cmd->fd, cmd->start, cmd->length,
 			       cmd->flags & IOMMU_IOAS_MAP_WRITEABLE, &rc);
 	if (!pages)

@@ -491,6 +491,9 @@ void ioasid_ctx_free(struct ioasid_ctx *ctx)
 			id++;
 		}
 	}
+#ifdef IOASID_TEST_HOOKS
+	selftest_dmabuf_free_all(ctx);
+#endif
 	pthread_mutex_unlock(&ctx->lock);
 	idt_free(ctx->objects);
 	if (ctx->pt_arena)

@@ -98,15 +98,16 @@ struct ioasid_ctx {
 	pthread_mutex_t lock;	 /* serialises every call on this context */
 	struct idtable *objects; /* ID -> struct obj *, visible once published */
 	struct ioasid_ctx_params params;
-	struct acct_user *acct_user; /* per-user counters of params.uid */
-	struct acct_proc *acct_proc; /* per-process counters of params.pid */
-	int account_mode;	     /* enum pages_account_mode for new pages */
-	struct ioas *vfio_ioas;	     /* IOMMU_VFIO_IOAS / type1 compat, may be NULL */
-	struct pt_arena *pt_arena;   /* page tables of this context's domains, made on demand */
-	bool vfio_type1_set;	     /* VFIO_SET_IOMMU done (type1 compat) */
-	unsigned int nr_access_fds;  /* selftest access fds to check for a close */
-	unsigned int nr_faults;	     /* fault queues and vEVENTQs alive: served before a call */
-	unsigned int nr_fault_fds;   /* ... whose fd the program still holds */
+	struct acct_user *acct_user;	 /* per-user counters of params.uid */
+	struct acct_proc *acct_proc;	 /* per-process counters of params.pid */
+	int account_mode;		 /* enum pages_account_mode for new pages */
+	struct ioas *vfio_ioas;		 /* IOMMU_VFIO_IOAS / type1 compat, may be NULL */
+	struct pt_arena *pt_arena;	 /* page tables of this context's domains, made on demand */
+	bool vfio_type1_set;		 /* VFIO_SET_IOMMU done (type1 compat) */
+	unsigned int nr_access_fds;	 /* selftest access fds to check for a close */
+	unsigned int nr_faults;		 /* fault queues and vEVENTQs alive: served before a call */
+	unsigned int nr_fault_fds;	 /* ... whose fd the program still holds */
+	struct selftest_dmabuf *dmabufs; /* IOMMU_TEST_OP_DMABUF_GET's buffers (selftest.c) */
 	/* objects made by the call in progress, oldest first (obj_commit_pending) */
 	unsigned int npending;
 	struct obj *pending[8];
@@ -681,6 +682,12 @@ struct selftest_obj {
 int selftest_ioctl(struct ucmd *ucmd);
 void selftest_obj_destroy(struct obj *obj);
 void selftest_obj_abort(struct obj *obj);
+/*
+ * MAP_FILE of fd [start, start + length): 0 if fd is not a test dma-buf or may be mapped so;
+ * -EINVAL (a dma-buf maps whole), -ENODEV (revoked).
+ */
+int selftest_dmabuf_map_check(struct ioasid_ctx *ctx, int fd, uint64_t start, uint64_t length);
+void selftest_dmabuf_free_all(struct ioasid_ctx *ctx);
 /* Destroy the accesses whose fd the caller has closed. */
 void selftest_sweep_access_fds(struct ioasid_ctx *ctx);
 #endif

@@ -49,6 +49,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -712,6 +713,133 @@ out_put:
 	return rc;
 }
 
+/* ---- test dma-bufs ----------------------------------------------------------------------- */
+
+/*
+ * IOMMU_TEST_OP_DMABUF_GET makes what the kernel's selftest calls a dma-buf: a buffer of
+ * zeroed memory behind an fd, that IOMMU_IOAS_MAP_FILE maps only whole and refuses (ENODEV)
+ * while IOMMU_TEST_OP_DMABUF_REVOKE has it revoked. Userspace has no dma-buf exporter, so
+ * ours is a memfd we remember by identity (st_dev, st_ino), keeping our own fd so that the
+ * identity cannot be reused while we remember it. A revoke does not take the memory away
+ * from mappings made before it (the kernel's importer zaps them): new mappings are what it
+ * refuses. At most SELFTEST_MAX_DMABUFS per context.
+ */
+#define SELFTEST_MAX_DMABUFS  64
+#define SELFTEST_DMABUF_PAGES 512
+
+struct selftest_dmabuf {
+	struct selftest_dmabuf *next;
+	int fd;
+	dev_t st_dev;
+	ino_t st_ino;
+	uint64_t size;
+	bool revoked;
+};
+
+static struct selftest_dmabuf *dmabuf_find(struct ioasid_ctx *ctx, int fd)
+{
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st))
+		return NULL;
+	for (struct selftest_dmabuf *b = ctx->dmabufs; b; b = b->next)
+		if (b->st_dev == st.st_dev && b->st_ino == st.st_ino)
+			return b;
+	return NULL;
+}
+
+int selftest_dmabuf_map_check(struct ioasid_ctx *ctx, int fd, uint64_t start, uint64_t length)
+{
+	struct selftest_dmabuf *b = dmabuf_find(ctx, fd);
+
+	if (!b)
+		return 0;
+	if (start || length != b->size)
+		return -EINVAL;
+	return b->revoked ? -ENODEV : 0;
+}
+
+void selftest_dmabuf_free_all(struct ioasid_ctx *ctx)
+{
+	while (ctx->dmabufs) {
+		struct selftest_dmabuf *b = ctx->dmabufs;
+
+		ctx->dmabufs = b->next;
+		close(b->fd);
+		free(b);
+	}
+}
+
+static int test_dmabuf_get(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	const struct ioasid_mem_ops *mem = ucmd->ctx->params.mem;
+	uint64_t len;
+	struct selftest_dmabuf *b;
+	unsigned int n = 0;
+	struct stat st;
+	int user_fd;
+
+	/* a u32 never overflows a u64 when rounded up to a page */
+	align_up_u64(cmd->dmabuf_get.length, IOASID_PAGE_SIZE, &len);
+	if (!len || len > SELFTEST_DMABUF_PAGES * IOASID_PAGE_SIZE)
+		return -EINVAL;
+	if (cmd->dmabuf_get.open_flags & ~(uint32_t)(O_CLOEXEC | O_ACCMODE))
+		return -EINVAL;
+	for (b = ucmd->ctx->dmabufs; b; b = b->next)
+		n++;
+	if (n >= SELFTEST_MAX_DMABUFS)
+		return -ENOMEM;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->fd = memfd_create("ioasid-test-dmabuf", MFD_CLOEXEC);
+	if (b->fd < 0 || ftruncate(b->fd, (off_t)len) || fstat(b->fd, &st))
+		goto err_free;
+	b->st_dev = st.st_dev;
+	b->st_ino = st.st_ino;
+	b->size = len;
+	user_fd = fcntl(b->fd, F_DUPFD_CLOEXEC, 0);
+	if (user_fd < 0)
+		goto err_free;
+	if (mem->install_fd) {
+		int theirs = mem->install_fd(ucmd->ctx->params.mem_priv, user_fd,
+					     cmd->dmabuf_get.open_flags & O_CLOEXEC);
+
+		if (theirs < 0) {
+			close(user_fd);
+			close(b->fd);
+			free(b);
+			return theirs;
+		}
+		user_fd = theirs;
+	} else if (!(cmd->dmabuf_get.open_flags & O_CLOEXEC)) {
+		fcntl(user_fd, F_SETFD, 0);
+	}
+	b->next = ucmd->ctx->dmabufs;
+	ucmd->ctx->dmabufs = b;
+	return user_fd; /* the op's result is the fd, as the kernel's */
+
+err_free:
+	if (b->fd >= 0)
+		close(b->fd);
+	free(b);
+	return -ENOMEM;
+}
+
+static int test_dmabuf_revoke(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct selftest_dmabuf *b;
+	struct stat st;
+
+	if (cmd->dmabuf_revoke.dmabuf_fd < 0 || fstat(cmd->dmabuf_revoke.dmabuf_fd, &st))
+		return -EBADF;
+	b = dmabuf_find(ucmd->ctx, cmd->dmabuf_revoke.dmabuf_fd);
+	if (!b)
+		return -EINVAL; /* an fd, but not a dma-buf */
+	b->revoked = cmd->dmabuf_revoke.revoked;
+	return 0;
+}
+
 int selftest_ioctl(struct ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
@@ -754,6 +882,10 @@ int selftest_ioctl(struct ucmd *ucmd)
 		return test_trigger_iopf(ucmd, cmd);
 	case IOMMU_TEST_OP_TRIGGER_VEVENT:
 		return test_trigger_vevent(ucmd, cmd);
+	case IOMMU_TEST_OP_DMABUF_GET:
+		return test_dmabuf_get(ucmd, cmd);
+	case IOMMU_TEST_OP_DMABUF_REVOKE:
+		return test_dmabuf_revoke(ucmd, cmd);
 	default:
 		return -EOPNOTSUPP;
 	}

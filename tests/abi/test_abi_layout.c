@@ -514,7 +514,9 @@ VALUE(IOMMU_TEST_OP_PASID_ATTACH, 18);
 VALUE(IOMMU_TEST_OP_PASID_REPLACE, 19);
 VALUE(IOMMU_TEST_OP_PASID_DETACH, 20);
 VALUE(IOMMU_TEST_OP_PASID_CHECK_HWPT, 21);
-#define N_TEST_OPS 21
+VALUE(IOMMU_TEST_OP_DMABUF_GET, 22);
+VALUE(IOMMU_TEST_OP_DMABUF_REVOKE, 23);
+#define N_TEST_OPS 23
 
 VALUE(MOCK_APERTURE_START, 0x1000000);
 VALUE(MOCK_APERTURE_LAST, 0x7fffffff);
@@ -655,6 +657,12 @@ FIELD(iommu_test_cmd, pasid_detach.pasid, 16, 4);
 FIELD(iommu_test_cmd, pasid_check, 16, 8);
 FIELD(iommu_test_cmd, pasid_check.pasid, 16, 4);
 FIELD(iommu_test_cmd, pasid_check.hwpt_id, 20, 4);
+FIELD(iommu_test_cmd, dmabuf_get, 16, 8);
+FIELD(iommu_test_cmd, dmabuf_get.length, 16, 4);
+FIELD(iommu_test_cmd, dmabuf_get.open_flags, 20, 4);
+FIELD(iommu_test_cmd, dmabuf_revoke, 16, 8);
+FIELD(iommu_test_cmd, dmabuf_revoke.dmabuf_fd, 16, 4);
+FIELD(iommu_test_cmd, dmabuf_revoke.revoked, 20, 4);
 
 SIZE(iommu_test_hw_info, 8, 4);
 FIELD(iommu_test_hw_info, flags, 0, 4);

@@ -12,6 +12,7 @@
  * response echoes; the fd keeps the queue alive until it is closed; an object whose reply
  * cannot be written is never published.
  */
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -500,6 +501,67 @@ static void test_noiommu_get_pa(void **state)
 	m_buf_free(buf, 4 * PG);
 }
 
+static int map_file(struct fix *f, int fd, uint64_t start, uint64_t len, uint64_t *iova)
+{
+	struct iommu_ioas_map_file m = {
+		.size = sizeof(m),
+		.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = f->ioas,
+		.fd = fd,
+		.start = start,
+		.length = len,
+	};
+	int rc = t_ioctl(f->ctx, IOMMU_IOAS_MAP_FILE, &m);
+
+	if (!rc && iova)
+		*iova = m.iova;
+	return rc;
+}
+
+static int dmabuf_revoke(struct fix *f, int fd, bool revoked)
+{
+	struct iommu_test_cmd c = { .op = IOMMU_TEST_OP_DMABUF_REVOKE };
+
+	c.dmabuf_revoke.dmabuf_fd = fd;
+	c.dmabuf_revoke.revoked = revoked;
+	return m_cmd(f->ctx, &c);
+}
+
+/* The selftest's dma-bufs: MAP_FILE maps them whole, and not while revoked. */
+static void test_dmabuf(void **state)
+{
+	struct fix *f = *state;
+	struct iommu_test_cmd c = { .op = IOMMU_TEST_OP_DMABUF_GET };
+	uint64_t size = 4 * PG, iova, iova2;
+	int dfd, pipefd[2];
+
+	c.dmabuf_get.length = 0;
+	T_ERR(EINVAL, m_cmd(f->ctx, &c));
+	c.dmabuf_get.length = 513 * PG;
+	T_ERR(EINVAL, m_cmd(f->ctx, &c));
+	c.size = sizeof(c);
+	c.dmabuf_get.length = size - 100; /* rounded up to a page */
+	c.dmabuf_get.open_flags = O_CLOEXEC;
+	dfd = ioasid_ioctl(f->ctx, IOMMU_TEST_CMD, &c);
+	assert_true(dfd > 2);
+	T_ERR(EINVAL, map_file(f, dfd, 0, 0, &iova));
+	T_ERR(EINVAL, map_file(f, dfd, size, size, &iova));
+	T_ERR(EINVAL, map_file(f, dfd, 0, size + 1, &iova));
+	T_ERR(EINVAL, map_file(f, dfd, 0, size - PG, &iova));
+	T_OK(map_file(f, dfd, 0, size, &iova));
+	T_OK(dmabuf_revoke(f, dfd, true));
+	T_ERR(ENODEV, map_file(f, dfd, 0, size, &iova2));
+	T_OK(dmabuf_revoke(f, dfd, false));
+	T_OK(map_file(f, dfd, 0, size, &iova2));
+	/* not a dma-buf, not an fd */
+	assert_int_equal(pipe(pipefd), 0);
+	T_ERR(EINVAL, dmabuf_revoke(f, pipefd[0], true));
+	T_ERR(EBADF, dmabuf_revoke(f, -1, true));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(dfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +573,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hw_formats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_fd_open_at_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_noiommu_get_pa, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dmabuf, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

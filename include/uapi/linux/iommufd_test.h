@@ -41,6 +41,8 @@ enum {
 	IOMMU_TEST_OP_PASID_REPLACE,
 	IOMMU_TEST_OP_PASID_DETACH,
 	IOMMU_TEST_OP_PASID_CHECK_HWPT,
+	IOMMU_TEST_OP_DMABUF_GET,
+	IOMMU_TEST_OP_DMABUF_REVOKE,
 };
 
 /* The mock IOMMU's aperture: [16 MiB, 2 GiB - 1]. */
@@ -221,6 +223,16 @@ struct iommu_test_cmd {
 			__u32 pasid;
 			__u32 hwpt_id;
 		} pasid_check;
+		/* DMABUF_GET: a test dma-buf of @length bytes; the op returns its fd */
+		struct {
+			__u32 length;
+			__u32 open_flags;
+		} dmabuf_get;
+		/* DMABUF_REVOKE: revoke (or restore) the test dma-buf @dmabuf_fd */
+		struct {
+			__s32 dmabuf_fd;
+			__u32 revoked;
+		} dmabuf_revoke;
 	};
 	__u32 last;
 };

@@ -119,6 +119,14 @@ IOASID_EXPORT void ioasid_ctx_free(struct ioasid_ctx *ctx);
 /* The iommufd ioctl: cmd is IOMMU_* (or a VFIO compat ioctl), arg the user struct pointer. */
 IOASID_EXPORT int ioasid_ioctl(struct ioasid_ctx *ctx, unsigned long cmd, void *arg);
 
+/*
+ * mmap() of the iommufd: the region an object offers at [offset, offset + length) (a
+ * vIOMMU's page, whose offset and length its allocation returned). Returns a new fd the
+ * caller maps at file offset 0 and closes, or -1 with errno ENXIO when offset and length
+ * are not exactly a region's. A shim's mmap of an iommufd calls this.
+ */
+IOASID_EXPORT int ioasid_mmap_fd(struct ioasid_ctx *ctx, uint64_t offset, uint64_t length);
+
 /* Pinned-memory accounting, in pages, as the kernel's counters for this uid / pid. */
 struct ioasid_acct_info {
 	uint64_t user_locked_pages; /* user_struct->locked_vm for uid */

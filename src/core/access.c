@@ -50,8 +50,7 @@ int access_create(struct ioasid_ctx *ctx, const struct access_ops *ops, void *da
 	access->data = data;
 	access->hook.iova_alignment = ops->needs_pin_pages ? IOASID_PAGE_SIZE : 1;
 	access->hook.unmap = access_iopt_unmap;
-	obj_ref(&access->obj); /* the owner's */
-	obj_publish(ctx, &access->obj);
+	obj_ref(&access->obj); /* the owner's; published when the call commits */
 	*out = access;
 	return 0;
 }

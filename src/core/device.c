@@ -54,8 +54,7 @@ int dev_bind(struct ioasid_ctx *ctx, const struct dev_model_ops *model, void *mo
 	dev->model = model;
 	dev->model_priv = model_priv;
 	obj_ref(&dev->obj); /* the binder's */
-	obj_publish(ctx, &dev->obj);
-	*out = dev;
+	*out = dev;	    /* published when the call commits (obj_commit_pending) */
 	return 0;
 }
 
@@ -63,6 +62,7 @@ void device_destroy(struct obj *obj)
 {
 	struct device *dev = container_of(obj, struct device, obj);
 
+	viommu_dev_gone(dev);
 	dev_detach(dev);
 	free(dev->pasids);
 	if (dev->iommu)
@@ -307,9 +307,35 @@ static int dev_auto_domain(struct device *dev, uint32_t pasid, struct ioas *ioas
 		obj_abort(dev->obj.ctx, &hwpt->obj);
 		return rc;
 	}
-	hwpt->auto_domain = true;
-	obj_publish(dev->obj.ctx, &hwpt->obj);
+	hwpt->auto_domain = true; /* published when the call commits */
 	*out_id = hwpt->obj.id;
+	return 0;
+}
+
+/*
+ * Onto a nested HWPT (the RID only: a PASID takes paging HWPTs): the device joins the parent
+ * as for a paging HWPT (unless already there), then links the nested HWPT (hwpt_nested.c),
+ * dropping a previous one. DMA keeps going through the parent's stage 2 translation until
+ * the nested walk (src/iommu/nested.c) is wired to nested HWPT objects.
+ */
+static int dev_set_nested(struct device *dev, uint32_t pasid, struct hwpt_nested *n,
+			  dev_attach_fn fn)
+{
+	int rc;
+
+	if (pasid != IOMMU_NO_PASID)
+		return -EINVAL;
+	if ((fn == dev_attach_hwpt) == (dev->hwpt != NULL))
+		return -EINVAL;
+	rc = hwpt_nested_attach_check(dev, n);
+	if (rc)
+		return rc;
+	if (dev->hwpt != n->parent) {
+		rc = fn(dev, pasid, n->parent);
+		if (rc)
+			return rc;
+	}
+	hwpt_nested_link(dev, n);
 	return 0;
 }
 
@@ -332,10 +358,16 @@ static int dev_change_pt(struct device *dev, uint32_t pasid, uint32_t *inout_pt_
 		rc = dev_auto_domain(dev, pasid, container_of(pt, struct ioas, obj), fn,
 				     inout_pt_id);
 		break;
+	case OBJ_HWPT_NESTED:
+		rc = dev_set_nested(dev, pasid, container_of(pt, struct hwpt_nested, obj), fn);
+		break;
 	default:
 		rc = -EINVAL;
 		break;
 	}
+	/* on a paging HWPT now: whatever nested HWPT the device was on lets go */
+	if (!rc && pasid == IOMMU_NO_PASID && pt->type != OBJ_HWPT_NESTED)
+		hwpt_nested_unlink(dev);
 	obj_put(pt);
 	return rc;
 }
@@ -380,6 +412,7 @@ int dev_replace(struct device *dev, uint32_t *inout_pt_id)
 /* Detach the RID and every PASID. */
 void dev_detach(struct device *dev)
 {
+	hwpt_nested_unlink(dev);
 	while (dev->nr_pasids)
 		dev_pasid_detach(dev, dev->pasids[dev->nr_pasids - 1].pasid);
 	dev_pasid_detach(dev, IOMMU_NO_PASID);
@@ -493,7 +526,7 @@ int ioasid_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_desc *d
 	int rc;
 
 	pthread_mutex_lock(&ctx->lock);
-	rc = device_new_locked(ctx, desc, out_dev_id);
+	rc = obj_commit_pending(ctx, device_new_locked(ctx, desc, out_dev_id));
 	pthread_mutex_unlock(&ctx->lock);
 	return api_result(rc);
 }
@@ -535,6 +568,7 @@ static int device_op(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, en
 	if (!rc && out_hwpt_id && op != API_DETACH)
 		*out_hwpt_id = pt_id;
 	obj_put(&dev->obj);
+	rc = obj_commit_pending(ctx, rc); /* an automatic HWPT the attach made */
 	pthread_mutex_unlock(&ctx->lock);
 	return api_result(rc);
 }

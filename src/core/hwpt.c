@@ -14,8 +14,14 @@
  * the areas inside the requested range (holes read as clean) and ORs the result into the
  * caller's bitmap: bit n stands for [iova + n * page_size, iova + (n + 1) * page_size).
  *
- * Nested HWPTs (a user stage-1 table on a nest-parent HWPT) are not served yet: their
- * allocation fails with the kernel's errno for each bad input, and EOPNOTSUPP otherwise.
+ * Nested HWPTs (a user stage-1 table on a nest-parent HWPT or a vIOMMU) and the user's cache
+ * invalidation live in hwpt_nested.c; IOMMU_HWPT_ALLOC dispatches to them from here. Either
+ * kind may name a fault queue (IOMMU_HWPT_FAULT_ID_VALID), except a nest parent: its faults
+ * are the stage 1's to report.
+ *
+ * Lifecycle: the new HWPT is pending until the dispatcher publishes it after the reply; an
+ * automatic HWPT that loses its last device is destroyed only once published (a pending
+ * one is the dispatcher's to abort).
  *
  * Error order (STYLE habit 4): unknown flags or non-zero reserved fields (EOPNOTSUPP),
  * overflow (EOVERFLOW), bad values (EINVAL), missing objects (ENOENT) - except where the
@@ -56,6 +62,8 @@ void hwpt_paging_destroy(struct obj *obj)
 	hwpt_unlink(hwpt);
 	if (hwpt->domain)
 		hwpt->domain->ops->free(hwpt->domain);
+	if (hwpt->fault)
+		obj_unref(&hwpt->fault->obj);
 	obj_unref(&hwpt->ioas->obj);
 }
 
@@ -110,26 +118,34 @@ void hwpt_put_device(struct hwpt_paging *hwpt)
 {
 	hwpt->ndevices--;
 	obj_unref(&hwpt->obj);
-	if (hwpt->auto_domain && hwpt->obj.users == 1 && !hwpt->obj.shortterm)
+	if (hwpt->fault && !hwpt->ndevices)
+		fault_cancel_owner(hwpt->fault, hwpt, 0);
+	if (hwpt->auto_domain && hwpt->obj.published && hwpt->obj.users == 1 &&
+	    !hwpt->obj.shortterm)
 		obj_remove(hwpt->obj.ctx, &hwpt->obj);
 }
 
 /* ---- IOMMU_HWPT_ALLOC ----------------------------------------------------------------- */
 
-/* A nested HWPT on parent: the kernel's checks, then "not yet". */
-static int hwpt_nested_alloc(struct hwpt_paging *parent, const struct iommu_hwpt_alloc *cmd)
+/* IOMMU_HWPT_FAULT_ID_VALID on a paging HWPT: hold the queue. 0 or -ENOENT. */
+static int hwpt_paging_set_fault(struct ucmd *ucmd, struct hwpt_paging *hwpt, uint32_t fault_id)
 {
-	if ((cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID) || !cmd->data_len)
-		return -EOPNOTSUPP;
-	if (parent->auto_domain || !(parent->alloc_flags & IOMMU_HWPT_ALLOC_NEST_PARENT))
-		return -EINVAL;
-	return -EOPNOTSUPP;
+	struct fault_queue *fq = fault_get(ucmd->ctx, fault_id);
+
+	if (!fq)
+		return -ENOENT;
+	hwpt->fault = fq;
+	obj_ref(&fq->obj);
+	obj_put(&fq->obj);
+	return 0;
 }
 
 int hwpt_alloc_ioctl(struct ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
+	bool want_fault = cmd->flags & IOMMU_HWPT_FAULT_ID_VALID;
 	struct hwpt_paging *hwpt = NULL;
+	struct hwpt_nested *nested = NULL;
 	struct device *dev;
 	struct obj *pt;
 	int rc;
@@ -149,29 +165,38 @@ int hwpt_alloc_ioctl(struct ucmd *ucmd)
 	}
 	switch (pt->type) {
 	case OBJ_IOAS:
-		/* a paging HWPT takes no driver data, and no fault queue yet */
+		/* a paging HWPT takes no driver data; a nest parent reports no faults */
 		rc = -EOPNOTSUPP;
-		if (cmd->data_len || (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID))
+		if (cmd->data_len || (want_fault && (cmd->flags & IOMMU_HWPT_ALLOC_NEST_PARENT)))
 			break;
-		rc = hwpt_paging_alloc(container_of(pt, struct ioas, obj), dev, cmd->flags, &hwpt);
+		rc = hwpt_paging_alloc(container_of(pt, struct ioas, obj), dev,
+				       cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID, &hwpt);
+		if (!rc && want_fault)
+			rc = hwpt_paging_set_fault(ucmd, hwpt, cmd->fault_id);
+		if (!rc)
+			cmd->out_hwpt_id = hwpt->obj.id;
 		break;
 	case OBJ_HWPT_PAGING:
-		rc = hwpt_nested_alloc(container_of(pt, struct hwpt_paging, obj), cmd);
+		rc = hwpt_nested_alloc(ucmd, container_of(pt, struct hwpt_paging, obj), NULL, dev,
+				       &nested);
+		if (!rc)
+			cmd->out_hwpt_id = nested->obj.id;
 		break;
+	case OBJ_VIOMMU: {
+		struct viommu *v = container_of(pt, struct viommu, obj);
+
+		rc = hwpt_nested_alloc(ucmd, v->parent, v, dev, &nested);
+		if (!rc)
+			cmd->out_hwpt_id = nested->obj.id;
+		break;
+	}
 	default:
 		rc = -EINVAL;
 		break;
 	}
-	if (rc)
-		goto out_pt;
-	cmd->out_hwpt_id = hwpt->obj.id;
-	rc = ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc) {
-		obj_abort(ucmd->ctx, &hwpt->obj);
-		goto out_pt;
-	}
-	obj_publish(ucmd->ctx, &hwpt->obj);
-out_pt:
+	/* the new HWPT is pending: published after this reply, or aborted by the dispatcher */
+	if (!rc)
+		rc = ucmd_respond(ucmd, sizeof(*cmd));
 	obj_put(pt);
 out_dev:
 	obj_put(&dev->obj);
@@ -352,45 +377,4 @@ int hwpt_get_dirty_bitmap_ioctl(struct ucmd *ucmd)
 out_put:
 	obj_put(&hwpt->obj);
 	return rc;
-}
-
-/* ---- IOMMU_HWPT_INVALIDATE ------------------------------------------------------------- */
-
-/* The most entries one call may carry, so that no single call holds the context for long. */
-#define HWPT_INVALIDATE_MAX_ENTRIES (1U << 19)
-
-/*
- * Invalidate a nested HWPT's caches with entries of the user's format. Only nested HWPTs
- * (and later vIOMMUs) have caches the user manages; a paging HWPT is not one: ENOENT, as
- * any ID that is not a nested HWPT. entry_num is written back as the entries handled, even
- * on failure, as the kernel does.
- */
-int hwpt_invalidate_ioctl(struct ucmd *ucmd)
-{
-	struct iommu_hwpt_invalidate *cmd = ucmd->cmd;
-	struct obj *obj;
-	int rc, wrc;
-
-	if (cmd->__reserved) {
-		rc = -EOPNOTSUPP;
-		goto out;
-	}
-	if (cmd->entry_num &&
-	    (!cmd->data_uptr || !cmd->entry_len || cmd->entry_len > IOASID_PAGE_SIZE ||
-	     cmd->entry_num > HWPT_INVALIDATE_MAX_ENTRIES)) {
-		rc = -EINVAL;
-		goto out;
-	}
-	obj = obj_get(ucmd->ctx, cmd->hwpt_id, OBJ_HWPT_NESTED);
-	if (!obj) {
-		rc = -ENOENT;
-		goto out;
-	}
-	/* nested HWPTs are never created yet (hwpt_alloc_ioctl) */
-	obj_put(obj);
-	rc = -EOPNOTSUPP;
-out:
-	cmd->entry_num = 0;
-	wrc = ucmd_respond(ucmd, sizeof(*cmd));
-	return wrc ? wrc : rc;
 }

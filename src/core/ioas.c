@@ -46,7 +46,6 @@ int ioas_alloc_ioctl(struct ucmd *ucmd)
 {
 	struct iommu_ioas_alloc *cmd = ucmd->cmd;
 	struct ioas *ioas;
-	int rc;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
@@ -54,13 +53,8 @@ int ioas_alloc_ioctl(struct ucmd *ucmd)
 	if (!ioas)
 		return -ENOMEM;
 	cmd->out_ioas_id = ioas->obj.id;
-	rc = ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc) {
-		obj_abort(ucmd->ctx, &ioas->obj);
-		return rc;
-	}
-	obj_publish(ucmd->ctx, &ioas->obj);
-	return 0;
+	/* pending: the dispatcher publishes it once this returns, or aborts it */
+	return ucmd_respond(ucmd, sizeof(*cmd));
 }
 
 struct ranges_out {
@@ -275,6 +269,12 @@ int ioas_map_file_ioctl(struct ucmd *ucmd)
 	rc = -EOVERFLOW;
 	if (check_add_u64(cmd->start, cmd->length - 1, &last) || last > INT64_MAX)
 		goto out_put;
+#ifdef IOASID_TEST_HOOKS
+	/* the selftest's dma-bufs map whole, and not while revoked */
+	rc = selftest_dmabuf_map_check(ucmd->ctx, cmd->fd, cmd->start, cmd->length);
+	if (rc)
+		goto out_put;
+#endif
 	pages = pages_new_file(ucmd->ctx, cmd->fd, cmd->start, cmd->length,
 			       cmd->flags & IOMMU_IOAS_MAP_WRITEABLE, &rc);
 	if (!pages)
@@ -519,4 +519,55 @@ int ioas_change_process_ioctl(struct ucmd *ucmd)
 	}
 	change_process_each(ctx, commit_one);
 	return 0;
+}
+
+/*
+ * IOMMU_IOAS_NOIOMMU_GET_PA: for a device with no IOMMU, the IOVA is only a key naming
+ * mapped memory; the answer is where that memory is ("physical" here: the address at which
+ * the IOMMU side reaches it, the same one MD_CHECK_MAP compares) and how many bytes from
+ * there are contiguous. Only pinned memory has an address worth giving: a page that no
+ * domain or access holds pinned is EINVAL. A hole is ENOENT.
+ */
+int ioas_noiommu_get_pa_ioctl(struct ucmd *ucmd)
+{
+	struct iommu_ioas_noiommu_get_pa *cmd = ucmd->cmd;
+	struct iopt_area *a;
+	struct ioas *ioas;
+	uint64_t off, len, avail;
+	int rc;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (!cmd->length)
+		return -EINVAL;
+	ioas = ioas_get(ucmd->ctx, cmd->ioas_id);
+	if (!ioas)
+		return -ENOENT;
+	rc = -ENOENT;
+	a = iopt_find_area(&ioas->iopt, cmd->iova);
+	if (!a || !a->pages)
+		goto out_put;
+	off = a->start_byte + (cmd->iova - iopt_area_iova(a));
+	avail = iopt_area_last(a) - cmd->iova + 1; /* never 0: iova is inside */
+	len = cmd->length < avail ? cmd->length : avail;
+	/* contiguous while each page on the way is pinned (pages are one host range) */
+	rc = -EINVAL;
+	for (uint64_t done = 0; done < len;) {
+		uint64_t pg = (off + done) >> IOASID_PAGE_SHIFT;
+		uint64_t step = IOASID_PAGE_SIZE - ((off + done) & (IOASID_PAGE_SIZE - 1));
+
+		if (!a->pages->pinrefs || !a->pages->pinrefs[pg]) {
+			len = done;
+			break;
+		}
+		done += step;
+	}
+	if (!len)
+		goto out_put;
+	cmd->out_phys = (uintptr_t)pages_host(a->pages, off);
+	cmd->length = len;
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	obj_put(&ioas->obj);
+	return rc;
 }

@@ -13,9 +13,20 @@
  *   - the reply is written back over min(size, ours) bytes, never more.
  *
  * Objects: an ID is reserved invisibly (lookups miss it), the object is built, the reply is
- * written, and only then is the object published. Any failure before publishing aborts it and
- * frees the ID. users counts long-term references (the table holds one); shortterm counts
- * callers in flight. This is the only file that knows the full command list.
+ * written, and only then is the object published. obj_alloc puts every new object on the
+ * context's list of pending objects; the dispatcher, once the handler has returned (so after
+ * the reply is written), publishes every pending object in the order they were made if the
+ * handler succeeded, or aborts them newest first if it failed. A handler never publishes:
+ * it builds, replies and returns; on failure it undoes only the links it made between
+ * objects (a device it attached), never the objects themselves. The in-process API, which
+ * has no dispatcher, ends its calls with the same obj_commit_pending. users counts
+ * long-term references (the table holds one); shortterm counts callers in flight.
+ *
+ * The command table is the only place that knows the full command list. Its rows name a
+ * member of union ucmd_buffer, so the buffer the dispatcher copies a command into is, by
+ * construction, as large as the largest command struct; and each row says which of the
+ * struct's fields carry fds (an fd the caller passes in, one the call creates), so that a
+ * transport (the daemon's protocol) can ask instead of keeping its own list.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +53,20 @@ static const struct obj_ops obj_ops_table[OBJ_MAX] = {
 	[OBJ_ACCESS] = { .destroy = access_obj_destroy,
 			 .close = access_obj_close,
 			 .size = sizeof(struct access) },
+	[OBJ_HWPT_NESTED] = { .destroy = hwpt_nested_destroy, .size = sizeof(struct hwpt_nested) },
+	[OBJ_FAULT] = { .destroy = fault_destroy,
+			.close = fault_close,
+			.size = sizeof(struct fault_queue) },
+	[OBJ_VIOMMU] = { .destroy = viommu_destroy, .size = sizeof(struct viommu) },
+	[OBJ_VDEVICE] = { .destroy = vdevice_destroy, .size = sizeof(struct vdevice) },
+	[OBJ_VEVENTQ] = { .destroy = veventq_destroy,
+			  .close = veventq_close,
+			  .size = sizeof(struct veventq) },
+	[OBJ_HW_QUEUE] = { .destroy = hw_queue_destroy, .size = sizeof(struct hw_queue) },
 #ifdef IOASID_TEST_HOOKS
-	[OBJ_SELFTEST] = { .destroy = selftest_obj_destroy, .size = sizeof(struct selftest_obj) },
+	[OBJ_SELFTEST] = { .destroy = selftest_obj_destroy,
+			   .abort = selftest_obj_abort,
+			   .size = sizeof(struct selftest_obj) },
 #endif
 };
 
@@ -90,12 +113,17 @@ struct obj *obj_alloc(struct ioasid_ctx *ctx, enum obj_type type)
 	rc = idt_reserve(ctx->objects, INT32_MAX, &id);
 	if (rc)
 		goto err_free;
+	if (ctx->npending >= CTX_MAX_PENDING)
+		goto err_unreserve;
 	obj->type = type;
 	obj->id = id;
 	obj->users = 1;
 	obj->ctx = ctx;
+	ctx->pending[ctx->npending++] = obj;
 	return obj;
 
+err_unreserve:
+	idt_unreserve(ctx->objects, id);
 err_free:
 	free(obj);
 err_uncharge:
@@ -103,8 +131,21 @@ err_uncharge:
 	return NULL;
 }
 
-void obj_publish(struct ioasid_ctx *ctx, struct obj *obj)
+static void obj_unpend(struct ioasid_ctx *ctx, struct obj *obj)
 {
+	for (unsigned int i = 0; i < ctx->npending; i++) {
+		if (ctx->pending[i] != obj)
+			continue;
+		memmove(&ctx->pending[i], &ctx->pending[i + 1],
+			(ctx->npending - i - 1) * sizeof(ctx->pending[0]));
+		ctx->npending--;
+		return;
+	}
+}
+
+static void obj_publish(struct ioasid_ctx *ctx, struct obj *obj)
+{
+	obj->published = true;
 	idt_publish(ctx->objects, obj->id, obj);
 }
 
@@ -113,6 +154,7 @@ void obj_abort(struct ioasid_ctx *ctx, struct obj *obj)
 {
 	const struct obj_ops *ops = &obj_ops_table[obj->type];
 
+	obj_unpend(ctx, obj);
 	if (ops->abort)
 		ops->abort(obj);
 	else if (ops->destroy)
@@ -120,6 +162,19 @@ void obj_abort(struct ioasid_ctx *ctx, struct obj *obj)
 	idt_unreserve(ctx->objects, obj->id);
 	free(obj);
 	obj_uncharge(ctx);
+}
+
+int obj_commit_pending(struct ioasid_ctx *ctx, int rc)
+{
+	if (rc >= 0) {
+		for (unsigned int i = 0; i < ctx->npending; i++)
+			obj_publish(ctx, ctx->pending[i]);
+		ctx->npending = 0;
+		return rc;
+	}
+	while (ctx->npending)
+		obj_abort(ctx, ctx->pending[ctx->npending - 1]);
+	return rc;
 }
 
 struct obj *obj_get(struct ioasid_ctx *ctx, uint32_t id, enum obj_type type)
@@ -150,7 +205,10 @@ static void obj_free(struct ioasid_ctx *ctx, struct obj *obj)
 
 void obj_remove(struct ioasid_ctx *ctx, struct obj *obj)
 {
-	obj_free(ctx, obj);
+	if (!obj->published)
+		obj_abort(ctx, obj);
+	else
+		obj_free(ctx, obj);
 }
 
 int obj_destroy_id(struct ioasid_ctx *ctx, uint32_t id)
@@ -169,18 +227,55 @@ int obj_destroy_id(struct ioasid_ctx *ctx, uint32_t id)
 
 typedef int (*ucmd_fn)(struct ucmd *ucmd);
 
+/* Every command struct: the dispatcher's copy of any command fits, by construction. */
+union ucmd_buffer {
+	struct iommu_destroy destroy;
+	struct iommu_ioas_alloc ioas_alloc;
+	struct iommu_ioas_allow_iovas allow_iovas;
+	struct iommu_ioas_copy ioas_copy;
+	struct iommu_ioas_iova_ranges iova_ranges;
+	struct iommu_ioas_map map;
+	struct iommu_ioas_map_file map_file;
+	struct iommu_ioas_unmap unmap;
+	struct iommu_option option;
+	struct iommu_vfio_ioas vfio_ioas;
+	struct iommu_ioas_change_process change_process;
+	struct iommu_hwpt_alloc hwpt_alloc;
+	struct iommu_hw_info hw_info;
+	struct iommu_hwpt_set_dirty_tracking set_dirty;
+	struct iommu_hwpt_get_dirty_bitmap get_dirty;
+	struct iommu_hwpt_invalidate invalidate;
+	struct iommu_fault_alloc fault_alloc;
+	struct iommu_viommu_alloc viommu_alloc;
+	struct iommu_vdevice_alloc vdevice_alloc;
+	struct iommu_veventq_alloc veventq_alloc;
+	struct iommu_hw_queue_alloc hw_queue_alloc;
+	struct iommu_ioas_noiommu_get_pa noiommu_get_pa;
+#ifdef IOASID_TEST_HOOKS
+	struct iommu_test_cmd test;
+#endif
+};
+
 struct ucmd_op {
 	unsigned long ioctl_num;
 	uint32_t size;	   /* our struct today */
 	uint32_t min_size; /* up to the end of the first version's last field */
+	int16_t in_fd;	   /* offset of an fd the caller passes in, or -1 */
+	int16_t out_fd;	   /* offset of an fd the call makes for the caller, or -1 */
 	ucmd_fn fn;
 };
 
 #define endof(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
-#define UCMD_OP(num, fn_, type, last)                                                            \
-	[_IOC_NR(num) - IOMMUFD_CMD_BASE] = {                                                    \
-		.ioctl_num = num, .size = sizeof(type), .min_size = endof(type, last), .fn = fn_ \
-	}
+#define UCMD_TYPE(m)	    __typeof__(((union ucmd_buffer *)0)->m)
+#define UCMD_OP_FD(num, fn_, m, last, in_fd_, out_fd_)                               \
+	[_IOC_NR(num) - IOMMUFD_CMD_BASE] = { .ioctl_num = num,                      \
+					      .size = sizeof(UCMD_TYPE(m)),          \
+					      .min_size = endof(UCMD_TYPE(m), last), \
+					      .in_fd = in_fd_,                       \
+					      .out_fd = out_fd_,                     \
+					      .fn = fn_ }
+#define UCMD_OP(num, fn_, m, last) UCMD_OP_FD(num, fn_, m, last, -1, -1)
+#define UCMD_FD(m, field)	   ((int16_t)offsetof(UCMD_TYPE(m), field))
 
 static int destroy_ioctl(struct ucmd *ucmd)
 {
@@ -190,35 +285,58 @@ static int destroy_ioctl(struct ucmd *ucmd)
 }
 
 static const struct ucmd_op ucmd_ops[] = {
-	UCMD_OP(IOMMU_DESTROY, destroy_ioctl, struct iommu_destroy, id),
-	UCMD_OP(IOMMU_IOAS_ALLOC, ioas_alloc_ioctl, struct iommu_ioas_alloc, out_ioas_id),
-	UCMD_OP(IOMMU_IOAS_ALLOW_IOVAS, ioas_allow_iovas_ioctl, struct iommu_ioas_allow_iovas,
-		allowed_iovas),
-	UCMD_OP(IOMMU_IOAS_COPY, ioas_copy_ioctl, struct iommu_ioas_copy, src_iova),
-	UCMD_OP(IOMMU_IOAS_IOVA_RANGES, ioas_iova_ranges_ioctl, struct iommu_ioas_iova_ranges,
-		out_iova_alignment),
-	UCMD_OP(IOMMU_IOAS_MAP, ioas_map_ioctl, struct iommu_ioas_map, iova),
-	UCMD_OP(IOMMU_IOAS_MAP_FILE, ioas_map_file_ioctl, struct iommu_ioas_map_file, iova),
-	UCMD_OP(IOMMU_IOAS_UNMAP, ioas_unmap_ioctl, struct iommu_ioas_unmap, length),
-	UCMD_OP(IOMMU_OPTION, option_ioctl, struct iommu_option, val64),
-	UCMD_OP(IOMMU_VFIO_IOAS, vfio_ioas_ioctl, struct iommu_vfio_ioas, __reserved),
-	UCMD_OP(IOMMU_IOAS_CHANGE_PROCESS, ioas_change_process_ioctl,
-		struct iommu_ioas_change_process, __reserved),
-	UCMD_OP(IOMMU_HWPT_ALLOC, hwpt_alloc_ioctl, struct iommu_hwpt_alloc, __reserved),
-	UCMD_OP(IOMMU_GET_HW_INFO, get_hw_info_ioctl, struct iommu_hw_info, __reserved),
-	UCMD_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, hwpt_set_dirty_tracking_ioctl,
-		struct iommu_hwpt_set_dirty_tracking, __reserved),
-	UCMD_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, hwpt_get_dirty_bitmap_ioctl,
-		struct iommu_hwpt_get_dirty_bitmap, data),
-	UCMD_OP(IOMMU_HWPT_INVALIDATE, hwpt_invalidate_ioctl, struct iommu_hwpt_invalidate,
+	UCMD_OP(IOMMU_DESTROY, destroy_ioctl, destroy, id),
+	UCMD_OP(IOMMU_IOAS_ALLOC, ioas_alloc_ioctl, ioas_alloc, out_ioas_id),
+	UCMD_OP(IOMMU_IOAS_ALLOW_IOVAS, ioas_allow_iovas_ioctl, allow_iovas, allowed_iovas),
+	UCMD_OP(IOMMU_IOAS_COPY, ioas_copy_ioctl, ioas_copy, src_iova),
+	UCMD_OP(IOMMU_IOAS_IOVA_RANGES, ioas_iova_ranges_ioctl, iova_ranges, out_iova_alignment),
+	UCMD_OP(IOMMU_IOAS_MAP, ioas_map_ioctl, map, iova),
+	UCMD_OP_FD(IOMMU_IOAS_MAP_FILE, ioas_map_file_ioctl, map_file, iova, UCMD_FD(map_file, fd),
+		   -1),
+	UCMD_OP(IOMMU_IOAS_UNMAP, ioas_unmap_ioctl, unmap, length),
+	UCMD_OP(IOMMU_OPTION, option_ioctl, option, val64),
+	UCMD_OP(IOMMU_VFIO_IOAS, vfio_ioas_ioctl, vfio_ioas, __reserved),
+	UCMD_OP(IOMMU_IOAS_CHANGE_PROCESS, ioas_change_process_ioctl, change_process, __reserved),
+	UCMD_OP(IOMMU_HWPT_ALLOC, hwpt_alloc_ioctl, hwpt_alloc, __reserved),
+	UCMD_OP(IOMMU_GET_HW_INFO, get_hw_info_ioctl, hw_info, __reserved),
+	UCMD_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, hwpt_set_dirty_tracking_ioctl, set_dirty,
 		__reserved),
+	UCMD_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, hwpt_get_dirty_bitmap_ioctl, get_dirty, data),
+	UCMD_OP(IOMMU_HWPT_INVALIDATE, hwpt_invalidate_ioctl, invalidate, __reserved),
+	UCMD_OP_FD(IOMMU_FAULT_QUEUE_ALLOC, fault_alloc_ioctl, fault_alloc, out_fault_fd, -1,
+		   UCMD_FD(fault_alloc, out_fault_fd)),
+	UCMD_OP(IOMMU_VIOMMU_ALLOC, viommu_alloc_ioctl, viommu_alloc, out_viommu_id),
+	UCMD_OP(IOMMU_VDEVICE_ALLOC, vdevice_alloc_ioctl, vdevice_alloc, virt_id),
+	UCMD_OP_FD(IOMMU_VEVENTQ_ALLOC, veventq_alloc_ioctl, veventq_alloc, out_veventq_fd, -1,
+		   UCMD_FD(veventq_alloc, out_veventq_fd)),
+	UCMD_OP(IOMMU_HW_QUEUE_ALLOC, hw_queue_alloc_ioctl, hw_queue_alloc, length),
+	UCMD_OP(IOMMU_IOAS_NOIOMMU_GET_PA, ioas_noiommu_get_pa_ioctl, noiommu_get_pa, out_phys),
 #ifdef IOASID_TEST_HOOKS
-	UCMD_OP(IOMMU_TEST_CMD, selftest_ioctl, struct iommu_test_cmd, last),
+	UCMD_OP(IOMMU_TEST_CMD, selftest_ioctl, test, last),
 #endif
 };
 
-/* The largest command struct we know: the kernel copy of any command fits in it. */
-#define UCMD_BUF_SIZE 512
+static const struct ucmd_op *ucmd_op_find(unsigned long cmd)
+{
+	unsigned int nr = _IOC_NR(cmd);
+	const struct ucmd_op *op;
+
+	if (nr < IOMMUFD_CMD_BASE || nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(ucmd_ops))
+		return NULL;
+	op = &ucmd_ops[nr - IOMMUFD_CMD_BASE];
+	return op->fn && op->ioctl_num == cmd ? op : NULL;
+}
+
+int ucmd_fd_fields(unsigned long cmd, int *out_in_fd, int *out_out_fd)
+{
+	const struct ucmd_op *op = ucmd_op_find(cmd);
+
+	if (!op)
+		return -ENOTTY;
+	*out_in_fd = op->in_fd;
+	*out_out_fd = op->out_fd;
+	return 0;
+}
 
 int ucmd_respond(struct ucmd *ucmd, size_t cmd_len)
 {
@@ -248,9 +366,9 @@ static int ucmd_check_tail(struct ioasid_ctx *ctx, uint64_t ubuf, size_t from, s
 
 static int dispatch(struct ioasid_ctx *ctx, unsigned long cmd, uint64_t arg)
 {
-	_Alignas(8) uint8_t buf[UCMD_BUF_SIZE];
+	union ucmd_buffer buf;
 	const struct ucmd_op *op;
-	struct ucmd ucmd = { .ctx = ctx, .ubuffer = arg, .cmd = buf };
+	struct ucmd ucmd = { .ctx = ctx, .ubuffer = arg, .cmd = &buf };
 	unsigned int nr = _IOC_NR(cmd);
 	int rc;
 
@@ -258,24 +376,28 @@ static int dispatch(struct ioasid_ctx *ctx, unsigned long cmd, uint64_t arg)
 	if (ctx->nr_access_fds)
 		selftest_sweep_access_fds(ctx);
 #endif
+	if (ctx->nr_faults) {
+		fault_sweep(ctx);
+		viommu_sweep(ctx);
+	}
 	if (nr < IOMMUFD_CMD_BASE || nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(ucmd_ops))
 		return vfio_compat_ioctl(ctx, cmd, arg);
-	op = &ucmd_ops[nr - IOMMUFD_CMD_BASE];
+	op = ucmd_op_find(cmd);
 	/* the size is read before the number is checked, as the kernel: a bad arg is EFAULT */
 	rc = uaccess_from(ctx, &ucmd.user_size, arg, sizeof(ucmd.user_size));
 	if (rc)
 		return rc;
-	if (!op->fn || op->ioctl_num != cmd)
+	if (!op)
 		return -ENOTTY;
 	if (ucmd.user_size < op->min_size)
 		return -EINVAL;
-	memset(buf, 0, op->size);
+	memset(&buf, 0, op->size);
 	if (ucmd.user_size > op->size) {
 		rc = ucmd_check_tail(ctx, arg, op->size, ucmd.user_size);
 		if (rc)
 			return rc;
 	}
-	rc = uaccess_from(ctx, buf, arg, ucmd.user_size < op->size ? ucmd.user_size : op->size);
+	rc = uaccess_from(ctx, &buf, arg, ucmd.user_size < op->size ? ucmd.user_size : op->size);
 	if (rc)
 		return rc;
 	return op->fn(&ucmd);
@@ -286,7 +408,8 @@ int ioasid_ioctl(struct ioasid_ctx *ctx, unsigned long cmd, void *arg)
 	int rc;
 
 	pthread_mutex_lock(&ctx->lock);
-	rc = dispatch(ctx, cmd, (uintptr_t)arg);
+	/* the reply is written (or failed) by now: publish what the call made, or abort it */
+	rc = obj_commit_pending(ctx, dispatch(ctx, cmd, (uintptr_t)arg));
 	pthread_mutex_unlock(&ctx->lock);
 	if (rc < 0) {
 		errno = -rc;
@@ -404,6 +527,9 @@ void ioasid_ctx_free(struct ioasid_ctx *ctx)
 			id++;
 		}
 	}
+#ifdef IOASID_TEST_HOOKS
+	selftest_dmabuf_free_all(ctx);
+#endif
 	pthread_mutex_unlock(&ctx->lock);
 	idt_free(ctx->objects);
 	if (ctx->pt_arena)

@@ -10,6 +10,9 @@
  *   pages.c     "pages": user or file memory behind areas, pinned once however many
  *               domains or accesses use it, charged to RLIMIT_MEMLOCK (pages_, acct_)
  *   hwpt.c      hardware page tables: IOMMU_HWPT_ALLOC, dirty tracking (hwpt_)
+ *   hwpt_nested.c  nested HWPTs: the user's stage-1 data, IOMMU_HWPT_INVALIDATE (hwpt_nested_)
+ *   fault.c     fault queues: IOMMU_FAULT_QUEUE_ALLOC, page requests and responses (fault_)
+ *   viommu.c    vIOMMUs, vDEVICEs, vEVENTQs and HW queues (viommu_, vdevice_, veventq_)
  *   device.c    devices and their IOMMU models, attach/replace/detach, GET_HW_INFO (dev_)
  *   access.c    accesses: CPU-side users of an IOAS that pin, read and write (access_)
  *   mock_domain.c  the kernel selftest's mock IOMMU model and domain (mock_)
@@ -77,6 +80,7 @@ struct obj {
 	unsigned int users; /* long-term references, including the table's own (1) */
 	unsigned int shortterm;
 	struct ioasid_ctx *ctx;
+	bool published; /* visible in the table (set by the dispatcher's commit) */
 };
 
 struct obj_ops {
@@ -108,14 +112,29 @@ struct ioasid_ctx {
 
 	/* devices' IOMMU state by ID (src/iommu/pasid.c), read without the lock */
 	struct iommu_ctx_dir *iommu_dir;
+	unsigned int nr_faults;		 /* fault queues and vEVENTQs alive: served before a call */
+	unsigned int nr_fault_fds;	 /* ... whose fd the program still holds */
+	struct selftest_dmabuf *dmabufs; /* IOMMU_TEST_OP_DMABUF_GET's buffers (selftest.c) */
+	/* objects made by the call in progress, oldest first (obj_commit_pending) */
+	unsigned int npending;
+	struct obj *pending[8];
 };
+
+#define CTX_MAX_PENDING 8
 
 /* The context's table arena (one memfd for all its domains), created on first use. */
 struct pt_arena *ctx_pt_arena(struct ioasid_ctx *ctx);
 
+/*
+ * A new object, its ID reserved but invisible, on the context's pending list (NULL: no
+ * memory). The call that made it ends with obj_commit_pending: the dispatcher does it after
+ * the handler returns; the in-process API at the end of its public function.
+ */
 struct obj *obj_alloc(struct ioasid_ctx *ctx, enum obj_type type);
-void obj_publish(struct ioasid_ctx *ctx, struct obj *obj);
+/* Abort one pending object now (a handler's own failure path); commit will not see it. */
 void obj_abort(struct ioasid_ctx *ctx, struct obj *obj);
+/* rc >= 0: publish every pending object, oldest first; else abort them, newest first. */
+int obj_commit_pending(struct ioasid_ctx *ctx, int rc);
 struct obj *obj_get(struct ioasid_ctx *ctx, uint32_t id, enum obj_type type);
 void obj_put(struct obj *obj);
 static inline void obj_ref(struct obj *obj)
@@ -127,7 +146,7 @@ static inline void obj_unref(struct obj *obj)
 	obj->users--;
 }
 int obj_destroy_id(struct ioasid_ctx *ctx, uint32_t id);
-/* Take a published object out of the table and destroy it, whatever its counts. */
+/* Take an object out of the table and destroy it, whatever its counts (pending: abort). */
 void obj_remove(struct ioasid_ctx *ctx, struct obj *obj);
 
 /* ---- one ioctl call ---------------------------------------------------------------- */
@@ -140,6 +159,11 @@ struct ucmd {
 };
 
 int ucmd_respond(struct ucmd *ucmd, size_t cmd_len);
+/*
+ * The fd fields of command cmd, from the command table: offsets in its struct of an fd the
+ * caller passes in and of one the call creates for the caller (-1: none). 0 or -ENOTTY.
+ */
+int ucmd_fd_fields(unsigned long cmd, int *out_in_fd, int *out_out_fd);
 
 /* uaccess.c: the caller's memory */
 int uaccess_from(struct ioasid_ctx *ctx, void *dst, uint64_t uptr, size_t len);
@@ -395,6 +419,8 @@ struct device {
 	struct iommu_dev *iommu;  /* PASID table the DMA path reads (src/iommu) */
 	struct dev_pasid *pasids; /* PASIDs other than 0 attached, unordered */
 	unsigned int nr_pasids;
+	/* a nested HWPT on hwpt the RID is attached to instead (hwpt is its parent), or NULL */
+	struct hwpt_nested *nested;
 	bool ctx_owned; /* bound by ioasid_device_new: context close unbinds */
 };
 
@@ -409,6 +435,7 @@ struct hwpt_paging {
 	bool auto_domain;     /* made by an attach to an IOAS; dies with its last device */
 	bool in_iopt;	      /* the domain is in ioas->iopt */
 	unsigned int ndevices;
+	struct fault_queue *fault; /* IOMMU_HWPT_FAULT_ID_VALID: holds a user reference */
 };
 
 struct device *dev_get(struct ioasid_ctx *ctx, uint32_t id);
@@ -447,6 +474,172 @@ void hwpt_paging_abort(struct obj *obj);
 extern const struct dev_model_ops mock_model_ops;
 int mock_dev_new(struct ioasid_ctx *ctx, uint32_t dev_flags, struct device **out);
 bool mock_is_domain(const struct iommu_domain *d);
+
+/* ---- nesting, fault queues, vIOMMUs (hwpt_nested.c, fault.c, viommu.c) ------------------- */
+
+struct viommu;
+struct fault_group;
+struct vevent;
+
+/*
+ * A nested HWPT: a stage-1 table the user owns, in a hardware format, translated through
+ * the stage 2 of its parent (a paging HWPT allocated with IOMMU_HWPT_ALLOC_NEST_PARENT).
+ * data is a copy of the user's IOMMU_HWPT_ALLOC data, data_type its IOMMU_HWPT_DATA_*: the
+ * translation side reads the stage-1 root and attributes from it (hwpt_nested_stage1).
+ * users: the table's 1 + each attached device. Holds a user reference on its parent, its
+ * vIOMMU (when allocated on one) and its fault queue.
+ */
+struct hwpt_nested {
+	struct obj obj;
+	struct hwpt_paging *parent;
+	struct viommu *viommu; /* NULL when allocated on the parent HWPT directly */
+	const struct dev_model_ops *model;
+	uint32_t data_type;
+	uint32_t data_len;
+	void *data;
+	struct fault_queue *fault;
+	unsigned int ndevices;
+	/* caches the user invalidates (the mock's IOTLB of IOMMU_HWPT_DATA_SELFTEST) */
+	uint32_t mock_iotlb[4];
+	uint64_t invalidations; /* entries handled by IOMMU_HWPT_INVALIDATE */
+};
+
+struct hwpt_nested *hwpt_nested_get(struct ioasid_ctx *ctx, uint32_t id);
+/* IOMMU_HWPT_ALLOC of a nested HWPT on parent (or on viommu, whose parent it is): pending. */
+int hwpt_nested_alloc(struct ucmd *ucmd, struct hwpt_paging *parent, struct viommu *viommu,
+		      struct device *dev, struct hwpt_nested **out);
+/*
+ * The stage-1 data of a nested HWPT, for the translation side: its type and bytes (valid
+ * while the HWPT lives) and its parent's stage-2 domain.
+ */
+void hwpt_nested_stage1(const struct hwpt_nested *n, uint32_t *out_type, const void **out_data,
+			uint32_t *out_len, struct iommu_domain **out_stage2);
+/* May dev attach to nested (its model made the parent)? 0 or -EINVAL. */
+int hwpt_nested_attach_check(struct device *dev, const struct hwpt_nested *n);
+/* Link and unlink a device (a user reference each); the parent is linked by device.c. */
+void hwpt_nested_link(struct device *dev, struct hwpt_nested *n);
+void hwpt_nested_unlink(struct device *dev);
+void hwpt_nested_destroy(struct obj *obj);
+/* The fault queue of whatever dev's RID is attached to, and that HWPT (as an owner). */
+struct fault_queue *dev_fault_queue(struct device *dev, bool pasid_valid, const void **out_owner);
+
+/* A page request answered: code is IOMMUFD_PAGE_RESP_*. */
+typedef void (*fault_done_fn)(void *arg, uint32_t code);
+
+/*
+ * A fault queue. users: the table's 1, the program's fd while any copy of it is open, one
+ * per HWPT that names it. The fd is one end of a socketpair; core_fd is ours (fault.c).
+ */
+struct fault_queue {
+	struct obj obj;
+	int core_fd;
+	bool fd_open; /* the program's end still open: its reference is held */
+	bool hung_up;
+	uint32_t next_cookie;
+	struct fault_group *pending; /* groups reported, waiting for the program's response */
+	unsigned int npending;
+	size_t out_len, in_len;
+	uint8_t out[64 * sizeof(struct iommu_hwpt_pgfault)]; /* records not yet taken */
+	uint8_t in[64 * sizeof(struct iommu_hwpt_page_response)];
+	uint64_t stats_reported, stats_responses, stats_bad_responses, stats_dropped;
+};
+
+struct fault_queue *fault_get(struct ioasid_ctx *ctx, uint32_t id);
+/*
+ * Report one group of page requests (n records, dev_id and the request fields filled in;
+ * the last gets LAST_PAGE, all get the group's cookie) from a device attached to owner (an
+ * HWPT). done(done_arg, code) runs once the program answers, or with RESP_INVALID when the
+ * group is cancelled. 0, -ENOSPC (queue full or fd closed: answer it yourself), -ENOMEM.
+ */
+int fault_report(struct fault_queue *fq, const void *owner, const struct iommu_hwpt_pgfault *recs,
+		 unsigned int n, fault_done_fn done, void *done_arg);
+/* Answer RESP_INVALID every group from owner (and dev_id, if not 0): a device detached. */
+void fault_cancel_owner(struct fault_queue *fq, const void *owner, uint32_t dev_id);
+/* Take the program's responses and push out pending records. */
+void fault_service(struct fault_queue *fq);
+/* Every fault queue of ctx: service, and drop the fd's reference once it is closed. */
+void fault_sweep(struct ioasid_ctx *ctx);
+void fault_destroy(struct obj *obj);
+void fault_close(struct obj *obj);
+int fault_alloc_ioctl(struct ucmd *ucmd);
+
+/*
+ * A vIOMMU: one VM's slice of the IOMMU of dev, on a nest-parent HWPT (its stage 2). Holds
+ * a user reference on the parent; each vDEVICE, nested HWPT, vEVENTQ and HW queue on it
+ * holds one on the vIOMMU.
+ */
+struct viommu {
+	struct obj obj;
+	uint32_t type; /* IOMMU_VIOMMU_TYPE_* */
+	struct hwpt_paging *parent;
+	const struct dev_model_ops *model;
+	struct vdevice *vdevs;		   /* linked by next */
+	struct veventq *veventqs;	   /* linked by next; at most one per type */
+	struct hw_queue *hw_queues;	   /* linked by next */
+	uint32_t data;			   /* the mock's in_data */
+	uint64_t mmap_offset, mmap_length; /* the page it offers through mmap of the iommufd */
+	int mmap_fd;			   /* a memfd holding that page, or -1 */
+	uint64_t invalidations;
+};
+
+/* A vDEVICE: dev as the vIOMMU's guest sees it, virt_id its guest ID. */
+struct vdevice {
+	struct obj obj;
+	struct viommu *viommu;
+	struct device *dev; /* holds a user reference */
+	uint64_t virt_id;
+	struct vdevice *next;
+	uint32_t cache[4]; /* the mock device cache of IOMMU_VIOMMU_INVALIDATE_DATA_SELFTEST */
+};
+
+/* A vEVENTQ: events of one type for the vIOMMU's guest, on an fd (viommu.c). */
+struct veventq {
+	struct obj obj;
+	struct viommu *viommu;
+	struct veventq *next;
+	uint32_t type;
+	uint32_t depth;	   /* events held at most */
+	uint32_t sequence; /* of the next event, 0..INT32_MAX */
+	int core_fd;
+	bool fd_open;
+	bool lost; /* events were dropped since the last one queued */
+	uint32_t nqueued;
+	struct vevent *head, **tail;
+};
+
+/* A HW queue: guest queue memory handed to the (virtual) hardware. */
+struct hw_queue {
+	struct obj obj;
+	struct viommu *viommu;
+	struct hw_queue *next;
+	uint32_t type;
+	uint32_t index;
+	uint64_t base_iova, length;
+	struct access *access;	/* pins the queue memory in the parent's IOAS */
+	struct hw_queue *below; /* index - 1 of the same type: held, freed after us */
+};
+
+struct viommu *viommu_get(struct ioasid_ctx *ctx, uint32_t id);
+struct vdevice *viommu_find_vdev(struct viommu *v, uint64_t virt_id);
+struct vdevice *vdevice_of_dev(struct ioasid_ctx *ctx, struct device *dev);
+/* Queue one event of type for the guest: 0, -ENOENT (no vEVENTQ of that type). */
+int veventq_report(struct viommu *v, uint32_t type, const void *data, size_t len);
+/* vIOMMU-scoped IOMMU_HWPT_INVALIDATE (hwpt_id names a vIOMMU). */
+int viommu_invalidate(struct viommu *v, uint32_t type, uint64_t uptr, uint32_t entry_len,
+		      uint32_t *inout_num);
+void viommu_destroy(struct obj *obj);
+void vdevice_destroy(struct obj *obj);
+void veventq_destroy(struct obj *obj);
+void veventq_close(struct obj *obj);
+void hw_queue_destroy(struct obj *obj);
+/* Every vEVENTQ of ctx: drop the fd's reference once it is closed. */
+void viommu_sweep(struct ioasid_ctx *ctx);
+/* dev is going away: its vDEVICE goes first. */
+void viommu_dev_gone(struct device *dev);
+int viommu_alloc_ioctl(struct ucmd *ucmd);
+int vdevice_alloc_ioctl(struct ucmd *ucmd);
+int veventq_alloc_ioctl(struct ucmd *ucmd);
+int hw_queue_alloc_ioctl(struct ucmd *ucmd);
 
 /* ---- accesses -------------------------------------------------------------------------- */
 
@@ -493,6 +686,7 @@ int ioas_map_ioctl(struct ucmd *ucmd);
 int ioas_map_file_ioctl(struct ucmd *ucmd);
 int ioas_unmap_ioctl(struct ucmd *ucmd);
 int ioas_change_process_ioctl(struct ucmd *ucmd);
+int ioas_noiommu_get_pa_ioctl(struct ucmd *ucmd);
 int pages_change_prepare(struct pages *p, struct ioasid_ctx *ctx);
 void pages_change_abort(struct pages *p, struct ioasid_ctx *ctx);
 void pages_change_commit(struct pages *p, struct ioasid_ctx *ctx);
@@ -516,6 +710,13 @@ struct selftest_obj {
 
 int selftest_ioctl(struct ucmd *ucmd);
 void selftest_obj_destroy(struct obj *obj);
+void selftest_obj_abort(struct obj *obj);
+/*
+ * MAP_FILE of fd [start, start + length): 0 if fd is not a test dma-buf or may be mapped so;
+ * -EINVAL (a dma-buf maps whole), -ENODEV (revoked).
+ */
+int selftest_dmabuf_map_check(struct ioasid_ctx *ctx, int fd, uint64_t start, uint64_t length);
+void selftest_dmabuf_free_all(struct ioasid_ctx *ctx);
 /* Destroy the accesses whose fd the caller has closed. */
 void selftest_sweep_access_fds(struct ioasid_ctx *ctx);
 #endif

@@ -36,14 +36,20 @@
  * keeps an fd it was never told about, whose access is already gone (the kernel installs
  * after the reply and has no such case).
  *
- * Not served yet (EOPNOTSUPP): nested HWPT checks (MD_CHECK_IOTLB finds no nested HWPT:
- * ENOENT), TRIGGER_IOPF, TRIGGER_VEVENT. The PASID ops go to the device layer's per-PASID
- * calls (dev_pasid_*).
+ * Nested HWPTs: MD_CHECK_IOTLB reads the mock IOTLB that IOMMU_HWPT_INVALIDATE resets
+ * (hwpt_nested.c); TRIGGER_IOPF raises a page request on the fault queue of whatever the
+ * device is attached to (fault.c).
+ *
+ * Lifecycle: objects an op makes (MOCK_DOMAIN's stdev, device and automatic HWPT,
+ * CREATE_ACCESS's access) are pending until the dispatcher publishes them after the reply.
+ *
+ * The PASID ops go to the device layer's per-PASID calls (dev_pasid_*).
  */
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -68,6 +74,12 @@ void selftest_obj_destroy(struct obj *obj)
 		dev_unbind(sobj->dev);
 }
 
+/* Never published: the device it made is pending too, and the dispatcher aborts it. */
+void selftest_obj_abort(struct obj *obj)
+{
+	(void)obj;
+}
+
 static int test_mock_domain(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	struct ioasid_ctx *ctx = ucmd->ctx;
@@ -83,27 +95,27 @@ static int test_mock_domain(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	if (!obj)
 		return -ENOMEM;
 	sobj = container_of(obj, struct selftest_obj, obj);
+	/*
+	 * The stdev, the device and an automatic HWPT the attach makes are all pending: the
+	 * dispatcher publishes them after the reply, or aborts them newest first. On failure
+	 * we only undo the link we made (the attach).
+	 */
 	rc = mock_dev_new(ctx, flags, &dev);
 	if (rc)
-		goto err_abort;
+		return rc;
 	rc = dev_attach(dev, &pt_id);
 	if (rc)
-		goto err_unbind;
+		return rc;
 	cmd->mock_domain.out_hwpt_id = pt_id;
 	cmd->mock_domain.out_stdev_id = sobj->obj.id;
 	cmd->mock_domain.out_idev_id = dev->obj.id;
 	rc = ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc)
-		goto err_unbind;
+	if (rc) {
+		dev_detach(dev);
+		return rc;
+	}
 	sobj->dev = dev;
-	obj_publish(ctx, &sobj->obj);
 	return 0;
-
-err_unbind:
-	dev_unbind(dev);
-err_abort:
-	obj_abort(ctx, &sobj->obj);
-	return rc;
 }
 
 static int test_mock_domain_replace(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
@@ -254,10 +266,17 @@ static int test_dev_check_cache(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 
 	if (!dev)
 		return -ENOENT;
-	/* nothing invalidates a mock device's cache yet: every entry keeps its default */
-	if (dev->model != &mock_model_ops || cmd->check_dev_cache.id > MOCK_DEV_CACHE_ID_MAX ||
-	    cmd->check_dev_cache.cache != IOMMU_TEST_DEV_CACHE_DEFAULT)
+	/* the cache is the vDEVICE's (vIOMMU invalidation resets it); none: all default */
+	if (dev->model != &mock_model_ops || cmd->check_dev_cache.id > MOCK_DEV_CACHE_ID_MAX) {
 		rc = -EINVAL;
+	} else {
+		struct vdevice *vd = vdevice_of_dev(ucmd->ctx, dev);
+		uint32_t val =
+			vd ? vd->cache[cmd->check_dev_cache.id] : IOMMU_TEST_DEV_CACHE_DEFAULT;
+
+		if (val != cmd->check_dev_cache.cache)
+			rc = -EINVAL;
+	}
 	obj_put(&dev->obj);
 	return rc;
 }
@@ -636,15 +655,202 @@ static int test_access_replace_ioas(struct ucmd *ucmd, struct iommu_test_cmd *cm
 	return access_replace(sa->access, cmd->access_replace_ioas.ioas_id);
 }
 
-/* A device named by an op that is not served yet: ENOENT first, as the kernel would. */
-static int test_unserved_dev_op(struct ucmd *ucmd, uint32_t dev_id)
+/* MD_CHECK_IOTLB: entry id of a mock nested HWPT's IOTLB holds the value given. */
+static int test_md_check_iotlb(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
-	struct device *dev = dev_get(ucmd->ctx, dev_id);
+	struct hwpt_nested *n = hwpt_nested_get(ucmd->ctx, cmd->id);
+	int rc = 0;
+
+	if (!n)
+		return -ENOENT;
+	if (n->data_type != IOMMU_HWPT_DATA_SELFTEST ||
+	    cmd->check_iotlb.id > MOCK_NESTED_DOMAIN_IOTLB_ID_MAX ||
+	    n->mock_iotlb[cmd->check_iotlb.id] != cmd->check_iotlb.iotlb)
+		rc = -EINVAL;
+	obj_put(&n->obj);
+	return rc;
+}
+
+/*
+ * TRIGGER_IOPF: the mock device raises one page request (a group of one). It goes to the
+ * fault queue of what the device is attached to, as a real device's would; with nowhere
+ * to go it is answered "invalid" at once and nobody sees it. The op itself succeeds.
+ */
+static int test_trigger_iopf(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct device *dev = dev_get(ucmd->ctx, cmd->trigger_iopf.dev_id);
+	struct iommu_hwpt_pgfault rec = { 0 };
+	struct fault_queue *fq;
+	const void *owner = NULL;
 
 	if (!dev)
 		return -ENOENT;
+	if (dev->model != &mock_model_ops) {
+		obj_put(&dev->obj);
+		return -EINVAL;
+	}
+	rec.flags = cmd->trigger_iopf.pasid ? IOMMU_PGFAULT_FLAGS_PASID_VALID : 0;
+	rec.dev_id = dev->obj.id;
+	rec.pasid = cmd->trigger_iopf.pasid;
+	rec.grpid = cmd->trigger_iopf.grpid;
+	rec.perm = cmd->trigger_iopf.perm;
+	rec.addr = cmd->trigger_iopf.addr;
+	fq = dev_fault_queue(dev, rec.flags & IOMMU_PGFAULT_FLAGS_PASID_VALID, &owner);
+	if (fq)
+		fault_report(fq, owner, &rec, 1, NULL, NULL);
 	obj_put(&dev->obj);
-	return -EOPNOTSUPP;
+	return 0;
+}
+
+/* TRIGGER_VEVENT: the device's vIOMMU reports an event naming its vDEVICE's virt_id. */
+static int test_trigger_vevent(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct device *dev = dev_get(ucmd->ctx, cmd->trigger_vevent.dev_id);
+	struct iommu_viommu_event_selftest ev = { 0 };
+	struct vdevice *vd;
+	int rc;
+
+	if (!dev)
+		return -ENOENT;
+	rc = -EINVAL;
+	if (dev->model != &mock_model_ops)
+		goto out_put;
+	rc = -ENOENT;
+	vd = vdevice_of_dev(ucmd->ctx, dev);
+	if (!vd)
+		goto out_put;
+	ev.virt_id = (uint32_t)vd->virt_id;
+	rc = veventq_report(vd->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, &ev, sizeof(ev));
+out_put:
+	obj_put(&dev->obj);
+	return rc;
+}
+
+/* ---- test dma-bufs ----------------------------------------------------------------------- */
+
+/*
+ * IOMMU_TEST_OP_DMABUF_GET makes what the kernel's selftest calls a dma-buf: a buffer of
+ * zeroed memory behind an fd, that IOMMU_IOAS_MAP_FILE maps only whole and refuses (ENODEV)
+ * while IOMMU_TEST_OP_DMABUF_REVOKE has it revoked. Userspace has no dma-buf exporter, so
+ * ours is a memfd we remember by identity (st_dev, st_ino), keeping our own fd so that the
+ * identity cannot be reused while we remember it. A revoke does not take the memory away
+ * from mappings made before it (the kernel's importer zaps them): new mappings are what it
+ * refuses. At most SELFTEST_MAX_DMABUFS per context.
+ */
+#define SELFTEST_MAX_DMABUFS  64
+#define SELFTEST_DMABUF_PAGES 512
+
+struct selftest_dmabuf {
+	struct selftest_dmabuf *next;
+	int fd;
+	dev_t st_dev;
+	ino_t st_ino;
+	uint64_t size;
+	bool revoked;
+};
+
+static struct selftest_dmabuf *dmabuf_find(struct ioasid_ctx *ctx, int fd)
+{
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st))
+		return NULL;
+	for (struct selftest_dmabuf *b = ctx->dmabufs; b; b = b->next)
+		if (b->st_dev == st.st_dev && b->st_ino == st.st_ino)
+			return b;
+	return NULL;
+}
+
+int selftest_dmabuf_map_check(struct ioasid_ctx *ctx, int fd, uint64_t start, uint64_t length)
+{
+	struct selftest_dmabuf *b = dmabuf_find(ctx, fd);
+
+	if (!b)
+		return 0;
+	if (start || length != b->size)
+		return -EINVAL;
+	return b->revoked ? -ENODEV : 0;
+}
+
+void selftest_dmabuf_free_all(struct ioasid_ctx *ctx)
+{
+	while (ctx->dmabufs) {
+		struct selftest_dmabuf *b = ctx->dmabufs;
+
+		ctx->dmabufs = b->next;
+		close(b->fd);
+		free(b);
+	}
+}
+
+static int test_dmabuf_get(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	const struct ioasid_mem_ops *mem = ucmd->ctx->params.mem;
+	uint64_t len;
+	struct selftest_dmabuf *b;
+	unsigned int n = 0;
+	struct stat st;
+	int user_fd;
+
+	/* a u32 never overflows a u64 when rounded up to a page */
+	align_up_u64(cmd->dmabuf_get.length, IOASID_PAGE_SIZE, &len);
+	if (!len || len > SELFTEST_DMABUF_PAGES * IOASID_PAGE_SIZE)
+		return -EINVAL;
+	if (cmd->dmabuf_get.open_flags & ~(uint32_t)(O_CLOEXEC | O_ACCMODE))
+		return -EINVAL;
+	for (b = ucmd->ctx->dmabufs; b; b = b->next)
+		n++;
+	if (n >= SELFTEST_MAX_DMABUFS)
+		return -ENOMEM;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->fd = memfd_create("ioasid-test-dmabuf", MFD_CLOEXEC);
+	if (b->fd < 0 || ftruncate(b->fd, (off_t)len) || fstat(b->fd, &st))
+		goto err_free;
+	b->st_dev = st.st_dev;
+	b->st_ino = st.st_ino;
+	b->size = len;
+	user_fd = fcntl(b->fd, F_DUPFD_CLOEXEC, 0);
+	if (user_fd < 0)
+		goto err_free;
+	if (mem->install_fd) {
+		int theirs = mem->install_fd(ucmd->ctx->params.mem_priv, user_fd,
+					     cmd->dmabuf_get.open_flags & O_CLOEXEC);
+
+		if (theirs < 0) {
+			close(user_fd);
+			close(b->fd);
+			free(b);
+			return theirs;
+		}
+		user_fd = theirs;
+	} else if (!(cmd->dmabuf_get.open_flags & O_CLOEXEC)) {
+		fcntl(user_fd, F_SETFD, 0);
+	}
+	b->next = ucmd->ctx->dmabufs;
+	ucmd->ctx->dmabufs = b;
+	return user_fd; /* the op's result is the fd, as the kernel's */
+
+err_free:
+	if (b->fd >= 0)
+		close(b->fd);
+	free(b);
+	return -ENOMEM;
+}
+
+static int test_dmabuf_revoke(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct selftest_dmabuf *b;
+	struct stat st;
+
+	if (cmd->dmabuf_revoke.dmabuf_fd < 0 || fstat(cmd->dmabuf_revoke.dmabuf_fd, &st))
+		return -EBADF;
+	b = dmabuf_find(ucmd->ctx, cmd->dmabuf_revoke.dmabuf_fd);
+	if (!b)
+		return -EINVAL; /* an fd, but not a dma-buf */
+	b->revoked = cmd->dmabuf_revoke.revoked;
+	return 0;
 }
 
 /*
@@ -724,14 +930,8 @@ int selftest_ioctl(struct ucmd *ucmd)
 		return test_md_check_map(ucmd, cmd);
 	case IOMMU_TEST_OP_MD_CHECK_REFS:
 		return test_md_check_refs(ucmd, cmd);
-	case IOMMU_TEST_OP_MD_CHECK_IOTLB: {
-		struct obj *obj = obj_get(ucmd->ctx, cmd->id, OBJ_HWPT_NESTED);
-
-		if (!obj)
-			return -ENOENT;
-		obj_put(obj);
-		return -EINVAL;
-	}
+	case IOMMU_TEST_OP_MD_CHECK_IOTLB:
+		return test_md_check_iotlb(ucmd, cmd);
 	case IOMMU_TEST_OP_DEV_CHECK_CACHE:
 		return test_dev_check_cache(ucmd, cmd);
 	case IOMMU_TEST_OP_CREATE_ACCESS:
@@ -753,9 +953,13 @@ int selftest_ioctl(struct ucmd *ucmd)
 	case IOMMU_TEST_OP_DIRTY:
 		return test_dirty(ucmd, cmd);
 	case IOMMU_TEST_OP_TRIGGER_IOPF:
-		return test_unserved_dev_op(ucmd, cmd->trigger_iopf.dev_id);
+		return test_trigger_iopf(ucmd, cmd);
 	case IOMMU_TEST_OP_TRIGGER_VEVENT:
-		return test_unserved_dev_op(ucmd, cmd->trigger_vevent.dev_id);
+		return test_trigger_vevent(ucmd, cmd);
+	case IOMMU_TEST_OP_DMABUF_GET:
+		return test_dmabuf_get(ucmd, cmd);
+	case IOMMU_TEST_OP_DMABUF_REVOKE:
+		return test_dmabuf_revoke(ucmd, cmd);
 	case IOMMU_TEST_OP_PASID_ATTACH:
 	case IOMMU_TEST_OP_PASID_REPLACE:
 	case IOMMU_TEST_OP_PASID_DETACH:

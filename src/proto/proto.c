@@ -97,6 +97,8 @@ int ioasid_proto_in_fd(unsigned long cmd, uint32_t op)
 	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
 	case IOMMU_TEST_OP_ACCESS_RW:
 		return offsetof(struct iommu_test_cmd, id);
+	case IOMMU_TEST_OP_DMABUF_REVOKE:
+		return offsetof(struct iommu_test_cmd, dmabuf_revoke.dmabuf_fd);
 	default:
 		return -1;
 	}

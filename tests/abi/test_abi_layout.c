@@ -98,7 +98,8 @@ IOCTL(IOMMUFD_CMD_VDEVICE_ALLOC, IOMMU_VDEVICE_ALLOC, 17);
 IOCTL(IOMMUFD_CMD_IOAS_CHANGE_PROCESS, IOMMU_IOAS_CHANGE_PROCESS, 18);
 IOCTL(IOMMUFD_CMD_VEVENTQ_ALLOC, IOMMU_VEVENTQ_ALLOC, 19);
 IOCTL(IOMMUFD_CMD_HW_QUEUE_ALLOC, IOMMU_HW_QUEUE_ALLOC, 20);
-#define N_IOCTLS 21
+IOCTL(IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA, IOMMU_IOAS_NOIOMMU_GET_PA, 21);
+#define N_IOCTLS 22
 
 /* The test command sits at BASE + 32, far from the real ones. */
 ABI_ASSERT(_IOC_NR(IOMMU_TEST_CMD) == 0xa0, "IOMMU_TEST_CMD nr");
@@ -354,7 +355,23 @@ FIELD(iommu_hw_queue_alloc, out_hw_queue_id, 20, 4);
 FIELD(iommu_hw_queue_alloc, nesting_parent_iova, 24, 8);
 FIELD(iommu_hw_queue_alloc, length, 32, 8);
 
-#define N_STRUCTS_UAPI 35
+SIZE(iommu_hwpt_amd_guest, 32, 8);
+FIELD(iommu_hwpt_amd_guest, dte, 0, 32);
+
+SIZE(iommu_hw_info_amd, 16, 8);
+FIELD(iommu_hw_info_amd, efr, 0, 8);
+FIELD(iommu_hw_info_amd, efr2, 8, 8);
+
+SIZE(iommu_ioas_noiommu_get_pa, 40, 8);
+FIELD(iommu_ioas_noiommu_get_pa, size, 0, 4);
+FIELD(iommu_ioas_noiommu_get_pa, flags, 4, 4);
+FIELD(iommu_ioas_noiommu_get_pa, ioas_id, 8, 4);
+FIELD(iommu_ioas_noiommu_get_pa, __reserved, 12, 4);
+FIELD(iommu_ioas_noiommu_get_pa, iova, 16, 8);
+FIELD(iommu_ioas_noiommu_get_pa, length, 24, 8);
+FIELD(iommu_ioas_noiommu_get_pa, out_phys, 32, 8);
+
+#define N_STRUCTS_UAPI 38
 
 /*
  * Minimum sizes. The kernel's ioctl table accepts a struct no shorter than
@@ -378,6 +395,7 @@ MIN_SIZE(iommu_ioas_copy, src_iova, 40);
 MIN_SIZE(iommu_ioas_iova_ranges, out_iova_alignment, 32);
 MIN_SIZE(iommu_ioas_map, iova, 40);
 MIN_SIZE(iommu_ioas_map_file, iova, 40);
+MIN_SIZE(iommu_ioas_noiommu_get_pa, out_phys, 40);
 MIN_SIZE(iommu_ioas_unmap, length, 24);
 MIN_SIZE(iommu_option, val64, 24);
 MIN_SIZE(iommu_vdevice_alloc, virt_id, 24);
@@ -410,15 +428,18 @@ VALUE(IOMMU_VTD_S1_WPE, 4);
 VALUE(IOMMU_HWPT_DATA_NONE, 0);
 VALUE(IOMMU_HWPT_DATA_VTD_S1, 1);
 VALUE(IOMMU_HWPT_DATA_ARM_SMMUV3, 2);
+VALUE(IOMMU_HWPT_DATA_AMD_GUEST, 3);
 VALUE(IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17, 1);
 VALUE(IOMMU_HW_INFO_TYPE_NONE, 0);
 VALUE(IOMMU_HW_INFO_TYPE_DEFAULT, 0);
 VALUE(IOMMU_HW_INFO_TYPE_INTEL_VTD, 1);
 VALUE(IOMMU_HW_INFO_TYPE_ARM_SMMUV3, 2);
 VALUE(IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV, 3);
+VALUE(IOMMU_HW_INFO_TYPE_AMD, 4);
 VALUE(IOMMU_HW_CAP_DIRTY_TRACKING, 1);
 VALUE(IOMMU_HW_CAP_PCI_PASID_EXEC, 2);
 VALUE(IOMMU_HW_CAP_PCI_PASID_PRIV, 4);
+VALUE(IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED, 8);
 VALUE(IOMMU_HW_INFO_FLAG_INPUT_TYPE, 1);
 VALUE(IOMMU_HWPT_DIRTY_TRACKING_ENABLE, 1);
 VALUE(IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR, 1);
@@ -493,7 +514,9 @@ VALUE(IOMMU_TEST_OP_PASID_ATTACH, 18);
 VALUE(IOMMU_TEST_OP_PASID_REPLACE, 19);
 VALUE(IOMMU_TEST_OP_PASID_DETACH, 20);
 VALUE(IOMMU_TEST_OP_PASID_CHECK_HWPT, 21);
-#define N_TEST_OPS 21
+VALUE(IOMMU_TEST_OP_DMABUF_GET, 22);
+VALUE(IOMMU_TEST_OP_DMABUF_REVOKE, 23);
+#define N_TEST_OPS 23
 
 VALUE(MOCK_APERTURE_START, 0x1000000);
 VALUE(MOCK_APERTURE_LAST, 0x7fffffff);
@@ -634,6 +657,12 @@ FIELD(iommu_test_cmd, pasid_detach.pasid, 16, 4);
 FIELD(iommu_test_cmd, pasid_check, 16, 8);
 FIELD(iommu_test_cmd, pasid_check.pasid, 16, 4);
 FIELD(iommu_test_cmd, pasid_check.hwpt_id, 20, 4);
+FIELD(iommu_test_cmd, dmabuf_get, 16, 8);
+FIELD(iommu_test_cmd, dmabuf_get.length, 16, 4);
+FIELD(iommu_test_cmd, dmabuf_get.open_flags, 20, 4);
+FIELD(iommu_test_cmd, dmabuf_revoke, 16, 8);
+FIELD(iommu_test_cmd, dmabuf_revoke.dmabuf_fd, 16, 4);
+FIELD(iommu_test_cmd, dmabuf_revoke.revoked, 20, 4);
 
 SIZE(iommu_test_hw_info, 8, 4);
 FIELD(iommu_test_hw_info, flags, 0, 4);
@@ -646,9 +675,11 @@ SIZE(iommu_hwpt_invalidate_selftest, 8, 4);
 FIELD(iommu_hwpt_invalidate_selftest, flags, 0, 4);
 FIELD(iommu_hwpt_invalidate_selftest, iotlb_id, 4, 4);
 
-SIZE(iommu_viommu_selftest, 8, 4);
+SIZE(iommu_viommu_selftest, 24, 8);
 FIELD(iommu_viommu_selftest, in_data, 0, 4);
 FIELD(iommu_viommu_selftest, out_data, 4, 4);
+FIELD(iommu_viommu_selftest, out_mmap_offset, 8, 8);
+FIELD(iommu_viommu_selftest, out_mmap_length, 16, 8);
 
 SIZE(iommu_viommu_invalidate_selftest, 12, 4);
 FIELD(iommu_viommu_invalidate_selftest, flags, 0, 4);

@@ -23,6 +23,7 @@ int main(void)
 		(void *)ioasid_ctx_new,
 		(void *)ioasid_ctx_free,
 		(void *)ioasid_ioctl,
+		(void *)ioasid_mmap_fd,
 		(void *)ioasid_acct_get,
 		(void *)ioasid_simple_open,
 		(void *)ioasid_simple_close,

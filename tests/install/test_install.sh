@@ -43,7 +43,9 @@ echo "ioasid.pc: ${pc#"$stage"}"
 sed 's/^/  | /' "$pc"
 
 # pkg-config sees only the staged tree, and prefixes its paths with it
-export PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$stage
+# (then the system's own .pc files, for what ioasid.pc requires: json-c)
+sys_pc=$(pkg-config --variable pc_path pkg-config)
+export PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=$(dirname "$pc"):$sys_pc PKG_CONFIG_SYSROOT_DIR=$stage
 flags=$(pkg-config --cflags --libs ioasid) || fail "pkg-config --cflags --libs ioasid"
 echo "pkg-config --cflags --libs ioasid: $flags"
 case " $flags " in

@@ -58,6 +58,7 @@ enum {
 	IOMMUFD_CMD_IOAS_CHANGE_PROCESS = 0x92,
 	IOMMUFD_CMD_VEVENTQ_ALLOC = 0x93,
 	IOMMUFD_CMD_HW_QUEUE_ALLOC = 0x94,
+	IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA = 0x95,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -376,15 +377,26 @@ struct iommu_hwpt_arm_smmuv3 {
 };
 
 /**
+ * struct iommu_hwpt_amd_guest - IOMMU_HWPT_DATA_AMD_GUEST: a guest's AMD DTE.
+ * @dte: the guest's 256-bit Device Table Entry; its GCR3 table root is a
+ *       stage-2 (guest physical) address
+ */
+struct iommu_hwpt_amd_guest {
+	__aligned_u64 dte[4];
+};
+
+/**
  * enum iommu_hwpt_data_type - what data_uptr of IOMMU_HWPT_ALLOC points at.
  * @IOMMU_HWPT_DATA_NONE: nothing; a paging HWPT filled from an IOAS
  * @IOMMU_HWPT_DATA_VTD_S1: struct iommu_hwpt_vtd_s1
  * @IOMMU_HWPT_DATA_ARM_SMMUV3: struct iommu_hwpt_arm_smmuv3
+ * @IOMMU_HWPT_DATA_AMD_GUEST: struct iommu_hwpt_amd_guest
  */
 enum iommu_hwpt_data_type {
 	IOMMU_HWPT_DATA_NONE = 0,
 	IOMMU_HWPT_DATA_VTD_S1 = 1,
 	IOMMU_HWPT_DATA_ARM_SMMUV3 = 2,
+	IOMMU_HWPT_DATA_AMD_GUEST = 3,
 };
 
 /**
@@ -469,6 +481,16 @@ struct iommu_hw_info_arm_smmuv3 {
 };
 
 /**
+ * struct iommu_hw_info_amd - IOMMU_HW_INFO_TYPE_AMD data.
+ * @efr: the IOMMU's Extended Feature Register (MMIO offset 0x30)
+ * @efr2: the Extended Feature 2 Register (MMIO offset 0x1a0)
+ */
+struct iommu_hw_info_amd {
+	__aligned_u64 efr;
+	__aligned_u64 efr2;
+};
+
+/**
  * struct iommu_hw_info_tegra241_cmdqv - IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV data.
  * @flags: 0
  * @version: CMDQV version (PARAM bits 3:0)
@@ -491,6 +513,7 @@ struct iommu_hw_info_tegra241_cmdqv {
  * @IOMMU_HW_INFO_TYPE_INTEL_VTD: struct iommu_hw_info_vtd
  * @IOMMU_HW_INFO_TYPE_ARM_SMMUV3: struct iommu_hw_info_arm_smmuv3
  * @IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV: struct iommu_hw_info_tegra241_cmdqv
+ * @IOMMU_HW_INFO_TYPE_AMD: struct iommu_hw_info_amd
  */
 enum iommu_hw_info_type {
 	IOMMU_HW_INFO_TYPE_NONE = 0,
@@ -498,6 +521,7 @@ enum iommu_hw_info_type {
 	IOMMU_HW_INFO_TYPE_INTEL_VTD = 1,
 	IOMMU_HW_INFO_TYPE_ARM_SMMUV3 = 2,
 	IOMMU_HW_INFO_TYPE_TEGRA241_CMDQV = 3,
+	IOMMU_HW_INFO_TYPE_AMD = 4,
 };
 
 /**
@@ -509,11 +533,15 @@ enum iommu_hw_info_type {
  *                               (meaningful only if out_max_pasid_log2 != 0)
  * @IOMMU_HW_CAP_PCI_PASID_PRIV: PASID requests may ask for privileged mode
  *                               (meaningful only if out_max_pasid_log2 != 0)
+ * @IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED: the device may not use PCI ATS behind
+ *                                      this IOMMU (a negative bit, so that an
+ *                                      older kernel's 0 reads as "may")
  */
 enum iommufd_hw_capabilities {
 	IOMMU_HW_CAP_DIRTY_TRACKING = 1 << 0,
 	IOMMU_HW_CAP_PCI_PASID_EXEC = 1 << 1,
 	IOMMU_HW_CAP_PCI_PASID_PRIV = 1 << 2,
+	IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED = 1 << 3,
 };
 
 /**
@@ -990,5 +1018,32 @@ struct iommu_hw_queue_alloc {
 	__aligned_u64 length;
 };
 #define IOMMU_HW_QUEUE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HW_QUEUE_ALLOC)
+
+/* ------------------------------------------------------------------------ */
+/* No-IOMMU address spaces                                                   */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * struct iommu_ioas_noiommu_get_pa - IOMMU_IOAS_NOIOMMU_GET_PA: where is it?
+ * @size: sizeof(struct iommu_ioas_noiommu_get_pa)
+ * @flags: must be 0
+ * @ioas_id: the IOAS
+ * @__reserved: must be 0
+ * @iova: an IOVA of a pinned mapping; for a device without an IOMMU the IOVA
+ *        is only a key naming the memory, never an address the device uses
+ * @length: in: the most bytes asked about; out: the bytes from @iova that are
+ *          physically contiguous (no more than asked)
+ * @out_phys: the physical address of @iova
+ */
+struct iommu_ioas_noiommu_get_pa {
+	__u32 size;
+	__u32 flags;
+	__u32 ioas_id;
+	__u32 __reserved;
+	__aligned_u64 iova;
+	__aligned_u64 length;
+	__aligned_u64 out_phys;
+};
+#define IOMMU_IOAS_NOIOMMU_GET_PA _IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_NOIOMMU_GET_PA)
 
 #endif /* _UAPI_IOMMUFD_H */

@@ -41,6 +41,8 @@ enum {
 	IOMMU_TEST_OP_PASID_REPLACE,
 	IOMMU_TEST_OP_PASID_DETACH,
 	IOMMU_TEST_OP_PASID_CHECK_HWPT,
+	IOMMU_TEST_OP_DMABUF_GET,
+	IOMMU_TEST_OP_DMABUF_REVOKE,
 };
 
 /* The mock IOMMU's aperture: [16 MiB, 2 GiB - 1]. */
@@ -221,6 +223,16 @@ struct iommu_test_cmd {
 			__u32 pasid;
 			__u32 hwpt_id;
 		} pasid_check;
+		/* DMABUF_GET: a test dma-buf of @length bytes; the op returns its fd */
+		struct {
+			__u32 length;
+			__u32 open_flags;
+		} dmabuf_get;
+		/* DMABUF_REVOKE: revoke (or restore) the test dma-buf @dmabuf_fd */
+		struct {
+			__s32 dmabuf_fd;
+			__u32 revoked;
+		} dmabuf_revoke;
 	};
 	__u32 last;
 };
@@ -282,10 +294,14 @@ struct iommu_hwpt_invalidate_selftest {
  * struct iommu_viommu_selftest - IOMMU_VIOMMU_TYPE_SELFTEST data.
  * @in_data: any value
  * @out_data: @in_data, echoed back
+ * @out_mmap_offset: mmap() offset of a page of the iommufd that holds @in_data
+ * @out_mmap_length: its length
  */
 struct iommu_viommu_selftest {
 	__u32 in_data;
 	__u32 out_data;
+	__aligned_u64 out_mmap_offset;
+	__aligned_u64 out_mmap_length;
 };
 
 /* Invalidation types of a mock vIOMMU: one valid, one always refused */

@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "core/private.h"
+#include "iommu/iommu.h"
 #include <linux/iommufd_test.h>
 
 #define MOCK_IO_PAGE_SIZE (IOASID_PAGE_SIZE / 2)
@@ -914,6 +915,87 @@ static int test_pasid(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	return rc;
 }
 
+/*
+ * IOASID_DEV_DMA: device cmd->id's DMA through its PASID table (src/iommu), in chunks through
+ * a bounce buffer: the caller's buffer is reached by uaccess (in the daemon, the client's
+ * memory by process_vm_readv/writev), the device's side is memory the IOAS maps (in the
+ * daemon, its mirror of the client's pinned pages). A fault is a successful call that
+ * reports it; errors are for the call itself.
+ */
+#define DEV_DMA_CHUNK ((size_t)64 << 10)
+
+static int test_dev_dma(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct device *dev;
+	struct iommu_fault f = { 0 };
+	uint64_t done = 0, len = cmd->dev_dma.length, last;
+	bool write = cmd->dev_dma.flags & IOMMU_TEST_DMA_WRITE;
+	uint8_t *bounce;
+	int rc = 0;
+
+	if (cmd->dev_dma.flags & ~IOMMU_TEST_DMA_WRITE)
+		return -EOPNOTSUPP;
+	if (len && (check_add_u64(cmd->dev_dma.iova, len - 1, &last) ||
+		    check_add_u64(cmd->dev_dma.uptr, len - 1, &last)))
+		return -EOVERFLOW;
+	dev = dev_get(ucmd->ctx, cmd->id);
+	if (!dev)
+		return -ENOENT;
+	bounce = malloc(len < DEV_DMA_CHUNK ? (len ? len : 1) : DEV_DMA_CHUNK);
+	if (!bounce) {
+		rc = -ENOMEM;
+		goto out_put;
+	}
+	while (done < len) {
+		size_t n = len - done < DEV_DMA_CHUNK ? (size_t)(len - done) : DEV_DMA_CHUNK;
+		unsigned int tok;
+		int drc;
+
+		if (write) {
+			rc = uaccess_from(ucmd->ctx, bounce, cmd->dev_dma.uptr + done, n);
+			if (rc)
+				goto out_free;
+		}
+		tok = iommu_read_lock();
+		drc = iommu_dma(dev->iommu, cmd->dev_dma.pasid, cmd->dev_dma.iova + done, bounce, n,
+				write, &f);
+		iommu_read_unlock(tok);
+		if (drc) {
+			if (drc != -EFAULT && drc != -ENODEV) {
+				rc = drc;
+				goto out_free;
+			}
+			/* the prefix up to the faulting block was done */
+			if (!write && f.addr > cmd->dev_dma.iova + done) {
+				rc = uaccess_to(ucmd->ctx, cmd->dev_dma.uptr + done, bounce,
+						f.addr - (cmd->dev_dma.iova + done));
+				if (rc)
+					goto out_free;
+			}
+			if (f.addr > cmd->dev_dma.iova + done)
+				done = f.addr - cmd->dev_dma.iova;
+			break;
+		}
+		if (!write) {
+			rc = uaccess_to(ucmd->ctx, cmd->dev_dma.uptr + done, bounce, n);
+			if (rc)
+				goto out_free;
+		}
+		done += n;
+	}
+	cmd->dev_dma.length = done;
+	cmd->dev_dma.out_fault_type = (uint32_t)f.type;
+	cmd->dev_dma.out_fault_stage = (uint16_t)f.stage;
+	cmd->dev_dma.out_fault_level = (uint16_t)f.level;
+	cmd->dev_dma.out_fault_addr = f.addr;
+	rc = ucmd_respond(ucmd, sizeof(*cmd));
+out_free:
+	free(bounce);
+out_put:
+	obj_put(&dev->obj);
+	return rc;
+}
+
 int selftest_ioctl(struct ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
@@ -965,6 +1047,8 @@ int selftest_ioctl(struct ucmd *ucmd)
 	case IOMMU_TEST_OP_PASID_DETACH:
 	case IOMMU_TEST_OP_PASID_CHECK_HWPT:
 		return test_pasid(ucmd, cmd);
+	case IOMMU_TEST_OP_IOASID_DEV_DMA:
+		return test_dev_dma(ucmd, cmd);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -16,7 +16,8 @@
  * RID). A fault is typed (enum iommu_fault_type) with the level and stage that faulted.
  *
  * Locking: the read side (iommu_translate, iommu_dma, the device directory lookups) takes no
- * lock: it runs inside iommu_read_lock()/iommu_read_unlock(), and whoever unpublishes
+ * lock: it runs inside iommu_read_lock()/iommu_read_unlock() (per-thread records, nestable,
+ * never allocating, never waiting), and whoever unpublishes
  * something a reader may hold (a PASID slot's translation, a page-table page, a device)
  * calls iommu_synchronize() before freeing it. Every function that changes a PASID table
  * or the directory runs under the context's lock (ctx->lock); the IOTLB has no lock
@@ -91,7 +92,7 @@ struct iommu_xlate_result {
 	int prot;	       /* enum iommu_prot */
 };
 
-/* Read-side sections (see Locking). Returns the token to pass to unlock. */
+/* Read-side sections (see Locking), nestable. Returns the token to pass to unlock. */
 unsigned int iommu_read_lock(void);
 void iommu_read_unlock(unsigned int token);
 /* Wait until every read section that began before this call has ended. Never inside one. */

@@ -562,6 +562,16 @@ FIELD(iommu_test_cmd, id, 8, 4);
 FIELD(iommu_test_cmd, __reserved, 12, 4);
 FIELD(iommu_test_cmd, last, 64, 4);
 
+FIELD(iommu_test_cmd, dev_dma, 16, 48);
+FIELD(iommu_test_cmd, dev_dma.pasid, 16, 4);
+FIELD(iommu_test_cmd, dev_dma.flags, 20, 4);
+FIELD(iommu_test_cmd, dev_dma.iova, 24, 8);
+FIELD(iommu_test_cmd, dev_dma.length, 32, 8);
+FIELD(iommu_test_cmd, dev_dma.uptr, 40, 8);
+FIELD(iommu_test_cmd, dev_dma.out_fault_type, 48, 4);
+FIELD(iommu_test_cmd, dev_dma.out_fault_stage, 52, 2);
+FIELD(iommu_test_cmd, dev_dma.out_fault_level, 54, 2);
+FIELD(iommu_test_cmd, dev_dma.out_fault_addr, 56, 8);
 FIELD(iommu_test_cmd, add_reserved, 16, 16);
 FIELD(iommu_test_cmd, add_reserved.start, 16, 8);
 FIELD(iommu_test_cmd, add_reserved.length, 24, 8);

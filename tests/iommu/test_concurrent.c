@@ -11,6 +11,11 @@
  * right buffer's bytes (a stale IOTLB entry after a remap would show the other buffer), or a
  * not-present fault when unmapped. Whatever the versions, a successful DMA must return one
  * of the two pages of that slot, never anything else.
+ *
+ * The nested variant: a guest edits its stage-1 table (x86-64, in memory a VT-d second stage
+ * maps) and invalidates each change, as IOMMU_HWPT_INVALIDATE would, while another thread
+ * translates through the nested translation. A translation whose slot did not change while
+ * it ran (the change and its invalidation both before it) must match the shadow.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,6 +30,8 @@
 #include <linux/iommufd.h>
 
 #include "ioasid/ioasid.h"
+#include "iommu/iommu.h"
+#include "pt/pt.h"
 
 #define PG	   4096u
 #define NSLOTS	   64u
@@ -253,11 +260,134 @@ static void test_dma_while_attaching(void **state)
 	free(sh.buf[1]);
 }
 
+/* ---- nested: guest table edits + invalidations vs translations ---------------------- */
+
+#define G_BASE UINT64_C(0x100000)
+#define G_SIZE UINT64_C(0x100000)
+#define G_IOVA UINT64_C(0x80000000)
+
+struct nshared {
+	struct iommu_domain *s2;
+	struct iommu_xlate *x;
+	uint8_t *ram;
+	uint64_t *leaf; /* the stage-1 leaf table: slot i maps G_IOVA + i * PG */
+	uint64_t target[NSLOTS][2];
+	uint32_t version[NSLOTS];
+	uint32_t state[NSLOTS];
+	uint32_t stop;
+	uint64_t checked, errors;
+};
+
+static uint64_t *g(struct nshared *n, uint64_t gpa)
+{
+	return (uint64_t *)(n->ram + (gpa - G_BASE));
+}
+
+static void *guest_editor(void *arg)
+{
+	struct nshared *n = arg;
+	uint64_t seed = 777;
+
+	for (unsigned int it = 0; it < ITERATIONS / 4; it++) {
+		unsigned int slot = (unsigned int)(rnd(&seed) % NSLOTS);
+		uint32_t next = (uint32_t)(rnd(&seed) % 3);
+		uint64_t pte = next ? n->target[slot][next - 1] | 0x7 : 0; /* P, RW, US */
+
+		__atomic_add_fetch(&n->version[slot], 1, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&n->leaf[slot], pte, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&n->state[slot], next, __ATOMIC_SEQ_CST);
+		iommu_nested_invalidate(n->x, 0, G_IOVA + (uint64_t)slot * PG, PG);
+		__atomic_add_fetch(&n->version[slot], 1, __ATOMIC_SEQ_CST);
+	}
+	__atomic_store_n(&n->stop, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *translator(void *arg)
+{
+	struct nshared *n = arg;
+	uint64_t seed = 4242;
+
+	while (!__atomic_load_n(&n->stop, __ATOMIC_ACQUIRE)) {
+		unsigned int slot = (unsigned int)(rnd(&seed) % NSLOTS);
+		uint32_t v1 = __atomic_load_n(&n->version[slot], __ATOMIC_SEQ_CST);
+		uint32_t st = __atomic_load_n(&n->state[slot], __ATOMIC_SEQ_CST), v2;
+		unsigned int access = (rnd(&seed) & 1) ? IOMMU_ACCESS_WRITE : IOMMU_ACCESS_READ;
+		struct iommu_xlate_result r;
+		struct iommu_fault f;
+		unsigned int tok = iommu_read_lock();
+		int rc = iommu_translate(n->x, 0, G_IOVA + (uint64_t)slot * PG + 8, access, &r, &f);
+		int seen = 0;
+
+		iommu_read_unlock(tok);
+		v2 = __atomic_load_n(&n->version[slot], __ATOMIC_SEQ_CST);
+		if (!rc) {
+			for (unsigned int w = 0; w < 2; w++)
+				if (r.oa == (uintptr_t)g(n, n->target[slot][w]) + 8)
+					seen = (int)w + 1;
+			if (!seen)
+				__atomic_add_fetch(&n->errors, 1, __ATOMIC_RELAXED);
+		} else if (f.type != IOMMU_FAULT_NOT_PRESENT || f.stage != 1) {
+			__atomic_add_fetch(&n->errors, 1, __ATOMIC_RELAXED);
+		}
+		if (v1 == v2 && !(v1 & 1)) {
+			n->checked++;
+			if ((st == 0 && !rc) || (st != 0 && seen != (int)st))
+				__atomic_add_fetch(&n->errors, 1, __ATOMIC_RELAXED);
+		}
+	}
+	return NULL;
+}
+
+static void test_nested_edits(void **state)
+{
+	struct pt_config cfg = pt_variant_find("vtd-ss-4")->cfg;
+	struct nshared n = { 0 };
+	uint64_t mapped, next = G_BASE, root, l2, l1;
+	struct iommu_hwpt_vtd_s1 d = { .addr_width = 48 };
+	pthread_t t1, t2;
+
+	(void)state;
+	cfg.flags |= PT_CFG_NO_DIRTY;
+	assert_int_equal(pt_domain_alloc(&cfg, &n.s2), 0);
+	iommu_domain_track(n.s2);
+	assert_int_equal(posix_memalign((void **)&n.ram, PG, G_SIZE), 0);
+	memset(n.ram, 0, G_SIZE);
+	assert_int_equal(pt_map_range(n.s2, G_BASE, (uintptr_t)n.ram, G_SIZE,
+				      IOMMU_PROT_READ | IOMMU_PROT_WRITE, &mapped),
+			 0);
+	root = next, next += PG;
+	l2 = next, next += PG;
+	l1 = next, next += PG;
+	n.leaf = g(&n, next);
+	*g(&n, root + 8 * ((G_IOVA >> 39) & 511)) = l2 | 7;
+	*g(&n, l2 + 8 * ((G_IOVA >> 30) & 511)) = l1 | 7;
+	*g(&n, l1 + 8 * ((G_IOVA >> 21) & 511)) = next | 7;
+	next += PG;
+	for (unsigned int i = 0; i < NSLOTS; i++)
+		for (unsigned int w = 0; w < 2; w++, next += PG)
+			n.target[i][w] = next;
+	d.pgtbl_addr = root;
+	assert_int_equal(iommu_nested_alloc(n.s2, IOMMU_HWPT_DATA_VTD_S1, &d, sizeof(d), &n.x), 0);
+	assert_int_equal(pthread_create(&t1, NULL, guest_editor, &n), 0);
+	assert_int_equal(pthread_create(&t2, NULL, translator, &n), 0);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	print_message("checked %llu nested translations against the shadow\n",
+		      (unsigned long long)n.checked);
+	assert_int_equal(n.errors, 0);
+	assert_true(n.checked > 0);
+	iommu_xlate_put(n.x);
+	n.s2->ops->free(n.s2);
+	free(n.ram);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dma_while_mapping),
 		cmocka_unit_test(test_dma_while_attaching),
+		cmocka_unit_test(test_nested_edits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

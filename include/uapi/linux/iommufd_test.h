@@ -45,6 +45,15 @@ enum {
 	IOMMU_TEST_OP_DMABUF_REVOKE,
 };
 
+/*
+ * ioasid's own test op, not the kernel's (numbered far from its ops): device DMA, so that a
+ * program served by the daemon can drive a device's DMA and read back the result or the
+ * typed fault. See docs/translation.md.
+ */
+#define IOMMU_TEST_OP_IOASID_DEV_DMA 0x494f0001
+/* dev_dma.flags */
+#define IOMMU_TEST_DMA_WRITE (1u << 0) /* the device writes memory (from uptr) */
+
 /* The mock IOMMU's aperture: [16 MiB, 2 GiB - 1]. */
 enum {
 	MOCK_APERTURE_START = 1UL << 24,
@@ -233,6 +242,23 @@ struct iommu_test_cmd {
 			__s32 dmabuf_fd;
 			__u32 revoked;
 		} dmabuf_revoke;
+		/*
+		 * IOASID_DEV_DMA: device @id does DMA at [iova, +length) with @pasid (0:
+		 * none), to or from the caller's buffer at uptr. Out: length = bytes done;
+		 * out_fault_type 0, or the typed fault that stopped it (1 not present, 2
+		 * permission, 3 address size) with its stage, level and input address.
+		 */
+		struct {
+			__u32 pasid;
+			__u32 flags;
+			__aligned_u64 iova;
+			__aligned_u64 length;
+			__aligned_u64 uptr;
+			__u32 out_fault_type;
+			__u16 out_fault_stage;
+			__u16 out_fault_level;
+			__aligned_u64 out_fault_addr;
+		} dev_dma;
 	};
 	__u32 last;
 };

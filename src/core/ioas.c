@@ -302,6 +302,10 @@ int ioas_copy_ioctl(struct ucmd *ucmd)
 	src = ioas_get(ucmd->ctx, cmd->src_ioas_id);
 	if (!src)
 		return -ENOENT;
+	/* the source range is checked before the destination is looked up, as the kernel */
+	rc = iopt_check_contig(&src->iopt, cmd->src_iova, cmd->length);
+	if (rc)
+		goto out_src;
 	dst = ioas_get(ucmd->ctx, cmd->dst_ioas_id);
 	if (!dst) {
 		rc = -ENOENT;

@@ -398,12 +398,6 @@ static int iopt_map_elms(struct iopt *iopt, struct map_elm *elms, unsigned int n
 
 	if (!length || (length & (iopt->iova_alignment - 1)))
 		return -EINVAL;
-	for (i = 0; i < n; i++) {
-		if ((prot & IOMMU_PROT_WRITE) && !elms[i].pages->writable)
-			return -EPERM;
-		if ((elms[i].start_byte % IOASID_PAGE_SIZE) & (iopt->iova_alignment - 1))
-			return -EINVAL;
-	}
 	if (alloc_iova) {
 		uint64_t hint = elms[0].pages->kind == PAGES_USER ?
 					elms[0].pages->uptr + elms[0].start_byte :
@@ -415,6 +409,13 @@ static int iopt_map_elms(struct iopt *iopt, struct map_elm *elms, unsigned int n
 	}
 	if (rc)
 		return rc;
+	/* after the IOVA, as the kernel checks each piece when it inserts the area */
+	for (i = 0; i < n; i++) {
+		if ((prot & IOMMU_PROT_WRITE) && !elms[i].pages->writable)
+			return -EPERM;
+		if ((elms[i].start_byte % IOASID_PAGE_SIZE) & (iopt->iova_alignment - 1))
+			return -EINVAL;
+	}
 
 	for (i = 0; i < n; i++) {
 		elms[i].area = calloc(1, sizeof(*elms[i].area));
@@ -460,6 +461,25 @@ int iopt_map_pages(struct iopt *iopt, struct pages *pages, uint64_t start_byte, 
 	struct map_elm elm = { .pages = pages, .start_byte = start_byte, .length = length };
 
 	return iopt_map_elms(iopt, &elm, 1, length, inout_iova, prot, alloc_iova);
+}
+
+int iopt_check_contig(struct iopt *iopt, uint64_t iova, uint64_t length)
+{
+	uint64_t last;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_u64(iova, length - 1, &last))
+		return -EOVERFLOW;
+	for (;;) {
+		struct iopt_area *a = iopt_find_area(iopt, iova);
+
+		if (!a)
+			return -ENOENT;
+		if (a->node.last >= last)
+			return 0;
+		iova = a->node.last + 1;
+	}
 }
 
 int iopt_copy(struct iopt *dst, struct iopt *src, uint64_t src_iova, uint64_t length,

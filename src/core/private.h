@@ -302,6 +302,8 @@ void iopt_destroy(struct iopt *iopt);
 int iopt_map_pages(struct iopt *iopt, struct pages *pages, uint64_t start_byte, uint64_t length,
 		   uint64_t *inout_iova, int prot, bool alloc_iova);
 /* Copy [src_iova, +length) of src into dst: the same pages, a new IOVA. */
+/* Is [iova, iova + length) covered by areas without a gap? 0, EINVAL, EOVERFLOW or ENOENT */
+int iopt_check_contig(struct iopt *iopt, uint64_t iova, uint64_t length);
 int iopt_copy(struct iopt *dst, struct iopt *src, uint64_t src_iova, uint64_t length,
 	      uint64_t *inout_iova, int prot, bool alloc_iova);
 int iopt_unmap(struct iopt *iopt, uint64_t iova, uint64_t length, uint64_t *out_unmapped);

@@ -93,12 +93,12 @@ static int vfio_map_dma(struct ioasid_ctx *ctx, uint64_t arg)
 	ioas = compat_ioas_get(ctx);
 	if (!ioas)
 		return -ENODEV;
+	/* sized as IOAS_MAP sizes its pages; the IOVA is checked with the map, as the kernel */
 	rc = -EINVAL;
-	if (!map.size)
+	if (!map.size || map.size > UINT64_MAX - IOASID_PAGE_SIZE)
 		goto out_put;
 	rc = -EOVERFLOW;
-	if (check_add_u64(map.vaddr, map.size - 1, &last) ||
-	    check_add_u64(map.iova, map.size - 1, &last))
+	if (check_add_u64(map.vaddr, map.size, &last))
 		goto out_put;
 	rc = -ENOMEM;
 	pages = pages_new_user(ctx, map.vaddr, map.size, prot & IOMMU_PROT_WRITE);

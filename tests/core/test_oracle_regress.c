@@ -253,6 +253,64 @@ static void dirty_bitmap_id_first(void **state)
 	T_ERR(EOPNOTSUPP, t_ioctl(f->ctx, IOMMU_HWPT_GET_DIRTY_BITMAP, &g));
 }
 
+/*
+ * Oracle random sequences 66, 77, 83, 142 (each shrunk to its one COPY): IOAS_COPY checks the
+ * source range (length 0 EINVAL, wrap EOVERFLOW, a gap ENOENT) before it looks up the
+ * destination, so a bad destination ID is only ENOENT for a good source range.
+ */
+static void copy_checks_source_before_destination(void **state)
+{
+	struct fix *f = *state;
+	struct iommu_ioas_copy c = { .size = sizeof(c),
+				     .flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
+				     .dst_ioas_id = 0,
+				     .src_ioas_id = f->ioas,
+				     .length = 3 * PG,
+				     .src_iova = UINT64_MAX - 2 * PG + 1 };
+	uint64_t iova = 0x108000;
+
+	T_OK(t_map(f->ctx, f->ioas, f->buf, 4 * PG, &iova, T_MAP_FIXED));
+	T_ERR(EOVERFLOW, t_ioctl(f->ctx, IOMMU_IOAS_COPY, &c));
+	c.length = 0;
+	c.src_iova = 0x108000;
+	T_ERR(EINVAL, t_ioctl(f->ctx, IOMMU_IOAS_COPY, &c));
+	c.length = UINT64_MAX - PG + 1;
+	T_ERR(EOVERFLOW, t_ioctl(f->ctx, IOMMU_IOAS_COPY, &c));
+	c.length = 8 * PG;
+	T_ERR(ENOENT, t_ioctl(f->ctx, IOMMU_IOAS_COPY, &c));
+	c.length = 4 * PG;
+	T_ERR(ENOENT, t_ioctl(f->ctx, IOMMU_IOAS_COPY, &c));
+	c.dst_ioas_id = f->ioas;
+	T_OK(t_ioctl(f->ctx, IOMMU_IOAS_COPY, &c));
+}
+
+/*
+ * Oracle random sequences 168, 177: VFIO_IOMMU_MAP_DMA sizes its pages as IOAS_MAP does; a
+ * size of 2^64 - 1 is EINVAL whatever the IOVA.
+ */
+static void vfio_map_size_limits(void **state)
+{
+	struct fix *f = *state;
+	struct iommu_vfio_ioas v = { .size = sizeof(v),
+				     .ioas_id = f->ioas,
+				     .op = IOMMU_VFIO_IOAS_SET };
+	struct vfio_iommu_type1_dma_map m = { .argsz = sizeof(m),
+					      .flags = VFIO_DMA_MAP_FLAG_READ |
+						       VFIO_DMA_MAP_FLAG_WRITE,
+					      .vaddr = (uintptr_t)f->buf,
+					      .iova = 0x11f000,
+					      .size = UINT64_MAX };
+
+	T_OK(t_ioctl(f->ctx, IOMMU_VFIO_IOAS, &v));
+	assert_int_equal(ioasid_ioctl(f->ctx, VFIO_SET_IOMMU, (void *)VFIO_TYPE1v2_IOMMU), 0);
+	T_ERR(EINVAL, t_ioctl(f->ctx, VFIO_IOMMU_MAP_DMA, &m));
+	m.iova = 1ULL << 63;
+	T_ERR(EINVAL, t_ioctl(f->ctx, VFIO_IOMMU_MAP_DMA, &m));
+	m.size = 2 * PG;
+	m.iova = UINT64_MAX - PG + 1;
+	T_ERR(EOVERFLOW, t_ioctl(f->ctx, VFIO_IOMMU_MAP_DMA, &m));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +320,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(vfio_unmap_writes_size_on_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(size_read_before_number_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(dirty_bitmap_id_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(copy_checks_source_before_destination, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(vfio_map_size_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(adjacent_allowed_ranges_are_one_span, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(three_adjacent_ranges_any_order, setup, teardown),

@@ -640,6 +640,11 @@ static void sc_memory_hugetlb(void)
 	memory_kind(TR_HUGETLB, 2 * TR_HPAGE, true);
 }
 
+static void sc_memory_hugetlb_shared(void)
+{
+	memory_kind(TR_HUGETLB_SHARED, 2 * TR_HPAGE, false);
+}
+
 /* ---- accounting ------------------------------------------------------------------------- */
 
 static void sc_accounting(void)
@@ -1188,6 +1193,7 @@ const struct scenario scenarios[] = {
 	{ "memory_file_shared", sc_memory_file_shared },
 	{ "memory_file_private", sc_memory_file_private },
 	{ "memory_hugetlb", sc_memory_hugetlb },
+	{ "memory_hugetlb_shared", sc_memory_hugetlb_shared },
 	{ "accounting", sc_accounting },
 	{ "access", sc_access },
 	{ "vfio_type1", sc_vfio_type1 },

@@ -887,8 +887,8 @@ void *tr_arena_base(void)
 	return (void *)arena;
 }
 
-static const char *const kind_names[] = { "anon-private", "anon-shared", "memfd",
-					  "hugetlb",	  "file-shared", "file-private" };
+static const char *const kind_names[] = { "anon-private",   "anon-shared", "memfd",	  "hugetlb",
+					  "hugetlb-shared", "file-shared", "file-private" };
 
 void *tr_mem(const char *name, enum tr_mem_kind kind, uint64_t offset, size_t len)
 {
@@ -906,6 +906,9 @@ void *tr_mem(const char *name, enum tr_mem_kind kind, uint64_t offset, size_t le
 		break;
 	case TR_HUGETLB:
 		flags |= MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE;
+		break;
+	case TR_HUGETLB_SHARED:
+		flags |= MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE;
 		break;
 	case TR_MEMFD:
 		fd = memfd_create(name, 0);

@@ -42,6 +42,8 @@ libdir=$(dirname "$(dirname "$pc")")
 echo "ioasid.pc: ${pc#"$stage"}"
 sed 's/^/  | /' "$pc"
 
+# a program needs ioasid.pc alone: nothing it requires (libioasid is installed shared only)
+! grep -E '^Requires' "$pc" || fail "ioasid.pc requires no other package"
 # pkg-config sees only the staged tree, and prefixes its paths with it
 export PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$stage
 flags=$(pkg-config --cflags --libs ioasid) || fail "pkg-config --cflags --libs ioasid"

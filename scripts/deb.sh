@@ -38,7 +38,7 @@ fail() {
 	echo "deb: FAILED: $*" >&2
 	exit 1
 }
-step() { echo "== deb: $*"; }
+step() { echo "== deb: $* (at ${SECONDS}s)"; }
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
@@ -100,6 +100,7 @@ if [ ! -s "$tarball" ]; then
 	rm -f "$cache/$codename"-essential-*.tar
 	echo "  mmdebstrap $codename (essential + $deps), cached as $tarball"
 	nice mmdebstrap --quiet --variant=essential --mode=root --format=tar --include="$deps" \
+		--dpkgopt=force-unsafe-io \
 		"$codename" "$tarball.tmp" >"$out/mmdebstrap.log" 2>&1 ||
 		{ cat "$out/mmdebstrap.log"; fail "mmdebstrap"; }
 	mv "$tarball.tmp" "$tarball"
@@ -185,4 +186,4 @@ verify=$(cd "$out/units" && XDG_RUNTIME_DIR=$out/xdg systemd-analyze --user --ma
 	./ioasidd.socket ./ioasidd.service 2>&1) && [ -z "$verify" ] ||
 	fail "systemd-analyze verify of the installed units: $verify"
 echo "  systemd-analyze --user verify of the installed units: clean"
-echo "deb: OK ($(cd "$out" && echo ./*.deb | sed 's|\./||g'))"
+echo "deb: OK in ${SECONDS}s ($(cd "$out" && echo ./*.deb | sed 's|\./||g'))"

@@ -59,7 +59,10 @@ if ! dpkg-checkbuilddeps >/dev/null 2>&1; then
 	$SUDO apt-get build-dep -y -qq --no-install-recommends "$top" >/dev/null
 fi
 
-# 1. build
+# 1. build (OUTDIR is emptied first: never the tree itself or anything holding it)
+case "$top/" in
+"$out"/*) fail "OUTDIR $out holds the source tree" ;;
+esac
 step "build"
 rm -rf "$out"
 mkdir -p "$out/ioasid"

@@ -60,8 +60,9 @@ if ! dpkg-checkbuilddeps >/dev/null 2>&1; then
 fi
 
 # 1. build (OUTDIR is emptied first: never the tree itself or anything holding it)
+[ "$out" != / ] || fail "OUTDIR is /"
 case "$top/" in
-"$out"/*) fail "OUTDIR $out holds the source tree" ;;
+"${out%/}/"*) fail "OUTDIR $out holds the source tree" ;;
 esac
 step "build"
 rm -rf "$out"

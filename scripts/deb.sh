@@ -101,7 +101,7 @@ key=$(echo "$libc $deps" | sha256sum | cut -c1-12)
 tarball=$cache/$codename-essential-$key.tar
 if [ ! -s "$tarball" ]; then
 	mkdir -p "$cache"
-	rm -f "$cache/$codename"-essential-*.tar
+	find "$cache" -name "$codename-essential-*.tar" -mtime +7 -delete # roots no longer used
 	echo "  mmdebstrap $codename (essential + $deps), cached as $tarball"
 	nice mmdebstrap --quiet --variant=essential --mode=root --format=tar --include="$deps" \
 		--dpkgopt=force-unsafe-io \

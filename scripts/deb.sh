@@ -38,7 +38,7 @@ fail() {
 	echo "deb: FAILED: $*" >&2
 	exit 1
 }
-step() { echo "== deb: $*"; }
+step() { echo "== deb: $* (at ${SECONDS}s)"; }
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
@@ -59,7 +59,11 @@ if ! dpkg-checkbuilddeps >/dev/null 2>&1; then
 	$SUDO apt-get build-dep -y -qq --no-install-recommends "$top" >/dev/null
 fi
 
-# 1. build
+# 1. build (OUTDIR is emptied first: never the tree itself or anything holding it)
+[ "$out" != / ] || fail "OUTDIR is /"
+case "$top/" in
+"${out%/}/"*) fail "OUTDIR $out holds the source tree" ;;
+esac
 step "build"
 rm -rf "$out"
 mkdir -p "$out/ioasid"
@@ -97,9 +101,10 @@ key=$(echo "$libc $deps" | sha256sum | cut -c1-12)
 tarball=$cache/$codename-essential-$key.tar
 if [ ! -s "$tarball" ]; then
 	mkdir -p "$cache"
-	rm -f "$cache/$codename"-essential-*.tar
+	find "$cache" -name "$codename-essential-*.tar" -mtime +7 -delete # roots no longer used
 	echo "  mmdebstrap $codename (essential + $deps), cached as $tarball"
 	nice mmdebstrap --quiet --variant=essential --mode=root --format=tar --include="$deps" \
+		--dpkgopt=force-unsafe-io \
 		"$codename" "$tarball.tmp" >"$out/mmdebstrap.log" 2>&1 ||
 		{ cat "$out/mmdebstrap.log"; fail "mmdebstrap"; }
 	mv "$tarball.tmp" "$tarball"
@@ -185,4 +190,4 @@ verify=$(cd "$out/units" && XDG_RUNTIME_DIR=$out/xdg systemd-analyze --user --ma
 	./ioasidd.socket ./ioasidd.service 2>&1) && [ -z "$verify" ] ||
 	fail "systemd-analyze verify of the installed units: $verify"
 echo "  systemd-analyze --user verify of the installed units: clean"
-echo "deb: OK ($(cd "$out" && echo ./*.deb | sed 's|\./||g'))"
+echo "deb: OK in ${SECONDS}s ($(cd "$out" && echo ./*.deb | sed 's|\./||g'))"

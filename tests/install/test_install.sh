@@ -42,6 +42,8 @@ libdir=$(dirname "$(dirname "$pc")")
 echo "ioasid.pc: ${pc#"$stage"}"
 sed 's/^/  | /' "$pc"
 
+# a program needs ioasid.pc alone: nothing it requires (libioasid is installed shared only)
+! grep -E '^Requires' "$pc" || fail "ioasid.pc requires no other package"
 # pkg-config sees only the staged tree, and prefixes its paths with it
 # (then the system's own .pc files, for what ioasid.pc requires: json-c)
 sys_pc=$(pkg-config --variable pc_path pkg-config)

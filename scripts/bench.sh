@@ -18,6 +18,7 @@ run() {
 }
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	export IOAS_BENCH_BYTES=$((16 << 20)) PT_BENCH_BYTES=$((16 << 20))
+	export DAEMON_BENCH_BYTES=$((16 << 20))
 fi
 run "$build/bench/ioas_bench" mock vtd-ss-4 x86_64-4 arm-s1-4k-48 riscv-sv48 amd-v1-4
 if [ -x "$build/bench/pt_bench" ]; then
@@ -26,6 +27,13 @@ fi
 if [ -x "$build/bench/iommu_bench" ]; then
 	[ "${BENCH_QUICK:-0}" = 1 ] && export IOMMU_BENCH_QUICK=1
 	run "$build/bench/iommu_bench"
+fi
+# the daemon path: a private daemon on a socket in a fresh private directory
+if [ -x "$build/bench/daemon_bench" ]; then
+	sockdir=$(mktemp -d)
+	run "$build/tools/ioasid-run" --socket "$sockdir/ioasidd.sock" \
+		--daemon "$build/src/daemon/ioasidd" -- "$build/bench/daemon_bench"
+	rm -rf "$sockdir"
 fi
 {
 	printf '{"date":"%s","host":"%s","nproc":%s,"commands":[' "$(date -u +%FT%TZ)" \

@@ -2,7 +2,8 @@
 /*
  * ioasid-run - run an unmodified program against ioasid's /dev/iommu.
  *
- *   ioasid-run [--socket PATH] [--daemon PATH] [--no-daemon] [--shim PATH] -- command [args]
+ *   ioasid-run [--socket PATH] [--daemon PATH] [--no-daemon] [--inproc] [--shim PATH]
+ *              -- command [args]
  *
  * Puts libioasid-preload.so first in LD_PRELOAD and executes the command in place (same
  * pid, so a harness that waits for us waits for the program). Unless --no-daemon is given,
@@ -10,7 +11,10 @@
  * exactly as the shim would start it on the program's first open (client.c in src/proto:
  * under a lock, double fork, its own session, --idle-exit so it goes away when unused).
  * With --no-daemon nothing is started, now or by the shim (IOASID_NO_AUTOSTART=1): the
- * program's open of /dev/iommu fails if no daemon listens.
+ * program's open of /dev/iommu fails if no daemon listens. With --inproc the shim serves
+ * /dev/iommu from the library inside the program itself (IOASID_BACKEND=inproc; the shim's
+ * in-process back end, src/shim/inproc.c): no daemon, no transport, and the limits of one
+ * process (a forked child's context is a copy; docs/daemon.md).
  *
  * What it passes on in the environment: IOASID_SOCKET (absolute), IOASID_DAEMON (absolute)
  * for the shim's own on-demand start, LD_PRELOAD. The shim is found as: --shim, then
@@ -44,6 +48,7 @@ static void usage(FILE *f)
 		   "                  others): never /tmp itself\n"
 		   "  --daemon PATH   the ioasidd executable to start when none is running\n"
 		   "  --no-daemon     start no daemon; one must already be listening\n"
+		   "  --inproc        serve /dev/iommu inside the program (no daemon)\n"
 		   "  --shim PATH     the preload library (default: the built or installed one)\n");
 }
 
@@ -80,6 +85,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "daemon", required_argument, NULL, 'd' },
 		{ "no-daemon", no_argument, NULL, 'n' },
+		{ "inproc", no_argument, NULL, 'i' },
 		{ "shim", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -87,10 +93,10 @@ int main(int argc, char **argv)
 	const char *shim_opt = NULL, *old;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *shim, *preload, *p;
-	bool no_daemon = false;
+	bool no_daemon = false, inproc = false;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "+s:d:np:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:d:nip:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			p = absolute(optarg);
@@ -107,6 +113,9 @@ int main(int argc, char **argv)
 		case 'n':
 			no_daemon = true;
 			break;
+		case 'i':
+			inproc = true;
+			break;
 		case 'p':
 			shim_opt = optarg;
 			break;
@@ -122,14 +131,23 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	rc = ioasid_socket_path(path, sizeof(path));
+	if (inproc) {
+		if (setenv("IOASID_BACKEND", "inproc", 1))
+			goto err_env;
+		no_daemon = true;
+	} else if (getenv("IOASID_BACKEND")) {
+		unsetenv("IOASID_BACKEND");
+	}
+	rc = inproc ? 0 : ioasid_socket_path(path, sizeof(path));
 	if (rc) {
 		fprintf(stderr, "ioasid-run: no socket path: %s\n",
 			rc == -ENOENT ? "no private directory ($XDG_RUNTIME_DIR, $HOME)" :
 					"too long");
 		return 2;
 	}
-	if (no_daemon) {
+	if (inproc) {
+		/* nothing to reach */
+	} else if (no_daemon) {
 		setenv("IOASID_NO_AUTOSTART", "1", 1);
 	} else {
 		int fd = ioasid_client_connect(

@@ -203,6 +203,8 @@ void daemon_fill_stats(struct ioasidd_stats *s, uid_t uid, pid_t pid)
 	s->pinned_pages = daemon_pinned_pages();
 	s->files = counter_get(files);
 	s->sources = counter_get(sources);
+	s->refused_total = counter_get(refused_total);
+	s->dropped_total = counter_get(dropped_total);
 	ioasid_acct_get(uid, pid, &acct);
 	s->user_locked_pages = acct.user_locked_pages;
 	s->open_fds = count_fds();

@@ -17,9 +17,9 @@
  *
  * The check. A caller is served only while its pidfd says it is alive and names the
  * stamped pid (PIDFD_GET_INFO, or the pidfd's fdinfo on kernels without it). Every access
- * to the caller's memory is bracketed: the pidfd is checked before (a write must not land
- * in another process) and after (what was read came from the caller only if it still
- * lives then: while a process lives its pid cannot be reused). A request whose sender is
+ * to the caller's memory is checked: a write before (it must not land in another process),
+ * a read after (what was read came from the caller only if it still lives then: while a
+ * process lives its pid cannot be reused). A request whose sender is
  * gone by the time it is served is dropped without an answer: nobody is left to hear it.
  *
  * Words: "alive" means not yet exited (a zombie is gone; its memory is).

@@ -245,11 +245,11 @@ static void refuse(int fd, int err)
 {
 	struct ioasid_msg_refused ref;
 
+	counter_add(refused_total, 1); /* counted before the client can hear of it */
 	ioasid_msg_init(&ref.hdr, IOASID_MSG_REFUSED, 0);
 	ref.err = err;
 	ioasid_send_nb(fd, &ref, sizeof(ref), NULL, 0);
 	close(fd);
-	counter_add(refused_total, 1);
 }
 
 static int reserve_fd = -1; /* given up to accept and refuse a client when out of fds */

@@ -158,16 +158,17 @@ static struct mem_source *to_source(void *priv)
 /* ---- copies --------------------------------------------------------------------------- */
 
 /*
- * Copy to or from the caller's memory. The caller is checked alive before (a write must
- * land in no other process) and after (what was read is the caller's only if its pid was
- * still its own all along: ident.c). A caller gone in between is EFAULT, as a dead mm.
+ * Copy to or from the caller's memory. A write is preceded by a check that the caller is
+ * alive (it must land in no other process); a read is followed by one (what was read is
+ * the caller's only if its pid was still its own all along: ident.c). A caller gone is
+ * EFAULT, as a dead mm.
  */
 static int remote_copy(const struct call *call, uint64_t uptr, void *local, size_t len,
 		       bool to_user)
 {
 	pid_t pid = call->pid;
 
-	if (!ident_alive(call->pidfd))
+	if (to_user && !ident_alive(call->pidfd))
 		return -EFAULT;
 	while (len) {
 		struct iovec l = { .iov_base = local, .iov_len = len };
@@ -189,7 +190,7 @@ static int remote_copy(const struct call *call, uint64_t uptr, void *local, size
 		local = (uint8_t *)local + n;
 		len -= n;
 	}
-	return ident_alive(call->pidfd) ? 0 : -EFAULT;
+	return to_user || ident_alive(call->pidfd) ? 0 : -EFAULT;
 }
 
 static int mem_copy_from(void *priv, void *dst, uint64_t uptr, size_t len)

@@ -177,6 +177,8 @@ struct ioasidd_stats {
 	uint64_t rss_pages;	    /* of the daemon process */
 	uint64_t heap_bytes;	    /* malloc'd and live (0 when the allocator cannot say) */
 	uint64_t sources;	    /* client processes that pages objects remember (mem.c) */
+	uint64_t refused_total;	    /* connections refused (limits, out of fds) */
+	uint64_t dropped_total;	    /* requests dropped: their sender was gone (ident.c) */
 };
 
 struct ioasid_msg_stats_reply {

@@ -74,6 +74,7 @@
 #include <linux/iommufd_test.h>
 
 #include "proto/proto.h"
+#include "shim/backend.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define FDT_SIZE    65536
@@ -131,6 +132,17 @@ static struct {
 		  next.field))
 
 static void shim_scan_inherited(void);
+static const struct shim_backend daemon_backend;
+static const struct shim_backend *be = &daemon_backend; /* set once, at start */
+
+/* $IOASID_BACKEND: "inproc" for the library in this process, else the daemon */
+static void shim_pick_backend(void)
+{
+	const char *env = getenv("IOASID_BACKEND");
+
+	if (env && !strcmp(env, "inproc"))
+		be = &shim_inproc_backend;
+}
 
 __attribute__((constructor)) static void shim_init(void)
 {
@@ -153,7 +165,14 @@ __attribute__((constructor)) static void shim_init(void)
 	NEXT(pwrite64, "pwrite64");
 	NEXT(close_range, "close_range");
 	NEXT(closefrom, "closefrom");
-	shim_scan_inherited();
+	shim_pick_backend();
+	if (be != &shim_inproc_backend)
+		shim_scan_inherited();
+}
+
+int shim_next_close(int fd)
+{
+	return NEXT(close, "close")(fd);
 }
 
 /* ---- the fd table ----------------------------------------------------------------------- */
@@ -266,6 +285,8 @@ static void fdt_copy(int from, int to)
 	if (to >= 0 && to != from)
 		fdt_set(to, fdt_get(from));
 	nth_fd_copy(from, to);
+	if (be->dup)
+		be->dup(from, to);
 }
 
 /* ---- fault injection: fail-nth ----------------------------------------------------------- */
@@ -618,7 +639,7 @@ static bool open_needs_mode(int flags)
 			va_end(ap);                        \
 		}                                          \
 		if (is_iommu_path(path))                   \
-			return iommu_open(flags);          \
+			return be->open(flags);            \
 		if (is_emulated(dirfd, path))              \
 			return emulated_open(path, flags); \
 		return call;                               \
@@ -664,7 +685,7 @@ SHIM_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 SHIM_EXPORT int __open_2(const char *path, int flags)
 {
 	if (is_iommu_path(path))
-		return iommu_open(flags);
+		return be->open(flags);
 	if (is_emulated(AT_FDCWD, path))
 		return emulated_open(path, flags);
 	return NEXT(open_2, "__open_2")(path, flags);
@@ -673,7 +694,7 @@ SHIM_EXPORT int __open_2(const char *path, int flags)
 SHIM_EXPORT int __open64_2(const char *path, int flags)
 {
 	if (is_iommu_path(path))
-		return iommu_open(flags);
+		return be->open(flags);
 	if (is_emulated(AT_FDCWD, path))
 		return emulated_open(path, flags);
 	return NEXT(open64_2, "__open64_2")(path, flags);
@@ -682,7 +703,7 @@ SHIM_EXPORT int __open64_2(const char *path, int flags)
 SHIM_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
 	if (is_iommu_path(path))
-		return iommu_open(flags);
+		return be->open(flags);
 	if (is_emulated(dirfd, path))
 		return emulated_open(path, flags);
 	return NEXT(openat_2, "__openat_2")(dirfd, path, flags);
@@ -691,7 +712,7 @@ SHIM_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 SHIM_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
 	if (is_iommu_path(path))
-		return iommu_open(flags);
+		return be->open(flags);
 	if (is_emulated(dirfd, path))
 		return emulated_open(path, flags);
 	return NEXT(openat64_2, "__openat64_2")(dirfd, path, flags);
@@ -757,8 +778,8 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, unsigned long);
 	va_end(ap);
-	if (fd_is_ours(fd, req))
-		return forward_ioctl(fd, req, arg);
+	if (be->is_ours(fd, req))
+		return be->ioctl(fd, req, arg);
 	return NEXT(ioctl, "ioctl")(fd, req, arg);
 }
 
@@ -770,16 +791,21 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
  * fd received and closed without an ioctl) is closed plainly; the context still goes, a
  * moment later.
  */
-SHIM_EXPORT int close(int fd)
+static int daemon_close(int fd)
 {
 	if (fd_still_ours(fd)) {
 		fdt_set(fd, 0);
 		return ioasid_client_close(fd, NEXT(close, "close"), NULL);
 	}
 	fdt_set(fd, 0);
+	return NEXT(close, "close")(fd);
+}
+
+SHIM_EXPORT int close(int fd)
+{
 	if (fd >= 0 && fd < FDT_SIZE && __atomic_load_n(&nth_fd[fd], __ATOMIC_RELAXED))
 		nth_fd_set(fd, -1, 0);
-	return NEXT(close, "close")(fd);
+	return be->close(fd);
 }
 
 static void fdt_clear_range(unsigned int first, unsigned int last)
@@ -797,8 +823,10 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 	int rc = fn ? fn(first, last, flags) : (int)syscall(SYS_close_range, first, last, flags);
 
 	/* CLOSE_RANGE_CLOEXEC (4) only marks them */
-	if (!rc && !(flags & 4))
+	if (!rc && !(flags & 4)) {
 		fdt_clear_range(first, last);
+		be->forget(first, last);
+	}
 	return rc;
 }
 
@@ -813,6 +841,7 @@ SHIM_EXPORT void closefrom(int lowfd)
 	else
 		syscall(SYS_close_range, (unsigned int)lowfd, ~0U, 0);
 	fdt_clear_range((unsigned int)lowfd, ~0U);
+	be->forget((unsigned int)lowfd, ~0U);
 }
 
 SHIM_EXPORT int dup(int fd)
@@ -890,14 +919,14 @@ static void *shim_mmap_iommufd(void *addr, size_t len, int prot, int flags, int 
 
 SHIM_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (fd >= 0 && fd_still_ours(fd))
+	if (fd >= 0 && be->is_ours(fd, 0))
 		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
 	return NEXT(mmap, "mmap")(addr, len, prot, flags, fd, off);
 }
 
 SHIM_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	if (fd >= 0 && fd_still_ours(fd))
+	if (fd >= 0 && be->is_ours(fd, 0))
 		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
 	return NEXT(mmap64, "mmap64")(addr, len, prot, flags, fd, off);
 }
@@ -906,7 +935,7 @@ SHIM_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
 	pid_t tid = nth_fd_tid(fd);
 
-	if (fd_still_ours(fd)) {
+	if (be->is_ours(fd, 0)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -925,7 +954,7 @@ SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
 	pid_t tid = nth_fd_tid(fd);
 
-	if (fd_still_ours(fd)) {
+	if (be->is_ours(fd, 0)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -971,3 +1000,21 @@ SHIM_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
 {
 	return pwrite_common(NEXT(pwrite64, "pwrite64"), fd, buf, len, off);
 }
+
+/* ---- the daemon back end ------------------------------------------------------------------ */
+
+/* the table says nothing about other fds: dups are copied by fdt_copy itself */
+static void daemon_forget(unsigned int first, unsigned int last)
+{
+	(void)first, (void)last; /* fdt_clear_range did it */
+}
+
+static const struct shim_backend daemon_backend = {
+	.name = "daemon",
+	.open = iommu_open,
+	.is_ours = fd_is_ours,
+	.ioctl = forward_ioctl,
+	.close = daemon_close,
+	.dup = NULL,
+	.forget = daemon_forget,
+};

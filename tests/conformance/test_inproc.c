@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test_inproc.c - the in-process preload (inproc_preload.c) keeps fd semantics.
+ * test_inproc.c - the shim's in-process back end (src/shim/inproc.c) keeps fd semantics.
  *
- * Run with libioasid-inproc.so preloaded (meson does it). An open of /dev/iommu is a
+ * Run as `ioasid-run --inproc -- test_inproc` (meson does it). An open of /dev/iommu is a
  * context; dup, dup2 and fcntl(F_DUPFD_CLOEXEC) name the same one, so an IOAS made
  * through one fd is seen through the others; the context lives until the last of them
  * closes, and then its pins are gone (MD_CHECK_REFS from a fresh fd, as the kernel

@@ -351,7 +351,7 @@ static void test_pid_reuse(void)
 	char c = 0;
 
 	CHECK(a != MAP_FAILED && s >= 0);
-	if (access("/proc/sys/kernel/ns_last_pid", W_OK)) {
+	if (geteuid() != 0 || access("/proc/sys/kernel/ns_last_pid", W_OK)) {
 		printf("pid_reuse: cannot choose pids (ns_last_pid needs root); skipped\n");
 		exit(77);
 	}
@@ -403,6 +403,7 @@ static void test_pid_reuse(void)
 	CHECK(c == 'k');
 	/* nothing was made for the request: no context came to life for it */
 	CHECK(st1.contexts == st0.contexts);
+	CHECK(st1.dropped_total == st0.dropped_total + 1);
 	close(s);
 }
 
@@ -461,6 +462,11 @@ static void test_fd_limits(void)
 	}
 	w = now();
 	extra = conn();
+	{
+		struct ioasidd_stats st;
+
+		CHECK(ioasid_client_stats(s[0], &st) == 0 && st.refused_total >= 1);
+	}
 	if (extra != -EMFILE)
 		fprintf(stderr, "fifth connection: %d\n", extra);
 	CHECK(extra == -EMFILE && now() - w < 2);

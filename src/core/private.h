@@ -612,6 +612,14 @@ int vdevice_alloc_ioctl(struct ucmd *ucmd);
 int veventq_alloc_ioctl(struct ucmd *ucmd);
 int hw_queue_alloc_ioctl(struct ucmd *ucmd);
 
+/*
+ * hw_info.c: the IOMMU_GET_HW_INFO data of an IOMMU walking cfg's format (VT-d, SMMUv3, AMD;
+ * others: type NONE, no data), as the dev_model_ops hw_info call.
+ */
+struct pt_config;
+int hw_info_of_config(const struct pt_config *cfg, bool dirty, void *buf, uint32_t buf_len,
+		      uint32_t *out_len, uint32_t *out_type);
+
 /* ---- accesses -------------------------------------------------------------------------- */
 
 struct access;

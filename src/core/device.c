@@ -318,6 +318,8 @@ int get_hw_info_ioctl(struct ucmd *ucmd)
 	cmd->out_capabilities = 0;
 	if (dev->caps & DEV_CAP_DIRTY)
 		cmd->out_capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
+	/* no device here has an address translation cache (hw_info.c) */
+	cmd->out_capabilities |= IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
 	cmd->out_max_pasid_log2 = dev->caps & DEV_CAP_PASID ? dev->max_pasid_log2 : 0;
 	rc = ucmd_respond(ucmd, sizeof(*cmd));
 out_put:
@@ -361,6 +363,15 @@ static int ptm_attach_check(struct device *dev, const struct hwpt_paging *hwpt)
 	return 0;
 }
 
+static int ptm_hw_info(struct device *dev, void *buf, uint32_t buf_len, uint32_t *out_len,
+		       uint32_t *out_type)
+{
+	struct pt_model *m = dev->model_priv;
+
+	return hw_info_of_config(&m->cfg, dev->caps & DEV_CAP_DIRTY, buf, buf_len, out_len,
+				 out_type);
+}
+
 static void ptm_release(struct device *dev)
 {
 	free(dev->model_priv);
@@ -370,6 +381,7 @@ static const struct dev_model_ops pt_model_ops = {
 	.name = "pt",
 	.domain_alloc_paging = ptm_domain_alloc,
 	.attach_check = ptm_attach_check,
+	.hw_info = ptm_hw_info,
 	.mark_dirty = pt_mark_dirty,
 	.release = ptm_release,
 };

@@ -114,6 +114,12 @@ struct ioasid_ctx {
 };
 
 #define CTX_MAX_PENDING 8
+/*
+ * The most fault queues and vEVENTQs one context may hold: each keeps an fd open in the
+ * process serving the context (the daemon), which must not run out of them for one client.
+ * More are EMFILE, as the caller would get with a full fd table.
+ */
+#define CTX_MAX_FD_OBJECTS 256
 
 /* The context's table arena (one memfd for all its domains), created on first use. */
 struct pt_arena *ctx_pt_arena(struct ioasid_ctx *ctx);

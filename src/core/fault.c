@@ -266,6 +266,8 @@ int fault_alloc_ioctl(struct ucmd *ucmd)
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
+	if (ucmd->ctx->nr_faults >= CTX_MAX_FD_OBJECTS)
+		return -EMFILE;
 	obj = obj_alloc(ucmd->ctx, OBJ_FAULT);
 	if (!obj)
 		return -ENOMEM;

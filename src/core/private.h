@@ -121,6 +121,12 @@ struct ioasid_ctx {
 };
 
 #define CTX_MAX_PENDING 8
+/*
+ * The most fault queues and vEVENTQs one context may hold: each keeps an fd open in the
+ * process serving the context (the daemon), which must not run out of them for one client.
+ * More are EMFILE, as the caller would get with a full fd table.
+ */
+#define CTX_MAX_FD_OBJECTS 256
 
 /* The context's table arena (one memfd for all its domains), created on first use. */
 struct pt_arena *ctx_pt_arena(struct ioasid_ctx *ctx);
@@ -642,6 +648,14 @@ int viommu_alloc_ioctl(struct ucmd *ucmd);
 int vdevice_alloc_ioctl(struct ucmd *ucmd);
 int veventq_alloc_ioctl(struct ucmd *ucmd);
 int hw_queue_alloc_ioctl(struct ucmd *ucmd);
+
+/*
+ * hw_info.c: the IOMMU_GET_HW_INFO data of an IOMMU walking cfg's format (VT-d, SMMUv3, AMD;
+ * others: type NONE, no data), as the dev_model_ops hw_info call.
+ */
+struct pt_config;
+int hw_info_of_config(const struct pt_config *cfg, bool dirty, void *buf, uint32_t buf_len,
+		      uint32_t *out_len, uint32_t *out_type);
 
 /* ---- accesses -------------------------------------------------------------------------- */
 

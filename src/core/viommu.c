@@ -119,8 +119,10 @@ void viommu_destroy(struct obj *obj)
 {
 	struct viommu *v = container_of(obj, struct viommu, obj);
 
-	if (v->mmap_fd >= 0)
+	if (v->mmap_fd >= 0) {
 		close(v->mmap_fd);
+		obj->ctx->nr_faults--;
+	}
 	if (v->parent)
 		obj_unref(&v->parent->obj);
 }
@@ -131,8 +133,11 @@ void viommu_destroy(struct obj *obj)
  */
 static int viommu_mmap_page(struct viommu *v, uint32_t in_data)
 {
-	int fd = memfd_create("ioasid-viommu", MFD_CLOEXEC);
+	int fd;
 
+	if (v->obj.ctx->nr_faults >= CTX_MAX_FD_OBJECTS)
+		return -EMFILE;
+	fd = memfd_create("ioasid-viommu", MFD_CLOEXEC);
 	if (fd < 0)
 		return -ENOMEM;
 	if (ftruncate(fd, (off_t)IOASID_PAGE_SIZE) ||
@@ -141,6 +146,7 @@ static int viommu_mmap_page(struct viommu *v, uint32_t in_data)
 		return -ENOMEM;
 	}
 	v->mmap_fd = fd;
+	v->obj.ctx->nr_faults++; /* an fd held for the context, as a fault queue's */
 	v->mmap_offset = (uint64_t)v->obj.id << IOASID_PAGE_SHIFT;
 	v->mmap_length = IOASID_PAGE_SIZE;
 	return 0;
@@ -574,6 +580,9 @@ int veventq_alloc_ioctl(struct ucmd *ucmd)
 			goto out_put;
 	rc = -EOPNOTSUPP;
 	if (!veventq_data_len(cmd->type))
+		goto out_put;
+	rc = -EMFILE;
+	if (ucmd->ctx->nr_faults >= CTX_MAX_FD_OBJECTS)
 		goto out_put;
 	rc = -ENOMEM;
 	obj = obj_alloc(ucmd->ctx, OBJ_VEVENTQ);

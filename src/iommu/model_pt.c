@@ -53,6 +53,16 @@ static int ptm_attach_check(struct device *dev, const struct hwpt_paging *hwpt)
 	return 0;
 }
 
+/* IOMMU_GET_HW_INFO: the registers of the IOMMU whose format this is (core/hw_info.c) */
+static int ptm_hw_info(struct device *dev, void *buf, uint32_t buf_len, uint32_t *out_len,
+		       uint32_t *out_type)
+{
+	struct pt_model *m = dev->model_priv;
+
+	return hw_info_of_config(&m->cfg, dev->caps & DEV_CAP_DIRTY, buf, buf_len, out_len,
+				 out_type);
+}
+
 static void ptm_release(struct device *dev)
 {
 	free(dev->model_priv);
@@ -62,6 +72,7 @@ static const struct dev_model_ops pt_model_ops = {
 	.name = "pt",
 	.domain_alloc_paging = ptm_domain_alloc,
 	.attach_check = ptm_attach_check,
+	.hw_info = ptm_hw_info,
 	.mark_dirty = pt_mark_dirty,
 	.release = ptm_release,
 };

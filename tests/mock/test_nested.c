@@ -348,6 +348,26 @@ static void test_fault_fd_open_at_close(void **state)
 	close(fd);
 }
 
+/* A context holds at most CTX_MAX_FD_OBJECTS fd-backed objects: then EMFILE, nothing made. */
+static void test_fault_queue_limit(void **state)
+{
+	struct fix *f = *state;
+	static int fds[CTX_MAX_FD_OBJECTS];
+	uint32_t id;
+	int fd;
+
+	for (int i = 0; i < CTX_MAX_FD_OBJECTS; i++)
+		T_OK(fault_alloc(f, &id, &fds[i]));
+	T_ERR(EMFILE, fault_alloc(f, &id, &fd));
+	assert_int_equal(f->ctx->npending, 0);
+	for (int i = 0; i < CTX_MAX_FD_OBJECTS; i++)
+		close(fds[i]);
+	/* closed fds let their queues go at the next call; destroying one makes room */
+	T_OK(m_destroy(f->ctx, id));
+	T_OK(fault_alloc(f, &id, &fd));
+	close(fd);
+}
+
 /* A reply that cannot be written: the object the call made is never published. */
 static void test_lifecycle_failed_reply(void **state)
 {
@@ -572,6 +592,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lifecycle_failed_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hw_formats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_fd_open_at_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_queue_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_noiommu_get_pa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dmabuf, setup, teardown),
 	};

@@ -406,6 +406,63 @@ static void test_smmuv3(void **state)
 	T_OK(m_destroy(f->ctx, parent));
 }
 
+static int hw_info(struct fix *f, uint32_t dev, void *buf, uint32_t len, struct iommu_hw_info *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->size = sizeof(*h);
+	h->dev_id = dev;
+	h->data_len = len;
+	h->data_uptr = (uintptr_t)buf;
+	return t_ioctl(f->ctx, IOMMU_GET_HW_INFO, h);
+}
+
+/* GET_HW_INFO per IOMMU model: the registers a VMM builds its vIOMMU from. */
+static void test_hw_info_models(void **state)
+{
+	struct fix *f = *state;
+	struct ioasid_device_desc vd = { .format = "vtd-ss-5" }, ad = { .format = "amd-v1-6" };
+	struct ioasid_device_desc ld = { .format = "arm-s2-64k-42" },
+				  rd = { .format = "riscv-sv48" };
+	struct iommu_hw_info_arm_smmuv3 smmu;
+	struct iommu_hw_info_vtd vtd;
+	struct iommu_hw_info_amd amd;
+	struct iommu_hw_info h;
+	uint32_t dev;
+
+	T_OK(ioasid_device_new(f->ctx, &vd, &dev));
+	T_OK(hw_info(f, dev, &vtd, sizeof(vtd), &h));
+	assert_int_equal(h.out_data_type, IOMMU_HW_INFO_TYPE_INTEL_VTD);
+	assert_int_equal(h.data_len, sizeof(vtd));
+	assert_int_equal((vtd.cap_reg >> 8) & 0x1f, 1u << 3); /* SAGAW: 5 levels */
+	assert_int_equal((vtd.cap_reg >> 16) & 0x3f, 57 - 1); /* MGAW */
+	assert_true(vtd.ecap_reg & (1ULL << 26));	      /* nesting */
+	assert_true(vtd.ecap_reg & (1ULL << 45));	      /* dirty (SLADS) */
+	assert_int_equal(h.out_capabilities & IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED,
+			 IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED);
+	/* asking for another type is EOPNOTSUPP */
+	h.flags = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+	h.in_data_type = IOMMU_HW_INFO_TYPE_AMD;
+	T_ERR(EOPNOTSUPP, t_ioctl(f->ctx, IOMMU_GET_HW_INFO, &h));
+
+	T_OK(ioasid_device_new(f->ctx, &ad, &dev));
+	T_OK(hw_info(f, dev, &amd, sizeof(amd), &h));
+	assert_int_equal(h.out_data_type, IOMMU_HW_INFO_TYPE_AMD);
+	assert_int_equal((amd.efr >> 10) & 3, 2);     /* HATS: 6 levels */
+	assert_int_equal((amd.efr >> 32) & 0x1f, 19); /* PASmax */
+	assert_int_equal(amd.efr2, 0);
+
+	T_OK(ioasid_device_new(f->ctx, &ld, &dev));
+	T_OK(hw_info(f, dev, &smmu, sizeof(smmu), &h));
+	assert_int_equal(h.out_data_type, IOMMU_HW_INFO_TYPE_ARM_SMMUV3);
+	assert_int_equal(smmu.idr[0] & 3, 3);	    /* stage 1 and stage 2 */
+	assert_int_equal(smmu.idr[5] & 0x70, 0x40); /* the 64K granule only */
+
+	T_OK(ioasid_device_new(f->ctx, &rd, &dev));
+	T_OK(hw_info(f, dev, NULL, 0, &h));
+	assert_int_equal(h.out_data_type, IOMMU_HW_INFO_TYPE_NONE);
+	assert_int_equal(h.data_len, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +473,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hw_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_on_viommu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smmuv3, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hw_info_models, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

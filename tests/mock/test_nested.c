@@ -353,8 +353,8 @@ static void test_fault_queue_limit(void **state)
 {
 	struct fix *f = *state;
 	static int fds[CTX_MAX_FD_OBJECTS];
-	uint32_t id;
-	int fd;
+	uint32_t id = 0;
+	int fd = -1;
 
 	for (int i = 0; i < CTX_MAX_FD_OBJECTS; i++)
 		T_OK(fault_alloc(f, &id, &fds[i]));

@@ -163,7 +163,7 @@ static int ioat_init(struct dev_model *m)
 	io = calloc(1, sizeof(*io));
 	if (!io)
 		return -ENOMEM;
-	io->bounce = malloc(IOAT_BOUNCE);
+	io->bounce = aligned_alloc(4096, IOAT_BOUNCE);
 	if (!io->bounce) {
 		free(io);
 		return -ENOMEM;

@@ -518,6 +518,119 @@ static void test_models(void **state)
 	assert_int_equal(dev_model_new(&params, &m), -EINVAL);
 }
 
+/*
+ * The I/OAT channel behind each IOMMU of the default platform (every kind), and every
+ * default device made as its model: bound with its IOMMU's format, config space readable.
+ */
+static void test_every_iommu(void **state)
+{
+	const struct platform *p = platform_default();
+
+	(void)state;
+	for (size_t i = 0; i < p->nr_iommus; i++) {
+		struct ioasid_device_desc desc = { .format = p->iommus[i].format };
+		struct iommu_ioas_alloc a = { .size = sizeof(a) };
+		struct iommu_iova_range ranges[8];
+		struct iommu_ioas_iova_ranges rq = { .size = sizeof(rq), .num_iovas = 8 };
+		struct platform_bdf bdf;
+		struct platform_device pd;
+		struct dev_model_params params;
+		struct ioasid_ctx *ctx;
+		struct dev_model *m;
+		uint32_t dev_id, ioas, cmd = PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
+		uint64_t base = 0, sts;
+		uint8_t *ring = NULL, *buf = NULL;
+		struct ioat_desc d;
+
+		OK(platform_bdf_parse("0000:00:04.0", &bdf));
+		pd = *platform_device_find(p, &bdf);
+		pd.iommu = (unsigned int)i;
+		OK(ioasid_ctx_new(NULL, &ctx));
+		OK(ioasid_ioctl(ctx, IOMMU_IOAS_ALLOC, &a));
+		ioas = a.out_ioas_id;
+		OK(ioasid_device_new(ctx, &desc, &dev_id));
+		OK(ioasid_device_attach(ctx, dev_id, ioas, NULL));
+		rq.ioas_id = ioas;
+		rq.allowed_iovas = (uintptr_t)ranges;
+		OK(ioasid_ioctl(ctx, IOMMU_IOAS_IOVA_RANGES, &rq));
+		for (unsigned int r = 0; r < rq.num_iovas && r < 8 && !base; r++) {
+			uint64_t lo = ranges[r].start > (UINT64_C(16) << 20) ? ranges[r].start :
+									       UINT64_C(16) << 20;
+			uint64_t b = (lo + 0x3fffff) & ~UINT64_C(0x3fffff);
+
+			if (b >= lo && b + (UINT64_C(16) << 20) - 1 <= ranges[r].last)
+				base = b;
+		}
+		assert_int_not_equal(base, 0);
+		/* ring + completion at base, a 64 KiB buffer (source half, destination half) */
+		assert_int_equal(posix_memalign((void **)&ring, 65536, 65536), 0);
+		assert_int_equal(posix_memalign((void **)&buf, 65536, 65536), 0);
+		memset(ring, 0, 65536);
+		for (unsigned int k = 0; k < 32768; k++)
+			buf[k] = (uint8_t)(k ^ i);
+		memset(buf + 32768, 0, 32768);
+		{
+			struct iommu_ioas_map mp = {
+				.size = sizeof(mp),
+				.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE |
+					 IOMMU_IOAS_MAP_FIXED_IOVA,
+				.ioas_id = ioas,
+				.length = 65536,
+			};
+
+			mp.user_va = (uintptr_t)ring;
+			mp.iova = base;
+			OK(ioasid_ioctl(ctx, IOMMU_IOAS_MAP, &mp));
+			mp.user_va = (uintptr_t)buf;
+			mp.iova = base + 65536;
+			OK(ioasid_ioctl(ctx, IOMMU_IOAS_MAP, &mp));
+		}
+		params = (struct dev_model_params){ .pdev = &pd, .ctx = ctx, .dev_id = dev_id };
+		OK(dev_model_new(&params, &m));
+		OK(dev_model_cfg_write(m, PCI_COMMAND, &cmd, 2));
+		OK(dev_model_mmio_write(m, 0, CH(IOAT_CHAN_CTRL), 2, IOAT_CHANCTRL_RUN));
+		OK(dev_model_mmio_write(m, 0, CH(IOAT_CHAN_CMP), 8, base + 4096));
+		OK(dev_model_mmio_write(m, 0, CH(IOAT_CHAN_CHAINADDR), 8, base));
+		d = (struct ioat_desc){ .size = 30000,
+					.ctl = IOAT_DESC_COMPL_WRITE,
+					.src_addr = base + 65536 + 7,
+					.dst_addr = base + 65536 + 32768,
+					.next = base + 64 };
+		memcpy(ring, &d, sizeof(d));
+		/* the second: to 1 MiB past the mapped buffer, nothing there */
+		d.dst_addr = base + (UINT64_C(1) << 20);
+		d.next = base + 128;
+		memcpy(ring + 64, &d, sizeof(d));
+		OK(dev_model_mmio_write(m, 0, CH(IOAT_CHAN_DMACOUNT), 2, 2));
+		assert_memory_equal(buf + 32768, buf + 7, 30000);
+		OK(dev_model_mmio_read(m, 0, CH(IOAT_CHAN_STS), 8, &sts));
+		assert_int_equal(sts, base | IOAT_STS_HALTED);
+		OK(dev_model_mmio_read(m, 0, CH(IOAT_CHAN_ERR), 4, &sts));
+		assert_int_equal(sts, IOAT_CHANERR_DEST_ADDR | IOAT_CHANERR_WRITE_DATA);
+		dev_model_free(m);
+
+		/* every default device behind this IOMMU comes up as its model */
+		for (size_t j = 0; j < p->nr_devs; j++) {
+			uint32_t id, vd;
+
+			if (p->devs[j].iommu != i)
+				continue;
+			OK(ioasid_device_new(ctx, &desc, &id));
+			params = (struct dev_model_params){ .pdev = &p->devs[j],
+							    .ctx = ctx,
+							    .dev_id = id };
+			OK(dev_model_new(&params, &m));
+			assert_string_equal(dev_model_name(m), p->devs[j].model);
+			OK(dev_model_cfg_read(m, PCI_VENDOR_ID, &vd, 4));
+			assert_int_equal(vd, (uint32_t)p->devs[j].device << 16 | p->devs[j].vendor);
+			dev_model_free(m);
+		}
+		ioasid_ctx_free(ctx);
+		free(ring);
+		free(buf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +642,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_msix_mask, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_models, setup, teardown),
+		cmocka_unit_test(test_every_iommu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -427,12 +427,14 @@ bool platform_equal(const struct platform *a, const struct platform *b)
 	for (size_t i = 0; i < a->nr_devs; i++) {
 		const struct platform_device *x = &a->devs[i], *y = &b->devs[i];
 
-		if (memcmp(&x->bdf, &y->bdf, sizeof(x->bdf)) || strcmp(x->model, y->model) ||
-		    x->iommu != y->iommu || x->group != y->group || x->vendor != y->vendor ||
-		    x->device != y->device || x->subsys_vendor != y->subsys_vendor ||
-		    x->subsys_device != y->subsys_device || x->class_code != y->class_code ||
-		    x->revision != y->revision || x->msix_vectors != y->msix_vectors ||
-		    x->pasid_bits != y->pasid_bits || x->rid != y->rid)
+		if (x->bdf.segment != y->bdf.segment || x->bdf.bus != y->bdf.bus ||
+		    x->bdf.dev != y->bdf.dev || x->bdf.fn != y->bdf.fn ||
+		    strcmp(x->model, y->model) || x->iommu != y->iommu || x->group != y->group ||
+		    x->vendor != y->vendor || x->device != y->device ||
+		    x->subsys_vendor != y->subsys_vendor || x->subsys_device != y->subsys_device ||
+		    x->class_code != y->class_code || x->revision != y->revision ||
+		    x->msix_vectors != y->msix_vectors || x->pasid_bits != y->pasid_bits ||
+		    x->rid != y->rid)
 			return false;
 		if (x->msix_vectors &&
 		    (x->msix_bar != y->msix_bar || x->msix_table_off != y->msix_table_off ||

@@ -209,7 +209,7 @@ static int parse_size(const char *s, size_t n, uint64_t *out)
 	}
 	if (mult != 1)
 		buf[n - 1] = '\0';
-	if (parse_u64(buf, UINT64_C(1) << 40, &v))
+	if (parse_u64(buf, (UINT64_C(1) << 40) / mult, &v))
 		return -EINVAL;
 	*out = v * mult;
 	return 0;

@@ -241,6 +241,8 @@ static const struct {
 	{ DEV_CLASS "bar0 = 4K mem64 io\n", NULL },
 	{ DEV_CLASS "bar0 = 4K fast\n", NULL },
 	{ DEV_CLASS "bar0 = K\n", NULL },
+	{ DEV_CLASS "bar0 = 17179869185G mem64\n", NULL }, /* 2^34 + 1 G: no wrap to 1G */
+	{ DEV_CLASS "bar0 = 2T mem64\n", NULL },
 	{ DEV_CLASS "bar0 = 4K mem64\nbar1 = 4K\n",
 	  "line 3: [device 00:01.0]: bar1 is the upper half of 64-bit bar0" },
 	{ DEV_CLASS "bar5 = 4K mem64\n", "line 3: [device 00:01.0]: bar5 cannot be 64-bit" },

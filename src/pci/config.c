@@ -253,7 +253,8 @@ int pci_cfg_write(struct pci_cfg *c, unsigned int off, const void *buf, size_t l
 		if (((old[i] ^ now) & r->own) || (now & r->strobe)) {
 			if (c->notify)
 				c->notify(c->opaque, r->off, r->size, old[i], now);
-			put(c->data, r->off, r->size, now & ~r->strobe);
+			/* the model may have reset the function meanwhile: clear only strobes */
+			put(c->data, r->off, r->size, get(c->data, r->off, r->size) & ~r->strobe);
 		}
 	}
 	return 0;

@@ -475,8 +475,11 @@ static void test_flr(void **state)
 	wr(f, CH(IOAT_CHAN_DMACOUNT), 2, 1);
 	assert_int_not_equal(rd(f, CH(IOAT_CHAN_ERR), 4), 0);
 	/* FLR: config space back to power-on (decode off), the channel reset */
-	cfg_wr(f, PCI_CFG_EXP_OFF + PCI_EXP_DEVCTL, 2, devctl | PCI_EXP_DEVCTL_BCR_FLR);
+	cfg_wr(f, PCI_CFG_EXP_OFF + PCI_EXP_DEVCTL, 2,
+	       devctl | PCI_EXP_DEVCTL_BCR_FLR | PCI_EXP_DEVCTL_URRE);
 	assert_int_equal(cfg_rd(f, PCI_COMMAND, 2), 0);
+	/* device control itself is back to power-on, not what the FLR write carried */
+	assert_int_equal(cfg_rd(f, PCI_CFG_EXP_OFF + PCI_EXP_DEVCTL, 2), devctl);
 	assert_int_equal(cfg_rd(f, PCI_CFG_MSIX_OFF + PCI_MSIX_FLAGS, 2), 0);
 	cfg_wr(f, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	assert_int_equal(rd(f, CH(IOAT_CHAN_ERR), 4), 0);

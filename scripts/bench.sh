@@ -35,6 +35,11 @@ if [ -x "$build/bench/daemon_bench" ]; then
 		--daemon "$build/src/daemon/ioasidd" -- "$build/bench/daemon_bench"
 	rm -rf "$sockdir"
 fi
+# the I/OAT DMA engine model (src/devices): copy throughput against memcpy
+if [ -x "$build/bench/devices_bench" ]; then
+	[ "${BENCH_QUICK:-0}" = 1 ] && export DEVICES_BENCH_QUICK=1
+	run "$build/bench/devices_bench"
+fi
 {
 	printf '{"date":"%s","host":"%s","nproc":%s,"commands":[' "$(date -u +%FT%TZ)" \
 		"$(uname -srm)" "$(nproc)"

@@ -18,6 +18,8 @@ command -v scdoc >/dev/null || need+=(scdoc)
 command -v man >/dev/null || need+=(man-db)
 command -v systemd-analyze >/dev/null || need+=(systemd)
 [ -f /usr/include/json-c/json.h ] || need+=(libjson-c-dev)
+# the platform file of the emulated devices (src/platform)
+[ -f /usr/include/ini.h ] || need+=(libinih-dev)
 command -v jq >/dev/null || need+=(jq)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "setup: installing ${need[*]}"

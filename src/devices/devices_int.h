@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * devices_int.h - the device-model module's own: the instance struct shared by model.c (the
+ * generic part: registry, config space, MSI-X table, locking) and each model (ioat.c).
+ *
+ * Adding a model: a file <model>.c defining a struct dev_model_type, one line in
+ * dev_model_types[] (model.c), its name in platform_model_known() (src/platform).
+ */
+#ifndef IOASID_DEVICES_DEVICES_INT_H
+#define IOASID_DEVICES_DEVICES_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "devices/devices.h"
+#include "pci/pci.h"
+
+struct dev_model_type {
+	const char *name;
+	/* Check the platform device fits, allocate m->priv. m->lock is not yet needed. */
+	int (*init)(struct dev_model *m);
+	void (*fini)(struct dev_model *m);
+	/* BAR accesses outside the MSI-X table and PBA; checked in range and size. m->lock. */
+	uint64_t (*mmio_read)(struct dev_model *m, unsigned int bar, uint64_t off,
+			      unsigned int size);
+	void (*mmio_write)(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			   uint64_t val);
+	/* The model's state back to power-on (config space is done by the caller). m->lock. */
+	void (*reset)(struct dev_model *m);
+	/* Bits the model owns changed in config space (see pci.h). m->lock. */
+	void (*cfg_changed)(struct dev_model *m, unsigned int off, uint32_t old, uint32_t val);
+};
+
+struct dev_model {
+	const struct dev_model_type *type;
+	struct platform_device pdev;
+	struct ioasid_ctx *ctx;
+	uint32_t dev_id;
+	dev_irq_fn irq;
+	void *opaque;
+	pthread_mutex_t lock; /* everything below and the model's priv */
+	struct pci_cfg cfg;
+	uint8_t *msix;	    /* the table: 16 bytes per vector */
+	uint64_t *msix_pba; /* pending bits */
+	void *priv;
+};
+
+/* Raise MSI-X vector (or set its pending bit). m->lock held. */
+void dev_model_msix_raise(struct dev_model *m, unsigned int vector);
+/* The device's DMA (no PASID): 0, or -errno of the translation (EFAULT, EPERM, ENODEV). */
+int dev_model_dma(struct dev_model *m, uint64_t iova, void *buf, size_t len, bool write);
+
+extern const struct dev_model_type dev_model_ioat;
+
+#endif

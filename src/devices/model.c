@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * model.c - what every emulated device shares: the model registry, the instance and its
+ * lock, config space (src/pci) with the model told of changes it owns, the MSI-X table and
+ * PBA in the BAR the platform names, function-level reset, and DMA through the IOMMU.
+ *
+ * MSI-X: each entry is 16 bytes (address low, high, data, vector control); every vector
+ * starts masked (vector control bit 0), as the PCI specification has it. A raised vector
+ * whose delivery is blocked (MSI-X disabled, function masked, entry masked) sets its PBA
+ * bit; unmasking delivers it and clears the bit. The PBA is read-only to a driver. The
+ * "message" is the irq callback with the vector number: the address and data a driver
+ * wrote are kept for it to read back, and for the VFIO layer to route to an eventfd later.
+ *
+ * FLR (PCI Express device control, a strobe bit) resets the function: config space to its
+ * power-on image, the MSI-X table masked, the model's reset.
+ *
+ * Traps: BAR offsets come from a driver: off + size is checked without overflow before
+ * any table is indexed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/pci_regs.h>
+
+#include "devices/devices_int.h"
+#include "ioasid/ioasid.h"
+
+static const struct dev_model_type dev_model_none = {
+	.name = "none",
+};
+
+static const struct dev_model_type *const dev_model_types[] = {
+	&dev_model_none,
+	&dev_model_ioat,
+};
+
+#define MSIX_ENTRY 16u
+#define MSIX_CTRL  12u
+
+static bool msix_entry_masked(const struct dev_model *m, unsigned int v)
+{
+	return m->msix[v * MSIX_ENTRY + MSIX_CTRL] & PCI_MSIX_ENTRY_CTRL_MASKBIT;
+}
+
+static bool msix_blocked(const struct dev_model *m, unsigned int v)
+{
+	return !pci_cfg_msix_enabled(&m->cfg) || pci_cfg_msix_masked(&m->cfg) ||
+	       msix_entry_masked(m, v);
+}
+
+void dev_model_msix_raise(struct dev_model *m, unsigned int vector)
+{
+	if (vector >= m->pdev.msix_vectors)
+		return;
+	if (msix_blocked(m, vector)) {
+		m->msix_pba[vector / 64] |= UINT64_C(1) << (vector % 64);
+		return;
+	}
+	if (m->irq)
+		m->irq(m->opaque, vector);
+}
+
+/* Deliver every pending vector that is no longer blocked. */
+static void msix_flush(struct dev_model *m)
+{
+	for (unsigned int v = 0; v < m->pdev.msix_vectors; v++) {
+		uint64_t bit = UINT64_C(1) << (v % 64);
+
+		if (!(m->msix_pba[v / 64] & bit) || msix_blocked(m, v))
+			continue;
+		m->msix_pba[v / 64] &= ~bit;
+		if (m->irq)
+			m->irq(m->opaque, v);
+	}
+}
+
+static void msix_reset(struct dev_model *m)
+{
+	unsigned int n = m->pdev.msix_vectors;
+
+	if (!n)
+		return;
+	memset(m->msix, 0, (size_t)n * MSIX_ENTRY);
+	for (unsigned int v = 0; v < n; v++)
+		m->msix[v * MSIX_ENTRY + MSIX_CTRL] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+	memset(m->msix_pba, 0, (size_t)(n + 63) / 64 * 8);
+}
+
+static void reset_locked(struct dev_model *m)
+{
+	pci_cfg_reset(&m->cfg);
+	msix_reset(m);
+	if (m->type->reset)
+		m->type->reset(m);
+}
+
+static void cfg_notify(void *opaque, unsigned int off, unsigned int size, uint32_t old,
+		       uint32_t val)
+{
+	struct dev_model *m = opaque;
+
+	(void)size;
+	if (off == m->cfg.exp_off + PCI_EXP_DEVCTL && (val & PCI_EXP_DEVCTL_BCR_FLR)) {
+		reset_locked(m);
+		return;
+	}
+	if (m->type->cfg_changed)
+		m->type->cfg_changed(m, off, old, val);
+	if (m->cfg.msix_off && off == m->cfg.msix_off + PCI_MSIX_FLAGS)
+		msix_flush(m);
+}
+
+int dev_model_new(const struct dev_model_params *params, struct dev_model **out)
+{
+	const struct dev_model_type *type = NULL;
+	struct dev_model *m;
+	unsigned int n = params->pdev->msix_vectors;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(dev_model_types) / sizeof(dev_model_types[0]); i++)
+		if (!strcmp(dev_model_types[i]->name, params->pdev->model))
+			type = dev_model_types[i];
+	if (!type)
+		return -EOPNOTSUPP;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->type = type;
+	m->pdev = *params->pdev;
+	m->ctx = params->ctx;
+	m->dev_id = params->dev_id;
+	m->irq = params->irq;
+	m->opaque = params->opaque;
+	rc = pci_cfg_init(&m->cfg, &m->pdev, cfg_notify, m);
+	if (rc)
+		goto out_free;
+	if (n) {
+		m->msix = calloc(n, MSIX_ENTRY);
+		m->msix_pba = calloc((n + 63) / 64, 8);
+		if (!m->msix || !m->msix_pba) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
+		msix_reset(m);
+	}
+	if (type->init) {
+		rc = type->init(m);
+		if (rc)
+			goto out_free;
+	}
+	rc = pthread_mutex_init(&m->lock, NULL);
+	if (rc) {
+		rc = -rc;
+		goto out_fini;
+	}
+	*out = m;
+	return 0;
+
+out_fini:
+	if (type->fini)
+		type->fini(m);
+out_free:
+	free(m->msix);
+	free(m->msix_pba);
+	free(m);
+	return rc;
+}
+
+void dev_model_free(struct dev_model *m)
+{
+	if (!m)
+		return;
+	if (m->type->fini)
+		m->type->fini(m);
+	pthread_mutex_destroy(&m->lock);
+	free(m->msix);
+	free(m->msix_pba);
+	free(m);
+}
+
+const char *dev_model_name(const struct dev_model *m)
+{
+	return m->type->name;
+}
+
+int dev_model_cfg_read(struct dev_model *m, unsigned int off, void *buf, size_t len)
+{
+	int rc;
+
+	pthread_mutex_lock(&m->lock);
+	rc = pci_cfg_read(&m->cfg, off, buf, len);
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
+int dev_model_cfg_write(struct dev_model *m, unsigned int off, const void *buf, size_t len)
+{
+	int rc;
+
+	pthread_mutex_lock(&m->lock);
+	rc = pci_cfg_write(&m->cfg, off, buf, len);
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
+void dev_model_reset(struct dev_model *m)
+{
+	pthread_mutex_lock(&m->lock);
+	reset_locked(m);
+	pthread_mutex_unlock(&m->lock);
+}
+
+static int mmio_check(const struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size)
+{
+	const struct platform_bar *b;
+
+	if (bar >= PLATFORM_NR_BARS)
+		return -EINVAL;
+	b = &m->pdev.bars[bar];
+	if (!b->size || (b->flags & PLATFORM_BAR_IO))
+		return -EINVAL;
+	if ((size != 1 && size != 2 && size != 4 && size != 8) || (off & (size - 1)))
+		return -EINVAL;
+	if (off >= b->size || size > b->size - off)
+		return -EINVAL;
+	return 0;
+}
+
+/* Whether [off, off + size) is in the MSI-X table (*out_table) or PBA of bar. */
+static bool msix_region(const struct dev_model *m, unsigned int bar, uint64_t off, bool *out_table)
+{
+	const struct platform_device *d = &m->pdev;
+	uint64_t tbl_end = (uint64_t)d->msix_table_off + d->msix_vectors * MSIX_ENTRY;
+	uint64_t pba_end = (uint64_t)d->msix_pba_off + (d->msix_vectors + 63) / 64 * 8;
+
+	if (!d->msix_vectors || bar != d->msix_bar)
+		return false;
+	if (off >= d->msix_table_off && off < tbl_end) {
+		*out_table = true;
+		return true;
+	}
+	if (off >= d->msix_pba_off && off < pba_end) {
+		*out_table = false;
+		return true;
+	}
+	return false;
+}
+
+static uint64_t bytes_get(const uint8_t *p, unsigned int size)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < size; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+int dev_model_mmio_read(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			uint64_t *out)
+{
+	int rc = mmio_check(m, bar, off, size);
+	bool table;
+
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&m->lock);
+	if (!pci_cfg_memory_enabled(&m->cfg)) {
+		*out = size == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * size)) - 1;
+	} else if (msix_region(m, bar, off, &table)) {
+		if (table)
+			*out = bytes_get(m->msix + (off - m->pdev.msix_table_off), size);
+		else
+			*out = bytes_get(
+				(const uint8_t *)m->msix_pba + (off - m->pdev.msix_pba_off), size);
+	} else {
+		*out = m->type->mmio_read ? m->type->mmio_read(m, bar, off, size) : 0;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+int dev_model_mmio_write(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			 uint64_t val)
+{
+	int rc = mmio_check(m, bar, off, size);
+	bool table;
+
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&m->lock);
+	if (!pci_cfg_memory_enabled(&m->cfg)) {
+		/* dropped, as a write to a function that does not decode memory */
+	} else if (msix_region(m, bar, off, &table)) {
+		if (table) {
+			uint64_t rel = off - m->pdev.msix_table_off;
+
+			for (unsigned int i = 0; i < size; i++)
+				m->msix[rel + i] = (uint8_t)(val >> (8 * i));
+			msix_flush(m);
+		}
+		/* the PBA is read-only */
+	} else if (m->type->mmio_write) {
+		m->type->mmio_write(m, bar, off, size, val);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+int dev_model_dma(struct dev_model *m, uint64_t iova, void *buf, size_t len, bool write)
+{
+	struct ioasid_dma_fault fault;
+
+	if (!len)
+		return 0;
+	if (ioasid_device_dma_pasid(m->ctx, m->dev_id, 0, iova, buf, len,
+				    write ? IOASID_DMA_WRITE : 0, &fault))
+		return -errno;
+	return 0;
+}

@@ -28,8 +28,9 @@
  *     EFR2  0.
  * Any other format reports no data (IOMMU_HW_INFO_TYPE_NONE).
  *
- * No device here has an address translation cache, so none may use PCI ATS: every device
- * reports IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED (device.c, get_hw_info_ioctl).
+ * No device here has an address translation cache, so none may use PCI ATS: every emulated
+ * PCI device reports IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED (device.c, get_hw_info_ioctl); the
+ * selftest's mock device is not PCI and reports nothing, as in the kernel.
  */
 #include <string.h>
 

@@ -104,6 +104,13 @@ static int test_mock_domain(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	rc = mock_dev_new(ctx, flags, &dev);
 	if (rc)
 		return rc;
+	/*
+	 * The kernel's bind publishes the mock device at once, so a pt_id naming it finds a
+	 * device, not an IOAS or HWPT: EINVAL (ours is still pending, which a lookup would
+	 * answer ENOENT). Checked on Linux 6.12 (oracle random sequence 50).
+	 */
+	if (pt_id == dev->obj.id)
+		return -EINVAL;
 	rc = dev_attach(dev, &pt_id);
 	if (rc)
 		return rc;

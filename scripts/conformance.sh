@@ -328,6 +328,7 @@ parse_tap() {
 
 raw=$out/results.raw
 : >"$raw"
+: >"$out/retried.txt"
 direct=${CONFORMANCE_DIRECT:-}
 have_runner=
 [[ -x $runner ]] && have_runner=1
@@ -379,6 +380,35 @@ for b in $binaries; do
 	*) how="exit $rc" ;;
 	esac
 	parse_tap "$log" >"$out/$b.tap"
+	# A test that hit the harness's own 30 s limit runs once more, alone: under the ASan
+	# daemon or on a loaded machine the longest tests (access_rw) come near that limit.
+	# Only the second run's result counts, and each retry is named in the log and in
+	# retried.txt, so a test that is slow for a reason of ours stays visible.
+	if [[ -z ${CONFORMANCE_ARGS:-} && -z $direct ]]; then
+		for t in $(awk '/Test terminated by timeout/ { to = 1; next }
+			/^# +FAIL +/ { if (to) print $3; to = 0 }' "$log"); do
+			retry_log=$logdir/$b.retry.$t.log
+			run_token=$$.$RANDOM.$b.retry
+			rm -rf "$run_dir"
+			mkdir -p "$run_dir"
+			# shellcheck disable=SC2086
+			(cd "$run_dir" && exec env IOASID_CONFORMANCE_RUN="$run_token" \
+				XDG_RUNTIME_DIR="$run_dir" timeout --kill-after=10 "$timeout_s" \
+				"${guard[@]}" "${cmd[@]}" -r "$t") >"$retry_log" 2>&1 &
+			wait $!
+			kill_run_leftovers
+			run_token=
+			if grep -E "^ok [0-9]+ ${t//./\\.}\$" "$retry_log" >/dev/null; then
+				awk -F'\t' -v t="$t" 'BEGIN { OFS = "\t" } $1 == t { $2 = "pass" } 1' \
+					"$out/$b.tap" >"$out/$b.tap.new" && mv "$out/$b.tap.new" "$out/$b.tap"
+				echo "$t	passed when run alone after a timeout ($retry_log)" >>"$out/retried.txt"
+				note "retried $t alone after a timeout: passed ($retry_log)"
+			else
+				echo "$t	failed again alone ($retry_log)" >>"$out/retried.txt"
+				note "retried $t alone after a timeout: failed again ($retry_log)"
+			fi
+		done
+	fi
 	# Tests the harness never reported on (the binary died or was killed) count as failed.
 	# With a filter in CONFORMANCE_ARGS only the plan ("1..N") can tell that some are missing.
 	if [[ -z ${CONFORMANCE_ARGS:-} ]]; then

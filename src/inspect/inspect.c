@@ -6,7 +6,8 @@
  * the JSON and ioasidctl use and a function that adds the type's fields and its links to
  * other objects (IOAS <- HWPT <- device, access -> IOAS ...). cmds[] has a row per request:
  * the function that answers it, or, for a kind this build does not have yet, the sentence
- * that says so (the request then fails with EOPNOTSUPP and that sentence).
+ * that says so (the request then fails with EOPNOTSUPP and that sentence). "iotlb" reads
+ * process-wide counters and runs without a context; "faults" needs one.
  *
  * Traps: a request comes from whoever reaches the control channel or calls the library; it
  * is checked like input from an attacker (types, ranges, a bounded command name), and a
@@ -376,7 +377,11 @@ static const struct inspect_cmd cmds[] = {
 	{ "pt", inspect_pt, NULL, false },
 	{ "dump", cmd_dump, NULL, false },
 	{ "iotlb", inspect_iotlb, NULL, true },
-	{ "faults", inspect_faults, NULL, false },
+	/* with a function, "missing" is why a caller without a context gets no answer */
+	{ "faults", inspect_faults,
+	  "fault queues belong to a context, and this daemon does not route 'faults' to its "
+	  "contexts yet (objects --pid P lists them; in-process, ioasid_ctx_inspect answers it)",
+	  false },
 	{ "devices", NULL,
 	  "this build of ioasid has no platform IOMMUs or devices yet (issue 12 is not merged; "
 	  "devices bound to a context are listed by 'objects')",
@@ -446,6 +451,10 @@ int inspect_request(struct ioasid_ctx *ctx, struct json_object *req, int timeout
 		if (rc)
 			*out = error_object(rc, NULL);
 		return rc;
+	}
+	if (!ctx && cmd->missing) {
+		*out = error_object(-EOPNOTSUPP, cmd->missing);
+		return -EOPNOTSUPP;
 	}
 	if (!ctx) {
 		*out = error_object(-EINVAL, "no context");

@@ -8,7 +8,8 @@
  *   ioasidctl [-j [-p]] [-s PATH] ioas ID [--pid P] [--svg FILE]
  *   ioasidctl [-j [-p]] [-s PATH] pt HWPT [--pid P] [--iova X]
  *   ioasidctl [-j [-p]] [-s PATH] dump [--pid P]
- *   ioasidctl [-s PATH] iotlb | faults | devices
+ *   ioasidctl [-j [-p]] [-s PATH] iotlb
+ *   ioasidctl [-s PATH] faults | devices
  *
  * In the style of ip and bpftool: a command word (any unique prefix of it), options before
  * or after it, text for people, -j for programs. It talks to the daemon's control channel,
@@ -102,7 +103,9 @@ static void usage(FILE *f)
 		"  pt HWPT [--pid P] [--iova X]  the page table level by level, or one IOVA's "
 		"walk\n"
 		"  dump [--pid P]                objects, every IOAS and every page table\n"
-		"  iotlb | faults | devices      IOTLB, fault queues, platform IOMMUs and devices\n"
+		"  iotlb                         the daemon's IOTLB: hits, misses, fills ...\n"
+		"  faults | devices              fault queues (in-process only for now; see\n"
+		"                                objects), platform IOMMUs and devices (not yet)\n"
 		"options:\n"
 		"  -j, --json          JSON output (for programs)\n"
 		"  -p, --pretty        indented JSON (implies -j)\n"
@@ -464,6 +467,9 @@ int main(int argc, char **argv)
 			break;
 		case CMD_PT:
 			text_pt(stdout, rep);
+			break;
+		case CMD_IOTLB:
+			text_iotlb(stdout, rep);
 			break;
 		default:
 			/* dump, and kinds added later: their JSON is their text */

@@ -168,7 +168,41 @@ static void object_details(FILE *f, struct json_object *o)
 	} else if (!strcmp(type, "access")) {
 		fprintf(f, "%s",
 			json_object_get_boolean(jget(o, "pins_pages")) ? "pins pages" : "");
+	} else if (!strcmp(type, "hwpt_nested")) {
+		fprintf(f, "data type %s, %s devices, %s invalidations", jstr(o, "data_type"),
+			jstr(o, "devices"), jstr(o, "invalidations"));
+	} else if (!strcmp(type, "fault")) {
+		fprintf(f, "fd %s, %s groups pending, %s records queued",
+			json_object_get_boolean(jget(o, "fd_open")) ? "open" : "closed",
+			jstr(o, "pending_groups"), jstr(o, "queued_records"));
+	} else if (!strcmp(type, "viommu")) {
+		fprintf(f, "type %s, %s vdevices, %s veventqs, %s hw queues",
+			jstr(o, "viommu_type"), jstr(o, "vdevices"), jstr(o, "veventqs"),
+			jstr(o, "hw_queues"));
+	} else if (!strcmp(type, "vdevice")) {
+		fprintf(f, "virt_id %s", jstr(o, "virt_id"));
+	} else if (!strcmp(type, "veventq")) {
+		fprintf(f, "type %s, %s of %s queued, fd %s%s", jstr(o, "veventq_type"),
+			jstr(o, "queued"), jstr(o, "depth"),
+			json_object_get_boolean(jget(o, "fd_open")) ? "open" : "closed",
+			json_object_get_boolean(jget(o, "lost")) ? ", events lost" : "");
+	} else if (!strcmp(type, "hw_queue")) {
+		fprintf(f, "type %s, index %s, %s bytes at %s", jstr(o, "queue_type"),
+			jstr(o, "index"), jstr(o, "length"), jstr(o, "base_iova"));
 	}
+}
+
+/* ---- iotlb --------------------------------------------------------------------------------- */
+
+void text_iotlb(FILE *f, struct json_object *r)
+{
+	static const char *const keys[] = { "hits", "misses", "fills", "invalidations",
+					    "entries_dropped" };
+	struct json_object *st = jget(r, "stats");
+
+	fprintf(f, "IOTLB of the daemon (%s-wide, every context)\n", jstr(r, "scope"));
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		fprintf(f, "  %-16s %s\n", keys[i], jstr(st, keys[i]));
 }
 
 void text_objects(FILE *f, struct json_object *r)

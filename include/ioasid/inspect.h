@@ -5,7 +5,8 @@
  * The answers are the JSON that `ioasidctl -j` prints for a daemon's client, so the same
  * tools read both (docs/ioasidctl.md lists the fields). A request is a JSON object:
  *   {"cmd": "objects"}, {"cmd": "ioas", "id": N}, {"cmd": "pt", "id": N},
- *   {"cmd": "pt", "id": N, "iova": "0x1000"}, {"cmd": "dump"}.
+ *   {"cmd": "pt", "id": N, "iova": "0x1000"}, {"cmd": "dump"}, {"cmd": "iotlb"} (the
+ *   process's IOTLB counters), {"cmd": "faults"} (fault queues and vEVENTQs).
  * Each call takes the context's lock while it reads and changes nothing.
  */
 #ifndef IOASID_INSPECT_PUBLIC_H

@@ -6,7 +6,8 @@
  * the JSON and ioasidctl use and a function that adds the type's fields and its links to
  * other objects (IOAS <- HWPT <- device, access -> IOAS ...). cmds[] has a row per request:
  * the function that answers it, or, for a kind this build does not have yet, the sentence
- * that says so (the request then fails with EOPNOTSUPP and that sentence).
+ * that says so (the request then fails with EOPNOTSUPP and that sentence). "iotlb" reads
+ * process-wide counters and runs without a context; "faults" needs one.
  *
  * Traps: a request comes from whoever reaches the control channel or calls the library; it
  * is checked like input from an attacker (types, ranges, a bounded command name), and a
@@ -109,6 +110,11 @@ static void link_id(struct json_object *links, const char *rel, const struct obj
 	jadd(links, rel, to ? json_object_new_uint64(to->id) : NULL);
 }
 
+static void link_fault(struct json_object *links, const struct fault_queue *fq)
+{
+	link_id(links, "fault", fq ? &fq->obj : NULL);
+}
+
 static void describe_device(struct obj *obj, struct json_object *o)
 {
 	struct device *dev = container_of(obj, struct device, obj);
@@ -116,6 +122,7 @@ static void describe_device(struct obj *obj, struct json_object *o)
 	struct json_object *caps = json_object_new_array();
 
 	link_id(links, "hwpt", dev->hwpt ? &dev->hwpt->obj : NULL);
+	link_id(links, "nested", dev->nested ? &dev->nested->obj : NULL);
 	jadd(o, "links", links);
 	jadd_str(o, "model", dev->model && dev->model->name ? dev->model->name : "?");
 	if (dev->caps & DEV_CAP_DIRTY)
@@ -137,6 +144,7 @@ static void describe_hwpt_paging(struct obj *obj, struct json_object *o)
 	struct json_object *links = json_object_new_object(), *flags = json_object_new_array();
 
 	link_id(links, "ioas", hwpt->ioas ? &hwpt->ioas->obj : NULL);
+	link_fault(links, hwpt->fault);
 	jadd(o, "links", links);
 	jadd_u64(o, "devices", hwpt->ndevices);
 	jadd_bool(o, "auto_domain", hwpt->auto_domain);
@@ -149,6 +157,80 @@ static void describe_hwpt_paging(struct obj *obj, struct json_object *o)
 	jadd(o, "alloc_flags", flags);
 	if (hwpt->domain)
 		inspect_domain_brief(hwpt->domain, o);
+}
+
+static void describe_hwpt_nested(struct obj *obj, struct json_object *o)
+{
+	struct hwpt_nested *n = container_of(obj, struct hwpt_nested, obj);
+	struct json_object *links = json_object_new_object();
+
+	link_id(links, "parent", n->parent ? &n->parent->obj : NULL);
+	link_id(links, "viommu", n->viommu ? &n->viommu->obj : NULL);
+	link_fault(links, n->fault);
+	jadd(o, "links", links);
+	jadd_u64(o, "data_type", n->data_type);
+	jadd_u64(o, "devices", n->ndevices);
+	jadd_u64(o, "invalidations", n->invalidations);
+}
+
+static void describe_fault(struct obj *obj, struct json_object *o)
+{
+	struct fault_queue *fq = container_of(obj, struct fault_queue, obj);
+
+	inspect_fault_brief(fq, o);
+}
+
+static void describe_viommu(struct obj *obj, struct json_object *o)
+{
+	struct viommu *v = container_of(obj, struct viommu, obj);
+	struct json_object *links = json_object_new_object();
+	unsigned int nvdev = 0, nq = 0, nhw = 0;
+
+	link_id(links, "parent", v->parent ? &v->parent->obj : NULL);
+	jadd(o, "links", links);
+	for (const struct vdevice *d = v->vdevs; d; d = d->next)
+		nvdev++;
+	for (const struct veventq *q = v->veventqs; q; q = q->next)
+		nq++;
+	for (const struct hw_queue *h = v->hw_queues; h; h = h->next)
+		nhw++;
+	jadd_u64(o, "viommu_type", v->type);
+	jadd_u64(o, "vdevices", nvdev);
+	jadd_u64(o, "veventqs", nq);
+	jadd_u64(o, "hw_queues", nhw);
+	jadd_u64(o, "invalidations", v->invalidations);
+}
+
+static void describe_vdevice(struct obj *obj, struct json_object *o)
+{
+	struct vdevice *vd = container_of(obj, struct vdevice, obj);
+	struct json_object *links = json_object_new_object();
+
+	link_id(links, "viommu", vd->viommu ? &vd->viommu->obj : NULL);
+	link_id(links, "device", vd->dev ? &vd->dev->obj : NULL);
+	jadd(o, "links", links);
+	jadd_hex(o, "virt_id", vd->virt_id);
+}
+
+static void describe_veventq(struct obj *obj, struct json_object *o)
+{
+	struct veventq *q = container_of(obj, struct veventq, obj);
+
+	inspect_veventq_brief(q, o);
+}
+
+static void describe_hw_queue(struct obj *obj, struct json_object *o)
+{
+	struct hw_queue *h = container_of(obj, struct hw_queue, obj);
+	struct json_object *links = json_object_new_object();
+
+	link_id(links, "viommu", h->viommu ? &h->viommu->obj : NULL);
+	link_id(links, "access", h->access ? &h->access->obj : NULL);
+	jadd(o, "links", links);
+	jadd_u64(o, "queue_type", h->type);
+	jadd_u64(o, "index", h->index);
+	jadd_hex(o, "base_iova", h->base_iova);
+	jadd_u64(o, "length", h->length);
 }
 
 static void describe_access(struct obj *obj, struct json_object *o)
@@ -181,14 +263,14 @@ struct inspect_kind {
 static const struct inspect_kind kinds[OBJ_MAX] = {
 	[OBJ_DEVICE] = { "device", describe_device },
 	[OBJ_HWPT_PAGING] = { "hwpt_paging", describe_hwpt_paging },
-	[OBJ_HWPT_NESTED] = { "hwpt_nested", NULL },
+	[OBJ_HWPT_NESTED] = { "hwpt_nested", describe_hwpt_nested },
 	[OBJ_IOAS] = { "ioas", inspect_ioas_brief },
 	[OBJ_ACCESS] = { "access", describe_access },
-	[OBJ_FAULT] = { "fault", NULL },
-	[OBJ_VIOMMU] = { "viommu", NULL },
-	[OBJ_VDEVICE] = { "vdevice", NULL },
-	[OBJ_VEVENTQ] = { "veventq", NULL },
-	[OBJ_HW_QUEUE] = { "hw_queue", NULL },
+	[OBJ_FAULT] = { "fault", describe_fault },
+	[OBJ_VIOMMU] = { "viommu", describe_viommu },
+	[OBJ_VDEVICE] = { "vdevice", describe_vdevice },
+	[OBJ_VEVENTQ] = { "veventq", describe_veventq },
+	[OBJ_HW_QUEUE] = { "hw_queue", describe_hw_queue },
 #ifdef IOASID_TEST_HOOKS
 	[OBJ_SELFTEST] = { "selftest", describe_selftest },
 #else
@@ -285,21 +367,25 @@ struct inspect_cmd {
 	const char *name;
 	int (*fn)(struct ioasid_ctx *ctx, struct json_object *req, struct json_object **out);
 	const char *missing; /* fn NULL: why this build cannot answer */
+	bool no_ctx;	     /* answers without a context (process-wide state) */
 };
 
 /* One row per request; a kind another module adds replaces its "missing" by a function. */
 static const struct inspect_cmd cmds[] = {
-	{ "objects", cmd_objects, NULL },
-	{ "ioas", inspect_ioas, NULL },
-	{ "pt", inspect_pt, NULL },
-	{ "dump", cmd_dump, NULL },
-	{ "iotlb", NULL,
-	  "this build of ioasid has no IOTLB yet (no IOMMU model caches translations)" },
-	{ "faults", NULL,
-	  "this build of ioasid has no fault queues yet (IOMMU_FAULT_QUEUE_ALLOC)" },
+	{ "objects", cmd_objects, NULL, false },
+	{ "ioas", inspect_ioas, NULL, false },
+	{ "pt", inspect_pt, NULL, false },
+	{ "dump", cmd_dump, NULL, false },
+	{ "iotlb", inspect_iotlb, NULL, true },
+	/* with a function, "missing" is why a caller without a context gets no answer */
+	{ "faults", inspect_faults,
+	  "fault queues belong to a context, and this daemon does not route 'faults' to its "
+	  "contexts yet (objects --pid P lists them; in-process, ioasid_ctx_inspect answers it)",
+	  false },
 	{ "devices", NULL,
-	  "this build of ioasid has no platform IOMMUs or devices yet "
-	  "(devices bound to a context are listed by 'objects')" },
+	  "this build of ioasid has no platform IOMMUs or devices yet (issue 12 is not merged; "
+	  "devices bound to a context are listed by 'objects')",
+	  false },
 };
 
 static int lock_ctx(struct ioasid_ctx *ctx, int timeout_ms)
@@ -357,6 +443,16 @@ int inspect_request(struct ioasid_ctx *ctx, struct json_object *req, int timeout
 		return -EINVAL;
 	}
 	if (!cmd->fn) {
+		*out = error_object(-EOPNOTSUPP, cmd->missing);
+		return -EOPNOTSUPP;
+	}
+	if (cmd->no_ctx) {
+		rc = cmd->fn(ctx, req, out);
+		if (rc)
+			*out = error_object(rc, NULL);
+		return rc;
+	}
+	if (!ctx && cmd->missing) {
 		*out = error_object(-EOPNOTSUPP, cmd->missing);
 		return -EOPNOTSUPP;
 	}

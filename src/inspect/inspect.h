@@ -10,7 +10,9 @@
  *   {"cmd": "pt", "id": N}                   an HWPT's tables, level by level
  *   {"cmd": "pt", "id": N, "iova": "0x..."}  the walk of one IOVA down to its leaf
  *   {"cmd": "dump"}                          objects, every IOAS and every HWPT's tables
- *   {"cmd": "iotlb" | "faults" | "devices"}  the kinds other modules add (see inspect.c)
+ *   {"cmd": "iotlb"}                         the IOTLB's counters (process-wide, no context)
+ *   {"cmd": "faults"}                        fault queues and vEVENTQs, with their users
+ *   {"cmd": "devices"}                       platform IOMMUs and devices: not in this build
  * Numbers that are addresses travel as "0x..." strings (JSON readers lose bits above 2^53);
  * counts and sizes below 2^53 as numbers. The answer to a request is a JSON object, or an
  * error: -EINVAL (a malformed request), -ENOENT (no such ID), -ENODEV (an ID of another

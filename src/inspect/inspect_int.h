@@ -59,4 +59,14 @@ int inspect_pt_tables(struct hwpt_paging *hwpt, struct json_object **out);
 /* The domain's identity: format, levels, root, the hardware's root word. */
 void inspect_domain_brief(const struct iommu_domain *d, struct json_object *o);
 
+/*
+ * inspect_events.c: the IOTLB's counters (process-wide: answered without a context or its
+ * lock), the context's fault queues and vEVENTQs.
+ */
+int inspect_iotlb(struct ioasid_ctx *ctx, struct json_object *req, struct json_object **out);
+int inspect_faults(struct ioasid_ctx *ctx, struct json_object *req, struct json_object **out);
+/* Fields of a fault queue and of a vEVENTQ (with their links) in the object list. */
+void inspect_fault_brief(const struct fault_queue *fq, struct json_object *o);
+void inspect_veventq_brief(const struct veventq *q, struct json_object *o);
+
 #endif

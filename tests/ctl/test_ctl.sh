@@ -8,7 +8,7 @@
 # running (status 3). Then iommufd-graph builds objects under ioasid-run and runs this
 # script again ("inner") while they live: the JSON must name exactly those objects (their
 # IDs, links, IOVAs and sizes come from iommufd-graph's environment), the text must show
-# them, the kinds this build lacks say so (status 4), and ctl_peer attacks the channel (bad
+# them, iotlb gives the daemon's counters, the kinds this build lacks say so (status 4), and ctl_peer attacks the channel (bad
 # requests, another user).
 set -u
 CTL=$1 DAEMON=$2 RUN=$3 GRAPH=$4 PEER=$5
@@ -120,9 +120,14 @@ inner() {
 	j=$("$CTL" -j dump --pid "$P") || fail "dump"
 	jqcheck dump "$j" ".contexts[0].context.ioas[0].id == $IOAS"
 
-	# the kinds this build lacks
-	expect 4 "no IOTLB" "$CTL" iotlb
-	expect 4 "no fault queues" "$CTL" faults
+	# the IOTLB's counters: the daemon's, whatever context
+	j=$("$CTL" -j iotlb) || fail "iotlb -j"
+	jqcheck iotlb "$j" '.scope == "process" and .entries_listed == false'
+	jqcheck iotlb "$j" '.stats | (.hits >= 0 and .misses >= 0 and .fills >= 0 and .invalidations >= 0 and .entries_dropped >= 0)'
+	t=$("$CTL" iotlb) || fail "iotlb"
+	grep -Eq "^  misses +[0-9]+$" <<<"$t" || fail "iotlb text: no misses line"
+	# fault queues need a context the daemon does not route them to yet; no platform yet
+	expect 4 "does not route 'faults'" "$CTL" faults
 	expect 4 "no platform IOMMUs" "$CTL" devices
 
 	# the channel under attack, and another user

@@ -26,6 +26,10 @@
 #include <json-c/json.h>
 #include <linux/iommufd.h>
 
+#include <unistd.h>
+
+#include <linux/iommufd_test.h>
+
 #include "ioasid/inspect.h"
 #include "ioasid/ioasid.h"
 
@@ -306,8 +310,6 @@ static void check_errors(struct fixture *f)
 	assert_int_equal(ask_err(f->ctx, "{\"cmd\":7}"), EINVAL);
 	assert_int_equal(ask_err(f->ctx, "[1,2]"), EINVAL);
 	assert_int_equal(ask_err(f->ctx, "{"), EINVAL);
-	assert_int_equal(ask_err(f->ctx, "{\"cmd\":\"iotlb\"}"), EOPNOTSUPP);
-	assert_int_equal(ask_err(f->ctx, "{\"cmd\":\"faults\"}"), EOPNOTSUPP);
 	assert_int_equal(ask_err(f->ctx, "{\"cmd\":\"devices\"}"), EOPNOTSUPP);
 	assert_null(ioasid_ctx_inspect(f->ctx, NULL, 1u << 7));
 	assert_int_equal(errno, EINVAL);
@@ -349,6 +351,152 @@ static void test_every_format(void **state)
 	}
 }
 
+/* The object of the list with this ID, checked to be of that type. */
+static struct json_object *find_obj(struct json_object *objs, uint32_t id, const char *type)
+{
+	for (size_t i = 0; i < json_object_array_length(objs); i++) {
+		struct json_object *o = json_object_array_get_idx(objs, i);
+
+		if (num(o, "id") == id) {
+			assert_string_equal(str(o, "type"), type);
+			return o;
+		}
+	}
+	fail_msg("object %u (%s) is not listed", id, type);
+	return NULL;
+}
+
+static uint64_t iotlb_stat(struct ioasid_ctx *ctx, const char *key)
+{
+	struct json_object *r = ask(ctx, "{\"cmd\":\"iotlb\"}");
+	uint64_t v;
+
+	assert_string_equal(str(r, "scope"), "process");
+	v = num(get(r, "stats"), key);
+	json_object_put(r);
+	return v;
+}
+
+/*
+ * The IOTLB's counters move with a DMA; a fault queue, a nest parent, a vIOMMU with a
+ * vDEVICE, a vEVENTQ and a HW queue, and a nested HWPT using the fault queue: each listed
+ * with its links, and "faults" lists the queue with its user.
+ */
+static void test_iotlb_faults_kinds(void **state)
+{
+	struct iommu_hwpt_selftest s1 = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
+	struct iommu_hwpt_alloc parent = { .size = sizeof(parent) };
+	struct iommu_hwpt_alloc nested = { .size = sizeof(nested) };
+	struct iommu_viommu_alloc va = { .size = sizeof(va) };
+	struct iommu_vdevice_alloc vd = { .size = sizeof(vd) };
+	struct iommu_veventq_alloc vq = { .size = sizeof(vq) };
+	struct iommu_hw_queue_alloc hq = { .size = sizeof(hq) };
+	struct json_object *r, *objs, *o, *fq;
+	uint64_t misses, hits;
+	uint8_t tmp[256];
+	struct fixture f;
+
+	(void)state;
+	setup_format(&f, "mock");
+
+	/* a miss (and fill) on the first DMA, a hit on the second */
+	misses = iotlb_stat(f.ctx, "misses");
+	assert_int_equal(
+		ioasid_device_dma_pasid(f.ctx, f.dev, 0, f.iova, tmp, sizeof(tmp), 0, NULL), 0);
+	assert_true(iotlb_stat(f.ctx, "misses") > misses);
+	hits = iotlb_stat(f.ctx, "hits");
+	assert_int_equal(
+		ioasid_device_dma_pasid(f.ctx, f.dev, 0, f.iova, tmp, sizeof(tmp), 0, NULL), 0);
+	assert_true(iotlb_stat(f.ctx, "hits") > hits);
+	/* the IOTLB is shared by every context: its entries are not listed */
+	r = ask(f.ctx, "{\"cmd\":\"iotlb\"}");
+	assert_false(json_object_get_boolean(get(r, "entries_listed")));
+	json_object_put(r);
+
+	assert_int_equal(ioasid_ioctl(f.ctx, IOMMU_FAULT_QUEUE_ALLOC, &fa), 0);
+	parent.dev_id = f.dev;
+	parent.pt_id = f.ioas;
+	parent.flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
+	assert_int_equal(ioasid_ioctl(f.ctx, IOMMU_HWPT_ALLOC, &parent), 0);
+	va.type = IOMMU_VIOMMU_TYPE_SELFTEST;
+	va.dev_id = f.dev;
+	va.hwpt_id = parent.out_hwpt_id;
+	assert_int_equal(ioasid_ioctl(f.ctx, IOMMU_VIOMMU_ALLOC, &va), 0);
+	vd.viommu_id = va.out_viommu_id;
+	vd.dev_id = f.dev;
+	vd.virt_id = 0x1234;
+	assert_int_equal(ioasid_ioctl(f.ctx, IOMMU_VDEVICE_ALLOC, &vd), 0);
+	vq.viommu_id = va.out_viommu_id;
+	vq.type = IOMMU_VEVENTQ_TYPE_SELFTEST;
+	vq.veventq_depth = 3;
+	assert_int_equal(ioasid_ioctl(f.ctx, IOMMU_VEVENTQ_ALLOC, &vq), 0);
+	hq.viommu_id = va.out_viommu_id;
+	hq.type = IOMMU_HW_QUEUE_TYPE_SELFTEST;
+	hq.nesting_parent_iova = f.iova;
+	hq.length = 4096;
+	assert_int_equal(ioasid_ioctl(f.ctx, IOMMU_HW_QUEUE_ALLOC, &hq), 0);
+	nested.dev_id = f.dev;
+	nested.pt_id = va.out_viommu_id;
+	nested.flags = IOMMU_HWPT_FAULT_ID_VALID;
+	nested.fault_id = fa.out_fault_id;
+	nested.data_type = IOMMU_HWPT_DATA_SELFTEST;
+	nested.data_len = sizeof(s1);
+	nested.data_uptr = (uintptr_t)&s1;
+	assert_int_equal(ioasid_ioctl(f.ctx, IOMMU_HWPT_ALLOC, &nested), 0);
+
+	r = ask(f.ctx, "{\"cmd\":\"objects\"}");
+	objs = get(r, "objects");
+	o = find_obj(objs, nested.out_hwpt_id, "hwpt_nested");
+	assert_int_equal(num(get(o, "links"), "parent"), parent.out_hwpt_id);
+	assert_int_equal(num(get(o, "links"), "viommu"), va.out_viommu_id);
+	assert_int_equal(num(get(o, "links"), "fault"), fa.out_fault_id);
+	assert_int_equal(num(o, "data_type"), IOMMU_HWPT_DATA_SELFTEST);
+	o = find_obj(objs, va.out_viommu_id, "viommu");
+	assert_int_equal(num(get(o, "links"), "parent"), parent.out_hwpt_id);
+	assert_int_equal(num(o, "viommu_type"), IOMMU_VIOMMU_TYPE_SELFTEST);
+	assert_int_equal(num(o, "vdevices"), 1);
+	assert_int_equal(num(o, "veventqs"), 1);
+	assert_int_equal(num(o, "hw_queues"), 1);
+	o = find_obj(objs, vd.out_vdevice_id, "vdevice");
+	assert_int_equal(num(get(o, "links"), "viommu"), va.out_viommu_id);
+	assert_int_equal(num(get(o, "links"), "device"), f.dev);
+	assert_int_equal(num(o, "virt_id"), 0x1234);
+	o = find_obj(objs, vq.out_veventq_id, "veventq");
+	assert_int_equal(num(get(o, "links"), "viommu"), va.out_viommu_id);
+	assert_int_equal(num(o, "depth"), 3);
+	assert_int_equal(num(o, "queued"), 0);
+	o = find_obj(objs, hq.out_hw_queue_id, "hw_queue");
+	assert_int_equal(num(get(o, "links"), "viommu"), va.out_viommu_id);
+	assert_int_equal(num(o, "base_iova"), f.iova);
+	assert_int_equal(num(o, "length"), 4096);
+	o = find_obj(objs, fa.out_fault_id, "fault");
+	assert_true(json_object_get_boolean(get(o, "fd_open")));
+	o = find_obj(objs, parent.out_hwpt_id, "hwpt_paging");
+	assert_null(get(get(o, "links"), "fault"));
+	json_object_put(r);
+
+	r = ask(f.ctx, "{\"cmd\":\"faults\"}");
+	assert_int_equal(json_object_array_length(get(r, "faults")), 1);
+	fq = json_object_array_get_idx(get(r, "faults"), 0);
+	assert_int_equal(num(fq, "id"), fa.out_fault_id);
+	assert_true(json_object_get_boolean(get(fq, "fd_open")));
+	assert_int_equal(num(fq, "pending_groups"), 0);
+	assert_int_equal(num(fq, "queued_records"), 0);
+	assert_int_equal(json_object_array_length(get(fq, "hwpts")), 1);
+	assert_int_equal(json_object_get_uint64(json_object_array_get_idx(get(fq, "hwpts"), 0)),
+			 nested.out_hwpt_id);
+	assert_int_equal(json_object_array_length(get(r, "veventqs")), 1);
+	o = json_object_array_get_idx(get(r, "veventqs"), 0);
+	assert_int_equal(num(o, "id"), vq.out_veventq_id);
+	assert_int_equal(num(get(o, "links"), "viommu"), va.out_viommu_id);
+	json_object_put(r);
+
+	close((int)fa.out_fault_fd);
+	close((int)vq.out_veventq_fd);
+	teardown_format(&f);
+}
+
 /* An empty context, and one whose objects go away: the answers follow. */
 static void test_empty_and_after_destroy(void **state)
 {
@@ -377,6 +525,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_format),
 		cmocka_unit_test(test_empty_and_after_destroy),
+		cmocka_unit_test(test_iotlb_faults_kinds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,8 +98,16 @@ static void test_no_context(void **state)
 	assert_int_equal(inspect_request(NULL, req, 0, &out), -EINVAL);
 	json_object_put(out);
 	json_object_put(req);
+	/* the IOTLB is the process's: answered without a context (the daemon asks so) */
 	req = json_tokener_parse("{\"cmd\":\"iotlb\"}");
+	assert_int_equal(inspect_request(NULL, req, 0, &out), 0);
+	assert_true(json_object_object_get_ex(out, "stats", NULL));
+	json_object_put(out);
+	json_object_put(req);
+	/* fault queues are a context's: no context, no answer, and a sentence saying why */
+	req = json_tokener_parse("{\"cmd\":\"faults\"}");
 	assert_int_equal(inspect_request(NULL, req, 0, &out), -EOPNOTSUPP);
+	assert_true(json_object_object_get_ex(out, "error", NULL));
 	json_object_put(out);
 	json_object_put(req);
 }

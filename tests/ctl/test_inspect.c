@@ -470,6 +470,9 @@ static void test_iotlb_faults_kinds(void **state)
 	assert_int_equal(num(get(o, "links"), "viommu"), va.out_viommu_id);
 	assert_int_equal(num(o, "base_iova"), f.iova);
 	assert_int_equal(num(o, "length"), 4096);
+	/* the access pinning the queue memory is an object of its own, on the parent's IOAS */
+	o = find_obj(objs, (uint32_t)num(get(o, "links"), "access"), "access");
+	assert_int_equal(num(get(o, "links"), "ioas"), f.ioas);
 	o = find_obj(objs, fa.out_fault_id, "fault");
 	assert_true(json_object_get_boolean(get(o, "fd_open")));
 	o = find_obj(objs, parent.out_hwpt_id, "hwpt_paging");

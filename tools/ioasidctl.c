@@ -9,7 +9,8 @@
  *   ioasidctl [-j [-p]] [-s PATH] pt HWPT [--pid P] [--iova X]
  *   ioasidctl [-j [-p]] [-s PATH] dump [--pid P]
  *   ioasidctl [-j [-p]] [-s PATH] iotlb
- *   ioasidctl [-s PATH] faults | devices
+ *   ioasidctl [-j [-p]] [-s PATH] faults [--pid P]
+ *   ioasidctl [-s PATH] devices
  *
  * In the style of ip and bpftool: a command word (any unique prefix of it), options before
  * or after it, text for people, -j for programs. It talks to the daemon's control channel,
@@ -93,31 +94,30 @@ static __attribute__((format(printf, 2, 3), noreturn)) void die(int status, cons
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: ioasidctl [OPTIONS] COMMAND [ARGS]\n"
-		"commands:\n"
-		"  status                        the daemon, its limits, clients and contexts\n"
-		"  objects [--pid P]             every object: ID, type, users, links\n"
-		"  ioas ID [--pid P] [--svg F]   areas, allowed/reserved ranges, IOVA_RANGES;\n"
-		"                                --svg writes a picture of the IOVA space to F\n"
-		"  pt HWPT [--pid P] [--iova X]  the page table level by level, or one IOVA's "
-		"walk\n"
-		"  dump [--pid P]                objects, every IOAS and every page table\n"
-		"  iotlb                         the daemon's IOTLB: hits, misses, fills ...\n"
-		"  faults | devices              fault queues (in-process only for now; see\n"
-		"                                objects), platform IOMMUs and devices (not yet)\n"
-		"options:\n"
-		"  -j, --json          JSON output (for programs)\n"
-		"  -p, --pretty        indented JSON (implies -j)\n"
-		"  -s, --socket PATH   the daemon's socket (default: $IOASID_SOCKET, then\n"
-		"                      $XDG_RUNTIME_DIR/ioasid/ioasidd.sock, /run/ioasid/...)\n"
-		"  -P, --pid P         only the contexts of client process P\n"
-		"  -i, --iova X        pt: walk this IOVA (hex with 0x, or decimal)\n"
-		"  -o, --svg FILE      ioas: write an SVG map of the IOVA space\n"
-		"  -h, --help          this text\n"
-		"exit status: 0 ok, 1 error from the daemon, 2 bad arguments, 3 no daemon "
-		"running,\n"
-		"             4 object kind not in this build\n");
+	fprintf(f, "usage: ioasidctl [OPTIONS] COMMAND [ARGS]\n"
+		   "commands:\n"
+		   "  status                        the daemon, its limits, clients and contexts\n"
+		   "  objects [--pid P]             every object: ID, type, users, links\n"
+		   "  ioas ID [--pid P] [--svg F]   areas, allowed/reserved ranges, IOVA_RANGES;\n"
+		   "                                --svg writes a picture of the IOVA space to F\n"
+		   "  pt HWPT [--pid P] [--iova X]  the page table level by level, or one IOVA's "
+		   "walk\n"
+		   "  dump [--pid P]                objects, every IOAS and every page table\n"
+		   "  iotlb                         the daemon's IOTLB: hits, misses, fills ...\n"
+		   "  faults [--pid P]              fault queues and vEVENTQs of each context\n"
+		   "  devices                       platform IOMMUs and devices (not yet)\n"
+		   "options:\n"
+		   "  -j, --json          JSON output (for programs)\n"
+		   "  -p, --pretty        indented JSON (implies -j)\n"
+		   "  -s, --socket PATH   the daemon's socket (default: $IOASID_SOCKET, then\n"
+		   "                      $XDG_RUNTIME_DIR/ioasid/ioasidd.sock, /run/ioasid/...)\n"
+		   "  -P, --pid P         only the contexts of client process P\n"
+		   "  -i, --iova X        pt: walk this IOVA (hex with 0x, or decimal)\n"
+		   "  -o, --svg FILE      ioas: write an SVG map of the IOVA space\n"
+		   "  -h, --help          this text\n"
+		   "exit status: 0 ok, 1 error from the daemon, 2 bad arguments, 3 no daemon "
+		   "running,\n"
+		   "             4 object kind not in this build\n");
 }
 
 /* ---- arguments --------------------------------------------------------------------------------
@@ -148,7 +148,7 @@ static const struct cmd_desc cmd_table[] = {
 	[CMD_PT] = { "pt", 1, "HWPT ID", true, true, false },
 	[CMD_DUMP] = { "dump", 0, NULL, true, false, false },
 	[CMD_IOTLB] = { "iotlb", 0, NULL, false, false, false },
-	[CMD_FAULTS] = { "faults", 0, NULL, false, false, false },
+	[CMD_FAULTS] = { "faults", 0, NULL, true, false, false },
 	[CMD_DEVICES] = { "devices", 0, NULL, false, false, false },
 };
 #define NCMDS (sizeof(cmd_table) / sizeof(cmd_table[0]))
@@ -470,6 +470,9 @@ int main(int argc, char **argv)
 			break;
 		case CMD_IOTLB:
 			text_iotlb(stdout, rep);
+			break;
+		case CMD_FAULTS:
+			text_faults(stdout, rep);
 			break;
 		default:
 			/* dump, and kinds added later: their JSON is their text */

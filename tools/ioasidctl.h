@@ -36,6 +36,7 @@ void text_objects(FILE *f, struct json_object *r);
 void text_ioas(FILE *f, struct json_object *r);
 void text_pt(FILE *f, struct json_object *r);
 void text_iotlb(FILE *f, struct json_object *r);
+void text_faults(FILE *f, struct json_object *r);
 
 /* ioasidctl_svg.c: a picture of one IOAS (the "context" member of an ioas reply) */
 int svg_write_ioas(FILE *f, struct json_object *ioas);

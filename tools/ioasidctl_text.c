@@ -205,6 +205,46 @@ void text_iotlb(FILE *f, struct json_object *r)
 		fprintf(f, "  %-16s %s\n", keys[i], jstr(st, keys[i]));
 }
 
+static void text_queue_list(FILE *f, struct json_object *arr, const char *what)
+{
+	size_t n = arr ? json_object_array_length(arr) : 0;
+
+	for (size_t j = 0; j < n; j++) {
+		struct json_object *o = json_object_array_get_idx(arr, j);
+
+		fprintf(f, "  %-5s %-8s %s\n", jstr(o, "id"), what,
+			json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	}
+}
+
+/* faults: per context, its fault queues and vEVENTQs, one line each */
+void text_faults(FILE *f, struct json_object *r)
+{
+	struct json_object *ctxs = jget(r, "contexts");
+	size_t n = ctxs ? json_object_array_length(ctxs) : 0;
+
+	if (!n)
+		fprintf(f, "no contexts\n");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(ctxs, i);
+		struct json_object *x = jget(c, "context");
+		struct json_object *fq = jget(x, "faults"), *vq = jget(x, "veventqs");
+
+		if (i)
+			fputc('\n', f);
+		client_line(f, c);
+		if (jget(c, "error")) {
+			fprintf(f, "  %s\n", jstr(jget(c, "error"), "error"));
+			continue;
+		}
+		fprintf(f, "  fault queues %zu, vEVENTQs %zu\n",
+			fq ? json_object_array_length(fq) : 0,
+			vq ? json_object_array_length(vq) : 0);
+		text_queue_list(f, fq, "fault");
+		text_queue_list(f, vq, "veventq");
+	}
+}
+
 void text_objects(FILE *f, struct json_object *r)
 {
 	struct json_object *ctxs = jget(r, "contexts");

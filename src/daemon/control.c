@@ -262,7 +262,7 @@ static struct json_object *cmd_status(const struct ctl_snapshot *s)
 	return o;
 }
 
-/* objects / dump: one entry per selected context. */
+/* objects / dump / faults: one entry per selected context. */
 static struct json_object *cmd_each_ctx(const struct ctl_snapshot *s, struct json_object *req,
 					bool has_pid, pid_t pid)
 {
@@ -394,7 +394,7 @@ static struct json_object *serve_request(struct json_object *req)
 	rc = check_request(req, &cmd, &has_pid, &pid);
 	if (rc)
 		return error_reply(rc, "malformed request");
-	if (!strcmp(cmd, "iotlb") || !strcmp(cmd, "faults") || !strcmp(cmd, "devices")) {
+	if (!strcmp(cmd, "iotlb") || !strcmp(cmd, "devices")) {
 		/* kinds the inspect module answers without a context, or says it lacks */
 		inspect_request(NULL, req, 0, &ans);
 		return ans;
@@ -408,7 +408,7 @@ static struct json_object *serve_request(struct json_object *req)
 	}
 	if (!strcmp(cmd, "status"))
 		ans = cmd_status(&s);
-	else if (!strcmp(cmd, "objects") || !strcmp(cmd, "dump"))
+	else if (!strcmp(cmd, "objects") || !strcmp(cmd, "dump") || !strcmp(cmd, "faults"))
 		ans = cmd_each_ctx(&s, req, has_pid, pid);
 	else if (!strcmp(cmd, "ioas") || !strcmp(cmd, "pt"))
 		ans = cmd_one_obj(&s, req, has_pid, pid);

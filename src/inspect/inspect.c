@@ -379,8 +379,8 @@ static const struct inspect_cmd cmds[] = {
 	{ "iotlb", inspect_iotlb, NULL, true },
 	/* with a function, "missing" is why a caller without a context gets no answer */
 	{ "faults", inspect_faults,
-	  "fault queues belong to a context, and this daemon does not route 'faults' to its "
-	  "contexts yet (objects --pid P lists them; in-process, ioasid_ctx_inspect answers it)",
+	  "fault queues belong to a context: ask for them with one (the daemon asks each of its "
+	  "contexts; in-process, ioasid_ctx_inspect answers it)",
 	  false },
 	{ "devices", NULL,
 	  "this build of ioasid has no platform IOMMUs or devices yet (issue 12 is not merged; "

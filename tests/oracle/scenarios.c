@@ -1020,9 +1020,7 @@ static void sc_errno_sizes(void)
 			     cmds[i] == IOMMU_VDEVICE_ALLOC ||
 			     cmds[i] == IOMMU_IOAS_CHANGE_PROCESS || cmds[i] == IOMMU_VEVENTQ_ALLOC;
 
-		tr_doc(later				  ? "after-6.12" :
-		       cmds[i] == IOMMU_FAULT_QUEUE_ALLOC ? "fault-queue" :
-							    NULL);
+		tr_doc(later ? "after-6.12" : NULL);
 		/* size 0, 4, 8, 24, 300 with a zero tail, 300 with a non-zero tail */
 		static const uint32_t sizes[] = { 0, 4, 8, 24, 300 };
 

@@ -560,7 +560,7 @@ int ioas_noiommu_get_pa_ioctl(struct ucmd *ucmd)
 		uint64_t pg = (off + done) >> IOASID_PAGE_SHIFT;
 		uint64_t step = IOASID_PAGE_SIZE - ((off + done) & (IOASID_PAGE_SIZE - 1));
 
-		if (!a->pages->pinrefs || !a->pages->pinrefs[pg]) {
+		if (!pages_is_pinned(a->pages, pg)) {
 			len = done;
 			break;
 		}

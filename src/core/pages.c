@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "core/private.h"
+#include "util/scount.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ  22
@@ -105,7 +106,7 @@ unsigned int pages_count_user_pins(const struct ioasid_mem_ops *mem, void *sourc
 		    uptr < p->uptr)
 			continue;
 		idx = (uptr - p->uptr) >> IOASID_PAGE_SHIFT;
-		if (idx < p->npages && __atomic_load_n(&p->pinrefs[idx], __ATOMIC_RELAXED))
+		if (idx < p->npages && scount_get(&p->pinrefs, idx))
 			n++;
 	}
 	pthread_mutex_unlock(&acct_lock);
@@ -368,6 +369,7 @@ static struct pages *pages_alloc(struct ioasid_ctx *ctx, uint64_t npages, bool w
 	p->refs = 1;
 	p->fd = -1;
 	p->npages = npages;
+	scount_init(&p->pinrefs, npages);
 	p->writable = writable;
 	p->account_mode = ctx->account_mode;
 	p->acct_user = ctx->acct_user;
@@ -466,11 +468,31 @@ void pages_put(struct pages *p)
 		munmap(p->host, p->host_len);
 	if (p->file)
 		pages_file_put(p->file);
-	free(p->pinrefs);
+	scount_free(&p->pinrefs);
 	acct_put_user(p->acct_user);
 	acct_put_proc(p->acct_proc);
 	pages_source_put(p->mem, p->mem_priv);
 	free(p);
+}
+
+/*
+ * Add delta (+1 or -1) to the holders of pages [first, last], whose counters exist; the
+ * number of pages whose count ends at 0.
+ */
+static uint64_t pinrefs_add(struct pages *p, uint64_t first, uint64_t last, int delta)
+{
+	uint64_t i = first, zeroes = 0;
+	unsigned int avail;
+
+	while (i <= last) {
+		uint32_t *c = scount_leaf(&p->pinrefs, i, false, &avail);
+		uint64_t n = last - i + 1 < avail ? last - i + 1 : avail;
+
+		for (uint64_t k = 0; k < n; k++)
+			zeroes += __atomic_add_fetch(&c[k], (uint32_t)delta, __ATOMIC_RELAXED) == 0;
+		i += n;
+	}
+	return zeroes;
 }
 
 /* Pin the user pages [first, last], none of which this object holds yet. */
@@ -513,12 +535,12 @@ static bool pages_next_free_run(struct pages *p, uint64_t *cursor, uint64_t last
 {
 	uint64_t i = *cursor;
 
-	while (i <= last && p->pinrefs[i])
+	while (i <= last && scount_get(&p->pinrefs, i))
 		i++;
 	if (i > last)
 		return false;
 	*out_first = i;
-	while (i < last && !p->pinrefs[i + 1])
+	while (i < last && !scount_get(&p->pinrefs, i + 1))
 		i++;
 	*out_last = i;
 	*cursor = i + 1;
@@ -563,13 +585,11 @@ int pages_pin(struct pages *p, uint64_t first, uint64_t last)
 
 	if (last < first || last >= p->npages)
 		return -EINVAL;
-	if (!p->pinrefs) {
-		p->pinrefs = calloc(p->npages, sizeof(*p->pinrefs));
-		if (!p->pinrefs)
-			return -ENOMEM;
-	}
+	/* the counters of [first, last] exist before anything is pinned or charged */
+	if (scount_reserve(&p->pinrefs, first, last))
+		return -ENOMEM;
 	for (i = first; i <= last; i++)
-		fresh += !p->pinrefs[i];
+		fresh += !scount_get(&p->pinrefs, i);
 	if (fresh) {
 		rc = acct_charge(p, fresh);
 		if (rc)
@@ -587,8 +607,7 @@ int pages_pin(struct pages *p, uint64_t first, uint64_t last)
 				goto out_unpin_runs;
 		}
 	}
-	for (i = first; i <= last; i++)
-		__atomic_add_fetch(&p->pinrefs[i], 1, __ATOMIC_RELAXED);
+	pinrefs_add(p, first, last, 1);
 	if (!p->npinned && fresh)
 		pinned_link(p);
 	p->npinned += fresh;
@@ -605,12 +624,15 @@ out_uncharge:
 	return rc;
 }
 
+bool pages_is_pinned(const struct pages *p, uint64_t idx)
+{
+	return idx < p->npages && scount_get(&p->pinrefs, idx);
+}
+
 void pages_unpin(struct pages *p, uint64_t first, uint64_t last)
 {
-	uint64_t i, released = 0;
+	uint64_t released = pinrefs_add(p, first, last, -1);
 
-	for (i = first; i <= last; i++)
-		released += __atomic_sub_fetch(&p->pinrefs[i], 1, __ATOMIC_RELAXED) == 0;
 	if (!released)
 		return;
 	if (p->kind == PAGES_USER)

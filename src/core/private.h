@@ -44,6 +44,7 @@
 #include "util/checked.h"
 #include "util/idtable.h"
 #include "util/itree.h"
+#include "util/scount.h"
 
 #define IOASID_PAGE_SHIFT 12
 #define IOASID_PAGE_SIZE  (1ULL << IOASID_PAGE_SHIFT)
@@ -195,8 +196,8 @@ enum pages_kind {
 
 /*
  * Memory behind one or more areas. Page index i covers bytes [i * PAGE, (i+1) * PAGE) of
- * the source starting at uptr (USER) or file_start (FILE), both page aligned. pinrefs[i]
- * counts the holders of page i (each area while its IOAS has a domain, each access pin);
+ * the source starting at uptr (USER) or file_start (FILE), both page aligned. pinrefs, at
+ * i, counts the holders of page i (each area while its IOAS has a domain, each access pin);
  * npinned counts pages with pinrefs > 0 and is what is charged.
  */
 struct pages {
@@ -219,7 +220,7 @@ struct pages {
 	void *chg_source;
 	bool chg_pending;
 	bool chg_charged;
-	uint32_t *pinrefs; /* npages counters, allocated on first pin */
+	struct scount pinrefs; /* npages counters, sparse: leaves made as pages are pinned */
 	uint64_t npinned;
 	uint8_t *host; /* where page 0 is reachable while anything is pinned */
 	uint64_t host_len;
@@ -232,6 +233,8 @@ void pages_get(struct pages *p);
 void pages_put(struct pages *p);
 /* Pin pages [first, last] (indexes): all or nothing; -EFAULT, -ENOMEM (limit). */
 int pages_pin(struct pages *p, uint64_t first, uint64_t last);
+/* Does any holder pin page idx (false past the end)? Safe beside the writer. */
+bool pages_is_pinned(const struct pages *p, uint64_t idx);
 void pages_unpin(struct pages *p, uint64_t first, uint64_t last);
 /* Host address of byte `offset` of the pages; valid only while that page is pinned. */
 static inline void *pages_host(struct pages *p, uint64_t offset)

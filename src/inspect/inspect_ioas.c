@@ -17,15 +17,11 @@
 /* Pages of [first, last] (indexes into p) held pinned by anyone. */
 static uint64_t pinned_in(const struct pages *p, uint64_t first, uint64_t last)
 {
-	uint64_t n = 0;
-
-	if (!p->pinrefs || !p->npinned)
+	if (!p->npinned || first >= p->npages)
 		return 0;
 	if (last >= p->npages)
 		last = p->npages - 1;
-	for (uint64_t i = first; i <= last && i < p->npages; i++)
-		n += p->pinrefs[i] != 0;
-	return n;
+	return scount_count_nonzero(&p->pinrefs, first, last);
 }
 
 static struct json_object *describe_area(const struct iopt_area *a)

@@ -2,7 +2,7 @@
 /*
  * test_kill.c - SIGKILL clients at random points; the daemon must not notice.
  *
- *   test_kill IOASIDD [ROUNDS]
+ *   test_kill IOASIDD [ROUNDS [SWARMS]]
  *
  * Starts its own daemon on a private socket, keeps one long-lived "survivor" client, reads
  * the daemon's statistics as the baseline, then ROUNDS (200) times forks a client that
@@ -14,8 +14,11 @@
  * back to the baseline: clients, contexts, mirror windows and mapped bytes, pinned pages,
  * sources (client processes that pages objects remember), the daemon's open fds and
  * threads, and its malloc'd bytes (after a warm-up, so the allocator's one-time growth is
- * in the baseline). Then SIGTERM, and the daemon must exit
- * 0 (under ASan that includes LeakSanitizer finding nothing).
+ * in the baseline). Then the swarms: SWARM (100) victims at once, all busy in the daemon
+ * together, killed at once in a random order (the daemon tears down 100 contexts while the
+ * survivor keeps calling), one to warm up and SWARMS (2) more, each followed by the
+ * baseline again. Then SIGTERM, and the daemon must exit 0 (under ASan that includes
+ * LeakSanitizer finding nothing).
  *
  * The clients speak the protocol directly (src/proto/client.c, as the shim does) rather
  * than through LD_PRELOAD, so that a round costs a fork and not an exec; the shim adds
@@ -40,6 +43,7 @@
 #include "proto/proto.h"
 
 #define BUF_SIZE (256UL << 10)
+#define SWARM	 100
 
 static char sock_path[108];
 static uint8_t *shared_buf;
@@ -141,10 +145,94 @@ static void print_stats(const char *what, const struct ioasidd_stats *s)
 	       s->requests_total, s->pins_total, s->bad_messages_total);
 }
 
+/* Served right now? The survivor's IOVA_RANGES on its IOAS. */
+static bool survivor_served(int survivor, uint32_t ioas)
+{
+	struct iommu_iova_range r[8];
+	struct iommu_ioas_iova_ranges ranges = {
+		.size = sizeof(ranges),
+		.ioas_id = ioas,
+		.num_iovas = 8,
+		.allowed_iovas = (uintptr_t)r,
+	};
+
+	return call(survivor, IOMMU_IOAS_IOVA_RANGES, &ranges) == 0 && ranges.num_iovas;
+}
+
+/*
+ * SWARM victims at once; when all have been seen by the daemon (its client count) or after
+ * a second, they are killed in a random order with the survivor called between kills.
+ * Returns the number of failures.
+ */
+static int swarm(int survivor, uint32_t ioas, unsigned int seed, unsigned long base_clients)
+{
+	pid_t pids[SWARM];
+	struct ioasidd_stats st;
+	int bad = 0, status;
+	unsigned long peak = 0;
+
+	for (int i = 0; i < SWARM; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0)
+			victim(seed * SWARM + (unsigned int)i);
+		if (pids[i] < 0)
+			return 1;
+	}
+	for (int i = 0; i < 100; i++) {
+		if (stats(survivor, &st) && st.clients > peak)
+			peak = st.clients;
+		if (peak >= base_clients + SWARM)
+			break;
+		usleep(10000);
+	}
+	printf("# swarm %u: %lu clients at the peak\n", seed, peak);
+	if (peak < base_clients + SWARM / 2) {
+		printf("# swarm %u: only %lu of %d victims reached the daemon\n", seed,
+		       peak - base_clients, SWARM);
+		bad++;
+	}
+	for (int i = SWARM - 1; i > 0; i--) {
+		int j = rand() % (i + 1);
+		pid_t t = pids[i];
+
+		pids[i] = pids[j];
+		pids[j] = t;
+	}
+	for (int i = 0; i < SWARM; i++) {
+		kill(pids[i], SIGKILL);
+		if (i % 10 == 0 && !survivor_served(survivor, ioas)) {
+			printf("# swarm %u: survivor not served after %d kills\n", seed, i);
+			bad++;
+		}
+	}
+	for (int i = 0; i < SWARM; i++)
+		waitpid(pids[i], &status, 0);
+	if (!survivor_served(survivor, ioas)) {
+		printf("# swarm %u: survivor not served after the swarm\n", seed);
+		bad++;
+	}
+	return bad;
+}
+
+/* Wait (up to 5 s) for the daemon to come back to the baseline; false if it does not. */
+static bool back_to_baseline(int survivor, const struct ioasidd_stats *base,
+			     struct ioasidd_stats *st)
+{
+	for (int i = 0; i < 500; i++) {
+		if (!stats(survivor, st))
+			return false;
+		if (at_baseline(base, st))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
-	struct ioasidd_stats base, st, busiest = { 0 };
+	struct ioasidd_stats base, st, heap_base, busiest = { 0 };
 	int rounds = argc > 2 ? atoi(argv[2]) : 200;
+	int swarms = argc > 3 ? atoi(argv[3]) : 2;
 	char dir[] = "/tmp/ioasid-kill-XXXXXX";
 	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
 	int survivor, status, bad = 0, killed_mid = 0;
@@ -152,7 +240,7 @@ int main(int argc, char **argv)
 	pid_t daemon;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: test_kill IOASIDD [ROUNDS]\n");
+		fprintf(stderr, "usage: test_kill IOASIDD [ROUNDS [SWARMS]]\n");
 		return 2;
 	}
 	if (!mkdtemp(dir))
@@ -237,15 +325,8 @@ int main(int argc, char **argv)
 		print_stats("busiest sample", &busiest);
 
 	/* the daemon reaps asynchronously: give it a moment */
-	for (int i = 0; i < 500; i++) {
-		if (!stats(survivor, &st)) {
-			bad++;
-			break;
-		}
-		if (at_baseline(&base, &st))
-			break;
-		usleep(10000);
-	}
+	if (!back_to_baseline(survivor, &base, &st))
+		bad++;
 	print_stats("after", &st);
 	if (!at_baseline(&base, &st)) {
 		printf("# not back to baseline\n");
@@ -259,6 +340,34 @@ int main(int argc, char **argv)
 	 */
 	if (st.heap_bytes > base.heap_bytes + 16384) {
 		printf("# heap not back to baseline\n");
+		bad++;
+	}
+
+	/*
+	 * The swarms: many clients dying at once. The first 100 concurrent clients grow the
+	 * daemon's heap once (about 40 KiB, the same after 1 or 6 swarms), so one swarm warms
+	 * up and the heap's baseline is taken after it; every other figure must be back at the
+	 * first baseline after each swarm.
+	 */
+	t0 = now();
+	bad += swarm(survivor, alloc.out_ioas_id, 0, base.clients);
+	if (!back_to_baseline(survivor, &base, &heap_base)) {
+		print_stats("after the first swarm", &heap_base);
+		bad++;
+	}
+	for (unsigned int k = 1; k <= (unsigned int)swarms; k++) {
+		bad += swarm(survivor, alloc.out_ioas_id, k, base.clients);
+		if (!back_to_baseline(survivor, &base, &st)) {
+			print_stats("after a swarm", &st);
+			printf("# not back to baseline after swarm %u\n", k);
+			bad++;
+		}
+	}
+	printf("# %d swarms of %d after a warm-up swarm, in %.2f s\n", swarms, SWARM, now() - t0);
+	printf("# heap bytes: after the warm-up swarm %lu, after the swarms %lu\n",
+	       heap_base.heap_bytes, st.heap_bytes);
+	if (st.heap_bytes > heap_base.heap_bytes + 16384) {
+		printf("# heap not back to baseline after the swarms\n");
 		bad++;
 	}
 	close(survivor);
@@ -275,7 +384,7 @@ int main(int argc, char **argv)
 		unlink(lock);
 	}
 	rmdir(dir);
-	printf("%s 1 - %d kills, daemon serving and back to baseline\n", bad ? "not ok" : "ok",
-	       rounds);
+	printf("%s 1 - %d kills and %d swarms of %d, daemon serving and back to baseline\n",
+	       bad ? "not ok" : "ok", rounds, swarms, SWARM);
 	return bad ? 1 : 0;
 }

@@ -406,7 +406,8 @@ enum dev_caps {
 
 struct dev_pasid {
 	uint32_t pasid;
-	struct hwpt_paging *hwpt; /* holds a device reference on it (hwpt_put_device) */
+	struct hwpt_paging *hwpt;   /* holds a device reference on it (hwpt_put_device) */
+	struct hwpt_nested *nested; /* a nested HWPT on hwpt the PASID is attached to, or NULL */
 };
 
 /*
@@ -497,6 +498,8 @@ struct vevent;
  * users: the table's 1 + each attached device. Holds a user reference on its parent, its
  * vIOMMU (when allocated on one) and its fault queue.
  */
+struct iommu_xlate;
+
 struct hwpt_nested {
 	struct obj obj;
 	struct hwpt_paging *parent;
@@ -505,6 +508,10 @@ struct hwpt_nested {
 	uint32_t data_type;
 	uint32_t data_len;
 	void *data;
+	uint32_t alloc_flags; /* IOMMU_HWPT_FAULT_ID_VALID, IOMMU_HWPT_ALLOC_PASID */
+	/* the translation devices on it use (src/iommu nested.c), or NULL: the parent's only */
+	struct iommu_xlate *xlate;
+	int attach_err; /* data the kernel rejects at attach, not at allocation (VT-d) */
 	struct fault_queue *fault;
 	unsigned int ndevices;
 	/* caches the user invalidates (the mock's IOTLB of IOMMU_HWPT_DATA_SELFTEST) */
@@ -524,12 +531,23 @@ void hwpt_nested_stage1(const struct hwpt_nested *n, uint32_t *out_type, const v
 			uint32_t *out_len, struct iommu_domain **out_stage2);
 /* May dev attach to nested (its model made the parent)? 0 or -EINVAL. */
 int hwpt_nested_attach_check(struct device *dev, const struct hwpt_nested *n);
-/* Link and unlink a device (a user reference each); the parent is linked by device.c. */
-void hwpt_nested_link(struct device *dev, struct hwpt_nested *n);
-void hwpt_nested_unlink(struct device *dev);
+/*
+ * Link and unlink a device at a PASID (slot: where the device records the nested HWPT of
+ * that PASID; a user reference each); the parent is linked by device.c.
+ */
+void hwpt_nested_link(struct device *dev, struct hwpt_nested **slot, struct hwpt_nested *n);
+void hwpt_nested_unlink(struct device *dev, struct hwpt_nested **slot);
+/* The user's invalidation scoped to a vIOMMU: every nested HWPT on v drops its IOTLB entries. */
+void hwpt_nested_flush_viommu(struct viommu *v);
 void hwpt_nested_destroy(struct obj *obj);
 /* The fault queue of whatever dev's RID is attached to, and that HWPT (as an owner). */
 struct fault_queue *dev_fault_queue(struct device *dev, bool pasid_valid, const void **out_owner);
+/*
+ * The fault queue a DMA fault of dev at pasid goes to, and its owner (the HWPT): the nested
+ * HWPT's for a stage-1 fault, else the paging HWPT's. NULL: not fault-capable.
+ */
+struct fault_queue *dev_pasid_fault_queue(struct device *dev, uint32_t pasid, unsigned int stage,
+					  const void **out_owner);
 
 /* A page request answered: code is IOMMUFD_PAGE_RESP_*. */
 typedef void (*fault_done_fn)(void *arg, uint32_t code);

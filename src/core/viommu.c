@@ -357,14 +357,19 @@ static int viommu_invalidate_smmuv3(struct viommu *v, uint64_t uptr, uint32_t en
 		case SMMU_CMD_TLBI_NH_VA:
 		case SMMU_CMD_TLBI_NH_VAA:
 		case SMMU_CMD_TLBI_NSNH_ALL:
-			/* the stage-1 IOTLB of the translation side is flushed here once it exists
+			/*
+			 * Every nested HWPT of the vIOMMU drops all its IOTLB entries: more than
+			 * an ASID- or range-scoped command asks, which hardware may also do.
 			 */
+			hwpt_nested_flush_viommu(v);
 			break;
 		case SMMU_CMD_ATC_INV:
 		case SMMU_CMD_CFGI_CD:
 		case SMMU_CMD_CFGI_CD_ALL:
 			if (!viommu_find_vdev(v, w0 >> 32))
 				rc = -EIO;
+			else if ((w0 & 0xff) != SMMU_CMD_ATC_INV)
+				hwpt_nested_flush_viommu(v); /* a CD's translations go with it */
 			break;
 		default:
 			rc = -EIO;
@@ -421,6 +426,7 @@ int viommu_invalidate(struct viommu *v, uint32_t type, uint64_t uptr, uint32_t e
 			memset(vd->cache, 0, sizeof(vd->cache));
 		else
 			vd->cache[inv.cache_id] = 0;
+		hwpt_nested_flush_viommu(v);
 	}
 	*inout_num = done;
 	v->invalidations += done;

@@ -748,27 +748,101 @@ static int dev_dma_errno(int rc, const struct iommu_fault *f)
 	return f->type == IOMMU_FAULT_PERMISSION ? -EPERM : -EFAULT;
 }
 
+/* One pass of DMA in a read section, no lock: the bytes copied in *done. */
+static int dev_dma_pass(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
+			uint8_t *buf, size_t len, bool write, struct iommu_fault *fault,
+			size_t *done)
+{
+	struct iommu_dev *idev;
+	unsigned int tok = iommu_read_lock();
+	int rc;
+
+	idev = iommu_dir_lookup(&ctx->iommu_dir, dev_id);
+	rc = idev ? iommu_dma(idev, pasid, iova, buf, len, write, fault, done) : -ENOENT;
+	iommu_read_unlock(tok);
+	if (rc == -ENOENT)
+		*done = 0;
+	return rc;
+}
+
+/*
+ * The page request of a faulting DMA, if what the device is attached to at pasid is
+ * fault-capable: report it and wait for the answer (ctx->lock held, dropped while waiting).
+ * 1: answered SUCCESS, retry; 0: no retry (not fault-capable, answered INVALID, timed out,
+ * queue full).
+ */
+static int dev_dma_page_request(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, bool write,
+				const struct iommu_fault *fault)
+{
+	static uint32_t next_grpid;
+	struct iommu_hwpt_pgfault rec = { 0 };
+	struct fault_queue *fq;
+	const void *owner = NULL;
+	struct device *dev;
+
+	if (fault->type != IOMMU_FAULT_NOT_PRESENT && fault->type != IOMMU_FAULT_PERMISSION)
+		return 0; /* an address-size fault is not something a page request can fix */
+	dev = dev_get(ctx, dev_id);
+	if (!dev)
+		return 0;
+	fq = dev_pasid_fault_queue(dev, pasid, fault->stage, &owner);
+	obj_put(&dev->obj);
+	if (!fq)
+		return 0;
+	rec.flags = pasid != IOMMU_NO_PASID ? IOMMU_PGFAULT_FLAGS_PASID_VALID : 0;
+	rec.dev_id = dev_id;
+	rec.pasid = pasid;
+	rec.grpid = __atomic_add_fetch(&next_grpid, 1, __ATOMIC_RELAXED) & 0x1ff; /* PRG index */
+	rec.perm = write ? IOMMU_PGFAULT_PERM_WRITE : IOMMU_PGFAULT_PERM_READ;
+	rec.addr = fault->addr & ~(uint64_t)(IOASID_PAGE_SIZE - 1);
+	rec.length = IOASID_PAGE_SIZE;
+	return fault_dma_wait(ctx, fq, owner, &rec) == IOMMUFD_PAGE_RESP_SUCCESS;
+}
+
+int dev_dma_iopf(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova, void *buf,
+		 size_t len, bool write, bool locked, struct iommu_fault *fault, size_t *out_done)
+{
+	uint8_t *p = buf;
+	size_t off = 0, n;
+	int rc;
+
+	memset(fault, 0, sizeof(*fault));
+	for (unsigned int requests = 0;; requests++) {
+		int retry;
+
+		rc = dev_dma_pass(ctx, dev_id, pasid, iova + off, p + off, len - off, write, fault,
+				  &n);
+		off += n;
+		if (rc != -EFAULT || requests == DEV_DMA_MAX_PAGE_REQUESTS)
+			break;
+		/* the slow path: a fault, maybe a page request the program answers */
+		if (!locked)
+			pthread_mutex_lock(&ctx->lock);
+		retry = dev_dma_page_request(ctx, dev_id, pasid, write, fault);
+		if (!locked)
+			pthread_mutex_unlock(&ctx->lock);
+		if (!retry)
+			break;
+	}
+	*out_done = off;
+	return rc;
+}
+
 /*
  * Device DMA takes no lock of the context: the device is found in the context's directory
  * and translated inside a read section (src/iommu/xlate.c), so a device can DMA while the
- * program maps, unmaps, attaches and detaches.
+ * program maps, unmaps, attaches and detaches. Only a fault on a fault-capable HWPT takes the
+ * lock, to report a page request and wait for the answer.
  */
 static int dev_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
 		   void *buf, size_t len, bool write, struct iommu_fault *fault)
 {
-	struct iommu_dev *idev;
-	unsigned int tok;
 	uint64_t last;
-	int rc;
+	size_t done;
 
 	if (len && check_add_u64(iova, len - 1, &last))
 		return -EOVERFLOW;
-	memset(fault, 0, sizeof(*fault));
-	tok = iommu_read_lock();
-	idev = iommu_dir_lookup(&ctx->iommu_dir, dev_id);
-	rc = idev ? iommu_dma(idev, pasid, iova, buf, len, write, fault) : -ENOENT;
-	iommu_read_unlock(tok);
-	return rc;
+	return dev_dma_iopf(ctx, dev_id, pasid, iova, buf, len, write, false, fault, &done);
 }
 
 int ioasid_device_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint64_t iova, void *buf, size_t len,

@@ -447,7 +447,20 @@ struct hwpt_paging {
 	struct fault_queue *fault; /* IOMMU_HWPT_FAULT_ID_VALID: holds a user reference */
 };
 
+struct iommu_fault;
 struct device *dev_get(struct ioasid_ctx *ctx, uint32_t id);
+/* Page requests one DMA call makes at most before it gives up on a fault. */
+#define DEV_DMA_MAX_PAGE_REQUESTS 16
+/*
+ * Device DMA with I/O page faults: copy len bytes between buf and [iova, iova + len - 1]
+ * (not wrapping) of device dev_id at pasid, lock-free; a fault on a fault-capable HWPT is
+ * reported to its fault queue and the DMA waits for the answer (taking ctx->lock unless
+ * locked says the caller holds it; dropped while waiting), then retries from the faulting
+ * byte (SUCCESS) or stops (INVALID, a closed queue, a timeout). 0, or -EFAULT with *fault,
+ * -ENODEV (nothing attached), -ENOENT (no device); *out_done: bytes copied.
+ */
+int dev_dma_iopf(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova, void *buf,
+		 size_t len, bool write, bool locked, struct iommu_fault *fault, size_t *out_done);
 /* Bind a new device (published, users 2). 0, -ENOMEM. */
 int dev_bind(struct ioasid_ctx *ctx, const struct dev_model_ops *model, void *model_priv,
 	     struct device **out);
@@ -581,6 +594,15 @@ int fault_report(struct fault_queue *fq, const void *owner, const struct iommu_h
 		 unsigned int n, fault_done_fn done, void *done_arg);
 /* Answer RESP_INVALID every group from owner (and dev_id, if not 0): a device detached. */
 void fault_cancel_owner(struct fault_queue *fq, const void *owner, uint32_t dev_id);
+/*
+ * A device's DMA that faulted on a fault-capable HWPT: report rec (one group) on fq and wait
+ * for the program's answer. ctx->lock held; dropped while waiting (the program may map,
+ * or answer from another thread) and taken again before returning. The response code
+ * (IOMMUFD_PAGE_RESP_SUCCESS: retry; RESP_INVALID, also when the fd is closed or the device
+ * detaches), or -ETIMEDOUT (no answer in time: the group is withdrawn), -ENOSPC, -ENOMEM.
+ */
+int fault_dma_wait(struct ioasid_ctx *ctx, struct fault_queue *fq, const void *owner,
+		   const struct iommu_hwpt_pgfault *rec);
 /* Take the program's responses and push out pending records. */
 void fault_service(struct fault_queue *fq);
 /* Every fault queue of ctx: service, and drop the fd's reference once it is closed. */

@@ -955,7 +955,7 @@ static int test_dev_dma(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	}
 	while (done < len) {
 		size_t n = len - done < DEV_DMA_CHUNK ? (size_t)(len - done) : DEV_DMA_CHUNK;
-		unsigned int tok;
+		size_t got;
 		int drc;
 
 		if (write) {
@@ -963,24 +963,21 @@ static int test_dev_dma(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 			if (rc)
 				goto out_free;
 		}
-		tok = iommu_read_lock();
-		drc = iommu_dma(dev->iommu, cmd->dev_dma.pasid, cmd->dev_dma.iova + done, bounce, n,
-				write, &f);
-		iommu_read_unlock(tok);
+		/* a fault on a fault-capable HWPT waits for the page response (device.c) */
+		drc = dev_dma_iopf(ucmd->ctx, dev->obj.id, cmd->dev_dma.pasid,
+				   cmd->dev_dma.iova + done, bounce, n, write, true, &f, &got);
 		if (drc) {
 			if (drc != -EFAULT && drc != -ENODEV) {
 				rc = drc;
 				goto out_free;
 			}
 			/* the prefix up to the faulting block was done */
-			if (!write && f.addr > cmd->dev_dma.iova + done) {
-				rc = uaccess_to(ucmd->ctx, cmd->dev_dma.uptr + done, bounce,
-						f.addr - (cmd->dev_dma.iova + done));
+			if (!write && got) {
+				rc = uaccess_to(ucmd->ctx, cmd->dev_dma.uptr + done, bounce, got);
 				if (rc)
 					goto out_free;
 			}
-			if (f.addr > cmd->dev_dma.iova + done)
-				done = f.addr - cmd->dev_dma.iova;
+			done += got;
 			break;
 		}
 		if (!write) {

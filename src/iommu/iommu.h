@@ -172,10 +172,10 @@ struct iommu_dev *iommu_dir_lookup(struct iommu_ctx_dir *const *dirp, uint32_t d
  * Device DMA: copy len bytes between buf and [iova, iova + len - 1] (which must not wrap) of
  * (idev, pasid), in pieces that never cross a translation. Call inside a read section that
  * also covers finding idev. 0, or -EFAULT with *fault describing the first fault; bytes
- * before the faulting piece were copied. -ENODEV: nothing attached at that PASID (fault type
- * NOT_PRESENT too).
+ * before the faulting piece were copied (*out_done, may be NULL, counts the bytes copied).
+ * -ENODEV: nothing attached at that PASID (fault type NOT_PRESENT too).
  */
 int iommu_dma(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, void *buf, size_t len,
-	      bool write, struct iommu_fault *fault);
+	      bool write, struct iommu_fault *fault, size_t *out_done);
 
 #endif

@@ -463,6 +463,14 @@ void dev_pasid_detach(struct device *dev, uint32_t pasid)
 	hwpt_put_device(hwpt);
 }
 
+int dev_pasid_detach_checked(struct device *dev, uint32_t pasid)
+{
+	if (!dev_pasid_valid(dev, pasid) || !dev_pasid_hwpt(dev, pasid))
+		return -EINVAL;
+	dev_pasid_detach(dev, pasid);
+	return 0;
+}
+
 int dev_attach(struct device *dev, uint32_t *inout_pt_id)
 {
 	return dev_pasid_attach(dev, IOMMU_NO_PASID, inout_pt_id);
@@ -555,8 +563,8 @@ static int api_result(int rc)
 	return 0;
 }
 
-static int device_new_locked(struct ioasid_ctx *ctx, const struct ioasid_device_desc *desc,
-			     uint32_t *out_dev_id)
+int device_new_locked(struct ioasid_ctx *ctx, const struct ioasid_device_desc *desc,
+		      uint32_t *out_dev_id)
 {
 	const uint32_t valid =
 		IOASID_DEVICE_NO_DIRTY | IOASID_DEVICE_HUGE_IOVA | IOASID_DEVICE_PASID;
@@ -625,9 +633,7 @@ static int device_op(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, en
 		rc = dev_pasid_replace(dev, pasid, &pt_id);
 		break;
 	case API_DETACH:
-		if (!dev_pasid_valid(dev, pasid) || !dev_pasid_hwpt(dev, pasid))
-			rc = -EINVAL;
-		dev_pasid_detach(dev, pasid);
+		rc = dev_pasid_detach_checked(dev, pasid);
 		break;
 	case API_DESTROY:
 		obj_put(&dev->obj);

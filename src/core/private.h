@@ -449,6 +449,9 @@ struct hwpt_paging {
 
 struct iommu_fault;
 struct device *dev_get(struct ioasid_ctx *ctx, uint32_t id);
+/* ioasid_device_new under ctx->lock: a context-owned device, pending until the call commits. */
+int device_new_locked(struct ioasid_ctx *ctx, const struct ioasid_device_desc *desc,
+		      uint32_t *out_dev_id);
 /* Page requests one DMA call makes at most before it gives up on a fault. */
 #define DEV_DMA_MAX_PAGE_REQUESTS 16
 /*
@@ -478,6 +481,8 @@ void dev_detach(struct device *dev);
 int dev_pasid_attach(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id);
 int dev_pasid_replace(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id);
 void dev_pasid_detach(struct device *dev, uint32_t pasid);
+/* The same, EINVAL for a PASID the device lacks or that is not attached (the C API's). */
+int dev_pasid_detach_checked(struct device *dev, uint32_t pasid);
 /* The HWPT a PASID of dev is attached to, or NULL. */
 struct hwpt_paging *dev_pasid_hwpt(const struct device *dev, uint32_t pasid);
 void device_destroy(struct obj *obj);

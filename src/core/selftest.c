@@ -1000,6 +1000,58 @@ out_put:
 	return rc;
 }
 
+/* IOASID_DEV_NEW: a context-owned device of one of our IOMMU models (ioasid_device_new). */
+static int test_dev_new(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct ioasid_device_desc d = { .format = cmd->dev_new.format,
+					.flags = cmd->dev_new.flags };
+	uint32_t id;
+	int rc;
+
+	if (!memchr(cmd->dev_new.format, 0, sizeof(cmd->dev_new.format)))
+		return -EINVAL;
+	rc = device_new_locked(ucmd->ctx, &d, &id);
+	if (rc)
+		return rc;
+	cmd->dev_new.out_dev_id = id;
+	return ucmd_respond(ucmd, sizeof(*cmd)); /* a failure aborts the pending device */
+}
+
+/* IOASID_DEV_ATTACH: the C API's per-PASID attach/replace/detach, for IOASID_DEV_NEW devices. */
+static int test_dev_attach(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct device *dev = dev_get(ucmd->ctx, cmd->id);
+	uint32_t pt = cmd->dev_attach.pt_id, pasid = cmd->dev_attach.pasid;
+	int rc;
+
+	if (!dev)
+		return -ENOENT;
+	if (!dev->ctx_owned) {
+		obj_put(&dev->obj);
+		return -ENOENT; /* the selftest's mock devices have their own ops */
+	}
+	switch (cmd->dev_attach.op) {
+	case IOMMU_TEST_DEV_ATTACH:
+		rc = dev_pasid_attach(dev, pasid, &pt);
+		break;
+	case IOMMU_TEST_DEV_REPLACE:
+		rc = dev_pasid_replace(dev, pasid, &pt);
+		break;
+	case IOMMU_TEST_DEV_DETACH:
+		rc = dev_pasid_detach_checked(dev, pasid);
+		pt = 0;
+		break;
+	default:
+		rc = -EOPNOTSUPP;
+		break;
+	}
+	obj_put(&dev->obj);
+	if (rc)
+		return rc;
+	cmd->dev_attach.out_hwpt_id = pt;
+	return ucmd_respond(ucmd, sizeof(*cmd));
+}
+
 int selftest_ioctl(struct ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
@@ -1053,6 +1105,10 @@ int selftest_ioctl(struct ucmd *ucmd)
 		return test_pasid(ucmd, cmd);
 	case IOMMU_TEST_OP_IOASID_DEV_DMA:
 		return test_dev_dma(ucmd, cmd);
+	case IOMMU_TEST_OP_IOASID_DEV_NEW:
+		return test_dev_new(ucmd, cmd);
+	case IOMMU_TEST_OP_IOASID_DEV_ATTACH:
+		return test_dev_attach(ucmd, cmd);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -420,6 +420,16 @@ static int dev_change_pt(struct device *dev, uint32_t pasid, uint32_t *inout_pt_
 	return rc;
 }
 
+struct obj *dev_pasid_attached(struct device *dev, uint32_t pasid)
+{
+	struct hwpt_nested *n = dev_pasid_nested(dev, pasid);
+	struct hwpt_paging *hwpt = dev_pasid_hwpt(dev, pasid);
+
+	if (n)
+		return &n->obj;
+	return hwpt ? &hwpt->obj : NULL;
+}
+
 struct fault_queue *dev_pasid_fault_queue(struct device *dev, uint32_t pasid, unsigned int stage,
 					  const void **out_owner)
 {

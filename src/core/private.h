@@ -483,7 +483,9 @@ int dev_pasid_replace(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id)
 void dev_pasid_detach(struct device *dev, uint32_t pasid);
 /* The same, EINVAL for a PASID the device lacks or that is not attached (the C API's). */
 int dev_pasid_detach_checked(struct device *dev, uint32_t pasid);
-/* The HWPT a PASID of dev is attached to, or NULL. */
+/* The HWPT object a PASID of dev is attached to: a nested HWPT, else the paging one, or NULL. */
+struct obj *dev_pasid_attached(struct device *dev, uint32_t pasid);
+/* The paging HWPT a PASID of dev is attached to (a nested HWPT's parent), or NULL. */
 struct hwpt_paging *dev_pasid_hwpt(const struct device *dev, uint32_t pasid);
 void device_destroy(struct obj *obj);
 void device_close(struct obj *obj);

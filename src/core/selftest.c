@@ -899,20 +899,24 @@ static int test_pasid(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		dev_pasid_detach(dev, cmd->pasid_detach.pasid);
 		break;
 	default: { /* IOMMU_TEST_OP_PASID_CHECK_HWPT */
-		struct hwpt_paging *cur = dev_pasid_hwpt(dev, cmd->pasid_check.pasid);
-
+		/* what the PASID is on: a nested HWPT, or else the paging one */
+		struct obj *cur = dev_pasid_attached(dev, cmd->pasid_check.pasid);
 		struct obj *want;
 
 		if (!cmd->pasid_check.hwpt_id) {
 			rc = cur ? -EINVAL : 0;
 			break;
 		}
-		want = obj_get(ucmd->ctx, cmd->pasid_check.hwpt_id, OBJ_HWPT_PAGING);
+		want = obj_get(ucmd->ctx, cmd->pasid_check.hwpt_id, OBJ_ANY);
+		if (want && want->type != OBJ_HWPT_PAGING && want->type != OBJ_HWPT_NESTED) {
+			obj_put(want);
+			want = NULL;
+		}
 		if (!want) {
 			rc = -ENOENT;
 			break;
 		}
-		if (!cur || &cur->obj != want)
+		if (cur != want)
 			rc = -EINVAL;
 		obj_put(want);
 		break;

@@ -119,10 +119,58 @@ static void test_pasid_ops(void **state)
 	m_buf_free(buf, 2 * 4096);
 }
 
+/* A PASID on a mock nested HWPT: attach, CHECK_HWPT names the nested HWPT, replace, detach. */
+static void test_pasid_nested(void **state)
+{
+	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_hwpt_alloc a = { .size = sizeof(a) };
+	uint32_t ioas, stdev, idev, parent, nested, nested_nopasid, pt;
+	struct ioasid_ctx *ctx;
+
+	(void)state;
+	assert_int_equal(ioasid_ctx_new(NULL, &ctx), 0);
+	T_OK(t_ioas_alloc(ctx, &ioas));
+	T_OK(m_mock_domain(ctx, ioas, MOCK_FLAGS_DEVICE_PASID, &stdev, NULL, &idev));
+	T_OK(m_hwpt_alloc(ctx, idev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID,
+			  &parent));
+	T_OK(m_replace(ctx, stdev, parent, NULL));
+	a.dev_id = idev;
+	a.pt_id = parent;
+	a.data_type = IOMMU_HWPT_DATA_SELFTEST;
+	a.data_len = sizeof(data);
+	a.data_uptr = (uintptr_t)&data;
+	T_OK(t_ioctl(ctx, IOMMU_HWPT_ALLOC, &a));
+	nested_nopasid = a.out_hwpt_id;
+	a.flags = IOMMU_HWPT_ALLOC_PASID;
+	T_OK(t_ioctl(ctx, IOMMU_HWPT_ALLOC, &a));
+	nested = a.out_hwpt_id;
+
+	pt = nested_nopasid;
+	T_ERR(EINVAL, pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 4, &pt));
+	pt = nested;
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 4, &pt));
+	T_OK(check(ctx, stdev, 4, nested));
+	T_ERR(EINVAL, check(ctx, stdev, 4, parent));
+	T_ERR(EBUSY, pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 4, &pt));
+	/* the nested HWPT is busy while the PASID is on it */
+	T_ERR(EBUSY, m_destroy(ctx, nested));
+	pt = parent;
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_REPLACE, stdev, 4, &pt));
+	T_OK(check(ctx, stdev, 4, parent));
+	pt = nested;
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_REPLACE, stdev, 4, &pt));
+	T_OK(check(ctx, stdev, 4, nested));
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_DETACH, stdev, 4, &pt));
+	T_OK(check(ctx, stdev, 4, 0));
+	T_OK(m_destroy(ctx, nested));
+	ioasid_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pasid_ops),
+		cmocka_unit_test(test_pasid_nested),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,8 +18,7 @@
  * and bytes), from which the IOMMU side makes the nested HWPT's translation
  * (iommu_nested_alloc, src/iommu/nested.c): a device attached to the nested HWPT (its RID
  * or a PASID) DMAs through the user's stage 1 read through the parent's stage 2. The walk
- * belongs to the IOMMU models, not here. AMD guest data has no stage-1 walk yet: a device
- * on such an HWPT translates through the parent alone. VT-d data the kernel accepts at
+ * belongs to the IOMMU models, not here. VT-d data the kernel accepts at
  * allocation but refuses at attach (an address width other than 48/57, an unaligned root)
  * is kept as attach_err, the attach's EINVAL.
  *
@@ -169,8 +168,6 @@ static int nested_make_xlate(struct hwpt_nested *n)
 {
 	int rc;
 
-	if (n->data_type == IOMMU_HWPT_DATA_AMD_GUEST)
-		return 0; /* no stage-1 walk for the DTE yet: the parent's translation */
 	rc = iommu_nested_alloc(n->parent->domain, n->data_type, n->data, n->data_len, &n->xlate);
 	if (rc == -EINVAL && n->data_type == IOMMU_HWPT_DATA_VTD_S1) {
 		n->attach_err = rc;

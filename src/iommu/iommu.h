@@ -121,7 +121,8 @@ struct iommu_domain *iommu_xlate_domain(const struct iommu_xlate *x);
  * the data are IOVAs of the parent (guest physical addresses) and every stage-1 table read
  * goes through the parent. Types: IOMMU_HWPT_DATA_SELFTEST (stage 1 is the identity, as the
  * kernel's mock), IOMMU_HWPT_DATA_VTD_S1 (x86-64 4/5-level first-stage table),
- * IOMMU_HWPT_DATA_ARM_SMMUV3 (the guest's STE: CD table, LPAE stage 1). -EOPNOTSUPP for
+ * IOMMU_HWPT_DATA_ARM_SMMUV3 (the guest's STE: CD table, LPAE stage 1),
+ * IOMMU_HWPT_DATA_AMD_GUEST (the guest's DTE: GCR3 table, x86-64; never cached). -EOPNOTSUPP for
  * another type or unknown flags, -EINVAL for a bad length or field, -EIO for an STE with
  * fields a guest may not set (the kernel's rule).
  * The result is cached in the IOTLB under its own tag and flushed only by

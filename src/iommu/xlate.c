@@ -256,6 +256,8 @@ int iommu_translate(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, unsign
 	uint64_t gen;
 	int rc;
 
+	if (__builtin_expect(x->uncached, 0))
+		return x->ops->walk(x, pasid, iova, access, out, fault);
 	if (iotlb_l0_hit(x, pasid, iova, access, out) || iotlb_lookup(x, pasid, iova, access, out))
 		return 0;
 	gen = iotlb_gen();

@@ -367,12 +367,90 @@ static void test_smmuv3(void **state)
 	guest_free(&g);
 }
 
+/* AMD: the guest DTE's GCR3 table gives each PASID's x86-64 root; nothing is cached. */
+static uint32_t amd_nested(struct guest *g, uint32_t flags, uint64_t d0, uint64_t gcr3, uint64_t d2,
+			   int *err)
+{
+	struct iommu_hwpt_amd_guest dte = { 0 };
+	uint32_t id = 0;
+
+	dte.dte[0] = htole64(d0 | ((gcr3 >> 12) & 7) << 58);
+	dte.dte[1] = htole64(((gcr3 >> 15) & 0xffff) << 16 | (gcr3 >> 31) << 43);
+	dte.dte[2] = htole64(d2);
+	*err = nested_alloc(g, g->parent, flags, IOMMU_HWPT_DATA_AMD_GUEST, &dte, sizeof(dte), &id);
+	return id;
+}
+
+static void test_amd(void **state)
+{
+	const uint64_t b = X_P | X_RW | X_US, V = 1, GIOV = UINT64_C(1) << 54,
+		       GV = UINT64_C(1) << 55;
+	uint64_t gcr3, data1, data2, root0, *leaf;
+	struct ioasid_dma_fault f;
+	uint32_t n, n_nogiov;
+	char buf[16] = { 0 };
+	struct guest g;
+	int err;
+
+	(void)state;
+	guest_new(&g, "amd-v1-4", IOASID_DEVICE_PASID);
+	gcr3 = galloc(&g);
+	data1 = galloc(&g);
+	data2 = galloc(&g);
+	root0 = g.root;
+	leaf = gmap4(&g, GUEST_VA, data1, b, b);
+	g.root = galloc(&g); /* PASID 5's own table */
+	gmap4(&g, GUEST_VA, data2, b, b);
+	gptr(&g, gcr3)[0] = root0 | 1;
+	gptr(&g, gcr3)[5] = g.root | 1;
+
+	/* the kernel's checks of a guest DTE */
+	amd_nested(&g, 0, V | GV | (UINT64_C(4) << 9), gcr3, 0, &err); /* host Mode */
+	assert_int_equal(err, EINVAL);
+	amd_nested(&g, 0, V | GV | (UINT64_C(3) << 56), gcr3, 0, &err); /* GLX 3 */
+	assert_int_equal(err, EINVAL);
+	amd_nested(&g, 0, V | GV, gcr3, UINT64_C(2) << 54, &err); /* guest paging mode 2 */
+	assert_int_equal(err, EINVAL);
+	amd_nested(&g, 0, V | GV, 0, 0, &err); /* no GCR3 table */
+	assert_int_equal(err, EINVAL);
+
+	n = amd_nested(&g, IOMMU_HWPT_ALLOC_PASID, V | GV | GIOV, gcr3, 0, &err);
+	T_OK(err);
+	n_nogiov = amd_nested(&g, IOMMU_HWPT_ALLOC_PASID, V | GV, gcr3, 0, &err);
+	T_OK(err);
+	T_OK(ioasid_device_attach(g.ctx, g.dev, n, NULL));
+	/* the RID through GCR3 entry 0 (GIOV) */
+	T_OK(dma(&g, 0, GUEST_VA + 4, "amd rid", 8, true, &f));
+	assert_string_equal((char *)gptr(&g, data1 + 4), "amd rid");
+	assert_true(*leaf & X_D);
+	/* PASID 5 through its own GCR3 entry */
+	T_OK(ioasid_device_pasid_attach(g.ctx, g.dev, 5, n, NULL));
+	T_OK(dma(&g, 5, GUEST_VA + 4, "pasid5", 7, true, &f));
+	assert_string_equal((char *)gptr(&g, data2 + 4), "pasid5");
+	/* a PASID with no GCR3 entry: a stage-1 fault */
+	T_OK(ioasid_device_pasid_attach(g.ctx, g.dev, 6, n, NULL));
+	T_ERR(EFAULT, dma(&g, 6, GUEST_VA + 4, buf, 1, false, &f));
+	assert_int_equal(f.stage, 1);
+	/* never cached: the guest's remap is seen at once */
+	*leaf = data2 | b;
+	T_OK(dma(&g, 0, GUEST_VA + 4, buf, 7, false, &f));
+	assert_string_equal(buf, "pasid5");
+	/* without GIOV the RID goes through stage 2 alone */
+	T_OK(ioasid_device_pasid_detach(g.ctx, g.dev, 5));
+	T_OK(ioasid_device_pasid_detach(g.ctx, g.dev, 6));
+	T_OK(ioasid_device_replace(g.ctx, g.dev, n_nogiov, NULL));
+	T_OK(dma(&g, 0, data1 + 4, buf, 8, false, &f));
+	assert_string_equal(buf, "amd rid");
+	guest_free(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vtd_rid),
 		cmocka_unit_test(test_vtd_pasid),
 		cmocka_unit_test(test_smmuv3),
+		cmocka_unit_test(test_amd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -310,17 +310,22 @@ void hwpt_nested_flush_viommu(struct viommu *v)
 	}
 }
 
-struct fault_queue *dev_fault_queue(struct device *dev, bool pasid_valid, const void **out_owner)
+struct fault_queue *dev_fault_queue(struct device *dev, bool pasid_valid, uint32_t pasid,
+				    const void **out_owner)
 {
-	if (dev->nested) {
-		*out_owner = dev->nested;
-		return dev->nested->fault;
-	}
-	/* a PASID's request with nothing on that PASID goes to a nested RID only */
-	if (!dev->hwpt || pasid_valid)
+	struct obj *at = dev_pasid_attached(dev, pasid_valid ? pasid : IOMMU_NO_PASID);
+
+	/* a PASID's request with nothing on that PASID goes to a nested RID (its guest's table) */
+	if (!at && pasid_valid && dev->nested)
+		at = &dev->nested->obj;
+	if (!at)
 		return NULL;
-	*out_owner = dev->hwpt;
-	return dev->hwpt->fault;
+	if (at->type == OBJ_HWPT_NESTED) {
+		*out_owner = container_of(at, struct hwpt_nested, obj);
+		return container_of(at, struct hwpt_nested, obj)->fault;
+	}
+	*out_owner = container_of(at, struct hwpt_paging, obj);
+	return container_of(at, struct hwpt_paging, obj)->fault;
 }
 
 /* ---- IOMMU_HWPT_INVALIDATE ---------------------------------------------------------------- */

@@ -560,8 +560,12 @@ void hwpt_nested_unlink(struct device *dev, struct hwpt_nested **slot);
 /* The user's invalidation scoped to a vIOMMU: every nested HWPT on v drops its IOTLB entries. */
 void hwpt_nested_flush_viommu(struct viommu *v);
 void hwpt_nested_destroy(struct obj *obj);
-/* The fault queue of whatever dev's RID is attached to, and that HWPT (as an owner). */
-struct fault_queue *dev_fault_queue(struct device *dev, bool pasid_valid, const void **out_owner);
+/*
+ * The fault queue of whatever dev's RID (or, pasid_valid, that PASID; with nothing there, a
+ * nested RID) is attached to, and that HWPT (as an owner). The selftest's TRIGGER_IOPF.
+ */
+struct fault_queue *dev_fault_queue(struct device *dev, bool pasid_valid, uint32_t pasid,
+				    const void **out_owner);
 /*
  * The fault queue a DMA fault of dev at pasid goes to, and its owner (the HWPT): the nested
  * HWPT's for a stage-1 fault, else the paging HWPT's. NULL: not fault-capable.

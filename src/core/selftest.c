@@ -703,7 +703,7 @@ static int test_trigger_iopf(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	rec.grpid = cmd->trigger_iopf.grpid;
 	rec.perm = cmd->trigger_iopf.perm;
 	rec.addr = cmd->trigger_iopf.addr;
-	fq = dev_fault_queue(dev, rec.flags & IOMMU_PGFAULT_FLAGS_PASID_VALID, &owner);
+	fq = dev_fault_queue(dev, rec.flags & IOMMU_PGFAULT_FLAGS_PASID_VALID, rec.pasid, &owner);
 	if (fq)
 		fault_report(fq, owner, &rec, 1, NULL, NULL);
 	obj_put(&dev->obj);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #include <linux/iommufd.h>
 #include <linux/iommufd_test.h>
@@ -163,6 +164,32 @@ static void test_pasid_nested(void **state)
 	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_DETACH, stdev, 4, &pt));
 	T_OK(check(ctx, stdev, 4, 0));
 	T_OK(m_destroy(ctx, nested));
+
+	/* TRIGGER_IOPF with a PASID reaches the fault queue of that PASID's nested HWPT */
+	{
+		struct iommu_fault_alloc fa = { .size = sizeof(fa) };
+		struct iommu_test_cmd trig = { .size = sizeof(trig),
+					       .op = IOMMU_TEST_OP_TRIGGER_IOPF };
+		struct iommu_hwpt_pgfault rec;
+
+		T_OK(t_ioctl(ctx, IOMMU_FAULT_QUEUE_ALLOC, &fa));
+		a.flags = IOMMU_HWPT_ALLOC_PASID | IOMMU_HWPT_FAULT_ID_VALID;
+		a.fault_id = fa.out_fault_id;
+		T_OK(t_ioctl(ctx, IOMMU_HWPT_ALLOC, &a));
+		pt = a.out_hwpt_id;
+		T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 7, &pt));
+		trig.trigger_iopf.dev_id = idev;
+		trig.trigger_iopf.pasid = 7;
+		trig.trigger_iopf.grpid = 3;
+		trig.trigger_iopf.perm = IOMMU_PGFAULT_PERM_READ;
+		trig.trigger_iopf.addr = 0x1000;
+		T_OK(m_cmd(ctx, &trig));
+		assert_int_equal(read((int)fa.out_fault_fd, &rec, sizeof(rec)), sizeof(rec));
+		assert_int_equal(rec.pasid, 7);
+		assert_true(rec.flags & IOMMU_PGFAULT_FLAGS_PASID_VALID);
+		assert_int_equal(rec.addr, 0x1000);
+		close((int)fa.out_fault_fd);
+	}
 	ioasid_ctx_free(ctx);
 }
 

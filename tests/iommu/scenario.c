@@ -8,20 +8,21 @@
  * physical addresses (the stage 2), the device is bound with ioasid's test op IOASID_DEV_NEW
  * in the kind's format and attached with IOASID_DEV_ATTACH, its DMA driven with
  * IOASID_DEV_DMA. Where the kind nests with a stage-1 table in a hardware format (VT-d first
- * stage: x86-64; SMMUv3: STE -> context descriptor -> LPAE stage 1), the test writes that
- * table into guest RAM as a guest driver would and the device DMAs at guest virtual
- * addresses. The mock, AMD, RISC-V and POWER TCE run stage 2 alone (the mock's nested domain
- * has no table, its identity stage 1 is tested in tests/iommu/test_nested_hwpt.c and
- * tests/mock; AMD guest nesting is not walked yet).
+ * stage: x86-64; SMMUv3: STE -> context descriptor -> LPAE stage 1; AMD: DTE -> GCR3 table
+ * -> x86-64), the test writes that table into guest RAM as a guest driver would and the
+ * device DMAs at guest virtual addresses. The mock, RISC-V and POWER TCE run stage 2 alone
+ * (the mock's nested domain has no table, its identity stage 1 is tested in
+ * tests/iommu/test_nested_hwpt.c and tests/mock; RISC-V nesting has no uAPI type).
  *
  * Per kind: (1) DMA lands on the right bytes of guest RAM and reads back; (2) dirty bits:
  * the stage-2 HWPT's dirty bitmap has the written page and not an untouched one, and a
  * stage-1 table has its own dirty bit set by the walk; (3) the IOTLB: with a stage-1 table,
  * the guest remaps a page without invalidating and the device still sees the old page until
  * the user's invalidation (IOMMU_HWPT_INVALIDATE with the kind's entry, or the vIOMMU's
- * command); a stage 2 has no table the user edits, so there the check is that an unmap
- * leaves no stale entry; (4) an I/O page fault: the DMA (in a thread) faults, its record
- * arrives on the fault queue's fd, the program fixes the translation and answers SUCCESS and
+ * command; the uAPI has no AMD invalidation, so an AMD nested translation is never cached
+ * and the edit is seen at once); a stage 2 has no table the user edits, so there the check
+ * is that an unmap leaves no stale entry; (4) an I/O page fault: the DMA (in a thread) faults, its
+ * record arrives on the fault queue's fd, the program fixes the translation and answers SUCCESS and
  * the retried DMA lands. The fix is the guest's own table where there is one; else an
  * IOMMU_IOAS_MAP, which only the in-process run can make while the DMA waits (the daemon
  * serves one connection's requests in order): through the daemon the stage-2 kinds answer
@@ -56,7 +57,7 @@
 /* guest pages: tables from 1 upward, data pages fixed */
 enum { P_DATA1 = 40, P_DATA2, P_FIX, P_SPARE = 45, P_HOLE = 50 };
 
-enum nest { NEST_NONE, NEST_VTD, NEST_SMMU };
+enum nest { NEST_NONE, NEST_VTD, NEST_SMMU, NEST_AMD };
 
 struct kind {
 	const char *name, *format;
@@ -65,7 +66,7 @@ struct kind {
 
 static const struct kind kinds[] = {
 	{ "mock", "mock", NEST_NONE },		 { "vtd", "vtd-ss-4", NEST_VTD },
-	{ "smmuv3", "arm-s2-4k-48", NEST_SMMU }, { "amd", "amd-v1-4", NEST_NONE },
+	{ "smmuv3", "arm-s2-4k-48", NEST_SMMU }, { "amd", "amd-v1-4", NEST_AMD },
 	{ "riscv", "riscv-sv48", NEST_NONE },	 { "power", "tce-4k", NEST_NONE },
 };
 
@@ -107,7 +108,7 @@ static uint64_t *gptr(struct sc *s, uint64_t g)
 
 static bool has_s1_table(const struct sc *s)
 {
-	return s->k->nest == NEST_VTD || s->k->nest == NEST_SMMU;
+	return s->k->nest != NEST_NONE;
 }
 
 /* The address the device uses for a guest page: a guest VA with a stage-1 table, else the GPA. */
@@ -120,13 +121,13 @@ static uint64_t dev_addr(const struct sc *s, unsigned int page)
 
 static uint64_t s1_table_bits(const struct sc *s)
 {
-	return s->k->nest == NEST_VTD ? 7 /* P RW US */ : 3 /* valid, table */;
+	return s->k->nest != NEST_SMMU ? 7 /* P RW US */ : 3 /* valid, table */;
 }
 
 static uint64_t s1_leaf_bits(const struct sc *s)
 {
 	/* x86: P RW US; LPAE page: valid, page, AF, DBM with AP[2] set (writable-clean) */
-	return s->k->nest == NEST_VTD ?
+	return s->k->nest != NEST_SMMU ?
 		       7 :
 		       3 | (UINT64_C(1) << 10) | (UINT64_C(1) << 51) | (UINT64_C(1) << 7);
 }
@@ -164,7 +165,7 @@ static bool s1_dirty(struct sc *s, unsigned int va_page)
 {
 	uint64_t e = le64toh(*s1_leaf(s, dev_addr(s, va_page)));
 
-	return s->k->nest == NEST_VTD ? (e & (1u << 6)) : !(e & (1u << 7));
+	return s->k->nest != NEST_SMMU ? (e & (1u << 6)) : !(e & (1u << 7));
 }
 
 /* ---- ioctls --------------------------------------------------------------------------------- */
@@ -331,6 +332,18 @@ static void setup_nesting(struct sc *s, uint32_t parent)
 		type = IOMMU_HWPT_DATA_ARM_SMMUV3, data = &ste, len = sizeof(ste);
 		break;
 	}
+	case NEST_AMD: {
+		/* the guest's DTE: V, GIOV, GV, a one-level GCR3 table whose entry 0 is the root */
+		static struct iommu_hwpt_amd_guest dte;
+		uint64_t gcr3 = table_alloc(s);
+
+		s->root = table_alloc(s);
+		gptr(s, gcr3)[0] = htole64(s->root | 1);
+		dte.dte[0] = htole64(1 | UINT64_C(3) << 54 | ((gcr3 >> 12) & 7) << 58);
+		dte.dte[1] = htole64(((gcr3 >> 15) & 0xffff) << 16 | (gcr3 >> 31) << 43);
+		type = IOMMU_HWPT_DATA_AMD_GUEST, data = &dte, len = sizeof(dte);
+		break;
+	}
 	case NEST_NONE:
 		return;
 	}
@@ -460,6 +473,12 @@ static void step_iotlb(struct sc *s)
 		CHECK(!strcmp(buf, "page one"));
 		s1_map(s, P_DATA1, P_DATA2); /* the guest remaps, no invalidation yet */
 		CHECK(dma_ok(s, dev_addr(s, P_DATA1), buf, "........", false));
+		if (s->k->nest == NEST_AMD) {
+			/* no user invalidation for AMD: nothing is cached, the edit is seen */
+			CHECK(!strcmp(buf, "page two"));
+			s1_map(s, P_DATA1, P_DATA1);
+			return;
+		}
 		CHECK(!strcmp(buf, "page one")); /* the stale IOTLB entry */
 		CHECK(!invalidate(s, dev_addr(s, P_DATA1)));
 		CHECK(dma_ok(s, dev_addr(s, P_DATA1), buf, "........", false));

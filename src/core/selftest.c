@@ -939,6 +939,7 @@ static int test_dev_dma(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	struct device *dev;
 	struct iommu_fault f = { 0 };
+	uint32_t dev_id;
 	uint64_t done = 0, len = cmd->dev_dma.length, last;
 	bool write = cmd->dev_dma.flags & IOMMU_TEST_DMA_WRITE;
 	uint8_t *bounce;
@@ -949,14 +950,18 @@ static int test_dev_dma(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	if (len && (check_add_u64(cmd->dev_dma.iova, len - 1, &last) ||
 		    check_add_u64(cmd->dev_dma.uptr, len - 1, &last)))
 		return -EOVERFLOW;
+	/*
+	 * Only the ID is kept: a DMA waiting for a page response drops ctx->lock, and another
+	 * thread may unbind the device meanwhile (the DMA then ends with ENOENT or a fault).
+	 */
 	dev = dev_get(ucmd->ctx, cmd->id);
 	if (!dev)
 		return -ENOENT;
+	dev_id = dev->obj.id;
+	obj_put(&dev->obj);
 	bounce = malloc(len < DEV_DMA_CHUNK ? (len ? len : 1) : DEV_DMA_CHUNK);
-	if (!bounce) {
-		rc = -ENOMEM;
-		goto out_put;
-	}
+	if (!bounce)
+		return -ENOMEM;
 	while (done < len) {
 		size_t n = len - done < DEV_DMA_CHUNK ? (size_t)(len - done) : DEV_DMA_CHUNK;
 		size_t got;
@@ -968,8 +973,8 @@ static int test_dev_dma(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 				goto out_free;
 		}
 		/* a fault on a fault-capable HWPT waits for the page response (device.c) */
-		drc = dev_dma_iopf(ucmd->ctx, dev->obj.id, cmd->dev_dma.pasid,
-				   cmd->dev_dma.iova + done, bounce, n, write, true, &f, &got);
+		drc = dev_dma_iopf(ucmd->ctx, dev_id, cmd->dev_dma.pasid, cmd->dev_dma.iova + done,
+				   bounce, n, write, true, &f, &got);
 		if (drc) {
 			if (drc != -EFAULT && drc != -ENODEV) {
 				rc = drc;
@@ -999,8 +1004,6 @@ static int test_dev_dma(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	rc = ucmd_respond(ucmd, sizeof(*cmd));
 out_free:
 	free(bounce);
-out_put:
-	obj_put(&dev->obj);
 	return rc;
 }
 

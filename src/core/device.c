@@ -141,25 +141,48 @@ static bool dev_pasid_valid(const struct device *dev, uint32_t pasid)
  * IOMMU_HWPT_ALLOC_PASID, and only while the RID (if attached) is on one too; once a PASID
  * is attached, the RID may only move to such an HWPT.
  */
-static int dev_pasid_compat(const struct device *dev, uint32_t pasid,
-			    const struct hwpt_paging *hwpt)
+static int dev_pasid_compat(const struct device *dev, uint32_t pasid, uint32_t alloc_flags)
 {
-	bool compat = hwpt->alloc_flags & IOMMU_HWPT_ALLOC_PASID;
+	bool compat = alloc_flags & IOMMU_HWPT_ALLOC_PASID;
 
 	if (pasid == IOMMU_NO_PASID)
 		return !compat && dev->nr_pasids ? -EINVAL : 0;
 	if (!compat)
 		return -EINVAL;
-	if (dev->hwpt && !(dev->hwpt->alloc_flags & IOMMU_HWPT_ALLOC_PASID))
+	if (dev->hwpt && !((dev->nested ? dev->nested->alloc_flags : dev->hwpt->alloc_flags) &
+			   IOMMU_HWPT_ALLOC_PASID))
 		return -EINVAL;
 	return 0;
 }
 
-/* Record hwpt for pasid (NULL: forget it). Room was made by dev_pasid_reserve. */
+/* Where dev records the nested HWPT of pasid (RID: dev->nested), NULL if pasid is unused. */
+static struct hwpt_nested **dev_nested_slot(struct device *dev, uint32_t pasid)
+{
+	if (pasid == IOMMU_NO_PASID)
+		return &dev->nested;
+	for (unsigned int i = 0; i < dev->nr_pasids; i++)
+		if (dev->pasids[i].pasid == pasid)
+			return &dev->pasids[i].nested;
+	return NULL;
+}
+
+static struct hwpt_nested *dev_pasid_nested(struct device *dev, uint32_t pasid)
+{
+	struct hwpt_nested **slot = dev_nested_slot(dev, pasid);
+
+	return slot ? *slot : NULL;
+}
+
+/*
+ * Record hwpt for pasid (NULL: forget it, with its nested HWPT). Room was made by
+ * dev_pasid_reserve. A replace keeps the nested HWPT recorded; dev_set_nested_slot sets it.
+ */
 static void dev_pasid_record(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt)
 {
 	unsigned int i;
 
+	if (!hwpt)
+		hwpt_nested_unlink(dev, dev_nested_slot(dev, pasid));
 	if (pasid == IOMMU_NO_PASID) {
 		dev->hwpt = hwpt;
 		return;
@@ -173,8 +196,19 @@ static void dev_pasid_record(struct device *dev, uint32_t pasid, struct hwpt_pag
 		return;
 	}
 	if (i == dev->nr_pasids)
-		dev->nr_pasids++;
-	dev->pasids[i] = (struct dev_pasid){ .pasid = pasid, .hwpt = hwpt };
+		dev->pasids[dev->nr_pasids++] = (struct dev_pasid){ .pasid = pasid };
+	dev->pasids[i].hwpt = hwpt;
+}
+
+/* The nested HWPT at pasid becomes n (NULL: none, the paging HWPT alone). */
+static void dev_set_nested_slot(struct device *dev, uint32_t pasid, struct hwpt_nested *n)
+{
+	struct hwpt_nested **slot = dev_nested_slot(dev, pasid);
+
+	if (n)
+		hwpt_nested_link(dev, slot, n);
+	else
+		hwpt_nested_unlink(dev, slot);
 }
 
 /* Room for one more PASID entry: the only allocation of a PASID attach besides the xlate. */
@@ -189,19 +223,11 @@ static int dev_pasid_reserve(struct device *dev)
 	return 0;
 }
 
-/*
- * Publish x (a translation of hwpt's domain) in the PASID's slot: DMA sees the new
- * translation from here on. The old one is put after the read sections that might hold it.
- */
-static void dev_link_hwpt(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt,
-			  struct iommu_xlate *x)
+/* Publish x in the PASID's slot; the old translation is put after the readers are gone. */
+static void dev_swap_xlate(struct device *dev, uint32_t pasid, struct iommu_xlate *x)
 {
 	struct iommu_xlate *old;
 
-	dev_pasid_record(dev, pasid, hwpt);
-	hwpt->ndevices++;
-	obj_ref(&hwpt->obj);
-	iommu_domain_track(hwpt->domain);
 	iommu_dev_set_pasid(dev->iommu, pasid, x, &old);
 	if (old) {
 		iommu_synchronize();
@@ -209,30 +235,55 @@ static void dev_link_hwpt(struct device *dev, uint32_t pasid, struct hwpt_paging
 	}
 }
 
-/* A translation for hwpt, and room in the PASID list. */
+/*
+ * Publish x (a translation of hwpt's domain, or of a nested HWPT on it) in the PASID's slot:
+ * DMA sees the new translation from here on.
+ */
+static void dev_link_hwpt(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt,
+			  struct iommu_xlate *x)
+{
+	dev_pasid_record(dev, pasid, hwpt);
+	hwpt->ndevices++;
+	obj_ref(&hwpt->obj);
+	iommu_domain_track(hwpt->domain);
+	dev_swap_xlate(dev, pasid, x);
+}
+
+/*
+ * A translation for hwpt (or for n, a nested HWPT on it: the user's stage 1 over hwpt), and
+ * room in the PASID list. The PASID rule looks at what the PASID attaches to: n if given.
+ */
 static int dev_prepare(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt,
-		       struct iommu_xlate **out)
+		       struct hwpt_nested *n, struct iommu_xlate **out)
 {
 	int rc = dev_check_hwpt(dev, hwpt);
 
 	if (!rc)
-		rc = dev_pasid_compat(dev, pasid, hwpt);
+		rc = dev_pasid_compat(dev, pasid, n ? n->alloc_flags : hwpt->alloc_flags);
 	if (!rc && pasid != IOMMU_NO_PASID)
 		rc = dev_pasid_reserve(dev);
-	if (!rc)
-		rc = iommu_xlate_paging(hwpt->domain, out);
-	return rc;
+	if (rc)
+		return rc;
+	if (n && n->xlate) {
+		iommu_xlate_get(n->xlate);
+		*out = n->xlate;
+		return 0;
+	}
+	return iommu_xlate_paging(hwpt->domain, out);
 }
 
-static int dev_attach_hwpt(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt)
+static int dev_attach_hwpt(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt,
+			   struct hwpt_nested *n)
 {
 	struct hwpt_paging *cur = dev_pasid_hwpt(dev, pasid);
 	struct iommu_xlate *x;
 	int rc;
 
 	if (cur)
-		return cur == hwpt && pasid != IOMMU_NO_PASID ? -EBUSY : -EINVAL;
-	rc = dev_prepare(dev, pasid, hwpt, &x);
+		return cur == hwpt && dev_pasid_nested(dev, pasid) == n && pasid != IOMMU_NO_PASID ?
+			       -EBUSY :
+			       -EINVAL;
+	rc = dev_prepare(dev, pasid, hwpt, n, &x);
 	if (rc)
 		return rc;
 	if (pasid == IOMMU_NO_PASID) {
@@ -243,11 +294,13 @@ static int dev_attach_hwpt(struct device *dev, uint32_t pasid, struct hwpt_pagin
 		}
 	}
 	dev_link_hwpt(dev, pasid, hwpt, x);
+	dev_set_nested_slot(dev, pasid, n);
 	obj_ref(&dev->obj); /* attached */
 	return 0;
 }
 
-static int dev_replace_hwpt(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt)
+static int dev_replace_hwpt(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt,
+			    struct hwpt_nested *n)
 {
 	struct hwpt_paging *old = dev_pasid_hwpt(dev, pasid);
 	bool moves = old && old->ioas != hwpt->ioas && pasid == IOMMU_NO_PASID;
@@ -256,11 +309,17 @@ static int dev_replace_hwpt(struct device *dev, uint32_t pasid, struct hwpt_pagi
 
 	if (!old)
 		return -EINVAL;
-	if (old == hwpt)
+	if (old == hwpt && dev_pasid_nested(dev, pasid) == n)
 		return 0;
-	rc = dev_prepare(dev, pasid, hwpt, &x);
+	rc = dev_prepare(dev, pasid, hwpt, n, &x);
 	if (rc)
 		return rc;
+	if (old == hwpt) {
+		/* same stage 2, another stage 1 (or none): only the translation changes */
+		dev_swap_xlate(dev, pasid, x);
+		dev_set_nested_slot(dev, pasid, n);
+		return 0;
+	}
 	if (moves) {
 		rc = dev_reserve(dev, &hwpt->ioas->iopt);
 		if (rc) {
@@ -269,13 +328,15 @@ static int dev_replace_hwpt(struct device *dev, uint32_t pasid, struct hwpt_pagi
 		}
 	}
 	dev_link_hwpt(dev, pasid, hwpt, x); /* waits out DMA still on the old translation */
+	dev_set_nested_slot(dev, pasid, n);
 	if (moves)
 		dev_unreserve(dev, &old->ioas->iopt);
 	hwpt_put_device(old);
 	return 0;
 }
 
-typedef int (*dev_attach_fn)(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt);
+typedef int (*dev_attach_fn)(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt,
+			     struct hwpt_nested *n);
 
 /* Join an automatic HWPT of ioas, or make one. */
 static int dev_auto_domain(struct device *dev, uint32_t pasid, struct ioas *ioas, dev_attach_fn fn,
@@ -287,7 +348,7 @@ static int dev_auto_domain(struct device *dev, uint32_t pasid, struct ioas *ioas
 	for (hwpt = ioas->hwpts; hwpt; hwpt = hwpt->ioas_next) {
 		if (!hwpt->auto_domain)
 			continue;
-		rc = fn(dev, pasid, hwpt);
+		rc = fn(dev, pasid, hwpt, NULL);
 		if (rc == -EINVAL)
 			continue; /* not for this device: try the next */
 		if (!rc)
@@ -302,7 +363,7 @@ static int dev_auto_domain(struct device *dev, uint32_t pasid, struct ioas *ioas
 			       &hwpt);
 	if (rc)
 		return rc;
-	rc = fn(dev, pasid, hwpt);
+	rc = fn(dev, pasid, hwpt, NULL);
 	if (rc) {
 		obj_abort(dev->obj.ctx, &hwpt->obj);
 		return rc;
@@ -313,30 +374,20 @@ static int dev_auto_domain(struct device *dev, uint32_t pasid, struct ioas *ioas
 }
 
 /*
- * Onto a nested HWPT (the RID only: a PASID takes paging HWPTs): the device joins the parent
- * as for a paging HWPT (unless already there), then links the nested HWPT (hwpt_nested.c),
- * dropping a previous one. DMA keeps going through the parent's stage 2 translation until
- * the nested walk (src/iommu/nested.c) is wired to nested HWPT objects.
+ * Onto a nested HWPT, at the RID or a PASID: the device joins the parent as for a paging
+ * HWPT (or stays on it), and the PASID's slot gets the nested HWPT's translation: the user's
+ * stage-1 table walked through the parent's stage 2 (src/iommu/nested.c). Attach and
+ * replace keep their rules (attach of an attached PASID: EINVAL, or EBUSY for the same
+ * HWPT; replace of a detached one: EINVAL); the PASID rule is the nested HWPT's flag.
  */
 static int dev_set_nested(struct device *dev, uint32_t pasid, struct hwpt_nested *n,
 			  dev_attach_fn fn)
 {
-	int rc;
+	int rc = hwpt_nested_attach_check(dev, n);
 
-	if (pasid != IOMMU_NO_PASID)
-		return -EINVAL;
-	if ((fn == dev_attach_hwpt) == (dev->hwpt != NULL))
-		return -EINVAL;
-	rc = hwpt_nested_attach_check(dev, n);
 	if (rc)
 		return rc;
-	if (dev->hwpt != n->parent) {
-		rc = fn(dev, pasid, n->parent);
-		if (rc)
-			return rc;
-	}
-	hwpt_nested_link(dev, n);
-	return 0;
+	return fn(dev, pasid, n->parent, n);
 }
 
 static int dev_change_pt(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id,
@@ -352,7 +403,7 @@ static int dev_change_pt(struct device *dev, uint32_t pasid, uint32_t *inout_pt_
 		return -ENOENT;
 	switch (pt->type) {
 	case OBJ_HWPT_PAGING:
-		rc = fn(dev, pasid, container_of(pt, struct hwpt_paging, obj));
+		rc = fn(dev, pasid, container_of(pt, struct hwpt_paging, obj), NULL);
 		break;
 	case OBJ_IOAS:
 		rc = dev_auto_domain(dev, pasid, container_of(pt, struct ioas, obj), fn,
@@ -365,11 +416,34 @@ static int dev_change_pt(struct device *dev, uint32_t pasid, uint32_t *inout_pt_
 		rc = -EINVAL;
 		break;
 	}
-	/* on a paging HWPT now: whatever nested HWPT the device was on lets go */
-	if (!rc && pasid == IOMMU_NO_PASID && pt->type != OBJ_HWPT_NESTED)
-		hwpt_nested_unlink(dev);
 	obj_put(pt);
 	return rc;
+}
+
+struct obj *dev_pasid_attached(struct device *dev, uint32_t pasid)
+{
+	struct hwpt_nested *n = dev_pasid_nested(dev, pasid);
+	struct hwpt_paging *hwpt = dev_pasid_hwpt(dev, pasid);
+
+	if (n)
+		return &n->obj;
+	return hwpt ? &hwpt->obj : NULL;
+}
+
+struct fault_queue *dev_pasid_fault_queue(struct device *dev, uint32_t pasid, unsigned int stage,
+					  const void **out_owner)
+{
+	struct hwpt_nested *n = dev_pasid_nested(dev, pasid);
+	struct hwpt_paging *hwpt = dev_pasid_hwpt(dev, pasid);
+
+	if (n && (stage == 1 || !n->xlate)) {
+		*out_owner = n;
+		return n->fault;
+	}
+	if (!hwpt)
+		return NULL;
+	*out_owner = hwpt;
+	return hwpt->fault;
 }
 
 int dev_pasid_attach(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id)
@@ -399,6 +473,14 @@ void dev_pasid_detach(struct device *dev, uint32_t pasid)
 	hwpt_put_device(hwpt);
 }
 
+int dev_pasid_detach_checked(struct device *dev, uint32_t pasid)
+{
+	if (!dev_pasid_valid(dev, pasid) || !dev_pasid_hwpt(dev, pasid))
+		return -EINVAL;
+	dev_pasid_detach(dev, pasid);
+	return 0;
+}
+
 int dev_attach(struct device *dev, uint32_t *inout_pt_id)
 {
 	return dev_pasid_attach(dev, IOMMU_NO_PASID, inout_pt_id);
@@ -412,7 +494,6 @@ int dev_replace(struct device *dev, uint32_t *inout_pt_id)
 /* Detach the RID and every PASID. */
 void dev_detach(struct device *dev)
 {
-	hwpt_nested_unlink(dev);
 	while (dev->nr_pasids)
 		dev_pasid_detach(dev, dev->pasids[dev->nr_pasids - 1].pasid);
 	dev_pasid_detach(dev, IOMMU_NO_PASID);
@@ -492,8 +573,8 @@ static int api_result(int rc)
 	return 0;
 }
 
-static int device_new_locked(struct ioasid_ctx *ctx, const struct ioasid_device_desc *desc,
-			     uint32_t *out_dev_id)
+int device_new_locked(struct ioasid_ctx *ctx, const struct ioasid_device_desc *desc,
+		      uint32_t *out_dev_id)
 {
 	const uint32_t valid =
 		IOASID_DEVICE_NO_DIRTY | IOASID_DEVICE_HUGE_IOVA | IOASID_DEVICE_PASID;
@@ -562,9 +643,7 @@ static int device_op(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, en
 		rc = dev_pasid_replace(dev, pasid, &pt_id);
 		break;
 	case API_DETACH:
-		if (!dev_pasid_valid(dev, pasid) || !dev_pasid_hwpt(dev, pasid))
-			rc = -EINVAL;
-		dev_pasid_detach(dev, pasid);
+		rc = dev_pasid_detach_checked(dev, pasid);
 		break;
 	case API_DESTROY:
 		obj_put(&dev->obj);
@@ -685,27 +764,101 @@ static int dev_dma_errno(int rc, const struct iommu_fault *f)
 	return f->type == IOMMU_FAULT_PERMISSION ? -EPERM : -EFAULT;
 }
 
+/* One pass of DMA in a read section, no lock: the bytes copied in *done. */
+static int dev_dma_pass(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
+			uint8_t *buf, size_t len, bool write, struct iommu_fault *fault,
+			size_t *done)
+{
+	struct iommu_dev *idev;
+	unsigned int tok = iommu_read_lock();
+	int rc;
+
+	idev = iommu_dir_lookup(&ctx->iommu_dir, dev_id);
+	rc = idev ? iommu_dma(idev, pasid, iova, buf, len, write, fault, done) : -ENOENT;
+	iommu_read_unlock(tok);
+	if (rc == -ENOENT)
+		*done = 0;
+	return rc;
+}
+
+/*
+ * The page request of a faulting DMA, if what the device is attached to at pasid is
+ * fault-capable: report it and wait for the answer (ctx->lock held, dropped while waiting).
+ * 1: answered SUCCESS, retry; 0: no retry (not fault-capable, answered INVALID, timed out,
+ * queue full).
+ */
+static int dev_dma_page_request(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, bool write,
+				const struct iommu_fault *fault)
+{
+	static uint32_t next_grpid;
+	struct iommu_hwpt_pgfault rec = { 0 };
+	struct fault_queue *fq;
+	const void *owner = NULL;
+	struct device *dev;
+
+	if (fault->type != IOMMU_FAULT_NOT_PRESENT && fault->type != IOMMU_FAULT_PERMISSION)
+		return 0; /* an address-size fault is not something a page request can fix */
+	dev = dev_get(ctx, dev_id);
+	if (!dev)
+		return 0;
+	fq = dev_pasid_fault_queue(dev, pasid, fault->stage, &owner);
+	obj_put(&dev->obj);
+	if (!fq)
+		return 0;
+	rec.flags = pasid != IOMMU_NO_PASID ? IOMMU_PGFAULT_FLAGS_PASID_VALID : 0;
+	rec.dev_id = dev_id;
+	rec.pasid = pasid;
+	rec.grpid = __atomic_add_fetch(&next_grpid, 1, __ATOMIC_RELAXED) & 0x1ff; /* PRG index */
+	rec.perm = write ? IOMMU_PGFAULT_PERM_WRITE : IOMMU_PGFAULT_PERM_READ;
+	rec.addr = fault->addr & ~(uint64_t)(IOASID_PAGE_SIZE - 1);
+	rec.length = IOASID_PAGE_SIZE;
+	return fault_dma_wait(ctx, fq, owner, &rec) == IOMMUFD_PAGE_RESP_SUCCESS;
+}
+
+int dev_dma_iopf(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova, void *buf,
+		 size_t len, bool write, bool locked, struct iommu_fault *fault, size_t *out_done)
+{
+	uint8_t *p = buf;
+	size_t off = 0, n;
+	int rc;
+
+	memset(fault, 0, sizeof(*fault));
+	for (unsigned int requests = 0;; requests++) {
+		int retry;
+
+		rc = dev_dma_pass(ctx, dev_id, pasid, iova + off, p + off, len - off, write, fault,
+				  &n);
+		off += n;
+		if (rc != -EFAULT || requests == DEV_DMA_MAX_PAGE_REQUESTS)
+			break;
+		/* the slow path: a fault, maybe a page request the program answers */
+		if (!locked)
+			pthread_mutex_lock(&ctx->lock);
+		retry = dev_dma_page_request(ctx, dev_id, pasid, write, fault);
+		if (!locked)
+			pthread_mutex_unlock(&ctx->lock);
+		if (!retry)
+			break;
+	}
+	*out_done = off;
+	return rc;
+}
+
 /*
  * Device DMA takes no lock of the context: the device is found in the context's directory
  * and translated inside a read section (src/iommu/xlate.c), so a device can DMA while the
- * program maps, unmaps, attaches and detaches.
+ * program maps, unmaps, attaches and detaches. Only a fault on a fault-capable HWPT takes the
+ * lock, to report a page request and wait for the answer.
  */
 static int dev_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova,
 		   void *buf, size_t len, bool write, struct iommu_fault *fault)
 {
-	struct iommu_dev *idev;
-	unsigned int tok;
 	uint64_t last;
-	int rc;
+	size_t done;
 
 	if (len && check_add_u64(iova, len - 1, &last))
 		return -EOVERFLOW;
-	memset(fault, 0, sizeof(*fault));
-	tok = iommu_read_lock();
-	idev = iommu_dir_lookup(&ctx->iommu_dir, dev_id);
-	rc = idev ? iommu_dma(idev, pasid, iova, buf, len, write, fault) : -ENOENT;
-	iommu_read_unlock(tok);
-	return rc;
+	return dev_dma_iopf(ctx, dev_id, pasid, iova, buf, len, write, false, fault, &done);
 }
 
 int ioasid_device_dma(struct ioasid_ctx *ctx, uint32_t dev_id, uint64_t iova, void *buf, size_t len,

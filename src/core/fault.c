@@ -39,12 +39,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/private.h"
 
 /* The most groups one queue keeps waiting for a response; more are refused (auto-failed). */
 #define FAULT_MAX_PENDING 4096
+/* A faulting DMA's wait for its response (IOASID_IOPF_TIMEOUT_MS overrides), and its nap. */
+#define FAULT_DMA_TIMEOUT_MS 10000
+#define FAULT_DMA_POLL_MS    20
 
 struct fault_group {
 	struct fault_group *next;
@@ -133,7 +137,22 @@ void fault_service(struct fault_queue *fq)
 	fault_flush_out(fq);
 }
 
-/* Drop the reference the program's fd holds, once every copy of it is closed. */
+/* Answer every waiting group RESP_INVALID (nobody is left to answer them). */
+static void fault_cancel_all(struct fault_queue *fq)
+{
+	while (fq->pending) {
+		struct fault_group *g = fq->pending;
+
+		fq->pending = g->next;
+		fault_group_finish(fq, g, IOMMUFD_PAGE_RESP_INVALID);
+	}
+}
+
+/*
+ * Once every copy of the program's fd is closed: the groups still waiting are answered
+ * RESP_INVALID, as the kernel does when the fault file is released, and the fd's reference
+ * goes.
+ */
 static void fault_check_hangup(struct fault_queue *fq)
 {
 	struct pollfd pfd = { .fd = fq->core_fd, .events = POLLIN | POLLRDHUP };
@@ -143,6 +162,8 @@ static void fault_check_hangup(struct fault_queue *fq)
 	if (!fq->hung_up && poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLRDHUP)))
 		fq->hung_up = true;
 	if (fq->hung_up) {
+		fault_take_responses(fq); /* what it wrote before closing still counts */
+		fault_cancel_all(fq);
 		fq->fd_open = false;
 		fq->obj.ctx->nr_fault_fds--;
 		obj_unref(&fq->obj);
@@ -225,6 +246,91 @@ void fault_cancel_owner(struct fault_queue *fq, const void *owner, uint32_t dev_
 	}
 }
 
+/* ---- a device's DMA waiting for the answer to its page request ------------------------- */
+
+/* How long a faulting DMA waits for the program's response; IOASID_IOPF_TIMEOUT_MS. */
+static int fault_dma_timeout_ms(void)
+{
+	static int cached = -1;
+	int ms = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+
+	if (ms < 0) {
+		const char *env = getenv("IOASID_IOPF_TIMEOUT_MS");
+		long v = env ? strtol(env, NULL, 10) : 0;
+
+		ms = v > 0 && v <= 3600000 ? (int)v : FAULT_DMA_TIMEOUT_MS;
+		__atomic_store_n(&cached, ms, __ATOMIC_RELAXED);
+	}
+	return ms;
+}
+
+struct fault_waiter {
+	bool done;
+	uint32_t code;
+};
+
+static void fault_waiter_done(void *arg, uint32_t code)
+{
+	struct fault_waiter *w = arg;
+
+	w->done = true;
+	w->code = code;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Give up on our own group: take it out unanswered. */
+static void fault_withdraw(struct fault_queue *fq, struct fault_waiter *w)
+{
+	for (struct fault_group **pp = &fq->pending; *pp; pp = &(*pp)->next) {
+		struct fault_group *g = *pp;
+
+		if (g->done_arg != w)
+			continue;
+		*pp = g->next;
+		g->done = NULL;
+		fault_group_finish(fq, g, IOMMUFD_PAGE_RESP_INVALID);
+		return;
+	}
+}
+
+int fault_dma_wait(struct ioasid_ctx *ctx, struct fault_queue *fq, const void *owner,
+		   const struct iommu_hwpt_pgfault *rec)
+{
+	struct fault_waiter w = { 0 };
+	int64_t deadline = now_ms() + fault_dma_timeout_ms();
+	int rc = fault_report(fq, owner, rec, 1, fault_waiter_done, &w);
+
+	if (rc)
+		return rc;
+	obj_ref(&fq->obj); /* the queue and its core end stay while the lock is dropped */
+	while (!w.done) {
+		int64_t left = deadline - now_ms();
+		struct pollfd pfd = { .fd = fq->core_fd, .events = POLLIN | POLLRDHUP };
+
+		if (left <= 0) {
+			fault_withdraw(fq, &w);
+			rc = -ETIMEDOUT;
+			break;
+		}
+		/* others may take our response meanwhile: wake up now and then to look */
+		pthread_mutex_unlock(&ctx->lock);
+		poll(&pfd, 1, left < FAULT_DMA_POLL_MS ? (int)left : FAULT_DMA_POLL_MS);
+		pthread_mutex_lock(&ctx->lock);
+		fault_service(fq);
+		if (!w.done)
+			fault_check_hangup(fq);
+	}
+	obj_unref(&fq->obj);
+	return rc ? rc : (int)w.code;
+}
+
 /* Context close: the program's fd no longer keeps the queue (its reads see EOF). */
 void fault_close(struct obj *obj)
 {
@@ -241,12 +347,7 @@ void fault_destroy(struct obj *obj)
 {
 	struct fault_queue *fq = container_of(obj, struct fault_queue, obj);
 
-	while (fq->pending) {
-		struct fault_group *g = fq->pending;
-
-		fq->pending = g->next;
-		fault_group_finish(fq, g, IOMMUFD_PAGE_RESP_INVALID);
-	}
+	fault_cancel_all(fq);
 	if (fq->fd_open)
 		fq->obj.ctx->nr_fault_fds--;
 	fq->obj.ctx->nr_faults--;

@@ -15,19 +15,25 @@
  *
  * as upstream Linux does: an SMMUv3 nested domain exists only on a vIOMMU, which gives it
  * the VMID. The data is checked as the kernel's drivers check it, then kept as a copy (type
- * and bytes) that the translation side reads through hwpt_nested_stage1: DMA through a
- * nested HWPT walks the user's stage 1 through the parent's stage 2, and that walk belongs
- * to the IOMMU models, not here.
+ * and bytes), from which the IOMMU side makes the nested HWPT's translation
+ * (iommu_nested_alloc, src/iommu/nested.c): a device attached to the nested HWPT (its RID
+ * or a PASID) DMAs through the user's stage 1 read through the parent's stage 2. The walk
+ * belongs to the IOMMU models, not here. VT-d data the kernel accepts at
+ * allocation but refuses at attach (an address width other than 48/57, an unaligned root)
+ * is kept as attach_err, the attach's EINVAL.
  *
  * Size rules of the data (the kernel's iommu_copy_struct_from_user): shorter than the
  * first version of the struct, or longer than ours, EINVAL; a bad pointer EFAULT.
  *
  * Caches. A nested HWPT's caches are the user's to manage, as on hardware: nothing here
- * flushes them on the user's behalf. IOMMU_HWPT_INVALIDATE takes an array of entries of
- * one format, handles them in order and stops at the first bad one, reporting how many it
- * handled in entry_num even when it fails. The mock's format resets entries of its
- * four-entry IOTLB, which IOMMU_TEST_OP_MD_CHECK_IOTLB reads back; the VT-d format is
- * checked entry by entry as the kernel checks it.
+ * flushes them on the user's behalf (an unmap of the parent flushes what it built on the
+ * parent, src/iommu). IOMMU_HWPT_INVALIDATE takes an array of entries of one format,
+ * handles them in order and stops at the first bad one, reporting how many it handled in
+ * entry_num even when it fails. The mock's format resets entries of its four-entry IOTLB,
+ * which IOMMU_TEST_OP_MD_CHECK_IOTLB reads back, and drops every IOTLB entry of the
+ * translation; the VT-d format is checked entry by entry as the kernel checks it and drops
+ * the entries of its range (every PASID: the kernel's invalidation is per domain). A
+ * vIOMMU's invalidation (viommu.c) flushes every nested HWPT on the vIOMMU.
  *
  * Lifetime: the nested HWPT holds a user reference on its parent (so the parent is EBUSY
  * to destroy) and on its fault queue; each attached device holds one on it.
@@ -39,6 +45,7 @@
 #include <string.h>
 
 #include "core/private.h"
+#include "iommu/iommu.h"
 #include "pt/pt.h"
 #include <linux/iommufd_test.h>
 
@@ -152,10 +159,28 @@ static const struct nested_format *nested_format_of(const struct iommu_domain *d
 
 /* ---- allocation ------------------------------------------------------------------------- */
 
+/*
+ * The translation of a nested HWPT: the user's stage 1 over the parent. The IOMMU side
+ * checks the data once more as its walker needs it; what the kernel refuses only at attach
+ * (VT-d's address width and root alignment) fails the attach instead.
+ */
+static int nested_make_xlate(struct hwpt_nested *n)
+{
+	int rc;
+
+	rc = iommu_nested_alloc(n->parent->domain, n->data_type, n->data, n->data_len, &n->xlate);
+	if (rc == -EINVAL && n->data_type == IOMMU_HWPT_DATA_VTD_S1) {
+		n->attach_err = rc;
+		return 0;
+	}
+	return rc;
+}
+
 void hwpt_nested_destroy(struct obj *obj)
 {
 	struct hwpt_nested *n = container_of(obj, struct hwpt_nested, obj);
 
+	iommu_xlate_put(n->xlate); /* no device holds it: their slots are gone */
 	if (n->fault)
 		obj_unref(&n->fault->obj);
 	if (n->viommu)
@@ -174,7 +199,7 @@ int hwpt_nested_alloc(struct ucmd *ucmd, struct hwpt_paging *parent, struct viom
 	struct obj *obj;
 	int rc;
 
-	if ((cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID) || !cmd->data_len)
+	if ((cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID)) || !cmd->data_len)
 		return -EOPNOTSUPP;
 	if (!viommu &&
 	    (parent->auto_domain || !(parent->alloc_flags & IOMMU_HWPT_ALLOC_NEST_PARENT)))
@@ -198,6 +223,7 @@ int hwpt_nested_alloc(struct ucmd *ucmd, struct hwpt_paging *parent, struct viom
 		obj_ref(&viommu->obj);
 	}
 	n->model = dev->model;
+	n->alloc_flags = cmd->flags;
 	n->data_type = cmd->data_type;
 	n->data_len = f->max_len;
 	n->data = calloc(1, f->max_len);
@@ -211,6 +237,9 @@ int hwpt_nested_alloc(struct ucmd *ucmd, struct hwpt_paging *parent, struct viom
 		if (rc)
 			return rc;
 	}
+	rc = nested_make_xlate(n);
+	if (rc)
+		return rc;
 	if (f->type == IOMMU_HWPT_DATA_SELFTEST) {
 		const struct iommu_hwpt_selftest *st = n->data;
 
@@ -234,7 +263,7 @@ int hwpt_nested_alloc(struct ucmd *ucmd, struct hwpt_paging *parent, struct viom
 
 int hwpt_nested_attach_check(struct device *dev, const struct hwpt_nested *n)
 {
-	if (n->model != dev->model)
+	if (n->model != dev->model || n->attach_err)
 		return -EINVAL;
 	if (n->viommu && !vdevice_of_dev(dev->obj.ctx, dev) &&
 	    n->data_type != IOMMU_HWPT_DATA_SELFTEST)
@@ -242,40 +271,61 @@ int hwpt_nested_attach_check(struct device *dev, const struct hwpt_nested *n)
 	return 0;
 }
 
-void hwpt_nested_unlink(struct device *dev)
+void hwpt_nested_unlink(struct device *dev, struct hwpt_nested **slot)
 {
-	struct hwpt_nested *n = dev->nested;
+	struct hwpt_nested *n = slot ? *slot : NULL;
 
 	if (!n)
 		return;
-	dev->nested = NULL;
+	*slot = NULL;
 	if (n->fault)
 		fault_cancel_owner(n->fault, n, dev->obj.id);
 	n->ndevices--;
 	obj_unref(&n->obj);
 }
 
-void hwpt_nested_link(struct device *dev, struct hwpt_nested *n)
+void hwpt_nested_link(struct device *dev, struct hwpt_nested **slot, struct hwpt_nested *n)
 {
-	if (dev->nested == n)
+	if (*slot == n)
 		return;
-	hwpt_nested_unlink(dev);
-	dev->nested = n;
+	hwpt_nested_unlink(dev, slot);
+	*slot = n;
 	n->ndevices++;
 	obj_ref(&n->obj);
 }
 
-struct fault_queue *dev_fault_queue(struct device *dev, bool pasid_valid, const void **out_owner)
+void hwpt_nested_flush_viommu(struct viommu *v)
 {
-	if (dev->nested) {
-		*out_owner = dev->nested;
-		return dev->nested->fault;
+	struct ioasid_ctx *ctx = v->obj.ctx;
+	struct obj *obj;
+
+	for (uint32_t id = 0; (obj = idt_find_next(ctx->objects, &id)); id++) {
+		struct hwpt_nested *n;
+
+		if (obj->type != OBJ_HWPT_NESTED)
+			continue;
+		n = container_of(obj, struct hwpt_nested, obj);
+		if (n->viommu == v && n->xlate)
+			iommu_nested_invalidate(n->xlate, UINT32_MAX, 0, 0);
 	}
-	/* a PASID's request with nothing on that PASID goes to a nested RID only */
-	if (!dev->hwpt || pasid_valid)
+}
+
+struct fault_queue *dev_fault_queue(struct device *dev, bool pasid_valid, uint32_t pasid,
+				    const void **out_owner)
+{
+	struct obj *at = dev_pasid_attached(dev, pasid_valid ? pasid : IOMMU_NO_PASID);
+
+	/* a PASID's request with nothing on that PASID goes to a nested RID (its guest's table) */
+	if (!at && pasid_valid && dev->nested)
+		at = &dev->nested->obj;
+	if (!at)
 		return NULL;
-	*out_owner = dev->hwpt;
-	return dev->hwpt->fault;
+	if (at->type == OBJ_HWPT_NESTED) {
+		*out_owner = container_of(at, struct hwpt_nested, obj);
+		return container_of(at, struct hwpt_nested, obj)->fault;
+	}
+	*out_owner = container_of(at, struct hwpt_paging, obj);
+	return container_of(at, struct hwpt_paging, obj)->fault;
 }
 
 /* ---- IOMMU_HWPT_INVALIDATE ---------------------------------------------------------------- */
@@ -319,14 +369,19 @@ static int inv_selftest(struct hwpt_nested *n, struct ioasid_ctx *ctx, uint64_t 
 		else
 			n->mock_iotlb[inv.iotlb_id] = 0;
 	}
+	/* the mock's entries name no range: all of the translation, once for the array */
+	if (done && n->xlate)
+		iommu_nested_invalidate(n->xlate, UINT32_MAX, 0, 0);
 	*inout_num = done;
 	return rc;
 }
 
-static int inv_vtd_s1(struct ioasid_ctx *ctx, uint64_t uptr, uint32_t entry_len,
-		      uint32_t *inout_num)
+static int inv_vtd_s1(struct hwpt_nested *n, struct ioasid_ctx *ctx, uint64_t uptr,
+		      uint32_t entry_len, uint32_t *inout_num)
 {
+	uint64_t lo = UINT64_MAX, hi = 0;
 	uint32_t done = 0;
+	bool any = false;
 	int rc = 0;
 
 	for (; done < *inout_num; done++) {
@@ -344,8 +399,25 @@ static int inv_vtd_s1(struct ioasid_ctx *ctx, uint64_t uptr, uint32_t entry_len,
 			rc = -EINVAL;
 			break;
 		}
-		/* the stage-1 IOTLB of the translation side is flushed here once it exists */
+		/* the entries' union, flushed once below */
+		if (inv.npages) {
+			uint64_t last = UINT64_MAX;
+
+			if (inv.npages < (UINT64_C(1) << 52) &&
+			    __builtin_add_overflow(inv.addr, (inv.npages << 12) - 1, &last))
+				last = UINT64_MAX;
+			lo = inv.addr < lo ? inv.addr : lo;
+			hi = last > hi ? last : hi;
+			any = true;
+		}
 	}
+	/*
+	 * One IOTLB scan for the whole array (each scans every entry: 2^19 entries one by one
+	 * would keep the daemon busy for seconds); flushing more than asked is allowed.
+	 */
+	if (any && n->xlate)
+		iommu_nested_invalidate(n->xlate, UINT32_MAX, lo,
+					hi - lo == UINT64_MAX ? 0 : hi - lo + 1);
 	*inout_num = done;
 	return rc;
 }
@@ -390,7 +462,7 @@ int hwpt_invalidate_ioctl(struct ucmd *ucmd)
 			rc = inv_selftest(n, ucmd->ctx, cmd->data_uptr, cmd->entry_len, &num);
 		else if (n->data_type == IOMMU_HWPT_DATA_VTD_S1 &&
 			 cmd->data_type == IOMMU_HWPT_INVALIDATE_DATA_VTD_S1)
-			rc = inv_vtd_s1(ucmd->ctx, cmd->data_uptr, cmd->entry_len, &num);
+			rc = inv_vtd_s1(n, ucmd->ctx, cmd->data_uptr, cmd->entry_len, &num);
 		else
 			rc = -EINVAL, num = 0;
 		n->invalidations += num;

@@ -409,7 +409,8 @@ enum dev_caps {
 
 struct dev_pasid {
 	uint32_t pasid;
-	struct hwpt_paging *hwpt; /* holds a device reference on it (hwpt_put_device) */
+	struct hwpt_paging *hwpt;   /* holds a device reference on it (hwpt_put_device) */
+	struct hwpt_nested *nested; /* a nested HWPT on hwpt the PASID is attached to, or NULL */
 };
 
 /*
@@ -449,7 +450,23 @@ struct hwpt_paging {
 	struct fault_queue *fault; /* IOMMU_HWPT_FAULT_ID_VALID: holds a user reference */
 };
 
+struct iommu_fault;
 struct device *dev_get(struct ioasid_ctx *ctx, uint32_t id);
+/* ioasid_device_new under ctx->lock: a context-owned device, pending until the call commits. */
+int device_new_locked(struct ioasid_ctx *ctx, const struct ioasid_device_desc *desc,
+		      uint32_t *out_dev_id);
+/* Page requests one DMA call makes at most before it gives up on a fault. */
+#define DEV_DMA_MAX_PAGE_REQUESTS 16
+/*
+ * Device DMA with I/O page faults: copy len bytes between buf and [iova, iova + len - 1]
+ * (not wrapping) of device dev_id at pasid, lock-free; a fault on a fault-capable HWPT is
+ * reported to its fault queue and the DMA waits for the answer (taking ctx->lock unless
+ * locked says the caller holds it; dropped while waiting), then retries from the faulting
+ * byte (SUCCESS) or stops (INVALID, a closed queue, a timeout). 0, or -EFAULT with *fault,
+ * -ENODEV (nothing attached), -ENOENT (no device); *out_done: bytes copied.
+ */
+int dev_dma_iopf(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pasid, uint64_t iova, void *buf,
+		 size_t len, bool write, bool locked, struct iommu_fault *fault, size_t *out_done);
 /* Bind a new device (published, users 2). 0, -ENOMEM. */
 int dev_bind(struct ioasid_ctx *ctx, const struct dev_model_ops *model, void *model_priv,
 	     struct device **out);
@@ -467,7 +484,11 @@ void dev_detach(struct device *dev);
 int dev_pasid_attach(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id);
 int dev_pasid_replace(struct device *dev, uint32_t pasid, uint32_t *inout_pt_id);
 void dev_pasid_detach(struct device *dev, uint32_t pasid);
-/* The HWPT a PASID of dev is attached to, or NULL. */
+/* The same, EINVAL for a PASID the device lacks or that is not attached (the C API's). */
+int dev_pasid_detach_checked(struct device *dev, uint32_t pasid);
+/* The HWPT object a PASID of dev is attached to: a nested HWPT, else the paging one, or NULL. */
+struct obj *dev_pasid_attached(struct device *dev, uint32_t pasid);
+/* The paging HWPT a PASID of dev is attached to (a nested HWPT's parent), or NULL. */
 struct hwpt_paging *dev_pasid_hwpt(const struct device *dev, uint32_t pasid);
 void device_destroy(struct obj *obj);
 void device_close(struct obj *obj);
@@ -500,6 +521,8 @@ struct vevent;
  * users: the table's 1 + each attached device. Holds a user reference on its parent, its
  * vIOMMU (when allocated on one) and its fault queue.
  */
+struct iommu_xlate;
+
 struct hwpt_nested {
 	struct obj obj;
 	struct hwpt_paging *parent;
@@ -508,6 +531,10 @@ struct hwpt_nested {
 	uint32_t data_type;
 	uint32_t data_len;
 	void *data;
+	uint32_t alloc_flags; /* IOMMU_HWPT_FAULT_ID_VALID, IOMMU_HWPT_ALLOC_PASID */
+	/* the translation devices on it use (src/iommu nested.c), or NULL: the parent's only */
+	struct iommu_xlate *xlate;
+	int attach_err; /* data the kernel rejects at attach, not at allocation (VT-d) */
 	struct fault_queue *fault;
 	unsigned int ndevices;
 	/* caches the user invalidates (the mock's IOTLB of IOMMU_HWPT_DATA_SELFTEST) */
@@ -527,12 +554,27 @@ void hwpt_nested_stage1(const struct hwpt_nested *n, uint32_t *out_type, const v
 			uint32_t *out_len, struct iommu_domain **out_stage2);
 /* May dev attach to nested (its model made the parent)? 0 or -EINVAL. */
 int hwpt_nested_attach_check(struct device *dev, const struct hwpt_nested *n);
-/* Link and unlink a device (a user reference each); the parent is linked by device.c. */
-void hwpt_nested_link(struct device *dev, struct hwpt_nested *n);
-void hwpt_nested_unlink(struct device *dev);
+/*
+ * Link and unlink a device at a PASID (slot: where the device records the nested HWPT of
+ * that PASID; a user reference each); the parent is linked by device.c.
+ */
+void hwpt_nested_link(struct device *dev, struct hwpt_nested **slot, struct hwpt_nested *n);
+void hwpt_nested_unlink(struct device *dev, struct hwpt_nested **slot);
+/* The user's invalidation scoped to a vIOMMU: every nested HWPT on v drops its IOTLB entries. */
+void hwpt_nested_flush_viommu(struct viommu *v);
 void hwpt_nested_destroy(struct obj *obj);
-/* The fault queue of whatever dev's RID is attached to, and that HWPT (as an owner). */
-struct fault_queue *dev_fault_queue(struct device *dev, bool pasid_valid, const void **out_owner);
+/*
+ * The fault queue of whatever dev's RID (or, pasid_valid, that PASID; with nothing there, a
+ * nested RID) is attached to, and that HWPT (as an owner). The selftest's TRIGGER_IOPF.
+ */
+struct fault_queue *dev_fault_queue(struct device *dev, bool pasid_valid, uint32_t pasid,
+				    const void **out_owner);
+/*
+ * The fault queue a DMA fault of dev at pasid goes to, and its owner (the HWPT): the nested
+ * HWPT's for a stage-1 fault, else the paging HWPT's. NULL: not fault-capable.
+ */
+struct fault_queue *dev_pasid_fault_queue(struct device *dev, uint32_t pasid, unsigned int stage,
+					  const void **out_owner);
 
 /* A page request answered: code is IOMMUFD_PAGE_RESP_*. */
 typedef void (*fault_done_fn)(void *arg, uint32_t code);
@@ -566,6 +608,15 @@ int fault_report(struct fault_queue *fq, const void *owner, const struct iommu_h
 		 unsigned int n, fault_done_fn done, void *done_arg);
 /* Answer RESP_INVALID every group from owner (and dev_id, if not 0): a device detached. */
 void fault_cancel_owner(struct fault_queue *fq, const void *owner, uint32_t dev_id);
+/*
+ * A device's DMA that faulted on a fault-capable HWPT: report rec (one group) on fq and wait
+ * for the program's answer. ctx->lock held; dropped while waiting (the program may map,
+ * or answer from another thread) and taken again before returning. The response code
+ * (IOMMUFD_PAGE_RESP_SUCCESS: retry; RESP_INVALID, also when the fd is closed or the device
+ * detaches), or -ETIMEDOUT (no answer in time: the group is withdrawn), -ENOSPC, -ENOMEM.
+ */
+int fault_dma_wait(struct ioasid_ctx *ctx, struct fault_queue *fq, const void *owner,
+		   const struct iommu_hwpt_pgfault *rec);
 /* Take the program's responses and push out pending records. */
 void fault_service(struct fault_queue *fq);
 /* Every fault queue of ctx: service, and drop the fd's reference once it is closed. */

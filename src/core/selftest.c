@@ -703,7 +703,7 @@ static int test_trigger_iopf(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	rec.grpid = cmd->trigger_iopf.grpid;
 	rec.perm = cmd->trigger_iopf.perm;
 	rec.addr = cmd->trigger_iopf.addr;
-	fq = dev_fault_queue(dev, rec.flags & IOMMU_PGFAULT_FLAGS_PASID_VALID, &owner);
+	fq = dev_fault_queue(dev, rec.flags & IOMMU_PGFAULT_FLAGS_PASID_VALID, rec.pasid, &owner);
 	if (fq)
 		fault_report(fq, owner, &rec, 1, NULL, NULL);
 	obj_put(&dev->obj);
@@ -899,20 +899,24 @@ static int test_pasid(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		dev_pasid_detach(dev, cmd->pasid_detach.pasid);
 		break;
 	default: { /* IOMMU_TEST_OP_PASID_CHECK_HWPT */
-		struct hwpt_paging *cur = dev_pasid_hwpt(dev, cmd->pasid_check.pasid);
-
+		/* what the PASID is on: a nested HWPT, or else the paging one */
+		struct obj *cur = dev_pasid_attached(dev, cmd->pasid_check.pasid);
 		struct obj *want;
 
 		if (!cmd->pasid_check.hwpt_id) {
 			rc = cur ? -EINVAL : 0;
 			break;
 		}
-		want = obj_get(ucmd->ctx, cmd->pasid_check.hwpt_id, OBJ_HWPT_PAGING);
+		want = obj_get(ucmd->ctx, cmd->pasid_check.hwpt_id, OBJ_ANY);
+		if (want && want->type != OBJ_HWPT_PAGING && want->type != OBJ_HWPT_NESTED) {
+			obj_put(want);
+			want = NULL;
+		}
 		if (!want) {
 			rc = -ENOENT;
 			break;
 		}
-		if (!cur || &cur->obj != want)
+		if (cur != want)
 			rc = -EINVAL;
 		obj_put(want);
 		break;
@@ -935,6 +939,7 @@ static int test_dev_dma(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	struct device *dev;
 	struct iommu_fault f = { 0 };
+	uint32_t dev_id;
 	uint64_t done = 0, len = cmd->dev_dma.length, last;
 	bool write = cmd->dev_dma.flags & IOMMU_TEST_DMA_WRITE;
 	uint8_t *bounce;
@@ -945,17 +950,21 @@ static int test_dev_dma(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	if (len && (check_add_u64(cmd->dev_dma.iova, len - 1, &last) ||
 		    check_add_u64(cmd->dev_dma.uptr, len - 1, &last)))
 		return -EOVERFLOW;
+	/*
+	 * Only the ID is kept: a DMA waiting for a page response drops ctx->lock, and another
+	 * thread may unbind the device meanwhile (the DMA then ends with ENOENT or a fault).
+	 */
 	dev = dev_get(ucmd->ctx, cmd->id);
 	if (!dev)
 		return -ENOENT;
+	dev_id = dev->obj.id;
+	obj_put(&dev->obj);
 	bounce = malloc(len < DEV_DMA_CHUNK ? (len ? len : 1) : DEV_DMA_CHUNK);
-	if (!bounce) {
-		rc = -ENOMEM;
-		goto out_put;
-	}
+	if (!bounce)
+		return -ENOMEM;
 	while (done < len) {
 		size_t n = len - done < DEV_DMA_CHUNK ? (size_t)(len - done) : DEV_DMA_CHUNK;
-		unsigned int tok;
+		size_t got;
 		int drc;
 
 		if (write) {
@@ -963,24 +972,21 @@ static int test_dev_dma(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 			if (rc)
 				goto out_free;
 		}
-		tok = iommu_read_lock();
-		drc = iommu_dma(dev->iommu, cmd->dev_dma.pasid, cmd->dev_dma.iova + done, bounce, n,
-				write, &f);
-		iommu_read_unlock(tok);
+		/* a fault on a fault-capable HWPT waits for the page response (device.c) */
+		drc = dev_dma_iopf(ucmd->ctx, dev_id, cmd->dev_dma.pasid, cmd->dev_dma.iova + done,
+				   bounce, n, write, true, &f, &got);
 		if (drc) {
 			if (drc != -EFAULT && drc != -ENODEV) {
 				rc = drc;
 				goto out_free;
 			}
 			/* the prefix up to the faulting block was done */
-			if (!write && f.addr > cmd->dev_dma.iova + done) {
-				rc = uaccess_to(ucmd->ctx, cmd->dev_dma.uptr + done, bounce,
-						f.addr - (cmd->dev_dma.iova + done));
+			if (!write && got) {
+				rc = uaccess_to(ucmd->ctx, cmd->dev_dma.uptr + done, bounce, got);
 				if (rc)
 					goto out_free;
 			}
-			if (f.addr > cmd->dev_dma.iova + done)
-				done = f.addr - cmd->dev_dma.iova;
+			done += got;
 			break;
 		}
 		if (!write) {
@@ -998,9 +1004,59 @@ static int test_dev_dma(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	rc = ucmd_respond(ucmd, sizeof(*cmd));
 out_free:
 	free(bounce);
-out_put:
-	obj_put(&dev->obj);
 	return rc;
+}
+
+/* IOASID_DEV_NEW: a context-owned device of one of our IOMMU models (ioasid_device_new). */
+static int test_dev_new(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct ioasid_device_desc d = { .format = cmd->dev_new.format,
+					.flags = cmd->dev_new.flags };
+	uint32_t id;
+	int rc;
+
+	if (!memchr(cmd->dev_new.format, 0, sizeof(cmd->dev_new.format)))
+		return -EINVAL;
+	rc = device_new_locked(ucmd->ctx, &d, &id);
+	if (rc)
+		return rc;
+	cmd->dev_new.out_dev_id = id;
+	return ucmd_respond(ucmd, sizeof(*cmd)); /* a failure aborts the pending device */
+}
+
+/* IOASID_DEV_ATTACH: the C API's per-PASID attach/replace/detach, for IOASID_DEV_NEW devices. */
+static int test_dev_attach(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
+{
+	struct device *dev = dev_get(ucmd->ctx, cmd->id);
+	uint32_t pt = cmd->dev_attach.pt_id, pasid = cmd->dev_attach.pasid;
+	int rc;
+
+	if (!dev)
+		return -ENOENT;
+	if (!dev->ctx_owned) {
+		obj_put(&dev->obj);
+		return -ENOENT; /* the selftest's mock devices have their own ops */
+	}
+	switch (cmd->dev_attach.op) {
+	case IOMMU_TEST_DEV_ATTACH:
+		rc = dev_pasid_attach(dev, pasid, &pt);
+		break;
+	case IOMMU_TEST_DEV_REPLACE:
+		rc = dev_pasid_replace(dev, pasid, &pt);
+		break;
+	case IOMMU_TEST_DEV_DETACH:
+		rc = dev_pasid_detach_checked(dev, pasid);
+		pt = 0;
+		break;
+	default:
+		rc = -EOPNOTSUPP;
+		break;
+	}
+	obj_put(&dev->obj);
+	if (rc)
+		return rc;
+	cmd->dev_attach.out_hwpt_id = pt;
+	return ucmd_respond(ucmd, sizeof(*cmd));
 }
 
 int selftest_ioctl(struct ucmd *ucmd)
@@ -1056,6 +1112,10 @@ int selftest_ioctl(struct ucmd *ucmd)
 		return test_pasid(ucmd, cmd);
 	case IOMMU_TEST_OP_IOASID_DEV_DMA:
 		return test_dev_dma(ucmd, cmd);
+	case IOMMU_TEST_OP_IOASID_DEV_NEW:
+		return test_dev_new(ucmd, cmd);
+	case IOMMU_TEST_OP_IOASID_DEV_ATTACH:
+		return test_dev_attach(ucmd, cmd);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -336,6 +336,7 @@ enum {
 static int viommu_invalidate_smmuv3(struct viommu *v, uint64_t uptr, uint32_t entry_len,
 				    uint32_t *inout_num)
 {
+	bool flush = false;
 	uint32_t done = 0;
 	int rc = 0;
 
@@ -357,14 +358,20 @@ static int viommu_invalidate_smmuv3(struct viommu *v, uint64_t uptr, uint32_t en
 		case SMMU_CMD_TLBI_NH_VA:
 		case SMMU_CMD_TLBI_NH_VAA:
 		case SMMU_CMD_TLBI_NSNH_ALL:
-			/* the stage-1 IOTLB of the translation side is flushed here once it exists
+			/*
+			 * Every nested HWPT of the vIOMMU drops all its IOTLB entries (below, once
+			 * for the array): more than an ASID- or range-scoped command asks, which
+			 * hardware may also do.
 			 */
+			flush = true;
 			break;
 		case SMMU_CMD_ATC_INV:
 		case SMMU_CMD_CFGI_CD:
 		case SMMU_CMD_CFGI_CD_ALL:
 			if (!viommu_find_vdev(v, w0 >> 32))
 				rc = -EIO;
+			else if ((w0 & 0xff) != SMMU_CMD_ATC_INV)
+				flush = true; /* a CD's translations go with it */
 			break;
 		default:
 			rc = -EIO;
@@ -373,6 +380,8 @@ static int viommu_invalidate_smmuv3(struct viommu *v, uint64_t uptr, uint32_t en
 		if (rc)
 			break;
 	}
+	if (flush)
+		hwpt_nested_flush_viommu(v);
 	*inout_num = done;
 	v->invalidations += done;
 	return rc;
@@ -422,6 +431,8 @@ int viommu_invalidate(struct viommu *v, uint32_t type, uint64_t uptr, uint32_t e
 		else
 			vd->cache[inv.cache_id] = 0;
 	}
+	if (done) /* the nested HWPTs on the vIOMMU, once for the array */
+		hwpt_nested_flush_viommu(v);
 	*inout_num = done;
 	v->invalidations += done;
 	return rc;

@@ -121,7 +121,8 @@ struct iommu_domain *iommu_xlate_domain(const struct iommu_xlate *x);
  * the data are IOVAs of the parent (guest physical addresses) and every stage-1 table read
  * goes through the parent. Types: IOMMU_HWPT_DATA_SELFTEST (stage 1 is the identity, as the
  * kernel's mock), IOMMU_HWPT_DATA_VTD_S1 (x86-64 4/5-level first-stage table),
- * IOMMU_HWPT_DATA_ARM_SMMUV3 (the guest's STE: CD table, LPAE stage 1). -EOPNOTSUPP for
+ * IOMMU_HWPT_DATA_ARM_SMMUV3 (the guest's STE: CD table, LPAE stage 1),
+ * IOMMU_HWPT_DATA_AMD_GUEST (the guest's DTE: GCR3 table, x86-64; never cached). -EOPNOTSUPP for
  * another type or unknown flags, -EINVAL for a bad length or field, -EIO for an STE with
  * fields a guest may not set (the kernel's rule).
  * The result is cached in the IOTLB under its own tag and flushed only by
@@ -172,10 +173,10 @@ struct iommu_dev *iommu_dir_lookup(struct iommu_ctx_dir *const *dirp, uint32_t d
  * Device DMA: copy len bytes between buf and [iova, iova + len - 1] (which must not wrap) of
  * (idev, pasid), in pieces that never cross a translation. Call inside a read section that
  * also covers finding idev. 0, or -EFAULT with *fault describing the first fault; bytes
- * before the faulting piece were copied. -ENODEV: nothing attached at that PASID (fault type
- * NOT_PRESENT too).
+ * before the faulting piece were copied (*out_done, may be NULL, counts the bytes copied).
+ * -ENODEV: nothing attached at that PASID (fault type NOT_PRESENT too).
  */
 int iommu_dma(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, void *buf, size_t len,
-	      bool write, struct iommu_fault *fault);
+	      bool write, struct iommu_fault *fault, size_t *out_done);
 
 #endif

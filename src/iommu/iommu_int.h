@@ -31,6 +31,7 @@ struct iommu_xlate {
 	uint32_t refs;		 /* atomic */
 	uint32_t tag;		 /* IOTLB tag of this translation's entries */
 	uint32_t s2_tag;	 /* the paging domain's tag (== tag for a paging translation) */
+	bool uncached;		 /* never in the IOTLB: nothing would invalidate its entries */
 	uint64_t sizes_seen;	 /* atomic: bit n = an entry of 2^n bytes was filled under tag */
 	struct iommu_domain *s2; /* the paging domain walked last; not owned */
 	void *priv;		 /* the kind's own state */

@@ -82,6 +82,21 @@ static bool ptm_serves(const char *format)
 	return pt_variant_find(format) != NULL;
 }
 
+/* Does the format have dirty bits (a POWER TCE has none)? Asked of a domain it makes. */
+static bool ptm_format_dirty(const struct pt_config *cfg)
+{
+	struct iommu_domain *d;
+	bool dirty;
+
+	if (cfg->flags & PT_CFG_NO_DIRTY)
+		return false;
+	if (pt_domain_alloc(cfg, &d))
+		return false;
+	dirty = !(pt_domain_config(d)->flags & PT_CFG_NO_DIRTY);
+	d->ops->free(d);
+	return dirty;
+}
+
 static int ptm_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_desc *desc,
 			  struct device **out)
 {
@@ -103,7 +118,7 @@ static int ptm_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_des
 		free(m);
 		return rc;
 	}
-	if (!(desc->flags & IOASID_DEVICE_NO_DIRTY))
+	if (!(desc->flags & IOASID_DEVICE_NO_DIRTY) && ptm_format_dirty(&m->cfg))
 		dev->caps |= DEV_CAP_DIRTY;
 	if (desc->flags & IOASID_DEVICE_PASID) {
 		dev->caps |= DEV_CAP_PASID;

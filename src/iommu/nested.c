@@ -18,6 +18,15 @@
  *                             reads the CD (its V, T0SZ, TG0, IPS, AA64, EPD0, HA/HD and
  *                             TTB0) through stage 2, then walks the ARM LPAE stage-1 table it
  *                             names. A CD change is seen once the user invalidates.
+ *   IOMMU_HWPT_DATA_AMD_GUEST the guest's AMD Device Table Entry (words 0-2): with GV, a
+ *                             GCR3 table (1 to 3 levels by GLX, at a guest physical address)
+ *                             indexed by PASID gives each PASID's guest CR3, the root of an
+ *                             x86-64 4- or 5-level table (the guest paging mode); requests
+ *                             without a PASID use entry 0 when GIOV is set, stage 2 alone
+ *                             otherwise; without GV, stage 2 alone. The guest invalidates
+ *                             through a hardware vIOMMU's command buffer, which is not
+ *                             modelled, so an AMD nested translation is never cached: every
+ *                             DMA walks (a guest's edit is seen at once).
  *
  * Words: IPA = guest physical address = the parent's IOVA; "stage-1 table access" = the read
  * (and, on a write, the accessed/dirty update) of one stage-1 entry.
@@ -50,6 +59,9 @@
 
 struct nested {
 	uint32_t data_type;
+	/* AMD: the DTE's guest fields */
+	bool amd_gv, amd_giov;
+	unsigned int amd_glx;
 	struct iommu_domain *s1_geom; /* the stage-1 format's geometry (its own root unused) */
 	uint64_t s1_root;	      /* IPA of the stage-1 root table */
 	uint64_t ste[2];	      /* SMMUv3: the guest's STE, CPU order */
@@ -267,6 +279,84 @@ static int nested_smmu_ste(struct nested *n, const void *data, size_t len)
 	return 0;
 }
 
+/* ---- AMD: DTE -> GCR3 table -> x86-64 stage 1 ------------------------------------------ */
+
+#define DTE0_V		   (UINT64_C(1) << 0)
+#define DTE0_MODE_MASK	   (UINT64_C(7) << 9)
+#define DTE0_HOST_TRP_MASK UINT64_C(0x000ffffffffff000) /* 51:12 */
+#define DTE0_GIOV	   (UINT64_C(1) << 54)
+#define DTE0_GV		   (UINT64_C(1) << 55)
+#define DTE0_GLX_SHIFT	   56 /* 57:56 */
+#define DTE0_GCR3_A_SHIFT  58 /* 60:58 = GCR3[14:12] */
+#define DTE1_GCR3_B_SHIFT  16 /* 31:16 = GCR3[30:15] */
+#define DTE1_GCR3_C_SHIFT  43 /* 63:43 = GCR3[51:31] */
+#define DTE2_GPT_SHIFT	   54 /* 55:54: 0 = 4-level, 1 = 5-level guest tables */
+#define GCR3_ENTRY_V	   (UINT64_C(1) << 0)
+#define GCR3_ENTRY_ADDR	   UINT64_C(0x000ffffffffff000)
+
+static int amd_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, uint64_t iova,
+		    unsigned int access, struct iommu_xlate_result *out, struct iommu_fault *fault)
+{
+	struct nested_reader nr = { .rd.entry = nested_entry, .s2 = x->s2 };
+	unsigned int bits = 9 * (n->amd_glx + 1);
+	uint64_t table = n->s1_root, *slot;
+	struct pt_walk_result r;
+
+	if (!n->amd_gv || (pasid == IOMMU_NO_PASID && !n->amd_giov))
+		return nested_stage2(x, iova, access, NULL, out, fault);
+	if (pasid >> bits)
+		return smmu_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
+	/* the GCR3 table, each level read through stage 2; the last gives the guest CR3 */
+	for (int lvl = (int)n->amd_glx; lvl >= 0; lvl--) {
+		uint64_t e;
+
+		slot = nested_entry(&nr.rd, table + ((pasid >> (9 * lvl)) & 511) * 8, PT_ACC_READ,
+				    &r);
+		if (!slot) {
+			iommu_fault_from_pt(&r, 2, fault);
+			return -EFAULT;
+		}
+		e = le64toh(__atomic_load_n(slot, __ATOMIC_ACQUIRE));
+		if (!(e & GCR3_ENTRY_V))
+			return smmu_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
+		table = e & GCR3_ENTRY_ADDR;
+	}
+	if (pt_translate(n->s1_geom, &nr.rd, table, iova, iommu_pt_access(access), true, &r)) {
+		iommu_fault_from_pt(&r, 1, fault);
+		return -EFAULT;
+	}
+	return nested_stage2(x, r.oa, access, &r, out, fault);
+}
+
+/* The kernel's check of a guest DTE (EINVAL), then the stage-1 geometry. */
+static int nested_amd_dte(struct nested *n, const void *data, size_t len)
+{
+	struct pt_config cfg = { .format = PT_FMT_X86_64, .flags = PT_CFG_NO_DIRTY };
+	uint64_t le[3], d0, d1, gcr3;
+	unsigned int gpt;
+
+	if (len < 4 * sizeof(uint64_t))
+		return -EINVAL;
+	memcpy(le, data, sizeof(le));
+	d0 = le64toh(le[0]);
+	d1 = le64toh(le[1]);
+	gpt = (unsigned int)(le64toh(le[2]) >> DTE2_GPT_SHIFT) & 3;
+	gcr3 = ((d0 >> DTE0_GCR3_A_SHIFT) & 7) << 12 | ((d1 >> DTE1_GCR3_B_SHIFT) & 0xffff) << 15 |
+	       ((d1 >> DTE1_GCR3_C_SHIFT) & 0x1fffff) << 31;
+	if ((d0 & DTE0_MODE_MASK) || (d0 & DTE0_HOST_TRP_MASK))
+		return -EINVAL; /* the host's stage 2 goes there */
+	if ((d0 & DTE0_V) && (d0 & DTE0_GV) && !gcr3)
+		return -EINVAL;
+	if (gpt > 1 || ((d0 >> DTE0_GLX_SHIFT) & 3) == 3)
+		return -EINVAL;
+	n->amd_gv = d0 & DTE0_GV;
+	n->amd_giov = d0 & DTE0_GIOV;
+	n->amd_glx = (unsigned int)(d0 >> DTE0_GLX_SHIFT) & 3;
+	n->s1_root = gcr3;
+	cfg.levels = gpt ? 5 : 4;
+	return pt_domain_alloc(&cfg, &n->s1_geom);
+}
+
 static int nested_walk(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, unsigned int access,
 		       struct iommu_xlate_result *out, struct iommu_fault *fault)
 {
@@ -276,6 +366,8 @@ static int nested_walk(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, uns
 
 	if (n->data_type == IOMMU_HWPT_DATA_ARM_SMMUV3)
 		return smmu_walk(x, n, pasid, iova, access, out, fault);
+	if (n->data_type == IOMMU_HWPT_DATA_AMD_GUEST)
+		return amd_walk(x, n, pasid, iova, access, out, fault);
 	if (!n->s1_geom) /* identity stage 1 */
 		return nested_stage2(x, iova, access, NULL, out, fault);
 	if (pt_translate(n->s1_geom, &nr.rd, n->s1_root, iova, iommu_pt_access(access), true,
@@ -339,7 +431,7 @@ int iommu_nested_alloc(struct iommu_domain *parent, uint32_t data_type, const vo
 	if (!pt_is_domain(parent))
 		return -EINVAL;
 	if (data_type != IOMMU_HWPT_DATA_SELFTEST && data_type != IOMMU_HWPT_DATA_VTD_S1 &&
-	    data_type != IOMMU_HWPT_DATA_ARM_SMMUV3)
+	    data_type != IOMMU_HWPT_DATA_ARM_SMMUV3 && data_type != IOMMU_HWPT_DATA_AMD_GUEST)
 		return -EOPNOTSUPP;
 	if (len && !data)
 		return -EINVAL;
@@ -355,6 +447,9 @@ int iommu_nested_alloc(struct iommu_domain *parent, uint32_t data_type, const vo
 	case IOMMU_HWPT_DATA_ARM_SMMUV3:
 		rc = nested_smmu_ste(n, data, len);
 		break;
+	case IOMMU_HWPT_DATA_AMD_GUEST:
+		rc = nested_amd_dte(n, data, len);
+		break;
 	default:
 		rc = nested_vtd_s1(n, data, len);
 		break;
@@ -362,6 +457,8 @@ int iommu_nested_alloc(struct iommu_domain *parent, uint32_t data_type, const vo
 	if (rc)
 		goto err_free;
 	rc = iommu_xlate_init(&x, &nested_ops, parent, iommu_new_tag());
+	if (!rc) /* AMD: no user invalidation reaches us, so nothing is cached (see the top) */
+		x->uncached = data_type == IOMMU_HWPT_DATA_AMD_GUEST;
 	if (rc)
 		goto err_free;
 	x->priv = n;

@@ -256,6 +256,8 @@ int iommu_translate(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, unsign
 	uint64_t gen;
 	int rc;
 
+	if (__builtin_expect(x->uncached, 0))
+		return x->ops->walk(x, pasid, iova, access, out, fault);
 	if (iotlb_l0_hit(x, pasid, iova, access, out) || iotlb_lookup(x, pasid, iova, access, out))
 		return 0;
 	gen = iotlb_gen();
@@ -284,12 +286,16 @@ void iommu_domain_track(struct iommu_domain *d)
 /* ---- device DMA ---------------------------------------------------------------------------- */
 
 int iommu_dma(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, void *buf, size_t len,
-	      bool write, struct iommu_fault *fault)
+	      bool write, struct iommu_fault *fault, size_t *out_done)
 {
 	unsigned int access = write ? IOMMU_ACCESS_WRITE : IOMMU_ACCESS_READ;
 	struct iommu_xlate *x = iommu_dev_pasid(idev, pasid);
 	uint8_t *p = buf;
+	size_t dummy;
 
+	if (!out_done)
+		out_done = &dummy;
+	*out_done = 0;
 	fault->type = IOMMU_FAULT_NONE;
 	if (!x) {
 		fault->type = IOMMU_FAULT_NOT_PRESENT;
@@ -316,6 +322,7 @@ int iommu_dma(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, void *buf, 
 			memcpy(p, (void *)(uintptr_t)r.oa, n);
 		p += n;
 		len -= n;
+		*out_done += n;
 		iova += n; /* the caller checked that the range does not wrap */
 	}
 	return 0;

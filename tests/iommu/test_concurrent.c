@@ -16,6 +16,10 @@
  * maps) and invalidates each change, as IOMMU_HWPT_INVALIDATE would, while another thread
  * translates through the nested translation. A translation whose slot did not change while
  * it ran (the change and its invalidation both before it) must match the shadow.
+ *
+ * Nested HWPT objects: a device replaced between a VT-d nested HWPT and its parent (with
+ * detach/attach and IOMMU_HWPT_INVALIDATE between) while another thread DMAs: every DMA
+ * sees the parent's page or the one the guest's stage 1 names, or faults.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -260,6 +264,112 @@ static void test_dma_while_attaching(void **state)
 	free(sh.buf[1]);
 }
 
+/*
+ * Nested HWPT objects: replace between a VT-d nested HWPT and its parent (and detach, attach,
+ * the user's invalidation) while DMA runs. At IOVA_BASE the parent maps buffer 0, the guest's
+ * stage 1 maps buffer 1 (through stage 2): every DMA sees one of them, or faults.
+ */
+static void *nest_attacher(void *arg)
+{
+	struct shared *sh = arg;
+	uint32_t parent = sh->state[0], nested = sh->state[1];
+	struct iommu_hwpt_vtd_s1_invalidate inv = { .addr = IOVA_BASE, .npages = 1 };
+	struct iommu_hwpt_invalidate c = {
+		.size = sizeof(c),
+		.hwpt_id = nested,
+		.data_uptr = (uintptr_t)&inv,
+		.data_type = IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
+		.entry_len = sizeof(inv),
+	};
+
+	for (unsigned int it = 0; it < 300; it++) {
+		uint32_t target = (it & 1) ? nested : parent;
+
+		c.entry_num = 1;
+		if (ioasid_ioctl(sh->ctx, IOMMU_HWPT_INVALIDATE, &c))
+			__atomic_add_fetch(&sh->errors, 1, __ATOMIC_RELAXED);
+		if (it % 7 == 3) {
+			if (ioasid_device_detach(sh->ctx, sh->dev) ||
+			    ioasid_device_attach(sh->ctx, sh->dev, target, NULL))
+				__atomic_add_fetch(&sh->errors, 1, __ATOMIC_RELAXED);
+		} else if (ioasid_device_replace(sh->ctx, sh->dev, target, NULL)) {
+			__atomic_add_fetch(&sh->errors, 1, __ATOMIC_RELAXED);
+		}
+	}
+	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void test_dma_while_nesting(void **state)
+{
+	const uint64_t tables = UINT64_C(0x100000), g1 = UINT64_C(0x200000), b = 7; /* P RW US */
+	struct iommu_hwpt_alloc pa = { .size = sizeof(pa), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT };
+	struct iommu_hwpt_vtd_s1 s1 = { .pgtbl_addr = tables, .addr_width = 48 };
+	struct iommu_hwpt_alloc na = { .size = sizeof(na) };
+	struct ioasid_device_desc desc = { .format = "vtd-ss-4" };
+	struct iommu_ioas_alloc ia = { .size = sizeof(ia) };
+	struct shared sh = { 0 };
+	uint64_t *t = NULL;
+	pthread_t t1, t2;
+
+	(void)state;
+	assert_int_equal(ioasid_ctx_new(NULL, &sh.ctx), 0);
+	assert_int_equal(ioasid_ioctl(sh.ctx, IOMMU_IOAS_ALLOC, &ia), 0);
+	sh.ioas = ia.out_ioas_id;
+	for (unsigned int w = 0; w < 2; w++) {
+		assert_int_equal(posix_memalign((void **)&sh.buf[w], PG, PG), 0);
+		memset(sh.buf[w], pattern(w, 0), PG);
+	}
+	assert_int_equal(posix_memalign((void **)&t, PG, 4 * PG), 0);
+	memset(t, 0, 4 * PG);
+	/* the guest's table: IOVA_BASE (1G) -> g1 */
+	t[0] = (tables + PG) | b;
+	t[512 + 1] = (tables + 2 * PG) | b;
+	t[1024] = (tables + 3 * PG) | b;
+	t[1536] = g1 | b;
+	assert_int_equal(do_map(&sh, 0, 0), 0); /* IOVA_BASE -> buffer 0 */
+	{
+		struct iommu_ioas_map m = { .size = sizeof(m),
+					    .flags = IOMMU_IOAS_MAP_FIXED_IOVA |
+						     IOMMU_IOAS_MAP_READABLE |
+						     IOMMU_IOAS_MAP_WRITEABLE,
+					    .ioas_id = sh.ioas };
+
+		m.user_va = (uintptr_t)sh.buf[1], m.length = PG, m.iova = g1;
+		assert_int_equal(ioasid_ioctl(sh.ctx, IOMMU_IOAS_MAP, &m), 0);
+		m.user_va = (uintptr_t)t, m.length = 4 * PG, m.iova = tables;
+		assert_int_equal(ioasid_ioctl(sh.ctx, IOMMU_IOAS_MAP, &m), 0);
+	}
+	assert_int_equal(ioasid_device_new(sh.ctx, &desc, &sh.dev), 0);
+	pa.dev_id = sh.dev;
+	pa.pt_id = sh.ioas;
+	assert_int_equal(ioasid_ioctl(sh.ctx, IOMMU_HWPT_ALLOC, &pa), 0);
+	na.dev_id = sh.dev;
+	na.pt_id = pa.out_hwpt_id;
+	na.data_type = IOMMU_HWPT_DATA_VTD_S1;
+	na.data_len = sizeof(s1);
+	na.data_uptr = (uintptr_t)&s1;
+	assert_int_equal(ioasid_ioctl(sh.ctx, IOMMU_HWPT_ALLOC, &na), 0);
+	sh.state[0] = pa.out_hwpt_id;
+	sh.state[1] = na.out_hwpt_id;
+	assert_int_equal(ioasid_device_attach(sh.ctx, sh.dev, na.out_hwpt_id, NULL), 0);
+	{
+		uint8_t out[16];
+
+		assert_int_equal(ioasid_device_dma(sh.ctx, sh.dev, IOVA_BASE, out, 1, false), 0);
+		assert_int_equal(out[0], pattern(1, 0)); /* through the guest's stage 1 */
+	}
+	assert_int_equal(pthread_create(&t1, NULL, nest_attacher, &sh), 0);
+	assert_int_equal(pthread_create(&t2, NULL, dma_any, &sh), 0);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	assert_int_equal(sh.errors, 0);
+	ioasid_ctx_free(sh.ctx);
+	free(sh.buf[0]);
+	free(sh.buf[1]);
+	free(t);
+}
+
 /* ---- nested: guest table edits + invalidations vs translations ---------------------- */
 
 #define G_BASE UINT64_C(0x100000)
@@ -387,6 +497,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dma_while_mapping),
 		cmocka_unit_test(test_dma_while_attaching),
+		cmocka_unit_test(test_dma_while_nesting),
 		cmocka_unit_test(test_nested_edits),
 	};
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #include <linux/iommufd.h>
 #include <linux/iommufd_test.h>
@@ -119,10 +120,84 @@ static void test_pasid_ops(void **state)
 	m_buf_free(buf, 2 * 4096);
 }
 
+/* A PASID on a mock nested HWPT: attach, CHECK_HWPT names the nested HWPT, replace, detach. */
+static void test_pasid_nested(void **state)
+{
+	struct iommu_hwpt_selftest data = { .iotlb = IOMMU_TEST_IOTLB_DEFAULT };
+	struct iommu_hwpt_alloc a = { .size = sizeof(a) };
+	uint32_t ioas, stdev, idev, parent, nested, nested_nopasid, pt;
+	struct ioasid_ctx *ctx;
+
+	(void)state;
+	assert_int_equal(ioasid_ctx_new(NULL, &ctx), 0);
+	T_OK(t_ioas_alloc(ctx, &ioas));
+	T_OK(m_mock_domain(ctx, ioas, MOCK_FLAGS_DEVICE_PASID, &stdev, NULL, &idev));
+	T_OK(m_hwpt_alloc(ctx, idev, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_PASID,
+			  &parent));
+	T_OK(m_replace(ctx, stdev, parent, NULL));
+	a.dev_id = idev;
+	a.pt_id = parent;
+	a.data_type = IOMMU_HWPT_DATA_SELFTEST;
+	a.data_len = sizeof(data);
+	a.data_uptr = (uintptr_t)&data;
+	T_OK(t_ioctl(ctx, IOMMU_HWPT_ALLOC, &a));
+	nested_nopasid = a.out_hwpt_id;
+	a.flags = IOMMU_HWPT_ALLOC_PASID;
+	T_OK(t_ioctl(ctx, IOMMU_HWPT_ALLOC, &a));
+	nested = a.out_hwpt_id;
+
+	pt = nested_nopasid;
+	T_ERR(EINVAL, pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 4, &pt));
+	pt = nested;
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 4, &pt));
+	T_OK(check(ctx, stdev, 4, nested));
+	T_ERR(EINVAL, check(ctx, stdev, 4, parent));
+	T_ERR(EBUSY, pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 4, &pt));
+	/* the nested HWPT is busy while the PASID is on it */
+	T_ERR(EBUSY, m_destroy(ctx, nested));
+	pt = parent;
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_REPLACE, stdev, 4, &pt));
+	T_OK(check(ctx, stdev, 4, parent));
+	pt = nested;
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_REPLACE, stdev, 4, &pt));
+	T_OK(check(ctx, stdev, 4, nested));
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_DETACH, stdev, 4, &pt));
+	T_OK(check(ctx, stdev, 4, 0));
+	T_OK(m_destroy(ctx, nested));
+
+	/* TRIGGER_IOPF with a PASID reaches the fault queue of that PASID's nested HWPT */
+	{
+		struct iommu_fault_alloc fa = { .size = sizeof(fa) };
+		struct iommu_test_cmd trig = { .size = sizeof(trig),
+					       .op = IOMMU_TEST_OP_TRIGGER_IOPF };
+		struct iommu_hwpt_pgfault rec;
+
+		T_OK(t_ioctl(ctx, IOMMU_FAULT_QUEUE_ALLOC, &fa));
+		a.flags = IOMMU_HWPT_ALLOC_PASID | IOMMU_HWPT_FAULT_ID_VALID;
+		a.fault_id = fa.out_fault_id;
+		T_OK(t_ioctl(ctx, IOMMU_HWPT_ALLOC, &a));
+		pt = a.out_hwpt_id;
+		T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 7, &pt));
+		trig.trigger_iopf.dev_id = idev;
+		trig.trigger_iopf.pasid = 7;
+		trig.trigger_iopf.grpid = 3;
+		trig.trigger_iopf.perm = IOMMU_PGFAULT_PERM_READ;
+		trig.trigger_iopf.addr = 0x1000;
+		T_OK(m_cmd(ctx, &trig));
+		assert_int_equal(read((int)fa.out_fault_fd, &rec, sizeof(rec)), sizeof(rec));
+		assert_int_equal(rec.pasid, 7);
+		assert_true(rec.flags & IOMMU_PGFAULT_FLAGS_PASID_VALID);
+		assert_int_equal(rec.addr, 0x1000);
+		close((int)fa.out_fault_fd);
+	}
+	ioasid_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pasid_ops),
+		cmocka_unit_test(test_pasid_nested),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

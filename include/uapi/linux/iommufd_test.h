@@ -53,6 +53,25 @@ enum {
 #define IOMMU_TEST_OP_IOASID_DEV_DMA 0x494f0001
 /* dev_dma.flags */
 #define IOMMU_TEST_DMA_WRITE (1u << 0) /* the device writes memory (from uptr) */
+/*
+ * ioasid's test op: bind a device of one of ioasid's IOMMU models (dev_new.format: "mock"
+ * or a page-table variant such as "vtd-ss-4", NUL-terminated) to the context, so that a
+ * program served by the daemon can drive every IOMMU kind. The context owns the device
+ * (unbound when it closes). See docs/translation.md.
+ */
+#define IOMMU_TEST_OP_IOASID_DEV_NEW 0x494f0002
+#define IOMMU_TEST_DEV_NEW_PASID     (1u << 2) /* dev_new.flags: 20-bit PASIDs */
+/*
+ * ioasid's test op: attach, replace or detach (dev_attach.op) a PASID (0: the RID) of a
+ * device made by IOASID_DEV_NEW (@id) to an HWPT or IOAS (pt_id), with the kernel's rules
+ * and errnos (ioasid_device_pasid_attach and friends). Out: the HWPT used.
+ */
+#define IOMMU_TEST_OP_IOASID_DEV_ATTACH 0x494f0003
+enum {
+	IOMMU_TEST_DEV_ATTACH = 0,
+	IOMMU_TEST_DEV_REPLACE = 1,
+	IOMMU_TEST_DEV_DETACH = 2,
+};
 
 /* The mock IOMMU's aperture: [16 MiB, 2 GiB - 1]. */
 enum {
@@ -259,6 +278,19 @@ struct iommu_test_cmd {
 			__u16 out_fault_level;
 			__aligned_u64 out_fault_addr;
 		} dev_dma;
+		/* IOASID_DEV_NEW: a device of @format with @flags; out: its device ID */
+		struct {
+			char format[32];
+			__u32 flags;
+			__u32 out_dev_id;
+		} dev_new;
+		/* IOASID_DEV_ATTACH: @op on @pasid of device @id; out: the HWPT */
+		struct {
+			__u32 op;
+			__u32 pasid;
+			__u32 pt_id;
+			__u32 out_hwpt_id;
+		} dev_attach;
 	};
 	__u32 last;
 };

@@ -29,6 +29,11 @@ struct dev_model_type {
 	void (*reset)(struct dev_model *m);
 	/* Bits the model owns changed in config space (see pci.h). m->lock. */
 	void (*cfg_changed)(struct dev_model *m, unsigned int off, uint32_t old, uint32_t val);
+	/*
+	 * The first BAR mapping is being made: start what lets a doorbell store return at once
+	 * (the model's worker thread). Idempotent; not under m->lock; fini stops it. Optional.
+	 */
+	int (*start_async)(struct dev_model *m);
 };
 
 struct dev_model {
@@ -42,6 +47,7 @@ struct dev_model {
 	struct pci_cfg cfg;
 	uint8_t *msix;	    /* the table: 16 bytes per vector */
 	uint64_t *msix_pba; /* pending bits */
+	bool trapped;	    /* the access in progress is a load or store through a mapping */
 	void *priv;
 };
 
@@ -49,6 +55,17 @@ struct dev_model {
 void dev_model_msix_raise(struct dev_model *m, unsigned int vector);
 /* The device's DMA (no PASID): 0, or -errno of the translation (EFAULT, EPERM, ENODEV). */
 int dev_model_dma(struct dev_model *m, uint64_t iova, void *buf, size_t len, bool write);
+
+/*
+ * One BAR access as dev_model_mmio_read/write, marked as coming through a mapping (mmio.c's
+ * trap handler): m->trapped is true while the model handles it.
+ */
+int dev_model_mmio_access(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			  uint64_t *out, uint64_t val, bool write);
+/* The model's start_async, if any. */
+int dev_model_start_async(struct dev_model *m);
+/* mmio.c: every mapping of m goes (dev_model_free). */
+void dev_model_bar_unmap_all(struct dev_model *m);
 
 extern const struct dev_model_type dev_model_ioat;
 

@@ -19,8 +19,18 @@
  * the completion address and raise the interrupt. The next descriptor is the `next` field
  * of the one just done. Every fetch, source read, destination write and completion write
  * is the device's DMA through the IOMMU (dev_model_dma); nothing is touched any other way.
- * The engine runs synchronously inside the doorbell write; bus mastering off holds it
- * (the doorbell is kept and acted on when bus mastering is enabled).
+ * Bus mastering off holds the engine (the doorbell is kept and acted on when bus mastering
+ * is enabled).
+ *
+ * Where it runs: one thread at a time runs the engine (`running`), holding the device lock
+ * except while it copies a descriptor's bytes, so registers (CHANSTS, CDAR) read during a
+ * long copy show it in progress. A reset while the lock is dropped bumps `gen`: the copy in
+ * flight is dropped (not completed, no write-back) and the runner starts over from the
+ * reset state. A doorbell written by a call (dev_model_mmio_write) runs the engine in the
+ * caller; one stored through a BAR mapping (mmio.c) only wakes the worker thread that the
+ * first mapping started, so the store returns at once. A doorbell rung while another thread
+ * runs the engine is picked up by that thread (it re-reads DMACOUNT after each descriptor).
+ * After fork the child has no worker: its doorbells run in the storing thread.
  *
  * Errors stop the channel: CHANSTS reads HALTED with the last completed descriptor, CHANERR
  * says why (as the hardware reports it, and as Linux's error handler reads it):
@@ -48,6 +58,8 @@
  * (INTRDELAY is kept, not acted on), CHANERRMSK (kept, every error halts).
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,9 +129,19 @@ struct ioat {
 	uint64_t next;	  /* the next descriptor to fetch */
 	bool first;	  /* next is CHAINADDR (nothing fetched since it was written) */
 	bool irq_pending; /* ATTNSTATUS bit 0 */
-	uint8_t *bounce;
+	uint8_t *bounce;  /* the runner's */
 	struct ioat_stats stats;
+	/* the engine */
+	bool running; /* a thread is in chan_run (it drops m->lock while it copies) */
+	uint64_t gen; /* bumped by every channel reset */
+	/* the worker thread (the first BAR mapping starts it) */
+	pthread_t worker;
+	pthread_cond_t kick_cv;
+	bool worker_on, stop, kicked;
+	unsigned int worker_fork_gen; /* fork_gen when it started: not ours in a child */
 };
+
+static _Atomic unsigned int fork_gen;
 
 static struct ioat *ioat_of(struct dev_model *m)
 {
@@ -141,6 +163,7 @@ static void chan_reset(struct ioat *io)
 	io->next = 0;
 	io->first = true;
 	io->irq_pending = false;
+	io->gen++;
 }
 
 static void ioat_reset(struct dev_model *m)
@@ -164,7 +187,8 @@ static int ioat_init(struct dev_model *m)
 	if (!io)
 		return -ENOMEM;
 	io->bounce = aligned_alloc(4096, IOAT_BOUNCE);
-	if (!io->bounce) {
+	if (!io->bounce || pthread_cond_init(&io->kick_cv, NULL)) {
+		free(io->bounce);
 		free(io);
 		return -ENOMEM;
 	}
@@ -179,6 +203,16 @@ static void ioat_fini(struct dev_model *m)
 
 	if (!io)
 		return;
+	if (io->worker_on && io->worker_fork_gen == atomic_load(&fork_gen)) {
+		pthread_mutex_lock(&m->lock);
+		io->stop = true;
+		pthread_cond_signal(&io->kick_cv);
+		pthread_mutex_unlock(&m->lock);
+		pthread_join(io->worker, NULL);
+		pthread_cond_destroy(&io->kick_cv);
+	} else if (!io->worker_on) {
+		pthread_cond_destroy(&io->kick_cv);
+	} /* else a fork child: the parent's worker still "waits" on it; leave it */
 	free(io->bounce);
 	free(io);
 	m->priv = NULL;
@@ -242,10 +276,13 @@ static uint64_t le64(const uint8_t *p)
 	return v;
 }
 
-/* Copy one descriptor's bytes through the bounce buffer: 0 or the CHANERR bits. */
-static uint32_t do_copy(struct dev_model *m, uint64_t src, uint64_t dst, uint32_t size)
+/*
+ * Copy one descriptor's bytes through the bounce buffer: 0 or the CHANERR bits. Runs without
+ * m->lock: it touches only the runner's bounce buffer and the IOMMU.
+ */
+static uint32_t do_copy(struct dev_model *m, uint8_t *bounce, uint64_t src, uint64_t dst,
+			uint32_t size)
 {
-	struct ioat *io = ioat_of(m);
 	uint64_t done = 0;
 
 	/* addresses that wrap are faults of the first access, as the IOMMU would see them */
@@ -256,36 +293,42 @@ static uint32_t do_copy(struct dev_model *m, uint64_t src, uint64_t dst, uint32_
 	while (done < size) {
 		size_t n = size - done < IOAT_BOUNCE ? (size_t)(size - done) : IOAT_BOUNCE;
 
-		if (dev_model_dma(m, src + done, io->bounce, n, false))
+		if (dev_model_dma(m, src + done, bounce, n, false))
 			return IOAT_CHANERR_SRC_ADDR | IOAT_CHANERR_READ_DATA;
-		if (dev_model_dma(m, dst + done, io->bounce, n, true))
+		if (dev_model_dma(m, dst + done, bounce, n, true))
 			return IOAT_CHANERR_DEST_ADDR | IOAT_CHANERR_WRITE_DATA;
 		done += n;
 	}
-	io->stats.bytes += size;
 	return 0;
 }
 
-/* Run descriptors until the channel's count reaches DMACOUNT, or it halts. */
+/*
+ * Run descriptors until the channel's count reaches DMACOUNT, or it halts. m->lock held on
+ * entry and exit, dropped around each copy; a thread finding the engine running returns
+ * (the runner sees the new DMACOUNT).
+ */
 static void chan_run(struct dev_model *m)
 {
 	struct ioat *io = ioat_of(m);
 
-	while (io->status != IOAT_STS_HALTED && io->done != io->dmacount &&
+	if (io->running)
+		return;
+	io->running = true;
+	while (!io->stop && io->status != IOAT_STS_HALTED && io->done != io->dmacount &&
 	       pci_cfg_bus_master(&m->cfg)) {
 		uint8_t d[IOAT_DESC_SIZE];
-		uint64_t addr = io->next, src, dst;
+		uint64_t addr = io->next, src, dst, gen;
 		uint32_t size, ctl, err;
 
 		io->status = IOAT_STS_ACTIVE;
 		if (addr & (IOAT_DESC_SIZE - 1)) {
 			chan_halt(m, io->first ? IOAT_CHANERR_CHAIN_ADDR_VALUE :
 						 IOAT_CHANERR_NEXT_DESC_ALIGN);
-			return;
+			break;
 		}
 		if (dev_model_dma(m, addr, d, sizeof(d), false)) {
 			chan_halt(m, IOAT_CHANERR_NEXT_ADDR);
-			return;
+			break;
 		}
 		io->cdar = addr;
 		io->first = false;
@@ -298,18 +341,24 @@ static void chan_run(struct dev_model *m)
 		dst = le64(d + IOAT_DESC_DST);
 		if ((ctl >> IOAT_DESC_OP_SHIFT) != IOAT_OP_COPY) {
 			chan_halt(m, IOAT_CHANERR_CONTROL);
-			return;
+			break;
 		}
 		if (!(ctl & IOAT_DESC_NULL)) {
 			if (!size || size > (UINT32_C(1) << IOAT_XFERCAP_LOG2)) {
 				chan_halt(m, IOAT_CHANERR_LENGTH);
-				return;
+				break;
 			}
-			err = do_copy(m, src, dst, size);
+			gen = io->gen;
+			pthread_mutex_unlock(&m->lock);
+			err = do_copy(m, io->bounce, src, dst, size);
+			pthread_mutex_lock(&m->lock);
+			if (io->gen != gen)
+				continue; /* reset meanwhile: this descriptor is dropped */
 			if (err) {
 				chan_halt(m, err);
-				return;
+				break;
 			}
+			io->stats.bytes += size;
 		}
 		io->completed = addr;
 		io->done++;
@@ -317,11 +366,12 @@ static void chan_run(struct dev_model *m)
 		io->status = io->done == io->dmacount ? IOAT_STS_DONE : IOAT_STS_ACTIVE;
 		if ((ctl & IOAT_DESC_COMPL_WRITE) && write_completion(m)) {
 			chan_halt(m, IOAT_CHANERR_COMPLETION_ADDR);
-			return;
+			break;
 		}
 		if (ctl & IOAT_DESC_INT_EN)
 			chan_irq(m);
 	}
+	io->running = false;
 }
 
 static void chan_cmd(struct dev_model *m, uint8_t cmd)
@@ -410,7 +460,16 @@ static void reg_write(struct dev_model *m, enum ioat_reg r, uint64_t merged, uin
 		break;
 	case R_DMACOUNT:
 		io->dmacount = (uint16_t)merged;
-		chan_run(m);
+		/* the channel has work: it reads active from the doorbell on */
+		if (io->status != IOAT_STS_HALTED && io->done != io->dmacount &&
+		    pci_cfg_bus_master(&m->cfg))
+			io->status = IOAT_STS_ACTIVE;
+		if (m->trapped && io->worker_on && io->worker_fork_gen == atomic_load(&fork_gen)) {
+			io->kicked = true;
+			pthread_cond_signal(&io->kick_cv);
+		} else {
+			chan_run(m);
+		}
 		break;
 	case R_CHAINADDR:
 		io->chainaddr = merged;
@@ -487,6 +546,63 @@ static void ioat_cfg_changed(struct dev_model *m, unsigned int off, uint32_t old
 		chan_run(m);
 }
 
+static void *ioat_worker(void *arg)
+{
+	struct dev_model *m = arg;
+	struct ioat *io = ioat_of(m);
+
+	pthread_mutex_lock(&m->lock);
+	while (!io->stop) {
+		if (!io->kicked) {
+			pthread_cond_wait(&io->kick_cv, &m->lock);
+			continue;
+		}
+		io->kicked = false;
+		chan_run(m);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+static void ioat_atfork_child(void)
+{
+	atomic_fetch_add(&fork_gen, 1);
+}
+
+static void ioat_atfork_init(void)
+{
+	pthread_atfork(NULL, NULL, ioat_atfork_child);
+}
+
+/* The worker: signals blocked (a program's signal never lands on it). */
+static int ioat_start_async(struct dev_model *m)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct ioat *io = ioat_of(m);
+	sigset_t all, old;
+	int rc = 0;
+
+	pthread_once(&once, ioat_atfork_init);
+	pthread_mutex_lock(&m->lock);
+	if (io->worker_on && io->worker_fork_gen == atomic_load(&fork_gen))
+		goto out;
+	if (io->worker_on && pthread_cond_init(&io->kick_cv, NULL)) {
+		rc = -ENOMEM; /* a fork child: the parent's worker's wait is in the old one */
+		goto out;
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = -pthread_create(&io->worker, NULL, ioat_worker, m);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!rc) {
+		io->worker_on = true;
+		io->worker_fork_gen = atomic_load(&fork_gen);
+	}
+out:
+	pthread_mutex_unlock(&m->lock);
+	return rc;
+}
+
 void ioat_stats(struct dev_model *m, struct ioat_stats *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -505,4 +621,5 @@ const struct dev_model_type dev_model_ioat = {
 	.mmio_write = ioat_mmio_write,
 	.reset = ioat_reset,
 	.cfg_changed = ioat_cfg_changed,
+	.start_async = ioat_start_async,
 };

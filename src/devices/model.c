@@ -171,6 +171,7 @@ void dev_model_free(struct dev_model *m)
 {
 	if (!m)
 		return;
+	dev_model_bar_unmap_all(m); /* waits out accesses in progress through them */
 	if (m->type->fini)
 		m->type->fini(m);
 	pthread_mutex_destroy(&m->lock);
@@ -256,8 +257,8 @@ static uint64_t bytes_get(const uint8_t *p, unsigned int size)
 	return v;
 }
 
-int dev_model_mmio_read(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
-			uint64_t *out)
+static int mmio_access(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+		       uint64_t *out, uint64_t val, bool write, bool trapped)
 {
 	int rc = mmio_check(m, bar, off, size);
 	bool table;
@@ -265,34 +266,18 @@ int dev_model_mmio_read(struct dev_model *m, unsigned int bar, uint64_t off, uns
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&m->lock);
+	m->trapped = trapped;
 	if (!pci_cfg_memory_enabled(&m->cfg)) {
-		*out = size == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * size)) - 1;
+		/* reads all ones, writes dropped: a function that does not decode memory */
+		if (!write)
+			*out = size == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * size)) - 1;
 	} else if (msix_region(m, bar, off, &table)) {
-		if (table)
+		if (!write && table) {
 			*out = bytes_get(m->msix + (off - m->pdev.msix_table_off), size);
-		else
+		} else if (!write) {
 			*out = bytes_get(
 				(const uint8_t *)m->msix_pba + (off - m->pdev.msix_pba_off), size);
-	} else {
-		*out = m->type->mmio_read ? m->type->mmio_read(m, bar, off, size) : 0;
-	}
-	pthread_mutex_unlock(&m->lock);
-	return 0;
-}
-
-int dev_model_mmio_write(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
-			 uint64_t val)
-{
-	int rc = mmio_check(m, bar, off, size);
-	bool table;
-
-	if (rc)
-		return rc;
-	pthread_mutex_lock(&m->lock);
-	if (!pci_cfg_memory_enabled(&m->cfg)) {
-		/* dropped, as a write to a function that does not decode memory */
-	} else if (msix_region(m, bar, off, &table)) {
-		if (table) {
+		} else if (table) {
 			uint64_t rel = off - m->pdev.msix_table_off;
 
 			for (unsigned int i = 0; i < size; i++)
@@ -300,11 +285,38 @@ int dev_model_mmio_write(struct dev_model *m, unsigned int bar, uint64_t off, un
 			msix_flush(m);
 		}
 		/* the PBA is read-only */
-	} else if (m->type->mmio_write) {
-		m->type->mmio_write(m, bar, off, size, val);
+	} else if (write) {
+		if (m->type->mmio_write)
+			m->type->mmio_write(m, bar, off, size, val);
+	} else {
+		*out = m->type->mmio_read ? m->type->mmio_read(m, bar, off, size) : 0;
 	}
+	m->trapped = false;
 	pthread_mutex_unlock(&m->lock);
 	return 0;
+}
+
+int dev_model_mmio_read(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			uint64_t *out)
+{
+	return mmio_access(m, bar, off, size, out, 0, false, false);
+}
+
+int dev_model_mmio_write(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			 uint64_t val)
+{
+	return mmio_access(m, bar, off, size, NULL, val, true, false);
+}
+
+int dev_model_mmio_access(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			  uint64_t *out, uint64_t val, bool write)
+{
+	return mmio_access(m, bar, off, size, out, val, write, true);
+}
+
+int dev_model_start_async(struct dev_model *m)
+{
+	return m->type->start_async ? m->type->start_async(m) : 0;
 }
 
 int dev_model_dma(struct dev_model *m, uint64_t iova, void *buf, size_t len, bool write)

@@ -443,14 +443,22 @@ static void bad_lock(struct fix *f)
 	__asm__ volatile("lock incl (%0)" ::"r"(f->bar + CH(IOAT_CHAN_CMP)) : "memory");
 }
 
+/* misaligned accesses in asm: the instruction form is ours, the alignment is not */
 static void bad_misaligned(struct fix *f)
 {
-	(void)R32(f, CH(IOAT_CHAN_CMP) + 2);
+	uint32_t v;
+
+	__asm__ volatile("movl (%1), %0"
+			 : "=r"(v)
+			 : "r"(f->bar + CH(IOAT_CHAN_CMP) + 2)
+			 : "memory");
 }
 
 static void bad_straddle_page(struct fix *f)
 {
-	(void)*(volatile uint64_t *)(f->bar + SZ_4K - 4); /* misaligned across a page */
+	uint64_t v;
+
+	__asm__ volatile("movq (%1), %0" : "=r"(v) : "r"(f->bar + SZ_4K - 4) : "memory");
 }
 
 static void bad_sse(struct fix *f)
@@ -537,7 +545,10 @@ static void test_chain(void **state)
 	fix_map(f);
 	bad = f->bar + CH(IOAT_CHAN_CMP) + 1;
 	if (!sigsetjmp(chain_jmp, 1)) {
-		(void)*(volatile uint16_t *)bad; /* misaligned: not emulated */
+		uint16_t v;
+
+		/* misaligned: not emulated */
+		__asm__ volatile("movw (%1), %0" : "=r"(v) : "r"(bad) : "memory");
 		fail_msg("a misaligned load through the window did not fault");
 	}
 	assert_int_equal(chain_addr, (uintptr_t)bad);

@@ -574,7 +574,10 @@ static void ioat_atfork_init(void)
 	pthread_atfork(NULL, NULL, ioat_atfork_child);
 }
 
-/* The worker: signals blocked (a program's signal never lands on it). */
+/*
+ * The worker: signals blocked (a program's signal never lands on it). One per device for
+ * its life: a fork child's copy of the device keeps running doorbells in the storing thread.
+ */
 static int ioat_start_async(struct dev_model *m)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -584,12 +587,8 @@ static int ioat_start_async(struct dev_model *m)
 
 	pthread_once(&once, ioat_atfork_init);
 	pthread_mutex_lock(&m->lock);
-	if (io->worker_on && io->worker_fork_gen == atomic_load(&fork_gen))
-		goto out;
-	if (io->worker_on && pthread_cond_init(&io->kick_cv, NULL)) {
-		rc = -ENOMEM; /* a fork child: the parent's worker's wait is in the old one */
-		goto out;
-	}
+	if (io->worker_on)
+		goto out; /* running, or the parent's (a fork child runs doorbells itself) */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = -pthread_create(&io->worker, NULL, ioat_worker, m);

@@ -55,6 +55,34 @@ struct dev_model {
 void dev_model_msix_raise(struct dev_model *m, unsigned int vector);
 /* The device's DMA (no PASID): 0, or -errno of the translation (EFAULT, EPERM, ENODEV). */
 int dev_model_dma(struct dev_model *m, uint64_t iova, void *buf, size_t len, bool write);
+/*
+ * dma.c: a DMA session, one IOMMU read section for many accesses of the device (no PASID).
+ * Each call: 0, -EFAULT (not mapped, or not with that permission), -ENODEV (nothing
+ * attached). dev_dma_copy moves len bytes IOVA to IOVA, host address to host address;
+ * *out_dst_fault tells which side faulted (the pieces before the fault are copied, a piece
+ * is written only when both sides translate). No lock is taken; the session must be ended
+ * before anything that may wait for read sections (an unmap, the irq callback).
+ */
+#define DEV_DMA_CACHE 4
+struct iommu_xlate;
+struct dev_dma {
+	struct dev_model *m;
+	struct iommu_xlate *x; /* NULL: nothing attached */
+	unsigned int tok;
+	bool open;
+	size_t budget; /* bytes until the section is renewed */
+	unsigned int nr_cached, next;
+	struct dma_cached {
+		uint64_t base, oa;
+		unsigned int size_lg2;
+		int prot;
+	} cache[DEV_DMA_CACHE]; /* read translations of this section */
+};
+void dev_dma_begin(struct dev_dma *d, struct dev_model *m);
+void dev_dma_end(struct dev_dma *d);
+int dev_dma_read(struct dev_dma *d, uint64_t iova, void *buf, size_t len);
+int dev_dma_write(struct dev_dma *d, uint64_t iova, const void *buf, size_t len);
+int dev_dma_copy(struct dev_dma *d, uint64_t src, uint64_t dst, size_t len, bool *out_dst_fault);
 
 /*
  * One BAR access as dev_model_mmio_read/write, marked as coming through a mapping (mmio.c's

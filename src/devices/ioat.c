@@ -23,14 +23,14 @@
  * is enabled).
  *
  * Where it runs: one thread at a time runs the engine (`running`), holding the device lock
- * except while it copies a descriptor's bytes, so registers (CHANSTS, CDAR) read during a
- * long copy show it in progress. A reset while the lock is dropped bumps `gen`: the copy in
- * flight is dropped (not completed, no write-back) and the runner starts over from the
- * reset state. A doorbell written by a call (dev_model_mmio_write) runs the engine in the
- * caller; one stored through a BAR mapping (mmio.c) only wakes the worker thread that the
- * first mapping started, so the store returns at once. A doorbell rung while another thread
- * runs the engine is picked up by that thread (it re-reads DMACOUNT after each descriptor).
- * After fork the child has no worker: its doorbells run in the storing thread.
+ * except while it copies a descriptor of more than 64 KiB, so registers (CHANSTS, CDAR) read
+ * during a long copy show it in progress. A reset while the lock is dropped bumps `gen`: the copy
+ * in flight is dropped (not completed, no write-back) and the runner starts over from the reset
+ * state. A doorbell written by a call (dev_model_mmio_write) runs the engine in the caller; one
+ * stored through a BAR mapping (mmio.c) only wakes the worker thread that the first mapping
+ * started, so the store returns at once. A doorbell rung while another thread runs the engine is
+ * picked up by that thread (it re-reads DMACOUNT after each descriptor). After fork the child has
+ * no worker: its doorbells run in the storing thread.
  *
  * Errors stop the channel: CHANSTS reads HALTED with the last completed descriptor, CHANERR
  * says why (as the hardware reports it, and as Linux's error handler reads it):
@@ -67,8 +67,6 @@
 
 #include "devices/devices_int.h"
 #include "devices/ioat.h"
-
-#define IOAT_BOUNCE (64u << 10)
 
 enum ioat_reg {
 	R_CHANCNT,
@@ -129,7 +127,6 @@ struct ioat {
 	uint64_t next;	  /* the next descriptor to fetch */
 	bool first;	  /* next is CHAINADDR (nothing fetched since it was written) */
 	bool irq_pending; /* ATTNSTATUS bit 0 */
-	uint8_t *bounce;  /* the runner's */
 	struct ioat_stats stats;
 	/* the engine */
 	bool running; /* a thread is in chan_run (it drops m->lock while it copies) */
@@ -142,6 +139,9 @@ struct ioat {
 };
 
 static _Atomic unsigned int fork_gen;
+
+/* Copies up to this size run under the device lock (cheaper than dropping it, and short). */
+#define IOAT_COPY_LOCKED (64u << 10)
 
 static struct ioat *ioat_of(struct dev_model *m)
 {
@@ -186,9 +186,7 @@ static int ioat_init(struct dev_model *m)
 	io = calloc(1, sizeof(*io));
 	if (!io)
 		return -ENOMEM;
-	io->bounce = aligned_alloc(4096, IOAT_BOUNCE);
-	if (!io->bounce || pthread_cond_init(&io->kick_cv, NULL)) {
-		free(io->bounce);
+	if (pthread_cond_init(&io->kick_cv, NULL)) {
 		free(io);
 		return -ENOMEM;
 	}
@@ -213,7 +211,6 @@ static void ioat_fini(struct dev_model *m)
 	} else if (!io->worker_on) {
 		pthread_cond_destroy(&io->kick_cv);
 	} /* else a fork child: the parent's worker still "waits" on it; leave it */
-	free(io->bounce);
 	free(io);
 	m->priv = NULL;
 }
@@ -243,7 +240,8 @@ static void chan_irq(struct dev_model *m)
 	chan_irq_try(m);
 }
 
-static int write_completion(struct dev_model *m)
+/* CHANSTS to the completion address: in the engine's DMA session, or on its own. */
+static int write_completion(struct dev_model *m, struct dev_dma *dma)
 {
 	struct ioat *io = ioat_of(m);
 	uint64_t sts = chansts(io);
@@ -251,6 +249,8 @@ static int write_completion(struct dev_model *m)
 
 	for (unsigned int i = 0; i < 8; i++)
 		le[i] = (uint8_t)(sts >> (8 * i));
+	if (dma)
+		return dev_dma_write(dma, io->chancmp, le, sizeof(le));
 	return dev_model_dma(m, io->chancmp, le, sizeof(le), true);
 }
 
@@ -261,7 +261,8 @@ static void chan_halt(struct dev_model *m, uint32_t err)
 	io->chanerr |= err;
 	io->status = IOAT_STS_HALTED;
 	io->stats.errors++;
-	if ((io->chanctrl & IOAT_CHANCTRL_ERR_COMPLETION_EN) && io->chancmp && write_completion(m))
+	if ((io->chanctrl & IOAT_CHANCTRL_ERR_COMPLETION_EN) && io->chancmp &&
+	    write_completion(m, NULL))
 		io->chanerr |= IOAT_CHANERR_COMPLETION_ADDR;
 	if (io->chanctrl & IOAT_CHANCTRL_ERR_INT_EN)
 		chan_irq(m);
@@ -276,30 +277,15 @@ static uint64_t le64(const uint8_t *p)
 	return v;
 }
 
-/*
- * Copy one descriptor's bytes through the bounce buffer: 0 or the CHANERR bits. Runs without
- * m->lock: it touches only the runner's bounce buffer and the IOMMU.
- */
-static uint32_t do_copy(struct dev_model *m, uint8_t *bounce, uint64_t src, uint64_t dst,
-			uint32_t size)
+/* Copy one descriptor's bytes: 0 or the CHANERR bits. Runs without m->lock. */
+static uint32_t do_copy(struct dev_dma *dma, uint64_t src, uint64_t dst, uint32_t size)
 {
-	uint64_t done = 0;
+	bool dst_fault;
 
-	/* addresses that wrap are faults of the first access, as the IOMMU would see them */
-	if (src + size - 1 < src)
-		return IOAT_CHANERR_SRC_ADDR | IOAT_CHANERR_READ_DATA;
-	if (dst + size - 1 < dst)
-		return IOAT_CHANERR_DEST_ADDR | IOAT_CHANERR_WRITE_DATA;
-	while (done < size) {
-		size_t n = size - done < IOAT_BOUNCE ? (size_t)(size - done) : IOAT_BOUNCE;
-
-		if (dev_model_dma(m, src + done, bounce, n, false))
-			return IOAT_CHANERR_SRC_ADDR | IOAT_CHANERR_READ_DATA;
-		if (dev_model_dma(m, dst + done, bounce, n, true))
-			return IOAT_CHANERR_DEST_ADDR | IOAT_CHANERR_WRITE_DATA;
-		done += n;
-	}
-	return 0;
+	if (!dev_dma_copy(dma, src, dst, size, &dst_fault))
+		return 0;
+	return dst_fault ? IOAT_CHANERR_DEST_ADDR | IOAT_CHANERR_WRITE_DATA :
+			   IOAT_CHANERR_SRC_ADDR | IOAT_CHANERR_READ_DATA;
 }
 
 /*
@@ -310,24 +296,27 @@ static uint32_t do_copy(struct dev_model *m, uint8_t *bounce, uint64_t src, uint
 static void chan_run(struct dev_model *m)
 {
 	struct ioat *io = ioat_of(m);
+	struct dev_dma dma;
+	uint32_t halt = 0;
 
 	if (io->running)
 		return;
 	io->running = true;
+	dev_dma_begin(&dma, m);
 	while (!io->stop && io->status != IOAT_STS_HALTED && io->done != io->dmacount &&
 	       pci_cfg_bus_master(&m->cfg)) {
 		uint8_t d[IOAT_DESC_SIZE];
 		uint64_t addr = io->next, src, dst, gen;
-		uint32_t size, ctl, err;
+		uint32_t size, ctl;
 
 		io->status = IOAT_STS_ACTIVE;
 		if (addr & (IOAT_DESC_SIZE - 1)) {
-			chan_halt(m, io->first ? IOAT_CHANERR_CHAIN_ADDR_VALUE :
-						 IOAT_CHANERR_NEXT_DESC_ALIGN);
+			halt = io->first ? IOAT_CHANERR_CHAIN_ADDR_VALUE :
+					   IOAT_CHANERR_NEXT_DESC_ALIGN;
 			break;
 		}
-		if (dev_model_dma(m, addr, d, sizeof(d), false)) {
-			chan_halt(m, IOAT_CHANERR_NEXT_ADDR);
+		if (dev_dma_read(&dma, addr, d, sizeof(d))) {
+			halt = IOAT_CHANERR_NEXT_ADDR;
 			break;
 		}
 		io->cdar = addr;
@@ -340,37 +329,46 @@ static void chan_run(struct dev_model *m)
 		src = le64(d + IOAT_DESC_SRC);
 		dst = le64(d + IOAT_DESC_DST);
 		if ((ctl >> IOAT_DESC_OP_SHIFT) != IOAT_OP_COPY) {
-			chan_halt(m, IOAT_CHANERR_CONTROL);
+			halt = IOAT_CHANERR_CONTROL;
 			break;
 		}
 		if (!(ctl & IOAT_DESC_NULL)) {
 			if (!size || size > (UINT32_C(1) << IOAT_XFERCAP_LOG2)) {
-				chan_halt(m, IOAT_CHANERR_LENGTH);
+				halt = IOAT_CHANERR_LENGTH;
 				break;
 			}
 			gen = io->gen;
-			pthread_mutex_unlock(&m->lock);
-			err = do_copy(m, io->bounce, src, dst, size);
-			pthread_mutex_lock(&m->lock);
-			if (io->gen != gen)
+			if (size > IOAT_COPY_LOCKED)
+				pthread_mutex_unlock(&m->lock);
+			halt = do_copy(&dma, src, dst, size);
+			if (size > IOAT_COPY_LOCKED)
+				pthread_mutex_lock(&m->lock);
+			if (io->gen != gen) {
+				halt = 0;
 				continue; /* reset meanwhile: this descriptor is dropped */
-			if (err) {
-				chan_halt(m, err);
-				break;
 			}
+			if (halt)
+				break;
 			io->stats.bytes += size;
 		}
 		io->completed = addr;
 		io->done++;
 		io->next = le64(d + IOAT_DESC_NEXT);
 		io->status = io->done == io->dmacount ? IOAT_STS_DONE : IOAT_STS_ACTIVE;
-		if ((ctl & IOAT_DESC_COMPL_WRITE) && write_completion(m)) {
-			chan_halt(m, IOAT_CHANERR_COMPLETION_ADDR);
+		if ((ctl & IOAT_DESC_COMPL_WRITE) && write_completion(m, &dma)) {
+			halt = IOAT_CHANERR_COMPLETION_ADDR;
 			break;
 		}
-		if (ctl & IOAT_DESC_INT_EN)
+		if (ctl & IOAT_DESC_INT_EN) {
+			/* the callback runs outside the read section */
+			dev_dma_end(&dma);
 			chan_irq(m);
+			dev_dma_begin(&dma, m);
+		}
 	}
+	dev_dma_end(&dma);
+	if (halt)
+		chan_halt(m, halt);
 	io->running = false;
 }
 

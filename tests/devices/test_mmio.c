@@ -667,8 +667,8 @@ static void test_threads(void **state)
 	assert_int_equal((uintptr_t)ret, 1);
 	chan_start(f);
 	for (unsigned int i = 0; i < NR_RING; i++)
-		desc_set(f, i, 0x10000, i == NR_RING - 1 ? IOAT_DESC_COMPL_WRITE : 0,
-			 SRC_IOVA + (i % 16) * 0x10000, DST_IOVA + (i % 16) * 0x10000);
+		desc_set(f, i, 0x20000, i == NR_RING - 1 ? IOAT_DESC_COMPL_WRITE : 0,
+			 SRC_IOVA + (i % 8) * 0x20000, DST_IOVA + (i % 8) * 0x20000);
 	OK(pthread_create(&p, NULL, poll_thread, f));
 	for (int round = 0; round < 8; round++) {
 		count = (uint16_t)(count + NR_RING / 8);

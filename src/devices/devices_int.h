@@ -30,6 +30,12 @@ struct dev_model_type {
 	/* Bits the model owns changed in config space (see pci.h). m->lock. */
 	void (*cfg_changed)(struct dev_model *m, unsigned int off, uint32_t old, uint32_t val);
 	/*
+	 * Optional: every register's current value into the BAR's read pages, through
+	 * dev_model_shadow_put() (reads of this model have no side effects, so BAR windows may
+	 * serve loads from memory the model keeps current: mmio.c). m->lock.
+	 */
+	void (*shadow_render)(struct dev_model *m);
+	/*
 	 * The first BAR mapping is being made: start what lets a doorbell store return at once
 	 * (the model's worker thread). Idempotent; not under m->lock; fini stops it. Optional.
 	 */
@@ -48,6 +54,13 @@ struct dev_model {
 	uint8_t *msix;	    /* the table: 16 bytes per vector */
 	uint64_t *msix_pba; /* pending bits */
 	bool trapped;	    /* the access in progress is a load or store through a mapping */
+	/* mmio.c: the BARs' read pages (NULL: none), shared with the windows; m->lock */
+	uint8_t *shadow[PLATFORM_NR_BARS];
+	int shadow_fd[PLATFORM_NR_BARS];
+	size_t shadow_len[PLATFORM_NR_BARS];
+	bool shadow_ones;	      /* they read all ones (memory decode off) */
+	unsigned int shadow_fork_gen; /* dev_fork_gen() when made: a fork child drops them */
+	struct dev_model *next;	      /* every model of the process (fork takes every lock) */
 	void *priv;
 };
 
@@ -92,8 +105,19 @@ int dev_model_mmio_access(struct dev_model *m, unsigned int bar, uint64_t off, u
 			  uint64_t *out, uint64_t val, bool write);
 /* The model's start_async, if any. */
 int dev_model_start_async(struct dev_model *m);
-/* mmio.c: every mapping of m goes (dev_model_free). */
+/* mmio.c: every mapping of m goes (dev_model_free), then (no thread left) its read pages. */
 void dev_model_bar_unmap_all(struct dev_model *m);
+void dev_model_shadow_free(struct dev_model *m);
+/*
+ * mmio.c, the read pages: put size bytes of val at off of bar (a no-op without them);
+ * sync renders everything after a change (the model's registers, the MSI-X table and PBA,
+ * all ones with memory decode off). m->lock.
+ */
+void dev_model_shadow_put(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			  uint64_t val);
+void dev_model_shadow_sync(struct dev_model *m);
+/* How many times this process forked (a child's count is one more than at the fork). */
+unsigned int dev_fork_gen(void);
 
 extern const struct dev_model_type dev_model_ioat;
 

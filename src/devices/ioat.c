@@ -130,15 +130,14 @@ struct ioat {
 	struct ioat_stats stats;
 	/* the engine */
 	bool running; /* a thread is in chan_run (it drops m->lock while it copies) */
+	unsigned int runner_fork_gen;
 	uint64_t gen; /* bumped by every channel reset */
 	/* the worker thread (the first BAR mapping starts it) */
 	pthread_t worker;
 	pthread_cond_t kick_cv;
 	bool worker_on, stop, kicked;
-	unsigned int worker_fork_gen; /* fork_gen when it started: not ours in a child */
+	unsigned int worker_fork_gen; /* dev_fork_gen() when it started: not ours in a child */
 };
-
-static _Atomic unsigned int fork_gen;
 
 /* Copies up to this size run under the device lock (cheaper than dropping it, and short). */
 #define IOAT_COPY_LOCKED (64u << 10)
@@ -201,7 +200,7 @@ static void ioat_fini(struct dev_model *m)
 
 	if (!io)
 		return;
-	if (io->worker_on && io->worker_fork_gen == atomic_load(&fork_gen)) {
+	if (io->worker_on && io->worker_fork_gen == dev_fork_gen()) {
 		pthread_mutex_lock(&m->lock);
 		io->stop = true;
 		pthread_cond_signal(&io->kick_cv);
@@ -299,9 +298,10 @@ static void chan_run(struct dev_model *m)
 	struct dev_dma dma;
 	uint32_t halt = 0;
 
-	if (io->running)
-		return;
+	if (io->running && io->runner_fork_gen == dev_fork_gen())
+		return; /* (a fork child's engine was the parent's thread's: it runs again here) */
 	io->running = true;
+	io->runner_fork_gen = dev_fork_gen();
 	dev_dma_begin(&dma, m);
 	while (!io->stop && io->status != IOAT_STS_HALTED && io->done != io->dmacount &&
 	       pci_cfg_bus_master(&m->cfg)) {
@@ -320,6 +320,7 @@ static void chan_run(struct dev_model *m)
 			break;
 		}
 		io->cdar = addr;
+		dev_model_shadow_put(m, 0, IOAT_CHAN_BASE + IOAT_CHAN_CDAR, 8, addr);
 		io->first = false;
 		io->stats.descriptors++;
 		size = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 |
@@ -355,6 +356,8 @@ static void chan_run(struct dev_model *m)
 		io->done++;
 		io->next = le64(d + IOAT_DESC_NEXT);
 		io->status = io->done == io->dmacount ? IOAT_STS_DONE : IOAT_STS_ACTIVE;
+		/* a window's loads see the status no later than the write-back in memory */
+		dev_model_shadow_put(m, 0, IOAT_CHAN_BASE + IOAT_CHAN_STS, 8, chansts(io));
 		if ((ctl & IOAT_DESC_COMPL_WRITE) && write_completion(m, &dma)) {
 			halt = IOAT_CHANERR_COMPLETION_ADDR;
 			break;
@@ -370,6 +373,7 @@ static void chan_run(struct dev_model *m)
 	if (halt)
 		chan_halt(m, halt);
 	io->running = false;
+	dev_model_shadow_sync(m);
 }
 
 static void chan_cmd(struct dev_model *m, uint8_t cmd)
@@ -462,7 +466,7 @@ static void reg_write(struct dev_model *m, enum ioat_reg r, uint64_t merged, uin
 		if (io->status != IOAT_STS_HALTED && io->done != io->dmacount &&
 		    pci_cfg_bus_master(&m->cfg))
 			io->status = IOAT_STS_ACTIVE;
-		if (m->trapped && io->worker_on && io->worker_fork_gen == atomic_load(&fork_gen)) {
+		if (m->trapped && io->worker_on && io->worker_fork_gen == dev_fork_gen()) {
 			io->kicked = true;
 			pthread_cond_signal(&io->kick_cv);
 		} else {
@@ -537,6 +541,14 @@ static void ioat_mmio_write(struct dev_model *m, unsigned int bar, uint64_t off,
 	}
 }
 
+/* Every register into BAR 0's read pages (mmio.c). */
+static void ioat_shadow_render(struct dev_model *m)
+{
+	for (unsigned int r = 0; r < R_NR; r++)
+		dev_model_shadow_put(m, 0, ioat_regs[r].off, ioat_regs[r].size,
+				     reg_value(m, (enum ioat_reg)r));
+}
+
 static void ioat_cfg_changed(struct dev_model *m, unsigned int off, uint32_t old, uint32_t val)
 {
 	/* bus mastering enabled: a doorbell rung while it was off is acted on now */
@@ -562,28 +574,16 @@ static void *ioat_worker(void *arg)
 	return NULL;
 }
 
-static void ioat_atfork_child(void)
-{
-	atomic_fetch_add(&fork_gen, 1);
-}
-
-static void ioat_atfork_init(void)
-{
-	pthread_atfork(NULL, NULL, ioat_atfork_child);
-}
-
 /*
  * The worker: signals blocked (a program's signal never lands on it). One per device for
  * its life: a fork child's copy of the device keeps running doorbells in the storing thread.
  */
 static int ioat_start_async(struct dev_model *m)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct ioat *io = ioat_of(m);
 	sigset_t all, old;
 	int rc = 0;
 
-	pthread_once(&once, ioat_atfork_init);
 	pthread_mutex_lock(&m->lock);
 	if (io->worker_on)
 		goto out; /* running, or the parent's (a fork child runs doorbells itself) */
@@ -593,7 +593,7 @@ static int ioat_start_async(struct dev_model *m)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!rc) {
 		io->worker_on = true;
-		io->worker_fork_gen = atomic_load(&fork_gen);
+		io->worker_fork_gen = dev_fork_gen();
 	}
 out:
 	pthread_mutex_unlock(&m->lock);
@@ -618,5 +618,6 @@ const struct dev_model_type dev_model_ioat = {
 	.mmio_write = ioat_mmio_write,
 	.reset = ioat_reset,
 	.cfg_changed = ioat_cfg_changed,
+	.shadow_render = ioat_shadow_render,
 	.start_async = ioat_start_async,
 };

@@ -63,12 +63,14 @@ struct mmio_slot {
 	uintptr_t base;
 	size_t len;
 	int prot;
+	bool shadowed; /* loads read the device's read pages; stores trap */
 	struct dev_model *m;
 	unsigned int bar;
 	uint64_t bar_off; /* BAR offset of base */
 };
 
 static struct mmio_slot slots[MMIO_SLOTS];
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER; /* map / unmap */
 static struct sigaction prev_segv; /* the handler before ours; under slots_lock */
 
@@ -400,6 +402,185 @@ static int install_handler(void)
 	return 0;
 }
 
+/* ---- read pages ---------------------------------------------------------------------------- */
+
+/*
+ * Whether windows get read pages: yes, unless IOASID_MMIO_TRAP_READS=1 asks for every load
+ * to trap too (reads then go through the model's read call, one at a time, in order with
+ * the stores). Under ThreadSanitizer they are off: it cannot see the ordering that a load of
+ * a read page gives through the model's release store at another address of the same page.
+ */
+static bool read_pages_on(void)
+{
+	const char *e = getenv("IOASID_MMIO_TRAP_READS");
+
+#if defined(__SANITIZE_THREAD__)
+	(void)e;
+	return false;
+#else
+	return !(e && !strcmp(e, "1"));
+#endif
+}
+
+static _Atomic unsigned int fork_gen;
+
+unsigned int dev_fork_gen(void)
+{
+	return atomic_load_explicit(&fork_gen, memory_order_relaxed);
+}
+
+/*
+ * In a fork child: the windows' read pages are shared with the parent, whose device is not
+ * ours any more. Every window with them goes back to trapping every access, and each
+ * device drops its read pages the next time it would write them (dev_fork_gen changed).
+ */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&slots_lock);
+}
+
+static void fork_parent(void)
+{
+	pthread_mutex_unlock(&slots_lock);
+}
+
+static void fork_child(void)
+{
+	atomic_fetch_add(&fork_gen, 1);
+	for (unsigned int i = 0; i < MMIO_SLOTS; i++) {
+		struct mmio_slot *s = &slots[i];
+
+		if (atomic_load(&s->state) == SLOT_LIVE && s->shadowed) {
+			mprotect((void *)s->base, s->len, PROT_NONE);
+			s->shadowed = false;
+		}
+	}
+	pthread_mutex_unlock(&slots_lock);
+}
+
+static void fork_track_init(void)
+{
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+static void shadow_drop(struct dev_model *m, unsigned int bar)
+{
+	if (!m->shadow[bar])
+		return;
+	munmap(m->shadow[bar], m->shadow_len[bar]);
+	close(m->shadow_fd[bar]);
+	m->shadow[bar] = NULL;
+	m->shadow_fd[bar] = -1;
+}
+
+/* The read pages of m, or false if it has none (or they are a fork parent's). */
+static bool shadow_live(struct dev_model *m)
+{
+	bool any = false;
+
+	for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++)
+		any |= m->shadow[b] != NULL;
+	if (!any)
+		return false;
+	if (m->shadow_fork_gen != dev_fork_gen()) {
+		for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++)
+			shadow_drop(m, b);
+		return false;
+	}
+	return true;
+}
+
+void dev_model_shadow_put(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			  uint64_t val)
+{
+	uint8_t *p = m->shadow[bar];
+
+	if (!p || m->shadow_ones || !shadow_live(m) || off >= m->shadow_len[bar] ||
+	    size > m->shadow_len[bar] - off)
+		return;
+	/* a register's bytes at once when aligned: a window's load never sees half of it */
+	if (size == 8 && !(off & 7))
+		__atomic_store_n((uint64_t *)(p + off), val, __ATOMIC_RELEASE);
+	else if (size == 4 && !(off & 3))
+		__atomic_store_n((uint32_t *)(p + off), (uint32_t)val, __ATOMIC_RELEASE);
+	else if (size == 2 && !(off & 1))
+		__atomic_store_n((uint16_t *)(p + off), (uint16_t)val, __ATOMIC_RELEASE);
+	else
+		for (unsigned int i = 0; i < size; i++)
+			__atomic_store_n(p + off + i, (uint8_t)(val >> (8 * i)), __ATOMIC_RELEASE);
+}
+
+void dev_model_shadow_sync(struct dev_model *m)
+{
+	const struct platform_device *d = &m->pdev;
+	bool ones;
+
+	if (!shadow_live(m))
+		return;
+	ones = !pci_cfg_memory_enabled(&m->cfg);
+	if (ones) {
+		if (!m->shadow_ones)
+			for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++)
+				if (m->shadow[b])
+					memset(m->shadow[b], 0xff, m->shadow_len[b]);
+		m->shadow_ones = true;
+		return;
+	}
+	if (m->shadow_ones) {
+		for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++)
+			if (m->shadow[b])
+				memset(m->shadow[b], 0, m->shadow_len[b]);
+		m->shadow_ones = false;
+	}
+	m->type->shadow_render(m);
+	for (unsigned int v = 0; v < d->msix_vectors; v++)
+		for (unsigned int w = 0; w < 16; w += 4)
+			dev_model_shadow_put(m, d->msix_bar, d->msix_table_off + v * 16 + w, 4,
+					     le_bytes(m->msix + v * 16 + w, 4));
+	for (unsigned int w = 0; w < (d->msix_vectors + 63) / 64; w++)
+		dev_model_shadow_put(m, d->msix_bar, d->msix_pba_off + w * 8, 8, m->msix_pba[w]);
+}
+
+/*
+ * The read pages of bar (made on first use): a memfd of the BAR's size, mapped for the model
+ * to write, its fd for windows to map read-only. -1 if the model has no renderer, the BAR is
+ * smaller than a page (its window traps everything, so loads beyond the BAR fault) or the
+ * memfd cannot be made (the same: windows trap).
+ */
+static int shadow_fd(struct dev_model *m, unsigned int bar, uint64_t ps)
+{
+	uint64_t size = m->pdev.bars[bar].size;
+	void *p;
+	int fd;
+
+	if (!m->type->shadow_render || size < ps || !read_pages_on())
+		return -1;
+	pthread_mutex_lock(&m->lock);
+	shadow_live(m); /* a fork child drops its parent's */
+	if (m->shadow[bar]) {
+		fd = m->shadow_fd[bar];
+		goto out;
+	}
+	fd = memfd_create("ioasid-bar", MFD_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	if (ftruncate(fd, (off_t)size) ||
+	    (p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		close(fd);
+		fd = -1;
+		goto out;
+	}
+	m->shadow[bar] = p;
+	m->shadow_fd[bar] = fd;
+	m->shadow_len[bar] = size;
+	m->shadow_fork_gen = dev_fork_gen();
+	m->shadow_ones = false;
+	dev_model_shadow_sync(m);
+out:
+	pthread_mutex_unlock(&m->lock);
+	return fd;
+}
+
 /* ---- mappings ------------------------------------------------------------------------------ */
 
 int dev_model_bar_mmap(struct dev_model *m, unsigned int bar, uint64_t offset, size_t len, int prot,
@@ -409,7 +590,7 @@ int dev_model_bar_mmap(struct dev_model *m, unsigned int bar, uint64_t offset, s
 	const struct platform_bar *b;
 	struct mmio_slot *s = NULL;
 	void *p;
-	int rc;
+	int rc, fd;
 
 	if (!m || !out || bar >= PLATFORM_NR_BARS || !len || (prot & ~(PROT_READ | PROT_WRITE)))
 		return -EINVAL;
@@ -423,6 +604,8 @@ int dev_model_bar_mmap(struct dev_model *m, unsigned int bar, uint64_t offset, s
 	rc = dev_model_start_async(m);
 	if (rc)
 		return rc;
+	pthread_once(&fork_once, fork_track_init);
+	fd = (prot & PROT_READ) ? shadow_fd(m, bar, ps) : -1;
 	pthread_mutex_lock(&slots_lock);
 	rc = install_handler();
 	if (rc)
@@ -434,7 +617,10 @@ int dev_model_bar_mmap(struct dev_model *m, unsigned int bar, uint64_t offset, s
 		rc = -ENOMEM;
 		goto out;
 	}
-	p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (fd >= 0)
+		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)offset);
+	else
+		p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED) {
 		rc = -errno;
 		goto out;
@@ -442,6 +628,7 @@ int dev_model_bar_mmap(struct dev_model *m, unsigned int bar, uint64_t offset, s
 	s->base = (uintptr_t)p;
 	s->len = len;
 	s->prot = prot;
+	s->shadowed = fd >= 0;
 	s->m = m;
 	s->bar = bar;
 	s->bar_off = offset;
@@ -493,4 +680,10 @@ void dev_model_bar_unmap_all(struct dev_model *m)
 		if (atomic_load(&slots[i].state) == SLOT_LIVE && slots[i].m == m)
 			slot_retire(&slots[i]);
 	pthread_mutex_unlock(&slots_lock);
+}
+
+void dev_model_shadow_free(struct dev_model *m)
+{
+	for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++)
+		shadow_drop(m, b);
 }

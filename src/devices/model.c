@@ -35,6 +35,33 @@ static const struct dev_model_type *const dev_model_types[] = {
 	&dev_model_ioat,
 };
 
+/*
+ * Every model of the process, so that fork can take each device's lock first: a child
+ * must not inherit a lock that a thread of the parent (a worker) held at the fork.
+ */
+static pthread_mutex_t models_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dev_model *models;
+static pthread_once_t models_once = PTHREAD_ONCE_INIT;
+
+static void models_fork_prepare(void)
+{
+	pthread_mutex_lock(&models_lock);
+	for (struct dev_model *m = models; m; m = m->next)
+		pthread_mutex_lock(&m->lock);
+}
+
+static void models_fork_done(void)
+{
+	for (struct dev_model *m = models; m; m = m->next)
+		pthread_mutex_unlock(&m->lock);
+	pthread_mutex_unlock(&models_lock);
+}
+
+static void models_init(void)
+{
+	pthread_atfork(models_fork_prepare, models_fork_done, models_fork_done);
+}
+
 #define MSIX_ENTRY 16u
 #define MSIX_CTRL  12u
 
@@ -49,12 +76,20 @@ static bool msix_blocked(const struct dev_model *m, unsigned int v)
 	       msix_entry_masked(m, v);
 }
 
+/* The PBA word of vector v into the BAR's read pages. */
+static void pba_shadow(struct dev_model *m, unsigned int v)
+{
+	dev_model_shadow_put(m, m->pdev.msix_bar, m->pdev.msix_pba_off + v / 64 * 8, 8,
+			     m->msix_pba[v / 64]);
+}
+
 void dev_model_msix_raise(struct dev_model *m, unsigned int vector)
 {
 	if (vector >= m->pdev.msix_vectors)
 		return;
 	if (msix_blocked(m, vector)) {
 		m->msix_pba[vector / 64] |= UINT64_C(1) << (vector % 64);
+		pba_shadow(m, vector);
 		return;
 	}
 	if (m->irq)
@@ -70,6 +105,7 @@ static void msix_flush(struct dev_model *m)
 		if (!(m->msix_pba[v / 64] & bit) || msix_blocked(m, v))
 			continue;
 		m->msix_pba[v / 64] &= ~bit;
+		pba_shadow(m, v);
 		if (m->irq)
 			m->irq(m->opaque, v);
 	}
@@ -132,6 +168,8 @@ int dev_model_new(const struct dev_model_params *params, struct dev_model **out)
 	m->dev_id = params->dev_id;
 	m->irq = params->irq;
 	m->opaque = params->opaque;
+	for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++)
+		m->shadow_fd[b] = -1;
 	rc = pci_cfg_init(&m->cfg, &m->pdev, cfg_notify, m);
 	if (rc)
 		goto out_free;
@@ -154,6 +192,11 @@ int dev_model_new(const struct dev_model_params *params, struct dev_model **out)
 		rc = -rc;
 		goto out_fini;
 	}
+	pthread_once(&models_once, models_init);
+	pthread_mutex_lock(&models_lock);
+	m->next = models;
+	models = m;
+	pthread_mutex_unlock(&models_lock);
 	*out = m;
 	return 0;
 
@@ -171,9 +214,17 @@ void dev_model_free(struct dev_model *m)
 {
 	if (!m)
 		return;
+	pthread_mutex_lock(&models_lock);
+	for (struct dev_model **pp = &models; *pp; pp = &(*pp)->next)
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	pthread_mutex_unlock(&models_lock);
 	dev_model_bar_unmap_all(m); /* waits out accesses in progress through them */
 	if (m->type->fini)
-		m->type->fini(m);
+		m->type->fini(m); /* stops the model's worker */
+	dev_model_shadow_free(m);
 	pthread_mutex_destroy(&m->lock);
 	free(m->msix);
 	free(m->msix_pba);
@@ -201,6 +252,7 @@ int dev_model_cfg_write(struct dev_model *m, unsigned int off, const void *buf, 
 
 	pthread_mutex_lock(&m->lock);
 	rc = pci_cfg_write(&m->cfg, off, buf, len);
+	dev_model_shadow_sync(m); /* memory decode, FLR, MSI-X enable */
 	pthread_mutex_unlock(&m->lock);
 	return rc;
 }
@@ -209,6 +261,7 @@ void dev_model_reset(struct dev_model *m)
 {
 	pthread_mutex_lock(&m->lock);
 	reset_locked(m);
+	dev_model_shadow_sync(m);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -292,6 +345,8 @@ static int mmio_access(struct dev_model *m, unsigned int bar, uint64_t off, unsi
 		*out = m->type->mmio_read ? m->type->mmio_read(m, bar, off, size) : 0;
 	}
 	m->trapped = false;
+	if (write)
+		dev_model_shadow_sync(m);
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }

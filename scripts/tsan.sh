@@ -8,6 +8,8 @@
 # the core's shared accounting) and the test programs are built with TSan; the shim never is
 # (src/shim/meson.build), so a race in it shows in the test programs' own threads only.
 # Any report fails the run: TSan halts the daemon or the test at the first one.
+# Then the device models' tests (src/devices: the I/OAT worker thread, BAR windows' trap
+# handler racing it): devices_ioat and devices_mmio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build-tsan}
@@ -18,3 +20,5 @@ fi
 ninja -C "$dir" >/dev/null
 TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1 \
 	meson test -C "$dir" --suite daemon --num-processes 2 --print-errorlogs
+TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1 \
+	meson test -C "$dir" --num-processes 2 --print-errorlogs devices_ioat devices_mmio

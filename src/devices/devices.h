@@ -16,8 +16,11 @@
  * otherwise the vector's pending bit is set and the message goes out when unmasked.
  *
  * Locking: one mutex per device; every call below takes it. The device's DMA and irq
- * callbacks run under it (irq must not call back into the same device). The context may be
- * used by other threads meanwhile (DMA takes no lock of the context).
+ * callbacks run under it (irq must not call back into the same device, nor touch its BAR
+ * windows). The context may be used by other threads meanwhile (DMA takes no lock of the
+ * context). The irq callback may run on the device's worker thread, or inside the SIGSEGV
+ * handler of a store through a window (an MSI-X unmask, an I/OAT re-arm): it must be
+ * async-signal-safe (an eventfd write is).
  */
 #ifndef IOASID_DEVICES_DEVICES_H
 #define IOASID_DEVICES_DEVICES_H
@@ -57,6 +60,37 @@ int dev_model_mmio_read(struct dev_model *m, unsigned int bar, uint64_t off, uns
 			uint64_t *out);
 int dev_model_mmio_write(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
 			 uint64_t val);
+
+/*
+ * A BAR as memory of this process (mmio.c): loads and stores to the returned window reach
+ * the device exactly as dev_model_mmio_read/write would, one device access per instruction,
+ * with no call by the program: a doorbell store starts the device, a status load reads its
+ * current state. The window is PROT_NONE memory whose faults a SIGSEGV handler emulates
+ * (installed on the first mapping, chaining to the handler in place then); docs/devices.md
+ * lists the instruction forms emulated and the limits.
+ *
+ * offset: a page-aligned offset in memory BAR `bar`; len: bytes (rounded up to pages) that
+ * must lie in the BAR (a BAR smaller than a page maps one page, and an access beyond the
+ * BAR faults); prot: PROT_READ and/or PROT_WRITE (a store to a window without PROT_WRITE,
+ * or a load without PROT_READ, faults as it would on a real mapping). Accesses must be 1, 2,
+ * 4 or 8 bytes, naturally aligned; others are delivered as SIGSEGV. Several windows of one
+ * device, and of several devices, may coexist (up to 256 in the process).
+ * 0, -EINVAL (bad BAR, offset, len or prot), -ENOMEM, or -errno of mmap/sigaction/thread.
+ *
+ * The first mapping of a device whose model has an engine starts its worker thread: from
+ * then on a doorbell store through a window returns at once and the engine runs on that
+ * thread (status loads show its progress); doorbells by dev_model_mmio_write still run it
+ * in the caller unless the worker is already busy with it.
+ */
+int dev_model_bar_mmap(struct dev_model *m, unsigned int bar, uint64_t offset, size_t len, int prot,
+		       void **out);
+/*
+ * Unmap a whole window made by dev_model_bar_mmap (addr as returned, len as given): 0, or
+ * -EINVAL if it is not one of m's. Waits for an access to it in progress on another thread.
+ * dev_model_free() unmaps the device's windows itself; an access after that faults as an
+ * access to unmapped memory.
+ */
+int dev_model_bar_munmap(struct dev_model *m, void *addr, size_t len);
 
 /* Function-level reset: config space to power-on, the model's state to reset. */
 void dev_model_reset(struct dev_model *m);

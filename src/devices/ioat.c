@@ -19,8 +19,18 @@
  * the completion address and raise the interrupt. The next descriptor is the `next` field
  * of the one just done. Every fetch, source read, destination write and completion write
  * is the device's DMA through the IOMMU (dev_model_dma); nothing is touched any other way.
- * The engine runs synchronously inside the doorbell write; bus mastering off holds it
- * (the doorbell is kept and acted on when bus mastering is enabled).
+ * Bus mastering off holds the engine (the doorbell is kept and acted on when bus mastering
+ * is enabled).
+ *
+ * Where it runs: one thread at a time runs the engine (`running`), holding the device lock
+ * except while it copies a descriptor of more than 64 KiB, so registers (CHANSTS, CDAR) read
+ * during a long copy show it in progress. A reset while the lock is dropped bumps `gen`: the copy
+ * in flight is dropped (not completed, no write-back) and the runner starts over from the reset
+ * state. A doorbell written by a call (dev_model_mmio_write) runs the engine in the caller; one
+ * stored through a BAR mapping (mmio.c) only wakes the worker thread that the first mapping
+ * started, so the store returns at once. A doorbell rung while another thread runs the engine is
+ * picked up by that thread (it re-reads DMACOUNT after each descriptor). After fork the child has
+ * no worker: its doorbells run in the storing thread.
  *
  * Errors stop the channel: CHANSTS reads HALTED with the last completed descriptor, CHANERR
  * says why (as the hardware reports it, and as Linux's error handler reads it):
@@ -48,6 +58,8 @@
  * (INTRDELAY is kept, not acted on), CHANERRMSK (kept, every error halts).
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,8 +67,6 @@
 
 #include "devices/devices_int.h"
 #include "devices/ioat.h"
-
-#define IOAT_BOUNCE (64u << 10)
 
 enum ioat_reg {
 	R_CHANCNT,
@@ -117,9 +127,20 @@ struct ioat {
 	uint64_t next;	  /* the next descriptor to fetch */
 	bool first;	  /* next is CHAINADDR (nothing fetched since it was written) */
 	bool irq_pending; /* ATTNSTATUS bit 0 */
-	uint8_t *bounce;
 	struct ioat_stats stats;
+	/* the engine */
+	bool running; /* a thread is in chan_run (it drops m->lock while it copies) */
+	unsigned int runner_fork_gen;
+	uint64_t gen; /* bumped by every channel reset */
+	/* the worker thread (the first BAR mapping starts it) */
+	pthread_t worker;
+	pthread_cond_t kick_cv;
+	bool worker_on, stop, kicked;
+	unsigned int worker_fork_gen; /* dev_fork_gen() when it started: not ours in a child */
 };
+
+/* Copies up to this size run under the device lock (cheaper than dropping it, and short). */
+#define IOAT_COPY_LOCKED (64u << 10)
 
 static struct ioat *ioat_of(struct dev_model *m)
 {
@@ -141,6 +162,7 @@ static void chan_reset(struct ioat *io)
 	io->next = 0;
 	io->first = true;
 	io->irq_pending = false;
+	io->gen++;
 }
 
 static void ioat_reset(struct dev_model *m)
@@ -163,8 +185,7 @@ static int ioat_init(struct dev_model *m)
 	io = calloc(1, sizeof(*io));
 	if (!io)
 		return -ENOMEM;
-	io->bounce = aligned_alloc(4096, IOAT_BOUNCE);
-	if (!io->bounce) {
+	if (pthread_cond_init(&io->kick_cv, NULL)) {
 		free(io);
 		return -ENOMEM;
 	}
@@ -179,7 +200,16 @@ static void ioat_fini(struct dev_model *m)
 
 	if (!io)
 		return;
-	free(io->bounce);
+	if (io->worker_on && io->worker_fork_gen == dev_fork_gen()) {
+		pthread_mutex_lock(&m->lock);
+		io->stop = true;
+		pthread_cond_signal(&io->kick_cv);
+		pthread_mutex_unlock(&m->lock);
+		pthread_join(io->worker, NULL);
+		pthread_cond_destroy(&io->kick_cv);
+	} else if (!io->worker_on) {
+		pthread_cond_destroy(&io->kick_cv);
+	} /* else a fork child: the parent's worker still "waits" on it; leave it */
 	free(io);
 	m->priv = NULL;
 }
@@ -209,7 +239,8 @@ static void chan_irq(struct dev_model *m)
 	chan_irq_try(m);
 }
 
-static int write_completion(struct dev_model *m)
+/* CHANSTS to the completion address: in the engine's DMA session, or on its own. */
+static int write_completion(struct dev_model *m, struct dev_dma *dma)
 {
 	struct ioat *io = ioat_of(m);
 	uint64_t sts = chansts(io);
@@ -217,6 +248,8 @@ static int write_completion(struct dev_model *m)
 
 	for (unsigned int i = 0; i < 8; i++)
 		le[i] = (uint8_t)(sts >> (8 * i));
+	if (dma)
+		return dev_dma_write(dma, io->chancmp, le, sizeof(le));
 	return dev_model_dma(m, io->chancmp, le, sizeof(le), true);
 }
 
@@ -227,7 +260,8 @@ static void chan_halt(struct dev_model *m, uint32_t err)
 	io->chanerr |= err;
 	io->status = IOAT_STS_HALTED;
 	io->stats.errors++;
-	if ((io->chanctrl & IOAT_CHANCTRL_ERR_COMPLETION_EN) && io->chancmp && write_completion(m))
+	if ((io->chanctrl & IOAT_CHANCTRL_ERR_COMPLETION_EN) && io->chancmp &&
+	    write_completion(m, NULL))
 		io->chanerr |= IOAT_CHANERR_COMPLETION_ADDR;
 	if (io->chanctrl & IOAT_CHANCTRL_ERR_INT_EN)
 		chan_irq(m);
@@ -242,52 +276,51 @@ static uint64_t le64(const uint8_t *p)
 	return v;
 }
 
-/* Copy one descriptor's bytes through the bounce buffer: 0 or the CHANERR bits. */
-static uint32_t do_copy(struct dev_model *m, uint64_t src, uint64_t dst, uint32_t size)
+/* Copy one descriptor's bytes: 0 or the CHANERR bits. Runs without m->lock. */
+static uint32_t do_copy(struct dev_dma *dma, uint64_t src, uint64_t dst, uint32_t size)
 {
-	struct ioat *io = ioat_of(m);
-	uint64_t done = 0;
+	bool dst_fault;
 
-	/* addresses that wrap are faults of the first access, as the IOMMU would see them */
-	if (src + size - 1 < src)
-		return IOAT_CHANERR_SRC_ADDR | IOAT_CHANERR_READ_DATA;
-	if (dst + size - 1 < dst)
-		return IOAT_CHANERR_DEST_ADDR | IOAT_CHANERR_WRITE_DATA;
-	while (done < size) {
-		size_t n = size - done < IOAT_BOUNCE ? (size_t)(size - done) : IOAT_BOUNCE;
-
-		if (dev_model_dma(m, src + done, io->bounce, n, false))
-			return IOAT_CHANERR_SRC_ADDR | IOAT_CHANERR_READ_DATA;
-		if (dev_model_dma(m, dst + done, io->bounce, n, true))
-			return IOAT_CHANERR_DEST_ADDR | IOAT_CHANERR_WRITE_DATA;
-		done += n;
-	}
-	io->stats.bytes += size;
-	return 0;
+	if (!dev_dma_copy(dma, src, dst, size, &dst_fault))
+		return 0;
+	return dst_fault ? IOAT_CHANERR_DEST_ADDR | IOAT_CHANERR_WRITE_DATA :
+			   IOAT_CHANERR_SRC_ADDR | IOAT_CHANERR_READ_DATA;
 }
 
-/* Run descriptors until the channel's count reaches DMACOUNT, or it halts. */
+/*
+ * Run descriptors until the channel's count reaches DMACOUNT, or it halts. m->lock held on
+ * entry and exit, dropped around each copy; a thread finding the engine running returns
+ * (the runner sees the new DMACOUNT).
+ */
 static void chan_run(struct dev_model *m)
 {
 	struct ioat *io = ioat_of(m);
+	struct dev_dma dma;
+	uint32_t halt = 0;
 
-	while (io->status != IOAT_STS_HALTED && io->done != io->dmacount &&
+	if (io->running && io->runner_fork_gen == dev_fork_gen())
+		return; /* (a fork child's engine was the parent's thread's: it runs again here) */
+	io->running = true;
+	io->runner_fork_gen = dev_fork_gen();
+	dev_dma_begin(&dma, m);
+	while (!io->stop && io->status != IOAT_STS_HALTED && io->done != io->dmacount &&
 	       pci_cfg_bus_master(&m->cfg)) {
 		uint8_t d[IOAT_DESC_SIZE];
-		uint64_t addr = io->next, src, dst;
-		uint32_t size, ctl, err;
+		uint64_t addr = io->next, src, dst, gen;
+		uint32_t size, ctl;
 
 		io->status = IOAT_STS_ACTIVE;
 		if (addr & (IOAT_DESC_SIZE - 1)) {
-			chan_halt(m, io->first ? IOAT_CHANERR_CHAIN_ADDR_VALUE :
-						 IOAT_CHANERR_NEXT_DESC_ALIGN);
-			return;
+			halt = io->first ? IOAT_CHANERR_CHAIN_ADDR_VALUE :
+					   IOAT_CHANERR_NEXT_DESC_ALIGN;
+			break;
 		}
-		if (dev_model_dma(m, addr, d, sizeof(d), false)) {
-			chan_halt(m, IOAT_CHANERR_NEXT_ADDR);
-			return;
+		if (dev_dma_read(&dma, addr, d, sizeof(d))) {
+			halt = IOAT_CHANERR_NEXT_ADDR;
+			break;
 		}
 		io->cdar = addr;
+		dev_model_shadow_put(m, 0, IOAT_CHAN_BASE + IOAT_CHAN_CDAR, 8, addr);
 		io->first = false;
 		io->stats.descriptors++;
 		size = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 |
@@ -297,31 +330,50 @@ static void chan_run(struct dev_model *m)
 		src = le64(d + IOAT_DESC_SRC);
 		dst = le64(d + IOAT_DESC_DST);
 		if ((ctl >> IOAT_DESC_OP_SHIFT) != IOAT_OP_COPY) {
-			chan_halt(m, IOAT_CHANERR_CONTROL);
-			return;
+			halt = IOAT_CHANERR_CONTROL;
+			break;
 		}
 		if (!(ctl & IOAT_DESC_NULL)) {
 			if (!size || size > (UINT32_C(1) << IOAT_XFERCAP_LOG2)) {
-				chan_halt(m, IOAT_CHANERR_LENGTH);
-				return;
+				halt = IOAT_CHANERR_LENGTH;
+				break;
 			}
-			err = do_copy(m, src, dst, size);
-			if (err) {
-				chan_halt(m, err);
-				return;
+			gen = io->gen;
+			if (size > IOAT_COPY_LOCKED)
+				pthread_mutex_unlock(&m->lock);
+			halt = do_copy(&dma, src, dst, size);
+			if (size > IOAT_COPY_LOCKED)
+				pthread_mutex_lock(&m->lock);
+			if (io->gen != gen) {
+				halt = 0;
+				continue; /* reset meanwhile: this descriptor is dropped */
 			}
+			if (halt)
+				break;
+			io->stats.bytes += size;
 		}
 		io->completed = addr;
 		io->done++;
 		io->next = le64(d + IOAT_DESC_NEXT);
 		io->status = io->done == io->dmacount ? IOAT_STS_DONE : IOAT_STS_ACTIVE;
-		if ((ctl & IOAT_DESC_COMPL_WRITE) && write_completion(m)) {
-			chan_halt(m, IOAT_CHANERR_COMPLETION_ADDR);
-			return;
+		/* a window's loads see the status no later than the write-back in memory */
+		dev_model_shadow_put(m, 0, IOAT_CHAN_BASE + IOAT_CHAN_STS, 8, chansts(io));
+		if ((ctl & IOAT_DESC_COMPL_WRITE) && write_completion(m, &dma)) {
+			halt = IOAT_CHANERR_COMPLETION_ADDR;
+			break;
 		}
-		if (ctl & IOAT_DESC_INT_EN)
+		if (ctl & IOAT_DESC_INT_EN) {
+			/* the callback runs outside the read section */
+			dev_dma_end(&dma);
 			chan_irq(m);
+			dev_dma_begin(&dma, m);
+		}
 	}
+	dev_dma_end(&dma);
+	if (halt)
+		chan_halt(m, halt);
+	io->running = false;
+	dev_model_shadow_sync(m);
 }
 
 static void chan_cmd(struct dev_model *m, uint8_t cmd)
@@ -410,7 +462,16 @@ static void reg_write(struct dev_model *m, enum ioat_reg r, uint64_t merged, uin
 		break;
 	case R_DMACOUNT:
 		io->dmacount = (uint16_t)merged;
-		chan_run(m);
+		/* the channel has work: it reads active from the doorbell on */
+		if (io->status != IOAT_STS_HALTED && io->done != io->dmacount &&
+		    pci_cfg_bus_master(&m->cfg))
+			io->status = IOAT_STS_ACTIVE;
+		if (m->trapped && io->worker_on && io->worker_fork_gen == dev_fork_gen()) {
+			io->kicked = true;
+			pthread_cond_signal(&io->kick_cv);
+		} else {
+			chan_run(m);
+		}
 		break;
 	case R_CHAINADDR:
 		io->chainaddr = merged;
@@ -480,11 +541,63 @@ static void ioat_mmio_write(struct dev_model *m, unsigned int bar, uint64_t off,
 	}
 }
 
+/* Every register into BAR 0's read pages (mmio.c). */
+static void ioat_shadow_render(struct dev_model *m)
+{
+	for (unsigned int r = 0; r < R_NR; r++)
+		dev_model_shadow_put(m, 0, ioat_regs[r].off, ioat_regs[r].size,
+				     reg_value(m, (enum ioat_reg)r));
+}
+
 static void ioat_cfg_changed(struct dev_model *m, unsigned int off, uint32_t old, uint32_t val)
 {
 	/* bus mastering enabled: a doorbell rung while it was off is acted on now */
 	if (off == PCI_COMMAND && !(old & PCI_COMMAND_MASTER) && (val & PCI_COMMAND_MASTER))
 		chan_run(m);
+}
+
+static void *ioat_worker(void *arg)
+{
+	struct dev_model *m = arg;
+	struct ioat *io = ioat_of(m);
+
+	pthread_mutex_lock(&m->lock);
+	while (!io->stop) {
+		if (!io->kicked) {
+			pthread_cond_wait(&io->kick_cv, &m->lock);
+			continue;
+		}
+		io->kicked = false;
+		chan_run(m);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+/*
+ * The worker: signals blocked (a program's signal never lands on it). One per device for
+ * its life: a fork child's copy of the device keeps running doorbells in the storing thread.
+ */
+static int ioat_start_async(struct dev_model *m)
+{
+	struct ioat *io = ioat_of(m);
+	sigset_t all, old;
+	int rc = 0;
+
+	pthread_mutex_lock(&m->lock);
+	if (io->worker_on)
+		goto out; /* running, or the parent's (a fork child runs doorbells itself) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = -pthread_create(&io->worker, NULL, ioat_worker, m);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!rc) {
+		io->worker_on = true;
+		io->worker_fork_gen = dev_fork_gen();
+	}
+out:
+	pthread_mutex_unlock(&m->lock);
+	return rc;
 }
 
 void ioat_stats(struct dev_model *m, struct ioat_stats *out)
@@ -505,4 +618,6 @@ const struct dev_model_type dev_model_ioat = {
 	.mmio_write = ioat_mmio_write,
 	.reset = ioat_reset,
 	.cfg_changed = ioat_cfg_changed,
+	.shadow_render = ioat_shadow_render,
+	.start_async = ioat_start_async,
 };

@@ -35,6 +35,33 @@ static const struct dev_model_type *const dev_model_types[] = {
 	&dev_model_ioat,
 };
 
+/*
+ * Every model of the process, so that fork can take each device's lock first: a child
+ * must not inherit a lock that a thread of the parent (a worker) held at the fork.
+ */
+static pthread_mutex_t models_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dev_model *models;
+static pthread_once_t models_once = PTHREAD_ONCE_INIT;
+
+static void models_fork_prepare(void)
+{
+	pthread_mutex_lock(&models_lock);
+	for (struct dev_model *m = models; m; m = m->next)
+		pthread_mutex_lock(&m->lock);
+}
+
+static void models_fork_done(void)
+{
+	for (struct dev_model *m = models; m; m = m->next)
+		pthread_mutex_unlock(&m->lock);
+	pthread_mutex_unlock(&models_lock);
+}
+
+static void models_init(void)
+{
+	pthread_atfork(models_fork_prepare, models_fork_done, models_fork_done);
+}
+
 #define MSIX_ENTRY 16u
 #define MSIX_CTRL  12u
 
@@ -49,12 +76,20 @@ static bool msix_blocked(const struct dev_model *m, unsigned int v)
 	       msix_entry_masked(m, v);
 }
 
+/* The PBA word of vector v into the BAR's read pages. */
+static void pba_shadow(struct dev_model *m, unsigned int v)
+{
+	dev_model_shadow_put(m, m->pdev.msix_bar, m->pdev.msix_pba_off + v / 64 * 8, 8,
+			     m->msix_pba[v / 64]);
+}
+
 void dev_model_msix_raise(struct dev_model *m, unsigned int vector)
 {
 	if (vector >= m->pdev.msix_vectors)
 		return;
 	if (msix_blocked(m, vector)) {
 		m->msix_pba[vector / 64] |= UINT64_C(1) << (vector % 64);
+		pba_shadow(m, vector);
 		return;
 	}
 	if (m->irq)
@@ -70,6 +105,7 @@ static void msix_flush(struct dev_model *m)
 		if (!(m->msix_pba[v / 64] & bit) || msix_blocked(m, v))
 			continue;
 		m->msix_pba[v / 64] &= ~bit;
+		pba_shadow(m, v);
 		if (m->irq)
 			m->irq(m->opaque, v);
 	}
@@ -132,6 +168,8 @@ int dev_model_new(const struct dev_model_params *params, struct dev_model **out)
 	m->dev_id = params->dev_id;
 	m->irq = params->irq;
 	m->opaque = params->opaque;
+	for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++)
+		m->shadow_fd[b] = -1;
 	rc = pci_cfg_init(&m->cfg, &m->pdev, cfg_notify, m);
 	if (rc)
 		goto out_free;
@@ -154,6 +192,11 @@ int dev_model_new(const struct dev_model_params *params, struct dev_model **out)
 		rc = -rc;
 		goto out_fini;
 	}
+	pthread_once(&models_once, models_init);
+	pthread_mutex_lock(&models_lock);
+	m->next = models;
+	models = m;
+	pthread_mutex_unlock(&models_lock);
 	*out = m;
 	return 0;
 
@@ -171,8 +214,17 @@ void dev_model_free(struct dev_model *m)
 {
 	if (!m)
 		return;
+	pthread_mutex_lock(&models_lock);
+	for (struct dev_model **pp = &models; *pp; pp = &(*pp)->next)
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	pthread_mutex_unlock(&models_lock);
+	dev_model_bar_unmap_all(m); /* waits out accesses in progress through them */
 	if (m->type->fini)
-		m->type->fini(m);
+		m->type->fini(m); /* stops the model's worker */
+	dev_model_shadow_free(m);
 	pthread_mutex_destroy(&m->lock);
 	free(m->msix);
 	free(m->msix_pba);
@@ -200,6 +252,7 @@ int dev_model_cfg_write(struct dev_model *m, unsigned int off, const void *buf, 
 
 	pthread_mutex_lock(&m->lock);
 	rc = pci_cfg_write(&m->cfg, off, buf, len);
+	dev_model_shadow_sync(m); /* memory decode, FLR, MSI-X enable */
 	pthread_mutex_unlock(&m->lock);
 	return rc;
 }
@@ -208,6 +261,7 @@ void dev_model_reset(struct dev_model *m)
 {
 	pthread_mutex_lock(&m->lock);
 	reset_locked(m);
+	dev_model_shadow_sync(m);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -256,8 +310,8 @@ static uint64_t bytes_get(const uint8_t *p, unsigned int size)
 	return v;
 }
 
-int dev_model_mmio_read(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
-			uint64_t *out)
+static int mmio_access(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+		       uint64_t *out, uint64_t val, bool write, bool trapped)
 {
 	int rc = mmio_check(m, bar, off, size);
 	bool table;
@@ -265,34 +319,18 @@ int dev_model_mmio_read(struct dev_model *m, unsigned int bar, uint64_t off, uns
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&m->lock);
+	m->trapped = trapped;
 	if (!pci_cfg_memory_enabled(&m->cfg)) {
-		*out = size == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * size)) - 1;
+		/* reads all ones, writes dropped: a function that does not decode memory */
+		if (!write)
+			*out = size == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * size)) - 1;
 	} else if (msix_region(m, bar, off, &table)) {
-		if (table)
+		if (!write && table) {
 			*out = bytes_get(m->msix + (off - m->pdev.msix_table_off), size);
-		else
+		} else if (!write) {
 			*out = bytes_get(
 				(const uint8_t *)m->msix_pba + (off - m->pdev.msix_pba_off), size);
-	} else {
-		*out = m->type->mmio_read ? m->type->mmio_read(m, bar, off, size) : 0;
-	}
-	pthread_mutex_unlock(&m->lock);
-	return 0;
-}
-
-int dev_model_mmio_write(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
-			 uint64_t val)
-{
-	int rc = mmio_check(m, bar, off, size);
-	bool table;
-
-	if (rc)
-		return rc;
-	pthread_mutex_lock(&m->lock);
-	if (!pci_cfg_memory_enabled(&m->cfg)) {
-		/* dropped, as a write to a function that does not decode memory */
-	} else if (msix_region(m, bar, off, &table)) {
-		if (table) {
+		} else if (table) {
 			uint64_t rel = off - m->pdev.msix_table_off;
 
 			for (unsigned int i = 0; i < size; i++)
@@ -300,11 +338,40 @@ int dev_model_mmio_write(struct dev_model *m, unsigned int bar, uint64_t off, un
 			msix_flush(m);
 		}
 		/* the PBA is read-only */
-	} else if (m->type->mmio_write) {
-		m->type->mmio_write(m, bar, off, size, val);
+	} else if (write) {
+		if (m->type->mmio_write)
+			m->type->mmio_write(m, bar, off, size, val);
+	} else {
+		*out = m->type->mmio_read ? m->type->mmio_read(m, bar, off, size) : 0;
 	}
+	m->trapped = false;
+	if (write)
+		dev_model_shadow_sync(m);
 	pthread_mutex_unlock(&m->lock);
 	return 0;
+}
+
+int dev_model_mmio_read(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			uint64_t *out)
+{
+	return mmio_access(m, bar, off, size, out, 0, false, false);
+}
+
+int dev_model_mmio_write(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			 uint64_t val)
+{
+	return mmio_access(m, bar, off, size, NULL, val, true, false);
+}
+
+int dev_model_mmio_access(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			  uint64_t *out, uint64_t val, bool write)
+{
+	return mmio_access(m, bar, off, size, out, val, write, true);
+}
+
+int dev_model_start_async(struct dev_model *m)
+{
+	return m->type->start_async ? m->type->start_async(m) : 0;
 }
 
 int dev_model_dma(struct dev_model *m, uint64_t iova, void *buf, size_t len, bool write)

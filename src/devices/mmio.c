@@ -1,0 +1,689 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * mmio.c - a device's BARs as memory of this process: trap and emulate.
+ *
+ * What it owns: dev_model_bar_mmap()/munmap(), the table of live mappings, the process's
+ * SIGSEGV handler, and a decoder for the x86-64 instructions that compilers emit for
+ * volatile 1, 2, 4 and 8-byte loads and stores.
+ *
+ * The mechanism: a mapping is an anonymous PROT_NONE window. Every load or store to it
+ * faults; the handler finds the window (a fixed table scanned without locks: each slot has
+ * a state and a count of handlers inside it, so munmap waits out a handler that is using it
+ * before the window goes), decodes the faulting instruction at RIP, checks that its
+ * effective address (computed from the registers, and consistent with si_addr) lies inside
+ * the window, performs the access with dev_model_mmio_read/write at the BAR offset, writes
+ * the destination register for a load, and resumes after the instruction. Each access is
+ * therefore exactly one device access, in program order, with the device's side effects
+ * happening at the instruction: a doorbell store reaches the model before the store
+ * "returns", a status load reads the model's current state.
+ *
+ * Decoded forms (anything else is not ours and goes to the handler the program had, or kills
+ * the process with SIGSEGV as an unhandled fault would):
+ *   88 /r, 89 /r          mov r8/r16/r32/r64 -> m
+ *   8a /r, 8b /r          mov m -> r8/r16/r32/r64
+ *   c6 /0 ib, c7 /0 iw/id mov imm -> m (sign-extended to 64 with REX.W)
+ *   0f b6/b7, 0f be/bf    movzx, movsx m8/m16 -> r16/r32/r64
+ *   63 /r                 movsxd m32 -> r64
+ * with the prefixes 66 (operand size), REX, and the null segment overrides (2e 36 3e 26);
+ * a lock, rep, fs/gs or address-size prefix, a register operand, or an access that is not
+ * naturally aligned, leaves the window or the BAR, or lacks the mapping's PROT_READ /
+ * PROT_WRITE, is refused the same way.
+ *
+ * Other handlers: the one in place when the first window is made is kept and called for
+ * every fault that is not ours (siginfo or plain form, as it asked). Ours is installed with
+ * SA_ONSTACK, so a program's stack-overflow handler on its sigaltstack still runs, and ours
+ * runs there too when the faulting thread has one (it needs little stack: the engines run on
+ * their own threads). A program that later replaces the SIGSEGV handler breaks its windows.
+ *
+ * Limits (docs/devices.md): each access costs a signal delivery (microseconds); the device
+ * lock is taken inside the handler, so a window must not be touched from a signal handler
+ * that interrupted a call into the same device, nor from the irq callback; accesses through
+ * other instructions (SSE, rep movs, lock, xchg) are not emulated.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ucontext.h>
+#include <unistd.h>
+
+#include "devices/devices_int.h"
+
+#define MMIO_SLOTS 256u
+
+enum slot_state { SLOT_FREE, SLOT_LIVE, SLOT_DYING };
+
+struct mmio_slot {
+	_Atomic int state;
+	_Atomic unsigned int users; /* handlers inside this slot */
+	/* written while FREE, read only after seeing LIVE */
+	uintptr_t base;
+	size_t len;
+	int prot;
+	bool shadowed; /* loads read the device's read pages; stores trap */
+	struct dev_model *m;
+	unsigned int bar;
+	uint64_t bar_off; /* BAR offset of base */
+};
+
+static struct mmio_slot slots[MMIO_SLOTS];
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER; /* map / unmap */
+static struct sigaction prev_segv; /* the handler before ours; under slots_lock */
+
+static long page_size(void)
+{
+	static long ps;
+
+	if (!ps)
+		ps = sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+/* ---- the decoder --------------------------------------------------------------------------- */
+
+enum ext { EXT_NONE, EXT_ZERO, EXT_SIGN };
+
+struct insn {
+	unsigned int len;      /* bytes */
+	unsigned int size;     /* memory access size */
+	unsigned int dst_size; /* register written by a load */
+	bool write;	       /* store */
+	bool has_imm;
+	uint64_t imm;
+	int reg;      /* register operand (x86 number), -1 for an immediate */
+	bool rex;     /* any REX prefix: r8 4..7 are spl..dil, not ah..bh */
+	enum ext ext; /* how a load widens */
+	/* effective address */
+	int base, index; /* -1: none */
+	unsigned int scale;
+	int64_t disp;
+	bool rip_rel;
+};
+
+/* gregs index of x86 register number 0..15 (rax rcx rdx rbx rsp rbp rsi rdi r8..r15) */
+static const int greg_of[16] = {
+	REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+	REG_R8,	 REG_R9,  REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+};
+
+static uint64_t le_bytes(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static int64_t sext(uint64_t v, unsigned int bytes)
+{
+	unsigned int sh = 64 - 8 * bytes;
+
+	return bytes >= 8 ? (int64_t)v : (int64_t)(v << sh) >> sh;
+}
+
+/* Decode the instruction at p: 0, or -1 if it is not one we emulate. */
+static int decode(const uint8_t *p, struct insn *in)
+{
+	const uint8_t *start = p;
+	bool opsize16 = false, w = false;
+	unsigned int rex_r = 0, rex_x = 0, rex_b = 0, op, modrm, mod, rm, regf;
+
+	memset(in, 0, sizeof(*in));
+	in->base = in->index = -1;
+	for (;; p++) {
+		if (p - start >= 4)
+			return -1;
+		if (*p == 0x66)
+			opsize16 = true;
+		else if (*p == 0x2e || *p == 0x36 || *p == 0x3e || *p == 0x26)
+			continue;
+		else
+			break; /* f0 lock, f2/f3 rep, 64/65 fs/gs, 67: not ours */
+	}
+	if ((*p & 0xf0) == 0x40) {
+		in->rex = true;
+		w = *p & 8;
+		rex_r = (*p & 4) ? 8 : 0;
+		rex_x = (*p & 2) ? 8 : 0;
+		rex_b = (*p & 1) ? 8 : 0;
+		p++;
+	}
+	op = *p++;
+	if (op == 0x0f) {
+		op = 0x0f00 | *p++;
+		if (op != 0x0fb6 && op != 0x0fb7 && op != 0x0fbe && op != 0x0fbf)
+			return -1;
+	} else if (op != 0x88 && op != 0x89 && op != 0x8a && op != 0x8b && op != 0xc6 &&
+		   op != 0xc7 && op != 0x63) {
+		return -1;
+	}
+	modrm = *p++;
+	mod = modrm >> 6;
+	regf = ((modrm >> 3) & 7) | rex_r;
+	rm = modrm & 7;
+	if (mod == 3)
+		return -1; /* a register operand: no memory access */
+	if (rm == 4) {
+		unsigned int sib = *p++, base = sib & 7, index = ((sib >> 3) & 7) | rex_x;
+
+		in->scale = 1u << (sib >> 6);
+		if (index != 4)
+			in->index = (int)index;
+		if (base == 5 && mod == 0) {
+			in->disp = (int32_t)le_bytes(p, 4);
+			p += 4;
+		} else {
+			in->base = (int)(base | rex_b);
+		}
+	} else if (rm == 5 && mod == 0) {
+		in->rip_rel = true;
+		in->disp = (int32_t)le_bytes(p, 4);
+		p += 4;
+	} else {
+		in->base = (int)(rm | rex_b);
+	}
+	if (mod == 1) {
+		in->disp = (int8_t)*p++;
+	} else if (mod == 2) {
+		in->disp = (int32_t)le_bytes(p, 4);
+		p += 4;
+	}
+	in->reg = (int)regf;
+	switch (op) {
+	case 0x88:
+	case 0x8a:
+		in->size = in->dst_size = 1;
+		in->write = op == 0x88;
+		break;
+	case 0x89:
+	case 0x8b:
+		in->size = in->dst_size = w ? 8 : opsize16 ? 2 : 4;
+		in->write = op == 0x89;
+		break;
+	case 0xc6:
+	case 0xc7:
+		if ((regf & 7) != 0)
+			return -1;
+		in->write = true;
+		in->has_imm = true;
+		in->reg = -1;
+		in->size = op == 0xc6 ? 1 : w ? 8 : opsize16 ? 2 : 4;
+		if (in->size == 1) {
+			in->imm = *p++;
+		} else if (in->size == 2) {
+			in->imm = le_bytes(p, 2);
+			p += 2;
+		} else {
+			in->imm = (uint64_t)(int64_t)(int32_t)le_bytes(p, 4);
+			p += 4;
+		}
+		break;
+	case 0x63:
+		in->size = 4;
+		in->dst_size = w ? 8 : 4;
+		in->ext = EXT_SIGN;
+		break;
+	default: /* movzx, movsx */
+		in->size = (op & 1) ? 2 : 1;
+		in->dst_size = w ? 8 : opsize16 ? 2 : 4;
+		in->ext = (op & 8) ? EXT_SIGN : EXT_ZERO;
+		break;
+	}
+	in->len = (unsigned int)(p - start);
+	return in->len <= 15 ? 0 : -1;
+}
+
+static uint64_t ea_of(const struct insn *in, const greg_t *g)
+{
+	uint64_t ea = (uint64_t)in->disp;
+
+	if (in->rip_rel)
+		ea += (uint64_t)g[REG_RIP] + in->len;
+	if (in->base >= 0)
+		ea += (uint64_t)g[greg_of[in->base]];
+	if (in->index >= 0)
+		ea += (uint64_t)g[greg_of[in->index]] * in->scale;
+	return ea;
+}
+
+/* The value a store writes. */
+static uint64_t store_value(const struct insn *in, const greg_t *g)
+{
+	uint64_t v;
+
+	if (in->has_imm)
+		v = in->imm;
+	else if (in->size == 1 && !in->rex && in->reg >= 4 && in->reg < 8)
+		v = (uint64_t)g[greg_of[in->reg - 4]] >> 8; /* ah, ch, dh, bh */
+	else
+		v = (uint64_t)g[greg_of[in->reg]];
+	return in->size == 8 ? v : v & ((UINT64_C(1) << (8 * in->size)) - 1);
+}
+
+/* A load's value into its destination register, widened and merged as the CPU does. */
+static void load_result(const struct insn *in, greg_t *g, uint64_t v)
+{
+	greg_t *r;
+	uint64_t x = v;
+
+	if (in->ext == EXT_SIGN)
+		x = (uint64_t)sext(v, in->size);
+	if (in->dst_size == 1 && !in->rex && in->reg >= 4 && in->reg < 8) {
+		r = &g[greg_of[in->reg - 4]];
+		*r = (greg_t)(((uint64_t)*r & ~UINT64_C(0xff00)) | (x & 0xff) << 8);
+		return;
+	}
+	r = &g[greg_of[in->reg]];
+	switch (in->dst_size) {
+	case 1:
+		*r = (greg_t)(((uint64_t)*r & ~UINT64_C(0xff)) | (x & 0xff));
+		break;
+	case 2:
+		*r = (greg_t)(((uint64_t)*r & ~UINT64_C(0xffff)) | (x & 0xffff));
+		break;
+	case 4:
+		*r = (greg_t)(x & 0xffffffffu); /* a 32-bit destination zero-extends */
+		break;
+	default:
+		*r = (greg_t)x;
+		break;
+	}
+}
+
+/* ---- the handler --------------------------------------------------------------------------- */
+
+/* The live slot containing addr, with its users count held; NULL if none. */
+static struct mmio_slot *slot_enter(uintptr_t addr)
+{
+	for (unsigned int i = 0; i < MMIO_SLOTS; i++) {
+		struct mmio_slot *s = &slots[i];
+
+		if (atomic_load_explicit(&s->state, memory_order_relaxed) != SLOT_LIVE)
+			continue;
+		atomic_fetch_add(&s->users, 1);
+		if (atomic_load(&s->state) == SLOT_LIVE && addr - s->base < s->len)
+			return s;
+		atomic_fetch_sub(&s->users, 1);
+	}
+	return NULL;
+}
+
+static void slot_leave(struct mmio_slot *s)
+{
+	atomic_fetch_sub_explicit(&s->users, 1, memory_order_release);
+}
+
+/* Emulate the faulting access: true if it was ours and done. */
+static bool emulate(siginfo_t *si, ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	uintptr_t fault = (uintptr_t)si->si_addr;
+	struct mmio_slot *s;
+	struct insn in;
+	uint64_t ea, val;
+	bool ok = false;
+	int rc;
+
+	if (si->si_code != SEGV_ACCERR)
+		return false;
+	s = slot_enter(fault);
+	if (!s)
+		return false;
+	if (decode((const uint8_t *)(uintptr_t)g[REG_RIP], &in))
+		goto out;
+	ea = ea_of(&in, g);
+	if (fault - ea >= in.size || ea - s->base >= s->len || in.size > s->len - (ea - s->base))
+		goto out;
+	if (!(s->prot & (in.write ? PROT_WRITE : PROT_READ)))
+		goto out;
+	if (in.write) {
+		rc = dev_model_mmio_access(s->m, s->bar, s->bar_off + (ea - s->base), in.size, &val,
+					   store_value(&in, g), true);
+	} else {
+		rc = dev_model_mmio_access(s->m, s->bar, s->bar_off + (ea - s->base), in.size, &val,
+					   0, false);
+		if (!rc)
+			load_result(&in, g, val);
+	}
+	if (rc)
+		goto out;
+	g[REG_RIP] += in.len;
+	ok = true;
+out:
+	slot_leave(s);
+	return ok;
+}
+
+static void segv_handler(int sig, siginfo_t *si, void *uctx)
+{
+	int saved = errno;
+
+	if (emulate(si, uctx)) {
+		errno = saved;
+		return;
+	}
+	errno = saved;
+	if (prev_segv.sa_flags & SA_SIGINFO) {
+		prev_segv.sa_sigaction(sig, si, uctx);
+	} else if (prev_segv.sa_handler != SIG_DFL && prev_segv.sa_handler != SIG_IGN) {
+		prev_segv.sa_handler(sig);
+	} else {
+		/* no handler: the access is retried with the default action, which kills us */
+		struct sigaction dfl = { .sa_handler = SIG_DFL };
+
+		sigemptyset(&dfl.sa_mask);
+		sigaction(SIGSEGV, &dfl, NULL);
+	}
+}
+
+/*
+ * Ours, unless it is already in place: a program (or a test harness) that replaced it since
+ * gets it back with the next mapping, its own handler becoming the one chained to.
+ */
+static int install_handler(void)
+{
+	struct sigaction sa = { .sa_sigaction = segv_handler,
+				.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART },
+			 cur;
+
+	if (sigaction(SIGSEGV, NULL, &cur))
+		return -errno;
+	if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == segv_handler)
+		return 0;
+	sigemptyset(&sa.sa_mask);
+	prev_segv = cur;
+	if (sigaction(SIGSEGV, &sa, NULL))
+		return -errno;
+	return 0;
+}
+
+/* ---- read pages ---------------------------------------------------------------------------- */
+
+/*
+ * Whether windows get read pages: yes, unless IOASID_MMIO_TRAP_READS=1 asks for every load
+ * to trap too (reads then go through the model's read call, one at a time, in order with
+ * the stores). Under ThreadSanitizer they are off: it cannot see the ordering that a load of
+ * a read page gives through the model's release store at another address of the same page.
+ */
+static bool read_pages_on(void)
+{
+	const char *e = getenv("IOASID_MMIO_TRAP_READS");
+
+#if defined(__SANITIZE_THREAD__)
+	(void)e;
+	return false;
+#else
+	return !(e && !strcmp(e, "1"));
+#endif
+}
+
+static _Atomic unsigned int fork_gen;
+
+unsigned int dev_fork_gen(void)
+{
+	return atomic_load_explicit(&fork_gen, memory_order_relaxed);
+}
+
+/*
+ * In a fork child: the windows' read pages are shared with the parent, whose device is not
+ * ours any more. Every window with them goes back to trapping every access, and each
+ * device drops its read pages the next time it would write them (dev_fork_gen changed).
+ */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&slots_lock);
+}
+
+static void fork_parent(void)
+{
+	pthread_mutex_unlock(&slots_lock);
+}
+
+static void fork_child(void)
+{
+	atomic_fetch_add(&fork_gen, 1);
+	for (unsigned int i = 0; i < MMIO_SLOTS; i++) {
+		struct mmio_slot *s = &slots[i];
+
+		if (atomic_load(&s->state) == SLOT_LIVE && s->shadowed) {
+			mprotect((void *)s->base, s->len, PROT_NONE);
+			s->shadowed = false;
+		}
+	}
+	pthread_mutex_unlock(&slots_lock);
+}
+
+static void fork_track_init(void)
+{
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+static void shadow_drop(struct dev_model *m, unsigned int bar)
+{
+	if (!m->shadow[bar])
+		return;
+	munmap(m->shadow[bar], m->shadow_len[bar]);
+	close(m->shadow_fd[bar]);
+	m->shadow[bar] = NULL;
+	m->shadow_fd[bar] = -1;
+}
+
+/* The read pages of m, or false if it has none (or they are a fork parent's). */
+static bool shadow_live(struct dev_model *m)
+{
+	bool any = false;
+
+	for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++)
+		any |= m->shadow[b] != NULL;
+	if (!any)
+		return false;
+	if (m->shadow_fork_gen != dev_fork_gen()) {
+		for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++)
+			shadow_drop(m, b);
+		return false;
+	}
+	return true;
+}
+
+void dev_model_shadow_put(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			  uint64_t val)
+{
+	uint8_t *p = m->shadow[bar];
+
+	if (!p || m->shadow_ones || !shadow_live(m) || off >= m->shadow_len[bar] ||
+	    size > m->shadow_len[bar] - off)
+		return;
+	/* a register's bytes at once when aligned: a window's load never sees half of it */
+	if (size == 8 && !(off & 7))
+		__atomic_store_n((uint64_t *)(p + off), val, __ATOMIC_RELEASE);
+	else if (size == 4 && !(off & 3))
+		__atomic_store_n((uint32_t *)(p + off), (uint32_t)val, __ATOMIC_RELEASE);
+	else if (size == 2 && !(off & 1))
+		__atomic_store_n((uint16_t *)(p + off), (uint16_t)val, __ATOMIC_RELEASE);
+	else
+		for (unsigned int i = 0; i < size; i++)
+			__atomic_store_n(p + off + i, (uint8_t)(val >> (8 * i)), __ATOMIC_RELEASE);
+}
+
+void dev_model_shadow_sync(struct dev_model *m)
+{
+	const struct platform_device *d = &m->pdev;
+	bool ones;
+
+	if (!shadow_live(m))
+		return;
+	ones = !pci_cfg_memory_enabled(&m->cfg);
+	if (ones) {
+		if (!m->shadow_ones)
+			for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++)
+				if (m->shadow[b])
+					memset(m->shadow[b], 0xff, m->shadow_len[b]);
+		m->shadow_ones = true;
+		return;
+	}
+	if (m->shadow_ones) {
+		for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++)
+			if (m->shadow[b])
+				memset(m->shadow[b], 0, m->shadow_len[b]);
+		m->shadow_ones = false;
+	}
+	m->type->shadow_render(m);
+	for (unsigned int v = 0; v < d->msix_vectors; v++)
+		for (unsigned int w = 0; w < 16; w += 4)
+			dev_model_shadow_put(m, d->msix_bar, d->msix_table_off + v * 16 + w, 4,
+					     le_bytes(m->msix + v * 16 + w, 4));
+	for (unsigned int w = 0; w < (d->msix_vectors + 63) / 64; w++)
+		dev_model_shadow_put(m, d->msix_bar, d->msix_pba_off + w * 8, 8, m->msix_pba[w]);
+}
+
+/*
+ * The read pages of bar (made on first use): a memfd of the BAR's size, mapped for the model
+ * to write, its fd for windows to map read-only. -1 if the model has no renderer, the BAR is
+ * smaller than a page (its window traps everything, so loads beyond the BAR fault) or the
+ * memfd cannot be made (the same: windows trap).
+ */
+static int shadow_fd(struct dev_model *m, unsigned int bar, uint64_t ps)
+{
+	uint64_t size = m->pdev.bars[bar].size;
+	void *p;
+	int fd;
+
+	if (!m->type->shadow_render || size < ps || !read_pages_on())
+		return -1;
+	pthread_mutex_lock(&m->lock);
+	shadow_live(m); /* a fork child drops its parent's */
+	if (m->shadow[bar]) {
+		fd = m->shadow_fd[bar];
+		goto out;
+	}
+	fd = memfd_create("ioasid-bar", MFD_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	if (ftruncate(fd, (off_t)size) ||
+	    (p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		close(fd);
+		fd = -1;
+		goto out;
+	}
+	m->shadow[bar] = p;
+	m->shadow_fd[bar] = fd;
+	m->shadow_len[bar] = size;
+	m->shadow_fork_gen = dev_fork_gen();
+	m->shadow_ones = false;
+	dev_model_shadow_sync(m);
+out:
+	pthread_mutex_unlock(&m->lock);
+	return fd;
+}
+
+/* ---- mappings ------------------------------------------------------------------------------ */
+
+int dev_model_bar_mmap(struct dev_model *m, unsigned int bar, uint64_t offset, size_t len, int prot,
+		       void **out)
+{
+	uint64_t ps = (uint64_t)page_size(), bar_span;
+	const struct platform_bar *b;
+	struct mmio_slot *s = NULL;
+	void *p;
+	int rc, fd;
+
+	if (!m || !out || bar >= PLATFORM_NR_BARS || !len || (prot & ~(PROT_READ | PROT_WRITE)))
+		return -EINVAL;
+	b = &m->pdev.bars[bar];
+	if (!b->size || (b->flags & PLATFORM_BAR_IO) || (offset & (ps - 1)))
+		return -EINVAL;
+	bar_span = (b->size + ps - 1) & ~(ps - 1); /* a BAR smaller than a page takes one */
+	len = (size_t)(((uint64_t)len + ps - 1) & ~(ps - 1));
+	if (offset >= bar_span || len > bar_span - offset)
+		return -EINVAL;
+	rc = dev_model_start_async(m);
+	if (rc)
+		return rc;
+	pthread_once(&fork_once, fork_track_init);
+	fd = (prot & PROT_READ) ? shadow_fd(m, bar, ps) : -1;
+	pthread_mutex_lock(&slots_lock);
+	rc = install_handler();
+	if (rc)
+		goto out;
+	for (unsigned int i = 0; i < MMIO_SLOTS && !s; i++)
+		if (atomic_load(&slots[i].state) == SLOT_FREE)
+			s = &slots[i];
+	if (!s) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (fd >= 0)
+		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)offset);
+	else
+		p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		rc = -errno;
+		goto out;
+	}
+	s->base = (uintptr_t)p;
+	s->len = len;
+	s->prot = prot;
+	s->shadowed = fd >= 0;
+	s->m = m;
+	s->bar = bar;
+	s->bar_off = offset;
+	atomic_store(&s->state, SLOT_LIVE);
+	*out = p;
+out:
+	pthread_mutex_unlock(&slots_lock);
+	return rc;
+}
+
+/* Retire a live slot: no new handler enters, the ones inside leave, the window goes. */
+static void slot_retire(struct mmio_slot *s)
+{
+	atomic_store(&s->state, SLOT_DYING);
+	while (atomic_load(&s->users))
+		sched_yield();
+	munmap((void *)s->base, s->len);
+	s->m = NULL;
+	atomic_store(&s->state, SLOT_FREE);
+}
+
+int dev_model_bar_munmap(struct dev_model *m, void *addr, size_t len)
+{
+	uint64_t ps = (uint64_t)page_size();
+	int rc = -EINVAL;
+
+	if (!m || !addr)
+		return -EINVAL;
+	len = (size_t)(((uint64_t)len + ps - 1) & ~(ps - 1));
+	pthread_mutex_lock(&slots_lock);
+	for (unsigned int i = 0; i < MMIO_SLOTS; i++) {
+		struct mmio_slot *s = &slots[i];
+
+		if (atomic_load(&s->state) == SLOT_LIVE && s->m == m &&
+		    s->base == (uintptr_t)addr && s->len == len) {
+			slot_retire(s);
+			rc = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&slots_lock);
+	return rc;
+}
+
+void dev_model_bar_unmap_all(struct dev_model *m)
+{
+	pthread_mutex_lock(&slots_lock);
+	for (unsigned int i = 0; i < MMIO_SLOTS; i++)
+		if (atomic_load(&slots[i].state) == SLOT_LIVE && slots[i].m == m)
+			slot_retire(&slots[i]);
+	pthread_mutex_unlock(&slots_lock);
+}
+
+void dev_model_shadow_free(struct dev_model *m)
+{
+	for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++)
+		shadow_drop(m, b);
+}

@@ -313,7 +313,7 @@ int main(int argc, char **argv)
 				     .count = 1,
 				     .flags =
 					     VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER };
-	char bdf[64];
+	char bdf[256];
 	uint32_t ioas = 0;
 	uint16_t ids[2], cmd;
 	uint64_t iova, sts;

@@ -201,8 +201,8 @@ static int host_ctx_get(int fd, struct ioasid_ctx **out_ctx, void **out_ref)
 
 static int host_install(struct vfio_file *f)
 {
-	/* only device files are installed (VFIO_GROUP_GET_DEVICE_FD); fstat shows vfio-dev */
-	return vfd_make(f, true, VNODE_DEVICE, UINT_MAX);
+	/* only device files are installed (VFIO_GROUP_GET_DEVICE_FD) */
+	return vfd_make(f, true, VNODE_DEVICE, (unsigned int)vfio_file_device_index(f));
 }
 
 static bool host_is_emulated(int fd)
@@ -597,7 +597,7 @@ void shim_vfio_fix_fstat(int fd, struct stat *st)
 	if (!f)
 		return;
 	vfio_file_put(f);
-	node_stat(e.kind, e.num == UINT_MAX ? 0 : e.num, st);
+	node_stat(e.kind, e.num, st);
 }
 
 /* ---- the path calls ----------------------------------------------------------------------------

@@ -264,6 +264,11 @@ int vfio_open_device(struct vfio_sys *s, unsigned int index, struct vfio_file **
 	return 0;
 }
 
+int vfio_file_device_index(const struct vfio_file *f)
+{
+	return f->kind == VFILE_DEVICE ? (int)f->dev->index : -1;
+}
+
 void vfio_file_get(struct vfio_file *f)
 {
 	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);

@@ -85,6 +85,9 @@ ssize_t vfio_file_pwrite(struct vfio_file *f, const void *buf, size_t len, uint6
  */
 int vfio_file_mmap(struct vfio_file *f, uint64_t off, size_t len, int prot, void **out_addr);
 
+/* The device index (vfio<N>) of a device file, or -1 for a group file. */
+int vfio_file_device_index(const struct vfio_file *f);
+
 /* References: one per fd naming the file (the host's dup adds one, its close drops one). */
 void vfio_file_get(struct vfio_file *f);
 void vfio_file_put(struct vfio_file *f);

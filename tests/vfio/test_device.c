@@ -369,7 +369,8 @@ static long set_irqs(struct vfio_file *f, uint32_t flags, uint32_t index, uint32
 				       .start = start,
 				       .count = count } };
 
-	memcpy(q.fd, data, len);
+	if (len)
+		memcpy(q.fd, data, len);
 	return h_ioctl(f, VFIO_DEVICE_SET_IRQS, &q);
 }
 

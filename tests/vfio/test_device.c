@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -402,8 +403,9 @@ static void test_set_irqs_rules(void **state)
 	ERR(set_irqs(f, TRIG | EVFD, VFIO_PCI_MSI_IRQ_INDEX, 0, 1, fds, 4), EINVAL); /* no MSI */
 	ERR(set_irqs(f, VFIO_IRQ_SET_ACTION_MASK | NONE, MSIX, 0, 1, NULL, 0), ENOTTY);
 	ERR(set_irqs(f, TRIG | VFIO_IRQ_SET_ACTION_MASK | NONE, MSIX, 0, 1, NULL, 0), ENOTTY);
-	/* a trigger of MSI-X before it is enabled */
+	/* a trigger of MSI-X before it is enabled, or disabling it then */
 	ERR(set_irqs(f, TRIG | NONE, MSIX, 0, 1, NULL, 0), EINVAL);
+	ERR(set_irqs(f, TRIG | NONE, MSIX, 0, 0, NULL, 0), EINVAL);
 	/* eventfd checks: not open, not an eventfd, an eventfd */
 	fds[0] = 900;
 	ERR(set_irqs(f, TRIG | EVFD, MSIX, 0, 1, fds, 4), EBADF);
@@ -621,6 +623,95 @@ static void test_feature(void **state)
 	close(efd);
 }
 
+/* ---- capability chains; threads ----------------------------------------------------------- */
+
+/* Two capabilities: aligned, linked by offsets from the start of the caller's struct. */
+static void test_caps_chain(void **state)
+{
+	struct {
+		struct vfio_region_info ri;
+		uint8_t chain[64];
+	} q;
+	struct vfio_info_cap_header *h;
+	uint8_t body[12] = { 0 };
+	struct vcaps c = { .size = 0 };
+	uint32_t argsz = sizeof(q.ri) + 8, cap_offset = 7, flags = 0;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	vcaps_add(&c, 3, 1, NULL, 0);
+	body[8] = 0x42;
+	vcaps_add(&c, 9, 2, body, sizeof(body));
+	assert_int_equal(c.size, 8 + 12);
+	/* too small: the size needed, no offset, nothing written */
+	OK(vcaps_emit(&c, (unsigned long)&q, sizeof(q.ri), &argsz, &cap_offset, &flags, 8));
+	assert_int_equal(argsz, sizeof(q.ri) + 20);
+	assert_int_equal(cap_offset, 0);
+	assert_int_equal(flags, 8);
+	assert_int_equal(q.chain[0], 0);
+	argsz = sizeof(q);
+	OK(vcaps_emit(&c, (unsigned long)&q, sizeof(q.ri), &argsz, &cap_offset, &flags, 8));
+	assert_int_equal(cap_offset, sizeof(q.ri));
+	h = (void *)q.chain;
+	assert_int_equal(h->id, 3);
+	assert_int_equal(h->next, sizeof(q.ri) + 8);
+	h = (void *)(q.chain + 8);
+	assert_int_equal(h->id, 9);
+	assert_int_equal(h->version, 2);
+	assert_int_equal(h->next, 0);
+	assert_int_equal(q.chain[16], 0x42);
+}
+
+struct race {
+	struct vfio_file *f;
+	int efd[2];
+	unsigned long triggers; /* successful software triggers */
+	bool stop;		/* atomic */
+};
+
+static void *race_trigger(void *arg)
+{
+	struct race *r = arg;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		if (!set_irqs(r->f, TRIG | NONE, MSIX, 0, 1, NULL, 0))
+			r->triggers++;
+		(void)h_cfg_rd(r->f, PCI_COMMAND, 2);
+	}
+	return NULL;
+}
+
+/*
+ * One thread triggers MSI-X vector 0 while another moves it between two eventfds and turns
+ * MSI-X off and on: every trigger that succeeded reached exactly one eventfd.
+ */
+static void test_irq_race(void **state)
+{
+	struct race r = { .stop = false };
+	pthread_t t;
+	int fd;
+
+	(void)state;
+	r.f = h_bound(IDX_IOAT0, &fd, NULL, NULL);
+	r.efd[0] = eventfd(0, 0);
+	r.efd[1] = eventfd(0, 0);
+	assert_int_equal(pthread_create(&t, NULL, race_trigger, &r), 0);
+	for (unsigned int i = 0; i < 2000; i++) {
+		int32_t e = r.efd[i % 2];
+
+		if (i && i % 7 == 0) /* disabling what is off is EINVAL */
+			OK(set_irqs(r.f, TRIG | NONE, MSIX, 0, 0, NULL, 0));
+		OK(set_irqs(r.f, TRIG | EVFD, MSIX, 0, 1, &e, 4));
+	}
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	assert_true(r.triggers > 0);
+	assert_int_equal(h_efd_count(r.efd[0]) + h_efd_count(r.efd[1]), r.triggers);
+	close_file(r.f, fd);
+	close(r.efd[0]);
+	close(r.efd[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +728,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_copy_irq_reset, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_hot_reset_info, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_feature, h_setup, h_teardown),
+		cmocka_unit_test(test_caps_chain),
+		cmocka_unit_test_setup_teardown(test_irq_race, h_setup, h_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

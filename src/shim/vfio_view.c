@@ -210,11 +210,21 @@ static bool host_is_emulated(int fd)
 	return shim_inproc_is_ours(fd) || shim_vfio_is_ours(fd);
 }
 
+static struct vfio_file *host_file_get(int fd, int *err)
+{
+	struct vfio_file *f = vfd_get(fd, NULL);
+
+	if (!f)
+		*err = fcntl(fd, F_GETFD) < 0 ? -EBADF : -EINVAL;
+	return f;
+}
+
 static const struct vfio_host_ops host_ops = {
 	.ctx_get = host_ctx_get,
 	.ctx_put = shim_inproc_ctx_put,
 	.install = host_install,
 	.is_emulated = host_is_emulated,
+	.file_get = host_file_get,
 };
 
 /* ---- the tree -------------------------------------------------------------------------------- */

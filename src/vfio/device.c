@@ -23,6 +23,7 @@
  * what the kernel writes (never past argsz). The table at the end of this file is the only
  * place that knows the command list.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -530,6 +531,88 @@ static long vdev_hot_reset_info(struct vfio_file *f, unsigned long arg)
 	return vu_write(arg, &hdr, minsz) ? -EFAULT : 0;
 }
 
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET: a bus reset of every function on the device's bus, allowed only
+ * if the caller owns them all, as the kernel decides it: from a cdev (an empty group array)
+ * every function must be bound to the caller's iommufd, or be closed in a group of which a
+ * device is bound to it; from a group's device file, the array names group files and every
+ * function's group must be among them. Each open function is reset as VFIO_DEVICE_RESET
+ * does (state saved and restored); a closed one is at power-on when it is next opened.
+ */
+static long vdev_hot_reset(struct vfio_file *f, unsigned long arg)
+{
+	const size_t minsz = offsetofend(struct vfio_pci_hot_reset, count);
+	struct vfio_pci_hot_reset hdr;
+	struct vfio_sys *s = f->sys;
+	struct vdev *d = f->dev;
+	struct vfio_file *files[PLATFORM_MAX_DEVICES];
+	unsigned int nfiles = 0, affected = 0;
+	int rc = 0;
+
+	if (vu_read(arg, &hdr, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz || hdr.flags)
+		return -EINVAL;
+	if (!!hdr.count == !f->via_group)
+		return -EINVAL;
+	for (size_t i = 0; i < s->nr_devs; i++)
+		affected += s->devs[i].pdev->bdf.segment == d->pdev->bdf.segment &&
+			    s->devs[i].pdev->bdf.bus == d->pdev->bdf.bus;
+	if (hdr.count > affected)
+		return -EINVAL;
+	for (uint32_t i = 0; i < hdr.count && !rc; i++) {
+		int32_t fd;
+		int err = -EINVAL;
+
+		if (vu_read(arg + minsz + i * sizeof(fd), &fd, sizeof(fd))) {
+			rc = -EFAULT;
+			break;
+		}
+		files[nfiles] = s->ops.file_get ? s->ops.file_get(fd, &err) : NULL;
+		if (!files[nfiles] && s->ops.file_get)
+			rc = err;
+		else if (!files[nfiles])
+			rc = fcntl(fd, F_GETFD) < 0 ? -EBADF : -EINVAL;
+		else if (files[nfiles++]->kind != VFILE_GROUP)
+			rc = -EINVAL;
+	}
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->nr_devs && !rc; i++) {
+		struct vdev *o = &s->devs[i];
+		bool owned = false;
+
+		if (o->pdev->bdf.segment != d->pdev->bdf.segment ||
+		    o->pdev->bdf.bus != d->pdev->bdf.bus)
+			continue;
+		if (f->via_group) {
+			for (unsigned int j = 0; j < nfiles; j++)
+				owned |= files[j]->group == o->group;
+		} else if (o->open_count) {
+			owned = o->ctx == d->ctx;
+		} else {
+			for (size_t j = 0; j < s->nr_devs; j++)
+				owned |= s->devs[j].group == o->group && s->devs[j].open_count &&
+					 s->devs[j].ctx == d->ctx;
+		}
+		if (!owned)
+			rc = -EINVAL;
+	}
+	for (size_t i = 0; i < s->nr_devs && !rc; i++) {
+		struct vdev *o = &s->devs[i];
+
+		if (o->pdev->bdf.segment != d->pdev->bdf.segment ||
+		    o->pdev->bdf.bus != d->pdev->bdf.bus || !o->open_count)
+			continue;
+		pthread_mutex_lock(&o->lock);
+		vdev_reset(o);
+		pthread_mutex_unlock(&o->lock);
+	}
+	pthread_mutex_unlock(&s->lock);
+	for (unsigned int j = 0; j < nfiles; j++)
+		vfio_file_put(files[j]);
+	return rc;
+}
+
 /* ---- VFIO_DEVICE_FEATURE ------------------------------------------------------------------- */
 
 static int feature_check(uint32_t flags, size_t argsz, uint32_t ops, size_t minsz)
@@ -640,6 +723,8 @@ long vdev_ioctl(struct vfio_file *f, unsigned long cmd, unsigned long arg)
 		return 0;
 	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
 		return vdev_hot_reset_info(f, arg);
+	case VFIO_DEVICE_PCI_HOT_RESET:
+		return vdev_hot_reset(f, arg);
 	default:
 		return -ENOTTY;
 	}

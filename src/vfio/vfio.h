@@ -51,6 +51,11 @@ struct vfio_host_ops {
 	int (*install)(struct vfio_file *f);
 	/* May be NULL: is fd a file the host emulates (so not an eventfd, whatever it is)? */
 	bool (*is_emulated)(int fd);
+	/*
+	 * May be NULL: the VFIO file fd names, with a reference (vfio_file_put), or NULL if fd is
+	 * not one (VFIO_DEVICE_PCI_HOT_RESET's group fds). -EBADF in *err for an fd not open.
+	 */
+	struct vfio_file *(*file_get)(int fd, int *err);
 };
 
 /* The VFIO view of platform p (kept by pointer: p must outlive it). 0, -ENOMEM. */

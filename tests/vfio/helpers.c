@@ -22,6 +22,7 @@ static struct {
 	bool closed;
 } ctxs[HMAX_FDS];
 static struct vfio_file *installed[HMAX_FDS];
+static struct vfio_file *groupfds[HMAX_FDS];
 
 static int ctx_get(int fd, struct ioasid_ctx **out, void **ref)
 {
@@ -66,12 +67,44 @@ static bool is_emulated(int fd)
 	return fd >= 0 && fd < HMAX_FDS && (ctxs[fd].ctx || installed[fd]);
 }
 
+static struct vfio_file *file_get(int fd, int *err)
+{
+	struct vfio_file *f = NULL;
+
+	if (fd >= 0 && fd < HMAX_FDS)
+		f = groupfds[fd] ? groupfds[fd] : installed[fd];
+	if (f)
+		vfio_file_get(f);
+	else
+		*err = fd < 0 || fcntl(fd, F_GETFD) < 0 ? -EBADF : -EINVAL;
+	return f;
+}
+
 static const struct vfio_host_ops ops = {
 	.ctx_get = ctx_get,
 	.ctx_put = ctx_put,
 	.install = install,
 	.is_emulated = is_emulated,
+	.file_get = file_get,
 };
+
+int h_group_fd(struct vfio_file *g)
+{
+	int fd = eventfd(0, EFD_CLOEXEC);
+
+	assert_true(fd >= 0 && fd < HMAX_FDS);
+	groupfds[fd] = g;
+	return fd;
+}
+
+void h_group_fd_close(int fd)
+{
+	struct vfio_file *g = groupfds[fd];
+
+	groupfds[fd] = NULL;
+	close(fd);
+	vfio_file_put(g);
+}
 
 int h_setup(void **state)
 {

@@ -44,6 +44,10 @@ unsigned int h_ctx_refs(void);
 struct vfio_file *h_installed(int fd);
 void h_close_installed(int fd);
 
+/* an fd standing for group file g (its reference now the fd's); closing it */
+int h_group_fd(struct vfio_file *g);
+void h_group_fd_close(int fd);
+
 /* a cdev file of device idx bound to a new iommufd (*out_fd), attached to a new IOAS */
 struct vfio_file *h_bound(unsigned int idx, int *out_fd, struct ioasid_ctx **out_ctx,
 			  uint32_t *out_ioas);

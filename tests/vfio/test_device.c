@@ -574,6 +574,50 @@ static void test_hot_reset_info(void **state)
 	close_file(f, fd);
 }
 
+/* VFIO_DEVICE_PCI_HOT_RESET from a cdev: every function on the bus must be this iommufd's */
+static void test_hot_reset_cdev(void **state)
+{
+	struct {
+		struct vfio_pci_hot_reset h;
+		int32_t fd[1];
+	} r = { .h = { .argsz = 11 } };
+	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
+	struct vfio_file *f, *f1;
+	int fd, fd2;
+
+	(void)state;
+	f = h_bound(IDX_IOAT0, &fd, NULL, NULL);
+	ERR(h_ioctl(f, VFIO_DEVICE_PCI_HOT_RESET, &r), EINVAL);
+	r.h.argsz = sizeof(r.h);
+	r.h.flags = 1;
+	ERR(h_ioctl(f, VFIO_DEVICE_PCI_HOT_RESET, &r), EINVAL);
+	r.h.flags = 0;
+	r.h.count = 1; /* a cdev gives no group fds */
+	r.h.argsz = sizeof(r);
+	ERR(h_ioctl(f, VFIO_DEVICE_PCI_HOT_RESET, &r), EINVAL);
+	r.h.count = 0;
+	/* the sibling function (another group) is nobody's: not allowed */
+	ERR(h_ioctl(f, VFIO_DEVICE_PCI_HOT_RESET, &r), EINVAL);
+	/* bound to another iommufd: still not */
+	f1 = h_bound(IDX_IOAT1, &fd2, NULL, NULL);
+	ERR(h_ioctl(f, VFIO_DEVICE_PCI_HOT_RESET, &r), EINVAL);
+	close_file(f1, fd2);
+	/* bound to the same one: both functions reset */
+	OK(vfio_open_device(hsys, IDX_IOAT1, &f1));
+	b.iommufd = fd;
+	OK(h_ioctl(f1, VFIO_DEVICE_BIND_IOMMUFD, &b));
+	h_cfg_wr(f, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	h_cfg_wr(f1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	h_bar_wr(f, 0, CH(IOAT_CHAN_CTRL), 2, IOAT_CHANCTRL_RUN);
+	h_bar_wr(f1, 0, CH(IOAT_CHAN_CTRL), 2, IOAT_CHANCTRL_RUN);
+	OK(h_ioctl(f, VFIO_DEVICE_PCI_HOT_RESET, &r));
+	assert_int_equal(h_bar_rd(f, 0, CH(IOAT_CHAN_CTRL), 2), 0);
+	assert_int_equal(h_bar_rd(f1, 0, CH(IOAT_CHAN_CTRL), 2), 0);
+	assert_int_equal(h_cfg_rd(f1, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY, PCI_COMMAND_MEMORY);
+	vfio_file_put(f1);
+	close_file(f, fd);
+}
+
 static void test_feature(void **state)
 {
 	struct {
@@ -727,6 +771,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_msix_dup_kept, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_copy_irq_reset, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_hot_reset_info, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_hot_reset_cdev, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_feature, h_setup, h_teardown),
 		cmocka_unit_test(test_caps_chain),
 		cmocka_unit_test_setup_teardown(test_irq_race, h_setup, h_teardown),

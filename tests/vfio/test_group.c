@@ -179,6 +179,46 @@ static void test_type1_dma(void **state)
 	free(buf);
 }
 
+/* VFIO_DEVICE_PCI_HOT_RESET from a group's device: the group fds must cover the bus */
+static void test_hot_reset_groups(void **state)
+{
+	struct {
+		struct vfio_pci_hot_reset h;
+		int32_t fd[3];
+	} r = { .h = { .argsz = sizeof(r) } };
+	struct vfio_file *g0, *g1;
+	int container = h_iommufd(NULL), gfd0, gfd1, fd;
+
+	(void)state;
+	OK(vfio_open_group(hsys, GROUP_IOAT0, &g0));
+	OK(vfio_open_group(hsys, GROUP_IOAT0 + 1, &g1));
+	gfd0 = h_group_fd(g0);
+	gfd1 = h_group_fd(g1);
+	OK(h_ioctl(g0, VFIO_GROUP_SET_CONTAINER, &container));
+	fd = (int)h_ioctl(g0, VFIO_GROUP_GET_DEVICE_FD, BDF_IOAT0);
+	assert_true(fd >= 0);
+	ERR(h_ioctl(h_installed(fd), VFIO_DEVICE_PCI_HOT_RESET, &r), EINVAL); /* no fds */
+	r.h.count = 3; /* more than the functions on the bus */
+	ERR(h_ioctl(h_installed(fd), VFIO_DEVICE_PCI_HOT_RESET, &r), EINVAL);
+	r.h.count = 1;
+	r.fd[0] = 900;
+	ERR(h_ioctl(h_installed(fd), VFIO_DEVICE_PCI_HOT_RESET, &r), EBADF);
+	r.fd[0] = fd; /* a device file, not a group */
+	ERR(h_ioctl(h_installed(fd), VFIO_DEVICE_PCI_HOT_RESET, &r), EINVAL);
+	r.fd[0] = gfd0; /* the sibling's group is missing */
+	ERR(h_ioctl(h_installed(fd), VFIO_DEVICE_PCI_HOT_RESET, &r), EINVAL);
+	r.h.count = 2;
+	r.fd[1] = gfd1;
+	h_cfg_wr(h_installed(fd), PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	h_bar_wr(h_installed(fd), 0, CH(IOAT_CHAN_CTRL), 2, IOAT_CHANCTRL_RUN);
+	OK(h_ioctl(h_installed(fd), VFIO_DEVICE_PCI_HOT_RESET, &r));
+	assert_int_equal(h_bar_rd(h_installed(fd), 0, CH(IOAT_CHAN_CTRL), 2), 0);
+	h_close_installed(fd);
+	h_group_fd_close(gfd0);
+	h_group_fd_close(gfd1);
+	h_iommufd_close(container);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +226,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_status_container, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_get_device_fd, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_type1_dma, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_hot_reset_groups, h_setup, h_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -77,16 +77,27 @@ void vsys_bar_addrs(struct vfio_sys *s)
 
 /* ---- writing the tree -------------------------------------------------------------------- */
 
-static int put_file(const char *path, const void *data, size_t len)
+/* Attributes are read-only (0444) as the kernel's, except those it lets root write. */
+static int put_file_mode(const char *path, const void *data, size_t len, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
+	fchmod(fd, mode); /* whatever the umask, as sysfs */
 	n = len ? write(fd, data, len) : 0;
 	close(fd);
 	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+static int put_file(const char *path, const void *data, size_t len)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	return put_file_mode(path, data, len,
+			     !strcmp(base, "config") || !strcmp(base, "uevent") ? 0644 : 0444);
 }
 
 static int put_text(const char *dir, const char *name, const char *fmt, ...)
@@ -250,9 +261,9 @@ static int build_device(const struct vdev *d, const char *root)
 	rc = rc ?: put_text(dir, "../type", "DMA\n");
 	rc = rc ?: put_link(sub, "%s/%s", dir, bdf);
 	snprintf(dir, sizeof(dir), "%s/dev/vfio/devices/vfio%u", root, d->index);
-	rc = rc ?: put_file(dir, NULL, 0);
+	rc = rc ?: put_file_mode(dir, NULL, 0, 0666);
 	snprintf(dir, sizeof(dir), "%s/dev/vfio/%u", root, pd->group);
-	rc = rc ?: put_file(dir, NULL, 0);
+	rc = rc ?: put_file_mode(dir, NULL, 0, 0666);
 	return rc;
 }
 
@@ -268,7 +279,7 @@ int vfio_sysfs_build(const struct vfio_sys *s, const char *root)
 		rc = mkdirs(path);
 	}
 	snprintf(path, sizeof(path), "%s/dev/vfio/vfio", root);
-	rc = rc ?: put_file(path, NULL, 0);
+	rc = rc ?: put_file_mode(path, NULL, 0, 0666);
 	for (size_t i = 0; i < s->nr_devs && !rc; i++)
 		rc = build_device(&s->devs[i], root);
 	return rc;

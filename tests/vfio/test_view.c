@@ -89,6 +89,8 @@ static void check_device(const char *bdf, unsigned int *groups, unsigned int *nr
 	fclose(fp);
 	assert_string_equal(text, text2);
 	assert_int_equal(strncmp(text, "0x", 2), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0444); /* read-only, as the kernel's attribute */
 	/* config space starts with vendor and device */
 	snprintf(path, sizeof(path), DEVS "/%s/config", bdf);
 	fd = open(path, O_RDONLY);
@@ -139,6 +141,7 @@ static void check_device(const char *bdf, unsigned int *groups, unsigned int *nr
 	assert_int_equal(stx.stx_rdev_minor, min);
 	assert_true(dir_has("/dev/vfio/devices", vfio));
 	/* the node opens; its fd says it is that character device */
+	assert_int_equal(access(path, R_OK | W_OK), 0);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &st2), 0);

@@ -378,8 +378,9 @@ static long vdev_attach(struct vdev *d, unsigned long arg)
 	}
 	pthread_mutex_lock(&d->lock);
 	if (a.flags & VFIO_DEVICE_ATTACH_PASID) {
+		/* a PASID attached already is replaced (to the same HWPT: nothing to do) */
 		rc = ioasid_device_pasid_attach(d->ctx, d->dev_id, a.pasid, a.pt_id, &hwpt);
-		if (rc && errno == EINVAL)
+		if (rc && (errno == EINVAL || errno == EBUSY))
 			rc = ioasid_device_pasid_replace(d->ctx, d->dev_id, a.pasid, a.pt_id,
 							 &hwpt);
 	} else if (d->attached) {

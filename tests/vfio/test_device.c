@@ -168,6 +168,9 @@ static void test_attach_pasid(void **state)
 	at.flags = VFIO_DEVICE_ATTACH_PASID;
 	OK(h_ioctl(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at));
 	assert_int_equal(at.pt_id, h.out_hwpt_id);
+	/* again, to the same HWPT: a replace that changes nothing, as the kernel's */
+	OK(h_ioctl(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at));
+	assert_int_equal(at.pt_id, h.out_hwpt_id);
 	/* beyond the device's 20-bit PASID width */
 	at.pasid = 1u << 20;
 	ERR(h_ioctl(f, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), EINVAL);

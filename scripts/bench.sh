@@ -40,6 +40,10 @@ if [ -x "$build/bench/devices_bench" ]; then
 	[ "${BENCH_QUICK:-0}" = 1 ] && export DEVICES_BENCH_QUICK=1
 	run "$build/bench/devices_bench"
 fi
+# the VFIO device path (src/vfio through the shim, in-process)
+if [ -x "$build/bench/vfio_bench" ]; then
+	run "$build/tools/ioasid-run" --inproc -- "$build/bench/vfio_bench"
+fi
 {
 	printf '{"date":"%s","host":"%s","nproc":%s,"commands":[' "$(date -u +%FT%TZ)" \
 		"$(uname -srm)" "$(nproc)"

@@ -7,6 +7,7 @@
 # 'daemon' there: ioasidd (one thread per connection, the shared sources and pin mirror,
 # the core's shared accounting) and the test programs are built with TSan; the shim never is
 # (src/shim/meson.build), so a race in it shows in the test programs' own threads only.
+# Also the suite 'vfio' (src/vfio's locks: SET_IRQS racing interrupts, tests/vfio).
 # Any report fails the run: TSan halts the daemon or the test at the first one.
 # Then the device models' tests (src/devices: the I/OAT worker thread, BAR windows' trap
 # handler racing it): devices_ioat and devices_mmio.
@@ -19,6 +20,6 @@ if [ ! -f "$dir/build.ninja" ]; then
 fi
 ninja -C "$dir" >/dev/null
 TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1 \
-	meson test -C "$dir" --suite daemon --num-processes 2 --print-errorlogs
+	meson test -C "$dir" --suite daemon --suite vfio --num-processes 2 --print-errorlogs
 TSAN_OPTIONS=halt_on_error=1:exitcode=66:second_deadlock_stack=1 \
 	meson test -C "$dir" --num-processes 2 --print-errorlogs devices_ioat devices_mmio

@@ -16,6 +16,8 @@
 #define IOASID_SHIM_BACKEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 struct shim_backend {
 	const char *name;
@@ -38,5 +40,37 @@ extern const struct shim_backend shim_inproc_backend;
 
 /* shim.c: the next definitions, for the back ends */
 int shim_next_close(int fd);
+
+/* inproc.c, for vfio_view.c: the context behind an in-process iommufd fd, held */
+struct ioasid_ctx;
+int shim_inproc_ctx_get(int fd, struct ioasid_ctx **out_ctx, void **out_ref);
+void shim_inproc_ctx_put(void *ref);
+bool shim_inproc_is_ours(int fd);
+
+/*
+ * vfio_view.c: the VFIO devices of the in-process back end (docs/devices.md, "VFIO"). Every
+ * hook is a no-op answer (false, NULL) under the daemon back end.
+ *
+ * shim_vfio_path: the path to use instead of path (dirfd as given), in buf, or NULL to
+ * leave it alone: /sys/bus/pci/devices, /sys/bus/pci/drivers/vfio-pci, /sys/devices/pci*
+ * /<our BDF>, /sys/kernel/iommu_groups and /dev/vfio go to the generated tree.
+ * shim_vfio_open: *out_fd for an open of a device node (path as the program gave it);
+ * false if path is not one.
+ */
+void shim_vfio_setup(bool inproc);
+const char *shim_vfio_path(int dirfd, const char *path, char *buf, size_t len);
+bool shim_vfio_open(int dirfd, const char *path, int flags, int *out_fd);
+bool shim_vfio_is_ours(int fd);
+int shim_vfio_ioctl(int fd, unsigned long req, unsigned long arg);
+ssize_t shim_vfio_pread(int fd, void *buf, size_t len, off_t off);
+ssize_t shim_vfio_pwrite(int fd, const void *buf, size_t len, off_t off);
+void *shim_vfio_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+int shim_vfio_close(int fd);
+void shim_vfio_dup(int from, int to);
+void shim_vfio_forget(unsigned int first, unsigned int last);
+/* After a stat of a rewritten path (or of one of our fds): device nodes as char devices. */
+struct stat;
+void shim_vfio_fix_stat(const char *real_path, struct stat *st);
+void shim_vfio_fix_fstat(int fd, struct stat *st);
 
 #endif

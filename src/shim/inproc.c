@@ -42,7 +42,8 @@
 
 struct inproc_file {
 	struct ioasid_ctx *ctx;
-	unsigned int nfds; /* fds naming this file; tbl_lock */
+	unsigned int nfds;  /* fds naming this file; tbl_lock */
+	unsigned int holds; /* references of VFIO devices and groups bound to it; tbl_lock */
 };
 
 struct inproc_fd {
@@ -83,7 +84,7 @@ static struct ioasid_ctx *fd_forget_locked(int fd)
 		return NULL;
 	f = fds[fd].file;
 	__atomic_store_n(&fds[fd].file, NULL, __ATOMIC_RELAXED);
-	if (--f->nfds == 0) {
+	if (--f->nfds == 0 && !f->holds) {
 		ctx = f->ctx;
 		free(f);
 	}
@@ -222,6 +223,42 @@ static void inproc_forget(unsigned int first, unsigned int last)
 	}
 }
 
+/*
+ * For the VFIO devices (vfio_view.c): the context an iommufd fd names, held (as the kernel's
+ * iommufd_ctx_get keeps the file) until shim_inproc_ctx_put. -EBADF: fd not open; -EBADFD:
+ * not an iommufd of ours.
+ */
+int shim_inproc_ctx_get(int fd, struct ioasid_ctx **out_ctx, void **out_ref)
+{
+	struct inproc_file *f;
+
+	pthread_mutex_lock(&tbl_lock);
+	f = fd_file_locked(fd);
+	if (f)
+		f->holds++;
+	pthread_mutex_unlock(&tbl_lock);
+	if (!f)
+		return fcntl(fd, F_GETFD) < 0 ? -EBADF : -EBADFD;
+	*out_ctx = f->ctx;
+	*out_ref = f;
+	return 0;
+}
+
+void shim_inproc_ctx_put(void *ref)
+{
+	struct inproc_file *f = ref;
+	struct ioasid_ctx *ctx = NULL;
+
+	pthread_mutex_lock(&tbl_lock);
+	if (--f->holds == 0 && !f->nfds) {
+		ctx = f->ctx;
+		free(f);
+	}
+	pthread_mutex_unlock(&tbl_lock);
+	if (ctx)
+		ioasid_ctx_free(ctx);
+}
+
 const struct shim_backend shim_inproc_backend = {
 	.name = "inproc",
 	.open = inproc_open,
@@ -231,3 +268,8 @@ const struct shim_backend shim_inproc_backend = {
 	.dup = inproc_dup,
 	.forget = inproc_forget,
 };
+
+bool shim_inproc_is_ours(int fd)
+{
+	return inproc_is_ours(fd, 0);
+}

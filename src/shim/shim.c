@@ -54,6 +54,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -166,6 +167,7 @@ __attribute__((constructor)) static void shim_init(void)
 	NEXT(close_range, "close_range");
 	NEXT(closefrom, "closefrom");
 	shim_pick_backend();
+	shim_vfio_setup(be == &shim_inproc_backend); /* VFIO devices: in-process only */
 	if (be != &shim_inproc_backend)
 		shim_scan_inherited();
 }
@@ -287,6 +289,7 @@ static void fdt_copy(int from, int to)
 	nth_fd_copy(from, to);
 	if (be->dup)
 		be->dup(from, to);
+	shim_vfio_dup(from, to);
 }
 
 /* ---- fault injection: fail-nth ----------------------------------------------------------- */
@@ -624,6 +627,18 @@ static int iommu_open(int flags)
 	return fd;
 }
 
+/*
+ * VFIO devices (vfio_view.c): an open of a device node gives its fd; a path under the VFIO
+ * view is rewritten into the generated tree.
+ */
+#define VFIO_OPEN_HOOK(dirfd, path, flags)                             \
+	char vfio_buf_[PATH_MAX];                                      \
+	int vfio_fd_;                                                  \
+	if (shim_vfio_open(dirfd, path, flags, &vfio_fd_))             \
+		return vfio_fd_;                                       \
+	if (shim_vfio_path(dirfd, path, vfio_buf_, sizeof(vfio_buf_))) \
+		path = vfio_buf_;
+
 static bool open_needs_mode(int flags)
 {
 	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
@@ -640,6 +655,7 @@ static bool open_needs_mode(int flags)
 		}                                          \
 		if (is_iommu_path(path))                   \
 			return be->open(flags);            \
+		VFIO_OPEN_HOOK(dirfd, path, flags);        \
 		if (is_emulated(dirfd, path))              \
 			return emulated_open(path, flags); \
 		return call;                               \
@@ -686,6 +702,7 @@ SHIM_EXPORT int __open_2(const char *path, int flags)
 {
 	if (is_iommu_path(path))
 		return be->open(flags);
+	VFIO_OPEN_HOOK(AT_FDCWD, path, flags);
 	if (is_emulated(AT_FDCWD, path))
 		return emulated_open(path, flags);
 	return NEXT(open_2, "__open_2")(path, flags);
@@ -695,6 +712,7 @@ SHIM_EXPORT int __open64_2(const char *path, int flags)
 {
 	if (is_iommu_path(path))
 		return be->open(flags);
+	VFIO_OPEN_HOOK(AT_FDCWD, path, flags);
 	if (is_emulated(AT_FDCWD, path))
 		return emulated_open(path, flags);
 	return NEXT(open64_2, "__open64_2")(path, flags);
@@ -704,6 +722,7 @@ SHIM_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
 	if (is_iommu_path(path))
 		return be->open(flags);
+	VFIO_OPEN_HOOK(dirfd, path, flags);
 	if (is_emulated(dirfd, path))
 		return emulated_open(path, flags);
 	return NEXT(openat_2, "__openat_2")(dirfd, path, flags);
@@ -713,6 +732,7 @@ SHIM_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
 	if (is_iommu_path(path))
 		return be->open(flags);
+	VFIO_OPEN_HOOK(dirfd, path, flags);
 	if (is_emulated(dirfd, path))
 		return emulated_open(path, flags);
 	return NEXT(openat64_2, "__openat64_2")(dirfd, path, flags);
@@ -778,6 +798,8 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, unsigned long);
 	va_end(ap);
+	if (shim_vfio_is_ours(fd))
+		return shim_vfio_ioctl(fd, req, arg);
 	if (be->is_ours(fd, req))
 		return be->ioctl(fd, req, arg);
 	return NEXT(ioctl, "ioctl")(fd, req, arg);
@@ -805,6 +827,8 @@ SHIM_EXPORT int close(int fd)
 {
 	if (fd >= 0 && fd < FDT_SIZE && __atomic_load_n(&nth_fd[fd], __ATOMIC_RELAXED))
 		nth_fd_set(fd, -1, 0);
+	if (shim_vfio_is_ours(fd))
+		return shim_vfio_close(fd);
 	return be->close(fd);
 }
 
@@ -826,6 +850,7 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 	if (!rc && !(flags & 4)) {
 		fdt_clear_range(first, last);
 		be->forget(first, last);
+		shim_vfio_forget(first, last);
 	}
 	return rc;
 }
@@ -842,6 +867,7 @@ SHIM_EXPORT void closefrom(int lowfd)
 		syscall(SYS_close_range, (unsigned int)lowfd, ~0U, 0);
 	fdt_clear_range((unsigned int)lowfd, ~0U);
 	be->forget((unsigned int)lowfd, ~0U);
+	shim_vfio_forget((unsigned int)lowfd, ~0U);
 }
 
 SHIM_EXPORT int dup(int fd)
@@ -919,6 +945,8 @@ static void *shim_mmap_iommufd(void *addr, size_t len, int prot, int flags, int 
 
 SHIM_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
+	if (shim_vfio_is_ours(fd))
+		return shim_vfio_mmap(addr, len, prot, flags, fd, off);
 	if (fd >= 0 && be->is_ours(fd, 0))
 		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
 	return NEXT(mmap, "mmap")(addr, len, prot, flags, fd, off);
@@ -926,6 +954,8 @@ SHIM_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_
 
 SHIM_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
+	if (shim_vfio_is_ours(fd))
+		return shim_vfio_mmap(addr, len, prot, flags, fd, off);
 	if (fd >= 0 && be->is_ours(fd, 0))
 		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
 	return NEXT(mmap64, "mmap64")(addr, len, prot, flags, fd, off);
@@ -935,7 +965,7 @@ SHIM_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
 	pid_t tid = nth_fd_tid(fd);
 
-	if (be->is_ours(fd, 0)) {
+	if (be->is_ours(fd, 0) || shim_vfio_is_ours(fd)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -954,7 +984,7 @@ SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
 	pid_t tid = nth_fd_tid(fd);
 
-	if (be->is_ours(fd, 0)) {
+	if (be->is_ours(fd, 0) || shim_vfio_is_ours(fd)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -967,6 +997,8 @@ static ssize_t pread_common(pread_fn fn, int fd, void *buf, size_t len, off_t of
 {
 	pid_t tid = nth_fd_tid(fd);
 
+	if (shim_vfio_is_ours(fd))
+		return shim_vfio_pread(fd, buf, len, off);
 	if (tid > 0)
 		return nth_read(tid, buf, len, off);
 	return fn(fd, buf, len, off);
@@ -976,6 +1008,8 @@ static ssize_t pwrite_common(pwrite_fn fn, int fd, const void *buf, size_t len, 
 {
 	pid_t tid = nth_fd_tid(fd);
 
+	if (shim_vfio_is_ours(fd))
+		return shim_vfio_pwrite(fd, buf, len, off);
 	if (tid > 0)
 		return nth_write(tid, buf, len);
 	return fn(fd, buf, len, off);

@@ -193,6 +193,44 @@ static int remote_copy(const struct call *call, uint64_t uptr, void *local, size
 	return to_user || ident_alive(call->pidfd) ? 0 : -EFAULT;
 }
 
+/*
+ * A copy for a call that brought its struct inline (a CALL on a call channel): the bytes of
+ * [uptr, uptr + len) inside the window are read from (or written to) the message's copy,
+ * the rest of the caller's memory as remote_copy does. What the core writes to the window
+ * is marked dirty and goes back with the reply, where the shim writes it into the struct.
+ */
+static int win_copy(struct call *call, uint64_t uptr, void *local_, size_t len, bool to_user)
+{
+	uint8_t *local = local_;
+	uint64_t wlo = call->win_uptr, whi = wlo + (to_user ? call->win_wr : call->win_len);
+	uint64_t end = uptr + len, lo, hi;
+	int rc;
+
+	if (!call->win || whi == wlo || end < uptr)
+		return remote_copy(call, uptr, local, len, to_user);
+	lo = uptr > wlo ? uptr : wlo;
+	hi = end < whi ? end : whi;
+	if (lo >= hi)
+		return remote_copy(call, uptr, local, len, to_user);
+	if (uptr < lo) {
+		rc = remote_copy(call, uptr, local, lo - uptr, to_user);
+		if (rc)
+			return rc;
+	}
+	if (to_user) {
+		memcpy(call->win + (lo - wlo), local + (lo - uptr), hi - lo);
+		if (lo - wlo < call->dirty_lo)
+			call->dirty_lo = lo - wlo;
+		if (hi - wlo > call->dirty_hi)
+			call->dirty_hi = hi - wlo;
+	} else {
+		memcpy(local + (lo - uptr), call->win + (lo - wlo), hi - lo);
+	}
+	if (hi < end)
+		return remote_copy(call, hi, local + (hi - uptr), end - hi, to_user);
+	return 0;
+}
+
 static int mem_copy_from(void *priv, void *dst, uint64_t uptr, size_t len)
 {
 	struct client *c = priv;
@@ -201,7 +239,7 @@ static int mem_copy_from(void *priv, void *dst, uint64_t uptr, size_t len)
 
 	if (!call)
 		return -EFAULT;
-	rc = remote_copy(call, uptr, dst, len, false);
+	rc = win_copy(call, uptr, dst, len, false);
 	if (rc || !call->overlay)
 		return rc;
 	/* patch the bytes of the overlaid field that fall inside what was read */
@@ -228,7 +266,7 @@ static int mem_copy_to(void *priv, uint64_t uptr, const void *src, size_t len)
 			hit = call->overlay_uptr + i - uptr < len;
 	}
 	if (!hit)
-		return remote_copy(call, uptr, (void *)src, len, true);
+		return win_copy(call, uptr, (void *)src, len, true);
 	/* a reply that covers the overlaid field gives the program its own fd number back */
 	if (len > sizeof(small))
 		return -EFAULT; /* no command struct is this large */
@@ -239,7 +277,7 @@ static int mem_copy_to(void *priv, uint64_t uptr, const void *src, size_t len)
 		if (a - uptr < len)
 			small[a - uptr] = ((uint8_t *)&call->overlay_orig)[i];
 	}
-	return remote_copy(call, uptr, small, len, true);
+	return win_copy(call, uptr, small, len, true);
 }
 
 /* ---- sources ------------------------------------------------------------------------- */

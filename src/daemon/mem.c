@@ -82,6 +82,9 @@
 #define MADV_POPULATE_READ  22
 #define MADV_POPULATE_WRITE 23
 #endif
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC 0x958458f6
 #endif
@@ -597,15 +600,19 @@ static int map_segment(struct mem_source *src, struct mirror_window *w, const st
 {
 	struct mirror *m = &src->mirror;
 	uint64_t unit = PG_SIZE, u, run = 0, run_len = 0;
-	int prot = PROT_READ | (rw ? PROT_WRITE : 0);
+	int prot = PROT_READ | (rw ? PROT_WRITE : 0), populate = MADV_POPULATE_READ;
+	bool no_writenotify;
 	unsigned int slot;
 	struct statfs sfs;
 	struct stat st;
 
 	if (fstat(fd, &st))
 		return -EFAULT;
-	if (!fstatfs(fd, &sfs) && sfs.f_type == HUGETLBFS_MAGIC && (uint64_t)sfs.f_bsize > PG_SIZE)
+	if (fstatfs(fd, &sfs))
+		sfs.f_type = 0;
+	if (sfs.f_type == HUGETLBFS_MAGIC && (uint64_t)sfs.f_bsize > PG_SIZE)
 		unit = sfs.f_bsize;
+	no_writenotify = rw && (sfs.f_type == HUGETLBFS_MAGIC || sfs.f_type == TMPFS_MAGIC);
 	slot = file_slot(m, &st, unit);
 	if (!slot)
 		return -ENOMEM;
@@ -661,7 +668,16 @@ static int map_segment(struct mem_source *src, struct mirror_window *w, const st
 			    v->off + (run - v->start)) == MAP_FAILED)
 		return -EFAULT;
 	/* as pin_user_pages: pages past the end of the file, or not writable, fail */
-	if (madvise(daddr(w, s), e - s, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ))
+	/*
+	 * Shared memory (tmpfs, memfd, shm) and hugetlbfs need no write notification, so a read
+	 * fault maps a writable mapping's pages writable, many at a time (fault-around): the
+	 * same pages and checks as a write fault (the mapping is already writable, a page past
+	 * the end fails either way), at a fraction of the cost. Other files are written through
+	 * write faults, which reserve their blocks now, as the kernel's FOLL_WRITE pin does.
+	 */
+	if (write && !no_writenotify)
+		populate = MADV_POPULATE_WRITE;
+	if (madvise(daddr(w, s), e - s, populate))
 		return -EFAULT;
 	return 0;
 }

@@ -164,6 +164,7 @@ static void reset(void)
 		cl.ctx = NULL;
 		counter_sub(contexts, 1);
 	}
+	mem_release(&cl);
 	if (__atomic_load_n(&uid_objects, __ATOMIC_RELAXED))
 		abort(); /* an object outlived its context */
 }

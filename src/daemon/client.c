@@ -601,6 +601,7 @@ void client_free(struct client *c)
 		ioasid_ctx_free(c->ctx);
 		counter_sub(contexts, 1);
 	}
+	mem_release(c);
 	if (c->sock >= 0)
 		close(c->sock);
 	free(c);
@@ -667,6 +668,7 @@ void *client_thread(void *arg)
 		ioasid_ctx_free(ctx);
 		counter_sub(contexts, 1);
 	}
+	mem_release(c);
 	/* a synchronous last close returns only now, as the kernel's release */
 	answer_closers(c, true);
 	daemon_client_done(c);

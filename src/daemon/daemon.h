@@ -91,6 +91,7 @@ struct client {
 	unsigned int nclosers;
 
 	struct call *call; /* the call being served (the client's thread only), or NULL */
+	void *src_hold;	   /* mem.c: the source of the last pin, kept (the client's thread) */
 
 	/* call channels (the client's thread only); at most CLIENT_MAX_CHANS */
 #define CLIENT_MAX_CHANS 64
@@ -116,6 +117,7 @@ void dlog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 /* mem.c */
 extern const struct ioasid_mem_ops client_mem_ops;
 struct client;
+void mem_release(struct client *c); /* the connection ends: its hold on a source goes */
 
 /* client.c */
 void *client_thread(void *arg);

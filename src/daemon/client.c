@@ -2,9 +2,12 @@
 /*
  * client.c - one connection: one thread, one ioasid context.
  *
- * The thread reads requests off the connection one at a time, so the requests of every
- * process sharing the connection (a parent and its forked children, threads) are served in
- * arrival order, exactly as the core's per-context lock would order them anyway.
+ * The thread polls the connection and the connection's call channels (one per process that
+ * attached one, with that process's pidfd) and serves one message at a time, so the requests
+ * of every process sharing the connection (a parent and its forked children, threads) are
+ * served one after another, as the core's per-context lock would order them anyway. A call
+ * channel is served only for the process it is bound to (client_serve_chan), read without
+ * ever blocking, and dropped when every copy of it is closed or its process has exited.
  *
  * Each message is validated before anything acts on it, in this order: complete (no
  * truncated body or control data, no fd beyond the two a request may carry), stamped with

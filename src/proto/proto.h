@@ -9,20 +9,26 @@
  * in any process is closed.
  *
  * Because a connection may be shared by a parent and its forked children (and by threads),
- * no reply ever travels on it. Every request carries, as its first SCM_RIGHTS fd, one end of
- * a fresh socketpair: the reply channel. The daemon answers on that channel only, so a reply
- * reaches the thread that asked, whichever process it is in. The same channel carries the
- * daemon's questions during a call (FD_INSTALL: "put this fd in your table and tell me its
- * number"), which is how fds made by the daemon (access, fault, event-queue fds) become
- * real fds of the client. The cost is one socketpair per call; it was chosen over a lock in
- * a page shared across fork because it cannot deadlock when a holder is killed.
+ * no reply ever travels on it. A request on the connection carries, as its first SCM_RIGHTS
+ * fd, one end of a fresh socketpair: the reply channel. The daemon answers on that channel
+ * only, so a reply reaches the thread that asked, whichever process it is in. The same
+ * channel carries the daemon's questions during a call (FD_INSTALL: "put this fd in your
+ * table and tell me its number"), which is how fds made by the daemon (access, fault,
+ * event-queue fds) become real fds of the client.
+ *
+ * The fast path: a process attaches once per fd a call channel of its own (ATTACH, bound by
+ * the daemon to its pidfd), and its ioctls are then one CALL and one CALL_REPLY there, the
+ * struct inline, no fd passing (see "Call channels" below). The per-request path stays for
+ * HELLO, STATS, CLOSE, ATTACH itself, and calls that cannot use a channel (another thread
+ * of the process holds it).
  *
  * The daemon knows which process sent a request from SCM_CREDENTIALS (SO_PASSCRED on its
  * end): the kernel stamps every message with the sender's pid, so after a fork the child's
  * requests are served against the child's memory.
  *
  * Requests carry the ioctl number and the client's argument exactly as passed to ioctl(2);
- * the daemon reads and writes the client's struct in place with process_vm_readv/writev.
+ * on the per-request path the daemon reads and writes the client's struct in place with
+ * process_vm_readv/writev; a CALL brings it along.
  * An input fd (IOMMU_IOAS_MAP_FILE's, the selftest's access fd) travels as the second
  * SCM_RIGHTS fd and is overlaid on the struct field while the daemon serves the call: the
  * core reads the daemon's fd number where the program wrote its own (see

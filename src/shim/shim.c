@@ -21,8 +21,11 @@
  * calls on unknown fds cost one table load.
  *
  * ioctl. glibc's prototype is variadic: the third argument is read as one word and sent as
- * is; the daemon reads and writes the struct in our memory, so a NULL or wild pointer is an
- * EFAULT from the daemon, never a crash here. An fd named in the struct (IOMMU_IOAS_MAP_FILE's
+ * is. Each process calls on each fd through a call channel of its own (fd_chan, below): the
+ * struct is read here without trusting the pointer (process_vm_readv on ourselves) and sent
+ * with the call, and what the daemon wrote comes back with the answer; on the per-request
+ * path the daemon reads and writes the struct in our memory. Either way a NULL or wild
+ * pointer is EFAULT, never a crash here. An fd named in the struct (IOMMU_IOAS_MAP_FILE's
  * fd, and the access fd of the selftest's access ops; ioasid_proto_in_fd() says which) is
  * read here (safely, with process_vm_readv on ourselves) and the fd itself travels with the
  * request.

@@ -795,8 +795,19 @@ static void chan_forget(struct shim_chan *s)
 	s->refused = 0;
 }
 
+/*
+ * The shim is never built with ThreadSanitizer, so a program that is cannot see that the
+ * busy flag's acquire and release order one thread's use of the channel fd before the
+ * next's (TSan follows fds through libc). In such a program these name the edges for it;
+ * everywhere else they are not there.
+ */
+extern void __tsan_acquire(void *addr) __attribute__((weak));
+extern void __tsan_release(void *addr) __attribute__((weak));
+
 static void chan_put(struct shim_chan *s)
 {
+	if (__tsan_release)
+		__tsan_release(&s->busy);
 	__atomic_store_n(&s->busy, 0, __ATOMIC_RELEASE);
 }
 
@@ -810,6 +821,8 @@ static bool chan_take(struct shim_chan *s, pid_t me)
 			return false;
 	} while (!__atomic_compare_exchange_n(&s->busy, &v, me, false, __ATOMIC_ACQUIRE,
 					      __ATOMIC_RELAXED));
+	if (__tsan_acquire)
+		__tsan_acquire(&s->busy);
 	return true;
 }
 

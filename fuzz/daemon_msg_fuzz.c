@@ -19,6 +19,12 @@
  * input, else chosen among the valid ones. Byte 1 selects the type, byte 2 the command.
  * The rest is the message body after the header, and again the arena.
  *
+ * Calls (IOASID_MSG_CALL) go on a call channel of this process, attached to the client
+ * (with data[2] bit 6 clear; any other type with bits 6 and 7 set), and are served as
+ * client_thread serves a channel (client_serve_chan): inline struct bytes that lie about
+ * their length or writability, fds they do not announce. An ATTACH on the connection
+ * attaches further channels, up to the limit (4).
+ *
  * Waits on a client (FD_INSTALLED, CLOSED) end at once: stop_fd is readable here. Checks:
  * no crash, no sanitizer report, the daemon's fd count stays bounded (the context is
  * freed every 256 inputs, after which everything it held must be gone).
@@ -54,6 +60,7 @@ struct daemon_limits limits = {
 	.max_objects = 64,
 	.max_uid_objects = 128,
 	.max_access_fds = 4,
+	.max_channels = 4,
 };
 static unsigned long uid_objects;
 
@@ -87,8 +94,9 @@ unsigned long *daemon_uid_objects(uid_t uid)
 /* ---- the target ------------------------------------------------------------------------ */
 
 static const uint16_t types[] = {
-	IOASID_MSG_HELLO, IOASID_MSG_IOCTL, IOASID_MSG_IOCTL,	  IOASID_MSG_IOCTL,
-	IOASID_MSG_STATS, IOASID_MSG_CLOSE, IOASID_MSG_IOCTL_NTH, IOASID_MSG_REPLY,
+	IOASID_MSG_HELLO,  IOASID_MSG_IOCTL, IOASID_MSG_IOCTL,	   IOASID_MSG_IOCTL,
+	IOASID_MSG_STATS,  IOASID_MSG_CLOSE, IOASID_MSG_IOCTL_NTH, IOASID_MSG_REPLY,
+	IOASID_MSG_ATTACH, IOASID_MSG_CALL,  IOASID_MSG_CALL,	   IOASID_MSG_CALL,
 };
 
 static const unsigned long cmds[] = {
@@ -100,6 +108,9 @@ static const unsigned long cmds[] = {
 
 static struct client cl;
 static int sv[2] = { -1, -1 };
+/* a call channel attached to cl by this process: [0] the daemon's end, [1] ours */
+static int csv[2] = { -1, -1 };
+static struct chan fchan = { .fd = -1, .pidfd = -1 };
 static _Alignas(8) uint8_t arena[4096];
 static unsigned long runs;
 
@@ -125,6 +136,18 @@ static void setup(void)
 	if (stop_fd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		abort();
 	ident_sock_setup(sv[0]);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, csv))
+		abort();
+	{
+		int one = 1;
+
+		setsockopt(csv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	}
+	fchan.fd = csv[0];
+	fchan.pid = getpid();
+	fchan.pidfd = ident_pidfd_open(getpid());
+	if (fchan.pidfd < 0)
+		abort();
 	cl.sock = sv[0];
 	cl.uid = geteuid();
 	cl.gid = getegid();
@@ -135,11 +158,13 @@ static void setup(void)
 /* What client_thread does at EOF: the context goes with everything in it. */
 static void reset(void)
 {
+	client_chans_close(&cl);
 	if (cl.ctx) {
 		ioasid_ctx_free(cl.ctx);
 		cl.ctx = NULL;
 		counter_sub(contexts, 1);
 	}
+	mem_release(&cl);
 	if (__atomic_load_n(&uid_objects, __ATOMIC_RELAXED))
 		abort(); /* an object outlived its context */
 }
@@ -211,6 +236,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ioasid_recv r;
 	int fds[3] = { -1, -1, -1 }, keep = -1, chan[2];
 	unsigned int nfds, type;
+	bool on_chan;
 	uint8_t flags;
 	size_t len, body;
 
@@ -250,6 +276,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		memcpy(msg, &io, sizeof(io));
 	}
+	if (type == IOASID_MSG_CALL && len >= sizeof(struct ioasid_msg_call)) {
+		struct ioasid_msg_call c;
+
+		memcpy(&c, msg, sizeof(c));
+		if (!(flags & 0x80))
+			c.cmd = cmds[data[2] % (sizeof(cmds) / sizeof(cmds[0]))];
+		if (flags & 0x10) {
+			memset(arena, 0, sizeof(arena));
+			memcpy(arena, data + 3, body < sizeof(arena) ? body : sizeof(arena));
+			arena[0] = 8 + data[2] % 120;
+			arena[1] = arena[2] = arena[3] = 0;
+			c.arg = (uintptr_t)arena;
+		}
+		/* inline bytes: as many as the message has past its fixed part, unless raw */
+		if (!(flags & 0x20)) {
+			size_t room = sizeof(msg) - sizeof(c);
+
+			c.in_len = body < room ? body : room;
+			if (c.in_len > IOASID_PROTO_MAX_INLINE)
+				c.in_len = IOASID_PROTO_MAX_INLINE;
+			c.wr_len = c.in_len ? c.wr_len % (c.in_len + 1) : 0;
+			len = sizeof(c) + c.in_len;
+			c.hdr.size = (uint32_t)len;
+		}
+		memcpy(msg, &c, sizeof(c));
+	}
 	nfds = (flags >> 1) & 3;
 	for (unsigned int i = 0; i < nfds; i++) {
 		if (i == 0 && flags & 8) {
@@ -264,14 +316,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			close(chan[1]);
 		}
 	}
-	if (send_raw(sv[1], msg, flags & 0x40 ? 0 : len, fds, nfds)) {
+	/* a call goes on the call channel (and everything else, when data[2] says so) */
+	on_chan = type == IOASID_MSG_CALL ? !(data[2] & 0x40) : (data[2] & 0xc0) == 0xc0;
+	if (send_raw(on_chan ? csv[1] : sv[1], msg, flags & 0x40 ? 0 : len, fds, nfds)) {
 		perror("daemon_msg_fuzz: sendmsg");
 		abort();
 	}
 	for (unsigned int i = 0; i < nfds; i++)
 		close(fds[i]);
 	/* received and served as client_thread does */
-	if (!ioasid_recv(sv[0], buf, &r) && r.len) {
+	if (on_chan) {
+		int rc = ioasid_recv_flags(csv[0], buf, &r, MSG_DONTWAIT);
+
+		if (!rc && r.len) {
+			client_serve_chan(&cl, &fchan, buf, &r);
+			ioasid_recv_close_fds(&r);
+		}
+		drain(csv[1]);
+	} else if (!ioasid_recv(sv[0], buf, &r) && r.len) {
 		client_serve(&cl, buf, &r);
 		ioasid_recv_close_fds(&r);
 	}

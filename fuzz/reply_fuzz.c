@@ -5,7 +5,9 @@
  *
  * Even a daemon the client verified may be buggy; its answers must never crash the program,
  * leak fds into it, or make it wait without bound. Input: byte 0 picks the answer the client
- * waits for (REPLY, HELLO_REPLY, STATS_REPLY, CLOSE_REPLY), then records of
+ * waits for (REPLY, HELLO_REPLY, STATS_REPLY, CLOSE_REPLY, CALL_REPLY, ATTACHED), or with
+ * bit 7 a whole call on a call channel (ioasid_chan_ioctl: the answer's inline bytes must
+ * land inside the struct offered, never past it), then records of
  *   [type selector][flags][n][n body bytes]
  * each sent as one message from the "daemon" end of a reply channel: a header that is valid
  * unless a flag breaks it (magic, raw type, size), the body, and with other flags one or two
@@ -25,16 +27,44 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "proto/proto.h"
 #include "fuzz_main.h"
 
+/* the first NWAIT are answers a client waits for */
+#define NWAIT 6
 static const uint16_t types[] = {
-	IOASID_MSG_REPLY,	 IOASID_MSG_HELLO_REPLY, IOASID_MSG_STATS_REPLY,
-	IOASID_MSG_CLOSE_REPLY,	 IOASID_MSG_FD_INSTALL,	 IOASID_MSG_FD_INSTALL,
-	IOASID_MSG_FD_INSTALLED, IOASID_MSG_REFUSED,	 IOASID_MSG_IOCTL,
+	IOASID_MSG_REPLY,	IOASID_MSG_HELLO_REPLY, IOASID_MSG_STATS_REPLY,
+	IOASID_MSG_CLOSE_REPLY, IOASID_MSG_CALL_REPLY,	IOASID_MSG_ATTACHED,
+	IOASID_MSG_FD_INSTALL,	IOASID_MSG_FD_INSTALL,	IOASID_MSG_FD_INSTALLED,
+	IOASID_MSG_REFUSED,	IOASID_MSG_IOCTL,	IOASID_MSG_CALL_REPLY,
 };
+
+/*
+ * A call on a call channel (ioasid_chan_ioctl) meets the queued answers: whatever they
+ * say, nothing is written outside the struct it offered (the canary after it), and only
+ * where that struct may be written.
+ */
+static void chan_call(int ch, const uint8_t *data, size_t size)
+{
+	_Alignas(8) uint8_t arg[IOASID_PROTO_MAX_INLINE + 64];
+	struct timeval tv = { 0, 1000 };
+	unsigned int nth = size > 2 ? data[2] : 0;
+	uint32_t len = size > 1 ? data[1] : 0;
+	long ret;
+	int err;
+
+	memset(arg, 0xa5, sizeof(arg));
+	memcpy(arg, &len, sizeof(len));
+	setsockopt(ch, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ioasid_chan_ioctl(ch, 0x3b80 + (size > 3 ? data[3] : 0), (uintptr_t)arg, -1,
+			  IOASID_IN_FD_NONE, &nth, &ret, &err);
+	for (size_t i = len < 4 ? 4 : len; i < sizeof(arg); i++)
+		if (arg[i] != 0xa5)
+			abort(); /* written beyond the struct's size */
+}
 
 static int count_fds(void)
 {
@@ -71,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	want = types[data[0] % 4];
+	want = types[data[0] % NWAIT];
 	before = count_fds();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		abort();
@@ -109,7 +139,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned int i = 0; i < nfds; i++)
 			close(fds[i]);
 	}
-	ioasid_client_await(sv[1], buf, want, 0);
+	if (data[0] & 0x80)
+		chan_call(sv[1], data, size);
+	else
+		ioasid_client_await(sv[1], buf, want, 0);
 	/* close what the client installed (it told us the numbers), then what is left */
 	for (;;) {
 		struct ioasid_msg_fd_installed ans;

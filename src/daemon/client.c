@@ -2,9 +2,12 @@
 /*
  * client.c - one connection: one thread, one ioasid context.
  *
- * The thread reads requests off the connection one at a time, so the requests of every
- * process sharing the connection (a parent and its forked children, threads) are served in
- * arrival order, exactly as the core's per-context lock would order them anyway.
+ * The thread polls the connection and the connection's call channels (one per process that
+ * attached one, with that process's pidfd) and serves one message at a time, so the requests
+ * of every process sharing the connection (a parent and its forked children, threads) are
+ * served one after another, as the core's per-context lock would order them anyway. A call
+ * channel is served only for the process it is bound to (client_serve_chan), read without
+ * ever blocking, and dropped when every copy of it is closed or its process has exited.
  *
  * Each message is validated before anything acts on it, in this order: complete (no
  * truncated body or control data, no fd beyond the two a request may carry), stamped with
@@ -82,7 +85,7 @@ int client_install_fd(struct client *c, int fd, unsigned int flags)
 
 	if (ch < 0)
 		return -EBADF;
-	ioasid_msg_init(&msg.hdr, IOASID_MSG_FD_INSTALL, 0);
+	ioasid_msg_init(&msg.hdr, IOASID_MSG_FD_INSTALL, c->call->seq);
 	msg.flags = flags & O_CLOEXEC;
 	rc = ioasid_send_nb(ch, &msg, sizeof(msg), &fd, 1);
 	if (rc)
@@ -91,9 +94,15 @@ int client_install_fd(struct client *c, int fd, unsigned int flags)
 	rc = wait_client(ch);
 	if (rc <= 0)
 		return rc ? rc : -ETIMEDOUT;
-	rc = ioasid_recv(ch, buf, &r);
+	/* never blocking: another holder of the channel may have taken the answer */
+	rc = ioasid_recv_flags(ch, buf, &r, MSG_DONTWAIT);
 	if (rc)
-		return rc;
+		return rc == -EAGAIN ? -EPROTO : rc;
+	/* on a call channel, only the caller answers (anybody else's message is refused) */
+	if (c->call->chan && r.len && (!r.have_creds || r.pid != c->call->pid)) {
+		ioasid_recv_close_fds(&r);
+		return -EPROTO;
+	}
 	if (!r.len || r.nfds || ioasid_msg_check(buf, r.len, IOASID_MSG_FD_INSTALLED)) {
 		ioasid_recv_close_fds(&r);
 		return -EPROTO;
@@ -127,7 +136,7 @@ static void begin_close(struct client *c, int ch, uint32_t seq)
 	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
 	struct ioasid_recv r;
 
-	if (wait_client(ch) == 1 && !ioasid_recv(ch, buf, &r))
+	if (wait_client(ch) == 1 && !ioasid_recv_flags(ch, buf, &r, MSG_DONTWAIT))
 		ioasid_recv_close_fds(&r);
 	c->closers[c->nclosers] = ch;
 	c->closer_seq[c->nclosers++] = seq;
@@ -243,6 +252,28 @@ static void send_reply(struct call *call, int ret, int err, unsigned int fail_nt
 {
 	struct ioasid_msg_reply rep;
 
+	if (call->chan) {
+		_Alignas(
+			8) char buf[sizeof(struct ioasid_msg_call_reply) + IOASID_PROTO_MAX_INLINE];
+		struct ioasid_msg_call_reply cr;
+
+		ioasid_msg_init(&cr.hdr, IOASID_MSG_CALL_REPLY, call->seq);
+		cr.ret = ret;
+		cr.err = err;
+		cr.fail_nth = fail_nth;
+		/* what the core wrote into the struct, even if the call failed after (as the
+		 * kernel) */
+		if (call->dirty_hi > call->dirty_lo && call->dirty_hi <= call->win_wr) {
+			cr.out_off = call->dirty_lo;
+			cr.out_len = call->dirty_hi - call->dirty_lo;
+			memcpy(buf + sizeof(cr), call->win + cr.out_off, cr.out_len);
+		}
+		cr.hdr.size += cr.out_len;
+		memcpy(buf, &cr, sizeof(cr));
+		ioasid_send_nb(call->reply_fd, buf, cr.hdr.size, NULL, 0);
+		return;
+	}
+
 	ioasid_msg_init(&rep.hdr, IOASID_MSG_REPLY, call->seq);
 	rep.ret = ret;
 	rep.err = err;
@@ -251,12 +282,16 @@ static void send_reply(struct call *call, int ret, int err, unsigned int fail_nt
 	ioasid_send_nb(call->reply_fd, &rep, sizeof(rep), NULL, 0);
 }
 
+/*
+ * Serve an ioctl. base: where the input fd is among r's fds (1 on the connection, after
+ * the reply channel; 0 on a call channel, which needs none).
+ */
 static void serve_ioctl(struct client *c, struct call *call, const struct ioasid_msg_ioctl *msg,
-			unsigned int fail_nth, struct ioasid_recv *r)
+			unsigned int fail_nth, struct ioasid_recv *r, unsigned int base)
 {
 	const uint32_t known = IOASID_IOCTL_IN_FD | IOASID_IOCTL_IN_FD_BAD;
 	int in_fd = -1, ret, err = 0;
-	unsigned int want = 1;
+	unsigned int want = base;
 
 	if (msg->flags & ~known || (msg->flags & known) == known)
 		goto out_inval;
@@ -274,7 +309,7 @@ static void serve_ioctl(struct client *c, struct call *call, const struct ioasid
 		}
 		if (ioasid_proto_in_fd(msg->cmd, op) != (int)msg->in_fd_offset)
 			goto out_inval;
-		want = msg->flags & IOASID_IOCTL_IN_FD ? 2 : 1;
+		want = base + (msg->flags & IOASID_IOCTL_IN_FD ? 1 : 0);
 	}
 	if (r->nfds != want)
 		goto out_inval;
@@ -282,7 +317,7 @@ static void serve_ioctl(struct client *c, struct call *call, const struct ioasid
 	if (err)
 		goto out_reply;
 	if (msg->flags) {
-		in_fd = want == 2 ? r->fds[1] : -1;
+		in_fd = want > base ? r->fds[base] : -1;
 		call->overlay_uptr = msg->arg + msg->in_fd_offset;
 		call->overlay_val = in_fd;
 		/* unreadable: no overlay, and the core meets the same EFAULT */
@@ -316,6 +351,159 @@ static bool is_reply_channel(int fd)
 		return false;
 	len = sizeof(int);
 	return !getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) && domain == AF_UNIX;
+}
+
+/* ---- call channels ------------------------------------------------------------------------ */
+
+static void attached(int fd, uint32_t seq, int err)
+{
+	struct ioasid_msg_attached ans;
+
+	ioasid_msg_init(&ans.hdr, IOASID_MSG_ATTACHED, seq);
+	ans.err = err;
+	ioasid_send_nb(fd, &ans, sizeof(ans), NULL, 0);
+}
+
+static void chan_close(struct chan *ch)
+{
+	close(ch->fd);
+	close(ch->pidfd);
+	ch->fd = ch->pidfd = -1;
+}
+
+/* Let channel i go (its process exited, or hung up); the last one takes its place. */
+static void chan_detach(struct client *c, unsigned int i)
+{
+	chan_close(&c->chans[i]);
+	c->chans[i] = c->chans[--c->nchans];
+}
+
+void client_chans_close(struct client *c)
+{
+	while (c->nchans)
+		chan_detach(c, c->nchans - 1);
+}
+
+/*
+ * ATTACH: keep r's channel as a call channel of the sender (call's pid and pidfd). The
+ * channel is the sender's own socketpair (SO_PEERCRED of a socketpair names the process
+ * that made it); SO_PASSCRED on our end makes the kernel stamp every later message with
+ * its sender, which client_serve_chan holds to the attacher. 0: the channel and the
+ * pidfd are the client's now (r->fds[0] is set to -1).
+ */
+static int attach_chan(struct client *c, struct call *call, struct ioasid_recv *r)
+{
+	unsigned int max =
+		limits.max_channels < CLIENT_MAX_CHANS ? limits.max_channels : CLIENT_MAX_CHANS;
+	int fd = r->fds[0], one = 1;
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	/* channels of processes that have exited go first */
+	for (unsigned int i = c->nchans; i-- > 0;)
+		if (!ident_alive(c->chans[i].pidfd))
+			chan_detach(c, i);
+	if (c->nchans >= max) {
+		attached(fd, call->seq, EMFILE);
+		return -EMFILE;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) || cr.pid != call->pid ||
+	    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one))) {
+		attached(fd, call->seq, EPERM);
+		return -EPERM;
+	}
+	c->chans[c->nchans++] = (struct chan){ .fd = fd, .pidfd = call->pidfd, .pid = call->pid };
+	r->fds[0] = -1;
+	attached(fd, call->seq, 0);
+	return 0;
+}
+
+void client_serve_chan(struct client *c, struct chan *ch, const char *buf, struct ioasid_recv *r)
+{
+	_Alignas(8) uint8_t win[IOASID_PROTO_MAX_INLINE];
+	struct call call = { .pid = ch->pid, .pidfd = ch->pidfd, .reply_fd = ch->fd, .chan = true };
+	struct ioasid_msg_call m;
+	struct ioasid_msg_ioctl io;
+
+	/*
+	 * Only the attacher is served: the kernel stamped this message with its sender's pid,
+	 * and the attacher is alive now, so nobody else had that pid when it was sent. A forked
+	 * child, or any other holder of the channel, is dropped unanswered (an answer would go
+	 * to the attacher, who asked nothing).
+	 */
+	if (!r->have_creds || r->pid != ch->pid || !ident_alive(ch->pidfd)) {
+		counter_add(dropped_total, 1);
+		dlog(1, "client %d: channel message from %d, not its process %d: dropped", c->pid,
+		     r->have_creds ? r->pid : -1, ch->pid);
+		return;
+	}
+	if (ioasid_msg_check(buf, r->len, IOASID_MSG_CALL)) {
+		counter_add(bad_messages_total, 1);
+		dlog(1, "client %d: bad message on a call channel dropped", c->pid);
+		return;
+	}
+	memcpy(&m, buf, sizeof(m));
+	counter_add(requests_total, 1);
+	call.seq = m.hdr.seq;
+	if (r->uid != c->uid && r->uid != 0) {
+		send_reply(&call, -1, EPERM, 0);
+		return;
+	}
+	if (m.flags & ~(IOASID_CALL_IN_FD | IOASID_CALL_IN_FD_BAD | IOASID_CALL_NTH)) {
+		send_reply(&call, -1, EINVAL, m.fail_nth);
+		return;
+	}
+	/* the struct's window: a range that wraps is no window, and the core meets EFAULT */
+	if (m.in_len && m.arg + m.in_len > m.arg) {
+		memcpy(win, buf + sizeof(m), m.in_len);
+		call.win = win;
+		call.win_uptr = m.arg;
+		call.win_len = m.in_len;
+		call.win_wr = m.wr_len;
+		call.dirty_lo = m.in_len;
+	}
+	memset(&io, 0, sizeof(io));
+	io.hdr = m.hdr;
+	io.cmd = m.cmd;
+	io.arg = m.arg;
+	io.flags = m.flags & (IOASID_CALL_IN_FD | IOASID_CALL_IN_FD_BAD);
+	io.in_fd_offset = m.in_fd_offset;
+	serve_ioctl(c, &call, &io, m.flags & IOASID_CALL_NTH ? m.fail_nth : 0, r, 0);
+}
+
+/*
+ * A call channel is readable (or hung up): serve one message. Never blocks: the attacher
+ * may hold a copy of our end and take what it sent. false: the channel is done.
+ */
+static bool chan_step(struct client *c, struct chan *ch)
+{
+	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+	struct ioasid_recv r;
+	int rc = ioasid_recv_flags(ch->fd, buf, &r, MSG_DONTWAIT);
+
+	if (rc == -EAGAIN)
+		return true;
+	if (rc == -EPROTO) {
+		counter_add(bad_messages_total, 1);
+		return true;
+	}
+	if (rc || !r.len)
+		return false; /* every copy of the process's end is closed */
+	client_serve_chan(c, ch, buf, &r);
+	ioasid_recv_close_fds(&r);
+	return true;
+}
+
+/* Serve what is queued on every channel (the connection is at EOF). */
+static void chans_drain(struct client *c)
+{
+	for (unsigned int i = 0; i < c->nchans; i++)
+		for (unsigned int n = 0; n < 64; n++) {
+			struct pollfd pfd = { .fd = c->chans[i].fd, .events = POLLIN };
+
+			if (poll(&pfd, 1, 0) != 1 || !chan_step(c, &c->chans[i]))
+				break;
+		}
 }
 
 void client_serve(struct client *c, const char *buf, struct ioasid_recv *r)
@@ -367,16 +555,22 @@ void client_serve(struct client *c, const char *buf, struct ioasid_recv *r)
 		struct ioasid_msg_ioctl msg;
 
 		memcpy(&msg, buf, sizeof(msg));
-		serve_ioctl(c, &call, &msg, 0, r);
+		serve_ioctl(c, &call, &msg, 0, r, 1);
 		break;
 	}
 	case IOASID_MSG_IOCTL_NTH: {
 		struct ioasid_msg_ioctl_nth msg;
 
 		memcpy(&msg, buf, sizeof(msg));
-		serve_ioctl(c, &call, &msg.io, msg.fail_nth, r);
+		serve_ioctl(c, &call, &msg.io, msg.fail_nth, r, 1);
 		break;
 	}
+	case IOASID_MSG_ATTACH:
+		if (r->nfds != 1)
+			goto out_bad;
+		if (!attach_chan(c, &call, r))
+			call.pidfd = -1; /* the channel's now */
+		break;
 	case IOASID_MSG_CLOSE: {
 		int ch = r->fds[0];
 
@@ -391,7 +585,8 @@ void client_serve(struct client *c, const char *buf, struct ioasid_recv *r)
 		reply_err(r->fds[0], hdr.seq, EINVAL);
 		break;
 	}
-	close(call.pidfd);
+	if (call.pidfd >= 0)
+		close(call.pidfd);
 	return;
 
 out_bad:
@@ -404,10 +599,12 @@ out_bad:
 void client_free(struct client *c)
 {
 	answer_closers(c, true);
+	client_chans_close(c);
 	if (c->ctx) {
 		ioasid_ctx_free(c->ctx);
 		counter_sub(contexts, 1);
 	}
+	mem_release(c);
 	if (c->sock >= 0)
 		close(c->sock);
 	free(c);
@@ -419,20 +616,53 @@ void *client_thread(void *arg)
 	struct client *c = arg;
 	bool draining = false;
 
+	struct pollfd pfd[1 + 2 * CLIENT_MAX_CHANS];
+
 	for (;;) {
 		struct ioasid_recv r;
-		int rc = ioasid_recv(c->sock, buf, &r);
+		unsigned int n = 0;
+		int rc;
 
-		if (rc == -EPROTO) {
-			counter_add(bad_messages_total, 1);
-			continue;
+		/* the connection, and each call channel with its process's pidfd */
+		pfd[n++] = (struct pollfd){ .fd = c->sock, .events = POLLIN };
+		for (unsigned int i = 0; i < c->nchans; i++) {
+			pfd[n++] = (struct pollfd){ .fd = c->chans[i].fd, .events = POLLIN };
+			pfd[n++] = (struct pollfd){ .fd = c->chans[i].pidfd, .events = POLLIN };
 		}
-		if (rc || !r.len)
-			break; /* EOF: the last copy of the iommufd is closed */
-		client_serve(c, buf, &r);
-		ioasid_recv_close_fds(&r);
+		rc = poll(pfd, n, -1);
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		/* backwards: a channel that goes is replaced by the last, already looked at */
+		for (unsigned int i = c->nchans; i-- > 0;) {
+			short ev = pfd[1 + 2 * i].revents, gone = pfd[2 + 2 * i].revents;
+
+			if (ev & (POLLIN | POLLHUP | POLLERR)) {
+				if (!chan_step(c, &c->chans[i]))
+					chan_detach(c, i);
+			} else if (gone) {
+				chan_detach(c, i); /* the process exited: nobody to serve */
+			}
+		}
+		if (pfd[0].revents) {
+			rc = ioasid_recv(c->sock, buf, &r);
+			if (rc == -EPROTO) {
+				counter_add(bad_messages_total, 1);
+				continue;
+			}
+			if (rc || !r.len)
+				break; /* EOF: the last copy of the iommufd is closed */
+			client_serve(c, buf, &r);
+			ioasid_recv_close_fds(&r);
+		}
 		check_closers(c, &draining);
 	}
+	/* calls already sent on a channel are served, as a call in flight holds the kernel's file
+	 */
+	chans_drain(c);
+	client_chans_close(c);
 	/* free the context now, not when the main thread gets around to reaping us */
 	if (c->ctx) {
 		struct ioasid_ctx *ctx = c->ctx;
@@ -441,6 +671,7 @@ void *client_thread(void *arg)
 		ioasid_ctx_free(ctx);
 		counter_sub(contexts, 1);
 	}
+	mem_release(c);
 	/* a synchronous last close returns only now, as the kernel's release */
 	answer_closers(c, true);
 	daemon_client_done(c);

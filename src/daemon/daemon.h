@@ -33,12 +33,29 @@
 struct call {
 	pid_t pid;    /* the sender, as the kernel stamped it (SCM_CREDENTIALS) */
 	int pidfd;    /* the sender for good (ident.c); checked around every access */
-	int reply_fd; /* its reply channel */
+	int reply_fd; /* its reply channel, or its call channel */
 	uint32_t seq;
+	bool chan;    /* came on a call channel: answered with CALL_REPLY */
 	bool overlay; /* read overlay_val at overlay_uptr (MAP_FILE's fd) */
 	uint64_t overlay_uptr;
 	int32_t overlay_val;  /* the daemon's fd */
 	int32_t overlay_orig; /* what the program wrote there */
+	/*
+	 * The struct's window that came with a CALL (mem.c): client addresses
+	 * [win_uptr, win_uptr + win_len) read from win, the first win_wr of them written to it;
+	 * [dirty_lo, dirty_hi) is what the core wrote, sent back with the reply.
+	 */
+	uint8_t *win;
+	uint64_t win_uptr;
+	uint32_t win_len, win_wr;
+	uint32_t dirty_lo, dirty_hi;
+};
+
+/* A call channel attached to a connection (client.c): one process's private way in. */
+struct chan {
+	int fd;	   /* the daemon's end; non-blocking reads */
+	int pidfd; /* the process that attached it, for good */
+	pid_t pid;
 };
 
 /* ---- limits (ioasidd.c; docs/daemon.md lists them with their options) --------------------- */
@@ -49,6 +66,7 @@ struct daemon_limits {
 	unsigned int max_objects;	  /* objects of one context: ENOMEM beyond */
 	unsigned long max_uid_objects;	  /* objects of one uid in all its contexts: ENOMEM */
 	unsigned int max_access_fds;	  /* selftest access fds of one context: EMFILE */
+	unsigned int max_channels;	  /* call channels of one connection: EMFILE */
 };
 extern struct daemon_limits limits;
 
@@ -73,6 +91,12 @@ struct client {
 	unsigned int nclosers;
 
 	struct call *call; /* the call being served (the client's thread only), or NULL */
+	void *src_hold;	   /* mem.c: the source of the last pin, kept (the client's thread) */
+
+	/* call channels (the client's thread only); at most CLIENT_MAX_CHANS */
+#define CLIENT_MAX_CHANS 64
+	struct chan chans[CLIENT_MAX_CHANS];
+	unsigned int nchans;
 };
 
 /* Counters for IOASID_MSG_STATS. */
@@ -93,6 +117,7 @@ void dlog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 /* mem.c */
 extern const struct ioasid_mem_ops client_mem_ops;
 struct client;
+void mem_release(struct client *c); /* the connection ends: its hold on a source goes */
 
 /* client.c */
 void *client_thread(void *arg);
@@ -101,6 +126,13 @@ void *client_thread(void *arg);
  * target fuzz/daemon_msg_fuzz.c drives it directly). r's fds stay the caller's to close.
  */
 void client_serve(struct client *c, const char *buf, struct ioasid_recv *r);
+/*
+ * Validate and serve one message received on call channel ch of c (fuzz/daemon_msg_fuzz.c
+ * drives it too). r's fds stay the caller's to close.
+ */
+void client_serve_chan(struct client *c, struct chan *ch, const char *buf, struct ioasid_recv *r);
+/* Close every call channel of c. */
+void client_chans_close(struct client *c);
 void client_free(struct client *c);
 /*
  * Give the client a copy of our fd `fd` as a new fd in the calling process: the client's

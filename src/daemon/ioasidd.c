@@ -4,7 +4,7 @@
  *
  *   ioasidd [--socket PATH] [--idle-exit SECONDS] [--verbose] [--max-clients N]
  *           [--max-clients-per-uid N] [--max-objects N] [--max-uid-objects N]
- *           [--max-access-fds N]
+ *           [--max-access-fds N] [--max-channels N]
  *
  * Three ways to start: by hand; on demand by the shim or ioasid-run (with --idle-exit, so
  * an on-demand daemon goes away when nobody uses it); or by systemd socket activation. The
@@ -65,6 +65,7 @@ struct daemon_limits limits = {
 	.max_objects = 65536,
 	.max_uid_objects = 262144,
 	.max_access_fds = 64,
+	.max_channels = 16,
 };
 
 #define ACCEPT_BACKOFF_MS 100
@@ -446,7 +447,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: ioasidd [--socket PATH] [--idle-exit SECONDS] [--verbose]\n"
 		   "               [--max-clients N] [--max-clients-per-uid N] [--max-objects N]\n"
-		   "               [--max-uid-objects N] [--max-access-fds N]\n"
+		   "               [--max-uid-objects N] [--max-access-fds N] [--max-channels N]\n"
 		   "  serves /dev/iommu (iommufd) to programs run with libioasid-preload.so\n"
 		   "  (docs/daemon.md: the trust model and the limits)\n");
 }
@@ -463,6 +464,7 @@ int main(int argc, char **argv)
 		{ "max-objects", required_argument, NULL, 'O' },
 		{ "max-uid-objects", required_argument, NULL, 'P' },
 		{ "max-access-fds", required_argument, NULL, 'A' },
+		{ "max-channels", required_argument, NULL, 'H' },
 		{ 0 },
 	};
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)] = "";
@@ -497,6 +499,7 @@ int main(int argc, char **argv)
 		case 'O':
 		case 'P':
 		case 'A':
+		case 'H':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
 			if (errno || end == optarg || *end || !v || v > UINT32_MAX) {
@@ -511,6 +514,8 @@ int main(int argc, char **argv)
 				limits.max_objects = v;
 			else if (opt == 'P')
 				limits.max_uid_objects = v;
+			else if (opt == 'H')
+				limits.max_channels = v;
 			else
 				limits.max_access_fds = v;
 			break;

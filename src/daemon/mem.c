@@ -82,6 +82,9 @@
 #define MADV_POPULATE_READ  22
 #define MADV_POPULATE_WRITE 23
 #endif
+#ifndef TMPFS_MAGIC
+#define TMPFS_MAGIC 0x01021994
+#endif
 #ifndef HUGETLBFS_MAGIC
 #define HUGETLBFS_MAGIC 0x958458f6
 #endif
@@ -96,11 +99,13 @@
 #define CHUNK_PAGES    512ULL
 #define CHUNK_BYTES    (CHUNK_PAGES << PG_SHIFT)
 #define USER_TOP       (1ULL << 57) /* no user address reaches this on any 64-bit Linux */
+#define IDLE_MAX       ((1ULL << 30) >> PG_SHIFT) /* unpinned pages kept mapped, per source */
+#define ESTALE_IDLE    ESTALE /* map_segment: an idle unit holds other memory: trim, retry */
 
 struct mirror_page {
 	uint16_t file; /* 1-based index in mirror.files; 0: not mapped */
 	uint8_t rw;    /* mapped writable */
-	uint8_t __pad;
+	uint8_t idle;  /* mapped, its unit unpinned: kept for a later pin (below) */
 	uint32_t pins; /* pin_user calls holding this page, less unpin_user calls */
 	uint64_t off;  /* offset of this page in its file */
 };
@@ -128,6 +133,7 @@ struct mirror {
 	struct mirror_window *windows; /* disjoint in client address space */
 	struct mirror_file *files;     /* backing files with pages mapped, indexed 1..n */
 	unsigned int nfiles, cap_files;
+	uint64_t idle; /* pages mapped but unpinned (mirror_page.idle) */
 };
 
 #define SOURCE_MAGIC 0x53524345u /* "SRCE" */
@@ -193,6 +199,44 @@ static int remote_copy(const struct call *call, uint64_t uptr, void *local, size
 	return to_user || ident_alive(call->pidfd) ? 0 : -EFAULT;
 }
 
+/*
+ * A copy for a call that brought its struct inline (a CALL on a call channel): the bytes of
+ * [uptr, uptr + len) inside the window are read from (or written to) the message's copy,
+ * the rest of the caller's memory as remote_copy does. What the core writes to the window
+ * is marked dirty and goes back with the reply, where the shim writes it into the struct.
+ */
+static int win_copy(struct call *call, uint64_t uptr, void *local_, size_t len, bool to_user)
+{
+	uint8_t *local = local_;
+	uint64_t wlo = call->win_uptr, whi = wlo + (to_user ? call->win_wr : call->win_len);
+	uint64_t end = uptr + len, lo, hi;
+	int rc;
+
+	if (!call->win || whi == wlo || end < uptr)
+		return remote_copy(call, uptr, local, len, to_user);
+	lo = uptr > wlo ? uptr : wlo;
+	hi = end < whi ? end : whi;
+	if (lo >= hi)
+		return remote_copy(call, uptr, local, len, to_user);
+	if (uptr < lo) {
+		rc = remote_copy(call, uptr, local, lo - uptr, to_user);
+		if (rc)
+			return rc;
+	}
+	if (to_user) {
+		memcpy(call->win + (lo - wlo), local + (lo - uptr), hi - lo);
+		if (lo - wlo < call->dirty_lo)
+			call->dirty_lo = lo - wlo;
+		if (hi - wlo > call->dirty_hi)
+			call->dirty_hi = hi - wlo;
+	} else {
+		memcpy(local + (lo - uptr), call->win + (lo - wlo), hi - lo);
+	}
+	if (hi < end)
+		return remote_copy(call, hi, local + (hi - uptr), end - hi, to_user);
+	return 0;
+}
+
 static int mem_copy_from(void *priv, void *dst, uint64_t uptr, size_t len)
 {
 	struct client *c = priv;
@@ -201,7 +245,7 @@ static int mem_copy_from(void *priv, void *dst, uint64_t uptr, size_t len)
 
 	if (!call)
 		return -EFAULT;
-	rc = remote_copy(call, uptr, dst, len, false);
+	rc = win_copy(call, uptr, dst, len, false);
 	if (rc || !call->overlay)
 		return rc;
 	/* patch the bytes of the overlaid field that fall inside what was read */
@@ -228,7 +272,7 @@ static int mem_copy_to(void *priv, uint64_t uptr, const void *src, size_t len)
 			hit = call->overlay_uptr + i - uptr < len;
 	}
 	if (!hit)
-		return remote_copy(call, uptr, (void *)src, len, true);
+		return win_copy(call, uptr, (void *)src, len, true);
 	/* a reply that covers the overlaid field gives the program its own fd number back */
 	if (len > sizeof(small))
 		return -EFAULT; /* no command struct is this large */
@@ -239,7 +283,7 @@ static int mem_copy_to(void *priv, uint64_t uptr, const void *src, size_t len)
 		if (a - uptr < len)
 			small[a - uptr] = ((uint8_t *)&call->overlay_orig)[i];
 	}
-	return remote_copy(call, uptr, small, len, true);
+	return win_copy(call, uptr, small, len, true);
 }
 
 /* ---- sources ------------------------------------------------------------------------- */
@@ -255,6 +299,36 @@ static bool source_alive(struct mem_source *src)
 	if (!alive)
 		__atomic_store_n(&src->gone, true, __ATOMIC_RELAXED);
 	return alive;
+}
+
+static void mem_source_put(void *priv);
+
+/*
+ * The connection keeps a reference to the source its last pin came from, so that the
+ * source, its mirror and its idle units (above) outlive the pages objects of a program that
+ * maps and unmaps one buffer over and over; the connection's end (mem_release) lets go.
+ */
+static void mem_hold(struct client *c, struct mem_source *src)
+{
+	void *old = c->src_hold;
+
+	if (!src || old == src)
+		return;
+	pthread_mutex_lock(&sources_lock);
+	src->refs++;
+	pthread_mutex_unlock(&sources_lock);
+	c->src_hold = src;
+	if (old)
+		mem_source_put(old);
+}
+
+void mem_release(struct client *c)
+{
+	void *old = c->src_hold;
+
+	c->src_hold = NULL;
+	if (old)
+		mem_source_put(old);
 }
 
 /* The source of the process that sent the request being served. */
@@ -291,6 +365,7 @@ static void *mem_source_get(void *priv)
 	counter_add(sources, 1);
 out_unlock:
 	pthread_mutex_unlock(&sources_lock);
+	mem_hold(c, src);
 	return src;
 }
 
@@ -516,8 +591,11 @@ static void release_unpinned(struct mem_source *src, struct mirror_window *w, ui
 			for (i = 0; i < n; i++) {
 				struct mirror_page *p = page_at(w, u + (i << PG_SHIFT), false);
 
+				if (p->idle)
+					m->idle--;
 				p->file = 0;
 				p->pins = 0;
+				p->idle = 0;
 			}
 			f->pages -= n;
 			w->mapped -= n;
@@ -532,8 +610,74 @@ static void release_unpinned(struct mem_source *src, struct mirror_window *w, ui
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
 }
 
+/*
+ * Idle units. A unit whose pages are all unpinned again is not unmapped at once: it stays
+ * mapped, marked idle, so that pinning the same memory again (a program that maps and
+ * unmaps one buffer over and over) does not fault in and tear down every page each time.
+ * An idle unit is no pin: it is never served without looking at the program's mappings
+ * again (mapped_already wants pins); map_segment finds it still mapping the same file page
+ * and keeps it, or finds other memory there (-ESTALE_IDLE) and the idle units go first. At
+ * most IDLE_MAX pages per source are idle; beyond, every idle unit is released. Until then
+ * they keep their pages alive in the daemon, as a mapping would (docs/daemon.md).
+ */
+static void idle_set(struct mirror *m, struct mirror_window *w, uint64_t u, uint64_t n, bool on)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		struct mirror_page *p = page_at(w, u + (i << PG_SHIFT), false);
+
+		if (p && p->file && p->idle != on) {
+			p->idle = on;
+			m->idle += on ? 1 : -1;
+		}
+	}
+}
+
+/* Mark every mapped unit of [first, last] that nobody pins idle. */
+static void idle_mark(struct mem_source *src, struct mirror_window *w, uint64_t first,
+		      uint64_t last)
+{
+	struct mirror *m = &src->mirror;
+	uint64_t a = first;
+
+	while (a <= last && a - w->cbase < w->len) {
+		struct mirror_page *pg = page_at(w, a, false);
+		struct mirror_file *f;
+		uint64_t u, n;
+
+		if (!pg) {
+			a = w->cbase + ((a - w->cbase) / CHUNK_BYTES + 1) * CHUNK_BYTES;
+			continue;
+		}
+		if (!pg->file) {
+			a += PG_SIZE;
+			continue;
+		}
+		f = &m->files[pg->file - 1];
+		u = a & ~(f->unit - 1);
+		n = f->unit >> PG_SHIFT;
+		if (!pg->idle && !unit_pinned(w, u, n))
+			idle_set(m, w, u, n, true);
+		a = u + f->unit;
+	}
+}
+
+/* Release every idle unit of the source; windows left empty go. */
+static void idle_trim(struct mem_source *src)
+{
+	struct mirror *m = &src->mirror;
+	struct mirror_window *w = m->windows, *next;
+
+	for (; w; w = next) {
+		next = w->next;
+		release_unpinned(src, w, w->cbase, w->cbase + w->len - 1, false);
+		if (!w->mapped)
+			window_free(m, w);
+	}
+}
+
 /* Add delta to the pin count of every page of [first, last] (all mapped). */
-static void pins_add(struct mirror_window *w, uint64_t first, uint64_t last, int delta)
+static void pins_add(struct mem_source *src, struct mirror_window *w, uint64_t first, uint64_t last,
+		     int delta)
 {
 	for (uint64_t a = first; a <= last; a += PG_SIZE) {
 		struct mirror_page *pg = page_at(w, a, false);
@@ -541,6 +685,11 @@ static void pins_add(struct mirror_window *w, uint64_t first, uint64_t last, int
 		if (!pg || !pg->file || (delta < 0 && !pg->pins)) {
 			dlog(0, "mirror: unbalanced unpin at %#" PRIx64, a);
 			continue;
+		}
+		if (pg->idle) { /* pinned again: its whole unit is in use */
+			uint64_t unit = src->mirror.files[pg->file - 1].unit;
+
+			idle_set(&src->mirror, w, a & ~(unit - 1), unit >> PG_SHIFT, false);
 		}
 		pg->pins += delta;
 	}
@@ -559,15 +708,19 @@ static int map_segment(struct mem_source *src, struct mirror_window *w, const st
 {
 	struct mirror *m = &src->mirror;
 	uint64_t unit = PG_SIZE, u, run = 0, run_len = 0;
-	int prot = PROT_READ | (rw ? PROT_WRITE : 0);
+	int prot = PROT_READ | (rw ? PROT_WRITE : 0), populate = MADV_POPULATE_READ;
+	bool no_writenotify;
 	unsigned int slot;
 	struct statfs sfs;
 	struct stat st;
 
 	if (fstat(fd, &st))
 		return -EFAULT;
-	if (!fstatfs(fd, &sfs) && sfs.f_type == HUGETLBFS_MAGIC && (uint64_t)sfs.f_bsize > PG_SIZE)
+	if (fstatfs(fd, &sfs))
+		sfs.f_type = 0;
+	if (sfs.f_type == HUGETLBFS_MAGIC && (uint64_t)sfs.f_bsize > PG_SIZE)
 		unit = sfs.f_bsize;
+	no_writenotify = rw && (sfs.f_type == HUGETLBFS_MAGIC || sfs.f_type == TMPFS_MAGIC);
 	slot = file_slot(m, &st, unit);
 	if (!slot)
 		return -ENOMEM;
@@ -581,8 +734,9 @@ static int map_segment(struct mem_source *src, struct mirror_window *w, const st
 		if (u < v->start || u + unit > v->end)
 			return -EFAULT; /* a unit cut by the mapping: not a file we understand */
 		if (pg->file) {
-			if (pg->file != slot || pg->off != foff)
-				return -EFAULT; /* another page still pinned at this address */
+			if (pg->file != slot ||
+			    pg->off != foff) /* another page still mapped here */
+				return pg->idle ? -ESTALE_IDLE : -EFAULT;
 			if (!write || pg->rw)
 				continue;
 			remap = true; /* same pages, now writable */
@@ -623,7 +777,16 @@ static int map_segment(struct mem_source *src, struct mirror_window *w, const st
 			    v->off + (run - v->start)) == MAP_FAILED)
 		return -EFAULT;
 	/* as pin_user_pages: pages past the end of the file, or not writable, fail */
-	if (madvise(daddr(w, s), e - s, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ))
+	/*
+	 * Shared memory (tmpfs, memfd, shm) and hugetlbfs need no write notification, so a read
+	 * fault maps a writable mapping's pages writable, many at a time (fault-around): the
+	 * same pages and checks as a write fault (the mapping is already writable, a page past
+	 * the end fails either way), at a fraction of the cost. Other files are written through
+	 * write faults, which reserve their blocks now, as the kernel's FOLL_WRITE pin does.
+	 */
+	if (write && !no_writenotify)
+		populate = MADV_POPULATE_WRITE;
+	if (madvise(daddr(w, s), e - s, populate))
 		return -EFAULT;
 	return 0;
 }
@@ -715,7 +878,7 @@ static bool mapped_already(struct mirror_window *w, uint64_t first, uint64_t las
 	for (uint64_t a = first; a <= last; a += PG_SIZE) {
 		struct mirror_page *pg = page_at(w, a, false);
 
-		if (!pg || !pg->file || (write && !pg->rw))
+		if (!pg || !pg->file || !pg->pins || (write && !pg->rw))
 			return false;
 	}
 	return true;
@@ -780,11 +943,26 @@ static int mem_pin(void *priv, uint64_t uptr, uint64_t len, bool write, void **o
 		return -EFAULT;
 	pthread_mutex_lock(&src->lock);
 	w = window_get(&src->mirror, uptr, last, &rc);
+	if (!w && rc == -EFAULT && src->mirror.idle) {
+		/* a window kept only by idle units is in the way: they go */
+		idle_trim(src);
+		w = window_get(&src->mirror, uptr, last, &rc);
+	}
 	if (!w)
 		goto out_unlock;
 	/* pinned before: held by the mirror even if the program unmapped it since */
 	if (!mapped_already(w, uptr, last, write)) {
 		rc = map_range(src, w, uptr, last, write);
+		if (rc == -ESTALE_IDLE) {
+			/* an idle unit mirrors memory the program has replaced: idle units go */
+			idle_trim(src);
+			w = window_get(&src->mirror, uptr, last, &rc);
+			if (!w)
+				goto out_unlock;
+			rc = map_range(src, w, uptr, last, write);
+			if (rc == -ESTALE_IDLE)
+				rc = -EFAULT;
+		}
 		if (rc) {
 			/* what this call mapped and nobody pins goes again */
 			release_unpinned(src, w, uptr, last, false);
@@ -793,7 +971,7 @@ static int mem_pin(void *priv, uint64_t uptr, uint64_t len, bool write, void **o
 			goto out_unlock;
 		}
 	}
-	pins_add(w, uptr, last, 1);
+	pins_add(src, w, uptr, last, 1);
 	*out_host = daddr(w, uptr);
 	counter_add(pins_total, 1);
 out_unlock:
@@ -816,10 +994,10 @@ static void mem_unpin(void *priv, uint64_t uptr, uint64_t len, void *host)
 		dlog(0, "unpin of [%#" PRIx64 ", +%#" PRIx64 ") that is not mirrored", uptr, len);
 		goto out_unlock;
 	}
-	pins_add(w, uptr, last, -1);
-	release_unpinned(src, w, uptr, last, false);
-	if (!w->mapped)
-		window_free(&src->mirror, w);
+	pins_add(src, w, uptr, last, -1);
+	idle_mark(src, w, uptr, last);
+	if (src->mirror.idle > IDLE_MAX)
+		idle_trim(src);
 out_unlock:
 	pthread_mutex_unlock(&src->lock);
 }
@@ -829,12 +1007,17 @@ static void mirror_release(struct mem_source *src)
 {
 	struct mirror *m = &src->mirror;
 
+	uint64_t mapped = 0;
+
+	for (struct mirror_window *w = m->windows; w; w = w->next)
+		mapped += w->mapped;
+	/* idle units are expected; a pinned one would mean unbalanced pins */
+	if (mapped > m->idle)
+		dlog(0, "process %d left %" PRIu64 " pinned mirrored pages behind", src->pid,
+		     mapped - m->idle);
 	while (m->windows) {
 		struct mirror_window *w = m->windows;
 
-		if (w->mapped)
-			dlog(0, "process %d left %" PRIu64 " mirrored pages behind", src->pid,
-			     w->mapped);
 		release_unpinned(src, w, w->cbase, w->cbase + w->len - 1, true);
 		window_free(m, w);
 	}

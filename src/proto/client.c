@@ -27,9 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -143,13 +145,14 @@ int ioasid_client_await(int ch, void *buf, unsigned int type, int timeout_ms)
 	for (;;) {
 		struct ioasid_recv r;
 		struct ioasid_msg_hdr hdr;
-		int rc = wait_readable(ch, timeout_ms);
+		/* < 0: the channel's own SO_RCVTIMEO bounds the wait (a call channel) */
+		int rc = timeout_ms >= 0 ? wait_readable(ch, timeout_ms) : 0;
 
 		if (rc)
 			return rc;
 		rc = ioasid_recv(ch, buf, &r);
 		if (rc)
-			return rc;
+			return rc == -EAGAIN ? -EIO : rc;
 		if (!r.len)
 			return -EIO; /* the daemon died, or dropped the call */
 		if (ioasid_msg_check(buf, r.len, 0)) {
@@ -228,6 +231,200 @@ int ioasid_client_ioctl(int sock, unsigned long cmd, uint64_t arg, int in_fd_off
 			long *out_ret)
 {
 	return ioasid_client_ioctl_nth(sock, cmd, arg, in_fd_offset, in_fd, NULL, out_ret);
+}
+
+/* ---- call channels ----------------------------------------------------------------------- */
+
+int ioasid_client_attach(int sock)
+{
+	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+	int tmo = ioasid_reply_timeout_ms();
+	struct timeval tv = { .tv_sec = tmo / 1000, .tv_usec = (tmo % 1000) * 1000 };
+	struct ioasid_msg_hdr msg;
+	struct ioasid_msg_attached ans;
+	int ch, rc;
+
+	ioasid_msg_init(&msg, IOASID_MSG_ATTACH, next_seq());
+	ch = request(sock, &msg, sizeof(msg), NULL, 0);
+	if (ch < 0)
+		return ch;
+	rc = ioasid_client_await(ch, buf, IOASID_MSG_ATTACHED, tmo);
+	if (rc) {
+		close(ch);
+		return rc == -EPROTO ? -EINVAL : rc; /* a daemon without channels answers REPLY */
+	}
+	memcpy(&ans, buf, sizeof(ans));
+	if (ans.err) {
+		close(ch);
+		return ans.err > 0 && ans.err < 4096 ? -ans.err : -EPROTO;
+	}
+	/* every later wait on the channel is bounded by the socket itself: no poll per call */
+	if (setsockopt(ch, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(ch, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv))) {
+		rc = -errno;
+		close(ch);
+		return rc;
+	}
+	return ch;
+}
+
+/*
+ * Our pid without a system call per ask. The answer is kept in a page marked
+ * MADV_WIPEONFORK: the kernel hands a child of any fork (glibc's, a raw clone without
+ * CLONE_VM) that page zeroed, so a child never believes the parent's pid. (A vfork child
+ * shares our memory, but may only exec or _exit.)
+ */
+static pid_t *self_pid_page;
+
+pid_t ioasid_self_pid(void)
+{
+	pid_t *page = __atomic_load_n(&self_pid_page, __ATOMIC_ACQUIRE), pid;
+
+	if (!page) {
+		pid_t *expect = NULL;
+
+		page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (page == MAP_FAILED)
+			return getpid();
+		if (madvise(page, 4096, MADV_WIPEONFORK)) {
+			munmap(page, 4096);
+			return getpid(); /* before Linux 4.14: ask each time */
+		}
+		if (!__atomic_compare_exchange_n(&self_pid_page, &expect, page, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			munmap(page, 4096);
+			page = expect;
+		}
+	}
+	pid = __atomic_load_n(page, __ATOMIC_RELAXED);
+	if (!pid) {
+		pid = getpid();
+		__atomic_store_n(page, pid, __ATOMIC_RELAXED);
+	}
+	return pid;
+}
+
+/*
+ * Copy between our own memory at addr (not trusted: the program's pointer) and local, as
+ * far as it goes: the bytes moved, a prefix of len. The remote side is split at 4 KiB
+ * boundaries because process_vm_* move whole iovecs or nothing; a bad pointer moves 0.
+ */
+static size_t self_xfer(uint64_t addr, void *local, size_t len, bool write)
+{
+	struct iovec l = { .iov_base = local, .iov_len = len };
+	struct iovec r[IOASID_PROTO_MAX_INLINE / 4096 + 2];
+	unsigned int nr = 0;
+	uint64_t a = addr, end = addr + len;
+	ssize_t n;
+
+	if (!len || end < addr)
+		return 0;
+	while (a < end && nr < sizeof(r) / sizeof(r[0])) {
+		uint64_t next = (a | 4095) + 1;
+
+		if (next > end || next < a)
+			next = end;
+		r[nr].iov_base = (void *)(uintptr_t)a;
+		r[nr++].iov_len = next - a;
+		a = next;
+	}
+	n = write ? process_vm_writev(ioasid_self_pid(), &l, 1, r, nr, 0) :
+		    process_vm_readv(ioasid_self_pid(), &l, 1, r, nr, 0);
+	return n > 0 ? (size_t)n : 0;
+}
+
+void ioasid_read_struct(uint64_t arg, void *buf, uint16_t *out_len, uint16_t *out_wr)
+{
+	struct iovec local[2] = { { buf, IOASID_PROTO_MAX_INLINE }, { (void *)(uintptr_t)arg, 1 } };
+	struct iovec remote[2] = { { (void *)(uintptr_t)arg, IOASID_PROTO_MAX_INLINE },
+				   { (void *)(uintptr_t)arg, 1 } };
+	uint32_t size = 0;
+	ssize_t n;
+	size_t got;
+
+	*out_len = *out_wr = 0;
+	/*
+	 * The common case in one system call: read the most a struct may bring (its size, the
+	 * first u32, is not known yet), then copy its first byte onto itself, which tells
+	 * whether that page is writable. A struct within one page is then writable whole. A
+	 * struct near the end of its mapping, or across pages, is read and probed exactly.
+	 */
+	n = process_vm_readv(ioasid_self_pid(), local, 2, remote, 2, 0);
+	got = n > IOASID_PROTO_MAX_INLINE ? IOASID_PROTO_MAX_INLINE :
+					    self_xfer(arg, buf, IOASID_PROTO_MAX_INLINE, false);
+	if (got < sizeof(size))
+		return;
+	memcpy(&size, buf, sizeof(size));
+	*out_len = size < got ? size : got;
+	if (n > IOASID_PROTO_MAX_INLINE && (arg & 4095) + *out_len <= 4096) {
+		*out_wr = *out_len;
+		return;
+	}
+	/* may the daemon's writes land there? copying the struct onto itself tells */
+	local[0] = (struct iovec){ (void *)(uintptr_t)arg, *out_len };
+	remote[0].iov_len = *out_len;
+	n = process_vm_readv(ioasid_self_pid(), local, 1, remote, 1, 0);
+	*out_wr = n == *out_len ? *out_len : self_xfer(arg, buf, *out_len, true);
+}
+
+int ioasid_chan_ioctl(int ch, unsigned long cmd, uint64_t arg, int in_fd_offset, int in_fd,
+		      unsigned int *fail_nth, long *out_ret, int *out_err)
+{
+	_Alignas(8) char msg[IOASID_PROTO_MAX_MSG];
+	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+	uint8_t *data = (uint8_t *)msg + sizeof(struct ioasid_msg_call);
+	struct ioasid_msg_call call;
+	struct ioasid_msg_call_reply rep;
+	unsigned int nfds = 0;
+	int rc;
+
+	ioasid_msg_init(&call.hdr, IOASID_MSG_CALL, next_seq());
+	call.cmd = cmd;
+	call.arg = arg;
+	if (fail_nth && *fail_nth) {
+		call.flags |= IOASID_CALL_NTH;
+		call.fail_nth = *fail_nth;
+	}
+	if (in_fd_offset >= 0 && in_fd != IOASID_IN_FD_NONE) {
+		call.in_fd_offset = in_fd_offset;
+		if (in_fd >= 0) {
+			call.flags |= IOASID_CALL_IN_FD;
+			nfds = 1;
+		} else {
+			call.flags |= IOASID_CALL_IN_FD_BAD;
+		}
+	}
+	ioasid_read_struct(arg, data, &call.in_len, &call.wr_len);
+	call.hdr.size = sizeof(call) + call.in_len;
+	memcpy(msg, &call, sizeof(call));
+	rc = ioasid_send(ch, msg, call.hdr.size, &in_fd, nfds);
+	if (rc)
+		return rc == -EAGAIN || rc == -EPIPE || rc == -ECONNRESET ? -EIO : rc;
+	for (;;) {
+		rc = ioasid_client_await(ch, buf, IOASID_MSG_CALL_REPLY, -1);
+		if (rc)
+			return rc;
+		memcpy(&rep, buf, sizeof(rep));
+		if (rep.hdr.seq == call.hdr.seq)
+			break;
+		/* an answer to a call given up on cannot be here: we drop a channel on timeout */
+		return -EPROTO;
+	}
+	if ((size_t)rep.out_off + rep.out_len > call.wr_len)
+		return -EPROTO; /* nothing is written outside what we offered */
+	if (fail_nth && *fail_nth)
+		*fail_nth = rep.fail_nth < *fail_nth ? rep.fail_nth : *fail_nth;
+	*out_err = rep.err > 0 && rep.err < 4096 ? rep.err : rep.err ? EPROTO : 0;
+	/*
+	 * Where the answer goes, the same call found the program's memory writable (wr_len):
+	 * a plain copy. (A program that unmaps its struct while its own ioctl runs may fault
+	 * here, where the kernel would say EFAULT.)
+	 */
+	if (rep.out_len)
+		memcpy((uint8_t *)(uintptr_t)arg + rep.out_off, buf + sizeof(rep), rep.out_len);
+	if (!*out_err)
+		*out_ret = rep.ret;
+	return 0;
 }
 
 int ioasid_client_stats(int sock, struct ioasidd_stats *out)

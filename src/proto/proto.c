@@ -51,6 +51,14 @@ size_t ioasid_msg_size(unsigned int type)
 		return sizeof(struct ioasid_msg_fd_install);
 	case IOASID_MSG_FD_INSTALLED:
 		return sizeof(struct ioasid_msg_fd_installed);
+	case IOASID_MSG_ATTACH:
+		return sizeof(struct ioasid_msg_hdr);
+	case IOASID_MSG_ATTACHED:
+		return sizeof(struct ioasid_msg_attached);
+	case IOASID_MSG_CALL:
+		return sizeof(struct ioasid_msg_call);
+	case IOASID_MSG_CALL_REPLY:
+		return sizeof(struct ioasid_msg_call_reply);
 	default:
 		return 0;
 	}
@@ -68,9 +76,23 @@ void ioasid_msg_init(struct ioasid_msg_hdr *hdr, unsigned int type, uint32_t seq
 	hdr->seq = seq;
 }
 
+/* The length of a variable message's data, as it says; 0 for a fixed-size type. */
+static size_t msg_data_len(const void *buf, size_t len, unsigned int type)
+{
+	uint16_t n = 0;
+
+	if (type == IOASID_MSG_CALL && len >= sizeof(struct ioasid_msg_call))
+		memcpy(&n, (const char *)buf + offsetof(struct ioasid_msg_call, in_len), sizeof(n));
+	else if (type == IOASID_MSG_CALL_REPLY && len >= sizeof(struct ioasid_msg_call_reply))
+		memcpy(&n, (const char *)buf + offsetof(struct ioasid_msg_call_reply, out_len),
+		       sizeof(n));
+	return n;
+}
+
 int ioasid_msg_check(const void *buf, size_t len, unsigned int want_type)
 {
 	struct ioasid_msg_hdr hdr;
+	size_t data;
 
 	if (len < sizeof(hdr))
 		return -EPROTO;
@@ -79,8 +101,24 @@ int ioasid_msg_check(const void *buf, size_t len, unsigned int want_type)
 		return -EPROTO;
 	if (want_type && hdr.type != want_type)
 		return -EPROTO;
-	if (!ioasid_msg_size(hdr.type) || hdr.size != len || len != ioasid_msg_size(hdr.type))
+	if (!ioasid_msg_size(hdr.type) || hdr.size != len || len < ioasid_msg_size(hdr.type))
 		return -EPROTO;
+	data = msg_data_len(buf, len, hdr.type);
+	if (data > IOASID_PROTO_MAX_INLINE || len != ioasid_msg_size(hdr.type) + data)
+		return -EPROTO;
+	if (hdr.type == IOASID_MSG_CALL) {
+		struct ioasid_msg_call c;
+
+		memcpy(&c, buf, sizeof(c));
+		if (c.wr_len > c.in_len)
+			return -EPROTO;
+	} else if (hdr.type == IOASID_MSG_CALL_REPLY) {
+		struct ioasid_msg_call_reply c;
+
+		memcpy(&c, buf, sizeof(c));
+		if ((size_t)c.out_off + c.out_len > IOASID_PROTO_MAX_INLINE)
+			return -EPROTO;
+	}
 	return 0;
 }
 
@@ -214,6 +252,11 @@ static int recv_control(struct msghdr *mh, struct ioasid_recv *out, bool *out_an
 
 int ioasid_recv(int sock, void *buf, struct ioasid_recv *out)
 {
+	return ioasid_recv_flags(sock, buf, out, 0);
+}
+
+int ioasid_recv_flags(int sock, void *buf, struct ioasid_recv *out, int flags)
+{
 	union {
 		char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) +
 			 CMSG_SPACE(sizeof(int) * (IOASID_PROTO_MAX_FDS + 2))];
@@ -233,10 +276,10 @@ int ioasid_recv(int sock, void *buf, struct ioasid_recv *out)
 	memset(out, 0, sizeof(*out));
 	out->pidfd = -1;
 	do {
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return -errno;
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	rc = recv_control(&mh, out, &any);
 	if (!rc && (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
 		rc = -EPROTO;

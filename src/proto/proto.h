@@ -9,20 +9,26 @@
  * in any process is closed.
  *
  * Because a connection may be shared by a parent and its forked children (and by threads),
- * no reply ever travels on it. Every request carries, as its first SCM_RIGHTS fd, one end of
- * a fresh socketpair: the reply channel. The daemon answers on that channel only, so a reply
- * reaches the thread that asked, whichever process it is in. The same channel carries the
- * daemon's questions during a call (FD_INSTALL: "put this fd in your table and tell me its
- * number"), which is how fds made by the daemon (access, fault, event-queue fds) become
- * real fds of the client. The cost is one socketpair per call; it was chosen over a lock in
- * a page shared across fork because it cannot deadlock when a holder is killed.
+ * no reply ever travels on it. A request on the connection carries, as its first SCM_RIGHTS
+ * fd, one end of a fresh socketpair: the reply channel. The daemon answers on that channel
+ * only, so a reply reaches the thread that asked, whichever process it is in. The same
+ * channel carries the daemon's questions during a call (FD_INSTALL: "put this fd in your
+ * table and tell me its number"), which is how fds made by the daemon (access, fault,
+ * event-queue fds) become real fds of the client.
+ *
+ * The fast path: a process attaches once per fd a call channel of its own (ATTACH, bound by
+ * the daemon to its pidfd), and its ioctls are then one CALL and one CALL_REPLY there, the
+ * struct inline, no fd passing (see "Call channels" below). The per-request path stays for
+ * HELLO, STATS, CLOSE, ATTACH itself, and calls that cannot use a channel (another thread
+ * of the process holds it).
  *
  * The daemon knows which process sent a request from SCM_CREDENTIALS (SO_PASSCRED on its
  * end): the kernel stamps every message with the sender's pid, so after a fork the child's
  * requests are served against the child's memory.
  *
  * Requests carry the ioctl number and the client's argument exactly as passed to ioctl(2);
- * the daemon reads and writes the client's struct in place with process_vm_readv/writev.
+ * on the per-request path the daemon reads and writes the client's struct in place with
+ * process_vm_readv/writev; a CALL brings it along.
  * An input fd (IOMMU_IOAS_MAP_FILE's, the selftest's access fd) travels as the second
  * SCM_RIGHTS fd and is overlaid on the struct field while the daemon serves the call: the
  * core reads the daemon's fd number where the program wrote its own (see
@@ -40,10 +46,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define IOASID_PROTO_MAGIC   0x494f4144u /* "IOAD" */
-#define IOASID_PROTO_VERSION 1
-#define IOASID_PROTO_MAX_FDS 2	 /* reply channel + one input fd */
-#define IOASID_PROTO_MAX_MSG 512 /* no message is larger */
+#define IOASID_PROTO_MAGIC	0x494f4144u /* "IOAD" */
+#define IOASID_PROTO_VERSION	1
+#define IOASID_PROTO_MAX_FDS	2   /* reply channel + one input fd */
+#define IOASID_PROTO_MAX_MSG	512 /* no message is larger */
+#define IOASID_PROTO_MAX_INLINE 256 /* bytes of an ioctl's struct carried with CALL */
 
 enum ioasid_msg_type {
 	/* client -> daemon, on the connection, each with a reply channel */
@@ -52,6 +59,9 @@ enum ioasid_msg_type {
 	IOASID_MSG_STATS = 3,
 	IOASID_MSG_CLOSE = 4,	  /* the sender is about to close its fd (see below) */
 	IOASID_MSG_IOCTL_NTH = 5, /* IOCTL with a fail-nth countdown (see below) */
+	IOASID_MSG_ATTACH = 6,	  /* attach a call channel (the one fd) to the context */
+	/* client -> daemon, on an attached call channel, no reply fd */
+	IOASID_MSG_CALL = 7, /* an ioctl, its struct inline (variable size) */
 	/* daemon -> client, on the reply channel */
 	IOASID_MSG_REPLY = 16, /* the final answer to IOCTL */
 	IOASID_MSG_HELLO_REPLY = 17,
@@ -59,6 +69,8 @@ enum ioasid_msg_type {
 	IOASID_MSG_FD_INSTALL = 19,  /* mid-call, carries one fd */
 	IOASID_MSG_CLOSE_REPLY = 22, /* the answer to CLOSE, once it is known */
 	IOASID_MSG_REFUSED = 23,     /* on the connection itself: not served (limits), then EOF */
+	IOASID_MSG_ATTACHED = 24,    /* on the new call channel: the answer to ATTACH */
+	IOASID_MSG_CALL_REPLY = 25,  /* on the call channel: the answer to CALL (variable size) */
 	/* client -> daemon, on the reply channel */
 	IOASID_MSG_FD_INSTALLED = 20,
 	IOASID_MSG_CLOSED = 21, /* after CLOSE: the fd is closed now */
@@ -108,6 +120,59 @@ struct ioasid_msg_ioctl {
 struct ioasid_msg_ioctl_nth {
 	struct ioasid_msg_ioctl io; /* io.hdr.type is IOASID_MSG_IOCTL_NTH */
 	uint32_t fail_nth;
+	uint32_t __reserved;
+};
+
+/*
+ * Call channels: the fast path (docs/daemon.md, "Call channels"). A process attaches, once
+ * per iommufd it calls on, a private SOCK_SEQPACKET channel to the connection's context:
+ * ATTACH on the connection, carrying one end of a socketpair the process made; the daemon
+ * binds the channel to the sender's pidfd and answers ATTACHED on the channel itself. From
+ * then on each ioctl is one CALL and one CALL_REPLY on the channel, no fd passing (but an
+ * input fd). The daemon serves a channel message only if the kernel stamped it with the
+ * bound process's pid and that process is still alive: a forked child or anybody else that
+ * holds a copy of the channel can neither call as the attacher nor be served at all.
+ *
+ * CALL carries the first in_len bytes of the program's struct at arg (what the shim could
+ * read, at most IOASID_PROTO_MAX_INLINE and the struct's own size) and says how many of
+ * them the program may also write (wr_len <= in_len). The daemon reads and writes that
+ * window in the message instead of the program's memory; everything outside it (pointers
+ * inside structs, a larger struct's tail) goes through process_vm_readv/writev as before.
+ * CALL_REPLY gives back the bytes [out_off, out_off + out_len) of the window the core wrote,
+ * which the shim copies into the struct.
+ */
+enum ioasid_call_flags {
+	IOASID_CALL_IN_FD = 1 << 0,	/* the one fd is the input fd at arg + in_fd_offset */
+	IOASID_CALL_IN_FD_BAD = 1 << 1, /* the program's fd was not open: read it as -1 */
+	IOASID_CALL_NTH = 1 << 2,	/* fail_nth is armed (IOCTL_NTH's meaning) */
+};
+
+struct ioasid_msg_call {
+	struct ioasid_msg_hdr hdr; /* hdr.size = sizeof(struct ioasid_msg_call) + in_len */
+	uint64_t cmd;
+	uint64_t arg;
+	uint32_t flags; /* enum ioasid_call_flags */
+	uint32_t in_fd_offset;
+	uint32_t fail_nth;
+	uint16_t in_len; /* bytes of *arg that follow */
+	uint16_t wr_len; /* of those, how many the program may write */
+			 /* uint8_t data[in_len] */
+};
+
+struct ioasid_msg_call_reply {
+	struct ioasid_msg_hdr hdr; /* hdr.size = sizeof(struct ioasid_msg_call_reply) + out_len */
+	int64_t ret;
+	int32_t err;
+	uint32_t fail_nth;
+	uint16_t out_off; /* the written bytes of the window: at arg + out_off */
+	uint16_t out_len;
+	uint32_t __reserved;
+	/* uint8_t data[out_len] */
+};
+
+struct ioasid_msg_attached {
+	struct ioasid_msg_hdr hdr;
+	int32_t err; /* 0: the channel serves calls; else not attached (EMFILE: too many) */
 	uint32_t __reserved;
 };
 
@@ -186,7 +251,10 @@ struct ioasid_msg_stats_reply {
 	struct ioasidd_stats stats;
 };
 
-/* Size of a message of this type, or 0 for an unknown type. */
+/*
+ * Size of a message of this type, or 0 for an unknown type. For CALL and CALL_REPLY, the
+ * size without their data; ioasid_msg_check() checks the data's length field.
+ */
 size_t ioasid_msg_size(unsigned int type);
 void ioasid_msg_init(struct ioasid_msg_hdr *hdr, unsigned int type, uint32_t seq);
 /* Validate a received message: 0 or -EPROTO. */
@@ -236,6 +304,12 @@ struct ioasid_recv {
  * malformed message, so a process holding a shared iommufd cannot end it for the others.
  */
 int ioasid_recv(int sock, void *buf, struct ioasid_recv *out);
+/*
+ * The same with recvmsg flags (MSG_DONTWAIT: what the daemon uses on every socket a client
+ * also holds an end of, so that a client that steals a message it announced cannot hold a
+ * daemon thread in recvmsg). -EAGAIN when nothing is there.
+ */
+int ioasid_recv_flags(int sock, void *buf, struct ioasid_recv *out, int flags);
 /* Close the received fds; one set to -1 was taken by the caller. */
 void ioasid_recv_close_fds(struct ioasid_recv *r);
 
@@ -311,6 +385,32 @@ int ioasid_client_ioctl(int sock, unsigned long cmd, uint64_t arg, int in_fd_off
 int ioasid_client_ioctl_nth(int sock, unsigned long cmd, uint64_t arg, int in_fd_offset, int in_fd,
 			    unsigned int *fail_nth, long *out_ret);
 int ioasid_client_stats(int sock, struct ioasidd_stats *out);
+
+/*
+ * Attach a call channel to the connection sock: the channel's fd (CLOEXEC, SO_RCVTIMEO and
+ * SO_SNDTIMEO set to the reply timeout), or -errno (-EMFILE: the daemon has as many
+ * channels on this connection as it allows; -EINVAL: it knows no channels). The channel is
+ * this process's: a forked child must attach its own (its calls on the parent's are never
+ * served).
+ */
+int ioasid_client_attach(int sock);
+/*
+ * One ioctl on a call channel, its struct inline (above). 0 when the daemon answered:
+ * *out_err is the ioctl's errno (0: success, *out_ret its value; EFAULT too if the result
+ * could not be written back), *fail_nth (may be NULL; > 0 arms the fault) the count left.
+ * -errno when the channel failed (timeout, EOF, a protocol error): the channel must then be
+ * closed and not used again.
+ */
+/*
+ * Read the program's struct at arg (not trusted) into buf (IOASID_PROTO_MAX_INLINE bytes)
+ * for a CALL: *out_len bytes of it (what its size, the first u32, says, as far as it is
+ * readable), of which the first *out_wr are writable. Never faults.
+ */
+void ioasid_read_struct(uint64_t arg, void *buf, uint16_t *out_len, uint16_t *out_wr);
+/* Our pid, without a system call once known (a page the kernel wipes in a forked child). */
+pid_t ioasid_self_pid(void);
+int ioasid_chan_ioctl(int ch, unsigned long cmd, uint64_t arg, int in_fd_offset, int in_fd,
+		      unsigned int *fail_nth, long *out_ret, int *out_err);
 /*
  * Wait on a reply channel ch for a message of `type` into buf (IOASID_PROTO_MAX_MSG
  * bytes), serving FD_INSTALL meanwhile (the fd becomes ours, its number is answered); each

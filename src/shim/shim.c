@@ -21,8 +21,11 @@
  * calls on unknown fds cost one table load.
  *
  * ioctl. glibc's prototype is variadic: the third argument is read as one word and sent as
- * is; the daemon reads and writes the struct in our memory, so a NULL or wild pointer is an
- * EFAULT from the daemon, never a crash here. An fd named in the struct (IOMMU_IOAS_MAP_FILE's
+ * is. Each process calls on each fd through a call channel of its own (fd_chan, below): the
+ * struct is read here without trusting the pointer (process_vm_readv on ourselves) and sent
+ * with the call, and what the daemon wrote comes back with the answer; on the per-request
+ * path the daemon reads and writes the struct in our memory. Either way a NULL or wild
+ * pointer is EFAULT, never a crash here. An fd named in the struct (IOMMU_IOAS_MAP_FILE's
  * fd, and the access fd of the selftest's access ops; ioasid_proto_in_fd() says which) is
  * read here (safely, with process_vm_readv on ourselves) and the fd itself travels with the
  * request.
@@ -550,9 +553,8 @@ static bool is_iommu_path(const char *path)
 	return path && !strcmp(path, "/dev/iommu");
 }
 
-static void yama_allow_daemon(void)
+static void yama_allow_daemon(pid_t me)
 {
-	pid_t me;
 
 	if (yama_scope < 0) {
 		char c = '0';
@@ -566,7 +568,6 @@ static void yama_allow_daemon(void)
 		}
 		yama_scope = c - '0';
 	}
-	me = getpid();
 	if (yama_scope > 0 && daemon_pid > 0 && ptracer_set_in != me) {
 		prctl(PR_SET_PTRACER, daemon_pid, 0, 0, 0);
 		ptracer_set_in = me;
@@ -623,7 +624,7 @@ static int iommu_open(int flags)
 	}
 	daemon_pid = dpid;
 	fdt_set(fd, st.st_ino);
-	yama_allow_daemon();
+	yama_allow_daemon(getpid());
 	return fd;
 }
 
@@ -746,7 +747,7 @@ static int read_u32(unsigned long uptr, void *out)
 	struct iovec l = { .iov_base = out, .iov_len = 4 };
 	struct iovec r = { .iov_base = (void *)uptr, .iov_len = 4 };
 
-	return process_vm_readv(getpid(), &l, 1, &r, 1, 0) == 4 ? 0 : -1;
+	return process_vm_readv(ioasid_self_pid(), &l, 1, &r, 1, 0) == 4 ? 0 : -1;
 }
 
 /*
@@ -771,16 +772,175 @@ static int input_fd(unsigned long req, unsigned long arg, int *out_off)
 	return val;
 }
 
+/* ---- call channels -------------------------------------------------------------------------- */
+
+/*
+ * The fast path (docs/daemon.md, "Call channels"): each process attaches, per iommufd fd it
+ * calls on, a private channel to the connection's context, and each ioctl is then one
+ * message there and one answer, the struct inline. fd_chan[fd] is that channel:
+ *   busy   0, or the pid of the process whose thread is calling on it (atomic). A thread
+ *          that finds it busy in its own process (another thread, or a signal handler
+ *          interrupting a call) takes the per-call path on the connection instead: no wait,
+ *          no deadlock. A pid of another process is a copy inherited by fork: free.
+ *   pid    the process that attached it: a forked child sees another pid, closes its copy
+ *          of the parent's channel (the parent's stays open) and attaches its own;
+ *   conn   the connection's inode: an fd number that now names another iommufd drops it;
+ *   ino    the channel's own inode, checked with fstat before every use and before closing
+ *          it, so a program that closed it behind our back (close_range, a raw syscall) and
+ *          reuses the number never has our message written into its file.
+ */
+struct shim_chan {
+	int32_t busy;
+	int32_t pid;
+	int32_t fd1;	 /* the channel's fd + 1; 0: none */
+	int32_t refused; /* the daemon will not attach one (too many, or too old): per call */
+	uint64_t conn;
+	uint64_t ino;
+};
+static struct shim_chan fd_chan[FDT_SIZE];
+
+static bool chan_fd_same(const struct shim_chan *s)
+{
+	struct stat st;
+
+	return s->fd1 && !fstat(s->fd1 - 1, &st) && S_ISSOCK(st.st_mode) && st.st_ino == s->ino;
+}
+
+/* Forget the slot's channel (held busy by us), closing it if it is still ours. */
+static void chan_forget(struct shim_chan *s)
+{
+	if (chan_fd_same(s))
+		NEXT(close, "close")(s->fd1 - 1);
+	s->fd1 = 0;
+	s->refused = 0;
+}
+
+/*
+ * The shim is never built with ThreadSanitizer, so a program that is cannot see that the
+ * busy flag's acquire and release order one thread's use of the channel fd before the
+ * next's (TSan follows fds through libc). In such a program these name the edges for it;
+ * everywhere else they are not there.
+ */
+extern void __tsan_acquire(void *addr) __attribute__((weak));
+extern void __tsan_release(void *addr) __attribute__((weak));
+
+static void chan_put(struct shim_chan *s)
+{
+	if (__tsan_release)
+		__tsan_release(&s->busy);
+	__atomic_store_n(&s->busy, 0, __ATOMIC_RELEASE);
+}
+
+/* Take fd's slot for process me: true, or false when a thread of ours holds it. */
+static bool chan_take(struct shim_chan *s, pid_t me)
+{
+	int32_t v = __atomic_load_n(&s->busy, __ATOMIC_RELAXED);
+
+	do {
+		if (v == me)
+			return false;
+	} while (!__atomic_compare_exchange_n(&s->busy, &v, me, false, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
+	if (__tsan_acquire)
+		__tsan_acquire(&s->busy);
+	return true;
+}
+
+/*
+ * The channel for a call on fd (an iommufd the caller just checked) by process me, with
+ * its slot held: the channel fd, or -1 (the slot is not held then) for the per-call path.
+ */
+static int chan_get(int fd, pid_t me, struct shim_chan **out)
+{
+	uint64_t conn = fdt_get(fd);
+	struct shim_chan *s;
+	struct stat st;
+	int ch;
+
+	if (fd < 0 || fd >= FDT_SIZE || !conn)
+		return -1;
+	s = &fd_chan[fd];
+	if (!chan_take(s, me))
+		return -1;
+	if ((s->fd1 || s->refused) && (s->pid != me || s->conn != conn))
+		chan_forget(s); /* inherited from the parent, or another connection's */
+	if (s->fd1 && !chan_fd_same(s))
+		s->fd1 = 0; /* closed behind our back: the number is not ours to close */
+	if (!s->fd1 && !s->refused) {
+		ch = ioasid_client_attach(fd);
+		s->pid = me;
+		s->conn = conn;
+		if (ch >= 0 && (ch >= FDT_SIZE || fstat(ch, &st))) {
+			NEXT(close, "close")(ch);
+			ch = -EMFILE;
+		}
+		if (ch < 0) {
+			/* a daemon that refuses is asked again only for another fd or process */
+			s->refused = ch == -EMFILE || ch == -EINVAL;
+			chan_put(s);
+			return -1;
+		}
+		s->ino = st.st_ino;
+		s->fd1 = ch + 1;
+	}
+	if (s->refused) {
+		chan_put(s);
+		return -1;
+	}
+	*out = s;
+	return s->fd1 - 1;
+}
+
+/* fd is closed (or another file now): its channel goes, unless a call is using it. */
+static void chan_release_fd(int fd)
+{
+	struct shim_chan *s;
+
+	if (fd < 0 || fd >= FDT_SIZE)
+		return;
+	s = &fd_chan[fd];
+	if (!__atomic_load_n(&s->fd1, __ATOMIC_RELAXED) &&
+	    !__atomic_load_n(&s->refused, __ATOMIC_RELAXED))
+		return;
+	if (!chan_take(s, ioasid_self_pid()))
+		return; /* in use by another thread: found stale at its next use */
+	chan_forget(s);
+	chan_put(s);
+}
+
+/* the thread's id, cached per thread (gettid is a system call) and renewed after fork */
+static __thread pid_t tid_cache, tid_pid;
+
+static pid_t my_tid_in(pid_t me)
+{
+	if (tid_pid != me) {
+		tid_cache = my_tid();
+		tid_pid = me;
+	}
+	return tid_cache;
+}
+
 static int forward_ioctl(int fd, unsigned long req, unsigned long arg)
 {
 	long ret = 0;
-	int rc, off, in_fd;
-	pid_t tid = my_tid();
+	int rc, off, in_fd, ch, err = 0;
+	pid_t me = ioasid_self_pid(), tid = my_tid_in(me);
 	unsigned int nth = nth_get(tid);
+	struct shim_chan *s;
 
-	yama_allow_daemon();
+	yama_allow_daemon(me);
 	in_fd = input_fd(req, arg, &off);
-	rc = ioasid_client_ioctl_nth(fd, req, arg, off, in_fd, &nth, &ret);
+	ch = chan_get(fd, me, &s);
+	if (ch >= 0) {
+		rc = ioasid_chan_ioctl(ch, req, arg, off, in_fd, &nth, &ret, &err);
+		if (rc)
+			chan_forget(s); /* a channel that failed is not used again */
+		chan_put(s);
+		if (!rc && err)
+			rc = -err;
+	} else {
+		rc = ioasid_client_ioctl_nth(fd, req, arg, off, in_fd, &nth, &ret);
+	}
 	if (nth_get(tid) != nth)
 		nth_set(tid, nth);
 	if (rc) {
@@ -815,6 +975,7 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
  */
 static int daemon_close(int fd)
 {
+	chan_release_fd(fd);
 	if (fd_still_ours(fd)) {
 		fdt_set(fd, 0);
 		return ioasid_client_close(fd, NEXT(close, "close"), NULL);
@@ -1040,7 +1201,16 @@ SHIM_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off)
 /* the table says nothing about other fds: dups are copied by fdt_copy itself */
 static void daemon_forget(unsigned int first, unsigned int last)
 {
-	(void)first, (void)last; /* fdt_clear_range did it */
+	/* the table itself fdt_clear_range did; their channels go (those still open) */
+	for (unsigned int fd = first; fd <= last && fd < FDT_SIZE; fd++)
+		chan_release_fd((int)fd);
+}
+
+/* a dup2/dup3 over `to` closed what it was: its channel goes (a new fd attaches its own) */
+static void daemon_dup(int from, int to)
+{
+	if (to != from)
+		chan_release_fd(to);
 }
 
 static const struct shim_backend daemon_backend = {
@@ -1049,6 +1219,6 @@ static const struct shim_backend daemon_backend = {
 	.is_ours = fd_is_ours,
 	.ioctl = forward_ioctl,
 	.close = daemon_close,
-	.dup = NULL,
+	.dup = daemon_dup,
 	.forget = daemon_forget,
 };

@@ -28,6 +28,15 @@
  *   contexts, fds and threads it started with, and its heap within 1 MiB of it.
  * map_file_areas: MAP_FILE of one memfd as many small areas keeps one daemon fd for the
  *   file, not one per area: 5,000 areas under a daemon limited to 1,024 fds.
+ * chan_inject: a forked child's messages on its parent's call channel are dropped: nothing
+ *   is made for it, and the parent's channel serves on.
+ * chan_bad: malformed messages on a call channel (no bytes, lying sizes, too many inline
+ *   bytes, a type of the connection's, an unannounced fd) are dropped one by one; the
+ *   channel lives on and no stray answer reaches the caller.
+ * chan_slow_reader: a channel whose answers are never read costs the daemon nothing: the
+ *   connection's other requests are served, SIGTERM ends it within a second.
+ * chan_limits: --max-channels per connection (EMFILE beyond); a closed channel, and one of
+ *   a process that exited, free their places.
  *
  * Each case starts its own daemon on a socket in a fresh private directory. Every one of
  * these failed on the daemon before the fixes (see git log).
@@ -44,6 +53,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -738,6 +749,276 @@ static void test_map_file_areas(void)
 	CHECK(stop_daemon(d, 1.0));
 }
 
+/* ---- call channels -------------------------------------------------------------------------- */
+
+static int chan_call(int ch, unsigned long cmd, void *arg)
+{
+	long ret = 0;
+	int err = 0, rc;
+
+	rc = ioasid_chan_ioctl(ch, cmd, (uintptr_t)arg, -1, IOASID_IN_FD_NONE, NULL, &ret, &err);
+	return rc ? rc : err ? -err : (int)ret;
+}
+
+static int chan_option_get(int ch)
+{
+	struct iommu_option o = {
+		.size = sizeof(o),
+		.option_id = IOMMU_OPTION_RLIMIT_MODE,
+		.op = IOMMU_OPTION_OP_GET,
+		.val64 = 77,
+	};
+	int rc = chan_call(ch, IOMMU_OPTION, &o);
+
+	/* the answer was written back into our struct from the reply */
+	return rc ? rc : o.val64 == 77 ? -EPROTO : 0;
+}
+
+/*
+ * chan_inject: a forked child holds a copy of its parent's call channel. What it sends there
+ * is dropped unanswered (the kernel stamped it with the child's pid, not the attacher's):
+ * nothing is made in the context, and the parent's channel serves on undisturbed.
+ */
+static void test_chan_inject(void)
+{
+	const char *opts[] = { "--max-objects", "2", NULL };
+	pid_t d = start_daemon(0, opts), child;
+	struct ioasidd_stats st0, st1;
+	uint32_t ioas;
+	int s, ch, status;
+
+	CHECK(d > 0);
+	s = conn();
+	CHECK(s >= 0);
+	ch = ioasid_client_attach(s);
+	CHECK(ch >= 0);
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+	CHECK(chan_call(ch, IOMMU_IOAS_ALLOC, &a) == 0);
+	ioas = a.out_ioas_id;
+	CHECK(ioasid_client_stats(s, &st0) == 0);
+	child = fork();
+	if (child == 0) {
+		struct timeval tv = { 0, 300000 };
+		struct iommu_ioas_alloc b = { .size = sizeof(b) };
+
+		setsockopt(ch, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		/* served as the parent, it would make the context's second object */
+		_exit(chan_call(ch, IOMMU_IOAS_ALLOC, &b) == -EIO ? 0 : 1);
+	}
+	CHECK(child > 0 && waitpid(child, &status, 0) == child);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* the parent's second object is the context's second: the child made none */
+	CHECK(chan_call(ch, IOMMU_IOAS_ALLOC, &a) == 0 && a.out_ioas_id != ioas);
+	CHECK(chan_option_get(ch) == 0);
+	CHECK(ioasid_client_stats(s, &st1) == 0);
+	CHECK(st1.dropped_total == st0.dropped_total + 1);
+	close(ch);
+	close(s);
+	CHECK(stop_daemon(d, 1.0));
+}
+
+/* Send raw bytes (and fds) on a socket, as a hostile client would. */
+static int raw_send(int sock, const void *buf, size_t len, const int *fds, unsigned int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 2)];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nfds) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
+}
+
+/*
+ * chan_bad: malformed messages on a call channel (no bytes, a size that lies, more inline
+ * bytes than a call may carry, a writable part larger than what came, a type that has no
+ * business there, a truncated call, an fd it did not announce) are each dropped (or
+ * refused) on their own: the channel is not taken for closed, no stray answer comes, and
+ * the next call is served.
+ */
+static void test_chan_bad(void)
+{
+	_Alignas(8) char msg[IOASID_PROTO_MAX_MSG];
+	struct ioasidd_stats st0, st1;
+	struct ioasid_msg_call c;
+	struct ioasid_msg_hdr hello;
+	struct iommu_option o = { .size = sizeof(o) };
+	int s = conn(), ch, pfd[2];
+
+	CHECK(s >= 0);
+	ch = ioasid_client_attach(s);
+	CHECK(ch >= 0);
+	CHECK(chan_option_get(ch) == 0);
+	CHECK(ioasid_client_stats(s, &st0) == 0);
+	/* no bytes at all: a message, not EOF */
+	CHECK(raw_send(ch, "", 0, NULL, 0) == 0);
+	CHECK(chan_option_get(ch) == 0);
+	/* hdr.size that is not what was sent */
+	ioasid_msg_init(&c.hdr, IOASID_MSG_CALL, 1000);
+	c.cmd = IOMMU_OPTION;
+	c.arg = (uintptr_t)&o;
+	c.in_len = sizeof(o);
+	c.wr_len = sizeof(o);
+	c.hdr.size = sizeof(c) + sizeof(o) + 8;
+	memcpy(msg, &c, sizeof(c));
+	memcpy(msg + sizeof(c), &o, sizeof(o));
+	CHECK(raw_send(ch, msg, sizeof(c) + sizeof(o), NULL, 0) == 0);
+	/* more inline bytes than any call carries */
+	c.in_len = c.wr_len = IOASID_PROTO_MAX_INLINE + 16;
+	c.hdr.size = sizeof(c) + c.in_len;
+	memset(msg + sizeof(c), 0, c.in_len);
+	memcpy(msg, &c, sizeof(c));
+	CHECK(raw_send(ch, msg, c.hdr.size, NULL, 0) == 0);
+	/* a writable part larger than what came */
+	c.in_len = sizeof(o);
+	c.wr_len = sizeof(o) + 8;
+	c.hdr.size = sizeof(c) + c.in_len;
+	memcpy(msg, &c, sizeof(c));
+	CHECK(raw_send(ch, msg, c.hdr.size, NULL, 0) == 0);
+	/* only the fixed part */
+	c.wr_len = sizeof(o);
+	memcpy(msg, &c, sizeof(c));
+	CHECK(raw_send(ch, msg, sizeof(c) - 8, NULL, 0) == 0);
+	/* a request of the connection's, sent here */
+	ioasid_msg_init(&hello, IOASID_MSG_STATS, 1001);
+	CHECK(raw_send(ch, &hello, sizeof(hello), NULL, 0) == 0);
+	CHECK(chan_option_get(ch) == 0);
+	/* a good call with an fd it does not announce: refused with EINVAL, fd closed */
+	CHECK(!pipe(pfd));
+	memcpy(msg, &c, sizeof(c));
+	memcpy(msg + sizeof(c), &o, sizeof(o));
+	CHECK(raw_send(ch, msg, c.hdr.size, &pfd[0], 1) == 0);
+	{
+		_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+		struct ioasid_msg_call_reply rep;
+
+		CHECK(ioasid_client_await(ch, buf, IOASID_MSG_CALL_REPLY, 2000) == 0);
+		memcpy(&rep, buf, sizeof(rep));
+		CHECK(rep.err == EINVAL && rep.hdr.seq == 1000);
+	}
+	close(pfd[0]);
+	CHECK(chan_option_get(ch) == 0);
+	/* the daemon's copy of the pipe's read end is gone (before it took the next call) */
+	CHECK(write(pfd[1], "x", 1) < 0 && errno == EPIPE);
+	close(pfd[1]);
+	CHECK(ioasid_client_stats(s, &st1) == 0);
+	CHECK(st1.bad_messages_total >= st0.bad_messages_total + 6);
+	CHECK(st1.contexts == 1);
+	close(ch);
+	close(s);
+}
+
+/*
+ * chan_slow_reader: a process that sends calls on its channel and never reads the answers
+ * fills the channel; the daemon drops answers instead of waiting, so the connection's
+ * other requests are served at once, and SIGTERM still ends the daemon within a second.
+ */
+static void test_chan_slow_reader(void)
+{
+	_Alignas(8) char msg[IOASID_PROTO_MAX_MSG];
+	struct iommu_option o = {
+		.size = sizeof(o),
+		.option_id = IOMMU_OPTION_RLIMIT_MODE,
+		.op = IOMMU_OPTION_OP_GET,
+	};
+	struct ioasidd_stats st;
+	struct ioasid_msg_call c;
+	pid_t d = start_daemon(0, NULL);
+	int s, ch, sent = 0;
+	double t0;
+
+	CHECK(d > 0);
+	s = conn();
+	CHECK(s >= 0);
+	ch = ioasid_client_attach(s);
+	CHECK(ch >= 0);
+	ioasid_msg_init(&c.hdr, IOASID_MSG_CALL, 1);
+	c.cmd = IOMMU_OPTION;
+	c.arg = (uintptr_t)&o;
+	c.in_len = c.wr_len = sizeof(o);
+	c.hdr.size = sizeof(c) + sizeof(o);
+	memcpy(msg, &c, sizeof(c));
+	memcpy(msg + sizeof(c), &o, sizeof(o));
+	t0 = now();
+	while (sent < 5000 && now() - t0 < 3) {
+		if (send(ch, msg, c.hdr.size, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)c.hdr.size)
+			sent++;
+		else
+			usleep(1000);
+	}
+	CHECK(sent == 5000);
+	/* every answer the channel had room for is there; the rest were dropped */
+	t0 = now();
+	setenv("IOASID_TIMEOUT_MS", "3000", 1);
+	CHECK(ioasid_client_stats(s, &st) == 0 && now() - t0 < 2);
+	CHECK(stop_daemon(d, 1.0));
+	close(ch);
+	close(s);
+}
+
+/*
+ * chan_limits: --max-channels per connection, EMFILE beyond (the shim then calls the slow
+ * way); a channel whose process closed it, or that exited, frees its place.
+ */
+static void test_chan_limits(void)
+{
+	const char *opts[] = { "--max-channels", "2", NULL };
+	pid_t d = start_daemon(0, opts), child;
+	int s, ch1, ch2, ch3 = -1, status;
+
+	CHECK(d > 0);
+	s = conn();
+	CHECK(s >= 0);
+	ch1 = ioasid_client_attach(s);
+	ch2 = ioasid_client_attach(s);
+	CHECK(ch1 >= 0 && ch2 >= 0);
+	CHECK(ioasid_client_attach(s) == -EMFILE);
+	/* still served, the per-call way */
+	CHECK(call(s, IOMMU_OPTION,
+		   &(struct iommu_option){ .size = sizeof(struct iommu_option),
+					   .option_id = IOMMU_OPTION_RLIMIT_MODE,
+					   .op = IOMMU_OPTION_OP_GET }) == 0);
+	close(ch2);
+	for (int i = 0; i < 100 && ch3 < 0; i++) {
+		ch3 = ioasid_client_attach(s);
+		if (ch3 < 0)
+			usleep(10000);
+	}
+	CHECK(ch3 >= 0 && chan_option_get(ch3) == 0);
+	/* a child attaches the last place and exits with it open in us: the place comes back */
+	close(ch3);
+	usleep(50000);
+	child = fork();
+	if (child == 0)
+		_exit(ioasid_client_attach(s) >= 0 ? 0 : 1);
+	CHECK(child > 0 && waitpid(child, &status, 0) == child && WEXITSTATUS(status) == 0);
+	ch3 = -1;
+	for (int i = 0; i < 100 && ch3 < 0; i++) {
+		ch3 = ioasid_client_attach(s);
+		if (ch3 < 0)
+			usleep(10000);
+	}
+	CHECK(ch3 >= 0);
+	CHECK(chan_option_get(ch1) == 0 && chan_option_get(ch3) == 0);
+	close(ch1);
+	close(ch3);
+	close(s);
+	CHECK(stop_daemon(d, 1.0));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -753,6 +1034,10 @@ int main(int argc, char **argv)
 		{ "objects", test_objects, true },
 		{ "map_file_areas", test_map_file_areas, true },
 		{ "conn_soak", test_conn_soak, false },
+		{ "chan_inject", test_chan_inject, true },
+		{ "chan_bad", test_chan_bad, false },
+		{ "chan_slow_reader", test_chan_slow_reader, true },
+		{ "chan_limits", test_chan_limits, true },
 	};
 	pid_t d = 0;
 	int i;

@@ -775,6 +775,139 @@ static void test_concurrency(void)
 	close(fd);
 }
 
+/*
+ * Call channels across fork and threads: a parent, its forked child and two threads of the
+ * parent call on one fd at once, each asking about another IOAS (huge pages on or off); an
+ * answer that reached the wrong caller would show the other's value.
+ */
+struct asker {
+	int fd;
+	uint32_t ioas;
+	uint64_t want;
+	int failed;
+};
+
+static void *asker_thread(void *arg)
+{
+	struct asker *a = arg;
+
+	for (int i = 0; i < 1500 && !a->failed; i++) {
+		struct iommu_option o = {
+			.size = sizeof(o),
+			.option_id = IOMMU_OPTION_HUGE_PAGES,
+			.op = IOMMU_OPTION_OP_GET,
+			.object_id = a->ioas,
+			.val64 = 99,
+		};
+
+		if (ioctl(a->fd, IOMMU_OPTION, &o) || o.val64 != a->want)
+			a->failed = 1;
+	}
+	return NULL;
+}
+
+static void test_chan_fork(void)
+{
+	struct asker as[4];
+	pthread_t t[2];
+	uint32_t ioas[4];
+	int fd = iommufd_open();
+	pid_t pid;
+
+	CHECK(fd >= 0);
+	for (int i = 0; i < 4; i++) {
+		struct iommu_option o = {
+			.size = sizeof(o),
+			.option_id = IOMMU_OPTION_HUGE_PAGES,
+			.op = IOMMU_OPTION_OP_SET,
+			.val64 = i & 1,
+		};
+
+		CHECK(ioas_alloc(fd, &ioas[i]) == 0);
+		o.object_id = ioas[i];
+		CHECK(ioctl(fd, IOMMU_OPTION, &o) == 0);
+		as[i] = (struct asker){ .fd = fd, .ioas = ioas[i], .want = i & 1 };
+	}
+	pid = fork();
+	if (pid == 0) {
+		asker_thread(&as[3]);
+		_exit(as[3].failed ? 1 : 0);
+	}
+	CHECK(pid > 0);
+	for (int i = 0; i < 2; i++)
+		CHECK(pthread_create(&t[i], NULL, asker_thread, &as[i + 1]) == 0);
+	asker_thread(&as[0]);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	CHECK(child_ok(pid));
+	CHECK(!as[0].failed && !as[1].failed && !as[2].failed);
+	close(fd);
+}
+
+/*
+ * A buffer pinned, unpinned, then replaced by other memory at the same address and mapped
+ * again: the daemon's idle mirror of the first memory must not be taken for the second
+ * (the mock domain reads what the program wrote into the new memory).
+ */
+static void test_idle_remap(void)
+{
+	struct iommu_test_cmd md = { .size = sizeof(md), .op = IOMMU_TEST_OP_MOCK_DOMAIN };
+	struct iommu_test_cmd chk = { .size = sizeof(chk), .op = IOMMU_TEST_OP_MD_CHECK_MAP };
+	struct iommu_test_cmd ca = { .size = sizeof(ca), .op = IOMMU_TEST_OP_CREATE_ACCESS };
+	const size_t len = 64 * 4096;
+	uint8_t in[3];
+	int afd;
+	int fd = iommufd_open(), m1 = memfd_create("one", MFD_CLOEXEC),
+	    m2 = memfd_create("two", MFD_CLOEXEC);
+	uint64_t iova = 0;
+	uint32_t ioas;
+	uint8_t *buf;
+
+	CHECK(fd >= 0 && m1 >= 0 && m2 >= 0 && !ftruncate(m1, len) && !ftruncate(m2, len));
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, m1, 0);
+	CHECK(buf != MAP_FAILED && ioas_alloc(fd, &ioas) == 0);
+	memset(buf, 0x11, len);
+	md.id = ioas;
+	if (ioctl(fd, IOMMU_TEST_CMD, &md)) {
+		CHECK(errno == ENOTTY); /* built without test hooks */
+		goto out;
+	}
+	chk.id = md.mock_domain.out_hwpt_id;
+	CHECK(ioas_map(fd, ioas, buf, len, &iova, false) == 0);
+	CHECK(ioas_unmap(fd, ioas, iova, len, NULL) == 0);
+	/* the same again: served by the idle mirror, still the program's memory */
+	iova = 0;
+	CHECK(ioas_map(fd, ioas, buf, len, &iova, false) == 0);
+	buf[7] = 0x12;
+	chk.check_map.iova = iova;
+	chk.check_map.length = len;
+	chk.check_map.uptr = (uintptr_t)buf;
+	CHECK(ioctl(fd, IOMMU_TEST_CMD, &chk) == 0);
+	CHECK(ioas_unmap(fd, ioas, iova, len, NULL) == 0);
+	/* other memory at the same address */
+	CHECK(mmap(buf, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, m2, 0) == buf);
+	memset(buf, 0x22, len);
+	iova = 0;
+	CHECK(ioas_map(fd, ioas, buf, len, &iova, false) == 0);
+	chk.check_map.iova = iova;
+	CHECK(ioctl(fd, IOMMU_TEST_CMD, &chk) == 0);
+	buf[4097] = 0x33; /* and what it writes now is seen through the new pin */
+	CHECK(ioctl(fd, IOMMU_TEST_CMD, &chk) == 0);
+	/* read through the domain's pin: the new memory, not the old one's 0x11 */
+	ca.id = ioas;
+	CHECK(ioctl(fd, IOMMU_TEST_CMD, &ca) == 0);
+	afd = (int)ca.create_access.out_access_fd;
+	CHECK(access_rw(fd, afd, iova + 4096, in, sizeof(in), false) == 0);
+	CHECK(in[0] == 0x22 && in[1] == 0x33 && in[2] == 0x22);
+	close(afd);
+	CHECK(ioas_unmap(fd, ioas, iova, len, NULL) == 0);
+out:
+	close(fd);
+	munmap(buf, len);
+	close(m1);
+	close(m2);
+}
+
 /* A file at number `fd` that is not ours must read, write and map as itself. */
 static bool plain_file_works(int fd)
 {
@@ -880,6 +1013,8 @@ int main(int argc, char **argv)
 		{ "userns_caps", test_userns_caps },
 		{ "concurrency", test_concurrency },
 		{ "fd_table", test_fd_table },
+		{ "chan_fork", test_chan_fork },
+		{ "idle_remap", test_idle_remap },
 	};
 	int fd;
 

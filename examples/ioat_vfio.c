@@ -12,12 +12,13 @@
  *     type1    the legacy path: /dev/vfio/<group> in a /dev/vfio/vfio container, VFIO type1v2
  *     iommufd  the legacy group path with /dev/iommu as its container
  *
- * Then the same driver: config space (memory and bus master on), the channel's identity in
- * BAR 0, MSI-X vector 0 to an eventfd, reset the channel, one 64 KiB copy through a
- * descriptor with completion write-back and an interrupt, checked byte for byte; then a copy
- * to an IOVA that is not mapped, which the channel reports (halted, CHANERR) without any
- * harm to the program; a software trigger of the interrupt; VFIO_DEVICE_RESET.
- * Registers: docs/devices.md, "The I/OAT channel".
+ * Then the same driver: config space (memory and bus master on), BAR 0 mapped where the
+ * region offers mmap (loads and stores; IOAT_VFIO_NO_MMAP=1 or no MMAP flag: pread/pwrite
+ * at the region's offset), the channel's identity in BAR 0, MSI-X vector 0 to an eventfd, reset the
+ * channel, one 64 KiB copy through a descriptor with completion write-back and an interrupt,
+ * checked byte for byte; then a copy to an IOVA that is not mapped, which the channel reports
+ * (halted, CHANERR) without any harm to the program; a software trigger of the interrupt;
+ * VFIO_DEVICE_RESET. Registers: docs/devices.md, "The I/OAT channel".
  */
 #include <dirent.h>
 #include <errno.h>
@@ -64,6 +65,8 @@ struct desc {
 
 static int dev_fd;
 static uint64_t bar0, cfg;
+static volatile uint8_t *regs; /* BAR 0 mapped, when the region offers mmap */
+static size_t bar0_size;
 
 #define die(...)                                            \
 	do {                                                \
@@ -81,6 +84,18 @@ static uint64_t rd(unsigned int reg, unsigned int size)
 {
 	uint64_t v = 0;
 
+	if (regs) {
+		switch (size) {
+		case 1:
+			return *(volatile uint8_t *)(regs + reg);
+		case 2:
+			return *(volatile uint16_t *)(regs + reg);
+		case 4:
+			return *(volatile uint32_t *)(regs + reg);
+		default:
+			return *(volatile uint64_t *)(regs + reg);
+		}
+	}
 	check(pread(dev_fd, &v, size, (off_t)(bar0 + reg)) == (ssize_t)size, "read 0x%x: %s", reg,
 	      strerror(errno));
 	return v;
@@ -88,6 +103,22 @@ static uint64_t rd(unsigned int reg, unsigned int size)
 
 static void wr(unsigned int reg, unsigned int size, uint64_t v)
 {
+	if (regs) {
+		switch (size) {
+		case 1:
+			*(volatile uint8_t *)(regs + reg) = (uint8_t)v;
+			return;
+		case 2:
+			*(volatile uint16_t *)(regs + reg) = (uint16_t)v;
+			return;
+		case 4:
+			*(volatile uint32_t *)(regs + reg) = (uint32_t)v;
+			return;
+		default:
+			*(volatile uint64_t *)(regs + reg) = v;
+			return;
+		}
+	}
 	check(pwrite(dev_fd, &v, size, (off_t)(bar0 + reg)) == (ssize_t)size, "write 0x%x: %s", reg,
 	      strerror(errno));
 }
@@ -341,9 +372,20 @@ int main(int argc, char **argv)
 	ri.index = VFIO_PCI_BAR0_REGION_INDEX;
 	check(!ioctl(dev_fd, VFIO_DEVICE_GET_REGION_INFO, &ri), "BAR0 info: %s", strerror(errno));
 	bar0 = ri.offset;
+	/* registers through a mapping of the BAR where the region offers one (no call per
+	 * access: a doorbell is a store), else through pread/pwrite at the region's offset */
+	if (ri.flags & VFIO_REGION_INFO_FLAG_MMAP && !getenv("IOAT_VFIO_NO_MMAP")) {
+		void *p = mmap(NULL, (size_t)ri.size, PROT_READ | PROT_WRITE, MAP_SHARED, dev_fd,
+			       (off_t)ri.offset);
+
+		check(p != MAP_FAILED, "mmap of BAR0: %s", strerror(errno));
+		regs = p;
+	}
+	bar0_size = (size_t)ri.size;
 	check(!ioctl(dev_fd, VFIO_DEVICE_GET_IRQ_INFO, &ii), "IRQ info: %s", strerror(errno));
-	printf("  %u regions, %u IRQ indexes, BAR0 %llu KiB, %u MSI-X vectors\n", info.num_regions,
-	       info.num_irqs, (unsigned long long)ri.size >> 10, ii.count);
+	printf("  %u regions, %u IRQ indexes, BAR0 %llu KiB (%s), %u MSI-X vectors\n",
+	       info.num_regions, info.num_irqs, (unsigned long long)ri.size >> 10,
+	       regs ? "mapped" : "pread/pwrite", ii.count);
 
 	/* config space: identity, then memory decode and bus mastering on */
 	check(pread(dev_fd, ids, 4, (off_t)cfg) == 4, "config read: %s", strerror(errno));
@@ -419,6 +461,8 @@ int main(int argc, char **argv)
 	check(pread(dev_fd, &cmd, 2, (off_t)cfg + 4) == 2 && (cmd & 0x6) == 0x6,
 	      "the command register was not restored by the reset");
 	printf("  software trigger received; VFIO_DEVICE_RESET done, command 0x%04x kept\n", cmd);
+	if (regs)
+		check(!munmap((void *)regs, bar0_size), "munmap of BAR0: %s", strerror(errno));
 	close(dev_fd);
 	close(efd);
 	close(fd);

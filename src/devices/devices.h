@@ -92,6 +92,13 @@ int dev_model_bar_mmap(struct dev_model *m, unsigned int bar, uint64_t offset, s
  */
 int dev_model_bar_munmap(struct dev_model *m, void *addr, size_t len);
 
+/*
+ * The program unmaps [addr, addr + len) itself (munmap): every window of any device that
+ * overlaps the range is retired whole first, so that a later fault there is the program's
+ * own and never emulated. The number of windows retired; one atomic load when none exist.
+ */
+int dev_model_windows_forget(void *addr, size_t len);
+
 /* Function-level reset: config space to power-on, the model's state to reset. */
 void dev_model_reset(struct dev_model *m);
 

@@ -47,6 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/ucontext.h>
 #include <unistd.h>
 
@@ -70,6 +71,7 @@ struct mmio_slot {
 };
 
 static struct mmio_slot slots[MMIO_SLOTS];
+static atomic_uint live_windows; /* slots LIVE: dev_model_windows_forget's quick answer */
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER; /* map / unmap */
 static struct sigaction prev_segv; /* the handler before ours; under slots_lock */
@@ -633,6 +635,7 @@ int dev_model_bar_mmap(struct dev_model *m, unsigned int bar, uint64_t offset, s
 	s->bar = bar;
 	s->bar_off = offset;
 	atomic_store(&s->state, SLOT_LIVE);
+	atomic_fetch_add(&live_windows, 1);
 	*out = p;
 out:
 	pthread_mutex_unlock(&slots_lock);
@@ -645,9 +648,32 @@ static void slot_retire(struct mmio_slot *s)
 	atomic_store(&s->state, SLOT_DYING);
 	while (atomic_load(&s->users))
 		sched_yield();
-	munmap((void *)s->base, s->len);
+	/* the system call itself: under the shim, munmap is interposed and comes back here */
+	syscall(SYS_munmap, s->base, s->len);
 	s->m = NULL;
 	atomic_store(&s->state, SLOT_FREE);
+	atomic_fetch_sub(&live_windows, 1);
+}
+
+int dev_model_windows_forget(void *addr, size_t len)
+{
+	uintptr_t a = (uintptr_t)addr;
+	int n = 0;
+
+	if (!atomic_load(&live_windows) || !len || a + len < a)
+		return 0;
+	pthread_mutex_lock(&slots_lock);
+	for (unsigned int i = 0; i < MMIO_SLOTS; i++) {
+		struct mmio_slot *s = &slots[i];
+
+		if (atomic_load(&s->state) == SLOT_LIVE && s->base < a + len &&
+		    a < s->base + s->len) {
+			slot_retire(s);
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&slots_lock);
+	return n;
 }
 
 int dev_model_bar_munmap(struct dev_model *m, void *addr, size_t len)

@@ -52,6 +52,7 @@
 
 _Static_assert(sizeof(struct stat) == sizeof(struct stat64), "stat64 is stat");
 
+#include "devices/devices.h"
 #include "platform/platform.h"
 #include "shim/backend.h"
 #include "vfio/vfio.h"
@@ -106,7 +107,9 @@ typedef DIR *(*opendir_fn)(const char *);
 typedef FILE *(*fopen_fn)(const char *, const char *);
 typedef ssize_t (*getxattr_fn)(const char *, const char *, void *, size_t);
 typedef ssize_t (*listxattr_fn)(const char *, char *, size_t);
+typedef int (*munmap_fn)(void *, size_t);
 
+NEXT_FN(munmap_fn, munmap)
 NEXT_FN(stat_fn, stat)
 NEXT_FN(stat_fn, stat64)
 NEXT_FN(stat_fn, lstat)
@@ -628,6 +631,18 @@ void shim_vfio_fix_fstat(int fd, struct stat *st)
 			shim_vfio_fix_stat(path, st); \
 		return rc_;                           \
 	} while (0)
+
+/*
+ * munmap of a BAR window (or of a range over one): the devices' table forgets the window
+ * first, so that a later fault at that address is the program's own, never an emulated
+ * device access. One load when no window exists.
+ */
+SHIM_EXPORT int munmap(void *addr, size_t len)
+{
+	if (active)
+		dev_model_windows_forget(addr, len);
+	return next_munmap()(addr, len);
+}
 
 SHIM_EXPORT int stat(const char *path, struct stat *st)
 {

@@ -224,6 +224,7 @@ int vdev_open_locked(struct vdev *d, struct ioasid_ctx *ctx, bool via_group)
 	pthread_mutex_lock(&d->lock);
 	d->attached = false;
 	d->low_power = false;
+	d->bar_mmap = true; /* windows of the model: dev_model_bar_mmap */
 	vcfg_init(d);
 	virq_init(d);
 	pthread_mutex_unlock(&d->lock);

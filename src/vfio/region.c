@@ -27,10 +27,12 @@
  * MSI-X table belongs to the host: reading it gives all ones, writes are dropped (the PBA
  * reads through). An I/O BAR has no model behind it: reads give all ones, writes are dropped.
  *
- * BAR mmap is not offered yet: region info has no MMAP flag, and vfio_file_mmap() is EINVAL
- * (see the WIRING POINT below, where dev_model_bar_mmap() will be called).
+ * BAR mmap: a memory BAR's region info has the MMAP flag (and the MSI-X BAR the MSIX_MAPPABLE
+ * capability), and vfio_file_mmap() gives a window of src/devices' dev_model_bar_mmap(): loads
+ * and stores reach the model with no call (trap and emulate, docs/devices.md).
  */
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/pci_regs.h>
 
@@ -396,18 +398,24 @@ ssize_t vregion_rw(struct vdev *d, void *buf, size_t len, uint64_t off, bool wri
 int vfio_file_mmap(struct vfio_file *f, uint64_t off, size_t len, int prot, void **out_addr)
 {
 	unsigned int index = (unsigned int)(off >> VFIO_OFF_SHIFT);
+	uint64_t boff = off & VFIO_OFF_MASK, span;
+	long page = sysconf(_SC_PAGESIZE);
+	struct vdev *d = f->dev;
+	bool offered;
 
-	(void)prot, (void)out_addr;
 	if (f->kind != VFILE_DEVICE || !f->access || !len || index >= VFIO_PCI_NUM_REGIONS)
 		return -EINVAL;
-	if (index >= VFIO_PCI_ROM_REGION_INDEX || !bar_present(f->dev, index))
+	if (index >= VFIO_PCI_ROM_REGION_INDEX || !bar_present(d, index))
 		return -EINVAL;
-	/*
-	 * WIRING POINT for BAR mmap. When src/devices offers dev_model_bar_mmap() (MMIO through
-	 * memory), set vdev->bar_mmap at bind (region info then reports MMAP and, for the MSI-X
-	 * BAR, the MSIX_MAPPABLE capability) and map here: the BAR's pages at off & VFIO_OFF_MASK
-	 * for len bytes with prot, returned in *out_addr. Until then no region is mappable, and
-	 * the kernel's answer for such a region is EINVAL.
-	 */
-	return -EINVAL;
+	pthread_mutex_lock(&d->lock);
+	offered = d->bar_mmap && !(d->pdev->bars[index].flags & PLATFORM_BAR_IO);
+	pthread_mutex_unlock(&d->lock);
+	if (!offered)
+		return -EINVAL;
+	/* as the kernel: page-aligned, and inside the BAR rounded up to pages */
+	span = (d->pdev->bars[index].size + (uint64_t)page - 1) & ~((uint64_t)page - 1);
+	if (boff % (uint64_t)page || boff >= span || len > span - boff)
+		return -EINVAL;
+	/* the model lives while the file that asks is open (f->access); its windows go with it */
+	return dev_model_bar_mmap(d->model, index, boff, len, prot, out_addr);
 }

@@ -85,8 +85,11 @@ long vfio_file_ioctl(struct vfio_file *f, unsigned long cmd, unsigned long arg);
 ssize_t vfio_file_pread(struct vfio_file *f, void *buf, size_t len, uint64_t off);
 ssize_t vfio_file_pwrite(struct vfio_file *f, const void *buf, size_t len, uint64_t off);
 /*
- * mmap of a region. BAR mmap is not wired yet: regions report no MMAP flag and this is
- * -EINVAL, as the kernel's for a region that cannot be mapped (see region.c).
+ * mmap of a memory BAR region: *out_addr is a window of this process whose loads and stores
+ * reach the device (dev_model_bar_mmap). -EINVAL as the kernel's for config space, the ROM,
+ * an I/O BAR, an offset not page-aligned or a range past the BAR (rounded up to pages). The
+ * window lives until munmap-like teardown by the model: it is unmapped when the device's
+ * last file closes (the kernel keeps the device open while it is mapped).
  */
 int vfio_file_mmap(struct vfio_file *f, uint64_t off, size_t len, int prot, void **out_addr);
 

@@ -65,7 +65,7 @@ struct vdev {
 	uint8_t vline;			 /* interrupt line */
 	bool vintx_disable;		 /* command register bit 10, virtualized */
 	bool low_power;
-	bool bar_mmap; /* BAR mmap offered: false until dev_model_bar_mmap is wired */
+	bool bar_mmap; /* BAR mmap offered (the model is open: dev_model_bar_mmap) */
 	int irq_type;  /* VFIO_PCI_*_IRQ_INDEX or VIRQ_NONE */
 	bool intx_masked;
 

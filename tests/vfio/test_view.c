@@ -191,6 +191,7 @@ static void test_nodes(void **state)
 {
 	struct stat st;
 	int fd, fd2, dupfd;
+	volatile uint8_t *win;
 	char buf[8];
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
@@ -241,7 +242,24 @@ static void test_nodes(void **state)
 	assert_int_equal(info.num_regions, 9);
 	assert_int_equal(read(dupfd, buf, 4), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_true(mmap(NULL, 4096, PROT_READ, MAP_SHARED, dupfd, 0) == MAP_FAILED);
+	/* BAR 0 maps: a load reaches the device (CBVER, I/OAT 3.3); config space does not */
+	win = mmap(NULL, 4096, PROT_READ, MAP_SHARED, dupfd, 0);
+	assert_true(win != MAP_FAILED);
+	/* memory decode off: all ones, as on hardware; on: the device's register */
+	assert_int_equal(*(volatile uint8_t *)(win + 0x08), 0xff);
+	{
+		uint16_t cmd;
+
+		assert_int_equal(pread(dupfd, &cmd, 2, ((off_t)7 << 40) + 4), 2);
+		cmd |= 0x2;
+		assert_int_equal(pwrite(dupfd, &cmd, 2, ((off_t)7 << 40) + 4), 2);
+	}
+	assert_int_equal(*(volatile uint8_t *)(win + 0x08), 0x33);
+	assert_int_equal(munmap((void *)win, 4096), 0);
+	assert_true(mmap(NULL, 4096, PROT_READ, MAP_SHARED, dupfd, (off_t)7 << 40) == MAP_FAILED);
+	assert_int_equal(errno, EINVAL);
+	/* not page-aligned inside the BAR */
+	assert_true(mmap(NULL, 4096, PROT_READ, MAP_SHARED, dupfd, 8) == MAP_FAILED);
 	assert_int_equal(errno, EINVAL);
 	/* the cdev is bound: its group cannot be opened until it closes */
 	assert_int_equal(open("/dev/vfio/0", O_RDWR), -1);

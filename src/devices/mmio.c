@@ -490,8 +490,8 @@ static bool shadow_live(struct dev_model *m)
 	return true;
 }
 
-void dev_model_shadow_put(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
-			  uint64_t val)
+void dev_model_shadow_put_slow(struct dev_model *m, unsigned int bar, uint64_t off,
+			       unsigned int size, uint64_t val)
 {
 	uint8_t *p = m->shadow[bar];
 

@@ -44,10 +44,14 @@
  *   CHANCMD start, append, abort (not v3)   CHANCMD
  * With CHANCTRL's error-completion enable the halted status is written back; with the
  * error-interrupt enable the interrupt is raised. A halted channel does nothing until
- * CHANCMD reset, which brings every channel register back to its reset value. A copy is
- * done in chunks (source into a bounce buffer, then out): a fault part-way leaves the
- * chunks before it copied, as posted writes already issued would be; a destination that is
- * not mapped at all is never written.
+ * CHANCMD reset, which brings every channel register back to its reset value. A copy goes
+ * host to host in pieces that cross no translation block (dev_dma_copy, dma.c): a fault
+ * part-way leaves the pieces before it copied, as posted writes already issued would be; a
+ * piece is written only when both sides translate, so a destination that is not mapped at
+ * all is never written.
+ *
+ * BAR windows (mmio.c): ioat_shadow_render puts every register into BAR 0's read pages;
+ * the engine puts CDAR at each fetch and CHANSTS at each completion (before the write-back).
  *
  * Interrupts: a descriptor with int_en completes -> the channel's interrupt is pending
  * (ATTNSTATUS bit 0). It is sent (MSI-X vector 0) when INTRCTRL's master enable is set and

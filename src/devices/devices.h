@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * devices.h - emulated PCI device models, for other modules (later: the VFIO device ABI,
- * the daemon's devices, MMIO through shared pages).
+ * devices.h - emulated PCI device models, for other modules (the VFIO device ABI, later the
+ * daemon's devices).
  *
  * What it owns: a running device (struct dev_model) made for one platform device
  * (src/platform) by the model its `model` key names ("ioat": the I/OAT DMA channel;
@@ -63,19 +63,20 @@ int dev_model_mmio_write(struct dev_model *m, unsigned int bar, uint64_t off, un
 
 /*
  * A BAR as memory of this process (mmio.c): loads and stores to the returned window reach
- * the device exactly as dev_model_mmio_read/write would, one device access per instruction,
- * with no call by the program: a doorbell store starts the device, a status load reads its
- * current state. The window is PROT_NONE memory whose faults a SIGSEGV handler emulates
- * (installed on the first mapping, chaining to the handler in place then); docs/devices.md
- * lists the instruction forms emulated and the limits.
+ * the device as dev_model_mmio_read/write would, with no call by the program: a doorbell
+ * store starts the device, a status load reads its current state. Stores trap (a SIGSEGV
+ * handler installed on the first mapping, chaining to the handler in place then, decodes
+ * and emulates them, one device write per instruction); loads read pages the model keeps
+ * current when its reads have no side effects (the I/OAT), else trap too. docs/devices.md
+ * ("MMIO through memory") lists the instruction forms emulated and the limits.
  *
  * offset: a page-aligned offset in memory BAR `bar`; len: bytes (rounded up to pages) that
  * must lie in the BAR (a BAR smaller than a page maps one page, and an access beyond the
  * BAR faults); prot: PROT_READ and/or PROT_WRITE (a store to a window without PROT_WRITE,
- * or a load without PROT_READ, faults as it would on a real mapping). Accesses must be 1, 2,
- * 4 or 8 bytes, naturally aligned; others are delivered as SIGSEGV. Several windows of one
- * device, and of several devices, may coexist (up to 256 in the process).
- * 0, -EINVAL (bad BAR, offset, len or prot), -ENOMEM, or -errno of mmap/sigaction/thread.
+ * or a load without PROT_READ, faults as it would on a real mapping). Stores (and trapped
+ * loads) must be 1, 2, 4 or 8 bytes, naturally aligned; others are delivered as SIGSEGV. Several
+ * windows of one device, and of several devices, may coexist (up to 256 in the process). 0, -EINVAL
+ * (bad BAR, offset, len or prot), -ENOMEM, or -errno of mmap/sigaction/thread.
  *
  * The first mapping of a device whose model has an engine starts its worker thread: from
  * then on a doorbell store through a window returns at once and the engine runs on that

@@ -113,8 +113,14 @@ void dev_model_shadow_free(struct dev_model *m);
  * sync renders everything after a change (the model's registers, the MSI-X table and PBA,
  * all ones with memory decode off). m->lock.
  */
-void dev_model_shadow_put(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
-			  uint64_t val);
+void dev_model_shadow_put_slow(struct dev_model *m, unsigned int bar, uint64_t off,
+			       unsigned int size, uint64_t val);
+static inline void dev_model_shadow_put(struct dev_model *m, unsigned int bar, uint64_t off,
+					unsigned int size, uint64_t val)
+{
+	if (m->shadow[bar])
+		dev_model_shadow_put_slow(m, bar, off, size, val);
+}
 void dev_model_shadow_sync(struct dev_model *m);
 /* How many times this process forked (a child's count is one more than at the fork). */
 unsigned int dev_fork_gen(void);

@@ -44,10 +44,14 @@
  *   CHANCMD start, append, abort (not v3)   CHANCMD
  * With CHANCTRL's error-completion enable the halted status is written back; with the
  * error-interrupt enable the interrupt is raised. A halted channel does nothing until
- * CHANCMD reset, which brings every channel register back to its reset value. A copy is
- * done in chunks (source into a bounce buffer, then out): a fault part-way leaves the
- * chunks before it copied, as posted writes already issued would be; a destination that is
- * not mapped at all is never written.
+ * CHANCMD reset, which brings every channel register back to its reset value. A copy goes
+ * host to host in pieces that cross no translation block (dev_dma_copy, dma.c): a fault
+ * part-way leaves the pieces before it copied, as posted writes already issued would be; a
+ * piece is written only when both sides translate, so a destination that is not mapped at
+ * all is never written.
+ *
+ * BAR windows (mmio.c): ioat_shadow_render puts every register into BAR 0's read pages;
+ * the engine puts CDAR at each fetch and CHANSTS at each completion (before the write-back).
  *
  * Interrupts: a descriptor with int_en completes -> the channel's interrupt is pending
  * (ATTNSTATUS bit 0). It is sent (MSI-X vector 0) when INTRCTRL's master enable is set and
@@ -57,6 +61,7 @@
  * Not modelled: DCA, XOR/PQ/fill operations, CHANCMD suspend/resume, interrupt coalescing
  * (INTRDELAY is kept, not acted on), CHANERRMSK (kept, every error halts).
  */
+#include <endian.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -267,13 +272,21 @@ static void chan_halt(struct dev_model *m, uint32_t err)
 		chan_irq(m);
 }
 
+/* Little-endian fields of a fetched descriptor (one load each, not a byte loop). */
 static uint64_t le64(const uint8_t *p)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	for (unsigned int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
 }
 
 /* Copy one descriptor's bytes: 0 or the CHANERR bits. Runs without m->lock. */
@@ -323,10 +336,8 @@ static void chan_run(struct dev_model *m)
 		dev_model_shadow_put(m, 0, IOAT_CHAN_BASE + IOAT_CHAN_CDAR, 8, addr);
 		io->first = false;
 		io->stats.descriptors++;
-		size = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 |
-		       (uint32_t)d[3] << 24;
-		ctl = (uint32_t)d[4] | (uint32_t)d[5] << 8 | (uint32_t)d[6] << 16 |
-		      (uint32_t)d[7] << 24;
+		size = le32(d + IOAT_DESC_SIZE_OFF);
+		ctl = le32(d + IOAT_DESC_CTL);
 		src = le64(d + IOAT_DESC_SRC);
 		dst = le64(d + IOAT_DESC_DST);
 		if ((ctl >> IOAT_DESC_OP_SHIFT) != IOAT_OP_COPY) {

@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * mmio.c - a device's BARs as memory of this process: trap and emulate.
+ * mmio.c - a device's BARs as memory of this process: stores trapped and emulated, loads
+ * from read pages the model keeps current (or trapped too).
  *
  * What it owns: dev_model_bar_mmap()/munmap(), the table of live mappings, the process's
- * SIGSEGV handler, and a decoder for the x86-64 instructions that compilers emit for
- * volatile 1, 2, 4 and 8-byte loads and stores.
+ * SIGSEGV handler, a decoder for the x86-64 instructions that compilers emit for volatile
+ * 1, 2, 4 and 8-byte loads and stores, and each device's read pages.
  *
- * The mechanism: a mapping is an anonymous PROT_NONE window. Every load or store to it
- * faults; the handler finds the window (a fixed table scanned without locks: each slot has
+ * Read pages: for a model whose reads have no side effects (it has shadow_render), a memfd
+ * per BAR holds every register's current value, written by the model under its lock
+ * (dev_model_shadow_put/sync) and mapped read-only into every window of that BAR: loads are
+ * plain memory loads, only stores fault. Without them (no renderer, a BAR smaller than a
+ * page, a window without PROT_READ, IOASID_MMIO_TRAP_READS=1, ThreadSanitizer, a fork
+ * child's inherited window) a window is anonymous PROT_NONE memory and loads fault too.
+ *
+ * The trap: the handler finds the window (a fixed table scanned without locks: each slot has
  * a state and a count of handlers inside it, so munmap waits out a handler that is using it
  * before the window goes), decodes the faulting instruction at RIP, checks that its
  * effective address (computed from the registers, and consistent with si_addr) lies inside
@@ -29,16 +36,18 @@
  * naturally aligned, leaves the window or the BAR, or lacks the mapping's PROT_READ /
  * PROT_WRITE, is refused the same way.
  *
- * Other handlers: the one in place when the first window is made is kept and called for
- * every fault that is not ours (siginfo or plain form, as it asked). Ours is installed with
+ * Other handlers: the one in place when a window is made is kept and called for every
+ * fault that is not ours (siginfo or plain form, as it asked); a window made after another
+ * handler replaced ours puts ours back, chaining to that one. Ours is installed with
  * SA_ONSTACK, so a program's stack-overflow handler on its sigaltstack still runs, and ours
  * runs there too when the faulting thread has one (it needs little stack: the engines run on
- * their own threads). A program that later replaces the SIGSEGV handler breaks its windows.
+ * their own threads). A program that replaces the SIGSEGV handler breaks its windows until
+ * its next mapping.
  *
- * Limits (docs/devices.md): each access costs a signal delivery (microseconds); the device
- * lock is taken inside the handler, so a window must not be touched from a signal handler
- * that interrupted a call into the same device, nor from the irq callback; accesses through
- * other instructions (SSE, rep movs, lock, xchg) are not emulated.
+ * Limits (docs/devices.md): each trapped access costs a signal delivery (microseconds); the
+ * device lock is taken inside the handler, so a window must not be touched from a signal
+ * handler that interrupted a call into the same device, nor from the irq callback; trapped
+ * accesses through other instructions (SSE, rep movs, lock, xchg) are not emulated.
  */
 #include <errno.h>
 #include <signal.h>
@@ -492,8 +501,8 @@ static bool shadow_live(struct dev_model *m)
 	return true;
 }
 
-void dev_model_shadow_put(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
-			  uint64_t val)
+void dev_model_shadow_put_slow(struct dev_model *m, unsigned int bar, uint64_t off,
+			       unsigned int size, uint64_t val)
 {
 	uint8_t *p = m->shadow[bar];
 

@@ -210,6 +210,40 @@ static void test_vtd_rid(void **state)
 	T_OK(dma(&g, 0, GUEST_VA + 0x10, buf, 9, false, &f));
 	assert_string_equal(buf, "page two");
 
+	/* two entries in one call: both pages are flushed (the call scans the IOTLB once) */
+	{
+		uint64_t va3 = GUEST_VA + 8 * SZ_4K, *leaf3 = gmap4(&g, va3, data1, tb, lb);
+		struct iommu_hwpt_vtd_s1_invalidate inv[2] = {
+			{ .addr = GUEST_VA, .npages = 1 },
+			{ .addr = va3, .npages = 1 },
+		};
+		struct iommu_hwpt_invalidate c = {
+			.size = sizeof(c),
+			.hwpt_id = nested,
+			.data_uptr = (uintptr_t)inv,
+			.data_type = IOMMU_HWPT_INVALIDATE_DATA_VTD_S1,
+			.entry_len = sizeof(inv[0]),
+			.entry_num = 2,
+		};
+
+		T_OK(dma(&g, 0, va3 + 0x10, buf, 10, false, &f));
+		assert_string_equal(buf, "stage one");
+		*leaf = data1 | lb;
+		*leaf3 = data2 | lb;
+		T_OK(dma(&g, 0, GUEST_VA + 0x10, buf, 9, false, &f));
+		assert_string_equal(buf, "page two"); /* both stale */
+		T_OK(dma(&g, 0, va3 + 0x10, buf, 10, false, &f));
+		assert_string_equal(buf, "stage one");
+		T_OK(t_ioctl(g.ctx, IOMMU_HWPT_INVALIDATE, &c));
+		assert_int_equal(c.entry_num, 2);
+		T_OK(dma(&g, 0, GUEST_VA + 0x10, buf, 10, false, &f));
+		assert_string_equal(buf, "stage one");
+		T_OK(dma(&g, 0, va3 + 0x10, buf, 9, false, &f));
+		assert_string_equal(buf, "page two");
+		*leaf = data2 | lb; /* as the rest of the test expects */
+		T_OK(vtd_invalidate(&g, nested, GUEST_VA, 1));
+	}
+
 	/* an unmap of stage 2 flushes on its own: a stage-2 fault at once */
 	{
 		uint64_t unmapped;

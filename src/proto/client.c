@@ -335,36 +335,50 @@ static size_t self_xfer(uint64_t addr, void *local, size_t len, bool write)
 
 void ioasid_read_struct(uint64_t arg, void *buf, uint16_t *out_len, uint16_t *out_wr)
 {
-	struct iovec local[2] = { { buf, IOASID_PROTO_MAX_INLINE }, { (void *)(uintptr_t)arg, 1 } };
-	struct iovec remote[2] = { { (void *)(uintptr_t)arg, IOASID_PROTO_MAX_INLINE },
-				   { (void *)(uintptr_t)arg, 1 } };
+	/* what a struct may bring, but nothing past the page arg is in (never touch the next) */
+	size_t first = 4096 - (arg & 4095);
+	struct iovec local[2], remote[2];
 	uint32_t size = 0;
-	ssize_t n;
 	size_t got;
+	ssize_t n;
 
+	if (first > IOASID_PROTO_MAX_INLINE)
+		first = IOASID_PROTO_MAX_INLINE;
+	local[0] = (struct iovec){ buf, first };
+	local[1] = (struct iovec){ (void *)(uintptr_t)arg, 1 };
+	remote[0] = (struct iovec){ (void *)(uintptr_t)arg, first };
+	remote[1] = (struct iovec){ (void *)(uintptr_t)arg, 1 };
 	*out_len = *out_wr = 0;
 	/*
-	 * The common case in one system call: read the most a struct may bring (its size, the
-	 * first u32, is not known yet), then copy its first byte onto itself, which tells
-	 * whether that page is writable. A struct within one page is then writable whole. A
-	 * struct near the end of its mapping, or across pages, is read and probed exactly.
+	 * The common case in one system call: read the rest of the struct's page, as far as a
+	 * struct may reach (its size, the first u32, is not known yet), then copy its first byte
+	 * onto itself, which tells whether that page is writable. A struct within one page is
+	 * then writable whole. A struct across pages is read and probed page by page.
 	 */
 	n = process_vm_readv(ioasid_self_pid(), local, 2, remote, 2, 0);
-	got = n > IOASID_PROTO_MAX_INLINE ? IOASID_PROTO_MAX_INLINE :
-					    self_xfer(arg, buf, IOASID_PROTO_MAX_INLINE, false);
+	if (n < (ssize_t)first || first < sizeof(size)) {
+		/* not all of it (a page not writable, or arg unreadable), or a page's last bytes */
+		got = self_xfer(arg, buf, first < sizeof(size) ? sizeof(size) : first, false);
+		n = 0;
+	} else {
+		got = first;
+	}
 	if (got < sizeof(size))
-		return;
+		return; /* unreadable: the daemon meets the same EFAULT */
 	memcpy(&size, buf, sizeof(size));
+	if (size > got && got < IOASID_PROTO_MAX_INLINE) {
+		got = self_xfer(arg, buf,
+				size < IOASID_PROTO_MAX_INLINE ? size : IOASID_PROTO_MAX_INLINE,
+				false);
+		n = 0;
+	}
 	*out_len = size < got ? size : got;
-	if (n > IOASID_PROTO_MAX_INLINE && (arg & 4095) + *out_len <= 4096) {
-		*out_wr = *out_len;
+	if (n > (ssize_t)first && (arg & 4095) + *out_len <= 4096) {
+		*out_wr = *out_len; /* all of it in the page whose first byte took a write */
 		return;
 	}
 	/* may the daemon's writes land there? copying the struct onto itself tells */
-	local[0] = (struct iovec){ (void *)(uintptr_t)arg, *out_len };
-	remote[0].iov_len = *out_len;
-	n = process_vm_readv(ioasid_self_pid(), local, 1, remote, 1, 0);
-	*out_wr = n == *out_len ? *out_len : self_xfer(arg, buf, *out_len, true);
+	*out_wr = self_xfer(arg, buf, *out_len, true);
 }
 
 int ioasid_chan_ioctl(int ch, unsigned long cmd, uint64_t arg, int in_fd_offset, int in_fd,

@@ -22,7 +22,9 @@
  *
  * The clients speak the protocol directly (src/proto/client.c, as the shim does) rather
  * than through LD_PRELOAD, so that a round costs a fork and not an exec; the shim adds
- * nothing on the daemon's side. Prints the measured numbers.
+ * nothing on the daemon's side. Half of them attach a call channel and call there (so a
+ * channel's process is killed mid-call too), the others use the per-request path. Prints
+ * the measured numbers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,20 +58,25 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int call(int s, unsigned long cmd, void *arg)
-{
-	long ret;
-	int rc = ioasid_client_ioctl(s, cmd, (uintptr_t)arg, -1, IOASID_IN_FD_NONE, &ret);
-
-	return rc ? rc : (int)ret;
-}
+/* half the victims call on a call channel of their own (killed mid-call there too) */
+static int victim_ch = -1;
 
 static int call_fd(int s, unsigned long cmd, void *arg, int fd)
 {
-	long ret;
-	int rc = ioasid_client_ioctl(s, cmd, (uintptr_t)arg, ioasid_proto_in_fd(cmd, 0), fd, &ret);
+	int off = fd == IOASID_IN_FD_NONE ? -1 : ioasid_proto_in_fd(cmd, 0), err = 0, rc;
+	long ret = 0;
 
+	if (victim_ch >= 0) {
+		rc = ioasid_chan_ioctl(victim_ch, cmd, (uintptr_t)arg, off, fd, NULL, &ret, &err);
+		return rc ? rc : err ? -err : (int)ret;
+	}
+	rc = ioasid_client_ioctl(s, cmd, (uintptr_t)arg, off, fd, &ret);
 	return rc ? rc : (int)ret;
+}
+
+static int call(int s, unsigned long cmd, void *arg)
+{
+	return call_fd(s, cmd, arg, IOASID_IN_FD_NONE);
 }
 
 /* The victim: connect and churn until killed. */
@@ -80,6 +87,8 @@ static void __attribute__((noreturn)) victim(unsigned int seed)
 
 	if (s < 0 || mfd < 0 || ftruncate(mfd, BUF_SIZE))
 		_exit(2);
+	if (seed % 2)
+		victim_ch = ioasid_client_attach(s);
 	srand(seed);
 	for (;;) {
 		struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };

@@ -908,6 +908,49 @@ out:
 	close(m2);
 }
 
+/*
+ * Where the struct lies: read-only (the kernel's EFAULT, as its copy_to_user, and no object
+ * left behind), across two pages (read and written whole), its result half in a read-only
+ * page (EFAULT), and at the very end of the mapping (EFAULT for what lies past it).
+ */
+static void test_struct_edges(void)
+{
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+	struct iommu_destroy d = { .size = sizeof(d) };
+	uint8_t *pg =
+		mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct iommu_ioas_alloc *ro = (void *)(pg + 4096 + 64), *cross = (void *)(pg + 4096 - 4);
+	int fd = iommufd_open();
+	uint32_t id;
+
+	CHECK(fd >= 0 && pg != MAP_FAILED);
+	/* across two writable pages */
+	memcpy(cross, &a, sizeof(a));
+	CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, cross) == 0);
+	memcpy(&a, cross, sizeof(a));
+	id = a.out_ioas_id;
+	d.id = id;
+	CHECK(id != 0 && ioctl(fd, IOMMU_DESTROY, &d) == 0);
+	/* read-only: nothing may be written, so nothing is made */
+	a.out_ioas_id = 0;
+	memcpy(ro, &a, sizeof(a));
+	CHECK(mprotect(pg + 4096, 4096, PROT_READ) == 0);
+	CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, ro) == -1 && errno == EFAULT);
+	/* its out field in the read-only page */
+	memcpy(cross, &a, 4);
+	CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, cross) == -1 && errno == EFAULT);
+	/* no IOAS was left behind by the failed calls: the context has no object at all */
+	for (d.id = 0; d.id < 64; d.id++)
+		CHECK(ioctl(fd, IOMMU_DESTROY, &d) == -1 && errno == ENOENT);
+	/* the struct's tail past the end of the mapping */
+	CHECK(munmap(pg + 2 * 4096, 4096) == 0);
+	CHECK(mprotect(pg + 4096, 4096, PROT_READ | PROT_WRITE) == 0);
+	memcpy(pg + 2 * 4096 - 4, &a, 4);
+	CHECK(ioctl(fd, IOMMU_IOAS_ALLOC, pg + 2 * 4096 - 4) == -1 && errno == EFAULT);
+	close(fd);
+	munmap(pg, 2 * 4096);
+}
+
 /* A file at number `fd` that is not ours must read, write and map as itself. */
 static bool plain_file_works(int fd)
 {
@@ -1015,6 +1058,7 @@ int main(int argc, char **argv)
 		{ "fd_table", test_fd_table },
 		{ "chan_fork", test_chan_fork },
 		{ "idle_remap", test_idle_remap },
+		{ "struct_edges", test_struct_edges },
 	};
 	int fd;
 

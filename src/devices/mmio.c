@@ -31,6 +31,11 @@
  *   c6 /0 ib, c7 /0 iw/id mov imm -> m (sign-extended to 64 with REX.W)
  *   0f b6/b7, 0f be/bf    movzx, movsx m8/m16 -> r16/r32/r64
  *   63 /r                 movsxd m32 -> r64
+ *   00-3b (not adc, sbb)  add or and sub xor cmp, m with r either way
+ *   80/81/83 /0 /1 /4-/7  add or and sub xor cmp, m with an immediate
+ *   84/85, f6/f7 /0       test m with r, with an immediate
+ * (the arithmetic ones as a device read, then a write for a read-modify-write, with the
+ * register and the flags set as the CPU would: what Clang folds volatile x |= y into)
  * with the prefixes 66 (operand size), REX, and the null segment overrides (2e 36 3e 26);
  * a lock, rep, fs/gs or address-size prefix, a register operand, or an access that is not
  * naturally aligned, leaves the window or the BAR, or lacks the mapping's PROT_READ /
@@ -98,6 +103,14 @@ static long page_size(void)
 
 enum ext { EXT_NONE, EXT_ZERO, EXT_SIGN };
 
+/* Arithmetic with a memory operand (what Clang folds volatile read-modify-writes into). */
+enum alu { ALU_NONE, ALU_ADD, ALU_OR, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, ALU_TEST };
+
+/* The ALU of /op 0..7 of 80/81/83 (adc and sbb are not emulated). */
+static const enum alu alu_of_op[8] = {
+	ALU_ADD, ALU_OR, ALU_NONE, ALU_NONE, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP,
+};
+
 struct insn {
 	unsigned int len;      /* bytes */
 	unsigned int size;     /* memory access size */
@@ -105,9 +118,12 @@ struct insn {
 	bool write;	       /* store */
 	bool has_imm;
 	uint64_t imm;
-	int reg;      /* register operand (x86 number), -1 for an immediate */
-	bool rex;     /* any REX prefix: r8 4..7 are spl..dil, not ah..bh */
-	enum ext ext; /* how a load widens */
+	int reg;	/* register operand (x86 number), -1 for an immediate */
+	bool rex;	/* any REX prefix: r8 4..7 are spl..dil, not ah..bh */
+	enum ext ext;	/* how a load widens */
+	enum alu alu;	/* ALU_NONE: a mov */
+	bool mem_dst;	/* the ALU's result goes to memory (a read then a write of the device) */
+	bool reg_first; /* the ALU's first operand is the register (02..3b with bit 1 set) */
 	/* effective address */
 	int base, index; /* -1: none */
 	unsigned int scale;
@@ -169,8 +185,12 @@ static int decode(const uint8_t *p, struct insn *in)
 		op = 0x0f00 | *p++;
 		if (op != 0x0fb6 && op != 0x0fb7 && op != 0x0fbe && op != 0x0fbf)
 			return -1;
+	} else if (op < 0x40 && (op & 7) < 4 && op != 0x10 && op != 0x11 && op != 0x12 &&
+		   op != 0x13 && op != 0x18 && op != 0x19 && op != 0x1a && op != 0x1b) {
+		/* add or and sub xor cmp, r/m with r, either way (not adc, sbb) */
 	} else if (op != 0x88 && op != 0x89 && op != 0x8a && op != 0x8b && op != 0xc6 &&
-		   op != 0xc7 && op != 0x63) {
+		   op != 0xc7 && op != 0x63 && op != 0x80 && op != 0x81 && op != 0x83 &&
+		   op != 0x84 && op != 0x85 && op != 0xf6 && op != 0xf7) {
 		return -1;
 	}
 	modrm = *p++;
@@ -239,7 +259,49 @@ static int decode(const uint8_t *p, struct insn *in)
 		in->dst_size = w ? 8 : 4;
 		in->ext = EXT_SIGN;
 		break;
-	default: /* movzx, movsx */
+	case 0x80:
+	case 0x81:
+	case 0x83:
+	case 0xf6:
+	case 0xf7:
+		if (op >= 0xf6 ? (regf & 7) != 0 : alu_of_op[regf & 7] == ALU_NONE)
+			return -1;
+		in->alu = op >= 0xf6 ? ALU_TEST : alu_of_op[regf & 7];
+		in->mem_dst = true;
+		in->write = in->alu != ALU_CMP && in->alu != ALU_TEST;
+		in->has_imm = true;
+		in->reg = -1;
+		in->size = (op & 1) ? (w ? 8 : opsize16 ? 2 : 4) : 1;
+		if (op == 0x83 || in->size == 1) {
+			in->imm = (uint64_t)(int64_t)(int8_t)*p++;
+		} else if (in->size == 2) {
+			in->imm = le_bytes(p, 2);
+			p += 2;
+		} else {
+			in->imm = (uint64_t)(int64_t)(int32_t)le_bytes(p, 4);
+			p += 4;
+		}
+		break;
+	case 0x84:
+	case 0x85:
+		in->alu = ALU_TEST;
+		in->mem_dst = true;
+		in->size = (op & 1) ? (w ? 8 : opsize16 ? 2 : 4) : 1;
+		break;
+	default:
+		if (op < 0x40) { /* 00..3b: the ALU is bits 5:3, bit 1 the direction */
+			static const enum alu alu_row[8] = { ALU_ADD, ALU_OR,  ALU_NONE, ALU_NONE,
+							     ALU_AND, ALU_SUB, ALU_XOR,	 ALU_CMP };
+
+			in->alu = alu_row[op >> 3];
+			in->size = (op & 1) ? (w ? 8 : opsize16 ? 2 : 4) : 1;
+			in->dst_size = in->size;
+			in->reg_first = op & 2;
+			in->mem_dst = !in->reg_first;
+			in->write = in->mem_dst && in->alu != ALU_CMP;
+			break;
+		}
+		/* movzx, movsx */
 		in->size = (op & 1) ? 2 : 1;
 		in->dst_size = w ? 8 : opsize16 ? 2 : 4;
 		in->ext = (op & 8) ? EXT_SIGN : EXT_ZERO;
@@ -306,6 +368,76 @@ static void load_result(const struct insn *in, greg_t *g, uint64_t v)
 	}
 }
 
+/* The arithmetic flags (CF PF AF ZF SF OF) an ALU instruction of size bytes leaves. */
+#define EFL_ARITH 0x8d5u
+
+static uint64_t alu_flags(enum alu op, uint64_t a, uint64_t b, uint64_t r, unsigned int size)
+{
+	uint64_t top = UINT64_C(1) << (8 * size - 1), f = 0;
+
+	if (!r)
+		f |= 0x40; /* ZF */
+	if (r & top)
+		f |= 0x80; /* SF */
+	if (!__builtin_parityll(r & 0xff))
+		f |= 0x04; /* PF */
+	if (op == ALU_ADD) {
+		f |= r < a ? 0x01 : 0;			    /* CF */
+		f |= ((a ^ r) & (b ^ r) & top) ? 0x800 : 0; /* OF */
+		f |= (a ^ b ^ r) & 0x10;		    /* AF */
+	} else if (op == ALU_SUB || op == ALU_CMP) {
+		f |= a < b ? 0x01 : 0;
+		f |= ((a ^ b) & (a ^ r) & top) ? 0x800 : 0;
+		f |= (a ^ b ^ r) & 0x10;
+	}
+	return f; /* logic: CF, OF (and AF) clear */
+}
+
+/*
+ * An ALU instruction with a memory operand: the device read, the operation, the device
+ * write for a read-modify-write (two accesses, as a bus sees an unlocked one), the register
+ * and the flags. 0, or -1 if refused.
+ */
+static int alu_emulate(const struct mmio_slot *s, const struct insn *in, greg_t *g, uint64_t off)
+{
+	uint64_t mask = in->size == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * in->size)) - 1;
+	uint64_t mem, src, a, b, r;
+
+	if (!(s->prot & PROT_READ) || (in->write && !(s->prot & PROT_WRITE)))
+		return -1;
+	if (dev_model_mmio_access(s->m, s->bar, off, in->size, &mem, 0, false))
+		return -1;
+	src = in->has_imm ? in->imm & mask : store_value(in, g);
+	a = in->reg_first ? src : mem;
+	b = in->reg_first ? mem : src;
+	switch (in->alu) {
+	case ALU_ADD:
+		r = a + b;
+		break;
+	case ALU_OR:
+		r = a | b;
+		break;
+	case ALU_AND:
+	case ALU_TEST:
+		r = a & b;
+		break;
+	case ALU_XOR:
+		r = a ^ b;
+		break;
+	default: /* sub, cmp */
+		r = a - b;
+		break;
+	}
+	r &= mask;
+	if (in->write && dev_model_mmio_access(s->m, s->bar, off, in->size, &mem, r, true))
+		return -1;
+	if (!in->mem_dst && in->alu != ALU_CMP)
+		load_result(in, g, r);
+	g[REG_EFL] = (greg_t)(((uint64_t)g[REG_EFL] & ~(uint64_t)EFL_ARITH) |
+			      alu_flags(in->alu, a, b, r, in->size));
+	return 0;
+}
+
 /* ---- the handler --------------------------------------------------------------------------- */
 
 /* The live slot containing addr, with its users count held; NULL if none. */
@@ -350,9 +482,11 @@ static bool emulate(siginfo_t *si, ucontext_t *uc)
 	ea = ea_of(&in, g);
 	if (fault - ea >= in.size || ea - s->base >= s->len || in.size > s->len - (ea - s->base))
 		goto out;
-	if (!(s->prot & (in.write ? PROT_WRITE : PROT_READ)))
+	if (in.alu) {
+		rc = alu_emulate(s, &in, g, s->bar_off + (ea - s->base));
+	} else if (!(s->prot & (in.write ? PROT_WRITE : PROT_READ))) {
 		goto out;
-	if (in.write) {
+	} else if (in.write) {
 		rc = dev_model_mmio_access(s->m, s->bar, s->bar_off + (ea - s->base), in.size, &val,
 					   store_value(&in, g), true);
 	} else {

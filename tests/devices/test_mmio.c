@@ -386,6 +386,76 @@ static void test_forms(void **state)
 	fix_free(f);
 }
 
+/*
+ * Arithmetic with a memory operand, as Clang emits volatile x |= y, x -= 1, tests and
+ * compares: the device's value, the register and the flags.
+ */
+static void test_alu_forms(void **state)
+{
+	struct fix *f = fix_new();
+	volatile uint8_t *cmp;
+	uint64_t r;
+	uint8_t zf, cf, of, sf;
+
+	(void)state;
+	fix_map(f);
+	cmp = f->bar + CH(IOAT_CHAN_CMP);
+	R64(f, CH(IOAT_CHAN_CMP)) = UINT64_C(0x00000000ffff0f00);
+	__asm__ volatile("orl $0x10, (%0)" ::"r"(cmp) : "memory", "cc");
+	assert_int_equal(call_rd(f, CH(IOAT_CHAN_CMP), 8), 0xffff0f10);
+	__asm__ volatile("andw $0x0ff0, (%0)" ::"r"(cmp) : "memory", "cc");
+	assert_int_equal(call_rd(f, CH(IOAT_CHAN_CMP), 8), 0xffff0f10);
+	__asm__ volatile("xorb %1, 1(%0)" ::"r"(cmp), "q"((uint8_t)0x0f) : "memory", "cc");
+	assert_int_equal(call_rd(f, CH(IOAT_CHAN_CMP), 8), 0xffff0010);
+	/* add with a carry out of 32 bits, and the flags */
+	__asm__ volatile("addl $0x0000fff0, (%2)\n\tsetc %0\n\tsetz %1"
+			 : "=q"(cf), "=q"(zf)
+			 : "r"(cmp)
+			 : "memory", "cc");
+	assert_int_equal(call_rd(f, CH(IOAT_CHAN_CMP), 8), 0);
+	assert_int_equal(cf, 1);
+	assert_int_equal(zf, 1);
+	/* sub below zero: carry, sign; a 64-bit add of a register */
+	__asm__ volatile("subq $1, (%2)\n\tsetc %0\n\tsets %1"
+			 : "=q"(cf), "=q"(sf)
+			 : "r"(cmp)
+			 : "memory", "cc");
+	assert_int_equal(call_rd(f, CH(IOAT_CHAN_CMP), 8), UINT64_MAX);
+	assert_int_equal(cf, 1);
+	assert_int_equal(sf, 1);
+	__asm__ volatile("addq %1, (%0)" ::"r"(cmp), "r"(UINT64_C(0x41)) : "memory", "cc");
+	assert_int_equal(call_rd(f, CH(IOAT_CHAN_CMP), 8), 0x40);
+	/* signed overflow of a 16-bit add */
+	R64(f, CH(IOAT_CHAN_CMP)) = 0x7fff;
+	__asm__ volatile("addw $1, (%1)\n\tseto %0" : "=q"(of) : "r"(cmp) : "memory", "cc");
+	assert_int_equal(of, 1);
+	assert_int_equal(call_rd(f, CH(IOAT_CHAN_CMP), 8), 0x8000);
+	/* compare and test: no write; register-first forms */
+	__asm__ volatile("cmpl $0x8000, (%1)\n\tsetz %0" : "=q"(zf) : "r"(cmp) : "memory", "cc");
+	assert_int_equal(zf, 1);
+	__asm__ volatile("testl $0x4000, (%1)\n\tsetz %0" : "=q"(zf) : "r"(cmp) : "memory", "cc");
+	assert_int_equal(zf, 1);
+	__asm__ volatile("testw %2, (%1)\n\tsetz %0"
+			 : "=q"(zf)
+			 : "r"(cmp), "r"((uint16_t)0x8000)
+			 : "memory", "cc");
+	assert_int_equal(zf, 0);
+	r = 5;
+	__asm__ volatile("addq (%1), %0" : "+r"(r) : "r"(cmp) : "memory", "cc");
+	assert_int_equal(r, 0x8005);
+	r = UINT64_C(0xffffffff00000000);
+	__asm__ volatile("orl (%1), %k0" : "+r"(r) : "r"(cmp) : "memory", "cc");
+	assert_int_equal(r, 0x8000); /* a 32-bit destination zero-extends */
+	__asm__ volatile("cmpq (%1), %2\n\tsetc %0"
+			 : "=q"(cf)
+			 : "r"(cmp), "r"(UINT64_C(1))
+			 : "memory", "cc");
+	assert_int_equal(cf, 1);
+	assert_int_equal(call_rd(f, CH(IOAT_CHAN_CMP), 8), 0x8000);
+	/* adc is not emulated: SIGSEGV (in a child, see test_not_ours) */
+	fix_free(f);
+}
+
 /* The MSI-X table and PBA through the window; memory decode off reads all ones. */
 static void test_msix_and_decode(void **state)
 {
@@ -478,6 +548,11 @@ static void bad_straddle_page(struct fix *f)
 	__asm__ volatile("movq (%1), %0" : "=r"(v) : "r"(f->bar + SZ_4K - 4) : "memory");
 }
 
+static void bad_adc(struct fix *f)
+{
+	__asm__ volatile("adcl $1, (%0)" ::"r"(f->bar + CH(IOAT_CHAN_CMP)) : "memory", "cc");
+}
+
 static void bad_sse(struct fix *f)
 {
 	__asm__ volatile("movdqu (%0), %%xmm0" ::"r"(f->bar) : "xmm0", "memory");
@@ -540,6 +615,7 @@ static void test_not_ours(void **state)
 	fix_map(f);
 	expect_segv(f, bad_lock);
 	expect_segv(f, bad_misaligned);
+	expect_segv(f, bad_adc);
 	expect_segv(f, bad_misaligned_store);
 	expect_segv(f, bad_sse_store);
 	expect_segv(f, bad_straddle_page);
@@ -743,10 +819,15 @@ static void test_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_copy),	 cmocka_unit_test(test_error_and_reset),
-		cmocka_unit_test(test_forms),	 cmocka_unit_test(test_msix_and_decode),
-		cmocka_unit_test(test_not_ours), cmocka_unit_test(test_chain),
-		cmocka_unit_test(test_windows),	 cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_error_and_reset),
+		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_alu_forms),
+		cmocka_unit_test(test_msix_and_decode),
+		cmocka_unit_test(test_not_ours),
+		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_windows),
+		cmocka_unit_test(test_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

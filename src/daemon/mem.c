@@ -39,9 +39,11 @@
  * dbase + (a - cbase). A window is made around the first pin in a region, rounded out to
  * MIRROR_GRANULE and widened by MIRROR_SLACK on both sides (as far as other windows allow),
  * so later pins of the same buffer fall in it. Inside, each pinned unit (a page, or a huge
- * page for hugetlbfs) is mapped from its file; a unit whose pages are all unpinned goes back
- * to PROT_NONE, dropping the file reference; an empty window is unmapped. The same client
- * page thus has the same daemon ("physical") address for as long as anything pins it.
+ * page for hugetlbfs) is mapped from its file; a unit whose pages are all unpinned stays
+ * mapped but idle (revalidated before any later pin, at most IDLE_MAX pages a source; see
+ * idle_set) and goes back to PROT_NONE, dropping the file reference, when idle units are
+ * trimmed; an empty window is unmapped. The same client page thus has the same daemon
+ * ("physical") address for as long as anything pins it.
  *
  * Limits, all reported as EFAULT: a pin that spans two windows or leaves one (a buffer
  * larger than MIRROR_SLACK first pinned at its far end); a page whose client address now

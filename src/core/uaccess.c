@@ -22,34 +22,12 @@
 #include <unistd.h>
 
 #include "core/private.h"
+#include "util/selfcopy.h"
 
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ  22
 #define MADV_POPULATE_WRITE 23
 #endif
-
-static int self_copy(uint64_t uptr, void *local, size_t len, bool to_user)
-{
-	while (len) {
-		struct iovec l = { .iov_base = local, .iov_len = len };
-		struct iovec r = { .iov_base = (void *)(uintptr_t)uptr, .iov_len = len };
-		ssize_t n;
-
-		if (uptr + len < uptr)
-			return -EFAULT;
-		n = to_user ? process_vm_writev(getpid(), &l, 1, &r, 1, 0) :
-			      process_vm_readv(getpid(), &l, 1, &r, 1, 0);
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			return -EFAULT;
-		}
-		uptr += n;
-		local = (uint8_t *)local + n;
-		len -= n;
-	}
-	return 0;
-}
 
 static int self_copy_from(void *priv, void *dst, uint64_t uptr, size_t len)
 {

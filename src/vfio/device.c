@@ -32,43 +32,21 @@
 #include <linux/iommufd.h>
 
 #include "ioasid/ioasid.h"
+#include "util/selfcopy.h"
 #include "vfio/vfio_int.h"
 
 #define offsetofend(T, m) (offsetof(T, m) + sizeof(((T *)0)->m))
 
 /* ---- user memory -------------------------------------------------------------------------- */
 
-static int vu_copy(unsigned long uptr, void *local, size_t len, bool to_user)
-{
-	while (len) {
-		struct iovec l = { .iov_base = local, .iov_len = len };
-		struct iovec r = { .iov_base = (void *)uptr, .iov_len = len };
-		ssize_t n;
-
-		if (uptr + len < uptr)
-			return -EFAULT;
-		n = to_user ? process_vm_writev(getpid(), &l, 1, &r, 1, 0) :
-			      process_vm_readv(getpid(), &l, 1, &r, 1, 0);
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			return -EFAULT;
-		}
-		uptr += n;
-		local = (uint8_t *)local + n;
-		len -= n;
-	}
-	return 0;
-}
-
 int vu_read(unsigned long uptr, void *dst, size_t len)
 {
-	return vu_copy(uptr, dst, len, false);
+	return self_copy(uptr, dst, len, false);
 }
 
 int vu_write(unsigned long uptr, const void *src, size_t len)
 {
-	return vu_copy(uptr, (void *)src, len, true);
+	return self_copy(uptr, (void *)src, len, true);
 }
 
 /* ---- the set of devices ------------------------------------------------------------------- */

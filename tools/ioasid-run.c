@@ -29,6 +29,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "platform/platform.h"
 #include "proto/proto.h"
 
 #ifndef IOASID_SHIM_BUILD_PATH
@@ -49,7 +50,9 @@ static void usage(FILE *f)
 		   "  --daemon PATH   the ioasidd executable to start when none is running\n"
 		   "  --no-daemon     start no daemon; one must already be listening\n"
 		   "  --inproc        serve /dev/iommu inside the program (no daemon)\n"
-		   "  --shim PATH     the preload library (default: the built or installed one)\n");
+		   "  --shim PATH     the preload library (default: the built or installed one)\n"
+		   "  --platform FILE the emulated IOMMUs and PCI devices the program sees (with\n"
+		   "                  --inproc; checked first; default: the embedded platform)\n");
 }
 
 /* An absolute version of path (the command may change directory); NULL if too long. */
@@ -87,16 +90,17 @@ int main(int argc, char **argv)
 		{ "no-daemon", no_argument, NULL, 'n' },
 		{ "inproc", no_argument, NULL, 'i' },
 		{ "shim", required_argument, NULL, 'p' },
+		{ "platform", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *shim_opt = NULL, *old;
+	const char *shim_opt = NULL, *platform_opt = NULL, *old;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char *shim, *preload, *p;
 	bool no_daemon = false, inproc = false;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "+s:d:nip:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:d:nip:P:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			p = absolute(optarg);
@@ -119,6 +123,9 @@ int main(int argc, char **argv)
 		case 'p':
 			shim_opt = optarg;
 			break;
+		case 'P':
+			platform_opt = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -130,6 +137,31 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		usage(stderr);
 		return 2;
+	}
+	if (platform_opt) {
+		/* refused here, with the line that is wrong, rather than silently in the program */
+		struct platform *pf;
+		char err[256] = "";
+
+		rc = platform_load(platform_opt, &pf, err, sizeof(err));
+		if (rc) {
+			if (err[0])
+				fprintf(stderr, "ioasid-run: %s\n", err);
+			else
+				fprintf(stderr, "ioasid-run: %s: %s\n", platform_opt,
+					strerror(-rc));
+			return 2;
+		}
+		platform_free(pf);
+		if (!inproc) {
+			fprintf(stderr, "ioasid-run: --platform: the devices are served in-process "
+					"only for now (--inproc)\n");
+			return 2;
+		}
+		p = absolute(platform_opt);
+		if (!p || setenv("IOASID_PLATFORM", p, 1))
+			goto err_env;
+		free(p);
 	}
 	if (inproc) {
 		if (setenv("IOASID_BACKEND", "inproc", 1))

@@ -30,18 +30,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_limits.h"
+
 #include <linux/iommufd.h>
 #include <linux/iommufd_test.h>
 
 #include "ioasid/ioasid.h"
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* one back end: the shim's fd, or the library's context */
 struct path {
@@ -53,37 +47,6 @@ struct path {
 static int do_ioctl(struct path *p, unsigned long cmd, void *arg)
 {
 	return p->ctx ? ioasid_ioctl(p->ctx, cmd, arg) : ioctl(p->fd, cmd, arg);
-}
-
-static double rtt_ns(unsigned int n)
-{
-	int sv[2];
-	char c = 1;
-	pid_t child;
-	double t0, t;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
-		return -1;
-	child = fork();
-	if (child == 0) {
-		close(sv[0]);
-		while (read(sv[1], &c, 1) == 1)
-			if (write(sv[1], &c, 1) != 1)
-				break;
-		_exit(0);
-	}
-	close(sv[1]);
-	for (unsigned int i = 0; i < 200; i++)
-		if (write(sv[0], &c, 1) != 1 || read(sv[0], &c, 1) != 1)
-			return -1;
-	t0 = now_ns();
-	for (unsigned int i = 0; i < n; i++)
-		if (write(sv[0], &c, 1) != 1 || read(sv[0], &c, 1) != 1)
-			return -1;
-	t = (now_ns() - t0) / n;
-	close(sv[0]);
-	waitpid(child, NULL, 0);
-	return t;
 }
 
 static double option_ns(struct path *p, unsigned int n)
@@ -98,10 +61,10 @@ static double option_ns(struct path *p, unsigned int n)
 	for (unsigned int i = 0; i < 100; i++)
 		if (do_ioctl(p, IOMMU_OPTION, &opt))
 			return -1;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned int i = 0; i < n; i++)
 		do_ioctl(p, IOMMU_OPTION, &opt);
-	return (now_ns() - t0) / n;
+	return (bench_now_ns() - t0) / n;
 }
 
 static int ioas_new(struct path *p, uint32_t *out)
@@ -138,7 +101,7 @@ static double map_unmap_ns(struct path *p, void *buf, uint64_t len, unsigned int
 	md.id = ioas;
 	if (domain && do_ioctl(p, IOMMU_TEST_CMD, &md))
 		return -1;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned int i = 0; i < n; i++) {
 		if (do_ioctl(p, IOMMU_IOAS_MAP, &map) || do_ioctl(p, IOMMU_IOAS_UNMAP, &um)) {
 			fprintf(stderr, "daemon_bench: %s: map/unmap: %s\n", p->name,
@@ -146,9 +109,9 @@ static double map_unmap_ns(struct path *p, void *buf, uint64_t len, unsigned int
 			return -1;
 		}
 		if (i == 0)
-			first_pair_ns = now_ns() - t0;
+			first_pair_ns = bench_now_ns() - t0;
 	}
-	t = (now_ns() - t0) / n;
+	t = (bench_now_ns() - t0) / n;
 	if (domain) {
 		d.id = md.mock_domain.out_stdev_id;
 		do_ioctl(p, IOMMU_DESTROY, &d);
@@ -199,7 +162,7 @@ int main(void)
 		return 1;
 	memset(small, 1, 4096);
 	memset(large, 1, big);
-	rtt = rtt_ns(20000);
+	rtt = bench_rtt_process_ns(20000);
 	for (int i = 0; i < 2; i++) {
 		struct path *p = &paths[i];
 

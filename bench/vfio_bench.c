@@ -27,49 +27,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_limits.h"
+
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
 
 #define N 20000
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static double rtt_ns(void)
-{
-	int sv[2];
-	char c = 1;
-	pid_t child;
-	double t0, t;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
-		return -1;
-	child = fork();
-	if (child == 0) {
-		close(sv[0]);
-		while (read(sv[1], &c, 1) == 1)
-			if (write(sv[1], &c, 1) != 1)
-				break;
-		_exit(0);
-	}
-	close(sv[1]);
-	for (unsigned int i = 0; i < 200; i++)
-		if (write(sv[0], &c, 1) != 1 || read(sv[0], &c, 1) != 1)
-			return -1;
-	t0 = now_ns();
-	for (unsigned int i = 0; i < N; i++)
-		if (write(sv[0], &c, 1) != 1 || read(sv[0], &c, 1) != 1)
-			return -1;
-	t = (now_ns() - t0) / N;
-	close(sv[0]);
-	waitpid(child, NULL, 0);
-	return t;
-}
 
 static void report(const char *what, double ns, double rtt)
 {
@@ -92,7 +55,7 @@ int main(void)
 	struct iommu_ioas_map map = { .size = sizeof(map) };
 	const uint64_t bar0 = 0, cfg = (uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40;
 	int dev = open("/dev/vfio/devices/vfio0", O_RDWR), iommufd = open("/dev/iommu", O_RDWR);
-	double rtt = rtt_ns(), t0;
+	double rtt = bench_rtt_process_ns(N), t0;
 	uint16_t cmd = 0x6, count = 0;
 	uint32_t v32;
 	uint8_t v8, *mem;
@@ -117,24 +80,24 @@ int main(void)
 	if (mem == MAP_FAILED || ioctl(iommufd, IOMMU_IOAS_MAP, &map))
 		return 1;
 
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned int i = 0; i < N; i++)
 		ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri);
-	report("ioctl_region_info", (now_ns() - t0) / N, rtt);
+	report("ioctl_region_info", (bench_now_ns() - t0) / N, rtt);
 
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned int i = 0; i < N; i++)
 		if (pread(dev, &v32, 4, (off_t)cfg) != 4)
 			return 1;
-	report("cfg_read", (now_ns() - t0) / N, rtt);
+	report("cfg_read", (bench_now_ns() - t0) / N, rtt);
 
 	if (pwrite(dev, &cmd, 2, (off_t)cfg + 4) != 2) /* memory and bus master */
 		return 1;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned int i = 0; i < N; i++)
 		if (pread(dev, &v8, 1, (off_t)(bar0 + 0x08)) != 1)
 			return 1;
-	report("bar_read", (now_ns() - t0) / N, rtt);
+	report("bar_read", (bench_now_ns() - t0) / N, rtt);
 
 	/* a ring of 64 one-descriptor copies (64 bytes each), linked in a circle */
 	d = (struct desc *)(void *)mem;
@@ -145,13 +108,13 @@ int main(void)
 				      .next = 0x100000 + ((i + 1) % 64) * 64 };
 	if (pwrite(dev, &(uint64_t){ 0x100000 }, 8, (off_t)(bar0 + 0x90)) != 8)
 		return 1;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned int i = 0; i < N; i++) {
 		count++;
 		if (pwrite(dev, &count, 2, (off_t)(bar0 + 0x86)) != 2)
 			return 1;
 	}
-	report("doorbell_to_completion", (now_ns() - t0) / N, rtt);
+	report("doorbell_to_completion", (bench_now_ns() - t0) / N, rtt);
 	if ((pread(dev, &v8, 1, (off_t)(bar0 + 0x88)) != 1) || (v8 & 7) != 1) {
 		fprintf(stderr, "vfio_bench: the channel is not idle after the copies\n");
 		return 1;

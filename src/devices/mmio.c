@@ -146,6 +146,27 @@ static uint64_t le_bytes(const uint8_t *p, unsigned int n)
 	return v;
 }
 
+/*
+ * The immediate after the ModRM bytes, advancing *pp: 1 byte (sign-extended, as imm8
+ * always is), 2 bytes for a 16-bit operand, else 4 bytes sign-extended (imm32; there is no
+ * 64-bit immediate for a memory operand).
+ */
+static uint64_t take_imm(const uint8_t **pp, unsigned int size)
+{
+	const uint8_t *p = *pp;
+
+	if (size == 1) {
+		*pp = p + 1;
+		return (uint64_t)(int64_t)(int8_t)p[0];
+	}
+	if (size == 2) {
+		*pp = p + 2;
+		return le_bytes(p, 2);
+	}
+	*pp = p + 4;
+	return (uint64_t)(int64_t)(int32_t)le_bytes(p, 4);
+}
+
 static int64_t sext(uint64_t v, unsigned int bytes)
 {
 	unsigned int sh = 64 - 8 * bytes;
@@ -244,15 +265,7 @@ static int decode(const uint8_t *p, struct insn *in)
 		in->has_imm = true;
 		in->reg = -1;
 		in->size = op == 0xc6 ? 1 : w ? 8 : opsize16 ? 2 : 4;
-		if (in->size == 1) {
-			in->imm = *p++;
-		} else if (in->size == 2) {
-			in->imm = le_bytes(p, 2);
-			p += 2;
-		} else {
-			in->imm = (uint64_t)(int64_t)(int32_t)le_bytes(p, 4);
-			p += 4;
-		}
+		in->imm = take_imm(&p, in->size);
 		break;
 	case 0x63:
 		in->size = 4;
@@ -272,15 +285,7 @@ static int decode(const uint8_t *p, struct insn *in)
 		in->has_imm = true;
 		in->reg = -1;
 		in->size = (op & 1) ? (w ? 8 : opsize16 ? 2 : 4) : 1;
-		if (op == 0x83 || in->size == 1) {
-			in->imm = (uint64_t)(int64_t)(int8_t)*p++;
-		} else if (in->size == 2) {
-			in->imm = le_bytes(p, 2);
-			p += 2;
-		} else {
-			in->imm = (uint64_t)(int64_t)(int32_t)le_bytes(p, 4);
-			p += 4;
-		}
+		in->imm = take_imm(&p, op == 0x83 ? 1 : in->size);
 		break;
 	case 0x84:
 	case 0x85:

@@ -21,6 +21,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/kcall.h"
 #include "core/private.h"
 #include "util/selfcopy.h"
 
@@ -80,10 +81,26 @@ const struct ioasid_mem_ops uaccess_self_ops = {
 	.memlock_limit = self_memlock_limit,
 };
 
+/* set while this thread serves ioasid_ioctl_local (kcall.h): user memory is ours */
+static __thread bool local_call;
+
+int ioasid_ioctl_local(struct ioasid_ctx *ctx, unsigned long cmd, void *arg)
+{
+	bool was = local_call;
+	int rc;
+
+	local_call = true;
+	rc = ioasid_ioctl(ctx, cmd, arg);
+	local_call = was;
+	return rc;
+}
+
 int uaccess_from(struct ioasid_ctx *ctx, void *dst, uint64_t uptr, size_t len)
 {
 	if (!len)
 		return 0;
+	if (local_call)
+		return self_copy(uptr, dst, len, false);
 	return ctx->params.mem->copy_from_user(ctx->params.mem_priv, dst, uptr, len);
 }
 
@@ -91,5 +108,7 @@ int uaccess_to(struct ioasid_ctx *ctx, uint64_t uptr, const void *src, size_t le
 {
 	if (!len)
 		return 0;
+	if (local_call)
+		return self_copy(uptr, (void *)src, len, true);
 	return ctx->params.mem->copy_to_user(ctx->params.mem_priv, uptr, src, len);
 }

@@ -248,6 +248,11 @@ static int client_ctx(struct client *c)
 	return 0;
 }
 
+int client_get_ctx(struct client *c)
+{
+	return client_ctx(c);
+}
+
 static void send_reply(struct call *call, int ret, int err, unsigned int fail_nth)
 {
 	struct ioasid_msg_reply rep;
@@ -313,7 +318,7 @@ static void serve_ioctl(struct client *c, struct call *call, const struct ioasid
 	}
 	if (r->nfds != want)
 		goto out_inval;
-	err = -client_ctx(c);
+	err = devices_owns(c, msg->cmd) ? 0 : -client_ctx(c); /* a VFIO file has no context */
 	if (err)
 		goto out_reply;
 	if (msg->flags) {
@@ -325,7 +330,10 @@ static void serve_ioctl(struct client *c, struct call *call, const struct ioasid
 			c, &call->overlay_orig, call->overlay_uptr, sizeof(call->overlay_orig));
 	}
 	failnth_arm(fail_nth);
-	ret = ioasid_ioctl(c->ctx, msg->cmd, (void *)(uintptr_t)msg->arg);
+	if (devices_owns(c, msg->cmd)) /* src/daemon/devices.c */
+		ret = (int)devices_ioctl(c, msg->cmd, msg->arg);
+	else
+		ret = ioasid_ioctl(c->ctx, msg->cmd, (void *)(uintptr_t)msg->arg);
 	if (ret < 0)
 		err = errno;
 	fail_nth = failnth_disarm();
@@ -600,6 +608,8 @@ void client_free(struct client *c)
 {
 	answer_closers(c, true);
 	client_chans_close(c);
+	devices_conn_end(c);
+	devices_ctx_end(c);
 	if (c->ctx) {
 		ioasid_ctx_free(c->ctx);
 		counter_sub(contexts, 1);
@@ -663,6 +673,11 @@ void *client_thread(void *arg)
 	 */
 	chans_drain(c);
 	client_chans_close(c);
+	devices_conn_end(c); /* a VFIO file: its last close */
+	/* a device bound to the context keeps it: the closers hear now, the context waits */
+	if (devices_ctx_held(c))
+		answer_closers(c, true);
+	devices_ctx_end(c);
 	/* free the context now, not when the main thread gets around to reaping us */
 	if (c->ctx) {
 		struct ioasid_ctx *ctx = c->ctx;

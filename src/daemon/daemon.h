@@ -97,6 +97,10 @@ struct client {
 #define CLIENT_MAX_CHANS 64
 	struct chan chans[CLIENT_MAX_CHANS];
 	unsigned int nchans;
+
+	/* devices.c: a VFIO file's connection, or the token registry entry of c->ctx */
+	void *dconn;
+	void *dctx;
 };
 
 /* Counters for IOASID_MSG_STATS. */
@@ -162,6 +166,31 @@ int ident_peer_pidfd(int sock, pid_t pid);
  * received SCM_PIDFD is taken (r->pidfd becomes -1). -1: the sender is gone, drop it.
  */
 int ident_caller(struct ioasid_recv *r);
+
+/*
+ * devices.c: the emulated VFIO devices (docs/devices.md, "Devices in the daemon").
+ * devices_init: the platform (file, else $IOASID_PLATFORM, else the default): 0 or -errno
+ * (the error printed). devices_owns: is this call on c served by devices_ioctl (c is a VFIO
+ * file, or cmd is one of src/proto/vfio_proto.h's) rather than the core. devices_ioctl:
+ * ioctl(2)'s result with errno, c->call set. devices_ctx_held: c's context ends; is a device
+ * still bound to it? devices_ctx_end: wait until none is. devices_conn_end: a VFIO file's
+ * connection ended (its reference to the file goes).
+ */
+int devices_init(const char *platform_file);
+void devices_fini(void);
+bool devices_owns(const struct client *c, unsigned long cmd);
+long devices_ioctl(struct client *c, unsigned long cmd, uint64_t arg);
+bool devices_ctx_held(struct client *c);
+void devices_ctx_end(struct client *c);
+void devices_conn_end(struct client *c);
+/* client.c: c's context, made on first use: 0 or -errno */
+int client_get_ctx(struct client *c);
+/*
+ * ioasidd.c: serve fd (one end of a socketpair the daemon made) as a new connection of the
+ * same user and process as `like`, a VFIO file (dconn). 0, or -EMFILE (limits) / -errno;
+ * on failure fd is still the caller's.
+ */
+int daemon_client_spawn(int fd, const struct client *like, void *dconn);
 
 /* ioasidd.c: called by a client thread as it finishes */
 void daemon_client_done(struct client *c);

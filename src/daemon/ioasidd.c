@@ -301,6 +301,52 @@ static unsigned int count_clients(uid_t uid, unsigned int *out_all)
 	return n;
 }
 
+/* Start c's thread and list it (clients_lock not held): 0 or -ENOMEM. */
+static int client_start(struct client *c)
+{
+	/* counted before its thread runs: its first request may ask for the statistics */
+	counter_add(clients, 1);
+	pthread_mutex_lock(&clients_lock);
+	if (!c->uid_objects || pthread_create(&c->thread, NULL, client_thread, c)) {
+		pthread_mutex_unlock(&clients_lock);
+		counter_sub(clients, 1);
+		dlog(0, "no thread for a client");
+		return -ENOMEM;
+	}
+	c->next = clients;
+	clients = c;
+	pthread_mutex_unlock(&clients_lock);
+	counter_add(clients_total, 1);
+	return 0;
+}
+
+int daemon_client_spawn(int fd, const struct client *like, void *dconn)
+{
+	unsigned int all, mine;
+	struct client *c;
+
+	pthread_mutex_lock(&clients_lock);
+	mine = count_clients(like->uid, &all);
+	pthread_mutex_unlock(&clients_lock);
+	if (all >= limits.max_clients || mine >= limits.max_clients_per_uid)
+		return -EMFILE;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	ident_sock_setup(fd);
+	c->sock = fd;
+	c->uid = like->uid;
+	c->gid = like->gid;
+	c->pid = like->pid;
+	c->uid_objects = like->uid_objects;
+	c->dconn = dconn;
+	if (client_start(c)) {
+		free(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static void accept_one(int lfd)
 {
 	struct ucred cr;
@@ -348,21 +394,11 @@ static void accept_one(int lfd)
 	c->cap_sys_resource = pid_has_cap(pidfd, cr.pid, 24); /* CAP_SYS_RESOURCE */
 	if (pidfd >= 0)
 		close(pidfd);
-	/* counted before its thread runs: its first request may ask for the statistics */
-	counter_add(clients, 1);
-	pthread_mutex_lock(&clients_lock);
-	if (!c->uid_objects || pthread_create(&c->thread, NULL, client_thread, c)) {
-		pthread_mutex_unlock(&clients_lock);
-		counter_sub(clients, 1);
-		dlog(0, "no thread for a client");
+	if (client_start(c)) {
 		refuse(fd, ENOMEM);
 		free(c);
 		return;
 	}
-	c->next = clients;
-	clients = c;
-	pthread_mutex_unlock(&clients_lock);
-	counter_add(clients_total, 1);
 	dlog(1, "client pid %d uid %d connected", cr.pid, (int)cr.uid);
 }
 
@@ -448,6 +484,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: ioasidd [--socket PATH] [--idle-exit SECONDS] [--verbose]\n"
 		   "               [--max-clients N] [--max-clients-per-uid N] [--max-objects N]\n"
 		   "               [--max-uid-objects N] [--max-access-fds N] [--max-channels N]\n"
+		   "               [--platform FILE]\n"
 		   "  serves /dev/iommu (iommufd) to programs run with libioasid-preload.so\n"
 		   "  (docs/daemon.md: the trust model and the limits)\n");
 }
@@ -465,11 +502,13 @@ int main(int argc, char **argv)
 		{ "max-uid-objects", required_argument, NULL, 'P' },
 		{ "max-access-fds", required_argument, NULL, 'A' },
 		{ "max-channels", required_argument, NULL, 'H' },
+		{ "platform", required_argument, NULL, 'F' },
 		{ 0 },
 	};
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)] = "";
 	int lfd, lock = -1, sfd, opt, ctl_rc;
 	long idle_exit = 0;
+	const char *platform_file = NULL;
 	bool socket_activated;
 	time_t idle_since;
 	sigset_t sigs;
@@ -493,6 +532,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			log_verbose++;
+			break;
+		case 'F':
+			platform_file = optarg;
 			break;
 		case 'C':
 		case 'U':
@@ -527,6 +569,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* the emulated devices (devices.c): a bad platform file stops us here, with its line */
+	if (devices_init(platform_file))
+		return 2;
 	if (!*path && ioasid_socket_path(path, sizeof(path))) {
 		fprintf(stderr, "ioasidd: socket path too long\n");
 		return 2;
@@ -630,6 +675,7 @@ int main(int argc, char **argv)
 	if (!reap(true, &deadline))
 		_exit(1); /* a call that does not end: SIGTERM still ends the daemon */
 	uid_counts_free();
+	devices_fini();
 	if (lock >= 0)
 		close(lock);
 	if (reserve_fd >= 0)

@@ -25,6 +25,7 @@
 #ifndef IOASID_DEVICES_DEVICES_H
 #define IOASID_DEVICES_DEVICES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -99,6 +100,32 @@ int dev_model_bar_munmap(struct dev_model *m, void *addr, size_t len);
  * own and never emulated. The number of windows retired; one atomic load when none exist.
  */
 int dev_model_windows_forget(void *addr, size_t len);
+
+/*
+ * A device in another process (the daemon's, mapped by a program through the shim): the
+ * read pages of memory BAR bar as a memfd the model keeps current (ours: not a copy; the
+ * model's engine is started as for a mapping), or -1 when loads cannot be served from
+ * memory (no renderer, a BAR smaller than a page, reads trapped by configuration).
+ */
+int dev_model_bar_shadow_fd(struct dev_model *m, unsigned int bar);
+/* One access of such a mapping, as a trapped load or store of a window: 0 or -EINVAL. */
+int dev_model_window_access(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			    uint64_t *val, bool write);
+/*
+ * A window of this process onto a device served elsewhere: loads read shadow_fd (mapped
+ * read-only at bar_off; -1: loads trap too), stores (and trapped loads) are decoded by the
+ * same handler and given to ops->access (which may fail: the access is then delivered as
+ * SIGSEGV). ops->release(opaque) runs when the window goes (munmap, through
+ * dev_model_windows_forget). The checks and errors of dev_model_bar_mmap.
+ */
+struct dev_window_ops {
+	int (*access)(void *opaque, unsigned int bar, uint64_t off, unsigned int size,
+		      uint64_t *val, bool write);
+	void (*release)(void *opaque);
+};
+int dev_window_map(const struct dev_window_ops *ops, void *opaque, unsigned int bar,
+		   uint64_t bar_off, size_t len, uint64_t bar_size, int prot, int shadow_fd,
+		   void **out);
 
 /* Function-level reset: config space to power-on, the model's state to reset. */
 void dev_model_reset(struct dev_model *m);

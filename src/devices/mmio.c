@@ -78,11 +78,23 @@ struct mmio_slot {
 	uintptr_t base;
 	size_t len;
 	int prot;
-	bool shadowed; /* loads read the device's read pages; stores trap */
-	struct dev_model *m;
+	bool shadowed;	     /* loads read the device's read pages; stores trap */
+	struct dev_model *m; /* NULL: a remote window, served by ops */
+	const struct dev_window_ops *ops;
+	void *opaque;
 	unsigned int bar;
 	uint64_t bar_off; /* BAR offset of base */
 };
+
+/* One access of the window's device: the model here, or the window's ops (a remote one). */
+static int slot_access(const struct mmio_slot *s, uint64_t off, unsigned int size, uint64_t *out,
+		       uint64_t val, bool write)
+{
+	if (s->m)
+		return dev_model_mmio_access(s->m, s->bar, off, size, out, val, write);
+	*out = val;
+	return s->ops->access(s->opaque, s->bar, off, size, out, write);
+}
 
 static struct mmio_slot slots[MMIO_SLOTS];
 static atomic_uint live_windows; /* slots LIVE: dev_model_windows_forget's quick answer */
@@ -410,7 +422,7 @@ static int alu_emulate(const struct mmio_slot *s, const struct insn *in, greg_t 
 
 	if (!(s->prot & PROT_READ) || (in->write && !(s->prot & PROT_WRITE)))
 		return -1;
-	if (dev_model_mmio_access(s->m, s->bar, off, in->size, &mem, 0, false))
+	if (slot_access(s, off, in->size, &mem, 0, false))
 		return -1;
 	src = in->has_imm ? in->imm & mask : store_value(in, g);
 	a = in->reg_first ? src : mem;
@@ -434,7 +446,7 @@ static int alu_emulate(const struct mmio_slot *s, const struct insn *in, greg_t 
 		break;
 	}
 	r &= mask;
-	if (in->write && dev_model_mmio_access(s->m, s->bar, off, in->size, &mem, r, true))
+	if (in->write && slot_access(s, off, in->size, &mem, r, true))
 		return -1;
 	if (!in->mem_dst && in->alu != ALU_CMP)
 		load_result(in, g, r);
@@ -492,11 +504,10 @@ static bool emulate(siginfo_t *si, ucontext_t *uc)
 	} else if (!(s->prot & (in.write ? PROT_WRITE : PROT_READ))) {
 		goto out;
 	} else if (in.write) {
-		rc = dev_model_mmio_access(s->m, s->bar, s->bar_off + (ea - s->base), in.size, &val,
-					   store_value(&in, g), true);
+		rc = slot_access(s, s->bar_off + (ea - s->base), in.size, &val, store_value(&in, g),
+				 true);
 	} else {
-		rc = dev_model_mmio_access(s->m, s->bar, s->bar_off + (ea - s->base), in.size, &val,
-					   0, false);
+		rc = slot_access(s, s->bar_off + (ea - s->base), in.size, &val, 0, false);
 		if (!rc)
 			load_result(&in, g, val);
 	}
@@ -600,7 +611,7 @@ static void fork_child(void)
 	for (unsigned int i = 0; i < MMIO_SLOTS; i++) {
 		struct mmio_slot *s = &slots[i];
 
-		if (atomic_load(&s->state) == SLOT_LIVE && s->shadowed) {
+		if (atomic_load(&s->state) == SLOT_LIVE && s->shadowed && s->m) {
 			mprotect((void *)s->base, s->len, PROT_NONE);
 			s->shadowed = false;
 		}
@@ -780,6 +791,7 @@ int dev_model_bar_mmap(struct dev_model *m, unsigned int bar, uint64_t offset, s
 	s->prot = prot;
 	s->shadowed = fd >= 0;
 	s->m = m;
+	s->ops = NULL;
 	s->bar = bar;
 	s->bar_off = offset;
 	atomic_store(&s->state, SLOT_LIVE);
@@ -798,7 +810,10 @@ static void slot_retire(struct mmio_slot *s)
 		sched_yield();
 	/* the system call itself: under the shim, munmap is interposed and comes back here */
 	syscall(SYS_munmap, s->base, s->len);
+	if (!s->m && s->ops->release)
+		s->ops->release(s->opaque);
 	s->m = NULL;
+	s->ops = NULL;
 	atomic_store(&s->state, SLOT_FREE);
 	atomic_fetch_sub(&live_windows, 1);
 }
@@ -860,4 +875,87 @@ void dev_model_shadow_free(struct dev_model *m)
 {
 	for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++)
 		shadow_drop(m, b);
+}
+
+/* ---- for another process: read pages to share, accesses on behalf of a window -------------- */
+
+int dev_model_bar_shadow_fd(struct dev_model *m, unsigned int bar)
+{
+	const struct platform_bar *b;
+
+	if (!m || bar >= PLATFORM_NR_BARS)
+		return -1;
+	b = &m->pdev.bars[bar];
+	if (!b->size || (b->flags & PLATFORM_BAR_IO) || dev_model_start_async(m))
+		return -1;
+	return shadow_fd(m, bar, (uint64_t)page_size());
+}
+
+int dev_model_window_access(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
+			    uint64_t *val, bool write)
+{
+	uint64_t out = 0;
+	int rc;
+
+	if (!m || bar >= PLATFORM_NR_BARS)
+		return -EINVAL;
+	rc = dev_model_mmio_access(m, bar, off, size, &out, write ? *val : 0, write);
+	if (!rc && !write)
+		*val = out;
+	return rc;
+}
+
+int dev_window_map(const struct dev_window_ops *ops, void *opaque, unsigned int bar,
+		   uint64_t bar_off, size_t len, uint64_t bar_size, int prot, int shadow_fd,
+		   void **out)
+{
+	uint64_t ps = (uint64_t)page_size(), span;
+	struct mmio_slot *s = NULL;
+	void *p;
+	int rc;
+
+	if (!ops || !ops->access || !out || !len || bar >= PLATFORM_NR_BARS || !bar_size ||
+	    (prot & ~(PROT_READ | PROT_WRITE)) || (bar_off & (ps - 1)))
+		return -EINVAL;
+	span = (bar_size + ps - 1) & ~(ps - 1);
+	len = (size_t)(((uint64_t)len + ps - 1) & ~(ps - 1));
+	if (bar_off >= span || len > span - bar_off)
+		return -EINVAL;
+	if (!(prot & PROT_READ) || bar_size < ps)
+		shadow_fd = -1;
+	pthread_once(&fork_once, fork_track_init);
+	pthread_mutex_lock(&slots_lock);
+	rc = install_handler();
+	if (rc)
+		goto out;
+	for (unsigned int i = 0; i < MMIO_SLOTS && !s; i++)
+		if (atomic_load(&slots[i].state) == SLOT_FREE)
+			s = &slots[i];
+	if (!s) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (shadow_fd >= 0)
+		p = mmap(NULL, len, PROT_READ, MAP_SHARED, shadow_fd, (off_t)bar_off);
+	else
+		p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		rc = -errno;
+		goto out;
+	}
+	s->base = (uintptr_t)p;
+	s->len = len;
+	s->prot = prot;
+	s->shadowed = shadow_fd >= 0;
+	s->m = NULL;
+	s->ops = ops;
+	s->opaque = opaque;
+	s->bar = bar;
+	s->bar_off = bar_off;
+	atomic_store(&s->state, SLOT_LIVE);
+	atomic_fetch_add(&live_windows, 1);
+	*out = p;
+out:
+	pthread_mutex_unlock(&slots_lock);
+	return rc;
 }

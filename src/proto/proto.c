@@ -23,6 +23,7 @@
 #include <linux/iommufd_test.h>
 
 #include "proto/proto.h"
+#include "proto/vfio_proto.h"
 
 size_t ioasid_msg_size(unsigned int type)
 {
@@ -126,6 +127,8 @@ int ioasid_proto_in_fd(unsigned long cmd, uint32_t op)
 {
 	if (cmd == IOMMU_IOAS_MAP_FILE)
 		return offsetof(struct iommu_ioas_map_file, fd);
+	if (cmd == IOASID_VFIO_STAGE_FD) /* an eventfd for a VFIO device (vfio_proto.h) */
+		return offsetof(struct ioasid_vfio_stage, fd);
 	if (cmd != IOMMU_TEST_CMD)
 		return -1;
 	/* the selftest's access ops name the access by the fd CREATE_ACCESS returned */

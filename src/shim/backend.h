@@ -57,6 +57,7 @@ bool shim_inproc_is_ours(int fd);
  * shim_vfio_open: *out_fd for an open of a device node (path as the program gave it);
  * false if path is not one.
  */
+/* inproc: the devices are served in this process; else by the daemon (vfio_remote.c) */
 void shim_vfio_setup(bool inproc);
 const char *shim_vfio_path(int dirfd, const char *path, char *buf, size_t len);
 bool shim_vfio_open(int dirfd, const char *path, int flags, int *out_fd);
@@ -72,5 +73,33 @@ void shim_vfio_forget(unsigned int first, unsigned int last);
 struct stat;
 void shim_vfio_fix_stat(const char *real_path, struct stat *st);
 void shim_vfio_fix_fstat(int fd, struct stat *st);
+
+/*
+ * shim.c, the daemon back end for vfio_remote.c (whatever back end the process uses for
+ * /dev/iommu, these talk to the daemon): open a connection as for /dev/iommu (the fd, or -1
+ * with errno), forward an ioctl on it, close it synchronously, remember an fd the daemon
+ * installed as one of its connections, and tell whether fd is an iommufd connection.
+ */
+int shim_daemon_open(int flags);
+int shim_daemon_ioctl(int fd, unsigned long req, unsigned long arg);
+int shim_daemon_close(int fd);
+void shim_daemon_adopt(int fd);
+bool shim_daemon_is_iommufd(int fd);
+
+/*
+ * vfio_remote.c: the VFIO files of the daemon back end (docs/devices.md, "Devices in the
+ * daemon"). Each returns what the call it stands for returns (-1 with errno), except
+ * shim_remote_open (the fd or -errno).
+ */
+#include <stdint.h>
+int shim_remote_open(uint32_t kind, uint32_t num, int flags);
+bool shim_remote_is_ours(int fd, uint32_t *kind, uint32_t *num);
+int shim_remote_ioctl(int fd, uint32_t kind, unsigned long req, unsigned long arg);
+ssize_t shim_remote_rw(int fd, void *buf, size_t len, off_t off, bool write);
+void *shim_remote_mmap(int fd, size_t len, int prot, int flags, off_t off);
+int shim_remote_close(int fd);
+void shim_remote_dup(int from, int to);
+void shim_remote_forget(unsigned int first, unsigned int last);
+char *shim_remote_platform(void);
 
 #endif

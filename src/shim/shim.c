@@ -170,7 +170,7 @@ __attribute__((constructor)) static void shim_init(void)
 	NEXT(close_range, "close_range");
 	NEXT(closefrom, "closefrom");
 	shim_pick_backend();
-	shim_vfio_setup(be == &shim_inproc_backend); /* VFIO devices: in-process only */
+	shim_vfio_setup(be == &shim_inproc_backend); /* VFIO devices: here, or the daemon's */
 	if (be != &shim_inproc_backend)
 		shim_scan_inherited();
 }
@@ -1222,3 +1222,33 @@ static const struct shim_backend daemon_backend = {
 	.dup = daemon_dup,
 	.forget = daemon_forget,
 };
+
+/* ---- for vfio_remote.c: the daemon's VFIO files are connections too -------------------------- */
+
+int shim_daemon_open(int flags)
+{
+	return iommu_open(flags);
+}
+
+int shim_daemon_ioctl(int fd, unsigned long req, unsigned long arg)
+{
+	return forward_ioctl(fd, req, arg);
+}
+
+int shim_daemon_close(int fd)
+{
+	return daemon_close(fd);
+}
+
+void shim_daemon_adopt(int fd)
+{
+	struct stat st;
+
+	if (!fstat(fd, &st))
+		fdt_set(fd, st.st_ino);
+}
+
+bool shim_daemon_is_iommufd(int fd)
+{
+	return fd_is_ours(fd, IOMMU_IOAS_ALLOC);
+}

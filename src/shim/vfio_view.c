@@ -28,7 +28,10 @@
  * iommufd (the type1 calls are the core's VFIO compatibility). read and write of a device
  * fd are EINVAL here (the kernel's use the file position; pread and pwrite are served).
  *
- * Under the daemon back end none of this is active: the paths are the system's.
+ * Under the daemon back end the view shows the daemon's platform (asked of the daemon,
+ * IOASID_PLATFORM_GET, on the first look-up) and the nodes open files served by the daemon
+ * (vfio_remote.c); /dev/vfio/vfio is then an iommufd of the daemon. If no daemon answers,
+ * the paths are the system's.
  *
  * Locking: tbl_lock protects fds[]; it is never held across a call into src/vfio.
  */
@@ -72,6 +75,7 @@ struct vfd {
 };
 
 static bool active;
+static bool remote; /* the daemon serves the devices (vfio_remote.c) */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static struct vfio_sys *sys;
 static struct platform *loaded;
@@ -252,7 +256,20 @@ static void view_init(void)
 	char err[256];
 	int rc;
 
-	if (file && *file) {
+	if (remote) {
+		/* the daemon's devices: its platform, whatever file this process was given */
+		char *text = shim_remote_platform();
+
+		if (!text)
+			return;
+		rc = platform_parse(text, &loaded, err, sizeof(err));
+		free(text);
+		if (rc) {
+			fprintf(stderr, "libioasid-preload: the daemon's platform: %s\n", err);
+			return;
+		}
+		p = loaded;
+	} else if (file && *file) {
 		rc = platform_load(file, &loaded, err, sizeof(err));
 		if (rc) {
 			fprintf(stderr, "libioasid-preload: %s\n", err);
@@ -302,7 +319,8 @@ static bool ready(void)
 
 void shim_vfio_setup(bool inproc)
 {
-	active = inproc;
+	active = true;
+	remote = !inproc;
 }
 
 static bool has_prefix(const char *path, const char *pre, size_t n)
@@ -404,9 +422,19 @@ bool shim_vfio_open(int dirfd, const char *path, int flags, int *out_fd)
 	kind = node_of(dirfd, path, &num);
 	if (kind == VNODE_NONE || !ready())
 		return false;
+	if (remote && kind != VNODE_CONTAINER) {
+		if (kind == VNODE_GROUP ? !vfio_group_exists(sys, num) :
+					  num >= vfio_nr_devices(sys))
+			return false;
+		rc = shim_remote_open(kind == VNODE_GROUP ? 2 : 1, num, flags);
+		*out_fd = rc < 0 ? -1 : rc;
+		if (rc < 0)
+			errno = -rc;
+		return true;
+	}
 	switch (kind) {
 	case VNODE_CONTAINER:
-		*out_fd = shim_inproc_backend.open(flags);
+		*out_fd = remote ? shim_daemon_open(flags) : shim_inproc_backend.open(flags);
 		return true;
 	case VNODE_GROUP:
 		if (!vfio_group_exists(sys, num))
@@ -437,6 +465,8 @@ bool shim_vfio_is_ours(int fd)
 {
 	struct vfio_file *f;
 
+	if (remote)
+		return shim_remote_is_ours(fd, NULL, NULL);
 	if (!fd_in_range(fd) || !__atomic_load_n(&fds[fd].f, __ATOMIC_RELAXED))
 		return false;
 	f = vfd_get(fd, NULL);
@@ -457,9 +487,13 @@ static long result(long rc)
 
 int shim_vfio_ioctl(int fd, unsigned long req, unsigned long arg)
 {
-	struct vfio_file *f = vfd_get(fd, NULL);
+	struct vfio_file *f;
+	uint32_t kind;
 	long rc;
 
+	if (remote && shim_remote_is_ours(fd, &kind, NULL))
+		return shim_remote_ioctl(fd, kind, req, arg);
+	f = vfd_get(fd, NULL);
 	if (!f)
 		return (int)result(-EBADF);
 	rc = vfio_file_ioctl(f, req, arg);
@@ -469,9 +503,12 @@ int shim_vfio_ioctl(int fd, unsigned long req, unsigned long arg)
 
 ssize_t shim_vfio_pread(int fd, void *buf, size_t len, off_t off)
 {
-	struct vfio_file *f = vfd_get(fd, NULL);
+	struct vfio_file *f;
 	ssize_t rc;
 
+	if (remote)
+		return shim_remote_rw(fd, buf, len, off, false);
+	f = vfd_get(fd, NULL);
 	if (!f)
 		return result(-EBADF);
 	rc = off < 0 ? -EINVAL : vfio_file_pread(f, buf, len, (uint64_t)off);
@@ -481,9 +518,12 @@ ssize_t shim_vfio_pread(int fd, void *buf, size_t len, off_t off)
 
 ssize_t shim_vfio_pwrite(int fd, const void *buf, size_t len, off_t off)
 {
-	struct vfio_file *f = vfd_get(fd, NULL);
+	struct vfio_file *f;
 	ssize_t rc;
 
+	if (remote)
+		return shim_remote_rw(fd, (void *)buf, len, off, true);
+	f = vfd_get(fd, NULL);
 	if (!f)
 		return result(-EBADF);
 	rc = off < 0 ? -EINVAL : vfio_file_pwrite(f, buf, len, (uint64_t)off);
@@ -493,11 +533,14 @@ ssize_t shim_vfio_pwrite(int fd, const void *buf, size_t len, off_t off)
 
 void *shim_vfio_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	struct vfio_file *f = vfd_get(fd, NULL);
+	struct vfio_file *f;
 	void *out = MAP_FAILED;
 	int rc;
 
 	(void)addr;
+	if (remote)
+		return shim_remote_mmap(fd, len, prot, flags, off);
+	f = vfd_get(fd, NULL);
 	if (!f) {
 		errno = EBADF;
 		return MAP_FAILED;
@@ -517,6 +560,8 @@ int shim_vfio_close(int fd)
 	struct vfio_file *f;
 	int rc, err;
 
+	if (remote)
+		return shim_remote_close(fd);
 	pthread_mutex_lock(&tbl_lock);
 	f = vfd_take_locked(fd);
 	pthread_mutex_unlock(&tbl_lock);
@@ -532,6 +577,10 @@ void shim_vfio_dup(int from, int to)
 	struct vfio_file *old = NULL, *f;
 	struct vfd e;
 
+	if (remote) {
+		shim_remote_dup(from, to);
+		return;
+	}
 	if (from == to || !fd_in_range(to))
 		return;
 	if (__atomic_load_n(&fds[to].f, __ATOMIC_RELAXED)) {
@@ -551,6 +600,10 @@ void shim_vfio_dup(int from, int to)
 
 void shim_vfio_forget(unsigned int first, unsigned int last)
 {
+	if (remote) {
+		shim_remote_forget(first, last);
+		return;
+	}
 	for (unsigned int fd = first; fd <= last && fd < VFD_MAX; fd++) {
 		struct vfio_file *f;
 
@@ -604,6 +657,13 @@ void shim_vfio_fix_fstat(int fd, struct stat *st)
 	struct vfio_file *f;
 	struct vfd e;
 
+	if (remote) {
+		uint32_t kind, num;
+
+		if (shim_remote_is_ours(fd, &kind, &num))
+			node_stat(kind == 2 ? VNODE_GROUP : VNODE_DEVICE, num, st);
+		return;
+	}
 	if (!fd_in_range(fd) || !__atomic_load_n(&fds[fd].f, __ATOMIC_RELAXED))
 		return;
 	f = vfd_get(fd, &e);

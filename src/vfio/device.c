@@ -39,13 +39,30 @@
 
 /* ---- user memory -------------------------------------------------------------------------- */
 
+/*
+ * The program's memory is this process's (self_copy), unless the thread serving the call
+ * set other accessors (the daemon: the calling client's memory, vfio_set_uaccess).
+ */
+static __thread const struct vfio_uaccess *ua;
+static __thread void *ua_priv;
+
+void vfio_set_uaccess(const struct vfio_uaccess *ops, void *priv)
+{
+	ua = ops;
+	ua_priv = priv;
+}
+
 int vu_read(unsigned long uptr, void *dst, size_t len)
 {
+	if (ua)
+		return ua->read(ua_priv, dst, uptr, len) ? -EFAULT : 0;
 	return self_copy(uptr, dst, len, false);
 }
 
 int vu_write(unsigned long uptr, const void *src, size_t len)
 {
+	if (ua)
+		return ua->write(ua_priv, uptr, src, len) ? -EFAULT : 0;
 	return self_copy(uptr, (void *)src, len, true);
 }
 

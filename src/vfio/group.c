@@ -23,6 +23,7 @@
 #include <linux/iommufd.h>
 
 #include "ioasid/ioasid.h"
+#include "core/kcall.h"
 #include "vfio/vfio_int.h"
 
 int vfio_open_group(struct vfio_sys *s, unsigned int group, struct vfio_file **out)
@@ -95,21 +96,21 @@ static int compat_ioas(struct ioasid_ctx *ctx, uint32_t *out_id)
 	struct iommu_ioas_alloc a = { .size = sizeof(a) };
 	struct iommu_destroy d = { .size = sizeof(d) };
 
-	if (!ioasid_ioctl(ctx, IOMMU_VFIO_IOAS, &v)) {
+	if (!ioasid_ioctl_local(ctx, IOMMU_VFIO_IOAS, &v)) {
 		*out_id = v.ioas_id;
 		return 0;
 	}
 	if (errno != ENODEV)
 		return -errno;
-	if (ioasid_ioctl(ctx, IOMMU_IOAS_ALLOC, &a))
+	if (ioasid_ioctl_local(ctx, IOMMU_IOAS_ALLOC, &a))
 		return -errno;
 	v.op = IOMMU_VFIO_IOAS_SET;
 	v.ioas_id = a.out_ioas_id;
-	if (ioasid_ioctl(ctx, IOMMU_VFIO_IOAS, &v)) {
+	if (ioasid_ioctl_local(ctx, IOMMU_VFIO_IOAS, &v)) {
 		int err = -errno;
 
 		d.id = a.out_ioas_id;
-		ioasid_ioctl(ctx, IOMMU_DESTROY, &d);
+		ioasid_ioctl_local(ctx, IOMMU_DESTROY, &d);
 		return err;
 	}
 	*out_id = a.out_ioas_id;

@@ -46,6 +46,8 @@ int virq_eventfd_dup(struct vdev *d, int fd)
 	ssize_t n;
 	int dup;
 
+	if (fd >= 0 && d->sys->ops.eventfd_dup)
+		return d->sys->ops.eventfd_dup(fd);
 	if (fd < 0 || fcntl(fd, F_GETFD) < 0)
 		return -EBADF;
 	if (d->sys->ops.is_emulated && d->sys->ops.is_emulated(fd))

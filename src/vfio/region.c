@@ -419,3 +419,52 @@ int vfio_file_mmap(struct vfio_file *f, uint64_t off, size_t len, int prot, void
 	/* the model lives while the file that asks is open (f->access); its windows go with it */
 	return dev_model_bar_mmap(d->model, index, boff, len, prot, out_addr);
 }
+
+/* The checks of vfio_file_mmap: the BAR index, or -EINVAL. */
+static int mmap_check(struct vfio_file *f, uint64_t off, size_t len)
+{
+	unsigned int index = (unsigned int)(off >> VFIO_OFF_SHIFT);
+	uint64_t boff = off & VFIO_OFF_MASK, span;
+	long page = sysconf(_SC_PAGESIZE);
+	struct vdev *d = f->dev;
+	bool offered, access;
+
+	if (f->kind != VFILE_DEVICE || !len || index >= VFIO_PCI_ROM_REGION_INDEX)
+		return -EINVAL;
+	pthread_mutex_lock(&f->sys->lock);
+	access = f->access;
+	pthread_mutex_unlock(&f->sys->lock);
+	if (!access || !bar_present(d, index))
+		return -EINVAL;
+	pthread_mutex_lock(&d->lock);
+	offered = d->bar_mmap && !(d->pdev->bars[index].flags & PLATFORM_BAR_IO);
+	pthread_mutex_unlock(&d->lock);
+	if (!offered)
+		return -EINVAL;
+	span = (d->pdev->bars[index].size + (uint64_t)page - 1) & ~((uint64_t)page - 1);
+	if (boff % (uint64_t)page || boff >= span || len > span - boff)
+		return -EINVAL;
+	return (int)index;
+}
+
+int vfio_file_mmap_export(struct vfio_file *f, uint64_t off, size_t len, int *out_fd,
+			  unsigned int *out_bar, uint64_t *out_bar_off, uint64_t *out_bar_size)
+{
+	int bar = mmap_check(f, off, len);
+
+	if (bar < 0)
+		return bar;
+	*out_bar = (unsigned int)bar;
+	*out_bar_off = off & VFIO_OFF_MASK;
+	*out_bar_size = f->dev->pdev->bars[bar].size;
+	*out_fd = dev_model_bar_shadow_fd(f->dev->model, (unsigned int)bar);
+	return 0;
+}
+
+int vfio_file_bar_access(struct vfio_file *f, unsigned int bar, uint64_t off, unsigned int size,
+			 uint64_t *val, bool write)
+{
+	if (bar >= VFIO_PCI_ROM_REGION_INDEX || mmap_check(f, VFIO_INDEX_OFF(bar), 1) < 0)
+		return -EINVAL;
+	return dev_model_window_access(f->dev->model, bar, off, size, val, write);
+}

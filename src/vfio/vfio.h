@@ -56,7 +56,24 @@ struct vfio_host_ops {
 	 * not one (VFIO_DEVICE_PCI_HOT_RESET's group fds). -EBADF in *err for an fd not open.
 	 */
 	struct vfio_file *(*file_get)(int fd, int *err);
+	/*
+	 * May be NULL (then the fd is this process's and is duplicated here): our own duplicate
+	 * of the eventfd the program's fd >= 0 names (SET_IRQS, the wake-up feature), or -EBADF
+	 * (not open), -EINVAL (not an eventfd). The daemon's resolves the fds the call staged.
+	 */
+	int (*eventfd_dup)(int fd);
 };
+
+/*
+ * The program's memory for the calls of this thread: NULL (the default) is this process's
+ * own; the daemon sets the calling client's around each call it serves. read and write:
+ * 0 or -EFAULT.
+ */
+struct vfio_uaccess {
+	int (*read)(void *priv, void *dst, uint64_t uptr, size_t len);
+	int (*write)(void *priv, uint64_t uptr, const void *src, size_t len);
+};
+void vfio_set_uaccess(const struct vfio_uaccess *ops, void *priv);
 
 /* The VFIO view of platform p (kept by pointer: p must outlive it). 0, -ENOMEM. */
 int vfio_sys_new(const struct platform *p, const struct vfio_host_ops *ops, struct vfio_sys **out);
@@ -92,6 +109,22 @@ ssize_t vfio_file_pwrite(struct vfio_file *f, const void *buf, size_t len, uint6
  * last file closes (the kernel keeps the device open while it is mapped).
  */
 int vfio_file_mmap(struct vfio_file *f, uint64_t off, size_t len, int prot, void **out_addr);
+
+/*
+ * For a mapping in another process (the daemon's devices, whose program maps what the shim
+ * asks for): the checks of vfio_file_mmap for [off, off + len), then the BAR's read pages
+ * (*out_fd: the model's memfd, ours, not a copy; -1 when loads must trap too), the BAR, its
+ * offset and size. The model's engine is started as for a mapping. 0 or -EINVAL.
+ */
+int vfio_file_mmap_export(struct vfio_file *f, uint64_t off, size_t len, int *out_fd,
+			  unsigned int *out_bar, uint64_t *out_bar_off, uint64_t *out_bar_size);
+/*
+ * One load or store of such a mapping: size 1, 2, 4, 8 at BAR offset off, as a window's
+ * trapped access (dev_model_window_access). -EINVAL for a file without access, a BAR that
+ * is not offered for mmap, a bad offset or size.
+ */
+int vfio_file_bar_access(struct vfio_file *f, unsigned int bar, uint64_t off, unsigned int size,
+			 uint64_t *val, bool write);
 
 /* The device index (vfio<N>) of a device file, or -1 for a group file. */
 int vfio_file_device_index(const struct vfio_file *f);

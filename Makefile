@@ -3,7 +3,8 @@
 #   make run          build and run the main job: the simple-flow example in-process, then
 #                     an unmodified /dev/iommu program under ioasid-run (daemon + shim),
 #                     then ioasidctl looking at a live program's objects and page table,
-#                     then the I/OAT driver through VFIO (cdev, type1, iommufd container)
+#                     then the I/OAT driver through VFIO (cdev, type1, iommufd container),
+#                     in-process and with the device in the daemon
 #   make check        build twice (plain, and ASan+UBSan) and run every test in both
 #   make conformance  the kernel's iommufd selftest under the shim
 #   make bench        the benchmarks; results in build/bench/results.json
@@ -39,9 +40,13 @@ run: build
 	./$(BUILD)/tools/ioasid-run -- ./$(BUILD)/examples/iommufd-hello
 	./$(BUILD)/tools/ioasid-run -- ./$(BUILD)/examples/iommufd-graph -- \
 		bash tools/ioasidctl-demo.sh ./$(BUILD)/tools/ioasidctl
-	# the I/OAT driver through VFIO: the cdev, then both group/container paths
+	# the I/OAT driver through VFIO: the cdev, then both group/container paths; in-process,
+	# then with the device in the daemon
 	for m in cdev type1 iommufd; do \
 		./$(BUILD)/tools/ioasid-run --inproc -- ./$(BUILD)/examples/ioat-vfio $$m || exit 1; \
+	done
+	for m in cdev type1 iommufd; do \
+		./$(BUILD)/tools/ioasid-run -- ./$(BUILD)/examples/ioat-vfio $$m || exit 1; \
 	done
 
 check: build build-san

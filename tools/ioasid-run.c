@@ -26,11 +26,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "platform/platform.h"
 #include "proto/proto.h"
+#include "proto/vfio_proto.h"
 
 #ifndef IOASID_SHIM_BUILD_PATH
 #define IOASID_SHIM_BUILD_PATH ""
@@ -41,18 +43,21 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ioasid-run [options] -- command [args...]\n"
-		   "  --socket PATH   the daemon's socket (default: $IOASID_SOCKET, then\n"
-		   "                  $XDG_RUNTIME_DIR/ioasid/ioasidd.sock, /run/ioasid/...,\n"
-		   "                  /run/user/$UID/ioasid/..., or $HOME/.ioasid/...); its\n"
-		   "                  directory must be private (ours or root's, not writable by\n"
-		   "                  others): never /tmp itself\n"
-		   "  --daemon PATH   the ioasidd executable to start when none is running\n"
-		   "  --no-daemon     start no daemon; one must already be listening\n"
-		   "  --inproc        serve /dev/iommu inside the program (no daemon)\n"
-		   "  --shim PATH     the preload library (default: the built or installed one)\n"
-		   "  --platform FILE the emulated IOMMUs and PCI devices the program sees (with\n"
-		   "                  --inproc; checked first; default: the embedded platform)\n");
+	fprintf(f,
+		"usage: ioasid-run [options] -- command [args...]\n"
+		"  --socket PATH   the daemon's socket (default: $IOASID_SOCKET, then\n"
+		"                  $XDG_RUNTIME_DIR/ioasid/ioasidd.sock, /run/ioasid/...,\n"
+		"                  /run/user/$UID/ioasid/..., or $HOME/.ioasid/...); its\n"
+		"                  directory must be private (ours or root's, not writable by\n"
+		"                  others): never /tmp itself\n"
+		"  --daemon PATH   the ioasidd executable to start when none is running\n"
+		"  --no-daemon     start no daemon; one must already be listening\n"
+		"  --inproc        serve /dev/iommu inside the program (no daemon)\n"
+		"  --shim PATH     the preload library (default: the built or installed one)\n"
+		"  --platform FILE the emulated IOMMUs and PCI devices the program sees (checked\n"
+		"                  first; default: the embedded platform). Without --inproc the\n"
+		"                  daemon serves them: one it starts takes FILE; one already\n"
+		"                  running with another platform is refused (exit 1)\n");
 }
 
 /* An absolute version of path (the command may change directory); NULL if too long. */
@@ -80,6 +85,39 @@ static const char *find_shim(const char *opt)
 	if (*IOASID_SHIM_BUILD_PATH && !access(IOASID_SHIM_BUILD_PATH, R_OK))
 		return IOASID_SHIM_BUILD_PATH;
 	return IOASID_SHIM_INSTALL_PATH;
+}
+
+/*
+ * Does the daemon on connection fd (its pid dpid) serve the platform of file? 0 if so, -1 if
+ * it serves another one or cannot say. The daemon writes the text into our memory, so it
+ * is named our ptracer first (Yama), as the shim does.
+ */
+static int same_platform(int fd, pid_t dpid, const char *file)
+{
+	struct ioasid_platform_get g = { .size = sizeof(g) };
+	struct platform *mine = NULL, *theirs = NULL;
+	char err[256], *text = NULL;
+	long n = 0;
+	int rc = -1;
+
+	prctl(PR_SET_PTRACER, dpid, 0, 0, 0);
+	if (ioasid_client_ioctl(fd, IOASID_PLATFORM_GET, (uint64_t)(uintptr_t)&g, -1,
+				IOASID_IN_FD_NONE, &n) ||
+	    n <= 0 || n > (64 << 20))
+		return -1;
+	text = calloc(1, (size_t)n + 1);
+	g.buf = (uint64_t)(uintptr_t)text;
+	g.len = (uint64_t)n;
+	if (text &&
+	    !ioasid_client_ioctl(fd, IOASID_PLATFORM_GET, (uint64_t)(uintptr_t)&g, -1,
+				 IOASID_IN_FD_NONE, &n) &&
+	    !platform_parse(text, &theirs, err, sizeof(err)) &&
+	    !platform_load(file, &mine, err, sizeof(err)))
+		rc = platform_equal(mine, theirs) ? 0 : -1;
+	platform_free(mine);
+	platform_free(theirs);
+	free(text);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -153,11 +191,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		platform_free(pf);
-		if (!inproc) {
-			fprintf(stderr, "ioasid-run: --platform: the devices are served in-process "
-					"only for now (--inproc)\n");
-			return 2;
-		}
+		/* the shim (--inproc) or the daemon we start (its $IOASID_PLATFORM) reads it */
 		p = absolute(platform_opt);
 		if (!p || setenv("IOASID_PLATFORM", p, 1))
 			goto err_env;
@@ -182,8 +216,9 @@ int main(int argc, char **argv)
 	} else if (no_daemon) {
 		setenv("IOASID_NO_AUTOSTART", "1", 1);
 	} else {
+		pid_t dpid = 0;
 		int fd = ioasid_client_connect(
-			path, IOASID_CONNECT_CLOEXEC | IOASID_CONNECT_AUTOSTART, NULL, NULL);
+			path, IOASID_CONNECT_CLOEXEC | IOASID_CONNECT_AUTOSTART, NULL, &dpid);
 
 		if (fd == -EPERM) {
 			fprintf(stderr,
@@ -198,7 +233,16 @@ int main(int argc, char **argv)
 				path, ioasid_daemon_exe(), strerror(-fd));
 			return 1;
 		}
+		rc = platform_opt ? same_platform(fd, dpid, platform_opt) : 0;
 		close(fd);
+		if (rc) {
+			fprintf(stderr,
+				"ioasid-run: the daemon at %s serves another platform than %s (it "
+				"was started before, with another one); stop it, or give a socket "
+				"of its own (--socket) for this platform\n",
+				path, platform_opt);
+			return 1;
+		}
 	}
 	shim = absolute(find_shim(shim_opt));
 	if (!shim || access(shim, R_OK)) {

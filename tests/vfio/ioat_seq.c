@@ -16,6 +16,7 @@
  *   selftest   a 2000-byte copy with an interrupt, checked, CHANCTRL re-armed
  *   batch      40 copies of 4 KiB in batches of 8 (interrupt and completion on the last of
  *              each), the ring wrapping, DMACOUNT counting on, every byte checked
+ *   (with $IOAT_SEQ_LOOP set: batches of 8 copies of 32 KiB until killed, after "looping")
  *   recover    a copy whose source is not mapped: halted, CHANERR READ_DATA (what the driver
  *              reports to the client) cleared, channel reset and restarted with a null
  *              descriptor, then a good copy
@@ -316,6 +317,21 @@ int main(int argc, char **argv)
 	}
 	need(!memcmp(src, dst, 40 * 4096), "batch data");
 	need((rd(CHANSTS, 8) & 7) == STS_DONE, "idle after the batches");
+	if (getenv("IOAT_SEQ_LOOP")) {
+		/* tests/vfio/test_devkill.c: copy until killed, the device busy in DMA */
+		printf("looping\n");
+		fflush(stdout);
+		for (unsigned int n = 0;; n++) {
+			for (unsigned int k = 0; k < 8; k++)
+				last = push(32768, k == 7 ? CTL_INT | CTL_COMPL : 0,
+					    base + 8192 + (uint64_t)k * 32768,
+					    base + 8192 + 256 * 1024 + (uint64_t)k * 32768);
+			wr(CHANCTRL, 2, CHANCTRL_RUN);
+			wr(DMACOUNT, 2, head & 0xffff);
+			wait_irq();
+			need((*cmpl & ~UINT64_C(0x3f)) == last, "loop %u completion", n);
+		}
+	}
 
 	step = "recover"; /* a source nothing maps: READ_DATA, reported; reset; restart */
 	wr(CHANCTRL, 2, CHANCTRL_RUN);

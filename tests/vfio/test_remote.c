@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * test_remote.c - the daemon's VFIO devices as an attacker sees them: every private call of
+ * src/proto/vfio_proto.h with bad input, and the cases the brief names (a client naming
+ * another's device or context, bad region offsets, huge lengths, fd confusion, a client
+ * that never reads), plus fork sharing a bound device and its BAR window.
+ *
+ *   ioasid-run --socket PATH -- test_remote      (plain ioasid-run: the daemon back end)
+ *
+ * Calls go through the shim (ioctl, pread, mmap on the program's fds) and, for what the
+ * shim would never send (a STAGE_FD without its fd, a connection turned into a device after
+ * it made a context, a flood of requests whose answers nobody reads), straight on the wire
+ * with the protocol's client functions. TAP output; exit 1 on the first failed check.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+
+#include "proto/proto.h"
+#include "proto/vfio_proto.h"
+
+static int ntest;
+static const char *cur = "setup";
+
+#define check(cond, ...)                                                                     \
+	do {                                                                                 \
+		if (!(cond)) {                                                               \
+			printf("not ok %d - %s: ", ++ntest, cur);                            \
+			printf(__VA_ARGS__);                                                 \
+			printf(" (%s:%d, errno %s)\n", __FILE__, __LINE__, strerror(errno)); \
+			exit(1);                                                             \
+		}                                                                            \
+	} while (0)
+#define fails(call, err) ((call) < 0 && errno == (err))
+
+static void pass(const char *what)
+{
+	printf("ok %d - %s\n", ++ntest, what);
+}
+
+#define CFG_OFF ((uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40)
+
+/* /dev/iommu with an IOAS, vfio0 bound to it and attached: the device fd */
+static int bound_device(int *out_iommufd)
+{
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
+	int ifd = open("/dev/iommu", O_RDWR), dev = open("/dev/vfio/devices/vfio0", O_RDWR);
+
+	check(ifd >= 0 && dev >= 0, "open");
+	check(!ioctl(ifd, IOMMU_IOAS_ALLOC, &a), "IOAS_ALLOC");
+	b.iommufd = ifd;
+	check(!ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &b), "BIND");
+	at.pt_id = a.out_ioas_id;
+	check(!ioctl(dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), "ATTACH");
+	*out_iommufd = ifd;
+	return dev;
+}
+
+static int raw_conn(void)
+{
+	const char *path = getenv("IOASID_SOCKET");
+	int s = path ? ioasid_client_connect(path, IOASID_CONNECT_CLOEXEC, NULL, NULL) : -1;
+
+	check(s >= 0, "raw connection to %s", path ? path : "?");
+	return s;
+}
+
+/* One call on the wire: ioctl(2)'s answer, -1 with errno. */
+static long raw_call(int s, unsigned long cmd, void *arg, int in_off, int in_fd)
+{
+	long ret = -1;
+	int rc = ioasid_client_ioctl(s, cmd, (uint64_t)(uintptr_t)arg, in_off, in_fd, &ret);
+
+	if (rc) {
+		errno = -rc;
+		return -1;
+	}
+	return ret;
+}
+
+static void t_tokens(void)
+{
+	struct ioasid_vfio_stage st = { .size = sizeof(st), .fd = -1, .key = 77 };
+	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b), .iommufd = 77 };
+	struct ioasid_ctx_token t = { .size = sizeof(t) };
+	int dev = open("/dev/vfio/devices/vfio0", O_RDWR), ifd = open("/dev/iommu", O_RDWR);
+
+	cur = "tokens";
+	check(dev >= 0 && ifd >= 0, "open");
+	/* a made-up token names nothing */
+	check(getrandom(st.token, sizeof(st.token), 0) == sizeof(st.token), "random");
+	check(!ioctl(dev, IOASID_VFIO_STAGE_CTX, &st), "stage");
+	check(fails(ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &b), EBADF), "forged token bound");
+	/* the token of an iommufd that is closed names nothing either */
+	check(!ioctl(ifd, IOASID_CTX_TOKEN, &t), "CTX_TOKEN");
+	close(ifd);
+	memcpy(st.token, t.token, sizeof(st.token));
+	check(!ioctl(dev, IOASID_VFIO_STAGE_CTX, &st), "stage");
+	check(fails(ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &b), EBADF), "dead context bound");
+	/* nothing staged: the number alone names nothing */
+	b.iommufd = 3;
+	check(fails(ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &b), EBADF) ||
+		      fails(ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &b), EBADFD),
+	      "an unstaged number bound");
+	/* only the two errors an fd can be staged with */
+	st.err = -EPERM;
+	check(fails(ioctl(dev, IOASID_VFIO_STAGE_CTX, &st), EINVAL), "stage err EPERM");
+	st.err = 0;
+	st.size = 8;
+	check(fails(ioctl(dev, IOASID_VFIO_STAGE_CTX, &st), EINVAL), "short stage");
+	/* a token asked of a device connection */
+	check(fails(ioctl(dev, IOASID_CTX_TOKEN, &t), ENOTTY), "token of a device");
+	/* the stage table is bounded, and the next call clears it */
+	st.size = sizeof(st);
+	for (int i = 0; i < IOASID_VFIO_STAGE_MAX; i++)
+		check(!ioctl(dev, IOASID_VFIO_STAGE_CTX, &st), "stage %d", i);
+	check(fails(ioctl(dev, IOASID_VFIO_STAGE_CTX, &st), ENOSPC), "stage beyond the limit");
+	check(fails(ioctl(dev, VFIO_DEVICE_GET_INFO, &(struct vfio_device_info){ .argsz = 16 }),
+		    EINVAL),
+	      "GET_INFO before bind");
+	check(!ioctl(dev, IOASID_VFIO_STAGE_CTX, &st), "stage after a call");
+	close(dev);
+	pass("tokens: forged, dead and unstaged contexts are EBADF; staging is bounded");
+}
+
+static void t_open_rules(void)
+{
+	struct ioasid_vfio_open o = { .size = sizeof(o), .kind = IOASID_VFIO_DEVICE };
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+	struct ioasid_vfio_stage st = { .size = sizeof(st), .fd = 0, .key = 0 };
+	int s = raw_conn(), s2 = raw_conn();
+
+	cur = "open rules";
+	o.kind = 3;
+	check(fails(raw_call(s, IOASID_VFIO_OPEN, &o, -1, IOASID_IN_FD_NONE), EINVAL), "kind 3");
+	o.kind = IOASID_VFIO_DEVICE;
+	o.num = 100000;
+	check(fails(raw_call(s, IOASID_VFIO_OPEN, &o, -1, IOASID_IN_FD_NONE), ENODEV), "num");
+	o.num = 0;
+	o.__reserved = 1;
+	check(fails(raw_call(s, IOASID_VFIO_OPEN, &o, -1, IOASID_IN_FD_NONE), EINVAL), "reserved");
+	o.__reserved = 0;
+	o.kind = IOASID_VFIO_GROUP;
+	o.num = 99999;
+	check(fails(raw_call(s, IOASID_VFIO_OPEN, &o, -1, IOASID_IN_FD_NONE), ENODEV), "group");
+	o.kind = IOASID_VFIO_DEVICE;
+	o.num = 0;
+	check(!raw_call(s, IOASID_VFIO_OPEN, &o, -1, IOASID_IN_FD_NONE), "open");
+	check(fails(raw_call(s, IOASID_VFIO_OPEN, &o, -1, IOASID_IN_FD_NONE), EINVAL), "twice");
+	/* an iommufd stays one: no device on a connection with a context */
+	check(!raw_call(s2, IOMMU_IOAS_ALLOC, &a, -1, IOASID_IN_FD_NONE), "IOAS_ALLOC");
+	check(fails(raw_call(s2, IOASID_VFIO_OPEN, &o, -1, IOASID_IN_FD_NONE), EINVAL),
+	      "a context's connection turned into a device");
+	/* and a device connection serves no iommufd call (an unbound cdev: EINVAL, the kernel's) */
+	check(fails(raw_call(s, IOMMU_IOAS_ALLOC, &a, -1, IOASID_IN_FD_NONE), EINVAL), "IOAS");
+	/* fd confusion: STAGE_FD naming a number without sending the fd is refused */
+	check(fails(raw_call(s, IOASID_VFIO_STAGE_FD, &st, -1, IOASID_IN_FD_NONE), EINVAL),
+	      "STAGE_FD without its fd");
+	st.fd = 1;
+	st.key = 1;
+	check(fails(raw_call(s, IOASID_VFIO_STAGE_FD, &st, -1, IOASID_IN_FD_NONE), EINVAL),
+	      "STAGE_FD of fd 1 without its fd");
+	/* unknown private calls */
+	check(fails(raw_call(s, _IOWR(IOASID_PRIV_TYPE, 0x3f, struct ioasid_vfio_open), &o, -1,
+			     IOASID_IN_FD_NONE),
+		    ENOTTY),
+	      "unknown call");
+	check(fails(raw_call(s2, IOASID_VFIO_WHAT, &o, -1, IOASID_IN_FD_NONE), ENOTTY), "WHAT");
+	close(s);
+	close(s2);
+	pass("open: bad kinds, numbers, reserved bits, a second open, an iommufd's connection; "
+	     "STAGE_FD without an fd");
+}
+
+static void t_region(int dev)
+{
+	struct ioasid_vfio_rw rw = { .size = sizeof(rw) };
+	static uint8_t big[8192];
+	uint32_t v = 0;
+
+	cur = "region";
+	/* a huge length: bounded, answered with what the region has, no more */
+	rw.off = CFG_OFF;
+	rw.buf = (uint64_t)(uintptr_t)big;
+	rw.len = UINT64_C(1) << 40;
+	{
+		long n = ioctl(dev, IOASID_VFIO_RW, &rw);
+
+		check((n < 0 && errno == EINVAL) || (n >= 0 && n <= 4096), "huge read: %ld", n);
+	}
+	/* regions and offsets that do not exist */
+	rw.len = 4;
+	rw.off = (uint64_t)9 << 40;
+	check(fails(ioctl(dev, IOASID_VFIO_RW, &rw), EINVAL), "region 9");
+	rw.off = UINT64_MAX;
+	check(fails(ioctl(dev, IOASID_VFIO_RW, &rw), EINVAL), "offset ~0");
+	check(fails(pread(dev, &v, 4, (off_t)((UINT64_C(0) << 40) + (1 << 20))), EINVAL),
+	      "past BAR 0");
+	/* a bad buffer is EFAULT, the daemon is fine */
+	rw.off = CFG_OFF;
+	rw.buf = 16;
+	check(fails(ioctl(dev, IOASID_VFIO_RW, &rw), EFAULT), "bad buffer");
+	rw.buf = (uint64_t)(uintptr_t)&v;
+	rw.flags = 1u << 7;
+	check(fails(ioctl(dev, IOASID_VFIO_RW, &rw), EINVAL), "unknown flag");
+	rw.flags = 0;
+	rw.size = 8;
+	check(fails(ioctl(dev, IOASID_VFIO_RW, &rw), EINVAL), "short struct");
+	/* window accesses: sizes, alignment, config space, beyond the BAR */
+	rw.size = sizeof(rw);
+	rw.flags = IOASID_VFIO_RW_INLINE;
+	rw.off = 0;
+	rw.len = 3;
+	check(fails(ioctl(dev, IOASID_VFIO_RW, &rw), EINVAL), "size 3");
+	rw.len = 4;
+	rw.off = 1;
+	check(fails(ioctl(dev, IOASID_VFIO_RW, &rw), EINVAL), "misaligned");
+	rw.off = CFG_OFF;
+	check(fails(ioctl(dev, IOASID_VFIO_RW, &rw), EINVAL), "config through a window");
+	rw.off = (uint64_t)1 << 30;
+	check(fails(ioctl(dev, IOASID_VFIO_RW, &rw), EINVAL), "beyond BAR 0");
+	check(pwrite(dev, &(uint16_t){ 0x6 }, 2, (off_t)CFG_OFF + 4) == 2, "memory decode on");
+	rw.off = 8; /* CBVER */
+	rw.len = 1;
+	check(ioctl(dev, IOASID_VFIO_RW, &rw) == 1 && rw.val == 0x33, "CBVER %#llx",
+	      (unsigned long long)rw.val);
+	pass("regions: huge lengths bounded, bad regions, offsets, buffers, sizes refused");
+}
+
+static void t_mmap(int dev)
+{
+	struct ioasid_vfio_mmap m = { .size = sizeof(m), .len = 4096 };
+
+	cur = "mmap";
+	m.off = CFG_OFF;
+	check(fails(ioctl(dev, IOASID_VFIO_MMAP, &m), EINVAL), "config space");
+	m.off = 123;
+	check(fails(ioctl(dev, IOASID_VFIO_MMAP, &m), EINVAL), "unaligned");
+	m.off = 0;
+	m.len = 1 << 30;
+	check(fails(ioctl(dev, IOASID_VFIO_MMAP, &m), EINVAL), "past the BAR");
+	m.len = 4096;
+	check(!ioctl(dev, IOASID_VFIO_MMAP, &m) && m.fd >= 0, "BAR 0's read pages");
+	/* read-only: the program can read them, never write them */
+	check(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, m.fd, 0) == MAP_FAILED &&
+		      errno == EACCES,
+	      "read pages mapped writable");
+	check(fails(write(m.fd, "x", 1), EBADF), "read pages written");
+	check(fails(ftruncate(m.fd, 0), EINVAL) || fails(ftruncate(m.fd, 0), EBADF),
+	      "read pages truncated");
+	{
+		volatile uint8_t *p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, m.fd, 0);
+
+		check(p != MAP_FAILED && p[8] == 0x33, "CBVER in the read pages");
+		munmap((void *)p, 4096);
+	}
+	close(m.fd);
+	pass("mmap: config, unaligned, past the BAR refused; the read pages are read-only");
+}
+
+/* another process: its own open of the bound device gets nothing of the first's */
+static void t_other_client(void)
+{
+	pid_t pid;
+	int status;
+
+	cur = "another client";
+	pid = fork();
+	if (pid == 0) {
+		struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
+		struct ioasid_vfio_rw rw = { .size = sizeof(rw), .off = CFG_OFF, .len = 4 };
+		uint32_t v;
+		int ifd = open("/dev/iommu", O_RDWR), dev = open("/dev/vfio/devices/vfio0", O_RDWR);
+
+		rw.buf = (uint64_t)(uintptr_t)&v;
+		b.iommufd = ifd;
+		check(ifd >= 0 && dev >= 0, "open");
+		check(fails(ioctl(dev, VFIO_DEVICE_BIND_IOMMUFD, &b), EINVAL), "bound twice");
+		check(fails(ioctl(dev, IOASID_VFIO_RW, &rw), EINVAL), "read without access");
+		check(fails(pread(dev, &v, 4, (off_t)CFG_OFF), EINVAL), "pread without access");
+		check(fails(open("/dev/vfio/0", O_RDWR), EBUSY), "its group opened");
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && !WEXITSTATUS(status), "the other client (status %#x)", status);
+	pass("another client: the bound device's cdev neither binds, reads nor opens its group");
+}
+
+/* fork: the child uses the parent's device fd and BAR window, as the kernel's file */
+static void t_fork(int dev)
+{
+	volatile uint8_t *bar = mmap(NULL, 16384, PROT_READ | PROT_WRITE, MAP_SHARED, dev, 0);
+	uint16_t cmd = 0x6;
+	uint16_t ctl = 0;
+	pid_t pid;
+	int status;
+
+	cur = "fork";
+	check(bar != MAP_FAILED, "BAR 0 mapped");
+	check(pwrite(dev, &cmd, 2, (off_t)CFG_OFF + 4) == 2, "memory decode on");
+	check(bar[8] == 0x33, "CBVER through the window");
+	pid = fork();
+	if (pid == 0) {
+		uint16_t v = 0;
+
+		check(bar[8] == 0x33, "CBVER in the child");
+		*(volatile uint16_t *)(bar + 0x80) = 0x0001; /* CHANCTRL: a store */
+		check(pread(dev, &v, 2, 0x80) == 2 && v == 0x0001, "the child's store: %#x", v);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && !WEXITSTATUS(status), "the child (status %#x)", status);
+	ctl = *(volatile uint16_t *)(bar + 0x80);
+	check(ctl == 0x0001, "the child's store seen by the parent: %#x", ctl);
+	/* the window keeps the device open after the fd is gone (as the kernel's mapping) */
+	munmap((void *)bar, 16384);
+	pass("fork: the child's loads and stores reach the parent's device");
+}
+
+/* a client that never reads: the daemon's other clients are served meanwhile */
+static void t_slow_reader(int dev)
+{
+	struct ioasid_vfio_open o = { .size = sizeof(o), .kind = IOASID_VFIO_DEVICE, .num = 1 };
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct ioasid_msg_ioctl msg;
+	struct timespec t0, t1;
+	int s = raw_conn(), sv[2];
+
+	cur = "slow reader";
+	check(!raw_call(s, IOASID_VFIO_OPEN, &o, -1, IOASID_IN_FD_NONE), "open vfio1");
+	check(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), "socketpair");
+	memset(&msg, 0, sizeof(msg));
+	ioasid_msg_init(&msg.hdr, IOASID_MSG_IOCTL, 1);
+	msg.cmd = VFIO_DEVICE_GET_INFO;
+	msg.arg = (uint64_t)(uintptr_t)&info;
+	for (int i = 0; i < 3000; i++)
+		if (ioasid_send(s, &msg, sizeof(msg), &sv[0], 1))
+			break; /* the connection's queue is full: that is the point */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 100; i++)
+		check(!ioctl(dev, VFIO_DEVICE_GET_INFO, &info), "served meanwhile");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	check(t1.tv_sec - t0.tv_sec < 5, "100 calls took %ld s", (long)(t1.tv_sec - t0.tv_sec));
+	close(sv[0]);
+	close(sv[1]);
+	close(s);
+	pass("a device connection whose answers nobody reads does not hold the others");
+}
+
+static void t_eventfds(int dev)
+{
+	char buf[sizeof(struct vfio_irq_set) + 4];
+	struct vfio_irq_set *irq = (void *)buf;
+	int p[2];
+
+	cur = "eventfds";
+	check(!pipe(p), "pipe");
+	irq->argsz = sizeof(buf);
+	irq->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	irq->index = VFIO_PCI_MSIX_IRQ_INDEX;
+	irq->start = 0;
+	irq->count = 1;
+	memcpy(irq->data, &p[0], 4);
+	check(fails(ioctl(dev, VFIO_DEVICE_SET_IRQS, irq), EINVAL), "a pipe as an eventfd");
+	memcpy(irq->data, &(int){ 900 }, 4);
+	check(fails(ioctl(dev, VFIO_DEVICE_SET_IRQS, irq), EBADF), "an fd not open");
+	{
+		int efd = eventfd(0, EFD_CLOEXEC);
+		uint64_t n = 0;
+
+		memcpy(irq->data, &efd, 4);
+		check(!ioctl(dev, VFIO_DEVICE_SET_IRQS, irq), "an eventfd");
+		irq->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+		irq->argsz = sizeof(*irq);
+		check(!ioctl(dev, VFIO_DEVICE_SET_IRQS, irq), "software trigger");
+		check(read(efd, &n, 8) == 8 && n == 1, "the trigger reached the eventfd");
+		close(efd);
+	}
+	close(p[0]);
+	close(p[1]);
+	pass("eventfds: a pipe is EINVAL, a closed number EBADF, an eventfd fires");
+}
+
+/* a window holds the device open after its fd is closed; its munmap lets it go */
+static void t_window_holds(int dev, int ifd)
+{
+	volatile uint8_t *bar = mmap(NULL, 16384, PROT_READ | PROT_WRITE, MAP_SHARED, dev, 0);
+	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b), .iommufd = ifd };
+	int again;
+
+	cur = "window holds";
+	check(bar != MAP_FAILED, "BAR 0 mapped");
+	close(dev);
+	check(bar[8] == 0x33, "CBVER after the fd's close");
+	*(volatile uint16_t *)(bar + 0x80) = 0x0000;
+	again = open("/dev/vfio/devices/vfio0", O_RDWR);
+	check(again >= 0, "open");
+	check(fails(ioctl(again, VFIO_DEVICE_BIND_IOMMUFD, &b), EINVAL), "bound while mapped");
+	munmap((void *)bar, 16384);
+	check(!ioctl(again, VFIO_DEVICE_BIND_IOMMUFD, &b), "bound after munmap");
+	close(again);
+	pass("a window keeps the device open after its fd's close, as the kernel's mapping");
+}
+
+int main(void)
+{
+	int ifd, dev;
+
+	printf("1..9\n");
+	t_tokens();
+	t_open_rules();
+	dev = bound_device(&ifd);
+	t_region(dev);
+	t_mmap(dev);
+	t_other_client();
+	t_eventfds(dev);
+	t_fork(dev);
+	t_slow_reader(dev);
+	t_window_holds(dev, ifd);
+	close(ifd);
+	return 0;
+}

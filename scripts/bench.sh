@@ -40,9 +40,14 @@ if [ -x "$build/bench/devices_bench" ]; then
 	[ "${BENCH_QUICK:-0}" = 1 ] && export DEVICES_BENCH_QUICK=1
 	run "$build/bench/devices_bench"
 fi
-# the VFIO device path (src/vfio through the shim, in-process)
+# the VFIO device path (src/vfio through the shim): in-process, then the device in a private
+# daemon
 if [ -x "$build/bench/vfio_bench" ]; then
 	run "$build/tools/ioasid-run" --inproc -- "$build/bench/vfio_bench"
+	sockdir=$(mktemp -d)
+	run "$build/tools/ioasid-run" --socket "$sockdir/ioasidd.sock" \
+		--daemon "$build/src/daemon/ioasidd" -- "$build/bench/vfio_bench"
+	rm -rf "$sockdir"
 fi
 {
 	printf '{"date":"%s","host":"%s","nproc":%s,"commands":[' "$(date -u +%FT%TZ)" \

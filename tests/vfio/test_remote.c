@@ -419,11 +419,29 @@ static void t_window_holds(int dev, int ifd)
 	pass("a window keeps the device open after its fd's close, as the kernel's mapping");
 }
 
+/* the iommufd closed while a device is bound: close returns, the device works on */
+static void t_close_first(void)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct timespec t0, t1;
+	int ifd, dev = bound_device(&ifd);
+
+	cur = "iommufd closed first";
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	check(!close(ifd), "close");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	check(t1.tv_sec - t0.tv_sec < 2, "close took %ld s", (long)(t1.tv_sec - t0.tv_sec));
+	check(!ioctl(dev, VFIO_DEVICE_GET_INFO, &info), "the device after its iommufd's close");
+	check(!ioctl(dev, VFIO_DEVICE_RESET), "reset");
+	check(!close(dev), "close the device");
+	pass("the iommufd closed before the device: its close returns, the device serves on");
+}
+
 int main(void)
 {
 	int ifd, dev;
 
-	printf("1..9\n");
+	printf("1..10\n");
 	t_tokens();
 	t_open_rules();
 	dev = bound_device(&ifd);
@@ -435,5 +453,6 @@ int main(void)
 	t_slow_reader(dev);
 	t_window_holds(dev, ifd);
 	close(ifd);
+	t_close_first();
 	return 0;
 }

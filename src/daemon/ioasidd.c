@@ -518,7 +518,7 @@ int main(int argc, char **argv)
 	char *end;
 
 	failnth_init();
-	while ((opt = getopt_long(argc, argv, "s:i:vh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:i:vhF:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (strlen(optarg) >= sizeof(path)) {

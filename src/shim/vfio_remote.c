@@ -11,7 +11,8 @@
  * the daemon cannot see staged first:
  *   BIND_IOMMUFD, GROUP_SET_CONTAINER: the iommufd's token (asked of that iommufd's own
  *     connection), or why the fd is none (EBADF: not open; EBADFD: not an iommufd);
- *   SET_IRQS with eventfds, the low-power wake-up feature: each eventfd, by SCM_RIGHTS.
+ *   SET_IRQS with eventfds, IOEVENTFD, the low-power wake-up feature: each eventfd, by
+ *     SCM_RIGHTS.
  * GROUP_GET_DEVICE_FD's fd is a connection the daemon made and installed: it is adopted
  * here (and in shim.c's table). pread and pwrite are IOASID_VFIO_RW calls on the program's
  * buffer (at most 1 MiB a call; longer ones loop).
@@ -200,6 +201,9 @@ static int stage_for(int fd, uint32_t kind, unsigned long req, unsigned long arg
 		}
 		return 0;
 	}
+	/* argsz, flags, offset, data, then the eventfd */
+	if (req == VFIO_DEVICE_IOEVENTFD && !self_read(arg + 24, &v, 4) && v >= 0)
+		return stage_fd(fd, v);
 	if (req == VFIO_DEVICE_FEATURE && !self_read(arg, u, 8) &&
 	    (u[1] & VFIO_DEVICE_FEATURE_MASK) == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP &&
 	    !self_read(arg + 8, &v, 4) && v >= 0)

@@ -77,6 +77,7 @@ int vfio_sys_new(const struct platform *p, const struct vfio_host_ops *ops, stru
 	s->p = p;
 	s->ops = *ops;
 	pthread_mutex_init(&s->lock, NULL);
+	s->ioev_wake = -1;
 	s->devs = calloc(p->nr_devs ? p->nr_devs : 1, sizeof(*s->devs));
 	s->groups = calloc(p->nr_devs ? p->nr_devs : 1, sizeof(*s->groups));
 	if (!s->devs || !s->groups) {
@@ -115,6 +116,7 @@ void vfio_sys_free(struct vfio_sys *s)
 {
 	if (!s)
 		return;
+	vioev_sys_fini(s);
 	for (size_t i = 0; i < s->nr_devs; i++) {
 		pthread_mutex_destroy(&s->devs[i].lock);
 		pthread_mutex_destroy(&s->devs[i].irq_lock);
@@ -232,6 +234,7 @@ void vdev_close_locked(struct vdev *d, bool via_group)
 	(void)via_group;
 	if (!d->open_count || --d->open_count)
 		return;
+	vioev_release_locked(d);
 	pthread_mutex_lock(&d->lock);
 	virq_release(d);
 	pthread_mutex_unlock(&d->lock);
@@ -722,6 +725,8 @@ long vdev_ioctl(struct vfio_file *f, unsigned long cmd, unsigned long arg)
 		return vdev_hot_reset_info(f, arg);
 	case VFIO_DEVICE_PCI_HOT_RESET:
 		return vdev_hot_reset(f, arg);
+	case VFIO_DEVICE_IOEVENTFD:
+		return vioev_ioctl(d, arg);
 	default:
 		return -ENOTTY;
 	}

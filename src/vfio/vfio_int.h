@@ -73,6 +73,9 @@ struct vdev {
 	int intx_fd, err_fd, req_fd; /* -1: none */
 	int *msix_fds;		     /* pdev->msix_vectors of them; -1: none */
 	unsigned int msix_nvec;	     /* vectors enabled (0: MSI-X off) */
+
+	struct vioev *ioev; /* VFIO_DEVICE_IOEVENTFD entries (ioeventfd.c); sys->lock */
+	unsigned int nr_ioev;
 };
 
 struct vfio_sys {
@@ -83,6 +86,10 @@ struct vfio_sys {
 	size_t nr_devs;
 	struct vgroup *groups;
 	size_t nr_groups;
+	/* ioeventfd.c: the thread that waits on every device's ioeventfds (sys->lock) */
+	pthread_t ioev_thread;
+	bool ioev_started, ioev_stop;
+	int ioev_wake; /* eventfd: a list changed, or stop */
 };
 
 enum vfile_kind { VFILE_DEVICE, VFILE_GROUP };
@@ -136,6 +143,13 @@ void virq_model_cb(void *opaque, unsigned int vector);
 void virq_restore(struct vdev *d);
 unsigned int virq_count(struct vdev *d, unsigned int index);
 int virq_eventfd_dup(struct vdev *d, int fd);
+
+/* ioeventfd.c: VFIO_DEVICE_IOEVENTFD; at most VIOEV_MAX per device, as the kernel */
+#define VIOEV_MAX 1000
+struct vioev;
+long vioev_ioctl(struct vdev *d, unsigned long arg);
+void vioev_release_locked(struct vdev *d); /* the device closes: its entries go */
+void vioev_sys_fini(struct vfio_sys *s);   /* the thread stops */
 
 /* group.c */
 long vgroup_ioctl(struct vfio_file *f, unsigned long cmd, unsigned long arg);

@@ -360,6 +360,70 @@ static void test_bar(void **state)
 	close_file(f, fd);
 }
 
+/* VFIO_DEVICE_IOEVENTFD: the kernel's rules, and a write done when the eventfd fires */
+struct ioev_arg {
+	uint32_t argsz, flags;
+	uint64_t offset, data;
+	int32_t fd, pad;
+};
+
+static long ioev(struct vfio_file *f, uint32_t flags, uint64_t off, uint64_t data, int fd)
+{
+	struct ioev_arg a = { .argsz = 28, .flags = flags, .offset = off, .data = data, .fd = fd };
+
+	return h_ioctl(f, VFIO_DEVICE_IOEVENTFD, &a);
+}
+
+static void test_ioeventfd(void **state)
+{
+	const uint64_t ctl = VFIO_INDEX_OFF(0) + (IOAT_CHAN_BASE + IOAT_CHAN_CTRL);
+	struct ioev_arg a = { .argsz = 27, .flags = 2, .offset = ctl, .fd = -1 };
+	struct vfio_file *f;
+	int fd, efd = eventfd(0, EFD_CLOEXEC), p[2];
+
+	(void)state;
+	assert_true(efd >= 0 && !pipe(p));
+	f = h_bound(IDX_IOAT0, &fd, NULL, NULL);
+	h_cfg_wr(f, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	ERR(h_ioctl(f, VFIO_DEVICE_IOEVENTFD, &a), EINVAL); /* argsz short of fd */
+	ERR(ioev(f, 0, ctl, 1, efd), EINVAL);		    /* no width */
+	ERR(ioev(f, 3, ctl, 1, efd), EINVAL);		    /* two widths */
+	ERR(ioev(f, 0x12, ctl, 1, efd), EINVAL);	    /* unknown flag */
+	ERR(ioev(f, 2, ctl, 1, -2), EINVAL);
+	ERR(ioev(f, 4, VFIO_INDEX_OFF(VFIO_PCI_CONFIG_REGION_INDEX), 1, efd), EINVAL);
+	ERR(ioev(f, 8, VFIO_INDEX_OFF(0) + 0x4000 - 4, 1, efd), EINVAL); /* past the BAR */
+	ERR(ioev(f, 4, VFIO_INDEX_OFF(2), 1, efd), EINVAL);		 /* no BAR 2 */
+	ERR(ioev(f, 4, VFIO_INDEX_OFF(0) + 0x2000 + 4, 1, efd), EINVAL); /* MSI-X table */
+	ERR(ioev(f, 2, ctl, 1, -1), ENODEV);				 /* nothing to remove */
+	ERR(ioev(f, 2, ctl, 1, p[0]), EINVAL);				 /* not an eventfd */
+	ERR(ioev(f, 2, ctl, 1, 1000), EBADF);
+	OK(ioev(f, 2, ctl, 1, efd));
+	ERR(ioev(f, 2, ctl, 1, efd), EEXIST);
+	/* the eventfd fires: CHANCTRL is written, with no call */
+	assert_int_equal(h_bar_rd(f, 0, (IOAT_CHAN_BASE + IOAT_CHAN_CTRL), 2), 0);
+	assert_int_equal(write(efd, &(uint64_t){ 1 }, 8), 8);
+	for (int i = 0; i < 500 && h_bar_rd(f, 0, (IOAT_CHAN_BASE + IOAT_CHAN_CTRL), 2) != 1; i++)
+		usleep(2000);
+	assert_int_equal(h_bar_rd(f, 0, (IOAT_CHAN_BASE + IOAT_CHAN_CTRL), 2), 1);
+	/* another entry (other data) on the same eventfd, then both removed */
+	h_bar_wr(f, 0, (IOAT_CHAN_BASE + IOAT_CHAN_CTRL), 2, 0);
+	OK(ioev(f, 2, ctl, 0x10, efd));
+	OK(ioev(f, 2, ctl, 1, -1));
+	ERR(ioev(f, 2, ctl, 1, -1), ENODEV);
+	assert_int_equal(write(efd, &(uint64_t){ 1 }, 8), 8);
+	for (int i = 0; i < 500 && h_bar_rd(f, 0, (IOAT_CHAN_BASE + IOAT_CHAN_CTRL), 2) != 0x10;
+	     i++)
+		usleep(2000);
+	assert_int_equal(h_bar_rd(f, 0, (IOAT_CHAN_BASE + IOAT_CHAN_CTRL), 2), 0x10);
+	OK(ioev(f, 2, ctl, 0x10, -1));
+	/* the device's close removes what is left (no fd of ours leaks: teardown counts) */
+	OK(ioev(f, 4, VFIO_INDEX_OFF(0) + (IOAT_CHAN_BASE + IOAT_CHAN_CTRL), 7, efd));
+	close_file(f, fd);
+	close(efd);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* ---- interrupts ------------------------------------------------------------------------------ */
 
 struct irq_set_fd {
@@ -773,6 +837,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_region_caps, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_config, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_bar, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_ioeventfd, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_set_irqs_rules, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_msix_dup_kept, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_copy_irq_reset, h_setup, h_teardown),

@@ -398,6 +398,38 @@ static void t_eventfds(int dev)
 	pass("eventfds: a pipe is EINVAL, a closed number EBADF, an eventfd fires");
 }
 
+/* VFIO_DEVICE_IOEVENTFD through the daemon: the eventfd travels, the write happens there */
+static void t_ioeventfd(int dev)
+{
+	struct vfio_device_ioeventfd a = { .argsz = sizeof(a), .flags = VFIO_DEVICE_IOEVENTFD_16 };
+	int efd = eventfd(0, EFD_CLOEXEC), p[2];
+	uint16_t v = 0;
+
+	cur = "ioeventfd";
+	check(efd >= 0 && !pipe(p), "eventfd");
+	check(pwrite(dev, &v, 2, 0x80) == 2, "CHANCTRL 0");
+	a.offset = 0x80;
+	a.data = 1;
+	a.fd = p[0];
+	check(fails(ioctl(dev, VFIO_DEVICE_IOEVENTFD, &a), EINVAL), "a pipe");
+	a.fd = efd;
+	check(!ioctl(dev, VFIO_DEVICE_IOEVENTFD, &a), "IOEVENTFD");
+	check(fails(ioctl(dev, VFIO_DEVICE_IOEVENTFD, &a), EEXIST), "twice");
+	check(write(efd, &(uint64_t){ 1 }, 8) == 8, "signal");
+	for (int i = 0; i < 500 && v != 1; i++) {
+		usleep(2000);
+		check(pread(dev, &v, 2, 0x80) == 2, "CHANCTRL");
+	}
+	check(v == 1, "CHANCTRL after the eventfd: %#x", v);
+	a.fd = -1;
+	check(!ioctl(dev, VFIO_DEVICE_IOEVENTFD, &a), "removed");
+	check(fails(ioctl(dev, VFIO_DEVICE_IOEVENTFD, &a), ENODEV), "removed twice");
+	close(efd);
+	close(p[0]);
+	close(p[1]);
+	pass("ioeventfd: the eventfd reaches the daemon, its write is done there");
+}
+
 /* a window holds the device open after its fd is closed; its munmap lets it go */
 static void t_window_holds(int dev, int ifd)
 {
@@ -441,7 +473,7 @@ int main(void)
 {
 	int ifd, dev;
 
-	printf("1..10\n");
+	printf("1..11\n");
 	t_tokens();
 	t_open_rules();
 	dev = bound_device(&ifd);
@@ -451,6 +483,7 @@ int main(void)
 	t_eventfds(dev);
 	t_fork(dev);
 	t_slow_reader(dev);
+	t_ioeventfd(dev);
 	t_window_holds(dev, ifd);
 	close(ifd);
 	t_close_first();

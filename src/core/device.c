@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/kcall.h"
 #include "core/private.h"
 #include "iommu/iommu.h"
 #include <linux/iommufd_test.h>
@@ -888,4 +889,10 @@ int ioasid_device_dma_pasid(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_t pa
 		out_fault->addr = f.addr;
 	}
 	return api_result(dev_dma_errno(rc, &f));
+}
+
+/* kcall.h: for the device models' DMA (src/devices/dma.c) */
+struct iommu_ctx_dir **ioasid_ctx_iommu_dir(struct ioasid_ctx *ctx)
+{
+	return &ctx->iommu_dir;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * kcall.h - the core's calls for other modules of this tree (not the public API): what the
- * kernel's own callers of iommufd do with kernel memory.
+ * kernel's own callers of iommufd do with kernel memory, and what the device models reach
+ * of a context without the core's private header.
  *
  * ioasid_ioctl_local: the ioctl with arg (and any pointer inside it) in this process's
  * memory, whatever memory the context's mem ops reach: the VFIO layer's own calls on a
@@ -14,7 +15,15 @@
 #define IOASID_CORE_KCALL_H
 
 struct ioasid_ctx;
+struct iommu_ctx_dir;
 
 int ioasid_ioctl_local(struct ioasid_ctx *ctx, unsigned long cmd, void *arg);
+
+/*
+ * The context's device directory (src/iommu: devices and their translation state), for a
+ * device model's DMA sessions (src/devices/dma.c), which look a device up under the IOMMU
+ * read lock rather than through the context's lock. Lives as long as the context.
+ */
+struct iommu_ctx_dir **ioasid_ctx_iommu_dir(struct ioasid_ctx *ctx);
 
 #endif

@@ -29,13 +29,13 @@
  * destination, and nothing of a piece is written unless both translate, so the pieces
  * before a fault are copied and a destination that is not mapped is never written.
  *
- * Coupling: the device directory of a context is core's (ctx->iommu_dir, core/private.h);
- * this file is the one place in src/devices that reads it (a core accessor would do).
+ * Coupling: the device directory of a context is core's (ioasid_ctx_iommu_dir, core/kcall.h);
+ * this file is the one place in src/devices that reads it.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "core/private.h"
+#include "core/kcall.h"
 #include "devices/devices_int.h"
 #include "iommu/iommu.h"
 
@@ -48,7 +48,7 @@ void dev_dma_begin(struct dev_dma *d, struct dev_model *m)
 	d->m = m;
 	d->tok = iommu_read_lock();
 	d->open = true;
-	idev = iommu_dir_lookup(&m->ctx->iommu_dir, m->dev_id);
+	idev = iommu_dir_lookup(ioasid_ctx_iommu_dir(m->ctx), m->dev_id);
 	d->x = idev ? iommu_dev_pasid(idev, 0) : NULL;
 	d->budget = DMA_SECTION;
 	d->nr_cached = 0;

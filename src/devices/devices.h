@@ -87,6 +87,14 @@ int dev_model_mmio_write(struct dev_model *m, unsigned int bar, uint64_t off, un
 int dev_model_bar_mmap(struct dev_model *m, unsigned int bar, uint64_t offset, size_t len, int prot,
 		       void **out);
 /*
+ * The same, and release(arg) once the window is gone (the program's munmap, or
+ * dev_model_bar_munmap), called with no lock of ours held: what the mapping holds (the VFIO
+ * layer's file, so that the device stays open while it is mapped, as the kernel's mapping
+ * holds the file).
+ */
+int dev_model_bar_mmap_held(struct dev_model *m, unsigned int bar, uint64_t offset, size_t len,
+			    int prot, void (*release)(void *), void *arg, void **out);
+/*
  * Unmap a whole window made by dev_model_bar_mmap (addr as returned, len as given): 0, or
  * -EINVAL if it is not one of m's. Waits for an access to it in progress on another thread.
  * dev_model_free() unmaps the device's windows itself; an access after that faults as an

@@ -82,6 +82,8 @@ struct mmio_slot {
 	struct dev_model *m; /* NULL: a remote window, served by ops */
 	const struct dev_window_ops *ops;
 	void *opaque;
+	void (*release)(void *); /* what the window holds, let go once it is gone */
+	void *rel_arg;
 	unsigned int bar;
 	uint64_t bar_off; /* BAR offset of base */
 };
@@ -747,6 +749,12 @@ out:
 int dev_model_bar_mmap(struct dev_model *m, unsigned int bar, uint64_t offset, size_t len, int prot,
 		       void **out)
 {
+	return dev_model_bar_mmap_held(m, bar, offset, len, prot, NULL, NULL, out);
+}
+
+int dev_model_bar_mmap_held(struct dev_model *m, unsigned int bar, uint64_t offset, size_t len,
+			    int prot, void (*release)(void *), void *arg, void **out)
+{
 	uint64_t ps = (uint64_t)page_size(), bar_span;
 	const struct platform_bar *b;
 	struct mmio_slot *s = NULL;
@@ -792,6 +800,8 @@ int dev_model_bar_mmap(struct dev_model *m, unsigned int bar, uint64_t offset, s
 	s->shadowed = fd >= 0;
 	s->m = m;
 	s->ops = NULL;
+	s->release = release;
+	s->rel_arg = arg;
 	s->bar = bar;
 	s->bar_off = offset;
 	atomic_store(&s->state, SLOT_LIVE);
@@ -802,16 +812,33 @@ out:
 	return rc;
 }
 
-/* Retire a live slot: no new handler enters, the ones inside leave, the window goes. */
-static void slot_retire(struct mmio_slot *s)
+/* What a retired window held, let go by the caller once slots_lock is dropped. */
+struct slot_rel {
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void rels_run(const struct slot_rel *r, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (r[i].fn)
+			r[i].fn(r[i].arg);
+}
+
+/*
+ * Retire a live slot: no new handler enters, the ones inside leave, the window goes. What
+ * it held goes to *rel (its release may take any lock, even close the device: never under
+ * slots_lock).
+ */
+static void slot_retire(struct mmio_slot *s, struct slot_rel *rel)
 {
 	atomic_store(&s->state, SLOT_DYING);
 	while (atomic_load(&s->users))
 		sched_yield();
 	/* the system call itself: under the shim, munmap is interposed and comes back here */
 	syscall(SYS_munmap, s->base, s->len);
-	if (!s->m && s->ops->release)
-		s->ops->release(s->opaque);
+	*rel = (struct slot_rel){ s->release, s->rel_arg };
+	s->release = NULL;
 	s->m = NULL;
 	s->ops = NULL;
 	atomic_store(&s->state, SLOT_FREE);
@@ -823,6 +850,8 @@ int dev_model_windows_forget(void *addr, size_t len)
 	uintptr_t a = (uintptr_t)addr;
 	int n = 0;
 
+	struct slot_rel rel[MMIO_SLOTS];
+
 	if (!atomic_load(&live_windows) || !len || a + len < a)
 		return 0;
 	pthread_mutex_lock(&slots_lock);
@@ -830,18 +859,18 @@ int dev_model_windows_forget(void *addr, size_t len)
 		struct mmio_slot *s = &slots[i];
 
 		if (atomic_load(&s->state) == SLOT_LIVE && s->base < a + len &&
-		    a < s->base + s->len) {
-			slot_retire(s);
-			n++;
-		}
+		    a < s->base + s->len)
+			slot_retire(s, &rel[n++]);
 	}
 	pthread_mutex_unlock(&slots_lock);
+	rels_run(rel, (unsigned int)n);
 	return n;
 }
 
 int dev_model_bar_munmap(struct dev_model *m, void *addr, size_t len)
 {
 	uint64_t ps = (uint64_t)page_size();
+	struct slot_rel rel = { 0 };
 	int rc = -EINVAL;
 
 	if (!m || !addr)
@@ -853,22 +882,27 @@ int dev_model_bar_munmap(struct dev_model *m, void *addr, size_t len)
 
 		if (atomic_load(&s->state) == SLOT_LIVE && s->m == m &&
 		    s->base == (uintptr_t)addr && s->len == len) {
-			slot_retire(s);
+			slot_retire(s, &rel);
 			rc = 0;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&slots_lock);
+	rels_run(&rel, rc ? 0 : 1);
 	return rc;
 }
 
 void dev_model_bar_unmap_all(struct dev_model *m)
 {
+	struct slot_rel rel[MMIO_SLOTS];
+	unsigned int n = 0;
+
 	pthread_mutex_lock(&slots_lock);
 	for (unsigned int i = 0; i < MMIO_SLOTS; i++)
 		if (atomic_load(&slots[i].state) == SLOT_LIVE && slots[i].m == m)
-			slot_retire(&slots[i]);
+			slot_retire(&slots[i], &rel[n++]);
 	pthread_mutex_unlock(&slots_lock);
+	rels_run(rel, n);
 }
 
 void dev_model_shadow_free(struct dev_model *m)
@@ -950,6 +984,8 @@ int dev_window_map(const struct dev_window_ops *ops, void *opaque, unsigned int 
 	s->m = NULL;
 	s->ops = ops;
 	s->opaque = opaque;
+	s->release = ops->release;
+	s->rel_arg = opaque;
 	s->bar = bar;
 	s->bar_off = bar_off;
 	atomic_store(&s->state, SLOT_LIVE);

@@ -395,8 +395,15 @@ ssize_t vregion_rw(struct vdev *d, void *buf, size_t len, uint64_t off, bool wri
 	}
 }
 
+static void window_gone(void *f)
+{
+	vfio_file_put(f);
+}
+
 int vfio_file_mmap(struct vfio_file *f, uint64_t off, size_t len, int prot, void **out_addr)
 {
+	int rc;
+
 	unsigned int index = (unsigned int)(off >> VFIO_OFF_SHIFT);
 	uint64_t boff = off & VFIO_OFF_MASK, span;
 	long page = sysconf(_SC_PAGESIZE);
@@ -416,8 +423,12 @@ int vfio_file_mmap(struct vfio_file *f, uint64_t off, size_t len, int prot, void
 	span = (d->pdev->bars[index].size + (uint64_t)page - 1) & ~((uint64_t)page - 1);
 	if (boff % (uint64_t)page || boff >= span || len > span - boff)
 		return -EINVAL;
-	/* the model lives while the file that asks is open (f->access); its windows go with it */
-	return dev_model_bar_mmap(d->model, index, boff, len, prot, out_addr);
+	/* the window holds the file, so the device stays open while it is mapped (the kernel's) */
+	vfio_file_get(f);
+	rc = dev_model_bar_mmap_held(d->model, index, boff, len, prot, window_gone, f, out_addr);
+	if (rc)
+		vfio_file_put(f);
+	return rc;
 }
 
 /* The checks of vfio_file_mmap: the BAR index, or -EINVAL. */

@@ -266,7 +266,14 @@ static void test_nodes(void **state)
 	assert_int_equal(errno, EBUSY);
 	close(b.iommufd); /* the device keeps its context */
 	assert_int_equal(ioctl(dupfd, VFIO_DEVICE_GET_INFO, &info), 0);
+	/* a window holds the device open after its last fd's close, as the kernel's mapping */
+	win = mmap(NULL, 4096, PROT_READ, MAP_SHARED, dupfd, 0);
+	assert_true(win != MAP_FAILED);
 	close(dupfd);
+	assert_int_equal(*(volatile uint8_t *)(win + 0x08), 0x33);
+	assert_int_equal(open("/dev/vfio/0", O_RDWR), -1);
+	assert_int_equal(errno, EBUSY);
+	assert_int_equal(munmap((void *)win, 4096), 0);
 	fd = open("/dev/vfio/0", O_RDWR);
 	assert_true(fd >= 0);
 	close(fd);

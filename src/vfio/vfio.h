@@ -105,8 +105,8 @@ ssize_t vfio_file_pwrite(struct vfio_file *f, const void *buf, size_t len, uint6
  * mmap of a memory BAR region: *out_addr is a window of this process whose loads and stores
  * reach the device (dev_model_bar_mmap). -EINVAL as the kernel's for config space, the ROM,
  * an I/O BAR, an offset not page-aligned or a range past the BAR (rounded up to pages). The
- * window lives until munmap-like teardown by the model: it is unmapped when the device's
- * last file closes (the kernel keeps the device open while it is mapped).
+ * window holds a reference to f until the program unmaps it (dev_model_windows_forget), so
+ * the device stays open while it is mapped, as the kernel's mapping holds the file.
  */
 int vfio_file_mmap(struct vfio_file *f, uint64_t off, size_t len, int prot, void **out_addr);
 

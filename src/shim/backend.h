@@ -62,6 +62,8 @@ void shim_vfio_setup(bool inproc);
 const char *shim_vfio_path(int dirfd, const char *path, char *buf, size_t len);
 bool shim_vfio_open(int dirfd, const char *path, int flags, int *out_fd);
 bool shim_vfio_is_ours(int fd);
+/* fd was just found to be a daemon connection (received, inherited): is it a VFIO file? */
+void shim_vfio_probe(int fd);
 int shim_vfio_ioctl(int fd, unsigned long req, unsigned long arg);
 ssize_t shim_vfio_pread(int fd, void *buf, size_t len, off_t off);
 ssize_t shim_vfio_pwrite(int fd, const void *buf, size_t len, off_t off);
@@ -101,5 +103,6 @@ int shim_remote_close(int fd);
 void shim_remote_dup(int from, int to);
 void shim_remote_forget(unsigned int first, unsigned int last);
 char *shim_remote_platform(void);
+void shim_remote_probe(int fd);
 
 #endif

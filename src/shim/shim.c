@@ -250,7 +250,15 @@ static bool fd_is_ours(int fd, unsigned long req)
 	if (fd >= FDT_SIZE)
 		return true; /* served, just not remembered */
 	fdt_set(fd, st.st_ino);
+	shim_vfio_probe(fd); /* a VFIO file of the daemon's, received (vfio_remote.c)? */
 	return true;
+}
+
+/* An fd received by SCM_RIGHTS that turns out to be one of the daemon's VFIO files. */
+static bool vfio_received(int fd)
+{
+	return be == &daemon_backend && fd >= 0 && !fdt_get(fd) &&
+	       fd_is_ours(fd, IOMMU_IOAS_ALLOC) && shim_vfio_is_ours(fd);
 }
 
 /*
@@ -279,6 +287,7 @@ static void shim_scan_inherited(void)
 		if (fstat(fd, &st) || !S_ISSOCK(st.st_mode) || !peer_is_daemon(fd))
 			continue;
 		fdt_set(fd, st.st_ino);
+		shim_vfio_probe(fd);
 	}
 	closedir(d);
 }
@@ -960,8 +969,11 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 	va_end(ap);
 	if (shim_vfio_is_ours(fd))
 		return shim_vfio_ioctl(fd, req, arg);
-	if (be->is_ours(fd, req))
+	if (be->is_ours(fd, req)) {
+		if (shim_vfio_is_ours(fd)) /* a VFIO file just recognized (SCM_RIGHTS) */
+			return shim_vfio_ioctl(fd, req, arg);
 		return be->ioctl(fd, req, arg);
+	}
 	return NEXT(ioctl, "ioctl")(fd, req, arg);
 }
 
@@ -1108,18 +1120,28 @@ SHIM_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_
 {
 	if (shim_vfio_is_ours(fd))
 		return shim_vfio_mmap(addr, len, prot, flags, fd, off);
+	void *p;
+
 	if (fd >= 0 && be->is_ours(fd, 0))
 		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
-	return NEXT(mmap, "mmap")(addr, len, prot, flags, fd, off);
+	p = NEXT(mmap, "mmap")(addr, len, prot, flags, fd, off);
+	if (p == MAP_FAILED && errno == ENODEV && vfio_received(fd))
+		return shim_vfio_mmap(addr, len, prot, flags, fd, off);
+	return p;
 }
 
 SHIM_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	if (shim_vfio_is_ours(fd))
 		return shim_vfio_mmap(addr, len, prot, flags, fd, off);
+	void *p;
+
 	if (fd >= 0 && be->is_ours(fd, 0))
 		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
-	return NEXT(mmap64, "mmap64")(addr, len, prot, flags, fd, off);
+	p = NEXT(mmap64, "mmap64")(addr, len, prot, flags, fd, off);
+	if (p == MAP_FAILED && errno == ENODEV && vfio_received(fd))
+		return shim_vfio_mmap(addr, len, prot, flags, fd, off);
+	return p;
 }
 
 SHIM_EXPORT ssize_t read(int fd, void *buf, size_t len)
@@ -1160,9 +1182,14 @@ static ssize_t pread_common(pread_fn fn, int fd, void *buf, size_t len, off_t of
 
 	if (shim_vfio_is_ours(fd))
 		return shim_vfio_pread(fd, buf, len, off);
+	ssize_t n;
+
 	if (tid > 0)
 		return nth_read(tid, buf, len, off);
-	return fn(fd, buf, len, off);
+	n = fn(fd, buf, len, off);
+	if (n < 0 && errno == ESPIPE && vfio_received(fd))
+		return shim_vfio_pread(fd, buf, len, off);
+	return n;
 }
 
 static ssize_t pwrite_common(pwrite_fn fn, int fd, const void *buf, size_t len, off_t off)
@@ -1171,9 +1198,14 @@ static ssize_t pwrite_common(pwrite_fn fn, int fd, const void *buf, size_t len, 
 
 	if (shim_vfio_is_ours(fd))
 		return shim_vfio_pwrite(fd, buf, len, off);
+	ssize_t n;
+
 	if (tid > 0)
 		return nth_write(tid, buf, len);
-	return fn(fd, buf, len, off);
+	n = fn(fd, buf, len, off);
+	if (n < 0 && errno == ESPIPE && vfio_received(fd))
+		return shim_vfio_pwrite(fd, buf, len, off);
+	return n;
 }
 
 SHIM_EXPORT ssize_t pread(int fd, void *buf, size_t len, off_t off)

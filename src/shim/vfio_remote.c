@@ -362,6 +362,17 @@ void shim_remote_forget(unsigned int first, unsigned int last)
 			rfd_set((int)fd, 0, 0, 0);
 }
 
+/* A daemon connection found by shim.c (received, inherited): remembered if a VFIO file. */
+void shim_remote_probe(int fd)
+{
+	struct ioasid_vfio_what w = { .size = sizeof(w) };
+	int err = errno;
+
+	if (!call(fd, IOASID_VFIO_WHAT, &w))
+		adopt(fd, w.kind, w.num);
+	errno = err;
+}
+
 /* The daemon's platform as text (malloc'd, NUL-terminated), or NULL. */
 char *shim_remote_platform(void)
 {

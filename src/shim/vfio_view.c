@@ -476,6 +476,12 @@ bool shim_vfio_is_ours(int fd)
 	return true;
 }
 
+void shim_vfio_probe(int fd)
+{
+	if (remote)
+		shim_remote_probe(fd);
+}
+
 static long result(long rc)
 {
 	if (rc < 0) {

@@ -430,6 +430,70 @@ static void t_ioeventfd(int dev)
 	pass("ioeventfd: the eventfd reaches the daemon, its write is done there");
 }
 
+static void send_fd(int sock, int fd)
+{
+	char c = 0, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	check(sendmsg(sock, &m, 0) == 1, "sendmsg");
+}
+
+static int recv_fd(int sock)
+{
+	char c, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
+	};
+	int fd = -1;
+
+	check(recvmsg(sock, &m, 0) == 1 && CMSG_FIRSTHDR(&m), "recvmsg");
+	memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(int));
+	return fd;
+}
+
+/* a device fd received by SCM_RIGHTS by a process that never saw it: the same device */
+static void t_scm_rights(int dev)
+{
+	int sv[2], status;
+	pid_t pid;
+
+	cur = "SCM_RIGHTS";
+	check(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), "socketpair");
+	pid = fork();
+	if (pid == 0) {
+		struct vfio_device_info info = { .argsz = sizeof(info) };
+		volatile uint8_t *bar;
+		uint32_t id = 0;
+		int got;
+
+		close(dev); /* this process forgets the number it inherited */
+		got = recv_fd(sv[1]);
+		check(pread(got, &id, 4, (off_t)CFG_OFF) == 4 && id == 0x20218086,
+		      "config read on the received fd: %#x", id);
+		bar = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, got, 0);
+		check(bar != MAP_FAILED && bar[8] == 0x33, "BAR 0 mapped from the received fd");
+		check(!ioctl(got, VFIO_DEVICE_GET_INFO, &info), "GET_INFO");
+		munmap((void *)bar, 4096);
+		close(got);
+		_exit(0);
+	}
+	send_fd(sv[0], dev);
+	waitpid(pid, &status, 0);
+	close(sv[0]);
+	close(sv[1]);
+	check(WIFEXITED(status) && !WEXITSTATUS(status), "the receiver (status %#x)", status);
+	pass("SCM_RIGHTS: a received device fd reads, maps and calls the same device");
+}
+
 /* a window holds the device open after its fd is closed; its munmap lets it go */
 static void t_window_holds(int dev, int ifd)
 {
@@ -473,7 +537,7 @@ int main(void)
 {
 	int ifd, dev;
 
-	printf("1..11\n");
+	printf("1..12\n");
 	t_tokens();
 	t_open_rules();
 	dev = bound_device(&ifd);
@@ -484,6 +548,7 @@ int main(void)
 	t_fork(dev);
 	t_slow_reader(dev);
 	t_ioeventfd(dev);
+	t_scm_rights(dev);
 	t_window_holds(dev, ifd);
 	close(ifd);
 	t_close_first();

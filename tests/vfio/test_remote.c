@@ -257,7 +257,20 @@ static void t_mmap(int dev)
 	m.len = 1 << 30;
 	check(fails(ioctl(dev, IOASID_VFIO_MMAP, &m), EINVAL), "past the BAR");
 	m.len = 4096;
-	check(!ioctl(dev, IOASID_VFIO_MMAP, &m) && m.fd >= 0, "BAR 0's read pages");
+	check(!ioctl(dev, IOASID_VFIO_MMAP, &m), "BAR 0's mapping");
+	/* read pages, unless the daemon (built as this test is) traps every load */
+#if defined(__SANITIZE_THREAD__)
+	check(true, "ThreadSanitizer: no read pages");
+#else
+	check(m.fd >= 0 || getenv("IOASID_MMIO_TRAP_READS"), "no read pages");
+#endif
+	if (m.fd < 0) {
+		/* a daemon without read pages (ThreadSanitizer, IOASID_MMIO_TRAP_READS=1): the
+		 * window traps every load, as t_fork's loads show */
+		printf("# no read pages from this daemon: loads trap\n");
+		pass("mmap: config, unaligned, past the BAR refused; no read pages to check");
+		return;
+	}
 	/* read-only: the program can read them, never write them */
 	check(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, m.fd, 0) == MAP_FAILED &&
 		      errno == EACCES,

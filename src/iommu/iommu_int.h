@@ -28,10 +28,16 @@ struct iommu_xlate_ops {
 
 struct iommu_xlate {
 	const struct iommu_xlate_ops *ops;
-	uint32_t refs;		 /* atomic */
-	uint32_t tag;		 /* IOTLB tag of this translation's entries */
-	uint32_t s2_tag;	 /* the paging domain's tag (== tag for a paging translation) */
-	bool uncached;		 /* never in the IOTLB: nothing would invalidate its entries */
+	uint32_t refs;	 /* atomic */
+	uint32_t tag;	 /* IOTLB tag of this translation's entries */
+	uint32_t s2_tag; /* the paging domain's tag (== tag for a paging translation) */
+	bool uncached;	 /* never in the IOTLB: nothing would invalidate its entries */
+	/*
+	 * The translation holds a PASID table of its own (a guest STE with a CD table, an AMD
+	 * DTE with GV): a request with a PASID that has nothing attached of its own goes
+	 * through the RID's translation, which selects by PASID.
+	 */
+	bool owns_pasids;
 	uint64_t sizes_seen;	 /* atomic: bit n = an entry of 2^n bytes was filled under tag */
 	struct iommu_domain *s2; /* the paging domain walked last; not owned */
 	void *priv;		 /* the kind's own state */
@@ -47,6 +53,26 @@ struct pt_walk_result;
 void iommu_fault_from_pt(const struct pt_walk_result *r, unsigned int stage, struct iommu_fault *f);
 /* enum iommu_access -> enum pt_access */
 unsigned int iommu_pt_access(unsigned int access);
+
+/* ---- context structures (model_*.c) ---- */
+
+struct pt_reader;
+/* The little-endian 8 bytes at pa, through rd (NULL: pa is a pointer here). */
+int iommu_ctx_read(const struct pt_reader *rd, uint64_t pa, uint64_t *out, struct iommu_fault *f);
+
+/* model_smmu.c: the CD that governs a request, decoded */
+struct smmu_cd {
+	bool bypass; /* the STE (or S1DSS) bypasses stage 1 */
+	unsigned int granule_lg2, ia_bits, oa_bits;
+	bool hd;	/* hardware dirty-bit updates */
+	uint64_t ttb0;	/* the stage-1 root */
+	uint64_t cd_pa; /* where the CD was read */
+};
+/* Check (and, for V = 0, turn into abort) a guest STE, CPU order: 0 or -EIO. */
+int smmu_ste_check(uint64_t ste[2]);
+/* STE + SubstreamID (pasid, 0 = none) -> CD, every read through rd; -EFAULT with *f. */
+int smmu_cd_fetch(const struct pt_reader *rd, const uint64_t ste[2], uint32_t pasid, uint64_t iova,
+		  struct smmu_cd *out, struct iommu_fault *f);
 
 /* ---- iotlb.c ---- */
 

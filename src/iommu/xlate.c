@@ -297,6 +297,13 @@ int iommu_dma(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, void *buf, 
 		out_done = &dummy;
 	*out_done = 0;
 	fault->type = IOMMU_FAULT_NONE;
+	if (!x && pasid != IOMMU_NO_PASID) {
+		/* nothing on the PASID itself: the RID's guest PASID table, if it has one */
+		struct iommu_xlate *rid = iommu_dev_pasid(idev, IOMMU_NO_PASID);
+
+		if (rid && rid->owns_pasids)
+			x = rid;
+	}
 	if (!x) {
 		fault->type = IOMMU_FAULT_NOT_PRESENT;
 		fault->stage = 1;

@@ -41,6 +41,10 @@ struct iommu_xlate {
 	uint64_t sizes_seen;	 /* atomic: bit n = an entry of 2^n bytes was filled under tag */
 	struct iommu_domain *s2; /* the paging domain walked last; not owned */
 	void *priv;		 /* the kind's own state */
+	/* what a context structure names as stage 1: the nested data type (0: none), its root */
+	uint32_t s1_type;
+	unsigned int s1_levels;
+	uint64_t s1_root;
 };
 
 /* A fresh tag for a nested translation (never equal to a domain's). */
@@ -73,6 +77,49 @@ int smmu_ste_check(uint64_t ste[2]);
 /* STE + SubstreamID (pasid, 0 = none) -> CD, every read through rd; -EFAULT with *f. */
 int smmu_cd_fetch(const struct pt_reader *rd, const uint64_t ste[2], uint32_t pasid, uint64_t iova,
 		  struct smmu_cd *out, struct iommu_fault *f);
+
+/*
+ * A device's hardware context structures (model_vtd.c): what the IOMMU reads per (device,
+ * PASID) before it walks. Owned by the device's struct iommu_dev (pasid.c), which programs
+ * them on every PASID change before publishing the slot, and asks them on every IOTLB miss.
+ */
+struct iommu_hwctx;
+struct iommu_hwctx_ops {
+	const char *name;
+	/* Write pasid's entries for x (NULL: not present). ctx->lock. 0 or -errno, unchanged. */
+	int (*program)(struct iommu_hwctx *hw, uint32_t pasid, const struct iommu_xlate *x);
+	/*
+	 * Read pasid's entries and walk. 0, -EFAULT with *fault, or -EAGAIN with *fault: the
+	 * entries are missing or do not describe x (the slot is being changed): read the slot
+	 * again; if it stays x, the fault stands (the structures were edited behind us).
+	 */
+	int (*walk)(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasid, uint64_t iova,
+		    unsigned int access, struct iommu_xlate_result *out, struct iommu_fault *fault);
+	void (*free)(struct iommu_hwctx *hw);
+};
+struct iommu_hwctx {
+	const struct iommu_hwctx_ops *ops;
+	uint64_t root_pa; /* the device's own entry (VT-d: its context entry) */
+};
+
+/* pasid.c: give idev its hardware context (before any attach); the device frees it. */
+void iommu_dev_set_hw(struct iommu_dev *idev, struct iommu_hwctx *hw);
+struct iommu_hwctx *iommu_dev_hw(const struct iommu_dev *idev);
+unsigned int iommu_dev_pasid_bits(const struct iommu_dev *idev);
+
+/* model_vtd.c: a scalable-mode PASID entry, decoded */
+enum { VTD_PGTT_FS = 1, VTD_PGTT_SS = 2, VTD_PGTT_NESTED = 3, VTD_PGTT_PT = 4 };
+struct vtd_pasid_entry {
+	unsigned int pgtt, aw, flpm;
+	bool ssade;
+	uint16_t did;
+	uint64_t ssptptr, fsptptr;
+};
+/* Context entry at ctx_pa + PASID (0: the entry's RID_PASID) -> PASID entry, through rd. */
+int vtd_pasid_lookup(const struct pt_reader *rd, uint64_t ctx_pa, uint32_t pasid, uint64_t iova,
+		     struct vtd_pasid_entry *out, struct iommu_fault *f);
+/* The VT-d structures of a device with pasid_bits-bit PASIDs. */
+int iommu_vtd_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out);
 
 /* ---- iotlb.c ---- */
 

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "core/private.h"
-#include "iommu/iommu.h"
+#include "iommu/iommu_int.h"
 #include "pt/pt.h"
 
 struct pt_model {
@@ -123,6 +123,17 @@ static int ptm_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_des
 	if (desc->flags & IOASID_DEVICE_PASID) {
 		dev->caps |= DEV_CAP_PASID;
 		dev->max_pasid_log2 = DEV_PASID_BITS;
+	}
+	/* VT-d second stage: the device's context entry, PASID directory and tables */
+	if (m->cfg.format == PT_FMT_VTD_SS) {
+		struct iommu_hwctx *hw;
+
+		rc = iommu_vtd_hwctx_new(iommu_dev_pasid_bits(dev->iommu), &hw);
+		if (rc) {
+			dev_unbind(dev);
+			return rc;
+		}
+		iommu_dev_set_hw(dev->iommu, hw);
 	}
 	*out = dev;
 	return 0;

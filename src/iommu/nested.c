@@ -395,6 +395,11 @@ int iommu_nested_alloc(struct iommu_domain *parent, uint32_t data_type, const vo
 	if (rc)
 		goto err_free;
 	x->priv = n;
+	x->s1_type = data_type;
+	if (data_type == IOMMU_HWPT_DATA_VTD_S1) {
+		x->s1_root = n->s1_root;
+		x->s1_levels = pt_domain_levels(n->s1_geom);
+	}
 	*out = x;
 	return 0;
 

@@ -121,6 +121,19 @@ int vtd_pasid_lookup(const struct pt_reader *rd, uint64_t ctx_pa, uint32_t pasid
 /* The VT-d structures of a device with pasid_bits-bit PASIDs. */
 int iommu_vtd_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out);
 
+/* model_riscv.c: what a device context (and process context) gives a request */
+struct riscv_ctx {
+	unsigned int s1_mode, s2_mode; /* iosatp / iohgatp MODE (0: Bare) */
+	uint64_t s1_root, s2_root;
+	uint32_t pscid, gscid;
+	bool pc; /* stage 1 came from a process context */
+};
+/* DC at dc_pa + process_id (0: none) -> the stages, through rd; -EFAULT with *f. */
+int riscv_ctx_lookup(const struct pt_reader *rd, uint64_t dc_pa, uint32_t pasid, uint64_t iova,
+		     struct riscv_ctx *out, struct iommu_fault *f);
+/* The DC and PD20 process directory of a first-stage RISC-V device. */
+int iommu_riscv_hwctx_new(struct iommu_hwctx **out);
+
 /* ---- iotlb.c ---- */
 
 #define LOAD(p)	    __atomic_load_n(p, __ATOMIC_RELAXED)

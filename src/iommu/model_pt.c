@@ -124,11 +124,17 @@ static int ptm_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_des
 		dev->caps |= DEV_CAP_PASID;
 		dev->max_pasid_log2 = DEV_PASID_BITS;
 	}
-	/* VT-d second stage: the device's context entry, PASID directory and tables */
-	if (m->cfg.format == PT_FMT_VTD_SS) {
+	/*
+	 * The model's own structures, where it has them: VT-d second stage (context entry,
+	 * PASID directory and tables), RISC-V first stage (device context, process directory).
+	 */
+	if (m->cfg.format == PT_FMT_VTD_SS ||
+	    (m->cfg.format == PT_FMT_RISCV && !(m->cfg.flags & PT_CFG_RISCV_X4))) {
 		struct iommu_hwctx *hw;
 
-		rc = iommu_vtd_hwctx_new(iommu_dev_pasid_bits(dev->iommu), &hw);
+		rc = m->cfg.format == PT_FMT_VTD_SS ?
+			     iommu_vtd_hwctx_new(iommu_dev_pasid_bits(dev->iommu), &hw) :
+			     iommu_riscv_hwctx_new(&hw);
 		if (rc) {
 			dev_unbind(dev);
 			return rc;

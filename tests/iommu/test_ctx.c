@@ -4,7 +4,9 @@
  * scalable-mode context entry -> PASID directory -> PASID entry, decoded per PGTT, with the
  * typed fault of each missing or malformed structure; the same reads through a stage 2 that
  * does not map a structure; and a VT-d device whose DMA goes through the structures its
- * attaches wrote (an edit of an entry is seen by the next walk, a broken one faults).
+ * attaches wrote (an edit of an entry is seen by the next walk, a broken one faults). The
+ * same for RISC-V (model_riscv.c): device context, process directory (PD8/PD17/PD20),
+ * process context.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -206,12 +208,10 @@ struct dev_fix {
 
 #define IOVA UINT64_C(0x400000)
 
-static void dev_open(struct dev_fix *f)
+static void dev_open_desc(struct dev_fix *f, const struct ioasid_device_desc *desc)
 {
-	struct ioasid_device_desc desc = { .format = "vtd-ss-4", .flags = IOASID_DEVICE_PASID };
-
 	assert_int_equal(ioasid_ctx_new(NULL, &f->ctx), 0);
-	assert_int_equal(ioasid_device_new(f->ctx, &desc, &f->dev), 0);
+	assert_int_equal(ioasid_device_new(f->ctx, desc, &f->dev), 0);
 	for (unsigned int i = 0; i < 2; i++) {
 		struct iommu_ioas_alloc a = { .size = sizeof(a) };
 		struct iommu_ioas_map m = {
@@ -236,6 +236,13 @@ static void dev_open(struct dev_fix *f)
 		assert_int_equal(ioasid_ioctl(f->ctx, IOMMU_HWPT_ALLOC, &h), 0);
 		f->hwpt[i] = h.out_hwpt_id;
 	}
+}
+
+static void dev_open(struct dev_fix *f)
+{
+	struct ioasid_device_desc desc = { .format = "vtd-ss-4", .flags = IOASID_DEVICE_PASID };
+
+	dev_open_desc(f, &desc);
 }
 
 static void dev_close(struct dev_fix *f)
@@ -336,12 +343,131 @@ static void test_vtd_device(void **state)
 	dev_close(&d);
 }
 
+/* ---- RISC-V: device context -> process directory -> process context -------------------------- */
+
+static int rv_lookup(uint64_t dc_pa, uint32_t pasid, struct riscv_ctx *c, struct iommu_fault *f)
+{
+	memset(f, 0, sizeof(*f));
+	return riscv_ctx_lookup(NULL, dc_pa, pasid, 0x5000, c, f);
+}
+
+static void rv_expect(uint64_t dc_pa, uint32_t pasid, unsigned int type, unsigned int level)
+{
+	struct riscv_ctx c;
+	struct iommu_fault f;
+
+	assert_int_equal(rv_lookup(dc_pa, pasid, &c, &f), -EFAULT);
+	assert_int_equal(f.type, type);
+	assert_int_equal(f.level, level);
+}
+
+static void test_riscv_formats(void **state)
+{
+	uint64_t *dc = NULL, *pdt1, *pdt0, dcp;
+	struct iommu_fault f;
+	struct riscv_ctx c;
+
+	(void)state;
+	assert_int_equal(posix_memalign((void **)&dc, PG, 3 * PG), 0);
+	memset(dc, 0, 3 * PG);
+	pdt1 = dc + 512;
+	pdt0 = dc + 1024;
+	dcp = (uintptr_t)dc;
+	/* PDTV clear: iosatp Sv48 in DC.fsc, PSCID in DC.ta; iohgatp Sv39x4 with GSCID 3 */
+	dc[0] = 1;
+	dc[1] = UINT64_C(8) << 60 | UINT64_C(3) << 44 | 0x777;
+	dc[2] = UINT64_C(0x55) << 12;
+	dc[3] = UINT64_C(9) << 60 | 0x123;
+	assert_int_equal(rv_lookup(dcp, 0, &c, &f), 0);
+	assert_int_equal(c.s1_mode, 9);
+	assert_int_equal(c.s1_root, 0x123000);
+	assert_int_equal(c.pscid, 0x55);
+	assert_int_equal(c.s2_mode, 8);
+	assert_int_equal(c.s2_root, 0x777000);
+	assert_int_equal(c.gscid, 3);
+	rv_expect(dcp, 4, IOMMU_FAULT_NOT_PRESENT, F_CTX_PASID); /* no PDT: no process_id */
+	dc[3] = UINT64_C(5) << 60;				 /* reserved iosatp mode */
+	rv_expect(dcp, 0, IOMMU_FAULT_BAD_CTX, F_CTX_DEVICE);
+	dc[0] = 1 | 1 << 12; /* reserved tc bit */
+	rv_expect(dcp, 0, IOMMU_FAULT_BAD_CTX, F_CTX_DEVICE);
+	dc[0] = 0;
+	rv_expect(dcp, 0, IOMMU_FAULT_NOT_PRESENT, F_CTX_DEVICE);
+	/* PDTV, PD17: PDI[1] in pdt1, PCs in pdt0 */
+	dc[0] = 1 | 1 << 5;
+	dc[3] = UINT64_C(2) << 60 | (uintptr_t)pdt1 >> 12;
+	pdt1[1] = ((uintptr_t)pdt0 >> 12) << 10 | 1; /* process_ids 256..511 */
+	pdt0[2 * 7] = UINT64_C(0x66) << 12 | 1;	     /* process_id 263 */
+	pdt0[2 * 7 + 1] = UINT64_C(10) << 60 | 0x999;
+	assert_int_equal(rv_lookup(dcp, 263, &c, &f), 0);
+	assert_true(c.pc);
+	assert_int_equal(c.s1_mode, 10);
+	assert_int_equal(c.s1_root, 0x999000);
+	assert_int_equal(c.pscid, 0x66);
+	rv_expect(dcp, 264, IOMMU_FAULT_NOT_PRESENT, F_CTX_PASID);	/* PC.V clear */
+	rv_expect(dcp, 7, IOMMU_FAULT_NOT_PRESENT, F_CTX_PASID_DIR);	/* PDT entry */
+	rv_expect(dcp, 1u << 17, IOMMU_FAULT_NOT_PRESENT, F_CTX_PASID); /* beyond PD17 */
+	pdt0[2 * 7 + 1] = UINT64_C(3) << 60;
+	rv_expect(dcp, 263, IOMMU_FAULT_BAD_CTX, F_CTX_PASID); /* PC: reserved mode */
+	/* no process_id: Bare without DPE, process context 0 with it */
+	assert_int_equal(rv_lookup(dcp, 0, &c, &f), 0);
+	assert_false(c.pc);
+	assert_int_equal(c.s1_mode, 0);
+	dc[0] |= 1 << 9;
+	rv_expect(dcp, 0, IOMMU_FAULT_NOT_PRESENT, F_CTX_PASID_DIR);
+	/* PD8: one level of PCs */
+	dc[3] = UINT64_C(1) << 60 | (uintptr_t)pdt0 >> 12;
+	pdt0[2 * 7 + 1] = UINT64_C(8) << 60 | 0x31;
+	assert_int_equal(rv_lookup(dcp, 7, &c, &f), 0);
+	assert_int_equal(c.s1_root, 0x31000);
+	rv_expect(dcp, 256, IOMMU_FAULT_NOT_PRESENT, F_CTX_PASID);
+	free(dc);
+}
+
+static void test_riscv_device(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "riscv-sv48", .flags = IOASID_DEVICE_PASID };
+	struct ioasid_dma_fault flt;
+	struct iommu_fault f;
+	struct riscv_ctx c;
+	struct dev_fix d;
+	uint64_t *dc, *pc, saved;
+
+	(void)state;
+	dev_open_desc(&d, &desc);
+	assert_int_equal(ioasid_device_attach(d.ctx, d.dev, d.hwpt[0], NULL), 0);
+	assert_int_equal(ioasid_device_pasid_attach(d.ctx, d.dev, 300, d.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&d, 0, 0, &flt), 'A');
+	assert_int_equal(peek(&d, 300, 0, &flt), 'B');
+	assert_int_equal(rv_lookup(dev_ctx_pa(&d), 300, &c, &f), 0);
+	assert_true(c.pc);
+	assert_int_equal(c.s1_mode, 9); /* Sv48 */
+	/* the process context of 300, found as the hardware finds it (PD20) */
+	dc = (uint64_t *)(uintptr_t)dev_ctx_pa(&d);
+	pc = (uint64_t *)(uintptr_t)(((dc[3] & ((UINT64_C(1) << 44) - 1)) << 12));
+	pc = (uint64_t *)(uintptr_t)(((pc[0] >> 10) & ((UINT64_C(1) << 44) - 1)) << 12);
+	pc = (uint64_t *)(uintptr_t)(((pc[1] >> 10) & ((UINT64_C(1) << 44) - 1)) << 12);
+	pc += 2 * (300 & 0xff);
+	saved = pc[1];
+	pc[1] = UINT64_C(3) << 60 | (saved & ((UINT64_C(1) << 44) - 1)); /* reserved mode */
+	assert_int_equal(peek(&d, 300, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	assert_int_equal(peek(&d, 0, 1, &flt), 'A');
+	pc[1] = saved;
+	assert_int_equal(peek(&d, 300, 1, &flt), 'B');
+	assert_int_equal(ioasid_device_pasid_detach(d.ctx, d.dev, 300), 0);
+	assert_int_equal(rv_lookup(dev_ctx_pa(&d), 300, &c, &f), -EFAULT);
+	assert_int_equal(f.level, F_CTX_PASID);
+	assert_int_equal(peek(&d, 300, 2, &flt), -ENODEV);
+	dev_close(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vtd_pgtt),
-		cmocka_unit_test(test_vtd_through_stage2),
-		cmocka_unit_test(test_vtd_device),
+		cmocka_unit_test(test_vtd_pgtt),     cmocka_unit_test(test_vtd_through_stage2),
+		cmocka_unit_test(test_vtd_device),   cmocka_unit_test(test_riscv_formats),
+		cmocka_unit_test(test_riscv_device),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

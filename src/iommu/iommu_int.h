@@ -134,6 +134,16 @@ int riscv_ctx_lookup(const struct pt_reader *rd, uint64_t dc_pa, uint32_t pasid,
 /* The DC and PD20 process directory of a first-stage RISC-V device. */
 int iommu_riscv_hwctx_new(struct iommu_hwctx **out);
 
+/* model_power.c: a PHB4 TVE, decoded */
+struct power_tve {
+	uint64_t root;
+	unsigned int levels, table_lg2, page_shift;
+};
+/* 0, or -EFAULT: invalid (not present) or unimplemented sizes (bad context), device level */
+int power_tve_decode(uint64_t tve, uint64_t iova, struct power_tve *out, struct iommu_fault *f);
+/* The TVT of a TCE device (root_pa: the two TVEs). */
+int iommu_power_hwctx_new(struct iommu_hwctx **out);
+
 /* ---- iotlb.c ---- */
 
 #define LOAD(p)	    __atomic_load_n(p, __ATOMIC_RELAXED)

@@ -6,7 +6,7 @@
  * does not map a structure; and a VT-d device whose DMA goes through the structures its
  * attaches wrote (an edit of an entry is seen by the next walk, a broken one faults). The
  * same for RISC-V (model_riscv.c): device context, process directory (PD8/PD17/PD20),
- * process context.
+ * process context; and for a POWER PHB's TVEs (model_power.c).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -222,7 +222,9 @@ static void dev_open_desc(struct dev_fix *f, const struct ioasid_device_desc *de
 			.iova = IOVA,
 		};
 		struct iommu_hwpt_alloc h = { .size = sizeof(h),
-					      .flags = IOMMU_HWPT_ALLOC_PASID,
+					      .flags = desc->flags & IOASID_DEVICE_PASID ?
+							       IOMMU_HWPT_ALLOC_PASID :
+							       0,
 					      .dev_id = f->dev };
 
 		assert_int_equal(ioasid_ioctl(f->ctx, IOMMU_IOAS_ALLOC, &a), 0);
@@ -462,12 +464,53 @@ static void test_riscv_device(void **state)
 	dev_close(&d);
 }
 
+/* ---- POWER: the TVT ----------------------------------------------------------------------------
+ */
+
+static void test_power_device(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "tce-4k" };
+	struct ioasid_dma_fault flt;
+	struct power_tve t;
+	struct iommu_fault f;
+	struct dev_fix d;
+	uint64_t *tvt, saved;
+
+	(void)state;
+	dev_open_desc(&d, &desc);
+	assert_int_equal(ioasid_device_attach(d.ctx, d.dev, d.hwpt[0], NULL), 0);
+	assert_int_equal(peek(&d, 0, 0, &flt), 'A');
+	tvt = (uint64_t *)(uintptr_t)dev_ctx_pa(&d);
+	assert_int_equal(tvt[1], 0); /* the 32-bit window's domain: TVE 0 only */
+	assert_int_equal(power_tve_decode(tvt[0], 0, &t, &f), 0);
+	assert_int_equal(t.page_shift, 12);
+	assert_true(t.root != 0 && t.levels >= 1);
+	saved = tvt[0];
+	tvt[0] = (saved & ~UINT64_C(0x1f)) | 2; /* IO_PSIZE 8K: not implemented */
+	assert_int_equal(peek(&d, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	tvt[0] = saved & ~(UINT64_C(0x1f) << 8); /* TCE_TABLE_SIZE 0: invalid */
+	assert_int_equal(peek(&d, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	tvt[0] = saved;
+	assert_int_equal(peek(&d, 0, 1, &flt), 'A');
+	/* replace rewrites the TVE; detach clears it */
+	assert_int_equal(ioasid_device_replace(d.ctx, d.dev, d.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&d, 0, 2, &flt), 'B');
+	assert_true(tvt[0] != saved);
+	assert_int_equal(ioasid_device_detach(d.ctx, d.dev), 0);
+	assert_int_equal(tvt[0], 0);
+	dev_close(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vtd_pgtt),     cmocka_unit_test(test_vtd_through_stage2),
 		cmocka_unit_test(test_vtd_device),   cmocka_unit_test(test_riscv_formats),
-		cmocka_unit_test(test_riscv_device),
+		cmocka_unit_test(test_riscv_device), cmocka_unit_test(test_power_device),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

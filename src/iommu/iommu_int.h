@@ -70,6 +70,7 @@ struct smmu_cd {
 	unsigned int granule_lg2, ia_bits, oa_bits;
 	bool hd;	/* hardware dirty-bit updates */
 	uint64_t ttb0;	/* the stage-1 root */
+	uint16_t asid;	/* the CD's ASID */
 	uint64_t cd_pa; /* where the CD was read */
 };
 /* Check (and, for V = 0, turn into abort) a guest STE, CPU order: 0 or -EIO. */
@@ -143,6 +144,9 @@ struct power_tve {
 int power_tve_decode(uint64_t tve, uint64_t iova, struct power_tve *out, struct iommu_fault *f);
 /* The TVT of a TCE device (root_pa: the two TVEs). */
 int iommu_power_hwctx_new(struct iommu_hwctx **out);
+
+/* model_smmu.c: the STE and CD table of a stage-1 SMMUv3 device (root_pa: its STE) */
+int iommu_smmu_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out);
 
 /* ---- iotlb.c ---- */
 

@@ -6,7 +6,8 @@
  * does not map a structure; and a VT-d device whose DMA goes through the structures its
  * attaches wrote (an edit of an entry is seen by the next walk, a broken one faults). The
  * same for RISC-V (model_riscv.c): device context, process directory (PD8/PD17/PD20),
- * process context; and for a POWER PHB's TVEs (model_power.c).
+ * process context; a POWER PHB's TVEs (model_power.c); a stage-1 SMMUv3 device's STE and
+ * two-level CD table (model_smmu.c).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -505,12 +506,56 @@ static void test_power_device(void **state)
 	dev_close(&d);
 }
 
+/* ---- SMMUv3 stage 1: STE -> two-level CD table ------------------------------------------------
+ */
+
+static void test_smmu_device(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "arm-s1-4k-48", .flags = IOASID_DEVICE_PASID };
+	struct ioasid_dma_fault flt;
+	struct iommu_fault f = { 0 };
+	struct smmu_cd cd, rid;
+	struct dev_fix d;
+	const uint64_t *ste;
+	uint64_t *w, saved;
+
+	(void)state;
+	dev_open_desc(&d, &desc);
+	assert_int_equal(ioasid_device_attach(d.ctx, d.dev, d.hwpt[0], NULL), 0);
+	assert_int_equal(ioasid_device_pasid_attach(d.ctx, d.dev, 9, d.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&d, 0, 0, &flt), 'A');
+	assert_int_equal(peek(&d, 9, 0, &flt), 'B');
+	ste = (const uint64_t *)(uintptr_t)dev_ctx_pa(&d);
+	assert_int_equal((ste[0] >> 4) & 3, 1); /* S1Fmt: two levels */
+	assert_int_equal(smmu_cd_fetch(NULL, ste, 9, 0, &cd, &f), 0);
+	assert_int_equal(smmu_cd_fetch(NULL, ste, 0, 0, &rid, &f), 0); /* S1DSS: CD 0 */
+	assert_int_equal(cd.granule_lg2, 12);
+	assert_int_equal(cd.ia_bits, 48);
+	assert_true(cd.ttb0 && cd.ttb0 != rid.ttb0 && cd.asid != rid.asid);
+	w = (uint64_t *)(uintptr_t)cd.cd_pa;
+	saved = w[0];
+	w[0] = saved | UINT64_C(3) << 6; /* TG0 reserved */
+	assert_int_equal(peek(&d, 9, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	assert_int_equal(peek(&d, 0, 1, &flt), 'A');
+	w[0] = saved;
+	assert_int_equal(peek(&d, 9, 1, &flt), 'B');
+	assert_int_equal(ioasid_device_pasid_detach(d.ctx, d.dev, 9), 0);
+	assert_int_equal(smmu_cd_fetch(NULL, ste, 9, 0, &cd, &f), -EFAULT);
+	assert_int_equal(f.type, IOMMU_FAULT_NOT_PRESENT);
+	assert_int_equal(f.level, F_CTX_PASID);
+	assert_int_equal(peek(&d, 9, 2, &flt), -ENODEV);
+	dev_close(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vtd_pgtt),     cmocka_unit_test(test_vtd_through_stage2),
 		cmocka_unit_test(test_vtd_device),   cmocka_unit_test(test_riscv_formats),
 		cmocka_unit_test(test_riscv_device), cmocka_unit_test(test_power_device),
+		cmocka_unit_test(test_smmu_device),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -221,8 +221,8 @@ enum ioasid_dma_fault_type {
 	IOASID_DMA_FAULT_NOT_PRESENT = 1, /* no translation (or nothing attached at the PASID) */
 	IOASID_DMA_FAULT_PERMISSION = 2,  /* the translation forbids the access */
 	IOASID_DMA_FAULT_ADDR_SIZE = 3,	  /* input or output address beyond the stage's size */
-	IOASID_DMA_FAULT_BAD_CONTEXT =
-		4, /* a context structure (STE, CD, PASID entry...) invalid */
+	/* a context structure (STE, CD, PASID entry ...) with reserved or invalid fields */
+	IOASID_DMA_FAULT_BAD_CONTEXT = 4,
 };
 
 struct ioasid_dma_fault {

@@ -221,12 +221,15 @@ enum ioasid_dma_fault_type {
 	IOASID_DMA_FAULT_NOT_PRESENT = 1, /* no translation (or nothing attached at the PASID) */
 	IOASID_DMA_FAULT_PERMISSION = 2,  /* the translation forbids the access */
 	IOASID_DMA_FAULT_ADDR_SIZE = 3,	  /* input or output address beyond the stage's size */
+	/* a context structure (STE, CD, PASID entry ...) with reserved or invalid fields */
+	IOASID_DMA_FAULT_BAD_CONTEXT = 4,
 };
 
 struct ioasid_dma_fault {
 	uint32_t type;	/* enum ioasid_dma_fault_type */
 	uint32_t stage; /* 1 (or a single-stage translation), 2 (a nested one's stage 2) */
-	uint32_t level; /* page-table level of the entry that faulted, 0 = leaf level */
+	uint32_t level; /* page-table level that faulted, 0 = leaf; 0x101 device entry,
+			 * 0x102 PASID directory, 0x103 PASID entry (docs/translation.md) */
 	uint32_t __reserved;
 	uint64_t addr; /* input address of the faulting stage: IOVA, or the guest address */
 };

@@ -799,6 +799,8 @@ static int dev_dma_page_request(struct ioasid_ctx *ctx, uint32_t dev_id, uint32_
 
 	if (fault->type != IOMMU_FAULT_NOT_PRESENT && fault->type != IOMMU_FAULT_PERMISSION)
 		return 0; /* an address-size fault is not something a page request can fix */
+	if (fault->level & IOMMU_FAULT_CTX)
+		return 0; /* a context structure's fault is an event, never a page request */
 	dev = dev_get(ctx, dev_id);
 	if (!dev)
 		return 0;

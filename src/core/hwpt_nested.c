@@ -457,8 +457,10 @@ int hwpt_invalidate_ioctl(struct ucmd *ucmd)
 	} else {
 		struct hwpt_nested *n = container_of(obj, struct hwpt_nested, obj);
 
-		if (n->data_type == IOMMU_HWPT_DATA_SELFTEST &&
-		    cmd->data_type == IOMMU_HWPT_INVALIDATE_DATA_SELFTEST)
+		if (n->data_type == IOMMU_HWPT_DATA_AMD_GUEST)
+			rc = -EOPNOTSUPP, num = 0; /* upstream (7.3) has no AMD format */
+		else if (n->data_type == IOMMU_HWPT_DATA_SELFTEST &&
+			 cmd->data_type == IOMMU_HWPT_INVALIDATE_DATA_SELFTEST)
 			rc = inv_selftest(n, ucmd->ctx, cmd->data_uptr, cmd->entry_len, &num);
 		else if (n->data_type == IOMMU_HWPT_DATA_VTD_S1 &&
 			 cmd->data_type == IOMMU_HWPT_INVALIDATE_DATA_VTD_S1)

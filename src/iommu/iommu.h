@@ -77,12 +77,26 @@ enum iommu_fault_type {
 	IOMMU_FAULT_NOT_PRESENT = 1, /* no translation (or nothing attached at that PASID) */
 	IOMMU_FAULT_PERMISSION = 2,  /* the translation forbids the access */
 	IOMMU_FAULT_ADDR_SIZE = 3,   /* input or output beyond what the stage can address */
+	IOMMU_FAULT_BAD_CTX = 4,     /* a context structure with reserved or invalid fields */
 };
+
+/*
+ * The level of a fault in a context structure (the model's own tables, read before the page
+ * table): IOMMU_FAULT_CTX | which. DEVICE: the device's entry (VT-d context entry, SMMUv3
+ * STE, AMD DTE, RISC-V device context); PASID_DIR: a non-leaf PASID structure (VT-d PASID
+ * directory entry, SMMUv3 L1 CD descriptor, AMD GCR3 upper level, RISC-V PDT non-leaf);
+ * PASID: the PASID's own entry (VT-d PASID entry, SMMUv3 CD, AMD GCR3 entry, RISC-V process
+ * context). A structure read that stage 2 refuses is a stage-2 fault at its page-table level.
+ */
+#define IOMMU_FAULT_CTX		  0x100u
+#define IOMMU_FAULT_CTX_DEVICE	  (IOMMU_FAULT_CTX | 1u)
+#define IOMMU_FAULT_CTX_PASID_DIR (IOMMU_FAULT_CTX | 2u)
+#define IOMMU_FAULT_CTX_PASID	  (IOMMU_FAULT_CTX | 3u)
 
 struct iommu_fault {
 	enum iommu_fault_type type;
 	unsigned int stage; /* 1 or 2 (a single-stage translation reports 1) */
-	unsigned int level; /* page-table level of the entry that faulted, 0 = leaf level */
+	unsigned int level; /* page-table level that faulted, 0 = leaf; or IOMMU_FAULT_CTX_* */
 	uint64_t addr;	    /* input address of the faulting stage (IOVA, or the IPA in stage 2) */
 };
 

@@ -28,13 +28,23 @@ struct iommu_xlate_ops {
 
 struct iommu_xlate {
 	const struct iommu_xlate_ops *ops;
-	uint32_t refs;		 /* atomic */
-	uint32_t tag;		 /* IOTLB tag of this translation's entries */
-	uint32_t s2_tag;	 /* the paging domain's tag (== tag for a paging translation) */
-	bool uncached;		 /* never in the IOTLB: nothing would invalidate its entries */
+	uint32_t refs;	 /* atomic */
+	uint32_t tag;	 /* IOTLB tag of this translation's entries */
+	uint32_t s2_tag; /* the paging domain's tag (== tag for a paging translation) */
+	bool uncached;	 /* never in the IOTLB: nothing would invalidate its entries */
+	/*
+	 * The translation holds a PASID table of its own (a guest STE with a CD table, an AMD
+	 * DTE with GV): a request with a PASID that has nothing attached of its own goes
+	 * through the RID's translation, which selects by PASID.
+	 */
+	bool owns_pasids;
 	uint64_t sizes_seen;	 /* atomic: bit n = an entry of 2^n bytes was filled under tag */
 	struct iommu_domain *s2; /* the paging domain walked last; not owned */
 	void *priv;		 /* the kind's own state */
+	/* what a context structure names as stage 1: the nested data type (0: none), its root */
+	uint32_t s1_type;
+	unsigned int s1_levels;
+	uint64_t s1_root;
 };
 
 /* A fresh tag for a nested translation (never equal to a domain's). */
@@ -47,6 +57,96 @@ struct pt_walk_result;
 void iommu_fault_from_pt(const struct pt_walk_result *r, unsigned int stage, struct iommu_fault *f);
 /* enum iommu_access -> enum pt_access */
 unsigned int iommu_pt_access(unsigned int access);
+
+/* ---- context structures (model_*.c) ---- */
+
+struct pt_reader;
+/* The little-endian 8 bytes at pa, through rd (NULL: pa is a pointer here). */
+int iommu_ctx_read(const struct pt_reader *rd, uint64_t pa, uint64_t *out, struct iommu_fault *f);
+
+/* model_smmu.c: the CD that governs a request, decoded */
+struct smmu_cd {
+	bool bypass; /* the STE (or S1DSS) bypasses stage 1 */
+	unsigned int granule_lg2, ia_bits, oa_bits;
+	bool hd;	/* hardware dirty-bit updates */
+	uint64_t ttb0;	/* the stage-1 root */
+	uint16_t asid;	/* the CD's ASID */
+	uint64_t cd_pa; /* where the CD was read */
+};
+/* Check (and, for V = 0, turn into abort) a guest STE, CPU order: 0 or -EIO. */
+int smmu_ste_check(uint64_t ste[2]);
+/* STE + SubstreamID (pasid, 0 = none) -> CD, every read through rd; -EFAULT with *f. */
+int smmu_cd_fetch(const struct pt_reader *rd, const uint64_t ste[2], uint32_t pasid, uint64_t iova,
+		  struct smmu_cd *out, struct iommu_fault *f);
+
+/*
+ * A device's hardware context structures (model_vtd.c): what the IOMMU reads per (device,
+ * PASID) before it walks. Owned by the device's struct iommu_dev (pasid.c), which programs
+ * them on every PASID change before publishing the slot, and asks them on every IOTLB miss.
+ */
+struct iommu_hwctx;
+struct iommu_hwctx_ops {
+	const char *name;
+	/* Write pasid's entries for x (NULL: not present). ctx->lock. 0 or -errno, unchanged. */
+	int (*program)(struct iommu_hwctx *hw, uint32_t pasid, const struct iommu_xlate *x);
+	/*
+	 * Read pasid's entries and walk. 0, -EFAULT with *fault, or -EAGAIN with *fault: the
+	 * entries are missing or do not describe x (the slot is being changed): read the slot
+	 * again; if it stays x, the fault stands (the structures were edited behind us).
+	 */
+	int (*walk)(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasid, uint64_t iova,
+		    unsigned int access, struct iommu_xlate_result *out, struct iommu_fault *fault);
+	void (*free)(struct iommu_hwctx *hw);
+};
+struct iommu_hwctx {
+	const struct iommu_hwctx_ops *ops;
+	uint64_t root_pa; /* the device's own entry (VT-d: its context entry) */
+};
+
+/* pasid.c: give idev its hardware context (before any attach); the device frees it. */
+void iommu_dev_set_hw(struct iommu_dev *idev, struct iommu_hwctx *hw);
+struct iommu_hwctx *iommu_dev_hw(const struct iommu_dev *idev);
+unsigned int iommu_dev_pasid_bits(const struct iommu_dev *idev);
+
+/* model_vtd.c: a scalable-mode PASID entry, decoded */
+enum { VTD_PGTT_FS = 1, VTD_PGTT_SS = 2, VTD_PGTT_NESTED = 3, VTD_PGTT_PT = 4 };
+struct vtd_pasid_entry {
+	unsigned int pgtt, aw, flpm;
+	bool ssade;
+	uint16_t did;
+	uint64_t ssptptr, fsptptr;
+};
+/* Context entry at ctx_pa + PASID (0: the entry's RID_PASID) -> PASID entry, through rd. */
+int vtd_pasid_lookup(const struct pt_reader *rd, uint64_t ctx_pa, uint32_t pasid, uint64_t iova,
+		     struct vtd_pasid_entry *out, struct iommu_fault *f);
+/* The VT-d structures of a device with pasid_bits-bit PASIDs. */
+int iommu_vtd_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out);
+
+/* model_riscv.c: what a device context (and process context) gives a request */
+struct riscv_ctx {
+	unsigned int s1_mode, s2_mode; /* iosatp / iohgatp MODE (0: Bare) */
+	uint64_t s1_root, s2_root;
+	uint32_t pscid, gscid;
+	bool pc; /* stage 1 came from a process context */
+};
+/* DC at dc_pa + process_id (0: none) -> the stages, through rd; -EFAULT with *f. */
+int riscv_ctx_lookup(const struct pt_reader *rd, uint64_t dc_pa, uint32_t pasid, uint64_t iova,
+		     struct riscv_ctx *out, struct iommu_fault *f);
+/* The DC and PD20 process directory of a first-stage RISC-V device. */
+int iommu_riscv_hwctx_new(struct iommu_hwctx **out);
+
+/* model_power.c: a PHB4 TVE, decoded */
+struct power_tve {
+	uint64_t root;
+	unsigned int levels, table_lg2, page_shift;
+};
+/* 0, or -EFAULT: invalid (not present) or unimplemented sizes (bad context), device level */
+int power_tve_decode(uint64_t tve, uint64_t iova, struct power_tve *out, struct iommu_fault *f);
+/* The TVT of a TCE device (root_pa: the two TVEs). */
+int iommu_power_hwctx_new(struct iommu_hwctx **out);
+
+/* model_smmu.c: the STE and CD table of a stage-1 SMMUv3 device (root_pa: its STE) */
+int iommu_smmu_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out);
 
 /* ---- iotlb.c ---- */
 

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "core/private.h"
-#include "iommu/iommu.h"
+#include "iommu/iommu_int.h"
 #include "pt/pt.h"
 
 struct pt_model {
@@ -123,6 +123,27 @@ static int ptm_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_des
 	if (desc->flags & IOASID_DEVICE_PASID) {
 		dev->caps |= DEV_CAP_PASID;
 		dev->max_pasid_log2 = DEV_PASID_BITS;
+	}
+	/*
+	 * The model's own structures, where it has them: VT-d second stage (context entry,
+	 * PASID directory and tables), RISC-V first stage (device context, process directory),
+	 * POWER TCE (the PE's two TVEs), SMMUv3 stage 1 (STE, two-level CD table).
+	 */
+	if (m->cfg.format == PT_FMT_VTD_SS || m->cfg.format == PT_FMT_TCE ||
+	    (m->cfg.format == PT_FMT_RISCV && !(m->cfg.flags & PT_CFG_RISCV_X4)) ||
+	    (m->cfg.format == PT_FMT_ARM_LPAE && !(m->cfg.flags & PT_CFG_ARM_S2))) {
+		unsigned int bits = iommu_dev_pasid_bits(dev->iommu);
+		struct iommu_hwctx *hw;
+
+		rc = m->cfg.format == PT_FMT_VTD_SS ? iommu_vtd_hwctx_new(bits, &hw) :
+		     m->cfg.format == PT_FMT_TCE    ? iommu_power_hwctx_new(&hw) :
+		     m->cfg.format == PT_FMT_RISCV  ? iommu_riscv_hwctx_new(&hw) :
+						      iommu_smmu_hwctx_new(bits, &hw);
+		if (rc) {
+			dev_unbind(dev);
+			return rc;
+		}
+		iommu_dev_set_hw(dev->iommu, hw);
 	}
 	*out = dev;
 	return 0;

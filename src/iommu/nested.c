@@ -124,38 +124,13 @@ static int nested_stage2(struct iommu_xlate *x, uint64_t ipa, unsigned int acces
 
 /* ---- SMMUv3: STE -> CD -> LPAE stage 1 ------------------------------------------------- */
 
-#define STE0_V		 (UINT64_C(1) << 0)
-#define STE0_CFG_SHIFT	 1			      /* 3:1 */
-#define STE0_S1FMT_SHIFT 4			      /* 5:4 */
-#define STE0_CTXPTR_MASK UINT64_C(0x000fffffffffffc0) /* 51:6 */
-#define STE0_CDMAX_SHIFT 59			      /* 63:59 */
-#define STE0_ALLOWED                                                  \
-	(STE0_V | UINT64_C(0xe) | UINT64_C(0x30) | STE0_CTXPTR_MASK | \
-	 (UINT64_C(0x1f) << STE0_CDMAX_SHIFT))
-#define STE1_S1DSS_MASK UINT64_C(0x3)
-#define STE1_EATS_SHIFT 28 /* 29:28 */
-#define STE1_ALLOWED	(UINT64_C(0xff) | (UINT64_C(1) << 27) | (UINT64_C(3) << STE1_EATS_SHIFT))
-#define STE_CFG_ABORT	0
-#define STE_CFG_BYPASS	4
-#define STE_CFG_S1	5
-#define S1DSS_TERMINATE 0
-#define S1DSS_BYPASS	1
-
-#define CD0_T0SZ_MASK 0x3fu
-#define CD0_TG0_SHIFT 6
-#define CD0_EPD0      (UINT64_C(1) << 14)
-#define CD0_V	      (UINT64_C(1) << 31)
-#define CD0_IPS_SHIFT 32
-#define CD0_AA64      (UINT64_C(1) << 41)
-#define CD0_HD	      (UINT64_C(1) << 42)
-#define CD1_TTB0_MASK UINT64_C(0x00fffffffffffff0) /* 55:4 */
-#define CD_BYTES      64
-
-static int smmu_fault(struct iommu_fault *f, enum iommu_fault_type t, uint64_t addr)
+/* A fault in a context structure (which: IOMMU_FAULT_CTX_*), stage 1. */
+static int ctx_fault(struct iommu_fault *f, enum iommu_fault_type t, unsigned int which,
+		     uint64_t addr)
 {
 	f->type = t;
 	f->stage = 1;
-	f->level = 0;
+	f->level = which;
 	f->addr = addr;
 	return -EFAULT;
 }
@@ -202,81 +177,39 @@ out:
 static int smmu_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, uint64_t iova,
 		     unsigned int access, struct iommu_xlate_result *out, struct iommu_fault *fault)
 {
-	static const uint8_t ips_bits[8] = { 32, 36, 40, 42, 44, 48, 52, 0 };
-	static const uint8_t tg0_lg2[4] = { 12, 16, 14, 0 };
 	struct nested_reader nr = { .rd.entry = nested_entry, .s2 = x->s2 };
-	unsigned int cfg = (unsigned int)(n->ste[0] >> STE0_CFG_SHIFT) & 7;
-	unsigned int cdmax = (unsigned int)(n->ste[0] >> STE0_CDMAX_SHIFT) & 0x1f;
-	unsigned int dss = (unsigned int)(n->ste[1] & STE1_S1DSS_MASK), g, ia, oa;
 	struct pt_walk_result r;
 	struct iommu_domain *geom;
-	uint64_t cd_ipa, cd[2], *slot;
-	uint32_t idx = pasid;
+	struct smmu_cd cd;
+	int rc;
 
-	if (!(n->ste[0] & STE0_V) || cfg == STE_CFG_ABORT)
-		return smmu_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
-	if (cfg == STE_CFG_BYPASS)
+	/* the CD of this SubstreamID, each structure read through stage 2 (model_smmu.c) */
+	rc = smmu_cd_fetch(&nr.rd, n->ste, pasid, iova, &cd, fault);
+	if (rc)
+		return rc;
+	if (cd.bypass)
 		return nested_stage2(x, iova, access, NULL, out, fault);
-	if ((n->ste[0] >> STE0_S1FMT_SHIFT) & 3) /* two-level CD tables: not modelled */
-		return smmu_fault(fault, IOMMU_FAULT_ADDR_SIZE, iova);
-	if (pasid == IOMMU_NO_PASID && cdmax) {
-		if (dss == S1DSS_BYPASS)
-			return nested_stage2(x, iova, access, NULL, out, fault);
-		if (dss == S1DSS_TERMINATE)
-			return smmu_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
-	}
-	if (pasid != IOMMU_NO_PASID && (!cdmax || pasid >= (UINT32_C(1) << cdmax)))
-		return smmu_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
-	/* the CD, read through stage 2 as the SMMU fetches it */
-	cd_ipa = (n->ste[0] & STE0_CTXPTR_MASK) + (uint64_t)idx * CD_BYTES;
-	for (unsigned int w = 0; w < 2; w++) {
-		slot = nested_entry(&nr.rd, cd_ipa + w * 8, PT_ACC_READ, &r);
-		if (!slot) {
-			iommu_fault_from_pt(&r, 2, fault);
-			return -EFAULT;
-		}
-		cd[w] = le64toh(__atomic_load_n(slot, __ATOMIC_ACQUIRE));
-	}
-	if (!(cd[0] & CD0_V) || !(cd[0] & CD0_AA64) || (cd[0] & CD0_EPD0))
-		return smmu_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
-	g = tg0_lg2[(cd[0] >> CD0_TG0_SHIFT) & 3];
-	ia = 64 - (unsigned int)(cd[0] & CD0_T0SZ_MASK);
-	oa = ips_bits[(cd[0] >> CD0_IPS_SHIFT) & 7];
-	geom = g && oa ? smmu_geometry(n, g, ia, oa, cd[0] & CD0_HD) : NULL;
+	geom = smmu_geometry(n, cd.granule_lg2, cd.ia_bits, cd.oa_bits, cd.hd);
 	if (!geom)
-		return smmu_fault(fault, IOMMU_FAULT_ADDR_SIZE, iova);
-	if (pt_translate(geom, &nr.rd, cd[1] & CD1_TTB0_MASK, iova, iommu_pt_access(access),
-			 cd[0] & CD0_HD, &r)) {
+		return ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+	if (pt_translate(geom, &nr.rd, cd.ttb0, iova, iommu_pt_access(access), cd.hd, &r)) {
 		iommu_fault_from_pt(&r, 1, fault);
 		return -EFAULT;
 	}
 	return nested_stage2(x, r.oa, access, &r, out, fault);
 }
 
-/* The kernel's check of a guest STE: only the nesting fields, a known Cfg and EATS. */
+/* The kernel's check of a guest STE (model_smmu.c), kept in CPU order. */
 static int nested_smmu_ste(struct nested *n, const void *data, size_t len)
 {
 	uint64_t le[2];
-	unsigned int cfg, eats;
 
 	if (len < sizeof(le))
 		return -EINVAL;
 	memcpy(le, data, sizeof(le));
 	n->ste[0] = le64toh(le[0]);
 	n->ste[1] = le64toh(le[1]);
-	if (!(n->ste[0] & STE0_V)) {
-		n->ste[0] = n->ste[1] = 0; /* abort */
-		return 0;
-	}
-	if ((n->ste[0] & ~STE0_ALLOWED) || (n->ste[1] & ~STE1_ALLOWED))
-		return -EIO;
-	cfg = (unsigned int)(n->ste[0] >> STE0_CFG_SHIFT) & 7;
-	if (cfg != STE_CFG_ABORT && cfg != STE_CFG_BYPASS && cfg != STE_CFG_S1)
-		return -EIO;
-	eats = (unsigned int)(n->ste[1] >> STE1_EATS_SHIFT) & 3;
-	if (eats > 1)
-		return -EIO;
-	return 0;
+	return smmu_ste_check(n->ste);
 }
 
 /* ---- AMD: DTE -> GCR3 table -> x86-64 stage 1 ------------------------------------------ */
@@ -299,26 +232,22 @@ static int amd_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, uin
 {
 	struct nested_reader nr = { .rd.entry = nested_entry, .s2 = x->s2 };
 	unsigned int bits = 9 * (n->amd_glx + 1);
-	uint64_t table = n->s1_root, *slot;
+	uint64_t table = n->s1_root;
 	struct pt_walk_result r;
 
 	if (!n->amd_gv || (pasid == IOMMU_NO_PASID && !n->amd_giov))
 		return nested_stage2(x, iova, access, NULL, out, fault);
 	if (pasid >> bits)
-		return smmu_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
+		return ctx_fault(fault, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
 	/* the GCR3 table, each level read through stage 2; the last gives the guest CR3 */
 	for (int lvl = (int)n->amd_glx; lvl >= 0; lvl--) {
+		unsigned int which = lvl ? IOMMU_FAULT_CTX_PASID_DIR : IOMMU_FAULT_CTX_PASID;
 		uint64_t e;
 
-		slot = nested_entry(&nr.rd, table + ((pasid >> (9 * lvl)) & 511) * 8, PT_ACC_READ,
-				    &r);
-		if (!slot) {
-			iommu_fault_from_pt(&r, 2, fault);
+		if (iommu_ctx_read(&nr.rd, table + ((pasid >> (9 * lvl)) & 511) * 8, &e, fault))
 			return -EFAULT;
-		}
-		e = le64toh(__atomic_load_n(slot, __ATOMIC_ACQUIRE));
 		if (!(e & GCR3_ENTRY_V))
-			return smmu_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
+			return ctx_fault(fault, IOMMU_FAULT_NOT_PRESENT, which, iova);
 		table = e & GCR3_ENTRY_ADDR;
 	}
 	if (pt_translate(n->s1_geom, &nr.rd, table, iova, iommu_pt_access(access), true, &r)) {
@@ -459,9 +388,18 @@ int iommu_nested_alloc(struct iommu_domain *parent, uint32_t data_type, const vo
 	rc = iommu_xlate_init(&x, &nested_ops, parent, iommu_new_tag());
 	if (!rc) /* AMD: no user invalidation reaches us, so nothing is cached (see the top) */
 		x->uncached = data_type == IOMMU_HWPT_DATA_AMD_GUEST;
+	if (!rc) /* the guest's CD table or GCR3 table selects by PASID (SubstreamID) */
+		x->owns_pasids = data_type == IOMMU_HWPT_DATA_ARM_SMMUV3 ?
+					 (n->ste[0] >> 59) != 0 :
+					 data_type == IOMMU_HWPT_DATA_AMD_GUEST && n->amd_gv;
 	if (rc)
 		goto err_free;
 	x->priv = n;
+	x->s1_type = data_type;
+	if (data_type == IOMMU_HWPT_DATA_VTD_S1) {
+		x->s1_root = n->s1_root;
+		x->s1_levels = pt_domain_levels(n->s1_geom);
+	}
 	*out = x;
 	return 0;
 

@@ -37,6 +37,7 @@ struct iommu_dev {
 	struct iommu_xlate *rid;  /* PASID 0: atomic */
 	struct pasid_leaf **dir;  /* 2^pasid_bits / PASID_LEAF leaves, made on first use */
 	unsigned int nr_attached; /* PASIDs other than 0 with a translation */
+	struct iommu_hwctx *hw;	  /* the model's own structures, or NULL (model_vtd.c) */
 };
 
 struct iommu_ctx_dir {
@@ -89,6 +90,13 @@ int iommu_dev_set_pasid(struct iommu_dev *idev, uint32_t pasid, struct iommu_xla
 	slot = pasid_slot(idev, pasid, x != NULL);
 	if (!slot)
 		return x ? -ENOMEM : 0;
+	/* the hardware's structures first: a walk that finds them ahead of the slot retries */
+	if (idev->hw) {
+		int rc = idev->hw->ops->program(idev->hw, pasid, x);
+
+		if (rc)
+			return rc;
+	}
 	*out_old = __atomic_exchange_n(slot, x, __ATOMIC_ACQ_REL);
 	if (pasid != IOMMU_NO_PASID)
 		idev->nr_attached += (x != NULL) - (*out_old != NULL);
@@ -199,6 +207,8 @@ void iommu_dev_free(struct iommu_ctx_dir **dirp, struct iommu_dev *idev)
 		free(leaf);
 	}
 	free(idev->dir);
+	if (idev->hw)
+		idev->hw->ops->free(idev->hw);
 	free(idev);
 	if (dir) {
 		free(dir->slots);
@@ -228,4 +238,14 @@ unsigned int iommu_dev_pasid_bits(const struct iommu_dev *idev)
 unsigned int iommu_dev_nr_pasids_attached(const struct iommu_dev *idev)
 {
 	return idev->nr_attached;
+}
+
+void iommu_dev_set_hw(struct iommu_dev *idev, struct iommu_hwctx *hw)
+{
+	idev->hw = hw;
+}
+
+struct iommu_hwctx *iommu_dev_hw(const struct iommu_dev *idev)
+{
+	return idev->hw;
 }

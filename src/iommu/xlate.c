@@ -285,32 +285,80 @@ void iommu_domain_track(struct iommu_domain *d)
 
 /* ---- device DMA ---------------------------------------------------------------------------- */
 
+/* Walks that find the structures out of step with an unchanged slot before it is a fault. */
+#define IOMMU_HW_RETRIES 1000
+
+/* The translation a request at pasid goes through: its own slot, or the RID's PASID table. */
+static struct iommu_xlate *dma_xlate_of(struct iommu_dev *idev, uint32_t pasid)
+{
+	struct iommu_xlate *x = iommu_dev_pasid(idev, pasid);
+
+	if (!x && pasid != IOMMU_NO_PASID) {
+		/* nothing on the PASID itself: the RID's guest PASID table, if it has one */
+		struct iommu_xlate *rid = iommu_dev_pasid(idev, IOMMU_NO_PASID);
+
+		if (rid && rid->owns_pasids)
+			x = rid;
+	}
+	return x;
+}
+
+/*
+ * iommu_translate for a device whose model has context structures: the IOTLB first (the
+ * slot's translation gives the tag, as a context cache would), then the model reads its
+ * structures and walks. -EAGAIN from the model: the slot is being changed, read it again.
+ */
+static int translate_hw(struct iommu_dev *idev, struct iommu_hwctx *hw, struct iommu_xlate **xp,
+			uint32_t pasid, uint64_t iova, unsigned int access,
+			struct iommu_xlate_result *out, struct iommu_fault *fault)
+{
+	for (unsigned int spins = 0;; spins++) {
+		struct iommu_xlate *x = *xp;
+		uint64_t gen;
+		int rc;
+
+		if (!x->uncached && (iotlb_l0_hit(x, pasid, iova, access, out) ||
+				     iotlb_lookup(x, pasid, iova, access, out)))
+			return 0;
+		gen = iotlb_gen();
+		rc = hw->ops->walk(hw, x, pasid, iova, access, out, fault);
+		if (rc != -EAGAIN) {
+			if (!rc && !x->uncached)
+				iotlb_fill(x, pasid, iova, access, out, gen);
+			return rc;
+		}
+		if (spins > 64)
+			sched_yield();
+		*xp = dma_xlate_of(idev, pasid);
+		if (!*xp)
+			return -ENODEV;
+		if (*xp == x && spins >= IOMMU_HW_RETRIES)
+			return -EFAULT; /* not a change in progress: the structures say so */
+	}
+}
+
 int iommu_dma(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, void *buf, size_t len,
 	      bool write, struct iommu_fault *fault, size_t *out_done)
 {
 	unsigned int access = write ? IOMMU_ACCESS_WRITE : IOMMU_ACCESS_READ;
-	struct iommu_xlate *x = iommu_dev_pasid(idev, pasid);
+	struct iommu_xlate *x = dma_xlate_of(idev, pasid);
+	struct iommu_hwctx *hw = iommu_dev_hw(idev);
 	uint8_t *p = buf;
 	size_t dummy;
+	int rc = 0;
 
 	if (!out_done)
 		out_done = &dummy;
 	*out_done = 0;
 	fault->type = IOMMU_FAULT_NONE;
-	if (!x) {
-		fault->type = IOMMU_FAULT_NOT_PRESENT;
-		fault->stage = 1;
-		fault->level = 0;
-		fault->addr = iova;
-		return -ENODEV;
-	}
-	while (len) {
+	while (len && x) {
 		struct iommu_xlate_result r;
 		uint64_t n;
-		int rc = iommu_translate(x, pasid, iova, access, &r, fault);
 
+		rc = hw ? translate_hw(idev, hw, &x, pasid, iova, access, &r, fault) :
+			  iommu_translate(x, pasid, iova, access, &r, fault);
 		if (rc)
-			return rc;
+			break;
 		n = r.size_lg2 >= 63 ? UINT64_MAX :
 				       (UINT64_C(1) << r.size_lg2) -
 					       (iova & ((UINT64_C(1) << r.size_lg2) - 1));
@@ -325,5 +373,12 @@ int iommu_dma(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, void *buf, 
 		*out_done += n;
 		iova += n; /* the caller checked that the range does not wrap */
 	}
-	return 0;
+	if (!x || rc == -ENODEV) {
+		fault->type = IOMMU_FAULT_NOT_PRESENT;
+		fault->stage = 1;
+		fault->level = 0;
+		fault->addr = iova;
+		return -ENODEV;
+	}
+	return rc;
 }

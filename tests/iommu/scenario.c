@@ -224,6 +224,7 @@ static int hwpt_alloc(struct sc *s, uint32_t pt, uint32_t flags, uint32_t type, 
 
 struct dma {
 	struct sc *s;
+	uint32_t pasid;
 	uint64_t addr;
 	char buf[40];
 	uint64_t len;
@@ -237,6 +238,7 @@ static int dma_now(struct dma *d)
 {
 	struct iommu_test_cmd c = { .op = IOMMU_TEST_OP_IOASID_DEV_DMA, .id = d->s->dev };
 
+	c.dev_dma.pasid = d->pasid;
 	c.dev_dma.flags = d->write ? IOMMU_TEST_DMA_WRITE : 0;
 	c.dev_dma.iova = d->addr;
 	c.dev_dma.length = d->len;
@@ -347,7 +349,8 @@ static void setup_nesting(struct sc *s, uint32_t parent)
 	case NEST_NONE:
 		return;
 	}
-	CHECK(!hwpt_alloc(s, pt, 0, type, data, len, &s->nested));
+	CHECK(!hwpt_alloc(s, pt, s->k->nest == NEST_VTD ? IOMMU_HWPT_ALLOC_PASID : 0, type, data,
+			  len, &s->nested));
 	if (has_s1_table(s))
 		for (unsigned int p = P_DATA1; p <= P_DATA2; p++)
 			s1_map(s, p, p);
@@ -375,6 +378,8 @@ static void setup(struct sc *s)
 	CHECK(!ioctl(s->fd, IOMMU_IOAS_ALLOC, &ia));
 	s->ioas = ia.out_ioas_id;
 	snprintf(c.dev_new.format, sizeof(c.dev_new.format), "%s", s->k->format);
+	if (s->k->nest == NEST_VTD || s->k->nest == NEST_SMMU)
+		c.dev_new.flags = IOMMU_TEST_DEV_NEW_PASID;
 	CHECK(!test_cmd(s, &c));
 	s->dev = c.dev_new.out_dev_id;
 	for (unsigned int p = 0; p < NPAGES; p++)
@@ -509,6 +514,170 @@ static void step_iotlb(struct sc *s)
 	}
 }
 
+/* ---- context structures: SSIDs through a two-level CD table, VT-d PASIDs -------------------- */
+
+#define FAULT_CTX_PASID_DIR 0x102
+#define FAULT_CTX_PASID	    0x103
+#define FAULT_BAD_CTX	    4
+
+/* A DMA read of 8 bytes at addr with pasid; the command as it came back. */
+static struct iommu_test_cmd dma_pasid(struct sc *s, uint32_t pasid, uint64_t addr, char *buf)
+{
+	struct dma d;
+
+	dma_init(&d, s, addr, "........", false);
+	d.pasid = pasid;
+	dma_now(&d);
+	CHECK(!d.rc);
+	if (buf)
+		memcpy(buf, d.buf, 9);
+	return d.out;
+}
+
+static bool dma_reads(struct sc *s, uint32_t pasid, uint64_t addr, const char *want)
+{
+	char buf[16] = { 0 };
+	struct iommu_test_cmd c = dma_pasid(s, pasid, addr, buf);
+
+	if (c.dev_dma.out_fault_type || strcmp(buf, want)) {
+		fprintf(stderr, "pasid %u at %#llx: fault %u level %#x, read '%s', want '%s'\n",
+			pasid, (unsigned long long)addr, c.dev_dma.out_fault_type,
+			c.dev_dma.out_fault_level, buf, want);
+		return false;
+	}
+	return true;
+}
+
+static bool dma_faults(struct sc *s, uint32_t pasid, uint64_t addr, uint32_t type,
+		       unsigned int stage, unsigned int level, uint64_t fault_addr)
+{
+	struct iommu_test_cmd c = dma_pasid(s, pasid, addr, NULL);
+
+	if (c.dev_dma.out_fault_type != type || c.dev_dma.out_fault_stage != stage ||
+	    (level != ~0u && c.dev_dma.out_fault_level != level) ||
+	    c.dev_dma.out_fault_addr != fault_addr || c.dev_dma.length) {
+		fprintf(stderr,
+			"pasid %u: fault %u stage %u level %#x addr %#llx, want %u %u %#x %#llx\n",
+			pasid, c.dev_dma.out_fault_type, c.dev_dma.out_fault_stage,
+			c.dev_dma.out_fault_level, (unsigned long long)c.dev_dma.out_fault_addr,
+			type, stage, level, (unsigned long long)fault_addr);
+		return false;
+	}
+	return true;
+}
+
+static int dev_change(struct sc *s, uint32_t op, uint32_t pasid, uint32_t pt)
+{
+	struct iommu_test_cmd c = { .op = IOMMU_TEST_OP_IOASID_DEV_ATTACH, .id = s->dev };
+
+	c.dev_attach.op = op;
+	c.dev_attach.pasid = pasid;
+	c.dev_attach.pt_id = pt;
+	return test_cmd(s, &c);
+}
+
+/* A second stage-1 table (root returned) that maps P_DATA1's address to P_DATA2. */
+static uint64_t second_table(struct sc *s)
+{
+	uint64_t saved = s->root, root;
+
+	s->root = root = table_alloc(s);
+	s1_map(s, P_DATA1, P_DATA2);
+	s->root = saved;
+	return root;
+}
+
+static void write_cd(struct sc *s, uint64_t cd_gpa, uint64_t ttb0, unsigned int tg0, bool valid)
+{
+	uint64_t *cd = gptr(s, cd_gpa);
+
+	/* T0SZ 16, TG0, V, IPS 48-bit, AA64, HD; TTB0 */
+	cd[0] = htole64(16 | (uint64_t)tg0 << 6 | (valid ? UINT64_C(1) << 31 : 0) |
+			(UINT64_C(5) << 32) | (UINT64_C(1) << 41) | (UINT64_C(1) << 42));
+	cd[1] = htole64(ttb0);
+}
+
+/*
+ * SMMUv3: an STE with a two-level CD table (S1Fmt 0b01: 64 CDs per 4 KiB leaf, S1CDMax 8,
+ * S1DSS 0b10: SSID-less requests use CD 0). L1[0] -> leaf A (CD 0 and CD 5 -> table A,
+ * CD 7 not valid, CD 9 with a reserved TG0), L1[1] -> leaf B (SSID 70: CD 6 of it -> table
+ * B), L1[2] not valid, L1[3] -> a leaf at an IPA stage 2 does not map.
+ */
+static void step_smmu_cd_l2(struct sc *s)
+{
+	struct iommu_hwpt_arm_smmuv3 ste = { 0 };
+	uint64_t l1 = table_alloc(s), leaf_a = table_alloc(s), leaf_b = table_alloc(s);
+	uint64_t root_b = second_table(s), va = dev_addr(s, P_DATA1);
+	uint64_t *l1e = gptr(s, l1);
+	uint32_t hwpt;
+
+	write_cd(s, leaf_a + 0 * 64, s->root, 0, true);
+	write_cd(s, leaf_a + 5 * 64, s->root, 0, true);
+	write_cd(s, leaf_a + 7 * 64, s->root, 0, false);
+	write_cd(s, leaf_a + 9 * 64, s->root, 3, true);
+	write_cd(s, leaf_b + 6 * 64, root_b, 0, true);
+	l1e[0] = htole64(leaf_a | 1);
+	l1e[1] = htole64(leaf_b | 1);
+	l1e[3] = htole64(gpa(P_HOLE) | 1);
+	ste.ste[0] = htole64(1 | (5 << 1) | (1 << 4) | l1 | (UINT64_C(8) << 59));
+	ste.ste[1] = htole64(2); /* S1DSS: CD 0 */
+	CHECK(!hwpt_alloc(s, s->viommu, 0, IOMMU_HWPT_DATA_ARM_SMMUV3, &ste, sizeof(ste), &hwpt));
+	CHECK(!dev_change(s, IOMMU_TEST_DEV_REPLACE, 0, hwpt));
+
+	CHECK(dma_reads(s, 5, va, "page one"));
+	CHECK(dma_reads(s, 70, va, "page two"));		/* another CD, another table */
+	CHECK(dma_reads(s, 5, va, "page one"));			/* not SSID 70's IOTLB entry */
+	CHECK(dma_reads(s, 0, va, "page one"));			/* no SSID: CD 0 */
+	CHECK(dma_faults(s, 7, va, 1, 1, FAULT_CTX_PASID, va)); /* CD.V = 0 */
+	CHECK(dma_faults(s, 9, va, FAULT_BAD_CTX, 1, FAULT_CTX_PASID, va)); /* bad TG0 */
+	CHECK(dma_faults(s, 130, va, 1, 1, FAULT_CTX_PASID_DIR, va));	    /* L1.V = 0 */
+	CHECK(dma_faults(s, 256, va, 1, 1, FAULT_CTX_PASID, va));	    /* > S1CDMax */
+	/* the leaf of L1[3] is not mapped by stage 2: a stage-2 fault at the CD's IPA */
+	CHECK(dma_faults(s, 200, va, 1, 2, ~0u, gpa(P_HOLE) + (200 % 64) * 64));
+	/* the IOTLB holds per SSID: SSID 70's table edited, SSID 5 unaffected until invalidated */
+	l1e[1] = 0;
+	CHECK(dma_reads(s, 70, va, "page two")); /* cached: the CD change is not seen yet */
+	CHECK(!invalidate(s, va));
+	CHECK(dma_faults(s, 70, va, 1, 1, FAULT_CTX_PASID_DIR, va));
+	CHECK(dma_reads(s, 5, va, "page one"));
+
+	CHECK(!dev_change(s, IOMMU_TEST_DEV_REPLACE, 0, s->nested));
+	CHECK(dma_faults(s, 5, va, 1, 1, 0, va)); /* the linear STE has no substreams */
+	{
+		struct iommu_destroy d = { .size = sizeof(d), .id = hwpt };
+
+		CHECK(!ioctl(s->fd, IOMMU_DESTROY, &d));
+	}
+}
+
+/*
+ * VT-d: a second guest first-stage table on PASID 3 (a nested HWPT per PASID, as a VMM makes
+ * one per guest PASID entry); the RID keeps the first. Each PASID walks its own table and
+ * has its own IOTLB entries; an unattached PASID is not present.
+ */
+static void step_vtd_pasid(struct sc *s)
+{
+	struct iommu_hwpt_vtd_s1 vtd = { .addr_width = 48 };
+	uint64_t va = dev_addr(s, P_DATA1);
+	uint32_t hwpt;
+
+	vtd.pgtbl_addr = second_table(s);
+	CHECK(!hwpt_alloc(s, s->s2, IOMMU_HWPT_ALLOC_PASID, IOMMU_HWPT_DATA_VTD_S1, &vtd,
+			  sizeof(vtd), &hwpt));
+	CHECK(!dev_change(s, IOMMU_TEST_DEV_ATTACH, 3, hwpt));
+	CHECK(dma_reads(s, 0, va, "page one"));
+	CHECK(dma_reads(s, 3, va, "page two"));
+	CHECK(dma_reads(s, 0, va, "page one"));
+	CHECK(dma_faults(s, 4, va, 1, 1, 0, va));
+	CHECK(!dev_change(s, IOMMU_TEST_DEV_DETACH, 3, 0));
+	CHECK(dma_faults(s, 3, va, 1, 1, 0, va));
+	{
+		struct iommu_destroy d = { .size = sizeof(d), .id = hwpt };
+
+		CHECK(!ioctl(s->fd, IOMMU_DESTROY, &d));
+	}
+}
+
 static void step_fault_retry(struct sc *s)
 {
 	struct iommu_hwpt_pgfault rec, rec2;
@@ -593,6 +762,10 @@ int main(int argc, char **argv)
 		step_dma(&s);
 		step_dirty(&s);
 		step_iotlb(&s);
+		if (s.k->nest == NEST_SMMU)
+			step_smmu_cd_l2(&s);
+		if (s.k->nest == NEST_VTD)
+			step_vtd_pasid(&s);
 		step_fault_retry(&s);
 		step_fault_invalid_and_close(&s);
 	}

@@ -229,14 +229,14 @@ static void *dma_any(void *arg)
 	return NULL;
 }
 
+/* *state: the device's format (each model's structures rewritten under DMA) */
 static void test_dma_while_attaching(void **state)
 {
-	struct ioasid_device_desc desc = { .format = "vtd-ss-4" };
+	struct ioasid_device_desc desc = { .format = *state ? *state : "vtd-ss-4" };
 	struct shared sh = { 0 };
 	pthread_t t1, t2;
 	uint32_t hwpt, ioas[2];
 
-	(void)state;
 	assert_int_equal(ioasid_ctx_new(NULL, &sh.ctx), 0);
 	for (unsigned int w = 0; w < 2; w++) {
 		struct iommu_ioas_alloc a = { .size = sizeof(a) };
@@ -497,6 +497,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dma_while_mapping),
 		cmocka_unit_test(test_dma_while_attaching),
+		cmocka_unit_test_prestate(test_dma_while_attaching, (void *)"arm-s1-4k-48"),
+		cmocka_unit_test_prestate(test_dma_while_attaching, (void *)"riscv-sv48"),
+		cmocka_unit_test_prestate(test_dma_while_attaching, (void *)"tce-4k"),
 		cmocka_unit_test(test_dma_while_nesting),
 		cmocka_unit_test(test_nested_edits),
 	};

@@ -465,6 +465,15 @@ static void test_amd(void **state)
 	T_OK(ioasid_device_pasid_attach(g.ctx, g.dev, 6, n, NULL));
 	T_ERR(EFAULT, dma(&g, 6, GUEST_VA + 4, buf, 1, false, &f));
 	assert_int_equal(f.stage, 1);
+	assert_int_equal(f.level, 0x103); /* the GCR3 entry (IOMMU_FAULT_CTX_PASID) */
+	/* a PASID with nothing attached of its own: the RID's GCR3 table selects */
+	gptr(&g, gcr3)[9] = g.root | 1;
+	T_OK(dma(&g, 9, GUEST_VA + 4, buf, 7, false, &f));
+	assert_string_equal(buf, "pasid5");
+	T_ERR(EFAULT, dma(&g, 10, GUEST_VA + 4, buf, 1, false, &f));
+	assert_int_equal(f.level, 0x103);
+	/* upstream (7.3) defines no AMD invalidation: EOPNOTSUPP, nothing handled */
+	assert_int_equal(vtd_invalidate(&g, n, 0, 1), EOPNOTSUPP);
 	/* never cached: the guest's remap is seen at once */
 	*leaf = data2 | b;
 	T_OK(dma(&g, 0, GUEST_VA + 4, buf, 7, false, &f));

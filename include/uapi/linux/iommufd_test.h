@@ -265,7 +265,8 @@ struct iommu_test_cmd {
 		 * IOASID_DEV_DMA: device @id does DMA at [iova, +length) with @pasid (0:
 		 * none), to or from the caller's buffer at uptr. Out: length = bytes done;
 		 * out_fault_type 0, or the typed fault that stopped it (1 not present, 2
-		 * permission, 3 address size) with its stage, level and input address.
+		 * permission, 3 address size, 4 bad context structure) with its stage,
+		 * level (0x101..0x103: a context structure) and input address.
 		 */
 		struct {
 			__u32 pasid;

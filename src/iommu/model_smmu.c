@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * model_smmu.c - the ARM SMMUv3's own structures: a Stream Table Entry's stage-1 fields and
+ * the context descriptor (CD) table they name, linear or two-level, read the way the SMMU
+ * fetches them.
+ *
+ * What it owns: smmu_ste_check() (what a guest may put in the STE of a nested HWPT) and
+ * smmu_cd_fetch() (STE + SubstreamID -> the CD that governs the request, or the fault the
+ * SMMU would record). The LPAE stage-1 walk of the CD's TTB0 and the stage 2 underneath
+ * belong to nested.c; every structure read here goes through the caller's reader, so the
+ * same code reads a native table or a guest's table through stage 2.
+ *
+ * Formats (SMMUv3 architecture, STE and CD chapters):
+ *   STE word 0: V (0), Config (3:1: 0b000 abort, 0b100 bypass, 0b101 stage 1), S1Fmt (5:4),
+ *     S1ContextPtr (51:6), S1CDMax (63:59: log2 of the number of CDs, 0 = no substreams).
+ *   STE word 1: S1DSS (1:0): what a request without a SubstreamID does when S1CDMax != 0:
+ *     0b00 terminate, 0b01 bypass stage 1, 0b10 use CD 0 (and SSID 0 is then invalid).
+ *   S1Fmt 0b00: a linear table of 2^S1CDMax CDs at S1ContextPtr.
+ *   S1Fmt 0b01 / 0b10: two levels. S1ContextPtr is a table of 8-byte L1 descriptors, one per
+ *     2^6 (4 KiB leaf) or 2^10 (64 KiB leaf) SubstreamIDs: L1Desc.V (0), L1Desc.L2Ptr (51:12)
+ *     the address of a leaf table of 64-byte CDs. (The L1 CD descriptor has no span field:
+ *     the leaf's size is S1Fmt's; the span field belongs to the L1 stream table descriptor.)
+ *   CD (64 bytes; words 0 and 1 read): T0SZ (5:0), TG0 (7:6), EPD0 (14), V (31), IPS
+ *     (34:32), AA64 (41), HD (42), HA (43); TTB0 (word 1, 55:4).
+ *
+ * Faults, as the SMMU records them (event names in brackets) and as they reach the program
+ * (enum iommu_fault_type, level IOMMU_FAULT_CTX_*): an STE that is not valid or aborts
+ * [C_BAD_STE / abort] not present at the device level; a SubstreamID at or beyond 2^S1CDMax,
+ * or an SSID-less request under S1DSS terminate [C_BAD_SUBSTREAMID] not present at the PASID
+ * level; an L1 descriptor with V clear [C_BAD_SUBSTREAMID] not present at the directory
+ * level; a CD with V clear [C_BAD_CD] not present, a CD with a reserved TG0 or IPS, a T0SZ out
+ * of range or AA64 clear (AArch32 tables are not modelled) [C_BAD_CD] bad context, both at the
+ * PASID level; a structure read that stage 2 refuses [F_TRANSLATION, class CD] a stage-2 fault
+ * with the IPA of the structure. Nothing here reads beyond a table the STE sizes.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iommu/iommu_int.h"
+#include "pt/pt.h"
+
+#define STE0_V		 (UINT64_C(1) << 0)
+#define STE0_CFG_SHIFT	 1
+#define STE0_S1FMT_SHIFT 4
+#define STE0_CTXPTR_MASK UINT64_C(0x000fffffffffffc0) /* 51:6 */
+#define STE0_CDMAX_SHIFT 59
+#define STE0_ALLOWED                                                  \
+	(STE0_V | UINT64_C(0xe) | UINT64_C(0x30) | STE0_CTXPTR_MASK | \
+	 (UINT64_C(0x1f) << STE0_CDMAX_SHIFT))
+#define STE1_S1DSS_MASK UINT64_C(0x3)
+#define STE1_EATS_SHIFT 28
+#define STE1_ALLOWED	(UINT64_C(0xff) | (UINT64_C(1) << 27) | (UINT64_C(3) << STE1_EATS_SHIFT))
+#define STE_CFG_ABORT	0
+#define STE_CFG_BYPASS	4
+#define STE_CFG_S1	5
+#define S1DSS_TERMINATE 0
+#define S1DSS_BYPASS	1
+#define S1DSS_SSID0	2
+
+#define S1FMT_LINEAR 0
+#define S1FMT_L2_4K  1 /* 64 CDs per leaf */
+#define S1FMT_L2_64K 2 /* 1024 CDs per leaf */
+
+#define L1CD_V	      (UINT64_C(1) << 0)
+#define L1CD_L2PTR    UINT64_C(0x000ffffffffff000) /* 51:12 */
+#define L1CD_RESERVED (UINT64_C(0xfff) & ~L1CD_V)
+
+#define CD0_T0SZ_MASK 0x3fu
+#define CD0_TG0_SHIFT 6
+#define CD0_EPD0      (UINT64_C(1) << 14)
+#define CD0_V	      (UINT64_C(1) << 31)
+#define CD0_IPS_SHIFT 32
+#define CD0_AA64      (UINT64_C(1) << 41)
+#define CD0_HD	      (UINT64_C(1) << 42)
+#define CD1_TTB0_MASK UINT64_C(0x00fffffffffffff0)
+#define CD_BYTES      64
+
+static int ctx_fault(struct iommu_fault *f, enum iommu_fault_type t, unsigned int which,
+		     uint64_t addr)
+{
+	f->type = t;
+	f->stage = 1;
+	f->level = which;
+	f->addr = addr;
+	return -EFAULT;
+}
+
+int smmu_ste_check(uint64_t ste[2])
+{
+	unsigned int cfg, eats;
+
+	if (!(ste[0] & STE0_V)) {
+		ste[0] = ste[1] = 0; /* an invalid STE is an abort */
+		return 0;
+	}
+	if ((ste[0] & ~STE0_ALLOWED) || (ste[1] & ~STE1_ALLOWED))
+		return -EIO;
+	cfg = (unsigned int)(ste[0] >> STE0_CFG_SHIFT) & 7;
+	if (cfg != STE_CFG_ABORT && cfg != STE_CFG_BYPASS && cfg != STE_CFG_S1)
+		return -EIO;
+	eats = (unsigned int)(ste[1] >> STE1_EATS_SHIFT) & 3;
+	if (eats > 1)
+		return -EIO;
+	return 0;
+}
+
+/* Read the 8 bytes at pa through rd; a reader's fault (stage 2) becomes *f. */
+int iommu_ctx_read(const struct pt_reader *rd, uint64_t pa, uint64_t *out, struct iommu_fault *f)
+{
+	struct pt_walk_result r = { 0 };
+	uint64_t *p;
+
+	if (!rd) {
+		p = (uint64_t *)(uintptr_t)pa;
+	} else {
+		p = rd->entry(rd, pa, PT_ACC_READ, &r);
+		if (!p) {
+			iommu_fault_from_pt(&r, 2, f);
+			return -EFAULT;
+		}
+	}
+	*out = le64toh(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+	return 0;
+}
+
+int smmu_cd_fetch(const struct pt_reader *rd, const uint64_t ste[2], uint32_t pasid, uint64_t iova,
+		  struct smmu_cd *out, struct iommu_fault *f)
+{
+	static const uint8_t ips_bits[8] = { 32, 36, 40, 42, 44, 48, 52, 0 };
+	static const uint8_t tg0_lg2[4] = { 12, 16, 14, 0 };
+	unsigned int cfg = (unsigned int)(ste[0] >> STE0_CFG_SHIFT) & 7;
+	unsigned int cdmax = (unsigned int)(ste[0] >> STE0_CDMAX_SHIFT) & 0x1f;
+	unsigned int fmt = (unsigned int)(ste[0] >> STE0_S1FMT_SHIFT) & 3;
+	unsigned int dss = (unsigned int)(ste[1] & STE1_S1DSS_MASK), t0sz;
+	uint64_t table = ste[0] & STE0_CTXPTR_MASK, cd_pa, cd[2];
+	uint32_t ssid = pasid;
+
+	memset(out, 0, sizeof(*out));
+	if (!(ste[0] & STE0_V) || cfg == STE_CFG_ABORT)
+		return ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_DEVICE, iova);
+	if (cfg == STE_CFG_BYPASS) {
+		out->bypass = true;
+		return 0;
+	}
+	if (pasid == IOMMU_NO_PASID && cdmax) {
+		if (dss == S1DSS_BYPASS) {
+			out->bypass = true;
+			return 0;
+		}
+		if (dss != S1DSS_SSID0)
+			return ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
+	} else if (pasid != IOMMU_NO_PASID) {
+		if (!cdmax || pasid >= (UINT32_C(1) << cdmax))
+			return ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
+	}
+	if (fmt == S1FMT_LINEAR || !cdmax) {
+		cd_pa = table + (uint64_t)ssid * CD_BYTES;
+	} else if (fmt == S1FMT_L2_4K || fmt == S1FMT_L2_64K) {
+		unsigned int split = fmt == S1FMT_L2_4K ? 6 : 10;
+		uint64_t l1;
+		int rc = iommu_ctx_read(rd, table + (uint64_t)(ssid >> split) * 8, &l1, f);
+
+		if (rc)
+			return rc;
+		if (!(l1 & L1CD_V))
+			return ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID_DIR,
+					 iova);
+		if (l1 & L1CD_RESERVED)
+			return ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID_DIR, iova);
+		cd_pa = (l1 & L1CD_L2PTR) +
+			(uint64_t)(ssid & ((UINT32_C(1) << split) - 1)) * CD_BYTES;
+	} else {
+		return ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
+	}
+	for (unsigned int w = 0; w < 2; w++) {
+		int rc = iommu_ctx_read(rd, cd_pa + w * 8, &cd[w], f);
+
+		if (rc)
+			return rc;
+	}
+	if (!(cd[0] & CD0_V))
+		return ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
+	out->granule_lg2 = tg0_lg2[(cd[0] >> CD0_TG0_SHIFT) & 3];
+	out->oa_bits = ips_bits[(cd[0] >> CD0_IPS_SHIFT) & 7];
+	t0sz = (unsigned int)(cd[0] & CD0_T0SZ_MASK);
+	if (!(cd[0] & CD0_AA64) || !out->granule_lg2 || !out->oa_bits || t0sz < 12 || t0sz > 39)
+		return ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+	if (cd[0] & CD0_EPD0) /* TTB0 walks disabled: a translation fault of stage 1 */
+		return ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, 0, iova);
+	out->ia_bits = 64 - t0sz;
+	out->hd = cd[0] & CD0_HD;
+	out->ttb0 = cd[1] & CD1_TTB0_MASK;
+	out->asid = (uint16_t)(cd[0] >> 48);
+	out->cd_pa = cd_pa;
+	return 0;
+}
+
+/* ---- the host's structures for one stage-1 device -------------------------------------------- */
+
+/*
+ * A stage-1 SMMUv3 device ("arm-s1-*"): its STE (Config stage 1, S1Fmt 0b01: a two-level CD
+ * table with 64-CD leaves, S1CDMax the device's PASID width, S1DSS 0b10 so requests without
+ * a SubstreamID use CD 0) and the CDs written on attach, replace and detach of each PASID
+ * (T0SZ, TG0, IPS, AA64, HD, ASID = the low 16 bits of the IOTLB tag; TTB0 the domain's
+ * root). Every walk reads them through smmu_cd_fetch, as a guest's are read. A nested HWPT
+ * on such a device is not written here: its guest STE is the structure, and the walk is the
+ * nested kind's (smmu_hw.nested).
+ */
+struct smmu_hw {
+	struct iommu_hwctx hw;
+	uint32_t seq;	    /* atomic: odd while a CD is being rewritten */
+	uint8_t nested;	    /* atomic: the RID is on a nested HWPT (its own STE) */
+	unsigned int cdmax; /* log2 of the CDs */
+	uint64_t ste[2];    /* CPU order */
+	uint64_t *l1;	    /* 2^(cdmax - 6) L1 descriptors */
+};
+
+static const uint8_t smmu_ips_code[] = {
+	[32] = 0, [36] = 1, [40] = 2, [42] = 3, [44] = 4, [48] = 5, [52] = 6
+};
+
+static unsigned int smmu_ia_bits(const struct iommu_domain *d)
+{
+	struct pt_hw_info hi;
+
+	return pt_domain_hw_info(d, &hi) ? 0 : hi.input_bits;
+}
+
+static void smmu_store_le(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, htole64(v), __ATOMIC_RELAXED);
+}
+
+/* The CD of ssid in the host's table (its leaf made if make), or NULL. */
+static uint64_t *smmu_host_cd(struct smmu_hw *h, uint32_t ssid, bool make)
+{
+	uint64_t *d = &h->l1[ssid >> 6], v = le64toh(*d), *leaf;
+
+	if (!(v & L1CD_V)) {
+		if (!make || !(leaf = aligned_alloc(4096, 4096)))
+			return NULL;
+		memset(leaf, 0, 4096);
+		smmu_store_le(d, (uint64_t)(uintptr_t)leaf | L1CD_V);
+		v = le64toh(*d);
+	}
+	leaf = (uint64_t *)(uintptr_t)(v & L1CD_L2PTR);
+	return leaf + (ssid & 63) * (CD_BYTES / 8);
+}
+
+static int smmu_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iommu_xlate *x)
+{
+	struct smmu_hw *h = (struct smmu_hw *)hw;
+	uint64_t w0 = 0, w1 = 0, *cd;
+
+	if (pasid >> h->cdmax)
+		return -EINVAL;
+	if (x && x->s1_type) { /* a guest STE: the nested kind walks it */
+		if (pasid == IOMMU_NO_PASID)
+			__atomic_store_n(&h->nested, 1, __ATOMIC_RELEASE);
+		x = NULL;
+	} else if (pasid == IOMMU_NO_PASID) {
+		__atomic_store_n(&h->nested, 0, __ATOMIC_RELEASE);
+	}
+	if (x) {
+		const struct pt_config *c = pt_domain_config(x->s2);
+		unsigned int tg0 = c->granule == 65536 ? 1 : c->granule == 16384 ? 2 : 0;
+		unsigned int oa = c->oa_bits ? c->oa_bits : 48;
+
+		if (c->format != PT_FMT_ARM_LPAE || (c->flags & PT_CFG_ARM_S2) || oa > 52)
+			return -EINVAL;
+		w0 = (64 - smmu_ia_bits(x->s2)) | (uint64_t)tg0 << CD0_TG0_SHIFT | CD0_V |
+		     (uint64_t)smmu_ips_code[oa] << CD0_IPS_SHIFT | CD0_AA64 |
+		     (c->flags & PT_CFG_NO_DIRTY ? 0 : CD0_HD) | (uint64_t)(x->tag & 0xffff) << 48;
+		w1 = pt_domain_root_pa(x->s2) & CD1_TTB0_MASK;
+	}
+	cd = smmu_host_cd(h, pasid, x != NULL);
+	if (!cd)
+		return x ? -ENOMEM : 0;
+	__atomic_store_n(&h->seq, h->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	smmu_store_le(&cd[1], w1);
+	smmu_store_le(&cd[0], w0);
+	__atomic_store_n(&h->seq, h->seq + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int smmu_host_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasid,
+			  uint64_t iova, unsigned int access, struct iommu_xlate_result *out,
+			  struct iommu_fault *fault)
+{
+	struct smmu_hw *h = (struct smmu_hw *)hw;
+	const struct pt_config *c = pt_domain_config(x->s2);
+	struct pt_walk_result r;
+	unsigned int spins = 0;
+	struct smmu_cd cd;
+	uint32_t s;
+	int rc;
+
+	if (x->s1_type)
+		return x->ops->walk(x, pasid, iova, access, out, fault);
+	if (pasid == IOMMU_NO_PASID && __atomic_load_n(&h->nested, __ATOMIC_ACQUIRE)) {
+		ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
+		return -EAGAIN; /* the slot is leaving a nested HWPT */
+	}
+	for (;;) {
+		s = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
+		if (!(s & 1)) {
+			rc = smmu_cd_fetch(NULL, h->ste, pasid, iova, &cd, fault);
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&h->seq, __ATOMIC_RELAXED) == s)
+				break;
+		}
+		if (++spins > 64)
+			sched_yield();
+	}
+	if (rc)
+		return fault->type == IOMMU_FAULT_NOT_PRESENT ? -EAGAIN : rc;
+	if (cd.bypass || cd.ttb0 != pt_domain_root_pa(x->s2) || cd.asid != (x->tag & 0xffff)) {
+		ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+		return -EAGAIN;
+	}
+	if ((1u << cd.granule_lg2) != c->granule || cd.ia_bits != smmu_ia_bits(x->s2))
+		return ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+	if (pt_translate(x->s2, NULL, cd.ttb0, iova, iommu_pt_access(access), x->s2->dirty_tracking,
+			 &r)) {
+		iommu_fault_from_pt(&r, 1, fault);
+		return -EFAULT;
+	}
+	out->oa = r.oa;
+	out->size_lg2 = r.size_lg2;
+	out->prot = r.prot;
+	return 0;
+}
+
+static void smmu_hw_free(struct iommu_hwctx *hw)
+{
+	struct smmu_hw *h = (struct smmu_hw *)hw;
+
+	for (size_t i = 0; i < (size_t)1 << (h->cdmax - 6); i++) {
+		uint64_t v = le64toh(h->l1[i]);
+
+		if (v & L1CD_V)
+			free((void *)(uintptr_t)(v & L1CD_L2PTR));
+	}
+	free(h->l1);
+	free(h);
+}
+
+static const struct iommu_hwctx_ops smmu_hwctx_ops = {
+	.name = "smmuv3",
+	.program = smmu_program,
+	.walk = smmu_host_walk,
+	.free = smmu_hw_free,
+};
+
+int iommu_smmu_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)
+{
+	unsigned int cdmax = pasid_bits < 7 ? 7 : pasid_bits > 20 ? 20 : pasid_bits;
+	size_t l1_bytes = (size_t)8 << (cdmax - 6);
+	struct smmu_hw *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	h->l1 = aligned_alloc(4096, l1_bytes < 4096 ? 4096 : l1_bytes);
+	if (!h->l1) {
+		free(h);
+		return -ENOMEM;
+	}
+	memset(h->l1, 0, l1_bytes);
+	h->cdmax = cdmax;
+	h->hw.ops = &smmu_hwctx_ops;
+	h->hw.root_pa = (uint64_t)(uintptr_t)h->ste;
+	h->ste[0] = STE0_V | (uint64_t)STE_CFG_S1 << STE0_CFG_SHIFT |
+		    (uint64_t)S1FMT_L2_4K << STE0_S1FMT_SHIFT | (uint64_t)(uintptr_t)h->l1 |
+		    (uint64_t)cdmax << STE0_CDMAX_SHIFT;
+	h->ste[1] = S1DSS_SSID0;
+	*out = &h->hw;
+	return 0;
+}

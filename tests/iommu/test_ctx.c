@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_ctx.c - the IOMMU models' own context structures (src/iommu/model_vtd.c): VT-d
+ * scalable-mode context entry -> PASID directory -> PASID entry, decoded per PGTT, with the
+ * typed fault of each missing or malformed structure; the same reads through a stage 2 that
+ * does not map a structure; and a VT-d device whose DMA goes through the structures its
+ * attaches wrote (an edit of an entry is seen by the next walk, a broken one faults). The
+ * same for RISC-V (model_riscv.c): device context, process directory (PD8/PD17/PD20),
+ * process context; a POWER PHB's TVEs (model_power.c); a stage-1 SMMUv3 device's STE and
+ * two-level CD table (model_smmu.c).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/private.h"
+#include "iommu/iommu_int.h"
+#include "pt/pt.h"
+#include "ioasid/ioasid.h"
+
+#define PG		4096u
+#define PGTT(e, v)	(((e) & ~(UINT64_C(7) << 6)) | (uint64_t)(v) << 6)
+#define F_CTX_DEVICE	0x101u
+#define F_CTX_PASID_DIR 0x102u
+#define F_CTX_PASID	0x103u
+
+/* Host-built VT-d structures: context entry, a 128-entry directory, one PASID table. */
+struct vtd_mem {
+	uint64_t *ctx, *dir, *table;
+};
+
+static void vtd_mem_new(struct vtd_mem *m)
+{
+	assert_int_equal(posix_memalign((void **)&m->ctx, PG, PG), 0);
+	assert_int_equal(posix_memalign((void **)&m->dir, PG, PG), 0);
+	assert_int_equal(posix_memalign((void **)&m->table, PG, PG), 0);
+	memset(m->ctx, 0, PG);
+	memset(m->dir, 0, PG);
+	memset(m->table, 0, PG);
+	m->ctx[0] = (uintptr_t)m->dir | 1; /* P, PDTS 0: PASIDs below 2^13 */
+	m->dir[0] = (uintptr_t)m->table | 1;
+}
+
+static void vtd_mem_free(struct vtd_mem *m)
+{
+	free(m->ctx);
+	free(m->dir);
+	free(m->table);
+}
+
+static uint64_t *pe(struct vtd_mem *m, uint32_t pasid)
+{
+	return m->table + (pasid & 63) * 8;
+}
+
+static int lookup(const struct pt_reader *rd, uint64_t ctx_pa, uint32_t pasid,
+		  struct vtd_pasid_entry *e, struct iommu_fault *f)
+{
+	memset(f, 0, sizeof(*f));
+	return vtd_pasid_lookup(rd, ctx_pa, pasid, 0x1234000, e, f);
+}
+
+static void expect_fault(const struct pt_reader *rd, uint64_t ctx_pa, uint32_t pasid,
+			 unsigned int type, unsigned int stage, unsigned int level)
+{
+	struct vtd_pasid_entry e;
+	struct iommu_fault f;
+
+	assert_int_equal(lookup(rd, ctx_pa, pasid, &e, &f), -EFAULT);
+	assert_int_equal(f.type, type);
+	assert_int_equal(f.stage, stage);
+	assert_int_equal(f.level, level);
+}
+
+static void test_vtd_pgtt(void **state)
+{
+	struct vtd_mem m;
+	struct vtd_pasid_entry e;
+	struct iommu_fault f;
+	uint64_t ctx;
+
+	(void)state;
+	vtd_mem_new(&m);
+	ctx = (uintptr_t)m.ctx;
+	/* second stage: AW 48-bit, SSADE, SSPTPTR; DID 0x42 */
+	pe(&m, 5)[0] = 0xabc000 | 2 << 2 | 2 << 6 | 1 << 9 | 1;
+	pe(&m, 5)[1] = 0x42;
+	assert_int_equal(lookup(NULL, ctx, 5, &e, &f), 0);
+	assert_int_equal(e.pgtt, VTD_PGTT_SS);
+	assert_int_equal(e.aw, 2);
+	assert_true(e.ssade);
+	assert_int_equal(e.ssptptr, 0xabc000);
+	assert_int_equal(e.did, 0x42);
+	/* first stage: FSPTPTR, FLPM 5-level */
+	pe(&m, 6)[0] = 1 << 6 | 1;
+	pe(&m, 6)[2] = 0xdef000 | 1 << 2;
+	assert_int_equal(lookup(NULL, ctx, 6, &e, &f), 0);
+	assert_int_equal(e.pgtt, VTD_PGTT_FS);
+	assert_int_equal(e.fsptptr, 0xdef000);
+	assert_int_equal(e.flpm, 1);
+	/* nested: both pointers */
+	pe(&m, 7)[0] = 0x111000 | 3 << 2 | 3 << 6 | 1;
+	pe(&m, 7)[2] = 0x222000;
+	assert_int_equal(lookup(NULL, ctx, 7, &e, &f), 0);
+	assert_int_equal(e.pgtt, VTD_PGTT_NESTED);
+	assert_int_equal(e.ssptptr, 0x111000);
+	assert_int_equal(e.fsptptr, 0x222000);
+	assert_int_equal(e.aw, 3);
+	/* pass-through */
+	pe(&m, 8)[0] = 4 << 6 | 1;
+	assert_int_equal(lookup(NULL, ctx, 8, &e, &f), 0);
+	assert_int_equal(e.pgtt, VTD_PGTT_PT);
+	/* reserved PGTT values, AW, FLPM: a bad context at the PASID level */
+	for (unsigned int v = 0; v < 8; v++) {
+		if (v >= 1 && v <= 4)
+			continue;
+		pe(&m, 9)[0] = PGTT(0x111000 | 2 << 2 | 1, v);
+		expect_fault(NULL, ctx, 9, IOMMU_FAULT_BAD_CTX, 1, F_CTX_PASID);
+	}
+	pe(&m, 9)[0] = 0x111000 | 4 << 2 | 2 << 6 | 1; /* AW 4 */
+	expect_fault(NULL, ctx, 9, IOMMU_FAULT_BAD_CTX, 1, F_CTX_PASID);
+	pe(&m, 9)[0] = 1 << 6 | 1;
+	pe(&m, 9)[2] = 0x222000 | 2 << 2; /* FLPM 2 */
+	expect_fault(NULL, ctx, 9, IOMMU_FAULT_BAD_CTX, 1, F_CTX_PASID);
+	/* not present at each level */
+	expect_fault(NULL, ctx, 10, IOMMU_FAULT_NOT_PRESENT, 1, F_CTX_PASID);	  /* entry P */
+	expect_fault(NULL, ctx, 64, IOMMU_FAULT_NOT_PRESENT, 1, F_CTX_PASID_DIR); /* dir P */
+	expect_fault(NULL, ctx, 1u << 13, IOMMU_FAULT_NOT_PRESENT, 1, F_CTX_PASID_DIR);
+	m.ctx[0] |= 1 << 9; /* PDTS 1: 256 directory entries, PASID 2^13 is inside */
+	expect_fault(NULL, ctx, 1u << 13, IOMMU_FAULT_NOT_PRESENT, 1, F_CTX_PASID_DIR);
+	m.dir[128] = (uintptr_t)m.table | 1;
+	assert_int_equal(lookup(NULL, ctx, (1u << 13) | 5, &e, &f), 0);
+	assert_int_equal(e.did, 0x42);
+	/* requests without a PASID use the context entry's RID_PASID */
+	m.ctx[1] = 7;
+	assert_int_equal(lookup(NULL, ctx, 0, &e, &f), 0);
+	assert_int_equal(e.pgtt, VTD_PGTT_NESTED);
+	m.ctx[0] &= ~UINT64_C(1);
+	expect_fault(NULL, ctx, 5, IOMMU_FAULT_NOT_PRESENT, 1, F_CTX_DEVICE);
+	vtd_mem_free(&m);
+}
+
+/* A guest's structures: IPAs mapped to the host pages by a stage-2 domain. */
+struct s2_reader {
+	struct pt_reader rd;
+	struct iommu_domain *d;
+};
+
+static uint64_t *s2_entry(const struct pt_reader *rd, uint64_t pa, unsigned int access,
+			  struct pt_walk_result *out)
+{
+	const struct s2_reader *r = (const struct s2_reader *)rd;
+
+	if (pt_translate(r->d, NULL, PT_ROOT_OWN, pa, access, false, out)) {
+		out->stage = 2;
+		return NULL;
+	}
+	return (uint64_t *)(uintptr_t)out->oa;
+}
+
+static void test_vtd_through_stage2(void **state)
+{
+	const uint64_t ipa_ctx = 0x100000, ipa_dir = 0x101000, ipa_table = 0x102000;
+	struct pt_config cfg = pt_variant_find("vtd-ss-4")->cfg;
+	struct s2_reader r = { .rd.entry = s2_entry };
+	struct vtd_pasid_entry e;
+	struct iommu_fault f;
+	struct vtd_mem m;
+	uint64_t mapped;
+
+	(void)state;
+	vtd_mem_new(&m);
+	/* the guest's structures name IPAs */
+	m.ctx[0] = ipa_dir | 1;
+	m.dir[0] = ipa_table | 1;
+	pe(&m, 3)[0] = 0x300000 | 2 << 2 | 2 << 6 | 1;
+	cfg.flags |= PT_CFG_NO_DIRTY;
+	assert_int_equal(pt_domain_alloc(&cfg, &r.d), 0);
+	assert_int_equal(pt_map_range(r.d, ipa_ctx, (uintptr_t)m.ctx, PG, IOMMU_PROT_READ, &mapped),
+			 0);
+	assert_int_equal(pt_map_range(r.d, ipa_dir, (uintptr_t)m.dir, PG, IOMMU_PROT_READ, &mapped),
+			 0);
+	/* the PASID table is not mapped: a stage-2 fault at its entry's IPA */
+	assert_int_equal(lookup(&r.rd, ipa_ctx, 3, &e, &f), -EFAULT);
+	assert_int_equal(f.type, IOMMU_FAULT_NOT_PRESENT);
+	assert_int_equal(f.stage, 2);
+	assert_int_equal(f.addr, ipa_table + 3 * 64);
+	assert_int_equal(
+		pt_map_range(r.d, ipa_table, (uintptr_t)m.table, PG, IOMMU_PROT_READ, &mapped), 0);
+	assert_int_equal(lookup(&r.rd, ipa_ctx, 3, &e, &f), 0);
+	assert_int_equal(e.pgtt, VTD_PGTT_SS);
+	assert_int_equal(e.ssptptr, 0x300000);
+	r.d->ops->free(r.d);
+	vtd_mem_free(&m);
+}
+
+/* ---- a VT-d device: attaches write the structures, DMA reads them ---------------------------- */
+
+struct dev_fix {
+	struct ioasid_ctx *ctx;
+	uint32_t dev, ioas[2], hwpt[2];
+	uint8_t *buf[2];
+};
+
+#define IOVA UINT64_C(0x400000)
+
+static void dev_open_desc(struct dev_fix *f, const struct ioasid_device_desc *desc)
+{
+	assert_int_equal(ioasid_ctx_new(NULL, &f->ctx), 0);
+	assert_int_equal(ioasid_device_new(f->ctx, desc, &f->dev), 0);
+	for (unsigned int i = 0; i < 2; i++) {
+		struct iommu_ioas_alloc a = { .size = sizeof(a) };
+		struct iommu_ioas_map m = {
+			.size = sizeof(m),
+			.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE |
+				 IOMMU_IOAS_MAP_FIXED_IOVA,
+			.length = 4 * PG,
+			.iova = IOVA,
+		};
+		struct iommu_hwpt_alloc h = { .size = sizeof(h),
+					      .flags = desc->flags & IOASID_DEVICE_PASID ?
+							       IOMMU_HWPT_ALLOC_PASID :
+							       0,
+					      .dev_id = f->dev };
+
+		assert_int_equal(ioasid_ioctl(f->ctx, IOMMU_IOAS_ALLOC, &a), 0);
+		f->ioas[i] = a.out_ioas_id;
+		assert_int_equal(posix_memalign((void **)&f->buf[i], PG, 4 * PG), 0);
+		memset(f->buf[i], 'A' + (int)i, 4 * PG);
+		m.ioas_id = f->ioas[i];
+		m.user_va = (uintptr_t)f->buf[i];
+		assert_int_equal(ioasid_ioctl(f->ctx, IOMMU_IOAS_MAP, &m), 0);
+		h.pt_id = f->ioas[i];
+		assert_int_equal(ioasid_ioctl(f->ctx, IOMMU_HWPT_ALLOC, &h), 0);
+		f->hwpt[i] = h.out_hwpt_id;
+	}
+}
+
+static void dev_open(struct dev_fix *f)
+{
+	struct ioasid_device_desc desc = { .format = "vtd-ss-4", .flags = IOASID_DEVICE_PASID };
+
+	dev_open_desc(f, &desc);
+}
+
+static void dev_close(struct dev_fix *f)
+{
+	ioasid_ctx_free(f->ctx);
+	free(f->buf[0]);
+	free(f->buf[1]);
+}
+
+/* The device's context entry, as its model keeps it. */
+static uint64_t dev_ctx_pa(struct dev_fix *f)
+{
+	struct iommu_dev *idev = iommu_dir_lookup(&f->ctx->iommu_dir, f->dev);
+
+	assert_non_null(idev);
+	assert_non_null(iommu_dev_hw(idev));
+	return iommu_dev_hw(idev)->root_pa;
+}
+
+/* The PASID entry's first word, found as the hardware finds it. */
+static uint64_t *dev_pe(struct dev_fix *f, uint32_t pasid)
+{
+	uint64_t *ctx = (uint64_t *)(uintptr_t)dev_ctx_pa(f);
+	uint64_t *dir = (uint64_t *)(uintptr_t)(ctx[0] & ~UINT64_C(0xfff));
+	uint64_t *table = (uint64_t *)(uintptr_t)(dir[pasid >> 6] & ~UINT64_C(0xfff));
+
+	return table + (pasid & 63) * 8;
+}
+
+static int peek(struct dev_fix *f, uint32_t pasid, unsigned int page, struct ioasid_dma_fault *flt)
+{
+	uint8_t b = 0;
+
+	memset(flt, 0, sizeof(*flt));
+	if (ioasid_device_dma_pasid(f->ctx, f->dev, pasid, IOVA + page * PG + 5, &b, 1, 0, flt))
+		return -errno;
+	return b;
+}
+
+static void test_vtd_device(void **state)
+{
+	struct ioasid_dma_fault flt;
+	struct vtd_pasid_entry e;
+	struct iommu_fault f;
+	struct dev_fix d;
+	uint64_t *w, saved;
+
+	(void)state;
+	dev_open(&d);
+	assert_int_equal(ioasid_device_attach(d.ctx, d.dev, d.hwpt[0], NULL), 0);
+	assert_int_equal(ioasid_device_pasid_attach(d.ctx, d.dev, 7, d.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&d, 0, 0, &flt), 'A');
+	assert_int_equal(peek(&d, 7, 0, &flt), 'B');
+	/* what the attaches wrote: second-stage entries, 4-level, with different DIDs */
+	assert_int_equal(lookup(NULL, dev_ctx_pa(&d), 7, &e, &f), 0);
+	assert_int_equal(e.pgtt, VTD_PGTT_SS);
+	assert_int_equal(e.aw, 2);
+	assert_true(e.ssptptr != 0);
+	{
+		struct vtd_pasid_entry rid;
+
+		assert_int_equal(lookup(NULL, dev_ctx_pa(&d), 0, &rid, &f), 0);
+		assert_int_equal(rid.pgtt, VTD_PGTT_SS);
+		assert_true(rid.did != e.did && rid.ssptptr != e.ssptptr);
+	}
+	/* the walk reads the entry: a reserved PGTT faults at the next miss (page 1) */
+	w = dev_pe(&d, 7);
+	saved = w[0];
+	w[0] = PGTT(saved, 5);
+	assert_int_equal(peek(&d, 7, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4); /* a bad context */
+	assert_int_equal(flt.level, F_CTX_PASID);
+	assert_int_equal(peek(&d, 0, 1, &flt), 'A'); /* the RID's entry is untouched */
+	w[0] = PGTT(saved, VTD_PGTT_PT);
+	assert_int_equal(peek(&d, 7, 1, &flt), -EFAULT);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	w[0] = saved & ~UINT64_C(1); /* P clear behind the slot's back: not present */
+	assert_int_equal(peek(&d, 7, 2, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	w[0] = saved;
+	assert_int_equal(peek(&d, 7, 2, &flt), 'B');
+	assert_int_equal(peek(&d, 7, 0, &flt), 'B'); /* the IOTLB entry of before */
+	/* replace and detach rewrite the entry */
+	assert_int_equal(ioasid_device_pasid_replace(d.ctx, d.dev, 7, d.hwpt[0], NULL), 0);
+	assert_int_equal(peek(&d, 7, 3, &flt), 'A');
+	assert_int_equal(lookup(NULL, dev_ctx_pa(&d), 7, &e, &f), 0);
+	{
+		struct vtd_pasid_entry rid;
+
+		assert_int_equal(lookup(NULL, dev_ctx_pa(&d), 0, &rid, &f), 0);
+		assert_int_equal(rid.ssptptr, e.ssptptr);
+		assert_int_equal(rid.did, e.did);
+	}
+	assert_int_equal(ioasid_device_pasid_detach(d.ctx, d.dev, 7), 0);
+	expect_fault(NULL, dev_ctx_pa(&d), 7, IOMMU_FAULT_NOT_PRESENT, 1, F_CTX_PASID);
+	assert_int_equal(peek(&d, 7, 3, &flt), -ENODEV);
+	dev_close(&d);
+}
+
+/* ---- RISC-V: device context -> process directory -> process context -------------------------- */
+
+static int rv_lookup(uint64_t dc_pa, uint32_t pasid, struct riscv_ctx *c, struct iommu_fault *f)
+{
+	memset(f, 0, sizeof(*f));
+	return riscv_ctx_lookup(NULL, dc_pa, pasid, 0x5000, c, f);
+}
+
+static void rv_expect(uint64_t dc_pa, uint32_t pasid, unsigned int type, unsigned int level)
+{
+	struct riscv_ctx c;
+	struct iommu_fault f;
+
+	assert_int_equal(rv_lookup(dc_pa, pasid, &c, &f), -EFAULT);
+	assert_int_equal(f.type, type);
+	assert_int_equal(f.level, level);
+}
+
+static void test_riscv_formats(void **state)
+{
+	uint64_t *dc = NULL, *pdt1, *pdt0, dcp;
+	struct iommu_fault f;
+	struct riscv_ctx c;
+
+	(void)state;
+	assert_int_equal(posix_memalign((void **)&dc, PG, 3 * PG), 0);
+	memset(dc, 0, 3 * PG);
+	pdt1 = dc + 512;
+	pdt0 = dc + 1024;
+	dcp = (uintptr_t)dc;
+	/* PDTV clear: iosatp Sv48 in DC.fsc, PSCID in DC.ta; iohgatp Sv39x4 with GSCID 3 */
+	dc[0] = 1;
+	dc[1] = UINT64_C(8) << 60 | UINT64_C(3) << 44 | 0x777;
+	dc[2] = UINT64_C(0x55) << 12;
+	dc[3] = UINT64_C(9) << 60 | 0x123;
+	assert_int_equal(rv_lookup(dcp, 0, &c, &f), 0);
+	assert_int_equal(c.s1_mode, 9);
+	assert_int_equal(c.s1_root, 0x123000);
+	assert_int_equal(c.pscid, 0x55);
+	assert_int_equal(c.s2_mode, 8);
+	assert_int_equal(c.s2_root, 0x777000);
+	assert_int_equal(c.gscid, 3);
+	rv_expect(dcp, 4, IOMMU_FAULT_NOT_PRESENT, F_CTX_PASID); /* no PDT: no process_id */
+	dc[3] = UINT64_C(5) << 60;				 /* reserved iosatp mode */
+	rv_expect(dcp, 0, IOMMU_FAULT_BAD_CTX, F_CTX_DEVICE);
+	dc[0] = 1 | 1 << 12; /* reserved tc bit */
+	rv_expect(dcp, 0, IOMMU_FAULT_BAD_CTX, F_CTX_DEVICE);
+	dc[0] = 0;
+	rv_expect(dcp, 0, IOMMU_FAULT_NOT_PRESENT, F_CTX_DEVICE);
+	/* PDTV, PD17: PDI[1] in pdt1, PCs in pdt0 */
+	dc[0] = 1 | 1 << 5;
+	dc[3] = UINT64_C(2) << 60 | (uintptr_t)pdt1 >> 12;
+	pdt1[1] = ((uintptr_t)pdt0 >> 12) << 10 | 1; /* process_ids 256..511 */
+	pdt0[2 * 7] = UINT64_C(0x66) << 12 | 1;	     /* process_id 263 */
+	pdt0[2 * 7 + 1] = UINT64_C(10) << 60 | 0x999;
+	assert_int_equal(rv_lookup(dcp, 263, &c, &f), 0);
+	assert_true(c.pc);
+	assert_int_equal(c.s1_mode, 10);
+	assert_int_equal(c.s1_root, 0x999000);
+	assert_int_equal(c.pscid, 0x66);
+	rv_expect(dcp, 264, IOMMU_FAULT_NOT_PRESENT, F_CTX_PASID);	/* PC.V clear */
+	rv_expect(dcp, 7, IOMMU_FAULT_NOT_PRESENT, F_CTX_PASID_DIR);	/* PDT entry */
+	rv_expect(dcp, 1u << 17, IOMMU_FAULT_NOT_PRESENT, F_CTX_PASID); /* beyond PD17 */
+	pdt0[2 * 7 + 1] = UINT64_C(3) << 60;
+	rv_expect(dcp, 263, IOMMU_FAULT_BAD_CTX, F_CTX_PASID); /* PC: reserved mode */
+	/* no process_id: Bare without DPE, process context 0 with it */
+	assert_int_equal(rv_lookup(dcp, 0, &c, &f), 0);
+	assert_false(c.pc);
+	assert_int_equal(c.s1_mode, 0);
+	dc[0] |= 1 << 9;
+	rv_expect(dcp, 0, IOMMU_FAULT_NOT_PRESENT, F_CTX_PASID_DIR);
+	/* PD8: one level of PCs */
+	dc[3] = UINT64_C(1) << 60 | (uintptr_t)pdt0 >> 12;
+	pdt0[2 * 7 + 1] = UINT64_C(8) << 60 | 0x31;
+	assert_int_equal(rv_lookup(dcp, 7, &c, &f), 0);
+	assert_int_equal(c.s1_root, 0x31000);
+	rv_expect(dcp, 256, IOMMU_FAULT_NOT_PRESENT, F_CTX_PASID);
+	free(dc);
+}
+
+static void test_riscv_device(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "riscv-sv48", .flags = IOASID_DEVICE_PASID };
+	struct ioasid_dma_fault flt;
+	struct iommu_fault f;
+	struct riscv_ctx c;
+	struct dev_fix d;
+	uint64_t *dc, *pc, saved;
+
+	(void)state;
+	dev_open_desc(&d, &desc);
+	assert_int_equal(ioasid_device_attach(d.ctx, d.dev, d.hwpt[0], NULL), 0);
+	assert_int_equal(ioasid_device_pasid_attach(d.ctx, d.dev, 300, d.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&d, 0, 0, &flt), 'A');
+	assert_int_equal(peek(&d, 300, 0, &flt), 'B');
+	assert_int_equal(rv_lookup(dev_ctx_pa(&d), 300, &c, &f), 0);
+	assert_true(c.pc);
+	assert_int_equal(c.s1_mode, 9); /* Sv48 */
+	/* the process context of 300, found as the hardware finds it (PD20) */
+	dc = (uint64_t *)(uintptr_t)dev_ctx_pa(&d);
+	pc = (uint64_t *)(uintptr_t)(((dc[3] & ((UINT64_C(1) << 44) - 1)) << 12));
+	pc = (uint64_t *)(uintptr_t)(((pc[0] >> 10) & ((UINT64_C(1) << 44) - 1)) << 12);
+	pc = (uint64_t *)(uintptr_t)(((pc[1] >> 10) & ((UINT64_C(1) << 44) - 1)) << 12);
+	pc += 2 * (300 & 0xff);
+	saved = pc[1];
+	pc[1] = UINT64_C(3) << 60 | (saved & ((UINT64_C(1) << 44) - 1)); /* reserved mode */
+	assert_int_equal(peek(&d, 300, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	assert_int_equal(peek(&d, 0, 1, &flt), 'A');
+	pc[1] = saved;
+	assert_int_equal(peek(&d, 300, 1, &flt), 'B');
+	assert_int_equal(ioasid_device_pasid_detach(d.ctx, d.dev, 300), 0);
+	assert_int_equal(rv_lookup(dev_ctx_pa(&d), 300, &c, &f), -EFAULT);
+	assert_int_equal(f.level, F_CTX_PASID);
+	assert_int_equal(peek(&d, 300, 2, &flt), -ENODEV);
+	dev_close(&d);
+}
+
+/* ---- POWER: the TVT ----------------------------------------------------------------------------
+ */
+
+static void test_power_device(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "tce-4k" };
+	struct ioasid_dma_fault flt;
+	struct power_tve t;
+	struct iommu_fault f;
+	struct dev_fix d;
+	uint64_t *tvt, saved;
+
+	(void)state;
+	dev_open_desc(&d, &desc);
+	assert_int_equal(ioasid_device_attach(d.ctx, d.dev, d.hwpt[0], NULL), 0);
+	assert_int_equal(peek(&d, 0, 0, &flt), 'A');
+	tvt = (uint64_t *)(uintptr_t)dev_ctx_pa(&d);
+	assert_int_equal(tvt[1], 0); /* the 32-bit window's domain: TVE 0 only */
+	assert_int_equal(power_tve_decode(tvt[0], 0, &t, &f), 0);
+	assert_int_equal(t.page_shift, 12);
+	assert_true(t.root != 0 && t.levels >= 1);
+	saved = tvt[0];
+	tvt[0] = (saved & ~UINT64_C(0x1f)) | 2; /* IO_PSIZE 8K: not implemented */
+	assert_int_equal(peek(&d, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	tvt[0] = saved & ~(UINT64_C(0x1f) << 8); /* TCE_TABLE_SIZE 0: invalid */
+	assert_int_equal(peek(&d, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	tvt[0] = saved;
+	assert_int_equal(peek(&d, 0, 1, &flt), 'A');
+	/* replace rewrites the TVE; detach clears it */
+	assert_int_equal(ioasid_device_replace(d.ctx, d.dev, d.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&d, 0, 2, &flt), 'B');
+	assert_true(tvt[0] != saved);
+	assert_int_equal(ioasid_device_detach(d.ctx, d.dev), 0);
+	assert_int_equal(tvt[0], 0);
+	dev_close(&d);
+}
+
+/* ---- SMMUv3 stage 1: STE -> two-level CD table ------------------------------------------------
+ */
+
+static void test_smmu_device(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "arm-s1-4k-48", .flags = IOASID_DEVICE_PASID };
+	struct ioasid_dma_fault flt;
+	struct iommu_fault f = { 0 };
+	struct smmu_cd cd, rid;
+	struct dev_fix d;
+	const uint64_t *ste;
+	uint64_t *w, saved;
+
+	(void)state;
+	dev_open_desc(&d, &desc);
+	assert_int_equal(ioasid_device_attach(d.ctx, d.dev, d.hwpt[0], NULL), 0);
+	assert_int_equal(ioasid_device_pasid_attach(d.ctx, d.dev, 9, d.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&d, 0, 0, &flt), 'A');
+	assert_int_equal(peek(&d, 9, 0, &flt), 'B');
+	ste = (const uint64_t *)(uintptr_t)dev_ctx_pa(&d);
+	assert_int_equal((ste[0] >> 4) & 3, 1); /* S1Fmt: two levels */
+	assert_int_equal(smmu_cd_fetch(NULL, ste, 9, 0, &cd, &f), 0);
+	assert_int_equal(smmu_cd_fetch(NULL, ste, 0, 0, &rid, &f), 0); /* S1DSS: CD 0 */
+	assert_int_equal(cd.granule_lg2, 12);
+	assert_int_equal(cd.ia_bits, 48);
+	assert_true(cd.ttb0 && cd.ttb0 != rid.ttb0 && cd.asid != rid.asid);
+	w = (uint64_t *)(uintptr_t)cd.cd_pa;
+	saved = w[0];
+	w[0] = saved | UINT64_C(3) << 6; /* TG0 reserved */
+	assert_int_equal(peek(&d, 9, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	assert_int_equal(peek(&d, 0, 1, &flt), 'A');
+	w[0] = saved;
+	assert_int_equal(peek(&d, 9, 1, &flt), 'B');
+	assert_int_equal(ioasid_device_pasid_detach(d.ctx, d.dev, 9), 0);
+	assert_int_equal(smmu_cd_fetch(NULL, ste, 9, 0, &cd, &f), -EFAULT);
+	assert_int_equal(f.type, IOMMU_FAULT_NOT_PRESENT);
+	assert_int_equal(f.level, F_CTX_PASID);
+	assert_int_equal(peek(&d, 9, 2, &flt), -ENODEV);
+	dev_close(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vtd_pgtt),     cmocka_unit_test(test_vtd_through_stage2),
+		cmocka_unit_test(test_vtd_device),   cmocka_unit_test(test_riscv_formats),
+		cmocka_unit_test(test_riscv_device), cmocka_unit_test(test_power_device),
+		cmocka_unit_test(test_smmu_device),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -175,6 +175,13 @@ int ucmd_fd_fields(unsigned long cmd, int *out_in_fd, int *out_out_fd);
 /* uaccess.c: the caller's memory */
 int uaccess_from(struct ioasid_ctx *ctx, void *dst, uint64_t uptr, size_t len);
 int uaccess_to(struct ioasid_ctx *ctx, uint64_t uptr, const void *src, size_t len);
+/*
+ * A driver struct of ulen bytes at uptr into dst (dst_len bytes), as the kernel's
+ * copy_struct_from_user: a longer one must end in zeros (E2BIG), a shorter one is
+ * zero-extended; EFAULT if unreadable. The caller checks the minimum length.
+ */
+int uaccess_struct_from(struct ioasid_ctx *ctx, void *dst, size_t dst_len, uint64_t uptr,
+			size_t ulen);
 extern const struct ioasid_mem_ops uaccess_self_ops;
 
 /* ---- pinned memory ----------------------------------------------------------------- */
@@ -385,6 +392,14 @@ struct dev_model_ops {
 	 * _PASID, already checked against the device's capabilities. 0, -EOPNOTSUPP, -ENOMEM.
 	 */
 	int (*domain_alloc_paging)(struct device *dev, uint32_t flags, struct iommu_domain **out);
+	/*
+	 * Optional: a paging domain with driver data of type paging_data_type (IOMMU_HWPT_ALLOC
+	 * on an IOAS with data), copied into paging_data_max bytes, zero-extended, at least
+	 * paging_data_min long. Errors as domain_alloc_paging.
+	 */
+	int (*domain_alloc_paging_data)(struct device *dev, uint32_t flags, const void *data,
+					struct iommu_domain **out);
+	uint32_t paging_data_type, paging_data_min, paging_data_max;
 	/* May dev attach to this HWPT (made by the same model)? 0 or -EINVAL. */
 	int (*attach_check)(struct device *dev, const struct hwpt_paging *hwpt);
 	/*
@@ -497,6 +512,11 @@ struct hwpt_paging *hwpt_paging_get(struct ioasid_ctx *ctx, uint32_t id);
 /* A new, unpublished paging HWPT on ioas for dev's model, its domain in the iopt. */
 int hwpt_paging_alloc(struct ioas *ioas, struct device *dev, uint32_t flags,
 		      struct hwpt_paging **out);
+/* The same with the model's driver data (NULL: none), already copied and checked. */
+int hwpt_paging_alloc_data(struct ioas *ioas, struct device *dev, uint32_t flags,
+			   const void *data, struct hwpt_paging **out);
+/* The flag rules of a paging HWPT for dev: 0 or -EOPNOTSUPP. */
+int hwpt_paging_check_flags(const struct device *dev, uint32_t flags);
 /* Drop a device's reference; an auto domain with no device left is destroyed. */
 void hwpt_put_device(struct hwpt_paging *hwpt);
 void hwpt_paging_destroy(struct obj *obj);

@@ -445,11 +445,15 @@ int hwpt_invalidate_ioctl(struct ucmd *ucmd)
 		rc = -EINVAL;
 		goto out;
 	}
+	/* Linux 7.x: any object is looked up; one that takes no invalidation is EINVAL */
 	obj = obj_get(ucmd->ctx, cmd->hwpt_id, OBJ_ANY);
-	if (!obj || (obj->type != OBJ_HWPT_NESTED && obj->type != OBJ_VIOMMU)) {
-		if (obj)
-			obj_put(obj);
+	if (!obj) {
 		rc = -ENOENT;
+		goto out;
+	}
+	if (obj->type != OBJ_HWPT_NESTED && obj->type != OBJ_VIOMMU) {
+		obj_put(obj);
+		rc = -EINVAL;
 		goto out;
 	}
 	if (obj->type == OBJ_VIOMMU) {

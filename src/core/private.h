@@ -279,6 +279,7 @@ struct iopt_area {
 	bool small;		   /* mapped with pages no larger than IOASID_PAGE_SIZE */
 	bool prevent_access;	   /* being unmapped: no new access pins or rw */
 	unsigned int num_accesses; /* access pins inside this area */
+	unsigned int num_locks;	   /* of them, pins of internal accesses: unmap is EBUSY */
 };
 
 /*
@@ -359,8 +360,10 @@ void iopt_remove_access(struct iopt *iopt, struct iopt_access *ia);
  * inside the pages, or being unmapped), -EPERM (prot), -ENOENT (a hole), -ENOMEM, -EFAULT.
  * out_host, if not NULL, receives the host address of each CPU page of the range.
  */
-int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool write, void **out_host);
-void iopt_access_unpin(struct iopt *iopt, uint64_t iova, uint64_t length);
+/* lock: an internal access's pin (a HW queue's), which an unmap refuses with EBUSY */
+int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool write, bool lock,
+		    void **out_host);
+void iopt_access_unpin(struct iopt *iopt, uint64_t iova, uint64_t length, bool lock);
 /* CPU access through the areas for an access: as iopt_rw, EINVAL while being unmapped. */
 int iopt_access_rw(struct iopt *iopt, uint64_t iova, void *buf, uint64_t len, bool write);
 
@@ -738,6 +741,11 @@ struct access;
 /* What the access's owner supplies. */
 struct access_ops {
 	bool needs_pin_pages; /* pins pages: IOVA alignment becomes the CPU page */
+	/*
+	 * An object of the context's own (a HW queue), as the kernel's internal accesses: its
+	 * pins lock the areas, so an unmap of them is EBUSY instead of a request to let go.
+	 */
+	bool internal;
 	/* Unpin everything inside [iova, iova + length - 1]; the IOAS is being unmapped. */
 	void (*unmap)(void *data, uint64_t iova, uint64_t length);
 	/* The context is closing: the owner lets go (access_destroy). */

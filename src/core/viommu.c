@@ -644,8 +644,8 @@ out_put:
 /* ---- IOMMU_HW_QUEUE_ALLOC ----------------------------------------------------------------- */
 
 /*
- * The queue memory stays pinned for the queue's life: an unmap of it is refused. (The
- * kernel answers EBUSY; our iopt, which asks and then gives up, answers EDEADLOCK.)
+ * The queue memory stays pinned for the queue's life: the access is internal, so its pins
+ * lock the areas and an unmap of them is EBUSY (the iopt never asks this callback).
  */
 static void hw_queue_access_unmap(void *data, uint64_t iova, uint64_t length)
 {
@@ -654,6 +654,7 @@ static void hw_queue_access_unmap(void *data, uint64_t iova, uint64_t length)
 
 static const struct access_ops hw_queue_access_ops = {
 	.needs_pin_pages = true,
+	.internal = true,
 	.unmap = hw_queue_access_unmap,
 };
 

@@ -316,8 +316,8 @@ static void test_hw_queue(void **state)
 				     PG, NULL));
 	T_OK(hw_queue_alloc(f, IOMMU_HW_QUEUE_TYPE_SELFTEST, 0, iova, PG, &hq[0]));
 	T_ERR(EEXIST, hw_queue_alloc(f, IOMMU_HW_QUEUE_TYPE_SELFTEST, 0, iova, PG, NULL));
-	/* the queue's page is pinned: unmapping it fails, the other page goes */
-	assert_int_not_equal(t_unmap(f->ctx, f->ioas, iova, PG, &unmapped), 0);
+	/* the queue's page is locked: unmapping it is EBUSY, the other page goes */
+	T_ERR(EBUSY, t_unmap(f->ctx, f->ioas, iova, PG, &unmapped));
 	T_OK(t_unmap(f->ctx, f->ioas, iova2, PG, &unmapped));
 	/* a queue inside a page, the second one */
 	T_OK(hw_queue_alloc(f, IOMMU_HW_QUEUE_TYPE_SELFTEST, 1, iova + PG / 2, PG / 2, &hq[1]));
@@ -342,12 +342,18 @@ static void test_nested_on_viommu(void **state)
 		.data_uptr = (uintptr_t)&data,
 	};
 
+	uint32_t vdev = 0;
+
 	T_OK(t_ioctl(f->ctx, IOMMU_HWPT_ALLOC, &a));
 	T_ERR(EBUSY, m_destroy(f->ctx, f->viommu));
+	/* the mock device attaches to a vIOMMU's nested HWPT only with a vDEVICE there */
+	T_ERR(ENOENT, m_replace(f->ctx, f->stdev, a.out_hwpt_id, NULL));
+	T_OK(vdev_alloc(f, f->viommu, f->idev, 0x42, &vdev));
 	T_OK(m_replace(f->ctx, f->stdev, a.out_hwpt_id, NULL));
 	T_ERR(EBUSY, m_destroy(f->ctx, a.out_hwpt_id));
 	T_OK(m_replace(f->ctx, f->stdev, f->ioas, NULL));
 	T_OK(m_destroy(f->ctx, a.out_hwpt_id));
+	T_OK(m_destroy(f->ctx, vdev));
 	T_OK(m_destroy(f->ctx, f->viommu));
 }
 

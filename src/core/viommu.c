@@ -53,8 +53,11 @@
 
 #define endof(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
 
-/* The deepest vEVENTQ we keep (the kernel bounds it by what it may allocate). */
-#define VEVENTQ_MAX_DEPTH (1U << 16)
+/*
+ * The deepest vEVENTQ one may ask for, the kernel's bound (Linux 7.x): deeper is EINVAL. What
+ * the pipe holds bounds it too: an event that does not fit is lost, as one past the depth.
+ */
+#define VEVENTQ_MAX_DEPTH (1U << 19)
 
 struct viommu *viommu_get(struct ioasid_ctx *ctx, uint32_t id)
 {
@@ -580,7 +583,7 @@ int veventq_alloc_ioctl(struct ucmd *ucmd)
 
 	if (cmd->flags || cmd->__reserved || cmd->type == IOMMU_VEVENTQ_TYPE_DEFAULT)
 		return -EOPNOTSUPP;
-	if (!cmd->veventq_depth)
+	if (!cmd->veventq_depth || cmd->veventq_depth > VEVENTQ_MAX_DEPTH)
 		return -EINVAL;
 	v = viommu_get(ucmd->ctx, cmd->viommu_id);
 	if (!v)
@@ -608,7 +611,7 @@ int veventq_alloc_ioctl(struct ucmd *ucmd)
 	q->next = v->veventqs;
 	v->veventqs = q;
 	q->type = cmd->type;
-	q->depth = cmd->veventq_depth < VEVENTQ_MAX_DEPTH ? cmd->veventq_depth : VEVENTQ_MAX_DEPTH;
+	q->depth = cmd->veventq_depth;
 	if (pipe2(fds, O_CLOEXEC)) {
 		rc = errno == EMFILE || errno == ENFILE ? -errno : -ENOMEM;
 		goto out_put;

@@ -412,6 +412,17 @@ struct pages *pages_new_user(struct ioasid_ctx *ctx, uint64_t uptr, uint64_t len
 	return p;
 }
 
+bool pages_any_file_pinned(void)
+{
+	bool any = false;
+
+	pthread_mutex_lock(&acct_lock);
+	for (struct pages *p = pinned_list; p && !any; p = p->pin_next)
+		any = p->kind == PAGES_FILE;
+	pthread_mutex_unlock(&acct_lock);
+	return any;
+}
+
 unsigned int pages_count_file_pins(uint64_t dev, uint64_t ino, uint64_t offset)
 {
 	unsigned int n = 0;

@@ -257,6 +257,7 @@ static inline void *pages_host(struct pages *p, uint64_t offset)
 unsigned int pages_count_user_pins(const struct ioasid_mem_ops *mem, void *source, uint64_t uptr);
 /* The same for the page at offset of file (dev, ino): pages objects of IOMMU_IOAS_MAP_FILE. */
 unsigned int pages_count_file_pins(uint64_t dev, uint64_t ino, uint64_t offset);
+bool pages_any_file_pinned(void);
 /*
  * The source of the call being served on ctx (mem->source_get), or the context's mem_priv
  * when the ops have none. 0 or -ENOMEM. Give it back with pages_source_put.

@@ -323,7 +323,7 @@ static unsigned int count_pins(struct ioasid_ctx *ctx, void *source, uint64_t up
 	uint64_t dev, ino, off;
 	struct user_host uh;
 
-	if (user_host(ctx, uptr, IOASID_PAGE_SIZE, &uh))
+	if (!pages_any_file_pinned() || user_host(ctx, uptr, IOASID_PAGE_SIZE, &uh))
 		return n;
 	if (host_file_page(uh.host, &dev, &ino, &off))
 		n += pages_count_file_pins(dev, ino, off);

@@ -6,6 +6,8 @@
 #                     then the I/OAT driver through VFIO (cdev, type1, iommufd container)
 #   make check        build twice (plain, and ASan+UBSan) and run every test in both
 #   make conformance  the kernel's iommufd selftest under the shim
+#   make conformance-next  the newest upstream selftest Debian packages (linux-source-N.M
+#                     from sid or trixie-backports, downloaded and cached), under the shim
 #   make bench        the benchmarks; results in build/bench/results.json
 #   make oracle       ioasid side by side with the real kernel (6.12 in a VM); results in
 #                     build/oracle/results.tsv
@@ -14,7 +16,7 @@ SAN ?= build-san
 MESON_OPTS ?=
 WERROR ?= false
 
-.PHONY: all setup build build-san run check conformance bench oracle clean
+.PHONY: all setup build build-san run check conformance conformance-next bench oracle clean
 
 all: build
 
@@ -49,6 +51,9 @@ check: build build-san
 
 conformance: build
 	@bash scripts/conformance.sh $(BUILD)
+
+conformance-next: build
+	@bash scripts/conformance-next.sh $(BUILD)
 
 bench: build
 	@bash scripts/bench.sh $(BUILD)

@@ -690,7 +690,8 @@ struct veventq {
 	uint32_t sequence; /* of the next event, 0..INT32_MAX */
 	int core_fd;
 	bool fd_open;
-	bool lost; /* events were dropped since the last one queued */
+	bool lost;	   /* events were dropped and the pipe had no room to say so yet */
+	bool lost_at_tail; /* the last record written is a LOST_EVENTS header */
 	uint32_t nqueued;
 	struct vevent *head, **tail;
 };

@@ -79,6 +79,7 @@
 
 #include "proto/proto.h"
 #include "shim/backend.h"
+#include "shim/veventq.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define FDT_SIZE    65536
@@ -960,8 +961,17 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 	va_end(ap);
 	if (shim_vfio_is_ours(fd))
 		return shim_vfio_ioctl(fd, req, arg);
-	if (be->is_ours(fd, req))
-		return be->ioctl(fd, req, arg);
+	if (be->is_ours(fd, req)) {
+		int rc = be->ioctl(fd, req, arg);
+
+		/* a vEVENTQ's fd: read() follows the kernel's rules (veventq.c) */
+		if (!rc && req == IOMMU_VEVENTQ_ALLOC) {
+			const struct iommu_veventq_alloc *q = (const void *)arg;
+
+			shim_veventq_note((int)q->out_veventq_fd, q->type);
+		}
+		return rc;
+	}
 	return NEXT(ioctl, "ioctl")(fd, req, arg);
 }
 
@@ -990,6 +1000,7 @@ SHIM_EXPORT int close(int fd)
 		nth_fd_set(fd, -1, 0);
 	if (shim_vfio_is_ours(fd))
 		return shim_vfio_close(fd);
+	shim_veventq_forget(fd);
 	return be->close(fd);
 }
 
@@ -1012,6 +1023,7 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 		fdt_clear_range(first, last);
 		be->forget(first, last);
 		shim_vfio_forget(first, last);
+		shim_veventq_forget_range(first, last);
 	}
 	return rc;
 }
@@ -1130,6 +1142,8 @@ SHIM_EXPORT ssize_t read(int fd, void *buf, size_t len)
 		errno = EINVAL;
 		return -1;
 	}
+	if (shim_veventq_is(fd))
+		return shim_veventq_read(fd, buf, len, NEXT(read, "read"));
 	if (tid > 0) {
 		off_t off = lseek(fd, 0, SEEK_CUR);
 		ssize_t n = nth_read(tid, buf, len, off);

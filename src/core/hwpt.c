@@ -94,8 +94,8 @@ int hwpt_paging_alloc(struct ioas *ioas, struct device *dev, uint32_t flags,
 	return hwpt_paging_alloc_data(ioas, dev, flags, NULL, out);
 }
 
-int hwpt_paging_alloc_data(struct ioas *ioas, struct device *dev, uint32_t flags,
-			   const void *data, struct hwpt_paging **out)
+int hwpt_paging_alloc_data(struct ioas *ioas, struct device *dev, uint32_t flags, const void *data,
+			   struct hwpt_paging **out)
 {
 	struct hwpt_paging *hwpt;
 	struct obj *obj;

@@ -519,8 +519,8 @@ struct hwpt_paging *hwpt_paging_get(struct ioasid_ctx *ctx, uint32_t id);
 int hwpt_paging_alloc(struct ioas *ioas, struct device *dev, uint32_t flags,
 		      struct hwpt_paging **out);
 /* The same with the model's driver data (NULL: none), already copied and checked. */
-int hwpt_paging_alloc_data(struct ioas *ioas, struct device *dev, uint32_t flags,
-			   const void *data, struct hwpt_paging **out);
+int hwpt_paging_alloc_data(struct ioas *ioas, struct device *dev, uint32_t flags, const void *data,
+			   struct hwpt_paging **out);
 /* The flag rules of a paging HWPT for dev: 0 or -EOPNOTSUPP. */
 int hwpt_paging_check_flags(const struct device *dev, uint32_t flags);
 /* Drop a device's reference; an auto domain with no device left is destroyed. */

@@ -127,8 +127,8 @@ bool shim_veventq_is(int fd)
 static int vq_fetch(struct vq *q, ssize_t (*next_read)(int, void *, size_t))
 {
 	struct iommufd_vevent_header hdr;
+	size_t rec, rest;
 	int avail = 0;
-	size_t rec;
 
 	if (q->npend)
 		return 1;
@@ -140,8 +140,8 @@ static int vq_fetch(struct vq *q, ssize_t (*next_read)(int, void *, size_t))
 	if (!(hdr.flags & IOMMU_VEVENTQ_FLAG_LOST_EVENTS))
 		rec += q->data_len;
 	memcpy(q->pend, &hdr, sizeof(hdr));
-	if (rec > sizeof(hdr) &&
-	    next_read(q->fd, q->pend + sizeof(hdr), rec - sizeof(hdr)) != (ssize_t)(rec - sizeof(hdr)))
+	rest = rec - sizeof(hdr);
+	if (rest && next_read(q->fd, q->pend + sizeof(hdr), rest) != (ssize_t)rest)
 		return -1;
 	q->npend = rec;
 	return 1;

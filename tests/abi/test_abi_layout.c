@@ -488,7 +488,8 @@ static const enum iommu_viommu_type tag18 = IOMMU_VIOMMU_TYPE_DEFAULT;
 static const enum iommu_veventq_flag tag19 = IOMMU_VEVENTQ_FLAG_LOST_EVENTS;
 static const enum iommu_veventq_type tag20 = IOMMU_VEVENTQ_TYPE_DEFAULT;
 static const enum iommu_hw_queue_type tag21 = IOMMU_HW_QUEUE_TYPE_DEFAULT;
-static const enum iommu_hw_info_arm_smmuv3_flags tag22 = IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI;
+static const enum iommu_hw_info_arm_smmuv3_flags tag22 =
+	IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI;
 
 /* ------------------------------------------------------------------------ */
 /* iommufd_test.h                                                            */

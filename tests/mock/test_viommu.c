@@ -243,7 +243,8 @@ static void test_veventq(void **state)
 	T_ERR(EOPNOTSUPP, veventq_alloc(f, f->viommu, IOMMU_VEVENTQ_TYPE_DEFAULT, 2, &q2, &fd2));
 	T_ERR(EINVAL, veventq_alloc(f, f->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, 0, &q2, &fd2));
 	/* the kernel's bound on the depth (Linux 7.x): 1 << 19 */
-	T_ERR(EINVAL, veventq_alloc(f, f->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, (1u << 19) + 1, &q2, &fd2));
+	T_ERR(EINVAL,
+	      veventq_alloc(f, f->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, (1u << 19) + 1, &q2, &fd2));
 	T_ERR(ENOENT, veventq_alloc(f, 9999, IOMMU_VEVENTQ_TYPE_SELFTEST, 2, &q2, &fd2));
 	T_OK(veventq_alloc(f, f->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, 2, &q, &fd));
 	T_ERR(EEXIST, veventq_alloc(f, f->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, 2, &q2, &fd2));

@@ -43,8 +43,14 @@ struct vq {
 	uint8_t pend[VQ_REC_MAX];
 };
 
+/*
+ * vq_lock serializes noting, forgetting and reading; the question every read() of the
+ * program asks (is this fd a vEVENTQ?) takes no lock: a count and the fds, atomically, so a
+ * read() in a signal handler or a forked child never waits on it.
+ */
 static struct vq vqs[VQ_MAX] = { [0 ... VQ_MAX - 1] = { .fd = -1 } };
 static pthread_mutex_t vq_lock = PTHREAD_MUTEX_INITIALIZER;
+static int vq_count;
 
 /* The data after the header of one event of the type (the uAPI's event structs). */
 static int vq_data_len(uint32_t type, uint32_t *out)
@@ -81,10 +87,16 @@ void shim_veventq_note(int fd, uint32_t type)
 		return;
 	pthread_mutex_lock(&vq_lock);
 	q = vq_find(fd);
-	if (!q)
+	if (!q) {
 		q = vq_find(-1);
-	if (q)
-		*q = (struct vq){ .fd = fd, .data_len = len };
+		if (q)
+			__atomic_add_fetch(&vq_count, 1, __ATOMIC_RELEASE);
+	}
+	if (q) {
+		q->data_len = len;
+		q->npend = 0;
+		__atomic_store_n(&q->fd, fd, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&vq_lock);
 }
 
@@ -92,35 +104,39 @@ void shim_veventq_forget(int fd)
 {
 	struct vq *q;
 
-	if (fd < 0)
+	if (!shim_veventq_is(fd)) /* every close() of the program asks: no lock then */
 		return;
 	pthread_mutex_lock(&vq_lock);
 	q = vq_find(fd);
-	if (q)
-		q->fd = -1;
+	if (q) {
+		__atomic_store_n(&q->fd, -1, __ATOMIC_RELEASE);
+		__atomic_sub_fetch(&vq_count, 1, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&vq_lock);
 }
 
 void shim_veventq_forget_range(unsigned int first, unsigned int last)
 {
+	if (!__atomic_load_n(&vq_count, __ATOMIC_ACQUIRE))
+		return;
 	pthread_mutex_lock(&vq_lock);
 	for (int i = 0; i < VQ_MAX; i++)
 		if (vqs[i].fd >= 0 && (unsigned int)vqs[i].fd >= first &&
-		    (unsigned int)vqs[i].fd <= last)
-			vqs[i].fd = -1;
+		    (unsigned int)vqs[i].fd <= last) {
+			__atomic_store_n(&vqs[i].fd, -1, __ATOMIC_RELEASE);
+			__atomic_sub_fetch(&vq_count, 1, __ATOMIC_RELEASE);
+		}
 	pthread_mutex_unlock(&vq_lock);
 }
 
 bool shim_veventq_is(int fd)
 {
-	bool found;
-
-	if (fd < 0)
+	if (fd < 0 || !__atomic_load_n(&vq_count, __ATOMIC_ACQUIRE))
 		return false;
-	pthread_mutex_lock(&vq_lock);
-	found = vq_find(fd) != NULL;
-	pthread_mutex_unlock(&vq_lock);
-	return found;
+	for (int i = 0; i < VQ_MAX; i++)
+		if (__atomic_load_n(&vqs[i].fd, __ATOMIC_ACQUIRE) == fd)
+			return true;
+	return false;
 }
 
 /* The next record into q->pend, if the pipe holds one: 1, 0 (none), -1 with errno. */

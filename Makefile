@@ -7,6 +7,8 @@
 #                     in-process and with the device in the daemon
 #   make check        build twice (plain, and ASan+UBSan) and run every test in both
 #   make conformance  the kernel's iommufd selftest under the shim
+#   make conformance-next  the newest upstream selftest Debian packages (linux-source-N.M
+#                     from sid or trixie-backports, downloaded and cached), under the shim
 #   make bench        the benchmarks; results in build/bench/results.json
 #   make oracle       ioasid side by side with the real kernel (6.12 in a VM); results in
 #                     build/oracle/results.tsv
@@ -15,7 +17,7 @@ SAN ?= build-san
 MESON_OPTS ?=
 WERROR ?= false
 
-.PHONY: all setup build build-san run check conformance bench oracle clean
+.PHONY: all setup build build-san run check conformance conformance-next bench oracle clean
 
 all: build
 
@@ -54,6 +56,9 @@ check: build build-san
 
 conformance: build
 	@bash scripts/conformance.sh $(BUILD)
+
+conformance-next: build
+	@bash scripts/conformance-next.sh $(BUILD)
 
 bench: build
 	@bash scripts/bench.sh $(BUILD)

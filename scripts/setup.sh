@@ -21,6 +21,8 @@ command -v systemd-analyze >/dev/null || need+=(systemd)
 # the platform file of the emulated devices (src/platform)
 [ -f /usr/include/ini.h ] || need+=(libinih-dev)
 command -v jq >/dev/null || need+=(jq)
+# the newest upstream selftest (scripts/conformance-next.sh) includes <sys/capability.h>
+[ -f /usr/include/sys/capability.h ] || need+=(libcap-dev)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "setup: installing ${need[*]}"
 SUDO=

@@ -139,14 +139,15 @@ int access_pin_pages(struct access *access, uint64_t iova, uint64_t length, bool
 		return -EINVAL;
 	if (!access->ioas)
 		return -ENOENT;
-	return iopt_access_pin(&access->ioas->iopt, iova, length, write, out_host);
+	return iopt_access_pin(&access->ioas->iopt, iova, length, write, access->ops->internal,
+			       out_host);
 }
 
 void access_unpin_pages(struct access *access, uint64_t iova, uint64_t length)
 {
 	if (!access->ioas_unpin)
 		return;
-	iopt_access_unpin(&access->ioas_unpin->iopt, iova, length);
+	iopt_access_unpin(&access->ioas_unpin->iopt, iova, length, access->ops->internal);
 }
 
 int access_rw(struct access *access, uint64_t iova, void *buf, uint64_t length, bool write)

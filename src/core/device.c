@@ -261,6 +261,16 @@ static int dev_prepare(struct device *dev, uint32_t pasid, struct hwpt_paging *h
 
 	if (!rc)
 		rc = dev_pasid_compat(dev, pasid, n ? n->alloc_flags : hwpt->alloc_flags);
+	/*
+	 * The mock IOMMU (Linux 7.x) attaches its RID to a vIOMMU's nested HWPT only through the
+	 * device's vDEVICE on that vIOMMU: it is how the vIOMMU names the device in its events.
+	 */
+	if (!rc && n && n->viommu && pasid == IOMMU_NO_PASID && dev->model == &mock_model_ops) {
+		struct vdevice *vd = vdevice_of_dev(dev->obj.ctx, dev);
+
+		if (!vd || vd->viommu != n->viommu)
+			rc = -ENOENT;
+	}
 	if (!rc && pasid != IOMMU_NO_PASID)
 		rc = dev_pasid_reserve(dev);
 	if (rc)

@@ -72,20 +72,39 @@ void hwpt_paging_abort(struct obj *obj)
 	hwpt_paging_destroy(obj);
 }
 
-int hwpt_paging_alloc(struct ioas *ioas, struct device *dev, uint32_t flags,
-		      struct hwpt_paging **out)
+/*
+ * IOMMU_HWPT_ALLOC_PASID asks for a domain a PASID may use; it does not need a PASID-capable
+ * device (Linux 7.x allocates it and refuses the PASID attach of such a device instead).
+ */
+int hwpt_paging_check_flags(const struct device *dev, uint32_t flags)
 {
 	const uint32_t valid = IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
 			       IOMMU_HWPT_ALLOC_PASID;
-	struct hwpt_paging *hwpt;
-	struct obj *obj;
-	int rc;
 
 	if (flags & ~valid)
 		return -EOPNOTSUPP;
 	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) && !(dev->caps & DEV_CAP_DIRTY))
 		return -EOPNOTSUPP;
-	if ((flags & IOMMU_HWPT_ALLOC_PASID) && !(dev->caps & DEV_CAP_PASID))
+	return 0;
+}
+
+int hwpt_paging_alloc(struct ioas *ioas, struct device *dev, uint32_t flags,
+		      struct hwpt_paging **out)
+{
+	return hwpt_paging_alloc_data(ioas, dev, flags, NULL, out);
+}
+
+int hwpt_paging_alloc_data(struct ioas *ioas, struct device *dev, uint32_t flags, const void *data,
+			   struct hwpt_paging **out)
+{
+	struct hwpt_paging *hwpt;
+	struct obj *obj;
+	int rc;
+
+	rc = hwpt_paging_check_flags(dev, flags);
+	if (rc)
+		return rc;
+	if (data && !dev->model->domain_alloc_paging_data)
 		return -EOPNOTSUPP;
 	obj = obj_alloc(ioas->obj.ctx, OBJ_HWPT_PAGING);
 	if (!obj)
@@ -97,7 +116,10 @@ int hwpt_paging_alloc(struct ioas *ioas, struct device *dev, uint32_t flags,
 	ioas->hwpts = hwpt;
 	hwpt->model = dev->model;
 	hwpt->alloc_flags = flags;
-	rc = dev->model->domain_alloc_paging(dev, flags, &hwpt->domain);
+	if (data)
+		rc = dev->model->domain_alloc_paging_data(dev, flags, data, &hwpt->domain);
+	else
+		rc = dev->model->domain_alloc_paging(dev, flags, &hwpt->domain);
 	if (rc) {
 		hwpt->domain = NULL;
 		goto err_abort;
@@ -140,6 +162,39 @@ static int hwpt_paging_set_fault(struct ucmd *ucmd, struct hwpt_paging *hwpt, ui
 	return 0;
 }
 
+/*
+ * A paging HWPT from IOMMU_HWPT_ALLOC: the flags first, then the driver data, which only a
+ * model that takes some accepts (the mock of Linux 7.x: struct iommu_hwpt_selftest).
+ */
+static int hwpt_alloc_paging_user(struct ucmd *ucmd, struct ioas *ioas, struct device *dev,
+				  struct hwpt_paging **out)
+{
+	const struct iommu_hwpt_alloc *cmd = ucmd->cmd;
+	uint32_t flags = cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID;
+	const struct dev_model_ops *m = dev->model;
+	void *data;
+	int rc;
+
+	if (!cmd->data_len)
+		return hwpt_paging_alloc(ioas, dev, flags, out);
+	rc = hwpt_paging_check_flags(dev, flags);
+	if (rc)
+		return rc;
+	if (!m->domain_alloc_paging_data || cmd->data_type != m->paging_data_type)
+		return -EOPNOTSUPP;
+	if (cmd->data_len < m->paging_data_min)
+		return -EINVAL;
+	data = malloc(m->paging_data_max);
+	if (!data)
+		return -ENOMEM;
+	rc = uaccess_struct_from(ucmd->ctx, data, m->paging_data_max, cmd->data_uptr,
+				 cmd->data_len);
+	if (!rc)
+		rc = hwpt_paging_alloc_data(ioas, dev, flags, data, out);
+	free(data);
+	return rc;
+}
+
 int hwpt_alloc_ioctl(struct ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
@@ -165,12 +220,11 @@ int hwpt_alloc_ioctl(struct ucmd *ucmd)
 	}
 	switch (pt->type) {
 	case OBJ_IOAS:
-		/* a paging HWPT takes no driver data; a nest parent reports no faults */
+		/* a nest parent reports no faults */
 		rc = -EOPNOTSUPP;
-		if (cmd->data_len || (want_fault && (cmd->flags & IOMMU_HWPT_ALLOC_NEST_PARENT)))
+		if (want_fault && (cmd->flags & IOMMU_HWPT_ALLOC_NEST_PARENT))
 			break;
-		rc = hwpt_paging_alloc(container_of(pt, struct ioas, obj), dev,
-				       cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID, &hwpt);
+		rc = hwpt_alloc_paging_user(ucmd, container_of(pt, struct ioas, obj), dev, &hwpt);
 		if (!rc && want_fault)
 			rc = hwpt_paging_set_fault(ucmd, hwpt, cmd->fault_id);
 		if (!rc)

@@ -561,6 +561,10 @@ static int iopt_unmap_range(struct iopt *iopt, uint64_t start, uint64_t last,
 		struct iopt_area *a = itree_entry(n, struct iopt_area, node);
 		uint64_t a_start = n->start, a_last = n->last;
 
+		if (a->num_locks) { /* held by an object of the context (a HW queue) */
+			rc = -EBUSY;
+			break;
+		}
 		if (a_start < start || a_last > last) {
 			rc = -ENOENT;
 			break;
@@ -960,7 +964,7 @@ static void area_span_pages(const struct iopt_area *a, uint64_t cur, uint64_t la
 	*out_last = (a->start_byte + (seg_last - a->node.start)) >> IOASID_PAGE_SHIFT;
 }
 
-void iopt_access_unpin(struct iopt *iopt, uint64_t iova, uint64_t length)
+void iopt_access_unpin(struct iopt *iopt, uint64_t iova, uint64_t length, bool lock)
 {
 	uint64_t last, cur = iova;
 
@@ -975,13 +979,15 @@ void iopt_access_unpin(struct iopt *iopt, uint64_t iova, uint64_t length)
 		area_span_pages(a, cur, last, &first_pg, &last_pg);
 		pages_unpin(a->pages, first_pg, last_pg);
 		a->num_accesses--;
+		a->num_locks -= lock;
 		if (a->node.last >= last)
 			return;
 		cur = a->node.last + 1;
 	}
 }
 
-int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool write, void **out_host)
+int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool write, bool lock,
+		    void **out_host)
 {
 	uint64_t last, cur = iova, npg = 0;
 	int rc;
@@ -1016,6 +1022,7 @@ int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool writ
 		if (rc)
 			goto err_unpin;
 		a->num_accesses++;
+		a->num_locks += lock;
 		for (uint64_t i = first_pg; out_host && i <= last_pg; i++)
 			out_host[npg++] = pages_host(a->pages, i << IOASID_PAGE_SHIFT);
 		if (a->node.last >= last)
@@ -1025,7 +1032,7 @@ int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool writ
 
 err_unpin:
 	if (cur != iova)
-		iopt_access_unpin(iopt, iova, cur - iova);
+		iopt_access_unpin(iopt, iova, cur - iova, lock);
 	return rc;
 }
 

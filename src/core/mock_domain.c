@@ -17,8 +17,10 @@
  * in the context's arena, walked by the same walker as every hardware format, with a dirty
  * bit per IO page that the selftest's DIRTY op sets as a device write would.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/private.h"
 #include "pt/pt.h"
@@ -41,18 +43,51 @@ static int mock_mark_dirty(struct iommu_domain *d, uint64_t iova)
 
 /* ---- the model ------------------------------------------------------------------------ */
 
+static int mock_alloc(struct device *dev, uint32_t flags, struct pt_config *cfg,
+		      struct iommu_domain **out)
+{
+	cfg->format = PT_FMT_MOCK;
+	cfg->arena = ctx_pt_arena(dev->obj.ctx);
+	if (!cfg->arena)
+		return -ENOMEM;
+	if (!(flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING))
+		cfg->flags |= PT_CFG_NO_DIRTY;
+	return pt_domain_alloc(cfg, out);
+}
+
 static int mock_domain_alloc_paging(struct device *dev, uint32_t flags, struct iommu_domain **out)
 {
-	struct pt_config cfg = { .format = PT_FMT_MOCK };
+	struct pt_config cfg = { 0 };
 
-	cfg.arena = ctx_pt_arena(dev->obj.ctx);
-	if (!cfg.arena)
-		return -ENOMEM;
 	if (dev->model_flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
 		cfg.flags |= PT_CFG_MOCK_HUGE;
-	if (!(flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING))
-		cfg.flags |= PT_CFG_NO_DIRTY;
-	return pt_domain_alloc(&cfg, out);
+	return mock_alloc(dev, flags, &cfg, out);
+}
+
+/*
+ * Linux 7.x's mock takes struct iommu_hwpt_selftest for a paging domain too, and builds the
+ * table its pagetable_type names (see MOCK_IOMMUPT_* in iommufd_test.h and fmt_mock.c). The
+ * huge table covers 3 levels of the mock's table (38 bits with 2K IO pages), not the aperture.
+ */
+static int mock_domain_alloc_paging_data(struct device *dev, uint32_t flags, const void *data,
+					 struct iommu_domain **out)
+{
+	const struct iommu_hwpt_selftest *st = data;
+	struct pt_config cfg = { .flags = PT_CFG_MOCK_IOMMUPT };
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	switch (st->pagetable_type) {
+	case MOCK_IOMMUPT_DEFAULT:
+		break;
+	case MOCK_IOMMUPT_HUGE:
+		cfg.flags |= PT_CFG_MOCK_HUGE;
+		cfg.input_bits = (unsigned int)__builtin_ctzll(page / 2) + 27;
+		cfg.pgsize_bitmap = page | (page / 2 * 512);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	return mock_alloc(dev, flags, &cfg, out);
 }
 
 static int mock_attach_check(struct device *dev, const struct hwpt_paging *hwpt)
@@ -80,6 +115,10 @@ static int mock_hw_info(struct device *dev, void *buf, uint32_t buf_len, uint32_
 const struct dev_model_ops mock_model_ops = {
 	.name = "mock",
 	.domain_alloc_paging = mock_domain_alloc_paging,
+	.domain_alloc_paging_data = mock_domain_alloc_paging_data,
+	.paging_data_type = IOMMU_HWPT_DATA_SELFTEST,
+	.paging_data_min = offsetof(struct iommu_hwpt_selftest, iotlb) + sizeof(uint32_t),
+	.paging_data_max = sizeof(struct iommu_hwpt_selftest),
 	.attach_check = mock_attach_check,
 	.hw_info = mock_hw_info,
 	.mark_dirty = mock_mark_dirty,

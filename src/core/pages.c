@@ -412,6 +412,36 @@ struct pages *pages_new_user(struct ioasid_ctx *ctx, uint64_t uptr, uint64_t len
 	return p;
 }
 
+bool pages_any_file_pinned(void)
+{
+	bool any = false;
+
+	pthread_mutex_lock(&acct_lock);
+	for (struct pages *p = pinned_list; p && !any; p = p->pin_next)
+		any = p->kind == PAGES_FILE;
+	pthread_mutex_unlock(&acct_lock);
+	return any;
+}
+
+unsigned int pages_count_file_pins(uint64_t dev, uint64_t ino, uint64_t offset)
+{
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&acct_lock);
+	for (struct pages *p = pinned_list; p; p = p->pin_next) {
+		uint64_t idx;
+
+		if (p->kind != PAGES_FILE || !p->file || p->file->dev != dev ||
+		    p->file->ino != ino || offset < p->file_start)
+			continue;
+		idx = (offset - p->file_start) >> IOASID_PAGE_SHIFT;
+		if (idx < p->npages && scount_get(&p->pinrefs, idx))
+			n++;
+	}
+	pthread_mutex_unlock(&acct_lock);
+	return n;
+}
+
 struct pages *pages_new_file(struct ioasid_ctx *ctx, int fd, uint64_t start, uint64_t length,
 			     bool writable, int *out_err)
 {
@@ -572,9 +602,17 @@ static int pages_fault_in_file(struct pages *p, uint64_t first, uint64_t last)
 		p->host = m;
 		p->host_len = p->npages << IOASID_PAGE_SHIFT;
 	}
-	/* populating past the end of the file fails as the kernel's pin does */
-	if (madvise(p->host + off, len, p->writable ? MADV_POPULATE_WRITE : MADV_POPULATE_READ))
+	/*
+	 * Populating past the end of the file fails as the kernel's pin does: EINVAL for pages
+	 * beyond the file's size (memfd_pin_folios, shmem's answer), EFAULT otherwise.
+	 */
+	if (madvise(p->host + off, len, p->writable ? MADV_POPULATE_WRITE : MADV_POPULATE_READ)) {
+		struct stat st;
+
+		if (!fstat(p->fd, &st) && p->file_start + off + len > (uint64_t)st.st_size)
+			return -EINVAL;
 		return -EFAULT;
+	}
 	return 0;
 }
 

@@ -175,6 +175,13 @@ int ucmd_fd_fields(unsigned long cmd, int *out_in_fd, int *out_out_fd);
 /* uaccess.c: the caller's memory */
 int uaccess_from(struct ioasid_ctx *ctx, void *dst, uint64_t uptr, size_t len);
 int uaccess_to(struct ioasid_ctx *ctx, uint64_t uptr, const void *src, size_t len);
+/*
+ * A driver struct of ulen bytes at uptr into dst (dst_len bytes), as the kernel's
+ * copy_struct_from_user: a longer one must end in zeros (E2BIG), a shorter one is
+ * zero-extended; EFAULT if unreadable. The caller checks the minimum length.
+ */
+int uaccess_struct_from(struct ioasid_ctx *ctx, void *dst, size_t dst_len, uint64_t uptr,
+			size_t ulen);
 extern const struct ioasid_mem_ops uaccess_self_ops;
 
 /* ---- pinned memory ----------------------------------------------------------------- */
@@ -248,6 +255,9 @@ static inline void *pages_host(struct pages *p, uint64_t offset)
  * across every context whose calls come from the source's process.
  */
 unsigned int pages_count_user_pins(const struct ioasid_mem_ops *mem, void *source, uint64_t uptr);
+/* The same for the page at offset of file (dev, ino): pages objects of IOMMU_IOAS_MAP_FILE. */
+unsigned int pages_count_file_pins(uint64_t dev, uint64_t ino, uint64_t offset);
+bool pages_any_file_pinned(void);
 /*
  * The source of the call being served on ctx (mem->source_get), or the context's mem_priv
  * when the ops have none. 0 or -ENOMEM. Give it back with pages_source_put.
@@ -272,6 +282,7 @@ struct iopt_area {
 	bool small;		   /* mapped with pages no larger than IOASID_PAGE_SIZE */
 	bool prevent_access;	   /* being unmapped: no new access pins or rw */
 	unsigned int num_accesses; /* access pins inside this area */
+	unsigned int num_locks;	   /* of them, pins of internal accesses: unmap is EBUSY */
 };
 
 /*
@@ -352,8 +363,10 @@ void iopt_remove_access(struct iopt *iopt, struct iopt_access *ia);
  * inside the pages, or being unmapped), -EPERM (prot), -ENOENT (a hole), -ENOMEM, -EFAULT.
  * out_host, if not NULL, receives the host address of each CPU page of the range.
  */
-int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool write, void **out_host);
-void iopt_access_unpin(struct iopt *iopt, uint64_t iova, uint64_t length);
+/* lock: an internal access's pin (a HW queue's), which an unmap refuses with EBUSY */
+int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool write, bool lock,
+		    void **out_host);
+void iopt_access_unpin(struct iopt *iopt, uint64_t iova, uint64_t length, bool lock);
 /* CPU access through the areas for an access: as iopt_rw, EINVAL while being unmapped. */
 int iopt_access_rw(struct iopt *iopt, uint64_t iova, void *buf, uint64_t len, bool write);
 
@@ -385,6 +398,14 @@ struct dev_model_ops {
 	 * _PASID, already checked against the device's capabilities. 0, -EOPNOTSUPP, -ENOMEM.
 	 */
 	int (*domain_alloc_paging)(struct device *dev, uint32_t flags, struct iommu_domain **out);
+	/*
+	 * Optional: a paging domain with driver data of type paging_data_type (IOMMU_HWPT_ALLOC
+	 * on an IOAS with data), copied into paging_data_max bytes, zero-extended, at least
+	 * paging_data_min long. Errors as domain_alloc_paging.
+	 */
+	int (*domain_alloc_paging_data)(struct device *dev, uint32_t flags, const void *data,
+					struct iommu_domain **out);
+	uint32_t paging_data_type, paging_data_min, paging_data_max;
 	/* May dev attach to this HWPT (made by the same model)? 0 or -EINVAL. */
 	int (*attach_check)(struct device *dev, const struct hwpt_paging *hwpt);
 	/*
@@ -497,6 +518,11 @@ struct hwpt_paging *hwpt_paging_get(struct ioasid_ctx *ctx, uint32_t id);
 /* A new, unpublished paging HWPT on ioas for dev's model, its domain in the iopt. */
 int hwpt_paging_alloc(struct ioas *ioas, struct device *dev, uint32_t flags,
 		      struct hwpt_paging **out);
+/* The same with the model's driver data (NULL: none), already copied and checked. */
+int hwpt_paging_alloc_data(struct ioas *ioas, struct device *dev, uint32_t flags, const void *data,
+			   struct hwpt_paging **out);
+/* The flag rules of a paging HWPT for dev: 0 or -EOPNOTSUPP. */
+int hwpt_paging_check_flags(const struct device *dev, uint32_t flags);
 /* Drop a device's reference; an auto domain with no device left is destroyed. */
 void hwpt_put_device(struct hwpt_paging *hwpt);
 void hwpt_paging_destroy(struct obj *obj);
@@ -664,7 +690,8 @@ struct veventq {
 	uint32_t sequence; /* of the next event, 0..INT32_MAX */
 	int core_fd;
 	bool fd_open;
-	bool lost; /* events were dropped since the last one queued */
+	bool lost;	   /* events were dropped and the pipe had no room to say so yet */
+	bool lost_at_tail; /* the last record written is a LOST_EVENTS header */
 	uint32_t nqueued;
 	struct vevent *head, **tail;
 };
@@ -718,6 +745,11 @@ struct access;
 /* What the access's owner supplies. */
 struct access_ops {
 	bool needs_pin_pages; /* pins pages: IOVA alignment becomes the CPU page */
+	/*
+	 * An object of the context's own (a HW queue), as the kernel's internal accesses: its
+	 * pins lock the areas, so an unmap of them is EBUSY instead of a request to let go.
+	 */
+	bool internal;
 	/* Unpin everything inside [iova, iova + length - 1]; the IOAS is being unmapped. */
 	void (*unmap)(void *data, uint64_t iova, uint64_t length);
 	/* The context is closing: the owner lets go (access_destroy). */

@@ -47,9 +47,11 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysmacros.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -200,6 +202,43 @@ static void user_host_put(struct ioasid_ctx *ctx, struct user_host *uh)
 	pages_source_put(ctx->params.mem, uh->source);
 }
 
+/* The frame behind a byte of this process, 0 if it cannot be known (no privilege). */
+static uint64_t host_pfn(int pagemap, const volatile uint8_t *p)
+{
+	uint64_t e;
+
+	(void)*p; /* present: a shared file page is the page cache's */
+	if (pread(pagemap, &e, sizeof(e),
+		  (off_t)((uintptr_t)p >> IOASID_PAGE_SHIFT) * (off_t)sizeof(e)) != sizeof(e))
+		return 0;
+	return (e >> 63) ? e & ((UINT64_C(1) << 55) - 1) : 0;
+}
+
+/*
+ * Do the IOMMU side's byte a and the caller's byte b (through user_host) name the same
+ * memory? The kernel compares the physical pages. Here the same address, or, when the IOMMU
+ * side reached the page another way (IOMMU_IOAS_MAP_FILE maps the file itself), the same
+ * page frame behind both and the same offset in it (/proc/self/pagemap; the frame is known
+ * with CAP_SYS_ADMIN, which the daemon has; without it the answer is no).
+ */
+static bool same_user_page(const void *a, const void *b)
+{
+	uint64_t fa, fb;
+	int fd;
+
+	if (a == b)
+		return true;
+	if (((uintptr_t)a ^ (uintptr_t)b) & (IOASID_PAGE_SIZE - 1))
+		return false;
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	fa = host_pfn(fd, a);
+	fb = host_pfn(fd, b);
+	close(fd);
+	return fa && fa == fb;
+}
+
 static int test_md_check_map(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	uint64_t iova = cmd->check_map.iova, len = cmd->check_map.length;
@@ -228,7 +267,7 @@ static int test_md_check_map(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		uint64_t pa;
 
 		if (d->ops->iova_to_phys(d, iova + off, &pa, NULL, NULL) ||
-		    pa != (uintptr_t)(uh.host + (uptr - base) + off)) {
+		    !same_user_page((const void *)(uintptr_t)pa, uh.host + (uptr - base) + off)) {
 			rc = -EINVAL;
 			break;
 		}
@@ -237,6 +276,59 @@ static int test_md_check_map(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 out_put:
 	obj_put(&hwpt->obj);
 	return rc;
+}
+
+/*
+ * The file and offset behind a byte of this process (from /proc/self/maps), so a page the
+ * caller mapped from a file can be matched with pins of IOMMU_IOAS_MAP_FILE, which name the
+ * file itself. false: anonymous memory, or not found.
+ */
+static bool host_file_page(const void *p, uint64_t *dev, uint64_t *ino, uint64_t *offset)
+{
+	uintptr_t a = (uintptr_t)p;
+	bool found = false;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, off, inode;
+		unsigned int maj, min;
+
+		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu", &start, &end, &off, &maj, &min,
+			   &inode) != 6 ||
+		    a < start || a >= end)
+			continue;
+		if (!inode)
+			break;
+		*dev = makedev(maj, min);
+		*ino = inode;
+		*offset = off + ((a - start) & ~(uintptr_t)(IOASID_PAGE_SIZE - 1));
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Pins of the caller's page at uptr: by pages objects of the caller's memory there, and, if
+ * that memory is a file's, by IOMMU_IOAS_MAP_FILE objects of the same file page (the kernel
+ * counts the page's pins, however it was reached).
+ */
+static unsigned int count_pins(struct ioasid_ctx *ctx, void *source, uint64_t uptr)
+{
+	unsigned int n = pages_count_user_pins(ctx->params.mem, source, uptr);
+	uint64_t dev, ino, off;
+	struct user_host uh;
+
+	if (!pages_any_file_pinned() || user_host(ctx, uptr, IOASID_PAGE_SIZE, &uh))
+		return n;
+	if (host_file_page(uh.host, &dev, &ino, &off))
+		n += pages_count_file_pins(dev, ino, off);
+	user_host_put(ctx, &uh);
+	return n;
 }
 
 static int test_md_check_refs(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
@@ -258,7 +350,7 @@ static int test_md_check_refs(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		rc = uaccess_from(ctx, &byte, uptr, 1);
 		if (rc)
 			break;
-		if (pages_count_user_pins(ctx->params.mem, source, uptr) != cmd->check_refs.refs) {
+		if (count_pins(ctx, source, uptr) != cmd->check_refs.refs) {
 			rc = -EIO;
 			break;
 		}
@@ -568,7 +660,7 @@ static int test_access_pages(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		if (rc)
 			goto err_unpin;
 		for (uint64_t i = 0; i < npages && !rc; i++)
-			if (host[i] != uh.host + (i << IOASID_PAGE_SHIFT))
+			if (!same_user_page(host[i], uh.host + (i << IOASID_PAGE_SHIFT)))
 				rc = -EBADE;
 		user_host_put(ucmd->ctx, &uh);
 		if (rc)

@@ -112,3 +112,26 @@ int uaccess_to(struct ioasid_ctx *ctx, uint64_t uptr, const void *src, size_t le
 		return self_copy(uptr, (void *)src, len, true);
 	return ctx->params.mem->copy_to_user(ctx->params.mem_priv, uptr, src, len);
 }
+
+int uaccess_struct_from(struct ioasid_ctx *ctx, void *dst, size_t dst_len, uint64_t uptr,
+			size_t ulen)
+{
+	size_t off = dst_len;
+	int rc;
+
+	/* the part of the user's struct we do not know must be zero: E2BIG otherwise */
+	while (off < ulen) {
+		uint8_t buf[64];
+		size_t n = ulen - off < sizeof(buf) ? ulen - off : sizeof(buf);
+
+		rc = uaccess_from(ctx, buf, uptr + off, n);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < n; i++)
+			if (buf[i])
+				return -E2BIG;
+		off += n;
+	}
+	memset(dst, 0, dst_len);
+	return uaccess_from(ctx, dst, uptr, ulen < dst_len ? ulen : dst_len);
+}

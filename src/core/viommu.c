@@ -30,11 +30,12 @@
  * program's read and poll are the kernel's own and the fd crosses processes. Events are
  * written when they happen. The queue is full when veventq_depth events are unread (the
  * pipe's unread bytes, FIONREAD on our end, over the record size); an event that finds it full is
- * dropped and the next event written is preceded by one header with IOMMU_VEVENTQ_FLAG_LOST_EVENTS.
+ * dropped and a header with IOMMU_VEVENTQ_FLAG_LOST_EVENTS is written at once (or, if the pipe
+ * itself is full, before the next event written).
  * Every event takes the next sequence number (0..INT32_MAX, then 0 again), lost ones included, so a
- * gap also tells the reader how many were lost. The kernel's short-buffer rule (a read too short
- * for the next whole record returns nothing) is not enforced: a short read takes part of a record
- * and leaves the rest for the next read.
+ * gap also tells the reader how many were lost. The kernel's read rules (EINVAL for a read too
+ * short for the next whole record, never part of one) are the shim's (src/shim/veventq.c); a
+ * program reading the pipe without the shim gets a pipe's reads.
  *
  * Locking: ctx->lock, held by every caller.
  */
@@ -53,8 +54,11 @@
 
 #define endof(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
 
-/* The deepest vEVENTQ we keep (the kernel bounds it by what it may allocate). */
-#define VEVENTQ_MAX_DEPTH (1U << 16)
+/*
+ * The deepest vEVENTQ one may ask for, the kernel's bound (Linux 7.x): deeper is EINVAL. What
+ * the pipe holds bounds it too: an event that does not fit is lost, as one past the depth.
+ */
+#define VEVENTQ_MAX_DEPTH (1U << 19)
 
 struct viommu *viommu_get(struct ioasid_ctx *ctx, uint32_t id)
 {
@@ -496,8 +500,20 @@ int veventq_report(struct viommu *v, uint32_t type, const void *data, size_t len
 	if (len != veventq_data_len(type) || len > sizeof(rec) - sizeof(hdr))
 		return -EINVAL;
 	if (!q->fd_open || veventq_unread(q) >= q->depth) {
-		veventq_next_seq(q); /* the lost event's number: the gap shows it */
-		q->lost = true;
+		/*
+		 * Lost: as the kernel, a header flagged LOST_EVENTS goes to the tail at once,
+		 * numbered as the lost event. One still unread at the tail is not written again
+		 * (the kernel renumbers it; the next event's number shows the gap either way).
+		 */
+		struct iommufd_vevent_header lost = { .flags = IOMMU_VEVENTQ_FLAG_LOST_EVENTS,
+						      .sequence = veventq_next_seq(q) };
+
+		if (q->fd_open && !(q->lost_at_tail && veventq_unread(q))) {
+			q->lost = veventq_write(q, &lost, sizeof(lost)) != 0;
+			q->lost_at_tail = !q->lost;
+		} else if (!q->fd_open) {
+			q->lost = true;
+		}
 		return 0;
 	}
 	if (q->lost) {
@@ -511,6 +527,7 @@ int veventq_report(struct viommu *v, uint32_t type, const void *data, size_t len
 	hdr.sequence = veventq_next_seq(q);
 	memcpy(rec, &hdr, sizeof(hdr));
 	memcpy(rec + sizeof(hdr), data, len);
+	q->lost_at_tail = false;
 	if (veventq_write(q, rec, sizeof(hdr) + len))
 		q->lost = true;
 	return 0;
@@ -580,7 +597,7 @@ int veventq_alloc_ioctl(struct ucmd *ucmd)
 
 	if (cmd->flags || cmd->__reserved || cmd->type == IOMMU_VEVENTQ_TYPE_DEFAULT)
 		return -EOPNOTSUPP;
-	if (!cmd->veventq_depth)
+	if (!cmd->veventq_depth || cmd->veventq_depth > VEVENTQ_MAX_DEPTH)
 		return -EINVAL;
 	v = viommu_get(ucmd->ctx, cmd->viommu_id);
 	if (!v)
@@ -608,7 +625,7 @@ int veventq_alloc_ioctl(struct ucmd *ucmd)
 	q->next = v->veventqs;
 	v->veventqs = q;
 	q->type = cmd->type;
-	q->depth = cmd->veventq_depth < VEVENTQ_MAX_DEPTH ? cmd->veventq_depth : VEVENTQ_MAX_DEPTH;
+	q->depth = cmd->veventq_depth;
 	if (pipe2(fds, O_CLOEXEC)) {
 		rc = errno == EMFILE || errno == ENFILE ? -errno : -ENOMEM;
 		goto out_put;
@@ -644,8 +661,8 @@ out_put:
 /* ---- IOMMU_HW_QUEUE_ALLOC ----------------------------------------------------------------- */
 
 /*
- * The queue memory stays pinned for the queue's life: an unmap of it is refused. (The
- * kernel answers EBUSY; our iopt, which asks and then gives up, answers EDEADLOCK.)
+ * The queue memory stays pinned for the queue's life: the access is internal, so its pins
+ * lock the areas and an unmap of them is EBUSY (the iopt never asks this callback).
  */
 static void hw_queue_access_unmap(void *data, uint64_t iova, uint64_t length)
 {
@@ -654,6 +671,7 @@ static void hw_queue_access_unmap(void *data, uint64_t iova, uint64_t length)
 
 static const struct access_ops hw_queue_access_ops = {
 	.needs_pin_pages = true,
+	.internal = true,
 	.unmap = hw_queue_access_unmap,
 };
 

@@ -174,7 +174,7 @@ static int amd_init(struct pt_domain *pd)
 	bits = cfg->input_bits ? cfg->input_bits : full;
 	if (bits > full || bits < 21 || (cfg->granule && cfg->granule != 4096))
 		return -EINVAL;
-	if (cfg->flags & (PT_CFG_MOCK_HUGE | PT_CFG_MOCK_CONTIG))
+	if (cfg->flags & (PT_CFG_MOCK_HUGE | PT_CFG_MOCK_CONTIG | PT_CFG_MOCK_IOMMUPT))
 		return -EINVAL;
 	pt_geom_uniform(pd, levels, 12, 9, 12);
 	/* mode 6's top level holds no PTEs (the specification's level parameters) */

@@ -12,11 +12,19 @@
  * IOVA bits above the IO page: level 0 entries map one IO page, level 1 entries map 512 of
  * them, exactly the huge size. Entry bits (our own layout):
  *   0 P (present)   1 R   2 W   3 H (leaf above level 0)   4 D (dirty)
- *   5 C (one of 16 entries of a contiguous level-0 leaf; PT_CFG_MOCK_CONTIG only)
+ *   5 C (one of 16 entries of a contiguous level-0 leaf with PT_CFG_MOCK_CONTIG; one of the
+ *        2^k entries of a CPU page with PT_CFG_MOCK_IOMMUPT)
  *   6..63 address (a table's pa, or the IO page this entry maps)
  * A table entry is address | P. The mock-contig variant exists to exercise the walker's
  * multi-entry leaves (ARM's contiguous hint, RISC-V NAPOT, AMD v1 sizes come in phase 2);
  * the kernel's mock has nothing like it.
+ *
+ * PT_CFG_MOCK_IOMMUPT is the mock of Linux 7.x, which builds its mock domain from the generic
+ * AMD v1 page table with 2K pages: a CPU page (4K) is one leaf of two contiguous entries, and
+ * a device write anywhere in it marks the whole leaf dirty (the selftest's
+ * MOCK_IOMMUPT_DEFAULT); with PT_CFG_MOCK_HUGE too (MOCK_IOMMUPT_HUGE) the page sizes are only
+ * the CPU page and 512 IO pages, over the whole input range of the levels instead of the
+ * mock aperture. Only the leaf sizes and the dirty granule are mirrored, not AMD's encoding.
  *
  * Levels: enough to cover the aperture's last address: 3 for the selftest aperture, 6 for
  * input_bits = 64 (the whole IOVA space, which tests the UINT64_MAX edge).
@@ -63,11 +71,18 @@ static inline uint64_t ptf_mk_table(const struct pt_domain *pd, uint64_t pa, uns
 	return (pa & MOCK_ADDR) | MOCK_P;
 }
 
+/* log2 of the IO pages in a CPU page: the contiguous leaf of PT_CFG_MOCK_IOMMUPT */
+static inline unsigned int mock_cpu_page_lg2(const struct pt_domain *pd)
+{
+	return (unsigned int)pt_fls64((uint64_t)sysconf(_SC_PAGESIZE)) - 1 - pd->fmt_word;
+}
+
 static inline unsigned int ptf_leaf_contig_lg2(const struct pt_domain *pd, uint64_t e,
 					       unsigned int lvl)
 {
-	(void)pd;
-	return (!lvl && (e & MOCK_C)) ? MOCK_CONTIG_LG2 : 0;
+	if (lvl || !(e & MOCK_C))
+		return 0;
+	return (pd->cfg.flags & PT_CFG_MOCK_IOMMUPT) ? mock_cpu_page_lg2(pd) : MOCK_CONTIG_LG2;
 }
 
 static inline uint64_t ptf_leaf_oa(const struct pt_domain *pd, uint64_t e, unsigned int lvl)
@@ -149,6 +164,9 @@ static int mock_init(struct pt_domain *pd)
 		return -EINVAL;
 	if ((cfg->flags & PT_CFG_MOCK_HUGE) && levels < 2)
 		return -EINVAL;
+	if ((cfg->flags & PT_CFG_MOCK_IOMMUPT) &&
+	    ((cfg->flags & PT_CFG_MOCK_CONTIG) || (uint64_t)sysconf(_SC_PAGESIZE) <= granule))
+		return -EINVAL;
 
 	pt_geom_uniform(pd, levels, g, 9, 12);
 	pd->lvl[0].leaf_hw = 1;
@@ -162,6 +180,12 @@ static int mock_init(struct pt_domain *pd)
 	pd->input_bits = bits;
 	pd->oa_last = UINT64_MAX;
 	pd->fmt_word = g;
+	if (cfg->flags & PT_CFG_MOCK_IOMMUPT) {
+		/* the CPU page as a contiguous leaf; with HUGE, no single IO page */
+		pd->lvl[0].leaf_contig = UINT32_C(1) << mock_cpu_page_lg2(pd);
+		if (!(cfg->flags & PT_CFG_MOCK_HUGE))
+			pd->lvl[0].leaf_contig |= 1;
+	}
 	return pt_set_ranges(pd, &r, 1);
 }
 

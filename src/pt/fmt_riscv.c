@@ -181,7 +181,7 @@ static int rv_init(struct pt_domain *pd)
 	w = 12 + 9 * levels + (x4 ? 2 : 0);
 	if ((cfg->granule && cfg->granule != 4096) || (cfg->input_bits && cfg->input_bits != w))
 		return -EINVAL;
-	if (cfg->flags & (PT_CFG_MOCK_HUGE | PT_CFG_MOCK_CONTIG))
+	if (cfg->flags & (PT_CFG_MOCK_HUGE | PT_CFG_MOCK_CONTIG | PT_CFG_MOCK_IOMMUPT))
 		return -EINVAL;
 	pt_geom_uniform(pd, levels, 12, 9, 12);
 	if (x4) {

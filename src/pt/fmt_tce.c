@@ -145,7 +145,7 @@ static int tce_init(struct pt_domain *pd)
 	page = (unsigned int)__builtin_ctzll(granule);
 	if (!tce_page_shift_ok(page) || win <= page || win > 59)
 		return -EINVAL;
-	if (cfg->flags & (PT_CFG_MOCK_HUGE | PT_CFG_MOCK_CONTIG))
+	if (cfg->flags & (PT_CFG_MOCK_HUGE | PT_CFG_MOCK_CONTIG | PT_CFG_MOCK_IOMMUPT))
 		return -EINVAL;
 	size_m1 = pt_lg2_mask(win);
 	if ((cfg->bus_offset & size_m1) || cfg->bus_offset > TCE_WINDOW_LAST - size_m1)

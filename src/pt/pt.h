@@ -61,7 +61,13 @@ enum pt_config_flags {
 	PT_CFG_RISCV_NAPOT = 1 << 4, /* riscv: Svnapot 64K leaves (16 replicated level-0 PTEs) */
 	PT_CFG_RISCV_X4 = 1 << 5,    /* riscv: G stage Sv39x4/48x4/57x4 (16K root, zero extended) */
 	PT_CFG_ARM_S2 = 1 << 6,	     /* arm: stage 2 (VTCR/VTTBR, S2AP, concatenated top) */
-	PT_CFG_ALL_FLAGS = (1 << 7) - 1,
+	/*
+	 * mock: Linux 7.x's mock (an AMD v1 table with 2K pages): a CPU page is one leaf of two
+	 * contiguous IO-page entries, whose dirty state is the leaf's (IOMMU_HWPT_DATA_SELFTEST
+	 * with pagetable_type, MOCK_IOMMUPT_*)
+	 */
+	PT_CFG_MOCK_IOMMUPT = 1 << 7,
+	PT_CFG_ALL_FLAGS = (1 << 8) - 1,
 };
 
 struct pt_config {

@@ -79,6 +79,7 @@
 
 #include "proto/proto.h"
 #include "shim/backend.h"
+#include "shim/veventq.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define FDT_SIZE    65536
@@ -970,9 +971,18 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 	if (shim_vfio_is_ours(fd))
 		return shim_vfio_ioctl(fd, req, arg);
 	if (be->is_ours(fd, req)) {
+		int rc;
+
 		if (shim_vfio_is_ours(fd)) /* a VFIO file just recognized (SCM_RIGHTS) */
 			return shim_vfio_ioctl(fd, req, arg);
-		return be->ioctl(fd, req, arg);
+		rc = be->ioctl(fd, req, arg);
+		/* a vEVENTQ's fd: read() follows the kernel's rules (veventq.c) */
+		if (!rc && req == IOMMU_VEVENTQ_ALLOC) {
+			const struct iommu_veventq_alloc *q = (const void *)arg;
+
+			shim_veventq_note((int)q->out_veventq_fd, q->type);
+		}
+		return rc;
 	}
 	return NEXT(ioctl, "ioctl")(fd, req, arg);
 }
@@ -1002,6 +1012,7 @@ SHIM_EXPORT int close(int fd)
 		nth_fd_set(fd, -1, 0);
 	if (shim_vfio_is_ours(fd))
 		return shim_vfio_close(fd);
+	shim_veventq_forget(fd);
 	return be->close(fd);
 }
 
@@ -1024,6 +1035,7 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 		fdt_clear_range(first, last);
 		be->forget(first, last);
 		shim_vfio_forget(first, last);
+		shim_veventq_forget_range(first, last);
 	}
 	return rc;
 }
@@ -1152,6 +1164,8 @@ SHIM_EXPORT ssize_t read(int fd, void *buf, size_t len)
 		errno = EINVAL;
 		return -1;
 	}
+	if (shim_veventq_is(fd))
+		return shim_veventq_read(fd, buf, len, NEXT(read, "read"));
 	if (tid > 0) {
 		off_t off = lseek(fd, 0, SEEK_CUR);
 		ssize_t n = nth_read(tid, buf, len, off);

@@ -430,6 +430,7 @@ VALUE(IOMMU_HWPT_DATA_VTD_S1, 1);
 VALUE(IOMMU_HWPT_DATA_ARM_SMMUV3, 2);
 VALUE(IOMMU_HWPT_DATA_AMD_GUEST, 3);
 VALUE(IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17, 1);
+VALUE(IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI, 1); /* Linux 7.x */
 VALUE(IOMMU_HW_INFO_TYPE_NONE, 0);
 VALUE(IOMMU_HW_INFO_TYPE_DEFAULT, 0);
 VALUE(IOMMU_HW_INFO_TYPE_INTEL_VTD, 1);
@@ -487,6 +488,8 @@ static const enum iommu_viommu_type tag18 = IOMMU_VIOMMU_TYPE_DEFAULT;
 static const enum iommu_veventq_flag tag19 = IOMMU_VEVENTQ_FLAG_LOST_EVENTS;
 static const enum iommu_veventq_type tag20 = IOMMU_VEVENTQ_TYPE_DEFAULT;
 static const enum iommu_hw_queue_type tag21 = IOMMU_HW_QUEUE_TYPE_DEFAULT;
+static const enum iommu_hw_info_arm_smmuv3_flags tag22 =
+	IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI;
 
 /* ------------------------------------------------------------------------ */
 /* iommufd_test.h                                                            */
@@ -526,7 +529,7 @@ VALUE(MOCK_ACCESS_RW_WRITE, 1);
 VALUE(MOCK_ACCESS_RW_SLOW_PATH, 4);
 VALUE(MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES, 1);
 VALUE(MOCK_FLAGS_DEVICE_NO_DIRTY, 1);
-VALUE(MOCK_FLAGS_DEVICE_HUGE_IOVA, 2);
+VALUE(MOCK_FLAGS_DEVICE_HUGE_IOVA, 2); /* Linux 6.12's; bit 1 is unused in 7.x */
 VALUE(MOCK_FLAGS_DEVICE_PASID, 4);
 VALUE(MOCK_NESTED_DOMAIN_IOTLB_ID_MAX, 3);
 VALUE(MOCK_NESTED_DOMAIN_IOTLB_NUM, 4);
@@ -687,8 +690,13 @@ SIZE(iommu_test_hw_info, 8, 4);
 FIELD(iommu_test_hw_info, flags, 0, 4);
 FIELD(iommu_test_hw_info, test_reg, 4, 4);
 
-SIZE(iommu_hwpt_selftest, 4, 4);
+/* Linux 7.x added pagetable_type; the minimum the mock takes is still the end of iotlb */
+SIZE(iommu_hwpt_selftest, 8, 4);
 FIELD(iommu_hwpt_selftest, iotlb, 0, 4);
+FIELD(iommu_hwpt_selftest, pagetable_type, 4, 4);
+MIN_SIZE(iommu_hwpt_selftest, iotlb, 4);
+VALUE(MOCK_IOMMUPT_DEFAULT, 0);
+VALUE(MOCK_IOMMUPT_HUGE, 1);
 
 SIZE(iommu_hwpt_invalidate_selftest, 8, 4);
 FIELD(iommu_hwpt_invalidate_selftest, flags, 0, 4);
@@ -715,7 +723,7 @@ int main(void)
 	/* Touch the enum tags so -Wunused does not complain. */
 	int tags = tag0 + tag1 + tag2 + tag3 + tag4 + tag5 + tag6 + tag7 + tag8 + tag9 + tag10 +
 		   tag11 + tag12 + tag13 + tag14 + tag15 + tag16 + tag17 + tag18 + tag19 + tag20 +
-		   tag21;
+		   tag21 + tag22;
 
 	printf("abi layout: %d structs checked (%d uapi, %d selftest), %d ioctls + IOMMU_TEST_CMD, "
 	       "%d test ops\n",

@@ -242,6 +242,9 @@ static void test_veventq(void **state)
 
 	T_ERR(EOPNOTSUPP, veventq_alloc(f, f->viommu, IOMMU_VEVENTQ_TYPE_DEFAULT, 2, &q2, &fd2));
 	T_ERR(EINVAL, veventq_alloc(f, f->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, 0, &q2, &fd2));
+	/* the kernel's bound on the depth (Linux 7.x): 1 << 19 */
+	T_ERR(EINVAL,
+	      veventq_alloc(f, f->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, (1u << 19) + 1, &q2, &fd2));
 	T_ERR(ENOENT, veventq_alloc(f, 9999, IOMMU_VEVENTQ_TYPE_SELFTEST, 2, &q2, &fd2));
 	T_OK(veventq_alloc(f, f->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, 2, &q, &fd));
 	T_ERR(EEXIST, veventq_alloc(f, f->viommu, IOMMU_VEVENTQ_TYPE_SELFTEST, 2, &q2, &fd2));
@@ -316,8 +319,8 @@ static void test_hw_queue(void **state)
 				     PG, NULL));
 	T_OK(hw_queue_alloc(f, IOMMU_HW_QUEUE_TYPE_SELFTEST, 0, iova, PG, &hq[0]));
 	T_ERR(EEXIST, hw_queue_alloc(f, IOMMU_HW_QUEUE_TYPE_SELFTEST, 0, iova, PG, NULL));
-	/* the queue's page is pinned: unmapping it fails, the other page goes */
-	assert_int_not_equal(t_unmap(f->ctx, f->ioas, iova, PG, &unmapped), 0);
+	/* the queue's page is locked: unmapping it is EBUSY, the other page goes */
+	T_ERR(EBUSY, t_unmap(f->ctx, f->ioas, iova, PG, &unmapped));
 	T_OK(t_unmap(f->ctx, f->ioas, iova2, PG, &unmapped));
 	/* a queue inside a page, the second one */
 	T_OK(hw_queue_alloc(f, IOMMU_HW_QUEUE_TYPE_SELFTEST, 1, iova + PG / 2, PG / 2, &hq[1]));
@@ -342,12 +345,18 @@ static void test_nested_on_viommu(void **state)
 		.data_uptr = (uintptr_t)&data,
 	};
 
+	uint32_t vdev = 0;
+
 	T_OK(t_ioctl(f->ctx, IOMMU_HWPT_ALLOC, &a));
 	T_ERR(EBUSY, m_destroy(f->ctx, f->viommu));
+	/* the mock device attaches to a vIOMMU's nested HWPT only with a vDEVICE there */
+	T_ERR(ENOENT, m_replace(f->ctx, f->stdev, a.out_hwpt_id, NULL));
+	T_OK(vdev_alloc(f, f->viommu, f->idev, 0x42, &vdev));
 	T_OK(m_replace(f->ctx, f->stdev, a.out_hwpt_id, NULL));
 	T_ERR(EBUSY, m_destroy(f->ctx, a.out_hwpt_id));
 	T_OK(m_replace(f->ctx, f->stdev, f->ioas, NULL));
 	T_OK(m_destroy(f->ctx, a.out_hwpt_id));
+	T_OK(m_destroy(f->ctx, vdev));
 	T_OK(m_destroy(f->ctx, f->viommu));
 }
 

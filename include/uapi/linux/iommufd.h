@@ -461,8 +461,17 @@ struct iommu_hw_info_vtd {
 };
 
 /**
+ * enum iommu_hw_info_arm_smmuv3_flags - iommu_hw_info_arm_smmuv3.flags (Linux 7.x)
+ * @IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI: the SMMU has an erratum that makes
+ *     userspace issue each TLBI/CFGI and its SYNC twice
+ */
+enum iommu_hw_info_arm_smmuv3_flags {
+	IOMMU_HW_INFO_ARM_SMMUV3_ERRATA_REPEAT_TLBI_CFGI = 1 << 0,
+};
+
+/**
  * struct iommu_hw_info_arm_smmuv3 - IOMMU_HW_INFO_TYPE_ARM_SMMUV3 data.
- * @flags: 0
+ * @flags: enum iommu_hw_info_arm_smmuv3_flags (Linux 7.x), 0 from our model
  * @__reserved: must be 0
  * @idr: SMMU_IDR0..5 as the hardware reports them
  * @iidr: SMMU_IIDR (implementer and revision)

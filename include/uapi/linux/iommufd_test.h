@@ -96,7 +96,21 @@ enum {
 	MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES = 1 << 0,
 };
 
-/* mock_domain_flags.dev_flags */
+/*
+ * iommu_hwpt_selftest.pagetable_type (Linux 7.x): the page table of a paging HWPT allocated
+ * with IOMMU_HWPT_DATA_SELFTEST data. DEFAULT: IO pages of half a CPU page in the mock
+ * aperture, a CPU page mapped as one leaf (dirty as a whole); HUGE: only CPU pages and 512 IO
+ * pages (1M with 4K CPU pages), the whole range of the table.
+ */
+enum {
+	MOCK_IOMMUPT_DEFAULT = 0,
+	MOCK_IOMMUPT_HUGE,
+};
+
+/*
+ * mock_domain_flags.dev_flags. HUGE_IOVA is Linux 6.12's (Linux 7.x dropped it for
+ * MOCK_IOMMUPT_HUGE): the device's domains also map 512 IO pages at once.
+ */
 enum {
 	MOCK_FLAGS_DEVICE_NO_DIRTY = 1 << 0,
 	MOCK_FLAGS_DEVICE_HUGE_IOVA = 1 << 1,
@@ -323,10 +337,13 @@ struct iommu_test_hw_info {
 
 /**
  * struct iommu_hwpt_selftest - IOMMU_HWPT_DATA_SELFTEST data.
- * @iotlb: initial value of every IOTLB entry (IOMMU_TEST_IOTLB_DEFAULT)
+ * @iotlb: initial value of every IOTLB entry of a nested HWPT (IOMMU_TEST_IOTLB_DEFAULT)
+ * @pagetable_type: a paging HWPT's table, MOCK_IOMMUPT_* (Linux 7.x; a nested HWPT ignores
+ *                  it). The struct of Linux 6.12 ended at @iotlb, which is still accepted.
  */
 struct iommu_hwpt_selftest {
 	__u32 iotlb;
+	__u32 pagetable_type;
 };
 
 /* Invalidation types of a mock nested HWPT: one valid, one always refused */

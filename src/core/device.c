@@ -370,8 +370,7 @@ static int dev_auto_domain(struct device *dev, uint32_t pasid, struct ioas *ioas
 		return -EINVAL;
 	if (fn == dev_replace_hwpt && !cur)
 		return -EINVAL;
-	rc = hwpt_paging_alloc(ioas, dev, pasid == IOMMU_NO_PASID ? 0 : IOMMU_HWPT_ALLOC_PASID,
-			       &hwpt);
+	rc = hwpt_paging_alloc(ioas, dev, 0, &hwpt);
 	if (rc)
 		return rc;
 	rc = fn(dev, pasid, hwpt, NULL);
@@ -417,8 +416,16 @@ static int dev_change_pt(struct device *dev, uint32_t pasid, uint32_t *inout_pt_
 		rc = fn(dev, pasid, container_of(pt, struct hwpt_paging, obj), NULL);
 		break;
 	case OBJ_IOAS:
-		rc = dev_auto_domain(dev, pasid, container_of(pt, struct ioas, obj), fn,
-				     inout_pt_id);
+		/*
+		 * As Linux 7.x: an IOAS only at the RID. The automatic HWPT is never made
+		 * PASID-capable, so a PASID is attached to an HWPT allocated with
+		 * IOMMU_HWPT_ALLOC_PASID (the upstream selftest's pasid_attach checks this).
+		 */
+		if (pasid != IOMMU_NO_PASID)
+			rc = -EINVAL;
+		else
+			rc = dev_auto_domain(dev, pasid, container_of(pt, struct ioas, obj), fn,
+					     inout_pt_id);
 		break;
 	case OBJ_HWPT_NESTED:
 		rc = dev_set_nested(dev, pasid, container_of(pt, struct hwpt_nested, obj), fn);

@@ -152,8 +152,13 @@ int main(void)
 			rep.mock_domain_replace.pt_id = h.out_hwpt_id;
 			CHECK(!ioctl(fd, IOMMU_TEST_CMD, &rep));
 		}
+		/* an IOAS at a PASID is EINVAL (Linux 7.x): a PASID-capable HWPT of ioas2 */
 		pa.pasid_attach.pasid = 5;
 		pa.pasid_attach.pt_id = ioas2;
+		CHECK(ioctl(fd, IOMMU_TEST_CMD, &pa) == -1 && errno == EINVAL);
+		h.pt_id = ioas2;
+		CHECK(!ioctl(fd, IOMMU_HWPT_ALLOC, &h));
+		pa.pasid_attach.pt_id = h.out_hwpt_id;
 		CHECK(!ioctl(fd, IOMMU_TEST_CMD, &pa));
 		CHECK(!dma(fd, dev, 5, base + 8, "pasid five", 11, IOMMU_TEST_DMA_WRITE, &r));
 		CHECK(r.dev_dma.out_fault_type == 0);

@@ -97,8 +97,12 @@ static void test_attach_rules(void **state)
 	struct fix *f = *state;
 	uint32_t h1, h2, plain, again;
 
-	/* a PASID on an IOAS: an automatic PASID-capable HWPT */
-	OK(ioasid_device_pasid_attach(f->ctx, f->dev, 1, f->ioas[0], &h1));
+	/* a PASID on an IOAS: EINVAL, as Linux 7.x (no automatic PASID-capable HWPT) */
+	ERR(EINVAL, ioasid_device_pasid_attach(f->ctx, f->dev, 1, f->ioas[0], &h1));
+	assert_int_equal(peek(f, 1), 0);
+	h1 = hwpt_alloc(f, f->ioas[0], IOMMU_HWPT_ALLOC_PASID);
+	OK(ioasid_device_pasid_attach(f->ctx, f->dev, 1, h1, &again));
+	assert_int_equal(again, h1);
 	assert_int_equal(peek(f, 1), 'A');
 	assert_int_equal(peek(f, 2), 0);
 	assert_int_equal(errno, ENODEV);
@@ -113,8 +117,9 @@ static void test_attach_rules(void **state)
 	ERR(EINVAL, ioasid_device_attach(f->ctx, f->dev, plain, &again));
 	/* PASIDs beyond the device's 20 bits */
 	ERR(EINVAL, ioasid_device_pasid_attach(f->ctx, f->dev, 1u << 20, h1, &again));
-	/* the RID joins the PASID-capable automatic HWPT */
-	OK(ioasid_device_attach(f->ctx, f->dev, f->ioas[0], &again));
+	/* the RID's automatic HWPT is not PASID-capable: EINVAL while a PASID is on */
+	ERR(EINVAL, ioasid_device_attach(f->ctx, f->dev, f->ioas[0], &again));
+	OK(ioasid_device_attach(f->ctx, f->dev, h1, &again));
 	assert_int_equal(again, h1);
 	assert_int_equal(peek(f, 0), 'A');
 	/* replace: PASID 1 moves to the second IOAS, the RID stays */
@@ -190,7 +195,15 @@ static void test_iova_windows(void **state)
 		OK(ioasid_ioctl(f->ctx, IOMMU_HWPT_ALLOC, &h));
 		OK(ioasid_device_attach(f->ctx, dev, h.out_hwpt_id, NULL));
 	}
-	OK(ioasid_device_pasid_attach(f->ctx, dev, 7, f->ioas[1], NULL));
+	{
+		struct iommu_hwpt_alloc h = { .size = sizeof(h),
+					      .flags = IOMMU_HWPT_ALLOC_PASID,
+					      .dev_id = dev,
+					      .pt_id = f->ioas[1] };
+
+		OK(ioasid_ioctl(f->ctx, IOMMU_HWPT_ALLOC, &h));
+		OK(ioasid_device_pasid_attach(f->ctx, dev, 7, h.out_hwpt_id, NULL));
+	}
 	/* x86-64 4-level: the two canonical halves; the RID loses its MSI window */
 	n = 8;
 	OK(ioasid_device_pasid_iova_ranges(f->ctx, dev, 0, r, &n));

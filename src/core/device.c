@@ -290,10 +290,8 @@ static int dev_attach_hwpt(struct device *dev, uint32_t pasid, struct hwpt_pagin
 	struct iommu_xlate *x;
 	int rc;
 
-	if (cur)
-		return cur == hwpt && dev_pasid_nested(dev, pasid) == n && pasid != IOMMU_NO_PASID ?
-			       -EBUSY :
-			       -EINVAL;
+	if (cur) /* a PASID is never overwritten by attach (Linux 7.x: EBUSY); the RID EINVAL */
+		return pasid != IOMMU_NO_PASID ? -EBUSY : -EINVAL;
 	rc = dev_prepare(dev, pasid, hwpt, n, &x);
 	if (rc)
 		return rc;
@@ -387,8 +385,8 @@ static int dev_auto_domain(struct device *dev, uint32_t pasid, struct ioas *ioas
  * Onto a nested HWPT, at the RID or a PASID: the device joins the parent as for a paging
  * HWPT (or stays on it), and the PASID's slot gets the nested HWPT's translation: the user's
  * stage-1 table walked through the parent's stage 2 (src/iommu/nested.c). Attach and
- * replace keep their rules (attach of an attached PASID: EINVAL, or EBUSY for the same
- * HWPT; replace of a detached one: EINVAL); the PASID rule is the nested HWPT's flag.
+ * replace keep their rules (attach of an attached PASID: EBUSY, whatever it is on; replace
+ * of a detached one: EINVAL); the PASID rule is the nested HWPT's flag.
  */
 static int dev_set_nested(struct device *dev, uint32_t pasid, struct hwpt_nested *n,
 			  dev_attach_fn fn)

@@ -808,6 +808,12 @@ int get_hw_info_ioctl(struct ucmd *ucmd);
 struct selftest_obj {
 	struct obj obj;
 	struct device *dev;
+	/*
+	 * The mock driver's planted failure (Linux 6.15 and later): a PASID 1024 that was
+	 * attached fails its next change with ENOMEM and stays where it was, to show the
+	 * core rolls back; detach disarms it. Under ctx->lock.
+	 */
+	bool pasid_1024_armed;
 };
 
 int selftest_ioctl(struct ucmd *ucmd);

@@ -961,17 +961,21 @@ static int test_dmabuf_revoke(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 static int test_pasid(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	struct obj *obj = obj_get(ucmd->ctx, cmd->id, OBJ_SELFTEST);
+	struct selftest_obj *so;
 	struct device *dev;
 	uint32_t pt_id;
 	int rc = 0;
 
 	if (!obj)
 		return -ENOENT;
-	dev = container_of(obj, struct selftest_obj, obj)->dev;
+	so = container_of(obj, struct selftest_obj, obj);
+	dev = so->dev;
 	switch (cmd->op) {
 	case IOMMU_TEST_OP_PASID_ATTACH:
 		pt_id = cmd->pasid_attach.pt_id;
 		rc = dev_pasid_attach(dev, cmd->pasid_attach.pasid, &pt_id);
+		if (!rc && cmd->pasid_attach.pasid == 1024)
+			so->pasid_1024_armed = true;
 		if (rc)
 			break;
 		cmd->pasid_attach.pt_id = pt_id;
@@ -981,7 +985,15 @@ static int test_pasid(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		break;
 	case IOMMU_TEST_OP_PASID_REPLACE:
 		pt_id = cmd->pasid_replace.pt_id;
+		if (cmd->pasid_replace.pasid == 1024 && so->pasid_1024_armed &&
+		    dev_pasid_attached(dev, 1024)) {
+			so->pasid_1024_armed = false; /* the planted failure: nothing moves */
+			rc = -ENOMEM;
+			break;
+		}
 		rc = dev_pasid_replace(dev, cmd->pasid_replace.pasid, &pt_id);
+		if (!rc && cmd->pasid_replace.pasid == 1024)
+			so->pasid_1024_armed = true;
 		if (rc)
 			break;
 		cmd->pasid_replace.pt_id = pt_id;
@@ -989,6 +1001,8 @@ static int test_pasid(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		break;
 	case IOMMU_TEST_OP_PASID_DETACH:
 		dev_pasid_detach(dev, cmd->pasid_detach.pasid);
+		if (cmd->pasid_detach.pasid == 1024)
+			so->pasid_1024_armed = false;
 		break;
 	default: { /* IOMMU_TEST_OP_PASID_CHECK_HWPT */
 		/* what the PASID is on: a nested HWPT, or else the paging one */

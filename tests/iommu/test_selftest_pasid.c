@@ -83,8 +83,20 @@ static void test_pasid_ops(void **state)
 	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 100, &pt));
 	T_OK(check(ctx, stdev, 100, pasid_hwpt));
 	T_ERR(EBUSY, pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 100, &pt));
+	pt = pasid_hwpt2; /* attach never overwrites a PASID, whatever it is on (Linux 7.x) */
+	T_ERR(EBUSY, pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 100, &pt));
+	T_OK(check(ctx, stdev, 100, pasid_hwpt));
+	/* the mock driver's planted failure at PASID 1024: every other change fails, nothing moves
+	 */
+	pt = pasid_hwpt;
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 1024, &pt));
 	pt = pasid_hwpt2;
-	T_ERR(EINVAL, pasid_op(ctx, IOMMU_TEST_OP_PASID_ATTACH, stdev, 100, &pt));
+	T_ERR(ENOMEM, pasid_op(ctx, IOMMU_TEST_OP_PASID_REPLACE, stdev, 1024, &pt));
+	T_OK(check(ctx, stdev, 1024, pasid_hwpt));
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_REPLACE, stdev, 1024, &pt));
+	T_OK(check(ctx, stdev, 1024, pasid_hwpt2));
+	T_OK(pasid_op(ctx, IOMMU_TEST_OP_PASID_DETACH, stdev, 1024, NULL));
+	T_OK(check(ctx, stdev, 1024, 0));
 	/* the device's DMA with PASID 100 lands in the IOAS */
 	T_OK(ioasid_device_dma_pasid(ctx, idev, 100, MOCK_APERTURE_START + 7, &out, 1, 0, NULL) ?
 		     errno :

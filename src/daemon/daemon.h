@@ -104,6 +104,7 @@ struct daemon_counters {
 	uint64_t clients, contexts, clients_total, requests_total, bad_messages_total, pins_total;
 	uint64_t refused_total, dropped_total; /* connections refused, requests of the gone */
 	uint64_t mirror_windows, mirror_mapped, files, sources;
+	uint64_t handed; /* files handed over by clients and kept (handed.c) */
 };
 extern struct daemon_counters counters;
 
@@ -118,6 +119,27 @@ void dlog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 extern const struct ioasid_mem_ops client_mem_ops;
 struct client;
 void mem_release(struct client *c); /* the connection ends: its hold on a source goes */
+/*
+ * A MEM message: keep fd (a file backing the sender's memory) for the sender's source, to
+ * be mapped only where its maps show that file (handed.c). call names the sender. 0 or
+ * -errno (EINVAL: not a file we map; ENOMEM: too many).
+ */
+int mem_handover(struct client *c, struct call *call, int fd);
+
+/* handed.c: the files one source handed over (under the source's lock) */
+struct handed_file {
+	dev_t dev;
+	ino_t ino;
+	int fd;	 /* the daemon's copy */
+	bool rw; /* opened for reading and writing */
+};
+struct handed {
+	struct handed_file *files;
+	unsigned int n, cap;
+};
+int handed_add(struct handed *h, int fd, pid_t pid); /* a copy of fd is kept */
+int handed_find(const struct handed *h, dev_t dev, ino_t ino, bool *out_rw); /* or -1 */
+void handed_clear(struct handed *h);
 
 /* client.c */
 void *client_thread(void *arg);

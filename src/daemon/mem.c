@@ -74,6 +74,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -148,8 +149,9 @@ struct mem_source {
 	pid_t pid;
 	int pidfd;	      /* the caller's pidfd (ident.c); -1: gone */
 	bool gone;	      /* known to have exited (atomic) */
-	pthread_mutex_t lock; /* the mirror */
+	pthread_mutex_t lock; /* the mirror and the handed files */
 	struct mirror mirror;
+	struct handed handed; /* files the process handed over (handed.c) */
 };
 
 static pthread_mutex_t sources_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -388,6 +390,7 @@ static void mem_source_put(void *priv)
 	pthread_mutex_unlock(&sources_lock);
 	counter_sub(sources, 1);
 	mirror_release(src);
+	handed_clear(&src->handed);
 	if (src->pidfd >= 0)
 		close(src->pidfd);
 	pthread_mutex_destroy(&src->lock);
@@ -702,6 +705,8 @@ static void pins_add(struct mem_source *src, struct mirror_window *w, uint64_t f
 struct vma {
 	uint64_t start, end, off;
 	char perms[5];
+	dev_t dev; /* the mapped file's, as maps shows it */
+	ino_t ino; /* 0: anonymous */
 };
 
 /* Map units of [s, e) (inside vma) from fd, and fault them in. */
@@ -846,32 +851,62 @@ static int private_pages_are_the_file(struct mem_source *src, int fd, uint64_t s
 	return rc;
 }
 
+/*
+ * The file behind a VMA: one the process handed over (handed.c) whose device and inode are
+ * the ones maps shows, else /proc/<pid>/map_files (needs CAP_SYS_ADMIN). *inout_rw comes
+ * down to what the fd allows; *out_owned says whether the caller closes it. -1: none.
+ */
+static int vma_file(struct mem_source *src, const struct vma *v, bool *inout_rw, bool write,
+		    bool *out_owned)
+{
+	char path[96];
+	bool hrw;
+	int fd;
+
+	*out_owned = false;
+	fd = v->ino ? handed_find(&src->handed, v->dev, v->ino, &hrw) : -1;
+	if (fd >= 0) {
+		if (*inout_rw && !hrw) {
+			if (write)
+				return -1;
+			*inout_rw = false;
+		}
+		return fd;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, src->pid, v->start,
+		 v->end);
+	fd = open(path, (*inout_rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0 && *inout_rw && !write) {
+		*inout_rw = false;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		dlog(1, "pin: no file handed over for %s, and %s: %s", path, path, strerror(errno));
+		return -1;
+	}
+	*out_owned = true;
+	return fd;
+}
+
 static int pin_vma(struct mem_source *src, struct mirror_window *w, const struct vma *v, uint64_t s,
 		   uint64_t e, bool write)
 {
 	bool priv = v->perms[3] == 'p';
 	bool rw = v->perms[1] == 'w' && !priv;
-	char path[96];
+	bool owned;
 	int fd, rc;
 
 	/* private: only reading the file's own pages (above) */
 	if (v->perms[0] != 'r' || (write && !rw))
 		return -EFAULT;
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, src->pid, v->start,
-		 v->end);
-	fd = open(path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-	if (fd < 0 && rw && !write) {
-		rw = false;
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	if (fd < 0) {
-		dlog(1, "pin: %s: %s", path, strerror(errno));
+	fd = vma_file(src, v, &rw, write, &owned);
+	if (fd < 0)
 		return -EFAULT;
-	}
 	rc = priv ? private_pages_are_the_file(src, fd, s, e) : 0;
 	if (!rc)
 		rc = map_segment(src, w, v, fd, rw, s, e, write);
-	close(fd);
+	if (owned)
+		close(fd);
 	return rc;
 }
 
@@ -902,11 +937,15 @@ static int map_range(struct mem_source *src, struct mirror_window *w, uint64_t u
 	if (!maps)
 		return -EFAULT;
 	while (cursor <= last && getline(&line, &cap, maps) > 0) {
+		unsigned int maj, min;
+		uint64_t ino;
 		struct vma v;
 
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64, &v.start, &v.end, v.perms,
-			   &v.off) != 4)
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64, &v.start,
+			   &v.end, v.perms, &v.off, &maj, &min, &ino) != 7)
 			continue;
+		v.dev = makedev(maj, min);
+		v.ino = (ino_t)ino;
 		if (v.end <= cursor)
 			continue;
 		if (v.start > cursor)
@@ -1026,6 +1065,28 @@ static void mirror_release(struct mem_source *src)
 	free(m->files);
 	m->files = NULL;
 	m->nfiles = m->cap_files = 0;
+}
+
+int mem_handover(struct client *c, struct call *call, int fd)
+{
+	struct call *saved = c->call;
+	struct mem_source *src;
+	int rc;
+
+	c->call = call;
+	src = mem_source_get(c);
+	c->call = saved;
+	if (!src)
+		return -ENOMEM;
+	if (!source_alive(src)) {
+		mem_source_put(src);
+		return -EFAULT;
+	}
+	pthread_mutex_lock(&src->lock);
+	rc = handed_add(&src->handed, fd, src->pid);
+	pthread_mutex_unlock(&src->lock);
+	mem_source_put(src); /* the connection holds it (mem_hold) */
+	return rc;
 }
 
 /* An fd the core made, for the program: sent on the reply channel, our copy closed. */

@@ -79,6 +79,7 @@
 
 #include "proto/proto.h"
 #include "shim/backend.h"
+#include "shim/memmap.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 #define FDT_SIZE    65536
@@ -107,6 +108,7 @@ typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
 typedef ssize_t (*pwrite_fn)(int, const void *, size_t, off_t);
 typedef int (*close_range_fn)(unsigned int, unsigned int, int);
 typedef void (*closefrom_fn)(int);
+typedef void *(*mremap_fn)(void *, size_t, size_t, int, ...);
 
 static struct {
 	open_fn open, open64;
@@ -126,6 +128,7 @@ static struct {
 	pwrite_fn pwrite, pwrite64;
 	close_range_fn close_range;
 	closefrom_fn closefrom;
+	mremap_fn mremap;
 } next;
 
 #define NEXT(field, sym)                                                                       \
@@ -173,6 +176,7 @@ __attribute__((constructor)) static void shim_init(void)
 	shim_vfio_setup(be == &shim_inproc_backend); /* VFIO devices: in-process only */
 	if (be != &shim_inproc_backend)
 		shim_scan_inherited();
+	memmap_setup(be != &shim_inproc_backend); /* the daemon's pins need files (memmap.c) */
 }
 
 int shim_next_close(int fd)
@@ -920,17 +924,29 @@ static pid_t my_tid_in(pid_t me)
 	return tid_cache;
 }
 
+/* memory hand-over (memmap.c): on the call channel, or on the connection */
+static int mem_send_chan(void *ctx, int memfd)
+{
+	return ioasid_chan_mem(*(int *)ctx, memfd);
+}
+
+static int mem_send_conn(void *ctx, int memfd)
+{
+	return ioasid_client_mem(*(int *)ctx, memfd);
+}
+
 static int forward_ioctl(int fd, unsigned long req, unsigned long arg)
 {
 	long ret = 0;
 	int rc, off, in_fd, ch, err = 0;
 	pid_t me = ioasid_self_pid(), tid = my_tid_in(me);
 	unsigned int nth = nth_get(tid);
-	struct shim_chan *s;
+	struct shim_chan *s = NULL;
 
 	yama_allow_daemon(me);
 	in_fd = input_fd(req, arg, &off);
 	ch = chan_get(fd, me, &s);
+	memmap_handover(req, arg, ch >= 0 ? mem_send_chan : mem_send_conn, ch >= 0 ? &ch : &fd);
 	if (ch >= 0) {
 		rc = ioasid_chan_ioctl(ch, req, arg, off, in_fd, &nth, &ret, &err);
 		if (rc)
@@ -1110,7 +1126,7 @@ SHIM_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_
 		return shim_vfio_mmap(addr, len, prot, flags, fd, off);
 	if (fd >= 0 && be->is_ours(fd, 0))
 		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
-	return NEXT(mmap, "mmap")(addr, len, prot, flags, fd, off);
+	return memmap_mmap(NEXT(mmap, "mmap"), addr, len, prot, flags, fd, off);
 }
 
 SHIM_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
@@ -1119,7 +1135,23 @@ SHIM_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, of
 		return shim_vfio_mmap(addr, len, prot, flags, fd, off);
 	if (fd >= 0 && be->is_ours(fd, 0))
 		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
-	return NEXT(mmap64, "mmap64")(addr, len, prot, flags, fd, off);
+	return memmap_mmap(NEXT(mmap64, "mmap64"), addr, len, prot, flags, fd, off);
+}
+
+/* mremap: the memory table (memmap.c) follows the mapping */
+SHIM_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
+{
+	void *want = NULL, *p;
+	va_list ap;
+
+	va_start(ap, flags);
+	if (flags & MREMAP_FIXED)
+		want = va_arg(ap, void *);
+	va_end(ap);
+	p = NEXT(mremap, "mremap")(old, old_len, new_len, flags, want);
+	if (p != MAP_FAILED)
+		memmap_remapped(old, old_len, p, new_len);
+	return p;
 }
 
 SHIM_EXPORT ssize_t read(int fd, void *buf, size_t len)

@@ -23,14 +23,21 @@
  *
  * Pins: the mirror. A pinned page must be memory the daemon can touch and the program sees
  * (DMA writes land in the program's buffer), at an address that does not move while it is
- * pinned. The daemon maps the very pages the program maps: for each shared mapping it opens
- * /proc/<pid>/map_files/<start>-<end> (needs CAP_SYS_ADMIN in the daemon's user namespace;
- * see docs/daemon.md) and maps that file MAP_SHARED at the matching offset. Private
- * anonymous memory (malloc, stacks, MAP_PRIVATE|MAP_ANONYMOUS) has no file that shares its
- * pages with anyone: pinning it fails with EFAULT. A private file mapping can be pinned
- * read-only while its pages are still the file's (private_pages_are_the_file); once the
- * program has written to a page it holds a copy of its own: EFAULT. Mapping any of these
- * with no domain and no access works as in the kernel, since nothing is pinned then.
+ * pinned. The daemon maps the very pages the program maps: for each shared mapping in the
+ * range (/proc/<pid>/maps, read under the source's pidfd check) it finds the file behind it
+ * and maps that file MAP_SHARED at the matching offset. The file is one the process handed
+ * over (MEM messages, handed.c: the shim sends an fd of every file behind a range it maps,
+ * src/shim/memmap.c), used only if its device and inode are the ones maps shows there;
+ * without one, /proc/<pid>/map_files/<start>-<end> (which needs CAP_SYS_ADMIN in the
+ * daemon's user namespace: the privileged path). So the daemon runs with no privilege at
+ * all, and maps nothing the process does not map itself through an fd it holds itself.
+ * Private memory (malloc, MAP_PRIVATE|MAP_ANONYMOUS, private file mappings) has no file
+ * that shares its pages with anyone: the shim makes it memfd-backed shared memory in place
+ * before the call, so here it is shared memory like any other. A private file mapping the
+ * shim left alone (executable code) can be pinned read-only while its pages are still the
+ * file's (private_pages_are_the_file); a page the program wrote is its own copy: EFAULT.
+ * Mapping any of these with no domain and no access works as in the kernel, since nothing
+ * is pinned then.
  *
  * Linearity. The core keeps one host pointer per pages object and reaches byte i of it at
  * host + i, whichever run was pinned first; so the mirror must be linear in the client's

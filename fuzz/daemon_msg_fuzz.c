@@ -61,8 +61,18 @@ struct daemon_limits limits = {
 	.max_uid_objects = 128,
 	.max_access_fds = 4,
 	.max_channels = 4,
+	/* low, so that the harness's RSS stays far below libFuzzer's 2 GB limit */
+	.max_idle_pages = (16ULL << 20) >> 12,
+	.max_uid_mirror = 64ULL << 20,
 };
 static unsigned long uid_objects;
+static uint64_t uid_mirror;
+
+uint64_t *daemon_uid_mirror(uid_t uid)
+{
+	(void)uid;
+	return &uid_mirror;
+}
 
 void dlog(int level, const char *fmt, ...)
 {

@@ -67,6 +67,8 @@ struct daemon_limits {
 	unsigned long max_uid_objects;	  /* objects of one uid in all its contexts: ENOMEM */
 	unsigned int max_access_fds;	  /* selftest access fds of one context: EMFILE */
 	unsigned int max_channels;	  /* call channels of one connection: EMFILE */
+	uint64_t max_idle_pages;	  /* unpinned pages a source keeps mapped (mem.c) */
+	uint64_t max_uid_mirror;	  /* bytes of client memory mapped for one uid: ENOMEM */
 };
 extern struct daemon_limits limits;
 
@@ -171,6 +173,8 @@ void daemon_fill_stats(struct ioasidd_stats *s, uid_t uid, pid_t pid);
 extern int stop_fd;
 /* ioasidd.c: the shared object count of a uid (lives as long as the daemon) */
 unsigned long *daemon_uid_objects(uid_t uid);
+/* ioasidd.c: the bytes of client memory the mirror maps for a uid (atomic; never freed) */
+uint64_t *daemon_uid_mirror(uid_t uid);
 
 /* ident.c */
 bool ident_alive(int pidfd);

@@ -47,7 +47,7 @@
  * MIRROR_GRANULE and widened by MIRROR_SLACK on both sides (as far as other windows allow),
  * so later pins of the same buffer fall in it. Inside, each pinned unit (a page, or a huge
  * page for hugetlbfs) is mapped from its file; a unit whose pages are all unpinned stays
- * mapped but idle (revalidated before any later pin, at most IDLE_MAX pages a source; see
+ * mapped but idle (revalidated before any later pin, at most limits.max_idle_pages a source; see
  * idle_set) and goes back to PROT_NONE, dropping the file reference, when idle units are
  * trimmed; an empty window is unmapped. The same client page thus has the same daemon
  * ("physical") address for as long as anything pins it.
@@ -109,8 +109,7 @@
 #define CHUNK_PAGES    512ULL
 #define CHUNK_BYTES    (CHUNK_PAGES << PG_SHIFT)
 #define USER_TOP       (1ULL << 57) /* no user address reaches this on any 64-bit Linux */
-#define IDLE_MAX       ((1ULL << 30) >> PG_SHIFT) /* unpinned pages kept mapped, per source */
-#define ESTALE_IDLE    ESTALE /* map_segment: an idle unit holds other memory: trim, retry */
+#define ESTALE_IDLE    ESTALE	    /* map_segment: an idle unit holds other memory: trim, retry */
 
 struct mirror_page {
 	uint16_t file; /* 1-based index in mirror.files; 0: not mapped */
@@ -159,6 +158,7 @@ struct mem_source {
 	pthread_mutex_t lock; /* the mirror and the handed files */
 	struct mirror mirror;
 	struct handed handed; /* files the process handed over (handed.c) */
+	uint64_t *uid_mirror; /* bytes mapped for the uid, shared (ioasidd.c); may be NULL */
 };
 
 static pthread_mutex_t sources_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -368,6 +368,7 @@ static void *mem_source_get(void *priv)
 	src->pid = pid;
 	/* the caller's own pidfd (ident.c), never one opened from the pid afresh */
 	src->pidfd = fcntl(call->pidfd, F_DUPFD_CLOEXEC, 0);
+	src->uid_mirror = daemon_uid_mirror(c->uid);
 	if (src->pidfd < 0 || !ident_alive(src->pidfd))
 		src->gone = true; /* gone since it sent the request, or no fd to know it by */
 	pthread_mutex_init(&src->lock, NULL);
@@ -612,6 +613,8 @@ static void release_unpinned(struct mem_source *src, struct mirror_window *w, ui
 			f->pages -= n;
 			w->mapped -= n;
 			counter_sub(mirror_mapped, f->unit);
+			if (src->uid_mirror)
+				__atomic_sub_fetch(src->uid_mirror, f->unit, __ATOMIC_RELAXED);
 			if (!f->pages)
 				counter_sub(files, 1);
 		}
@@ -629,8 +632,9 @@ static void release_unpinned(struct mem_source *src, struct mirror_window *w, ui
  * An idle unit is no pin: it is never served without looking at the program's mappings
  * again (mapped_already wants pins); map_segment finds it still mapping the same file page
  * and keeps it, or finds other memory there (-ESTALE_IDLE) and the idle units go first. At
- * most IDLE_MAX pages per source are idle; beyond, every idle unit is released. Until then
- * they keep their pages alive in the daemon, as a mapping would (docs/daemon.md).
+ * most limits.max_idle_pages per source are idle (--max-idle-mb); beyond, every idle unit is
+ * released. Until then they keep their pages alive in the daemon, as a mapping would
+ * (docs/daemon.md).
  */
 static void idle_set(struct mirror *m, struct mirror_window *w, uint64_t u, uint64_t n, bool on)
 {
@@ -777,6 +781,18 @@ static int map_segment(struct mem_source *src, struct mirror_window *w, const st
 			    MAP_FAILED)
 				return -EFAULT;
 			continue;
+		}
+		/* the uid's bytes mapped in all its processes (--max-uid-mirror-mb): ENOMEM, as
+		 * the kernel's accounting of pinned memory */
+		if (src->uid_mirror) {
+			uint64_t now = __atomic_add_fetch(src->uid_mirror, unit, __ATOMIC_RELAXED);
+
+			if (now > limits.max_uid_mirror) {
+				__atomic_sub_fetch(src->uid_mirror, unit, __ATOMIC_RELAXED);
+				for (uint64_t i = 0; i < unit >> PG_SHIFT; i++)
+					page_at(w, u + (i << PG_SHIFT), false)->file = 0;
+				return -ENOMEM;
+			}
 		}
 		if (!m->files[slot - 1].pages)
 			counter_add(files, 1);
@@ -1001,6 +1017,15 @@ static int mem_pin(void *priv, uint64_t uptr, uint64_t len, bool write, void **o
 	/* pinned before: held by the mirror even if the program unmapped it since */
 	if (!mapped_already(w, uptr, last, write)) {
 		rc = map_range(src, w, uptr, last, write);
+		if (rc == -ENOMEM && src->mirror.idle) {
+			/* over the uid's limit: this process's idle units go first */
+			release_unpinned(src, w, uptr, last, false);
+			idle_trim(src);
+			w = window_get(&src->mirror, uptr, last, &rc);
+			if (!w)
+				goto out_unlock;
+			rc = map_range(src, w, uptr, last, write);
+		}
 		if (rc == -ESTALE_IDLE) {
 			/* an idle unit mirrors memory the program has replaced: idle units go */
 			idle_trim(src);
@@ -1044,7 +1069,7 @@ static void mem_unpin(void *priv, uint64_t uptr, uint64_t len, void *host)
 	}
 	pins_add(src, w, uptr, last, -1);
 	idle_mark(src, w, uptr, last);
-	if (src->mirror.idle > IDLE_MAX)
+	if (src->mirror.idle > limits.max_idle_pages)
 		idle_trim(src);
 out_unlock:
 	pthread_mutex_unlock(&src->lock);

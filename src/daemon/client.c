@@ -369,6 +369,8 @@ static void chan_close(struct chan *ch)
 	close(ch->fd);
 	close(ch->pidfd);
 	ch->fd = ch->pidfd = -1;
+	mem_unhold(ch->src);
+	ch->src = NULL;
 }
 
 /* Let channel i go (its process exited, or hung up); the last one takes its place. */
@@ -422,12 +424,12 @@ static int attach_chan(struct client *c, struct call *call, struct ioasid_recv *
  * MEM on a call channel (the attacher is checked already): the file is kept for the
  * attacher's source; no answer (a pin that needs it and finds nothing fails with EFAULT).
  */
-static void chan_mem(struct client *c, struct call *call, struct ioasid_recv *r)
+static void chan_mem(struct client *c, struct chan *ch, struct call *call, struct ioasid_recv *r)
 {
 	counter_add(requests_total, 1);
 	if (r->uid != c->uid && r->uid != 0)
 		return;
-	if (r->nfds != 1 || mem_handover(c, call, r->fds[0])) {
+	if (r->nfds != 1 || mem_handover(c, call, r->fds[0], &ch->src)) {
 		counter_add(bad_messages_total, 1);
 		dlog(1, "client %d: memory hand-over of %d refused", c->pid, call->pid);
 	}
@@ -453,7 +455,7 @@ void client_serve_chan(struct client *c, struct chan *ch, const char *buf, struc
 		return;
 	}
 	if (!ioasid_msg_check(buf, r->len, IOASID_MSG_MEM)) {
-		chan_mem(c, &call, r);
+		chan_mem(c, ch, &call, r);
 		return;
 	}
 	if (ioasid_msg_check(buf, r->len, IOASID_MSG_CALL)) {
@@ -596,7 +598,7 @@ void client_serve(struct client *c, const char *buf, struct ioasid_recv *r)
 
 		if (r->nfds != 2)
 			goto out_bad;
-		rc = mem_handover(c, &call, r->fds[1]);
+		rc = mem_handover(c, &call, r->fds[1], NULL);
 		ioasid_msg_init(&rep.hdr, IOASID_MSG_REPLY, hdr.seq);
 		rep.ret = rc ? -1 : 0;
 		rep.err = -rc;

@@ -56,6 +56,7 @@ struct chan {
 	int fd;	   /* the daemon's end; non-blocking reads */
 	int pidfd; /* the process that attached it, for good */
 	pid_t pid;
+	void *src; /* mem.c: its process's source, held once it handed memory over, or NULL */
 };
 
 /* ---- limits (ioasidd.c; docs/daemon.md lists them with their options) --------------------- */
@@ -126,7 +127,9 @@ void mem_release(struct client *c); /* the connection ends: its hold on a source
  * be mapped only where its maps show that file (handed.c). call names the sender. 0 or
  * -errno (EINVAL: not a file we map; ENOMEM: too many).
  */
-int mem_handover(struct client *c, struct call *call, int fd);
+int mem_handover(struct client *c, struct call *call, int fd, void **hold);
+/* hold (if not NULL and still NULL) keeps a reference to the source; mem_unhold drops it */
+void mem_unhold(void *src);
 
 /* handed.c: the files one source handed over (under the source's lock) */
 struct handed_file {

@@ -1099,7 +1099,13 @@ static void mirror_release(struct mem_source *src)
 	m->nfiles = m->cap_files = 0;
 }
 
-int mem_handover(struct client *c, struct call *call, int fd)
+void mem_unhold(void *src)
+{
+	if (src)
+		mem_source_put(src);
+}
+
+int mem_handover(struct client *c, struct call *call, int fd, void **hold)
 {
 	struct call *saved = c->call;
 	struct mem_source *src;
@@ -1117,7 +1123,12 @@ int mem_handover(struct client *c, struct call *call, int fd)
 	pthread_mutex_lock(&src->lock);
 	rc = handed_add(&src->handed, fd, src->pid);
 	pthread_mutex_unlock(&src->lock);
-	mem_source_put(src); /* the connection holds it (mem_hold) */
+	/* a call channel keeps what its process handed over for its whole life (the shim does
+	 * not hand a file over twice on one channel); otherwise the connection holds it */
+	if (hold && !*hold && !rc)
+		*hold = src;
+	else
+		mem_source_put(src);
 	return rc;
 }
 

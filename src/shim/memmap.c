@@ -93,6 +93,20 @@ struct mm_range {
 };
 
 static bool active; /* the daemon back end: set once, at start */
+/*
+ * Files handed over on a call channel, not sent again on it: the daemon keeps what a
+ * channel's process handed for as long as the channel lives (client.c). Any unmap we see
+ * (munmap, mremap, MAP_FIXED) moves gen on and every entry is stale: a file unmapped and
+ * mapped again is handed again (the daemon may have dropped it meanwhile: handed.c).
+ */
+#define SENT_SLOTS 32
+static struct {
+	uint64_t chan, gen;
+	dev_t dev;
+	ino_t ino;
+} sent[SENT_SLOTS];
+static unsigned int sent_next;
+static uint64_t gen = 1;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mm_file *files;
 static unsigned int nfiles, cap_files;
@@ -380,6 +394,7 @@ void memmap_unmapped(void *addr, size_t len)
 		return;
 	pthread_mutex_lock(&lock);
 	ranges_cut(lo, hi);
+	gen++;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -417,6 +432,7 @@ void memmap_remapped(void *old, size_t old_len, void *new_addr, size_t new_len)
 	if (ol)
 		ranges_cut(o, o + ol);
 	ranges_cut(n, n + nl);
+	gen++;
 	for (unsigned int i = 0; i < nmoved; i++)
 		range_add(moved[i].start - o + n, moved[i].end - o + n, moved[i].file,
 			  moved[i].foff, moved[i].prot, moved[i].converted);
@@ -791,8 +807,27 @@ static void walk(uint64_t lo, uint64_t hi, int *set, unsigned int *n)
 	syscall(SYS_munmap, buf, cap);
 }
 
-void memmap_handover(unsigned long req, unsigned long arg, int (*send)(void *ctx, int fd),
-		     void *ctx)
+/* Was entry i handed over on channel chan since the last unmap? Else note that it is now. */
+static bool sent_before(uint64_t chan, unsigned int i)
+{
+	unsigned int j;
+
+	if (!chan)
+		return false;
+	for (j = 0; j < SENT_SLOTS; j++)
+		if (sent[j].chan == chan && sent[j].gen == gen && sent[j].dev == files[i].dev &&
+		    sent[j].ino == files[i].ino)
+			return true;
+	j = sent_next++ % SENT_SLOTS;
+	sent[j].chan = chan;
+	sent[j].gen = gen;
+	sent[j].dev = files[i].dev;
+	sent[j].ino = files[i].ino;
+	return false;
+}
+
+void memmap_handover(unsigned long req, unsigned long arg, uint64_t chan,
+		     int (*send)(void *ctx, int fd), void *ctx)
 {
 	unsigned int va_off, len_off, n = 0, ndup = 0;
 	uint64_t va, len, lo, hi;
@@ -818,7 +853,11 @@ void memmap_handover(unsigned long req, unsigned long arg, int (*send)(void *ctx
 	}
 	/* copies, so the lock is not held while the daemon reads them */
 	for (unsigned int i = 0; i < n; i++) {
-		int fd = (int)syscall(SYS_fcntl, files[set[i]].fd, F_DUPFD_CLOEXEC, 0);
+		int fd;
+
+		if (sent_before(chan, (unsigned int)set[i]))
+			continue;
+		fd = (int)syscall(SYS_fcntl, files[set[i]].fd, F_DUPFD_CLOEXEC, 0);
 
 		if (fd >= 0)
 			fds[ndup++] = fd;
@@ -855,6 +894,7 @@ static void after_fork_child(void)
 	struct vma v;
 
 	pthread_mutex_init(&lock, NULL);
+	gen++; /* the child's channels are its own */
 	if (!nranges)
 		return;
 	buf = read_maps(&len, &cap);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 typedef void *(*memmap_mmap_fn)(void *, size_t, int, int, int, off_t);
@@ -29,10 +30,12 @@ void memmap_remapped(void *old, size_t old_len, void *new_addr, size_t new_len);
 /*
  * Before ioctl req (arg as given) on an iommufd: if the call makes the daemon reach memory
  * by address (ioasid_proto_mem_range), make the range's private memory shareable (memfd,
- * in place) and call send(ctx, fd) once per file backing the range. Never fails: what
- * cannot be handed over is left for the daemon to refuse (EFAULT, as an unreachable page).
+ * in place) and call send(ctx, fd) once per file backing the range. chan: the call
+ * channel's identity (its inode), whose files are not sent twice; 0 on the per-request
+ * path. Never fails: what cannot be handed over is left for the daemon to refuse (EFAULT,
+ * as an unreachable page).
  */
-void memmap_handover(unsigned long req, unsigned long arg, int (*send)(void *ctx, int fd),
-		     void *ctx);
+void memmap_handover(unsigned long req, unsigned long arg, uint64_t chan,
+		     int (*send)(void *ctx, int fd), void *ctx);
 
 #endif

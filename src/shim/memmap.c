@@ -33,7 +33,9 @@
  * inode, our fd, references) and file offsets; munmap, mremap and mmap MAP_FIXED cut them,
  * so a table entry never outlives its mapping through the calls we see. What we do not see
  * (glibc's own munmap inside free, raw syscalls) can leave an entry stale: before an fd is
- * used its inode is checked with fstat, and the daemon checks the program's maps anyway.
+ * used its inode is checked with fstat, a range we converted (allocator memory, which glibc
+ * unmaps and maps again by itself) is always looked up in /proc/self/maps again, and the
+ * daemon checks the program's maps anyway.
  * The tables live in memory mapped with raw system calls and every call made while holding
  * the lock is a raw system call, so an allocator that calls mmap through us (jemalloc,
  * tcmalloc) cannot recurse into them. One lock; the fork handlers hold it across fork().
@@ -83,13 +85,14 @@ struct mm_file {
 	ino_t ino;
 	int fd;		   /* ours, CLOEXEC; -1: slot free */
 	unsigned int refs; /* ranges naming it */
+	bool converted;	   /* a memfd holding private memory we made shared: private again in a
+			    * forked child */
 };
 
 struct mm_range {
 	uint64_t start, end, foff; /* [start, end) maps the file from foff */
 	unsigned int file;	   /* index in files */
 	int prot;
-	bool converted; /* private memory we made shared: private again in a forked child */
 };
 
 static bool active; /* the daemon back end: set once, at start */
@@ -251,8 +254,7 @@ static void ranges_cut(uint64_t lo, uint64_t hi)
 }
 
 /* Record [lo, hi) as file `file` from foff (replacing whatever was recorded there). */
-static void range_add(uint64_t lo, uint64_t hi, unsigned int file, uint64_t foff, int prot,
-		      bool converted)
+static void range_add(uint64_t lo, uint64_t hi, unsigned int file, uint64_t foff, int prot)
 {
 	unsigned int i = 0;
 
@@ -262,12 +264,9 @@ static void range_add(uint64_t lo, uint64_t hi, unsigned int file, uint64_t foff
 	while (i < nranges && ranges[i].start < lo)
 		i++;
 	memmove(&ranges[i + 1], &ranges[i], (nranges - i) * sizeof(*ranges));
-	ranges[i] = (struct mm_range){ .start = lo,
-				       .end = hi,
-				       .foff = foff,
-				       .file = file,
-				       .prot = prot,
-				       .converted = converted };
+	ranges[i] = (struct mm_range){
+		.start = lo, .end = hi, .foff = foff, .file = file, .prot = prot
+	};
 	files[file].refs++;
 	__atomic_store_n(&nranges, nranges + 1, __ATOMIC_RELAXED);
 }
@@ -340,7 +339,7 @@ static void *shared_anon(memmap_mmap_fn next, void *addr, size_t len, int prot, 
 	pthread_mutex_lock(&lock);
 	i = file_get(fd, &st);
 	if (i >= 0)
-		range_add((uintptr_t)p, (uintptr_t)p + size, (unsigned int)i, 0, prot, false);
+		range_add((uintptr_t)p, (uintptr_t)p + size, (unsigned int)i, 0, prot);
 	pthread_mutex_unlock(&lock);
 	raw_close(fd);
 	return p;
@@ -372,7 +371,7 @@ void *memmap_mmap(memmap_mmap_fn next, void *addr, size_t len, int prot, int fla
 			i = file_get(fd, &st);
 			if (i >= 0)
 				range_add((uintptr_t)p, (uintptr_t)p + round_up(len, PG),
-					  (unsigned int)i, (uint64_t)off, prot, false);
+					  (unsigned int)i, (uint64_t)off, prot);
 			else
 				ranges_cut((uintptr_t)p, (uintptr_t)p + round_up(len, PG));
 			pthread_mutex_unlock(&lock);
@@ -435,7 +434,7 @@ void memmap_remapped(void *old, size_t old_len, void *new_addr, size_t new_len)
 	gen++;
 	for (unsigned int i = 0; i < nmoved; i++)
 		range_add(moved[i].start - o + n, moved[i].end - o + n, moved[i].file,
-			  moved[i].foff, moved[i].prot, moved[i].converted);
+			  moved[i].foff, moved[i].prot);
 	pthread_mutex_unlock(&lock);
 }
 
@@ -674,8 +673,10 @@ static int convert(const struct vma *v, uint64_t s, uint64_t e)
 	if (raw_mmap((void *)(uintptr_t)s, len, prot, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED)
 		goto out;
 	i = file_get(fd, &st);
-	if (i >= 0)
-		range_add(s, e, (unsigned int)i, 0, prot, true);
+	if (i >= 0) {
+		files[i].converted = true;
+		range_add(s, e, (unsigned int)i, 0, prot);
+	}
 out:
 	raw_close(fd);
 	return i;
@@ -712,6 +713,14 @@ static bool covered(uint64_t lo, uint64_t hi, int *set, unsigned int *n)
 		if (r->end <= cur)
 			continue;
 		if (r->start > cur)
+			return false;
+		/*
+		 * Memory we converted came from the allocator or the heap, which unmap and map
+		 * again without us (glibc's free and malloc call the system calls directly): its
+		 * record is trusted only after a look at the maps. Shared mappings are the
+		 * program's own, unmapped through us.
+		 */
+		if (files[r->file].converted)
 			return false;
 		if (!file_valid(r->file)) {
 			file_drop(r->file);
@@ -779,8 +788,7 @@ static void walk(uint64_t lo, uint64_t hi, int *set, unsigned int *n)
 			if (i < 0)
 				i = open_path(&v, v.perms[1] == 'w');
 			if (i >= 0) {
-				range_add(v.start, v.end, (unsigned int)i, v.off, prot_of(&v),
-					  false);
+				range_add(v.start, v.end, (unsigned int)i, v.off, prot_of(&v));
 				want(set, n, (unsigned int)i);
 			}
 			continue;
@@ -906,7 +914,7 @@ static void after_fork_child(void)
 			struct mm_file *f = &files[r->file];
 			void *tmp;
 
-			if (!r->converted || s >= e || v.dev != f->dev || v.ino != f->ino)
+			if (!f->converted || s >= e || v.dev != f->dev || v.ino != f->ino)
 				continue;
 			tmp = raw_mmap(NULL, e - s, PROT_READ | PROT_WRITE,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -922,7 +930,7 @@ static void after_fork_child(void)
 	if (buf)
 		syscall(SYS_munmap, buf, cap);
 	for (unsigned int i = nranges; i-- > 0;)
-		if (ranges[i].converted)
+		if (files[ranges[i].file].converted)
 			range_remove(i);
 }
 

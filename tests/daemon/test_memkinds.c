@@ -248,6 +248,15 @@ int main(void)
 		fill(q, LEN);
 		exercise("malloc", q, LEN, true);
 		free(p);
+		/* freed and allocated again (malloc unmaps and maps without the shim seeing it,
+		 * most often at the same address): the new memory, not the old record */
+		p = malloc(LEN + PG);
+		if (p) {
+			q = (uint8_t *)(((uintptr_t)p + PG - 1) & ~(PG - 1));
+			fill(q, LEN);
+			exercise("malloc again", q, LEN, true);
+			free(p);
+		}
 	}
 	/* and a small one from the main heap (brk) */
 	p = malloc(9 * PG);

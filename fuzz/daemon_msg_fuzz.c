@@ -107,6 +107,7 @@ static const uint16_t types[] = {
 	IOASID_MSG_HELLO,  IOASID_MSG_IOCTL, IOASID_MSG_IOCTL,	   IOASID_MSG_IOCTL,
 	IOASID_MSG_STATS,  IOASID_MSG_CLOSE, IOASID_MSG_IOCTL_NTH, IOASID_MSG_REPLY,
 	IOASID_MSG_ATTACH, IOASID_MSG_CALL,  IOASID_MSG_CALL,	   IOASID_MSG_CALL,
+	IOASID_MSG_MEM,
 };
 
 static const unsigned long cmds[] = {
@@ -175,6 +176,8 @@ static void reset(void)
 		counter_sub(contexts, 1);
 	}
 	mem_release(&cl);
+	mem_unhold(fchan.src); /* what the harness's own channel was handed */
+	fchan.src = NULL;
 	if (__atomic_load_n(&uid_objects, __ATOMIC_RELAXED))
 		abort(); /* an object outlived its context */
 }

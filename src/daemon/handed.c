@@ -20,8 +20,8 @@
  *
  * Bounds. Files the process no longer maps are useless (no pin can match them): when the
  * table reaches HANDED_SWEEP entries, adding one more first drops every file that no
- * longer appears in the process's maps. At most HANDED_MAX files per process: beyond,
- * ENOMEM. Locking: the source's lock (mem.c).
+ * longer appears in the process's maps. At most HANDED_MAX files per process, and
+ * HANDED_TOTAL_MAX in the daemon: beyond, ENOMEM. Locking: the source's lock (mem.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,8 +40,9 @@
 #define FUSE_SUPER_MAGIC 0x65735546
 #endif
 
-#define HANDED_SWEEP 32
-#define HANDED_MAX   1024
+#define HANDED_SWEEP	 32
+#define HANDED_MAX	 1024  /* per process */
+#define HANDED_TOTAL_MAX 65536 /* in the daemon: its fds stay bounded */
 
 /* Is (dev, ino) among the files the process maps, per the dev/ino list read from maps? */
 static bool in_list(const dev_t *devs, const ino_t *inos, size_t n, dev_t dev, ino_t ino)
@@ -134,7 +135,7 @@ int handed_add(struct handed *h, int fd, pid_t pid)
 	}
 	if (h->n >= HANDED_SWEEP)
 		handed_sweep(h, pid);
-	if (h->n >= HANDED_MAX)
+	if (h->n >= HANDED_MAX || counter_get(handed) >= HANDED_TOTAL_MAX)
 		return -ENOMEM;
 	if (h->n == h->cap) {
 		unsigned int cap = h->cap ? h->cap * 2 : 8;

@@ -621,6 +621,54 @@ static uint64_t self_copy(void *dst, uint64_t src, uint64_t len)
 }
 
 /*
+ * Anonymous memory: only the pages that exist (present or swapped, per /proc/self/pagemap)
+ * are copied; the others read as zeros and stay holes of the memfd, so a large buffer the
+ * program never touched (a VMM's guest RAM) costs no memory. All of it if pagemap cannot be
+ * read. Returns len, or how far the copy got.
+ */
+static uint64_t copy_anon(uint8_t *dst, uint64_t src, uint64_t len)
+{
+	int pm = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	uint64_t ents[512], done = 0;
+
+	if (pm < 0)
+		return self_copy(dst, src, len);
+	while (done < len) {
+		uint64_t n = (len - done) / PG, run = 0, start = 0;
+		ssize_t got;
+
+		if (n > sizeof(ents) / sizeof(ents[0]))
+			n = sizeof(ents) / sizeof(ents[0]);
+		got = syscall(SYS_pread64, pm, ents, n * sizeof(ents[0]),
+			      (off_t)((src + done) / PG * sizeof(ents[0])));
+		if (got <= 0 || got % (ssize_t)sizeof(ents[0])) {
+			done += self_copy(dst + done, src + done, len - done);
+			break;
+		}
+		n = (uint64_t)got / sizeof(ents[0]);
+		/* runs of pages that exist: present (bit 63) or swapped (bit 62) */
+		for (uint64_t i = 0; i <= n; i++) {
+			bool exists = i < n && (ents[i] >> 62);
+
+			if (exists && !run++)
+				start = i;
+			if (!exists && run) {
+				uint64_t off = done + start * PG, want = run * PG;
+
+				if (self_copy(dst + off, src + off, want) != want) {
+					syscall(SYS_close, pm);
+					return off;
+				}
+				run = 0;
+			}
+		}
+		done += n * PG;
+	}
+	syscall(SYS_close, pm);
+	return done;
+}
+
+/*
  * Make [s, e) of private mapping v shared memory of a new memfd, in place: copy, then map
  * the memfd over it with v's protection. The entry of the memfd, or -1 (left as it was).
  */
@@ -664,7 +712,7 @@ static int convert(const struct vma *v, uint64_t s, uint64_t e)
 	 * stops the copy (the rest stays private: EFAULT at its pin, as the kernel's) where a
 	 * load would raise SIGBUS.
 	 */
-	copied = self_copy(tmp, s, len);
+	copied = v->ino ? self_copy(tmp, s, len) : copy_anon(tmp, s, len);
 	syscall(SYS_munmap, tmp, len);
 	len = copied & ~(unit - 1);
 	e = s + len;

@@ -879,6 +879,8 @@ static int private_pages_are_the_file(struct mem_source *src, int fd, uint64_t s
  * the ones maps shows, else /proc/<pid>/map_files (needs CAP_SYS_ADMIN). *inout_rw comes
  * down to what the fd allows; *out_owned says whether the caller closes it. -1: none.
  */
+static int no_map_files = -1; /* atomic: -1 not read yet, 0, 1 */
+
 static int vma_file(struct mem_source *src, const struct vma *v, bool *inout_rw, bool write,
 		    bool *out_owned)
 {
@@ -895,6 +897,19 @@ static int vma_file(struct mem_source *src, const struct vma *v, bool *inout_rw,
 			*inout_rw = false;
 		}
 		return fd;
+	}
+	/*
+	 * $IOASIDD_NO_MAP_FILES=1 (tests): the unprivileged path only, even with the privilege,
+	 * so that a test run as root cannot pass by map_files what a user's daemon would refuse
+	 */
+	if (no_map_files < 0) {
+		const char *e = getenv("IOASIDD_NO_MAP_FILES");
+
+		__atomic_store_n(&no_map_files, e && *e == '1', __ATOMIC_RELAXED);
+	}
+	if (__atomic_load_n(&no_map_files, __ATOMIC_RELAXED) == 1) {
+		dlog(1, "pin: no file handed over for %" PRIx64 "-%" PRIx64, v->start, v->end);
+		return -1;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, src->pid, v->start,
 		 v->end);

@@ -258,16 +258,19 @@ static void range_add(uint64_t lo, uint64_t hi, unsigned int file, uint64_t foff
 {
 	unsigned int i = 0;
 
+	/* ours first: what is cut may be the file's last range (the same mapping, found again) */
+	files[file].refs++;
 	ranges_cut(lo, hi);
-	if (!grow((void **)&ranges, &cap_ranges, nranges + 1, sizeof(*ranges)))
+	if (!grow((void **)&ranges, &cap_ranges, nranges + 1, sizeof(*ranges))) {
+		file_unref(file);
 		return;
+	}
 	while (i < nranges && ranges[i].start < lo)
 		i++;
 	memmove(&ranges[i + 1], &ranges[i], (nranges - i) * sizeof(*ranges));
 	ranges[i] = (struct mm_range){
 		.start = lo, .end = hi, .foff = foff, .file = file, .prot = prot
 	};
-	files[file].refs++;
 	__atomic_store_n(&nranges, nranges + 1, __ATOMIC_RELAXED);
 }
 

@@ -972,7 +972,9 @@ static void after_fork_child(void)
 			if (tmp == MAP_FAILED)
 				continue;
 			if (v.perms[0] == 'r')
-				memcpy(tmp, (void *)(uintptr_t)s, e - s);
+				/* by the kernel: a sanitized program's memcpy would check the
+				 * program's own allocator state (freed chunks share the pages) */
+				self_copy(tmp, s, e - s);
 			syscall(SYS_mprotect, tmp, e - s, prot_of(&v));
 			syscall(SYS_mremap, tmp, e - s, e - s, MREMAP_MAYMOVE | MREMAP_FIXED,
 				(void *)(uintptr_t)s);

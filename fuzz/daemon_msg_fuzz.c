@@ -61,8 +61,18 @@ struct daemon_limits limits = {
 	.max_uid_objects = 128,
 	.max_access_fds = 4,
 	.max_channels = 4,
+	/* low, so that the harness's RSS stays far below libFuzzer's 2 GB limit */
+	.max_idle_pages = (16ULL << 20) >> 12,
+	.max_uid_mirror = 64ULL << 20,
 };
 static unsigned long uid_objects;
+static uint64_t uid_mirror;
+
+uint64_t *daemon_uid_mirror(uid_t uid)
+{
+	(void)uid;
+	return &uid_mirror;
+}
 
 void dlog(int level, const char *fmt, ...)
 {
@@ -104,6 +114,7 @@ static const uint16_t types[] = {
 	IOASID_MSG_HELLO,  IOASID_MSG_IOCTL, IOASID_MSG_IOCTL,	   IOASID_MSG_IOCTL,
 	IOASID_MSG_STATS,  IOASID_MSG_CLOSE, IOASID_MSG_IOCTL_NTH, IOASID_MSG_REPLY,
 	IOASID_MSG_ATTACH, IOASID_MSG_CALL,  IOASID_MSG_CALL,	   IOASID_MSG_CALL,
+	IOASID_MSG_MEM,
 };
 
 static const unsigned long cmds[] = {
@@ -172,6 +183,8 @@ static void reset(void)
 		counter_sub(contexts, 1);
 	}
 	mem_release(&cl);
+	mem_unhold(fchan.src); /* what the harness's own channel was handed */
+	fchan.src = NULL;
 	if (__atomic_load_n(&uid_objects, __ATOMIC_RELAXED))
 		abort(); /* an object outlived its context */
 }

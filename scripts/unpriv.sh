@@ -8,10 +8,15 @@
 # (tests/daemon/test_safety.c, call channels included; the parts that need root skip
 # themselves), the kill test (tests/daemon/test_kill.c: single kills and swarms), and an unmodified
 # /dev/iommu program (examples/iommufd-hello) under ioasid-run with a daemon started on
-# demand, which then runs as that user too. The programs are copied to a directory the user
-# can read, as the checkout may be private. Not yet run this way: the shim cases and the kernel
-# selftest that pin memory, which need the daemon to open /proc/<pid>/map_files
-# (CAP_SYS_ADMIN; docs/daemon.md). Prints "unpriv: N passed, N failed, N skipped".
+# demand, which then runs as that user too; the shim cases (tests/daemon/test_shim.c) and every
+# kind of memory mapped, pinned and used for DMA (tests/daemon/test_memkinds.c), with the files
+# the shim hands over (docs/daemon.md, "Client memory"); and, when BUILD/conformance/bin holds
+# the kernel's selftest (make conformance built it), that selftest under the unprivileged
+# daemon, results in BUILD/conformance-unpriv/results.tsv: every test that passed as root
+# (BUILD/conformance/results.tsv, else the floor tests/conformance/expected-pass.txt) must pass,
+# but those tests/conformance/unpriv-exceptions.txt names (they need privilege;
+# docs/conformance.md says why). The programs are copied to a directory the user can read, as
+# the checkout may be private. Prints "unpriv: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=$(realpath "${1:-build}")
@@ -26,7 +31,8 @@ home=$(getent passwd "$user" | cut -d: -f6)
 bin=$(mktemp -d /tmp/ioasid-unpriv-XXXXXX)
 trap 'rm -rf "$bin"' EXIT
 cp "$build/tests/daemon/test_safety" "$build/tests/daemon/test_kill" "$build/src/daemon/ioasidd" "$build/tools/ioasid-run" \
-	"$build/src/shim/libioasid-preload.so" "$build/examples/iommufd-hello" "$bin/"
+	"$build/src/shim/libioasid-preload.so" "$build/examples/iommufd-hello" \
+	"$build/tests/daemon/test_shim" "$build/tests/daemon/test_memkinds" "$bin/"
 chmod 755 "$bin"
 logs=$bin/logs
 mkdir "$logs" && chown "$user" "$logs"
@@ -36,8 +42,21 @@ as_user() {
 		IOASID_IDLE_EXIT=2 "$@"
 }
 passed=0 failed=0 skipped=0
+# as a user allowed to lock memory (RLIMIT_MEMLOCK unlimited, set before privilege is dropped,
+# as limits.conf would for a VFIO user): still no capability at all
+as_user_memlock() {
+	# raising the hard limit needs CAP_SYS_RESOURCE, which a container may not have: then
+	# the default limit stays (tests/conformance/unpriv-exceptions.txt)
+	if ! prlimit --memlock=unlimited:unlimited true 2>/dev/null; then
+		as_user "$@"
+		return
+	fi
+	prlimit --memlock=unlimited:unlimited -- setpriv --reuid="$user" --regid="$user" \
+		--init-groups --inh-caps=-all --bounding-set=-all --no-new-privs -- env -i \
+		HOME="$home" PATH=/usr/bin:/bin IOASID_IDLE_EXIT=2 "$@"
+}
 for c in zero_len slow_reader objects fd_limits map_file_areas conn_soak squat pid_reuse \
-	chan_inject chan_bad chan_slow_reader chan_limits; do
+	chan_inject chan_bad chan_slow_reader chan_limits uid_mirror; do
 	as_user timeout 300 "$bin/test_safety" "$bin/ioasidd" "$c" >"$logs/$c.log" 2>&1
 	rc=$?
 	case $rc in
@@ -59,6 +78,71 @@ if as_user sh -c "d=\$(mktemp -d) && timeout 60 '$bin/ioasid-run' --socket \$d/i
 	passed=$((passed + 1)); echo "unpriv: iommufd-hello under ioasid-run ok"
 else
 	failed=$((failed + 1)); echo "unpriv: iommufd-hello FAILED"; tail -n 20 "$logs/hello.log"
+fi
+# programs under ioasid-run with a daemon of the user's own (no capabilities): the shim cases
+# and every memory kind pinned and used for DMA
+for t in test_shim test_memkinds; do
+	as_user sh -c "d=\$(mktemp -d) && cd \$d && timeout 300 '$bin/ioasid-run' --socket \$d/ioasidd.sock \
+		--daemon '$bin/ioasidd' --shim '$bin/libioasid-preload.so' -- '$bin/$t'" \
+		>"$logs/$t.log" 2>&1
+	rc=$?
+	case $rc in
+	0) passed=$((passed + 1)); echo "unpriv: $t ok" ;;
+	77) skipped=$((skipped + 1)); echo "unpriv: $t skipped ($(tail -n 1 "$logs/$t.log"))" ;;
+	*) failed=$((failed + 1)); echo "unpriv: $t FAILED"; tail -n 20 "$logs/$t.log" ;;
+	esac
+done
+# The kernel's selftest (compiled by scripts/conformance.sh) under the unprivileged daemon.
+conf=$build/conformance
+out=$build/conformance-unpriv
+if [ -x "$conf/bin/iommufd" ]; then
+	mkdir -p "$out" && : >"$out/results.tsv"
+	cp "$conf/bin/iommufd" "$bin/" && cp "$conf/bin/iommufd_fail_nth" "$bin/" 2>/dev/null
+	huge_old=
+	# the hugepage variants need 64 free 2 MiB pages at once (as scripts/conformance.sh)
+	free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	if [ "${free:-0}" -lt 80 ] && [ -w /proc/sys/vm/nr_hugepages ]; then
+		huge_old=$(cat /proc/sys/vm/nr_hugepages)
+		echo $((huge_old + 80 - ${free:-0})) >/proc/sys/vm/nr_hugepages
+	fi
+	t0=$(date +%s)
+	for b in iommufd iommufd_fail_nth; do
+		[ -x "$bin/$b" ] || continue
+		# the dirty-tracking tests pin 64 and 128 MiB: more than the default 8 MiB limit
+		as_user_memlock sh -c "d=\$(mktemp -d) && cd \$d && XDG_RUNTIME_DIR=\$d timeout 900 \
+			'$bin/ioasid-run' --daemon '$bin/ioasidd' --shim '$bin/libioasid-preload.so' \
+			-- '$bin/$b'" >"$out/$b.log" 2>&1
+		# TAP: "ok N name", "not ok N name", "ok N name # SKIP why"
+		awk '/^(not )?ok [0-9]+ / {
+			r = ($1 == "not") ? "fail" : "pass"
+			rest = $0; sub(/^(not )?ok [0-9]+ /, "", rest)
+			name = rest; sub(/ .*/, "", name)
+			if (r == "pass" && rest ~ / # SKIP/) r = "skip"
+			if (r == "pass" && rest ~ / # XPASS/) r = "fail"
+			print name "\t" r }' "$out/$b.log" >>"$out/results.tsv"
+	done
+	[ -n "$huge_old" ] && echo "$huge_old" >/proc/sys/vm/nr_hugepages
+	# the floor: what passed as root (or the committed floor), less the listed exceptions
+	if [ -s "$conf/results.tsv" ]; then
+		awk -F'\t' '$2 == "pass" { print $1 }' "$conf/results.tsv" >"$out/floor.txt"
+	else
+		grep -v '^#' tests/conformance/expected-pass.txt | sed '/^$/d' >"$out/floor.txt"
+	fi
+	exc=tests/conformance/unpriv-exceptions.txt
+	missing=$(grep -vxF -f <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$exc" | sed '/^$/d') "$out/floor.txt" |
+		grep -vxF -f <(awk -F'\t' '$2 == "pass" { print $1 }' "$out/results.tsv"))
+	np=$(awk -F'\t' '$2 == "pass"' "$out/results.tsv" | wc -l)
+	nf=$(awk -F'\t' '$2 == "fail"' "$out/results.tsv" | wc -l)
+	echo "unpriv: kernel selftest: $np passed, $nf failed of $(wc -l <"$out/results.tsv") ($(($(date +%s) - t0)) s; $out/results.tsv)"
+	if [ -z "$missing" ] && [ "$np" -gt 0 ]; then
+		passed=$((passed + 1)); echo "unpriv: kernel selftest floor held"
+	else
+		failed=$((failed + 1))
+		echo "unpriv: kernel selftest: passed as root but not unprivileged (and not excepted):"
+		echo "$missing" | sed 's/^/  /'
+	fi
+else
+	skipped=$((skipped + 1)); echo "unpriv: kernel selftest skipped (no $conf/bin: run make conformance first)"
 fi
 echo "unpriv: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

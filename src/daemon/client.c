@@ -377,6 +377,8 @@ static void chan_close(struct chan *ch)
 	close(ch->fd);
 	close(ch->pidfd);
 	ch->fd = ch->pidfd = -1;
+	mem_unhold(ch->src);
+	ch->src = NULL;
 }
 
 /* Let channel i go (its process exited, or hung up); the last one takes its place. */
@@ -426,6 +428,21 @@ static int attach_chan(struct client *c, struct call *call, struct ioasid_recv *
 	return 0;
 }
 
+/*
+ * MEM on a call channel (the attacher is checked already): the file is kept for the
+ * attacher's source; no answer (a pin that needs it and finds nothing fails with EFAULT).
+ */
+static void chan_mem(struct client *c, struct chan *ch, struct call *call, struct ioasid_recv *r)
+{
+	counter_add(requests_total, 1);
+	if (r->uid != c->uid && r->uid != 0)
+		return;
+	if (r->nfds != 1 || mem_handover(c, call, r->fds[0], &ch->src)) {
+		counter_add(bad_messages_total, 1);
+		dlog(1, "client %d: memory hand-over of %d refused", c->pid, call->pid);
+	}
+}
+
 void client_serve_chan(struct client *c, struct chan *ch, const char *buf, struct ioasid_recv *r)
 {
 	_Alignas(8) uint8_t win[IOASID_PROTO_MAX_INLINE];
@@ -443,6 +460,10 @@ void client_serve_chan(struct client *c, struct chan *ch, const char *buf, struc
 		counter_add(dropped_total, 1);
 		dlog(1, "client %d: channel message from %d, not its process %d: dropped", c->pid,
 		     r->have_creds ? r->pid : -1, ch->pid);
+		return;
+	}
+	if (!ioasid_msg_check(buf, r->len, IOASID_MSG_MEM)) {
+		chan_mem(c, ch, &call, r);
 		return;
 	}
 	if (ioasid_msg_check(buf, r->len, IOASID_MSG_CALL)) {
@@ -579,6 +600,19 @@ void client_serve(struct client *c, const char *buf, struct ioasid_recv *r)
 		if (!attach_chan(c, &call, r))
 			call.pidfd = -1; /* the channel's now */
 		break;
+	case IOASID_MSG_MEM: {
+		struct ioasid_msg_reply rep;
+		int rc;
+
+		if (r->nfds != 2)
+			goto out_bad;
+		rc = mem_handover(c, &call, r->fds[1], NULL);
+		ioasid_msg_init(&rep.hdr, IOASID_MSG_REPLY, hdr.seq);
+		rep.ret = rc ? -1 : 0;
+		rep.err = -rc;
+		ioasid_send_nb(r->fds[0], &rep, sizeof(rep), NULL, 0);
+		break;
+	}
 	case IOASID_MSG_CLOSE: {
 		int ch = r->fds[0];
 

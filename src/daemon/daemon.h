@@ -56,6 +56,7 @@ struct chan {
 	int fd;	   /* the daemon's end; non-blocking reads */
 	int pidfd; /* the process that attached it, for good */
 	pid_t pid;
+	void *src; /* mem.c: its process's source, held once it handed memory over, or NULL */
 };
 
 /* ---- limits (ioasidd.c; docs/daemon.md lists them with their options) --------------------- */
@@ -67,6 +68,8 @@ struct daemon_limits {
 	unsigned long max_uid_objects;	  /* objects of one uid in all its contexts: ENOMEM */
 	unsigned int max_access_fds;	  /* selftest access fds of one context: EMFILE */
 	unsigned int max_channels;	  /* call channels of one connection: EMFILE */
+	uint64_t max_idle_pages;	  /* unpinned pages a source keeps mapped (mem.c) */
+	uint64_t max_uid_mirror;	  /* bytes of client memory mapped for one uid: ENOMEM */
 };
 extern struct daemon_limits limits;
 
@@ -108,6 +111,7 @@ struct daemon_counters {
 	uint64_t clients, contexts, clients_total, requests_total, bad_messages_total, pins_total;
 	uint64_t refused_total, dropped_total; /* connections refused, requests of the gone */
 	uint64_t mirror_windows, mirror_mapped, files, sources;
+	uint64_t handed; /* files handed over by clients and kept (handed.c) */
 };
 extern struct daemon_counters counters;
 
@@ -122,6 +126,29 @@ void dlog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 extern const struct ioasid_mem_ops client_mem_ops;
 struct client;
 void mem_release(struct client *c); /* the connection ends: its hold on a source goes */
+/*
+ * A MEM message: keep fd (a file backing the sender's memory) for the sender's source, to
+ * be mapped only where its maps show that file (handed.c). call names the sender. 0 or
+ * -errno (EINVAL: not a file we map; ENOMEM: too many).
+ */
+int mem_handover(struct client *c, struct call *call, int fd, void **hold);
+/* hold (if not NULL and still NULL) keeps a reference to the source; mem_unhold drops it */
+void mem_unhold(void *src);
+
+/* handed.c: the files one source handed over (under the source's lock) */
+struct handed_file {
+	dev_t dev;
+	ino_t ino;
+	int fd;	 /* the daemon's copy */
+	bool rw; /* opened for reading and writing */
+};
+struct handed {
+	struct handed_file *files;
+	unsigned int n, cap;
+};
+int handed_add(struct handed *h, int fd, pid_t pid); /* a copy of fd is kept */
+int handed_find(const struct handed *h, dev_t dev, ino_t ino, bool *out_rw); /* or -1 */
+void handed_clear(struct handed *h);
 
 /* client.c */
 void *client_thread(void *arg);
@@ -153,6 +180,8 @@ void daemon_fill_stats(struct ioasidd_stats *s, uid_t uid, pid_t pid);
 extern int stop_fd;
 /* ioasidd.c: the shared object count of a uid (lives as long as the daemon) */
 unsigned long *daemon_uid_objects(uid_t uid);
+/* ioasidd.c: the bytes of client memory the mirror maps for a uid (atomic; never freed) */
+uint64_t *daemon_uid_mirror(uid_t uid);
 
 /* ident.c */
 bool ident_alive(int pidfd);

@@ -4,7 +4,7 @@
  *
  *   ioasidd [--socket PATH] [--idle-exit SECONDS] [--verbose] [--max-clients N]
  *           [--max-clients-per-uid N] [--max-objects N] [--max-uid-objects N]
- *           [--max-access-fds N] [--max-channels N]
+ *           [--max-access-fds N] [--max-channels N] [--max-idle-mb N] [--max-uid-mirror-mb N]
  *
  * Three ways to start: by hand; on demand by the shim or ioasid-run (with --idle-exit, so
  * an on-demand daemon goes away when nobody uses it); or by systemd socket activation. The
@@ -66,6 +66,8 @@ struct daemon_limits limits = {
 	.max_uid_objects = 262144,
 	.max_access_fds = 64,
 	.max_channels = 16,
+	.max_idle_pages = (1ULL << 30) >> 12, /* 1 GiB */
+	.max_uid_mirror = 256ULL << 30,
 };
 
 #define ACCEPT_BACKOFF_MS 100
@@ -80,10 +82,11 @@ struct uid_count {
 	struct uid_count *next;
 	uid_t uid;
 	unsigned long objects; /* atomic, shared by the uid's contexts */
+	uint64_t mirror;       /* atomic: bytes the mirror maps for the uid's processes */
 };
 static struct uid_count *uid_counts; /* clients_lock */
 
-unsigned long *daemon_uid_objects(uid_t uid)
+static struct uid_count *uid_count_get(uid_t uid)
 {
 	struct uid_count *u;
 
@@ -99,7 +102,21 @@ unsigned long *daemon_uid_objects(uid_t uid)
 		}
 	}
 	pthread_mutex_unlock(&clients_lock);
+	return u;
+}
+
+unsigned long *daemon_uid_objects(uid_t uid)
+{
+	struct uid_count *u = uid_count_get(uid);
+
 	return u ? &u->objects : NULL;
+}
+
+uint64_t *daemon_uid_mirror(uid_t uid)
+{
+	struct uid_count *u = uid_count_get(uid);
+
+	return u ? &u->mirror : NULL;
 }
 
 static void uid_counts_free(void)
@@ -484,6 +501,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: ioasidd [--socket PATH] [--idle-exit SECONDS] [--verbose]\n"
 		   "               [--max-clients N] [--max-clients-per-uid N] [--max-objects N]\n"
 		   "               [--max-uid-objects N] [--max-access-fds N] [--max-channels N]\n"
+		   "               [--max-idle-mb N] [--max-uid-mirror-mb N]\n"
 		   "               [--platform FILE]\n"
 		   "  serves /dev/iommu (iommufd) to programs run with libioasid-preload.so\n"
 		   "  (docs/daemon.md: the trust model and the limits)\n");
@@ -502,6 +520,8 @@ int main(int argc, char **argv)
 		{ "max-uid-objects", required_argument, NULL, 'P' },
 		{ "max-access-fds", required_argument, NULL, 'A' },
 		{ "max-channels", required_argument, NULL, 'H' },
+		{ "max-idle-mb", required_argument, NULL, 'I' },
+		{ "max-uid-mirror-mb", required_argument, NULL, 'M' },
 		{ "platform", required_argument, NULL, 'F' },
 		{ 0 },
 	};
@@ -518,7 +538,7 @@ int main(int argc, char **argv)
 	char *end;
 
 	failnth_init();
-	while ((opt = getopt_long(argc, argv, "s:i:vhF:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:i:vhF:I:M:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (strlen(optarg) >= sizeof(path)) {
@@ -542,6 +562,8 @@ int main(int argc, char **argv)
 		case 'P':
 		case 'A':
 		case 'H':
+		case 'I':
+		case 'M':
 			errno = 0;
 			v = strtoul(optarg, &end, 10);
 			if (errno || end == optarg || *end || !v || v > UINT32_MAX) {
@@ -558,6 +580,10 @@ int main(int argc, char **argv)
 				limits.max_uid_objects = v;
 			else if (opt == 'H')
 				limits.max_channels = v;
+			else if (opt == 'I')
+				limits.max_idle_pages = (uint64_t)v << (20 - 12);
+			else if (opt == 'M')
+				limits.max_uid_mirror = (uint64_t)v << 20;
 			else
 				limits.max_access_fds = v;
 			break;

@@ -23,14 +23,21 @@
  *
  * Pins: the mirror. A pinned page must be memory the daemon can touch and the program sees
  * (DMA writes land in the program's buffer), at an address that does not move while it is
- * pinned. The daemon maps the very pages the program maps: for each shared mapping it opens
- * /proc/<pid>/map_files/<start>-<end> (needs CAP_SYS_ADMIN in the daemon's user namespace;
- * see docs/daemon.md) and maps that file MAP_SHARED at the matching offset. Private
- * anonymous memory (malloc, stacks, MAP_PRIVATE|MAP_ANONYMOUS) has no file that shares its
- * pages with anyone: pinning it fails with EFAULT. A private file mapping can be pinned
- * read-only while its pages are still the file's (private_pages_are_the_file); once the
- * program has written to a page it holds a copy of its own: EFAULT. Mapping any of these
- * with no domain and no access works as in the kernel, since nothing is pinned then.
+ * pinned. The daemon maps the very pages the program maps: for each shared mapping in the
+ * range (/proc/<pid>/maps, read under the source's pidfd check) it finds the file behind it
+ * and maps that file MAP_SHARED at the matching offset. The file is one the process handed
+ * over (MEM messages, handed.c: the shim sends an fd of every file behind a range it maps,
+ * src/shim/memmap.c), used only if its device and inode are the ones maps shows there;
+ * without one, /proc/<pid>/map_files/<start>-<end> (which needs CAP_SYS_ADMIN in the
+ * daemon's user namespace: the privileged path). So the daemon runs with no privilege at
+ * all, and maps nothing the process does not map itself through an fd it holds itself.
+ * Private memory (malloc, MAP_PRIVATE|MAP_ANONYMOUS, private file mappings) has no file
+ * that shares its pages with anyone: the shim makes it memfd-backed shared memory in place
+ * before the call, so here it is shared memory like any other. A private file mapping the
+ * shim left alone (executable code) can be pinned read-only while its pages are still the
+ * file's (private_pages_are_the_file); a page the program wrote is its own copy: EFAULT.
+ * Mapping any of these with no domain and no access works as in the kernel, since nothing
+ * is pinned then.
  *
  * Linearity. The core keeps one host pointer per pages object and reaches byte i of it at
  * host + i, whichever run was pinned first; so the mirror must be linear in the client's
@@ -40,7 +47,7 @@
  * MIRROR_GRANULE and widened by MIRROR_SLACK on both sides (as far as other windows allow),
  * so later pins of the same buffer fall in it. Inside, each pinned unit (a page, or a huge
  * page for hugetlbfs) is mapped from its file; a unit whose pages are all unpinned stays
- * mapped but idle (revalidated before any later pin, at most IDLE_MAX pages a source; see
+ * mapped but idle (revalidated before any later pin, at most limits.max_idle_pages a source; see
  * idle_set) and goes back to PROT_NONE, dropping the file reference, when idle units are
  * trimmed; an empty window is unmapped. The same client page thus has the same daemon
  * ("physical") address for as long as anything pins it.
@@ -74,6 +81,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -101,8 +109,7 @@
 #define CHUNK_PAGES    512ULL
 #define CHUNK_BYTES    (CHUNK_PAGES << PG_SHIFT)
 #define USER_TOP       (1ULL << 57) /* no user address reaches this on any 64-bit Linux */
-#define IDLE_MAX       ((1ULL << 30) >> PG_SHIFT) /* unpinned pages kept mapped, per source */
-#define ESTALE_IDLE    ESTALE /* map_segment: an idle unit holds other memory: trim, retry */
+#define ESTALE_IDLE    ESTALE	    /* map_segment: an idle unit holds other memory: trim, retry */
 
 struct mirror_page {
 	uint16_t file; /* 1-based index in mirror.files; 0: not mapped */
@@ -148,8 +155,10 @@ struct mem_source {
 	pid_t pid;
 	int pidfd;	      /* the caller's pidfd (ident.c); -1: gone */
 	bool gone;	      /* known to have exited (atomic) */
-	pthread_mutex_t lock; /* the mirror */
+	pthread_mutex_t lock; /* the mirror and the handed files */
 	struct mirror mirror;
+	struct handed handed; /* files the process handed over (handed.c) */
+	uint64_t *uid_mirror; /* bytes mapped for the uid, shared (ioasidd.c); may be NULL */
 };
 
 static pthread_mutex_t sources_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -359,6 +368,7 @@ static void *mem_source_get(void *priv)
 	src->pid = pid;
 	/* the caller's own pidfd (ident.c), never one opened from the pid afresh */
 	src->pidfd = fcntl(call->pidfd, F_DUPFD_CLOEXEC, 0);
+	src->uid_mirror = daemon_uid_mirror(c->uid);
 	if (src->pidfd < 0 || !ident_alive(src->pidfd))
 		src->gone = true; /* gone since it sent the request, or no fd to know it by */
 	pthread_mutex_init(&src->lock, NULL);
@@ -388,6 +398,7 @@ static void mem_source_put(void *priv)
 	pthread_mutex_unlock(&sources_lock);
 	counter_sub(sources, 1);
 	mirror_release(src);
+	handed_clear(&src->handed);
 	if (src->pidfd >= 0)
 		close(src->pidfd);
 	pthread_mutex_destroy(&src->lock);
@@ -602,6 +613,8 @@ static void release_unpinned(struct mem_source *src, struct mirror_window *w, ui
 			f->pages -= n;
 			w->mapped -= n;
 			counter_sub(mirror_mapped, f->unit);
+			if (src->uid_mirror)
+				__atomic_sub_fetch(src->uid_mirror, f->unit, __ATOMIC_RELAXED);
 			if (!f->pages)
 				counter_sub(files, 1);
 		}
@@ -619,8 +632,9 @@ static void release_unpinned(struct mem_source *src, struct mirror_window *w, ui
  * An idle unit is no pin: it is never served without looking at the program's mappings
  * again (mapped_already wants pins); map_segment finds it still mapping the same file page
  * and keeps it, or finds other memory there (-ESTALE_IDLE) and the idle units go first. At
- * most IDLE_MAX pages per source are idle; beyond, every idle unit is released. Until then
- * they keep their pages alive in the daemon, as a mapping would (docs/daemon.md).
+ * most limits.max_idle_pages per source are idle (--max-idle-mb); beyond, every idle unit is
+ * released. Until then they keep their pages alive in the daemon, as a mapping would
+ * (docs/daemon.md).
  */
 static void idle_set(struct mirror *m, struct mirror_window *w, uint64_t u, uint64_t n, bool on)
 {
@@ -702,6 +716,8 @@ static void pins_add(struct mem_source *src, struct mirror_window *w, uint64_t f
 struct vma {
 	uint64_t start, end, off;
 	char perms[5];
+	dev_t dev; /* the mapped file's, as maps shows it */
+	ino_t ino; /* 0: anonymous */
 };
 
 /* Map units of [s, e) (inside vma) from fd, and fault them in. */
@@ -765,6 +781,18 @@ static int map_segment(struct mem_source *src, struct mirror_window *w, const st
 			    MAP_FAILED)
 				return -EFAULT;
 			continue;
+		}
+		/* the uid's bytes mapped in all its processes (--max-uid-mirror-mb): ENOMEM, as
+		 * the kernel's accounting of pinned memory */
+		if (src->uid_mirror) {
+			uint64_t now = __atomic_add_fetch(src->uid_mirror, unit, __ATOMIC_RELAXED);
+
+			if (now > limits.max_uid_mirror) {
+				__atomic_sub_fetch(src->uid_mirror, unit, __ATOMIC_RELAXED);
+				for (uint64_t i = 0; i < unit >> PG_SHIFT; i++)
+					page_at(w, u + (i << PG_SHIFT), false)->file = 0;
+				return -ENOMEM;
+			}
 		}
 		if (!m->files[slot - 1].pages)
 			counter_add(files, 1);
@@ -846,32 +874,77 @@ static int private_pages_are_the_file(struct mem_source *src, int fd, uint64_t s
 	return rc;
 }
 
+/*
+ * The file behind a VMA: one the process handed over (handed.c) whose device and inode are
+ * the ones maps shows, else /proc/<pid>/map_files (needs CAP_SYS_ADMIN). *inout_rw comes
+ * down to what the fd allows; *out_owned says whether the caller closes it. -1: none.
+ */
+static int no_map_files = -1; /* atomic: -1 not read yet, 0, 1 */
+
+static int vma_file(struct mem_source *src, const struct vma *v, bool *inout_rw, bool write,
+		    bool *out_owned)
+{
+	char path[96];
+	bool hrw;
+	int fd;
+
+	*out_owned = false;
+	fd = v->ino ? handed_find(&src->handed, v->dev, v->ino, &hrw) : -1;
+	if (fd >= 0) {
+		if (*inout_rw && !hrw) {
+			if (write)
+				return -1;
+			*inout_rw = false;
+		}
+		return fd;
+	}
+	/*
+	 * $IOASIDD_NO_MAP_FILES=1 (tests): the unprivileged path only, even with the privilege,
+	 * so that a test run as root cannot pass by map_files what a user's daemon would refuse
+	 */
+	if (no_map_files < 0) {
+		const char *e = getenv("IOASIDD_NO_MAP_FILES");
+
+		__atomic_store_n(&no_map_files, e && *e == '1', __ATOMIC_RELAXED);
+	}
+	if (__atomic_load_n(&no_map_files, __ATOMIC_RELAXED) == 1) {
+		dlog(1, "pin: no file handed over for %" PRIx64 "-%" PRIx64, v->start, v->end);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, src->pid, v->start,
+		 v->end);
+	fd = open(path, (*inout_rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0 && *inout_rw && !write) {
+		*inout_rw = false;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		dlog(1, "pin: no file handed over for %s, and %s: %s", path, path, strerror(errno));
+		return -1;
+	}
+	*out_owned = true;
+	return fd;
+}
+
 static int pin_vma(struct mem_source *src, struct mirror_window *w, const struct vma *v, uint64_t s,
 		   uint64_t e, bool write)
 {
 	bool priv = v->perms[3] == 'p';
 	bool rw = v->perms[1] == 'w' && !priv;
-	char path[96];
+	bool owned;
 	int fd, rc;
 
 	/* private: only reading the file's own pages (above) */
 	if (v->perms[0] != 'r' || (write && !rw))
 		return -EFAULT;
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, src->pid, v->start,
-		 v->end);
-	fd = open(path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-	if (fd < 0 && rw && !write) {
-		rw = false;
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	if (fd < 0) {
-		dlog(1, "pin: %s: %s", path, strerror(errno));
+	fd = vma_file(src, v, &rw, write, &owned);
+	if (fd < 0)
 		return -EFAULT;
-	}
 	rc = priv ? private_pages_are_the_file(src, fd, s, e) : 0;
 	if (!rc)
 		rc = map_segment(src, w, v, fd, rw, s, e, write);
-	close(fd);
+	if (owned)
+		close(fd);
 	return rc;
 }
 
@@ -902,11 +975,15 @@ static int map_range(struct mem_source *src, struct mirror_window *w, uint64_t u
 	if (!maps)
 		return -EFAULT;
 	while (cursor <= last && getline(&line, &cap, maps) > 0) {
+		unsigned int maj, min;
+		uint64_t ino;
 		struct vma v;
 
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64, &v.start, &v.end, v.perms,
-			   &v.off) != 4)
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64, &v.start,
+			   &v.end, v.perms, &v.off, &maj, &min, &ino) != 7)
 			continue;
+		v.dev = makedev(maj, min);
+		v.ino = (ino_t)ino;
 		if (v.end <= cursor)
 			continue;
 		if (v.start > cursor)
@@ -955,6 +1032,15 @@ static int mem_pin(void *priv, uint64_t uptr, uint64_t len, bool write, void **o
 	/* pinned before: held by the mirror even if the program unmapped it since */
 	if (!mapped_already(w, uptr, last, write)) {
 		rc = map_range(src, w, uptr, last, write);
+		if (rc == -ENOMEM && src->mirror.idle) {
+			/* over the uid's limit: this process's idle units go first */
+			release_unpinned(src, w, uptr, last, false);
+			idle_trim(src);
+			w = window_get(&src->mirror, uptr, last, &rc);
+			if (!w)
+				goto out_unlock;
+			rc = map_range(src, w, uptr, last, write);
+		}
 		if (rc == -ESTALE_IDLE) {
 			/* an idle unit mirrors memory the program has replaced: idle units go */
 			idle_trim(src);
@@ -998,7 +1084,7 @@ static void mem_unpin(void *priv, uint64_t uptr, uint64_t len, void *host)
 	}
 	pins_add(src, w, uptr, last, -1);
 	idle_mark(src, w, uptr, last);
-	if (src->mirror.idle > IDLE_MAX)
+	if (src->mirror.idle > limits.max_idle_pages)
 		idle_trim(src);
 out_unlock:
 	pthread_mutex_unlock(&src->lock);
@@ -1026,6 +1112,39 @@ static void mirror_release(struct mem_source *src)
 	free(m->files);
 	m->files = NULL;
 	m->nfiles = m->cap_files = 0;
+}
+
+void mem_unhold(void *src)
+{
+	if (src)
+		mem_source_put(src);
+}
+
+int mem_handover(struct client *c, struct call *call, int fd, void **hold)
+{
+	struct call *saved = c->call;
+	struct mem_source *src;
+	int rc;
+
+	c->call = call;
+	src = mem_source_get(c);
+	c->call = saved;
+	if (!src)
+		return -ENOMEM;
+	if (!source_alive(src)) {
+		mem_source_put(src);
+		return -EFAULT;
+	}
+	pthread_mutex_lock(&src->lock);
+	rc = handed_add(&src->handed, fd, src->pid);
+	pthread_mutex_unlock(&src->lock);
+	/* a call channel keeps what its process handed over for its whole life (the shim does
+	 * not hand a file over twice on one channel); otherwise the connection holds it */
+	if (hold && !*hold && !rc)
+		*hold = src;
+	else
+		mem_source_put(src);
+	return rc;
 }
 
 /* An fd the core made, for the program: sent on the reply channel, our copy closed. */

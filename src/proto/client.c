@@ -233,6 +233,39 @@ int ioasid_client_ioctl(int sock, unsigned long cmd, uint64_t arg, int in_fd_off
 	return ioasid_client_ioctl_nth(sock, cmd, arg, in_fd_offset, in_fd, NULL, out_ret);
 }
 
+/* ---- memory hand-over (MEM) ----------------------------------------------------------------- */
+
+int ioasid_client_mem(int sock, int memfd)
+{
+	_Alignas(8) char buf[IOASID_PROTO_MAX_MSG];
+	struct ioasid_msg_mem msg;
+	struct ioasid_msg_reply rep;
+	int ch, rc;
+
+	ioasid_msg_init(&msg.hdr, IOASID_MSG_MEM, next_seq());
+	ch = request(sock, &msg, sizeof(msg), &memfd, 1);
+	if (ch < 0)
+		return ch;
+	rc = ioasid_client_await(ch, buf, IOASID_MSG_REPLY, ioasid_reply_timeout_ms());
+	close(ch);
+	if (rc)
+		return rc;
+	memcpy(&rep, buf, sizeof(rep));
+	if (rep.err)
+		return rep.err > 0 && rep.err < 4096 ? -rep.err : -EPROTO;
+	return 0;
+}
+
+int ioasid_chan_mem(int ch, int memfd)
+{
+	struct ioasid_msg_mem msg;
+	int rc;
+
+	ioasid_msg_init(&msg.hdr, IOASID_MSG_MEM, next_seq());
+	rc = ioasid_send(ch, &msg, sizeof(msg), &memfd, 1);
+	return rc == -EAGAIN || rc == -EPIPE || rc == -ECONNRESET ? -EIO : rc;
+}
+
 /* ---- call channels ----------------------------------------------------------------------- */
 
 int ioasid_client_attach(int sock)

@@ -21,6 +21,7 @@
 
 #include <linux/iommufd.h>
 #include <linux/iommufd_test.h>
+#include <linux/vfio.h>
 
 #include "proto/proto.h"
 #include "proto/vfio_proto.h"
@@ -60,6 +61,8 @@ size_t ioasid_msg_size(unsigned int type)
 		return sizeof(struct ioasid_msg_call);
 	case IOASID_MSG_CALL_REPLY:
 		return sizeof(struct ioasid_msg_call_reply);
+	case IOASID_MSG_MEM:
+		return sizeof(struct ioasid_msg_mem);
 	default:
 		return 0;
 	}
@@ -142,6 +145,35 @@ int ioasid_proto_in_fd(unsigned long cmd, uint32_t op)
 		return offsetof(struct iommu_test_cmd, dmabuf_revoke.dmabuf_fd);
 	default:
 		return -1;
+	}
+}
+
+bool ioasid_proto_mem_range(unsigned long cmd, uint32_t op, unsigned int *out_va_off,
+			    unsigned int *out_len_off)
+{
+	if (cmd == IOMMU_IOAS_MAP) {
+		*out_va_off = offsetof(struct iommu_ioas_map, user_va);
+		*out_len_off = offsetof(struct iommu_ioas_map, length);
+		return true;
+	}
+	if (cmd == VFIO_IOMMU_MAP_DMA) {
+		*out_va_off = offsetof(struct vfio_iommu_type1_dma_map, vaddr);
+		*out_len_off = offsetof(struct vfio_iommu_type1_dma_map, size);
+		return true;
+	}
+	if (cmd != IOMMU_TEST_CMD)
+		return false;
+	switch (op) {
+	case IOMMU_TEST_OP_MD_CHECK_MAP:
+		*out_va_off = offsetof(struct iommu_test_cmd, check_map.uptr);
+		*out_len_off = offsetof(struct iommu_test_cmd, check_map.length);
+		return true;
+	case IOMMU_TEST_OP_ACCESS_PAGES:
+		*out_va_off = offsetof(struct iommu_test_cmd, access_pages.uptr);
+		*out_len_off = offsetof(struct iommu_test_cmd, access_pages.length);
+		return true;
+	default:
+		return false;
 	}
 }
 

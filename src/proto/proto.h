@@ -62,6 +62,9 @@ enum ioasid_msg_type {
 	IOASID_MSG_ATTACH = 6,	  /* attach a call channel (the one fd) to the context */
 	/* client -> daemon, on an attached call channel, no reply fd */
 	IOASID_MSG_CALL = 7, /* an ioctl, its struct inline (variable size) */
+	/* client -> daemon: a file backing the sender's memory (below); on the connection
+	 * with a reply channel (answered REPLY), or on a call channel (not answered) */
+	IOASID_MSG_MEM = 8,
 	/* daemon -> client, on the reply channel */
 	IOASID_MSG_REPLY = 16, /* the final answer to IOCTL */
 	IOASID_MSG_HELLO_REPLY = 17,
@@ -170,6 +173,22 @@ struct ioasid_msg_call_reply {
 	/* uint8_t data[out_len] */
 };
 
+/*
+ * Memory hand-over (docs/daemon.md, "Client memory"). Before a call that makes the daemon
+ * reach the sender's memory by address (IOMMU_IOAS_MAP, VFIO_IOMMU_MAP_DMA, the selftest's
+ * MD_CHECK_MAP and ACCESS_PAGES), the shim sends one MEM per file that backs the range: the
+ * fd travels as the message's one memory fd (after the reply channel on the connection).
+ * The daemon keeps it for the sender's process and maps it only where the process's own
+ * /proc/<pid>/maps shows that very file (device, inode, offset) at the address it pins: a
+ * process can hand over nothing it could not map itself. ioasid_proto_mem_range() says
+ * which calls, and which range, as both ends read it.
+ */
+struct ioasid_msg_mem {
+	struct ioasid_msg_hdr hdr;
+	uint32_t flags; /* none defined: 0 */
+	uint32_t __reserved;
+};
+
 struct ioasid_msg_attached {
 	struct ioasid_msg_hdr hdr;
 	int32_t err; /* 0: the channel serves calls; else not attached (EMFILE: too many) */
@@ -268,6 +287,12 @@ int ioasid_msg_check(const void *buf, size_t len, unsigned int want_type);
  */
 #define IOASID_PROTO_OP_OFFSET 4
 int ioasid_proto_in_fd(unsigned long cmd, uint32_t op);
+/*
+ * A call that makes the daemon reach memory by the caller's address: true, and where the
+ * range's start and length sit in the struct (byte offsets of two u64). op as above.
+ */
+bool ioasid_proto_mem_range(unsigned long cmd, uint32_t op, unsigned int *out_va_off,
+			    unsigned int *out_len_off);
 
 /*
  * Send hdr-prefixed msg with up to IOASID_PROTO_MAX_FDS fds (nfds may be 0). MSG_NOSIGNAL.
@@ -411,6 +436,12 @@ void ioasid_read_struct(uint64_t arg, void *buf, uint16_t *out_len, uint16_t *ou
 pid_t ioasid_self_pid(void);
 int ioasid_chan_ioctl(int ch, unsigned long cmd, uint64_t arg, int in_fd_offset, int in_fd,
 		      unsigned int *fail_nth, long *out_ret, int *out_err);
+/*
+ * Hand the daemon a file backing our memory (MEM, above): on call channel ch (no answer;
+ * the next CALL on ch comes after it), or on the connection sock (answered). 0 or -errno.
+ */
+int ioasid_chan_mem(int ch, int memfd);
+int ioasid_client_mem(int sock, int memfd);
 /*
  * Wait on a reply channel ch for a message of `type` into buf (IOASID_PROTO_MAX_MSG
  * bytes), serving FD_INSTALL meanwhile (the fd becomes ours, its number is answered); each

@@ -79,6 +79,7 @@
 
 #include "proto/proto.h"
 #include "shim/backend.h"
+#include "shim/memmap.h"
 #include "shim/veventq.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
@@ -108,6 +109,7 @@ typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
 typedef ssize_t (*pwrite_fn)(int, const void *, size_t, off_t);
 typedef int (*close_range_fn)(unsigned int, unsigned int, int);
 typedef void (*closefrom_fn)(int);
+typedef void *(*mremap_fn)(void *, size_t, size_t, int, ...);
 
 static struct {
 	open_fn open, open64;
@@ -127,6 +129,7 @@ static struct {
 	pwrite_fn pwrite, pwrite64;
 	close_range_fn close_range;
 	closefrom_fn closefrom;
+	mremap_fn mremap;
 } next;
 
 #define NEXT(field, sym)                                                                       \
@@ -174,6 +177,7 @@ __attribute__((constructor)) static void shim_init(void)
 	shim_vfio_setup(be == &shim_inproc_backend); /* VFIO devices: here, or the daemon's */
 	if (be != &shim_inproc_backend)
 		shim_scan_inherited();
+	memmap_setup(be != &shim_inproc_backend); /* the daemon's pins need files (memmap.c) */
 }
 
 int shim_next_close(int fd)
@@ -930,17 +934,30 @@ static pid_t my_tid_in(pid_t me)
 	return tid_cache;
 }
 
+/* memory hand-over (memmap.c): on the call channel, or on the connection */
+static int mem_send_chan(void *ctx, int memfd)
+{
+	return ioasid_chan_mem(*(int *)ctx, memfd);
+}
+
+static int mem_send_conn(void *ctx, int memfd)
+{
+	return ioasid_client_mem(*(int *)ctx, memfd);
+}
+
 static int forward_ioctl(int fd, unsigned long req, unsigned long arg)
 {
 	long ret = 0;
 	int rc, off, in_fd, ch, err = 0;
 	pid_t me = ioasid_self_pid(), tid = my_tid_in(me);
 	unsigned int nth = nth_get(tid);
-	struct shim_chan *s;
+	struct shim_chan *s = NULL;
 
 	yama_allow_daemon(me);
 	in_fd = input_fd(req, arg, &off);
 	ch = chan_get(fd, me, &s);
+	memmap_handover(req, arg, ch >= 0 ? s->ino : 0, ch >= 0 ? mem_send_chan : mem_send_conn,
+			ch >= 0 ? &ch : &fd);
 	if (ch >= 0) {
 		rc = ioasid_chan_ioctl(ch, req, arg, off, in_fd, &nth, &ret, &err);
 		if (rc)
@@ -1136,7 +1153,7 @@ SHIM_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_
 
 	if (fd >= 0 && be->is_ours(fd, 0))
 		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
-	p = NEXT(mmap, "mmap")(addr, len, prot, flags, fd, off);
+	p = memmap_mmap(NEXT(mmap, "mmap"), addr, len, prot, flags, fd, off);
 	if (p == MAP_FAILED && errno == ENODEV && vfio_received(fd))
 		return shim_vfio_mmap(addr, len, prot, flags, fd, off);
 	return p;
@@ -1150,9 +1167,25 @@ SHIM_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, of
 
 	if (fd >= 0 && be->is_ours(fd, 0))
 		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
-	p = NEXT(mmap64, "mmap64")(addr, len, prot, flags, fd, off);
+	p = memmap_mmap(NEXT(mmap64, "mmap64"), addr, len, prot, flags, fd, off);
 	if (p == MAP_FAILED && errno == ENODEV && vfio_received(fd))
 		return shim_vfio_mmap(addr, len, prot, flags, fd, off);
+	return p;
+}
+
+/* mremap: the memory table (memmap.c) follows the mapping */
+SHIM_EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
+{
+	void *want = NULL, *p;
+	va_list ap;
+
+	va_start(ap, flags);
+	if (flags & MREMAP_FIXED)
+		want = va_arg(ap, void *);
+	va_end(ap);
+	p = NEXT(mremap, "mremap")(old, old_len, new_len, flags, want);
+	if (p != MAP_FAILED)
+		memmap_remapped(old, old_len, p, new_len);
 	return p;
 }
 

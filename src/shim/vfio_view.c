@@ -58,6 +58,7 @@ _Static_assert(sizeof(struct stat) == sizeof(struct stat64), "stat64 is stat");
 #include "devices/devices.h"
 #include "platform/platform.h"
 #include "shim/backend.h"
+#include "shim/memmap.h"
 #include "vfio/vfio.h"
 
 #define SHIM_EXPORT  __attribute__((visibility("default")))
@@ -705,9 +706,14 @@ void shim_vfio_fix_fstat(int fd, struct stat *st)
  */
 SHIM_EXPORT int munmap(void *addr, size_t len)
 {
+	int rc;
+
 	if (active)
 		dev_model_windows_forget(addr, len);
-	return next_munmap()(addr, len);
+	rc = next_munmap()(addr, len);
+	if (!rc)
+		memmap_unmapped(addr, len); /* memmap.c's table of shared mappings */
+	return rc;
 }
 
 SHIM_EXPORT int stat(const char *path, struct stat *st)

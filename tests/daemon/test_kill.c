@@ -50,7 +50,8 @@
 #define HEAP_SLACK 2048 /* bytes: see the heap checks in main() */
 
 static char sock_path[108];
-static uint8_t *shared_buf;
+static uint8_t *shared_buf; /* a memfd's, shared with the victims */
+static int shared_fd;
 
 static double now(void)
 {
@@ -123,6 +124,12 @@ static void __attribute__((noreturn)) victim(unsigned int seed)
 		map.ioas_id = mf.ioas_id = r.ioas_id = um.ioas_id = alloc.out_ioas_id;
 		for (int i = 0; i < 4; i++) {
 			map.iova = 0;
+			/* the file behind the buffer, as the shim hands it over (a daemon with
+			 * no privilege pins through it) */
+			if (victim_ch >= 0)
+				ioasid_chan_mem(victim_ch, shared_fd);
+			else
+				ioasid_client_mem(s, shared_fd);
 			call(s, IOMMU_IOAS_MAP, &map);
 			call_fd(s, IOMMU_IOAS_MAP_FILE, &mf, mfd);
 		}
@@ -257,8 +264,10 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(sock_path, sizeof(sock_path), "%s/ioasidd.sock", dir);
-	shared_buf =
-		mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	shared_fd = memfd_create("shared", MFD_CLOEXEC);
+	if (shared_fd < 0 || ftruncate(shared_fd, BUF_SIZE))
+		return 1;
+	shared_buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, shared_fd, 0);
 	if (shared_buf == MAP_FAILED)
 		return 1;
 	memset(shared_buf, 0xa5, BUF_SIZE);

@@ -633,6 +633,90 @@ static void test_objects(void)
 	CHECK(stop_daemon(d, 1.0));
 }
 
+/* ---- memory of one uid ---------------------------------------------------------------------- */
+
+/* Map len bytes of memfd m (handed over first, as the shim does) into ioas of s, pinned by the
+ * mock domain already attached: 0 or -errno. */
+static int map_pinned(int s, uint32_t ioas, int m, uint8_t *p, uint64_t len, uint64_t iova)
+{
+	struct iommu_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE |
+			 IOMMU_IOAS_MAP_FIXED_IOVA,
+		.ioas_id = ioas,
+		.user_va = (uintptr_t)p,
+		.length = len,
+		.iova = iova,
+	};
+	int rc = ioasid_client_mem(s, m);
+
+	return rc ? rc : call(s, IOMMU_IOAS_MAP, &map);
+}
+
+/*
+ * --max-uid-mirror-mb: the bytes of client memory the daemon maps for one uid, across its
+ * connections and processes. Beyond, the pin is ENOMEM (the kernel's errno for memory over
+ * its accounting limit); unmapping gives the room back (idle units go first).
+ */
+static void test_uid_mirror(void)
+{
+	const char *opts[] = { "--max-uid-mirror-mb", "1", NULL };
+	struct iommu_test_cmd md = { .size = sizeof(md), .op = IOMMU_TEST_OP_MOCK_DOMAIN };
+	struct iommu_ioas_unmap um = { .size = sizeof(um) };
+	pid_t d = start_daemon(0, opts), child;
+	int s1, s2, m = memfd_create("uid-mirror", MFD_CLOEXEC), status;
+	uint32_t ioas1, ioas2;
+	uint8_t *p;
+
+	CHECK(d > 0 && m >= 0 && !ftruncate(m, 2 << 20));
+	p = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, m, 0);
+	CHECK(p != MAP_FAILED);
+	s1 = conn();
+	s2 = conn();
+	CHECK(s1 >= 0 && s2 >= 0 && !ioas_alloc(s1, &ioas1) && !ioas_alloc(s2, &ioas2));
+	md.id = ioas1;
+	CHECK(call(s1, IOMMU_TEST_CMD, &md) == 0);
+	md.id = ioas2;
+	CHECK(call(s2, IOMMU_TEST_CMD, &md) == 0);
+	/* 768 KiB on one connection; 512 KiB more on the other is beyond 1 MiB */
+	CHECK(map_pinned(s1, ioas1, m, p, 768 << 10, MOCK_APERTURE_START) == 0);
+	CHECK(map_pinned(s2, ioas2, m, p + (1 << 20), 512 << 10, MOCK_APERTURE_START) == -ENOMEM);
+	/* the same from another process of the uid */
+	child = fork();
+	CHECK(child >= 0);
+	if (!child) {
+		int s3 = conn();
+		uint32_t ioas3;
+		struct iommu_test_cmd md3 = { .size = sizeof(md3),
+					      .op = IOMMU_TEST_OP_MOCK_DOMAIN };
+
+		if (s3 < 0 || ioas_alloc(s3, &ioas3))
+			_exit(2);
+		md3.id = ioas3;
+		if (call(s3, IOMMU_TEST_CMD, &md3))
+			_exit(3);
+		_exit(map_pinned(s3, ioas3, m, p + (1 << 20), 512 << 10, MOCK_APERTURE_START) ==
+				      -ENOMEM ?
+			      0 :
+			      4);
+	}
+	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && !WEXITSTATUS(status));
+	/* 256 KiB fit */
+	CHECK(map_pinned(s2, ioas2, m, p + (1 << 20), 256 << 10, MOCK_APERTURE_START) == 0);
+	/* the first map gone, its room is there again */
+	um.ioas_id = ioas1;
+	um.iova = MOCK_APERTURE_START;
+	um.length = 768 << 10;
+	CHECK(call(s1, IOMMU_IOAS_UNMAP, &um) == 0);
+	CHECK(map_pinned(s2, ioas2, m, p + (1 << 20) + (256 << 10), 512 << 10,
+			 MOCK_APERTURE_START + (256 << 10)) == 0);
+	close(s1);
+	close(s2);
+	munmap(p, 2 << 20);
+	close(m);
+	CHECK(stop_daemon(d, 1.0));
+}
+
 /* ---- 10,000 connections -----------------------------------------------------------------------
  */
 
@@ -1038,6 +1122,7 @@ int main(int argc, char **argv)
 		{ "chan_bad", test_chan_bad, false },
 		{ "chan_slow_reader", test_chan_slow_reader, true },
 		{ "chan_limits", test_chan_limits, true },
+		{ "uid_mirror", test_uid_mirror, true },
 	};
 	pid_t d = 0;
 	int i;

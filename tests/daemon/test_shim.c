@@ -14,10 +14,10 @@
  * while a child holds the fd and dies at the last close, which returns only once the
  * daemon has let go of everything; an fd received by SCM_RIGHTS;
  * MAP_FILE of a memfd; pinned shared memory is the program's memory (the mock domain reads
- * what the program writes); private anonymous memory cannot be pinned, a private file
- * mapping only read-only and while unwritten; the selftest's access fds are
- * the program's own fds, named by the access ops and ended by close(); pins come from the
- * process that mapped (a child's pages, EFAULT once it is gone); capabilities held in a
+ * what the program writes); private anonymous memory and a private file mapping (written
+ * pages, write pins) are pinned once the shim made them shared in place (memmap.c); the selftest's
+ * access fds are the program's own fds, named by the access ops and ended by close(); pins come
+ * from the process that mapped (a child's pages, EFAULT once it is gone); capabilities held in a
  * user namespace of one's own do not count; threads and a forked child hammering one fd
  * get their own replies; the shim's fd table stays right when an iommufd is closed behind
  * its back (a raw close_range, closefrom) and the number goes to another file, and an
@@ -480,10 +480,15 @@ static void test_pin_shared(void)
 	shared_buf[12345] ^= 0x5a;
 	CHECK(ioctl(fd, IOMMU_TEST_CMD, &chk) == 0);
 	CHECK(ioas_unmap(fd, ioas, iova, BUF_SIZE, NULL) == 0);
-	/* private memory: nothing to share it through, so it cannot be pinned */
+	/* private memory: the shim makes it memfd-backed shared memory in place (memmap.c) */
 	memset(priv, 1, BUF_SIZE);
 	iova = 0;
-	CHECK(ioas_map(fd, ioas, priv, BUF_SIZE, &iova, false) == -1 && errno == EFAULT);
+	CHECK(ioas_map(fd, ioas, priv, BUF_SIZE, &iova, false) == 0);
+	CHECK(priv[0] == 1 && priv[BUF_SIZE - 1] == 1);
+	chk.check_map.iova = iova;
+	chk.check_map.uptr = (uintptr_t)priv;
+	CHECK(ioctl(fd, IOMMU_TEST_CMD, &chk) == 0);
+	CHECK(ioas_unmap(fd, ioas, iova, BUF_SIZE, NULL) == 0);
 	close(fd);
 	munmap(priv, BUF_SIZE);
 	/* the last close let go of every pin and every mirrored page */
@@ -677,14 +682,21 @@ static void test_pin_private_file(void)
 			false) == 0);
 	CHECK(!memcmp(got, data + 4096 + 10, sizeof(got)));
 	close((int)ca.create_access.out_access_fd);
-	/* the copied page, and any write pin */
+	/*
+	 * The copied page, and a write pin: the mapping was made shared memory of the
+	 * program's own bytes (memmap.c), as the kernel pins the unshared private copy; the
+	 * file is never written.
+	 */
 	map.user_va = (uintptr_t)p + 3 * 4096;
 	map.length = 4096;
 	map.iova = 0;
-	CHECK(ioctl(fd, IOMMU_IOAS_MAP, &map) == -1 && errno == EFAULT);
+	CHECK(ioctl(fd, IOMMU_IOAS_MAP, &map) == 0);
 	map.user_va = (uintptr_t)p;
 	map.flags |= IOMMU_IOAS_MAP_WRITEABLE;
-	CHECK(ioctl(fd, IOMMU_IOAS_MAP, &map) == -1 && errno == EFAULT);
+	map.iova = 0;
+	CHECK(ioctl(fd, IOMMU_IOAS_MAP, &map) == 0);
+	CHECK(p[3 * 4096] == (data[3 * 4096] ^ 1) && p[10] == data[10]);
+	CHECK(pread(f, got, 1, 3 * 4096) == 1 && got[0] == data[3 * 4096]);
 out:
 	munmap(p, len);
 	close(f);

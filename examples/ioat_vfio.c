@@ -402,12 +402,9 @@ int main(int argc, char **argv)
 	check(!ioctl(dev_fd, VFIO_DEVICE_SET_IRQS, &irq), "SET_IRQS: %s", strerror(errno));
 	channel_reset();
 
-	/*
-	 * memory: a descriptor page, the completion word, source, destination. Shared: under
-	 * ioasid-run the device runs in the daemon, which reaches shared memory (docs/daemon.md)
-	 */
-	d = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	src = mmap(NULL, 2 * COPY_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	/* memory: a descriptor page, the completion word, source, destination */
+	d = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	src = mmap(NULL, 2 * COPY_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	check(d != MAP_FAILED && src != MAP_FAILED, "mmap");
 	dst = src + COPY_SIZE;
 	cmp = (volatile uint64_t *)((uint8_t *)d + 2048);

@@ -272,8 +272,7 @@ int main(int argc, char **argv)
 	reset_hw();
 
 	step = "start";
-	/* shared: under the daemon the device reaches shared memory (docs/daemon.md) */
-	mem = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	mem = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	need(mem != MAP_FAILED, "mmap");
 	ring = (struct desc *)(void *)mem;
 	cmpl = (volatile uint64_t *)(void *)(mem + 4096);

@@ -227,6 +227,25 @@ static uint64_t wait_idle(struct fix *f)
 	}
 }
 
+/*
+ * The interrupt follows the status: the engine publishes DONE, then signals (as hardware
+ * writes the completion before its MSI). Wait for the PBA bit the masked vector leaves.
+ */
+static uint64_t wait_pba(struct fix *f)
+{
+	struct timespec t0, t;
+	uint64_t pba;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!(pba = R64(f, f->pdev->msix_pba_off))) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 30)
+			fail_msg("no interrupt pending 30 s after the channel went idle");
+		sched_yield();
+	}
+	return pba;
+}
+
 /* Unmask vector 0 and enable the channel interrupt, through the window. */
 static void irq_setup(struct fix *f)
 {
@@ -476,7 +495,7 @@ static void test_msix_and_decode(void **state)
 	desc_set(f, 0, 64, IOAT_DESC_INT_EN, SRC_IOVA, DST_IOVA);
 	R16(f, CH(IOAT_CHAN_DMACOUNT)) = 1;
 	assert_int_equal(wait_idle(f) & IOAT_STS_MASK, IOAT_STS_DONE);
-	assert_int_equal(R64(f, f->pdev->msix_pba_off), 1);
+	assert_int_equal(wait_pba(f), 1);
 	R64(f, f->pdev->msix_pba_off) = 0; /* read-only */
 	assert_int_equal(R64(f, f->pdev->msix_pba_off), 1);
 	assert_int_equal(atomic_load(&f->irqs), 0);

@@ -746,6 +746,47 @@ out:
 
 /* ---- mappings ------------------------------------------------------------------------------ */
 
+/*
+ * Under slots_lock: a free slot and its window's pages (the read pages of fd at off, read
+ * only; with no fd nothing is mapped and every access traps), its place filled in. The
+ * caller says what serves it, then publishes it.
+ */
+static int slot_open(int fd, unsigned int bar, uint64_t off, size_t len, int prot,
+		     struct mmio_slot **out)
+{
+	struct mmio_slot *s = NULL;
+	void *p;
+	int rc = install_handler();
+
+	if (rc)
+		return rc;
+	for (unsigned int i = 0; i < MMIO_SLOTS && !s; i++)
+		if (atomic_load(&slots[i].state) == SLOT_FREE)
+			s = &slots[i];
+	if (!s)
+		return -ENOMEM;
+	if (fd >= 0)
+		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)off);
+	else
+		p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	s->base = (uintptr_t)p;
+	s->len = len;
+	s->prot = prot;
+	s->shadowed = fd >= 0;
+	s->bar = bar;
+	s->bar_off = off;
+	*out = s;
+	return 0;
+}
+
+static void slot_publish(struct mmio_slot *s)
+{
+	atomic_store(&s->state, SLOT_LIVE);
+	atomic_fetch_add(&live_windows, 1);
+}
+
 int dev_model_bar_mmap(struct dev_model *m, unsigned int bar, uint64_t offset, size_t len, int prot,
 		       void **out)
 {
@@ -758,7 +799,6 @@ int dev_model_bar_mmap_held(struct dev_model *m, unsigned int bar, uint64_t offs
 	uint64_t ps = (uint64_t)page_size(), bar_span;
 	const struct platform_bar *b;
 	struct mmio_slot *s = NULL;
-	void *p;
 	int rc, fd;
 
 	if (!m || !out || bar >= PLATFORM_NR_BARS || !len || (prot & ~(PROT_READ | PROT_WRITE)))
@@ -776,38 +816,15 @@ int dev_model_bar_mmap_held(struct dev_model *m, unsigned int bar, uint64_t offs
 	pthread_once(&fork_once, fork_track_init);
 	fd = (prot & PROT_READ) ? shadow_fd(m, bar, ps) : -1;
 	pthread_mutex_lock(&slots_lock);
-	rc = install_handler();
-	if (rc)
-		goto out;
-	for (unsigned int i = 0; i < MMIO_SLOTS && !s; i++)
-		if (atomic_load(&slots[i].state) == SLOT_FREE)
-			s = &slots[i];
-	if (!s) {
-		rc = -ENOMEM;
-		goto out;
+	rc = slot_open(fd, bar, offset, len, prot, &s);
+	if (!rc) {
+		s->m = m;
+		s->ops = NULL;
+		s->release = release;
+		s->rel_arg = arg;
+		slot_publish(s);
+		*out = (void *)s->base;
 	}
-	if (fd >= 0)
-		p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, (off_t)offset);
-	else
-		p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED) {
-		rc = -errno;
-		goto out;
-	}
-	s->base = (uintptr_t)p;
-	s->len = len;
-	s->prot = prot;
-	s->shadowed = fd >= 0;
-	s->m = m;
-	s->ops = NULL;
-	s->release = release;
-	s->rel_arg = arg;
-	s->bar = bar;
-	s->bar_off = offset;
-	atomic_store(&s->state, SLOT_LIVE);
-	atomic_fetch_add(&live_windows, 1);
-	*out = p;
-out:
 	pthread_mutex_unlock(&slots_lock);
 	return rc;
 }
@@ -945,7 +962,6 @@ int dev_window_map(const struct dev_window_ops *ops, void *opaque, unsigned int 
 {
 	uint64_t ps = (uint64_t)page_size(), span;
 	struct mmio_slot *s = NULL;
-	void *p;
 	int rc;
 
 	if (!ops || !ops->access || !out || !len || bar >= PLATFORM_NR_BARS || !bar_size ||
@@ -959,39 +975,16 @@ int dev_window_map(const struct dev_window_ops *ops, void *opaque, unsigned int 
 		shadow_fd = -1;
 	pthread_once(&fork_once, fork_track_init);
 	pthread_mutex_lock(&slots_lock);
-	rc = install_handler();
-	if (rc)
-		goto out;
-	for (unsigned int i = 0; i < MMIO_SLOTS && !s; i++)
-		if (atomic_load(&slots[i].state) == SLOT_FREE)
-			s = &slots[i];
-	if (!s) {
-		rc = -ENOMEM;
-		goto out;
+	rc = slot_open(shadow_fd, bar, bar_off, len, prot, &s);
+	if (!rc) {
+		s->m = NULL;
+		s->ops = ops;
+		s->opaque = opaque;
+		s->release = ops->release;
+		s->rel_arg = opaque;
+		slot_publish(s);
+		*out = (void *)s->base;
 	}
-	if (shadow_fd >= 0)
-		p = mmap(NULL, len, PROT_READ, MAP_SHARED, shadow_fd, (off_t)bar_off);
-	else
-		p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED) {
-		rc = -errno;
-		goto out;
-	}
-	s->base = (uintptr_t)p;
-	s->len = len;
-	s->prot = prot;
-	s->shadowed = shadow_fd >= 0;
-	s->m = NULL;
-	s->ops = ops;
-	s->opaque = opaque;
-	s->release = ops->release;
-	s->rel_arg = opaque;
-	s->bar = bar;
-	s->bar_off = bar_off;
-	atomic_store(&s->state, SLOT_LIVE);
-	atomic_fetch_add(&live_windows, 1);
-	*out = p;
-out:
 	pthread_mutex_unlock(&slots_lock);
 	return rc;
 }

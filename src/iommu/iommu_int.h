@@ -16,6 +16,10 @@
 #ifndef IOASID_IOMMU_INT_H
 #define IOASID_IOMMU_INT_H
 
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "iommu/iommu.h"
 
 struct iommu_xlate_ops {
@@ -57,6 +61,59 @@ struct pt_walk_result;
 void iommu_fault_from_pt(const struct pt_walk_result *r, unsigned int stage, struct iommu_fault *f);
 /* enum iommu_access -> enum pt_access */
 unsigned int iommu_pt_access(unsigned int access);
+/*
+ * Walk x's stage-2 table from root (PT_ROOT_OWN: the domain's own) for iova: the leaf into
+ * *out, or a stage-1 fault (-EFAULT). The last step of every model's walk.
+ */
+int iommu_walk_root(struct iommu_xlate *x, uint64_t root, uint64_t iova, unsigned int access,
+		    bool dirty, struct iommu_xlate_result *out, struct iommu_fault *fault);
+/* A fault in a context structure (level: IOMMU_FAULT_CTX_*) at addr, stage 1: -EFAULT. */
+int iommu_ctx_fault(struct iommu_fault *f, enum iommu_fault_type t, unsigned int level,
+		    uint64_t addr);
+
+/*
+ * A device's context structures are rewritten under a sequence count, odd while a writer
+ * (serialized by the caller) is at work: the hardware's "clear P, write, set P" with the
+ * invalidation in between. A lock-free reader retries until it read a stable copy:
+ *	do {
+ *		s = iommu_seq_read_begin(&h->seq, &spins);
+ *		... read the structures ...
+ *	} while (iommu_seq_read_retry(&h->seq, s, &spins));
+ */
+static inline void iommu_seq_write_begin(uint32_t *seq)
+{
+	__atomic_store_n(seq, *seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void iommu_seq_write_end(uint32_t *seq)
+{
+	__atomic_store_n(seq, *seq + 1, __ATOMIC_RELEASE);
+}
+
+static inline void iommu_seq_spin(unsigned int *spins)
+{
+	if (++*spins > 64)
+		sched_yield();
+}
+
+static inline uint32_t iommu_seq_read_begin(const uint32_t *seq, unsigned int *spins)
+{
+	uint32_t s;
+
+	while ((s = __atomic_load_n(seq, __ATOMIC_ACQUIRE)) & 1)
+		iommu_seq_spin(spins);
+	return s;
+}
+
+static inline bool iommu_seq_read_retry(const uint32_t *seq, uint32_t s, unsigned int *spins)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(seq, __ATOMIC_RELAXED) == s)
+		return false;
+	iommu_seq_spin(spins);
+	return true;
+}
 
 /* ---- context structures (model_*.c) ---- */
 

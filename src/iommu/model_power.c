@@ -39,11 +39,7 @@
 
 static int tve_fault(struct iommu_fault *f, enum iommu_fault_type t, uint64_t iova)
 {
-	f->type = t;
-	f->stage = 1;
-	f->level = IOMMU_FAULT_CTX_DEVICE;
-	f->addr = iova;
-	return -EFAULT;
+	return iommu_ctx_fault(f, t, IOMMU_FAULT_CTX_DEVICE, iova);
 }
 
 int power_tve_decode(uint64_t tve, uint64_t iova, struct power_tve *out, struct iommu_fault *f)
@@ -82,11 +78,10 @@ static int power_program(struct iommu_hwctx *hw, uint32_t pasid, const struct io
 			return -EINVAL;
 		tvt[(x->s2->ranges[0].start >> TVE_WINDOW_BIT) & 1] = hi.hw_word;
 	}
-	__atomic_store_n(&h->seq, h->seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	iommu_seq_write_begin(&h->seq);
 	__atomic_store_n(&h->tvt[0], tvt[0], __ATOMIC_RELAXED);
 	__atomic_store_n(&h->tvt[1], tvt[1], __ATOMIC_RELAXED);
-	__atomic_store_n(&h->seq, h->seq + 1, __ATOMIC_RELEASE);
+	iommu_seq_write_end(&h->seq);
 	return 0;
 }
 
@@ -95,7 +90,6 @@ static int power_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pa
 		      struct iommu_fault *fault)
 {
 	struct power_hw *h = (struct power_hw *)hw;
-	struct pt_walk_result r;
 	struct power_tve t;
 	unsigned int spins = 0;
 	uint64_t tve;
@@ -104,18 +98,10 @@ static int power_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pa
 
 	if (pasid != IOMMU_NO_PASID)
 		return x->ops->walk(x, pasid, iova, access, out, fault);
-	for (;;) {
-		s = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
-		if (!(s & 1)) {
-			tve = __atomic_load_n(&h->tvt[(iova >> TVE_WINDOW_BIT) & 1],
-					      __ATOMIC_RELAXED);
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			if (__atomic_load_n(&h->seq, __ATOMIC_RELAXED) == s)
-				break;
-		}
-		if (++spins > 64)
-			sched_yield();
-	}
+	do {
+		s = iommu_seq_read_begin(&h->seq, &spins);
+		tve = __atomic_load_n(&h->tvt[(iova >> TVE_WINDOW_BIT) & 1], __ATOMIC_RELAXED);
+	} while (iommu_seq_read_retry(&h->seq, s, &spins));
 	rc = power_tve_decode(tve, iova, &t, fault);
 	/* the other window's TVE is not a change in progress: x has none there */
 	if (rc && ((iova ^ x->s2->ranges[0].start) >> TVE_WINDOW_BIT & 1))
@@ -128,14 +114,7 @@ static int power_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pa
 	}
 	if (t.levels != pt_domain_levels(x->s2))
 		return tve_fault(fault, IOMMU_FAULT_BAD_CTX, iova);
-	if (pt_translate(x->s2, NULL, t.root, iova, iommu_pt_access(access), false, &r)) {
-		iommu_fault_from_pt(&r, 1, fault);
-		return -EFAULT;
-	}
-	out->oa = r.oa;
-	out->size_lg2 = r.size_lg2;
-	out->prot = r.prot;
-	return 0;
+	return iommu_walk_root(x, t.root, iova, access, false, out, fault);
 }
 
 static void power_free(struct iommu_hwctx *hw)

@@ -57,16 +57,6 @@
 #define PDTP_PD17   2
 #define PDTP_PD20   3
 
-static int rv_fault(struct iommu_fault *f, enum iommu_fault_type t, unsigned int which,
-		    uint64_t iova)
-{
-	f->type = t;
-	f->stage = 1;
-	f->level = which;
-	f->addr = iova;
-	return -EFAULT;
-}
-
 static bool atp_mode_ok(unsigned int mode)
 {
 	return mode == 0 || (mode >= 8 && mode <= 10);
@@ -83,21 +73,23 @@ int riscv_ctx_lookup(const struct pt_reader *rd, uint64_t dc_pa, uint32_t pasid,
 	if ((rc = iommu_ctx_read(rd, dc_pa, &tc, f)))
 		return rc;
 	if (!(tc & TC_V))
-		return rv_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_DEVICE, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_DEVICE, iova);
 	if ((rc = iommu_ctx_read(rd, dc_pa + 8, &gatp, f)) ||
 	    (rc = iommu_ctx_read(rd, dc_pa + 16, &ta, f)) ||
 	    (rc = iommu_ctx_read(rd, dc_pa + 24, &fsc, f)))
 		return rc;
 	if ((tc & TC_RESERVED) || !atp_mode_ok(ATP_MODE(gatp)))
-		return rv_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
 	out->s2_mode = ATP_MODE(gatp);
 	out->s2_root = (gatp & ATP_PPN) << 12;
 	out->gscid = (uint32_t)(gatp >> 44) & 0xffff;
 	if (!(tc & TC_PDTV)) {
 		if (pasid != IOMMU_NO_PASID)
-			return rv_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
+			return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID,
+					       iova);
 		if (!atp_mode_ok(ATP_MODE(fsc)))
-			return rv_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
+			return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE,
+					       iova);
 		out->s1_mode = ATP_MODE(fsc);
 		out->s1_root = (fsc & ATP_PPN) << 12;
 		out->pscid = (uint32_t)((ta >> PSCID_SHIFT) & PSCID_MASK);
@@ -109,10 +101,10 @@ int riscv_ctx_lookup(const struct pt_reader *rd, uint64_t dc_pa, uint32_t pasid,
 	if (mode == 0)
 		return 0;
 	if (mode > PDTP_PD20)
-		return rv_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
 	levels = mode; /* PD8: 1, PD17: 2, PD20: 3 */
 	if (pasid >> (mode == PDTP_PD8 ? 8 : mode == PDTP_PD17 ? 17 : 20))
-		return rv_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
 	table = (fsc & ATP_PPN) << 12;
 	for (unsigned int lvl = levels - 1; lvl > 0; lvl--) {
 		unsigned int idx = lvl == 2 ? (pasid >> 17) & 7 : (pasid >> 8) & 511;
@@ -121,8 +113,8 @@ int riscv_ctx_lookup(const struct pt_reader *rd, uint64_t dc_pa, uint32_t pasid,
 		if ((rc = iommu_ctx_read(rd, table + idx * 8, &e, f)))
 			return rc;
 		if (!(e & PDTE_V))
-			return rv_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID_DIR,
-					iova);
+			return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT,
+					       IOMMU_FAULT_CTX_PASID_DIR, iova);
 		table = PDTE_PPN(e) << 12;
 	}
 	table += (uint64_t)(pasid & 0xff) * 16;
@@ -130,9 +122,9 @@ int riscv_ctx_lookup(const struct pt_reader *rd, uint64_t dc_pa, uint32_t pasid,
 	    (rc = iommu_ctx_read(rd, table + 8, &fsc, f)))
 		return rc;
 	if (!(ta & PC_V))
-		return rv_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
 	if (!atp_mode_ok(ATP_MODE(fsc)))
-		return rv_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 	out->s1_mode = ATP_MODE(fsc);
 	out->s1_root = (fsc & ATP_PPN) << 12;
 	out->pscid = (uint32_t)((ta >> PSCID_SHIFT) & PSCID_MASK);
@@ -203,11 +195,10 @@ static int rv_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iommu
 	pc = rv_pc(h, pasid, x != NULL);
 	if (!pc)
 		return x ? -ENOMEM : 0;
-	__atomic_store_n(&h->seq, h->seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	iommu_seq_write_begin(&h->seq);
 	store_le(&pc[1], fsc);
 	store_le(&pc[0], ta);
-	__atomic_store_n(&h->seq, h->seq + 1, __ATOMIC_RELEASE);
+	iommu_seq_write_end(&h->seq);
 	return 0;
 }
 
@@ -215,41 +206,24 @@ static int rv_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasid
 		   unsigned int access, struct iommu_xlate_result *out, struct iommu_fault *fault)
 {
 	struct rv_hw *h = (struct rv_hw *)hw;
-	struct pt_walk_result r;
 	struct riscv_ctx c;
 	unsigned int spins = 0;
 	uint32_t s;
 	int rc;
 
-	for (;;) {
-		s = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
-		if (!(s & 1)) {
-			rc = riscv_ctx_lookup(NULL, (uint64_t)(uintptr_t)h->dc, pasid, iova, &c,
-					      fault);
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			if (__atomic_load_n(&h->seq, __ATOMIC_RELAXED) == s)
-				break;
-		}
-		if (++spins > 64)
-			sched_yield();
-	}
+	do {
+		s = iommu_seq_read_begin(&h->seq, &spins);
+		rc = riscv_ctx_lookup(NULL, (uint64_t)(uintptr_t)h->dc, pasid, iova, &c, fault);
+	} while (iommu_seq_read_retry(&h->seq, s, &spins));
 	if (rc)
 		return fault->type == IOMMU_FAULT_NOT_PRESENT ? -EAGAIN : rc;
 	if (!c.pc || c.s1_root != pt_domain_root_pa(x->s2) || c.pscid != (x->tag & PSCID_MASK)) {
-		rv_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+		iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 		return -EAGAIN;
 	}
 	if (c.s1_mode != pt_domain_levels(x->s2) + 5) /* Sv39 = 8 is 3 levels */
-		return rv_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
-	if (pt_translate(x->s2, NULL, c.s1_root, iova, iommu_pt_access(access),
-			 x->s2->dirty_tracking, &r)) {
-		iommu_fault_from_pt(&r, 1, fault);
-		return -EFAULT;
-	}
-	out->oa = r.oa;
-	out->size_lg2 = r.size_lg2;
-	out->prot = r.prot;
-	return 0;
+		return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+	return iommu_walk_root(x, c.s1_root, iova, access, x->s2->dirty_tracking, out, fault);
 }
 
 static void rv_free(struct iommu_hwctx *hw)

@@ -78,16 +78,6 @@
 #define CD1_TTB0_MASK UINT64_C(0x00fffffffffffff0)
 #define CD_BYTES      64
 
-static int ctx_fault(struct iommu_fault *f, enum iommu_fault_type t, unsigned int which,
-		     uint64_t addr)
-{
-	f->type = t;
-	f->stage = 1;
-	f->level = which;
-	f->addr = addr;
-	return -EFAULT;
-}
-
 int smmu_ste_check(uint64_t ste[2])
 {
 	unsigned int cfg, eats;
@@ -140,7 +130,7 @@ int smmu_cd_fetch(const struct pt_reader *rd, const uint64_t ste[2], uint32_t pa
 
 	memset(out, 0, sizeof(*out));
 	if (!(ste[0] & STE0_V) || cfg == STE_CFG_ABORT)
-		return ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_DEVICE, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_DEVICE, iova);
 	if (cfg == STE_CFG_BYPASS) {
 		out->bypass = true;
 		return 0;
@@ -151,10 +141,12 @@ int smmu_cd_fetch(const struct pt_reader *rd, const uint64_t ste[2], uint32_t pa
 			return 0;
 		}
 		if (dss != S1DSS_SSID0)
-			return ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
+			return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID,
+					       iova);
 	} else if (pasid != IOMMU_NO_PASID) {
 		if (!cdmax || pasid >= (UINT32_C(1) << cdmax))
-			return ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
+			return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID,
+					       iova);
 	}
 	if (fmt == S1FMT_LINEAR || !cdmax) {
 		cd_pa = table + (uint64_t)ssid * CD_BYTES;
@@ -166,14 +158,15 @@ int smmu_cd_fetch(const struct pt_reader *rd, const uint64_t ste[2], uint32_t pa
 		if (rc)
 			return rc;
 		if (!(l1 & L1CD_V))
-			return ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID_DIR,
-					 iova);
+			return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT,
+					       IOMMU_FAULT_CTX_PASID_DIR, iova);
 		if (l1 & L1CD_RESERVED)
-			return ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID_DIR, iova);
+			return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID_DIR,
+					       iova);
 		cd_pa = (l1 & L1CD_L2PTR) +
 			(uint64_t)(ssid & ((UINT32_C(1) << split) - 1)) * CD_BYTES;
 	} else {
-		return ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
 	}
 	for (unsigned int w = 0; w < 2; w++) {
 		int rc = iommu_ctx_read(rd, cd_pa + w * 8, &cd[w], f);
@@ -182,14 +175,14 @@ int smmu_cd_fetch(const struct pt_reader *rd, const uint64_t ste[2], uint32_t pa
 			return rc;
 	}
 	if (!(cd[0] & CD0_V))
-		return ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
 	out->granule_lg2 = tg0_lg2[(cd[0] >> CD0_TG0_SHIFT) & 3];
 	out->oa_bits = ips_bits[(cd[0] >> CD0_IPS_SHIFT) & 7];
 	t0sz = (unsigned int)(cd[0] & CD0_T0SZ_MASK);
 	if (!(cd[0] & CD0_AA64) || !out->granule_lg2 || !out->oa_bits || t0sz < 12 || t0sz > 39)
-		return ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 	if (cd[0] & CD0_EPD0) /* TTB0 walks disabled: a translation fault of stage 1 */
-		return ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, 0, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, 0, iova);
 	out->ia_bits = 64 - t0sz;
 	out->hd = cd[0] & CD0_HD;
 	out->ttb0 = cd[1] & CD1_TTB0_MASK;
@@ -279,11 +272,10 @@ static int smmu_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iom
 	cd = smmu_host_cd(h, pasid, x != NULL);
 	if (!cd)
 		return x ? -ENOMEM : 0;
-	__atomic_store_n(&h->seq, h->seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	iommu_seq_write_begin(&h->seq);
 	smmu_store_le(&cd[1], w1);
 	smmu_store_le(&cd[0], w0);
-	__atomic_store_n(&h->seq, h->seq + 1, __ATOMIC_RELEASE);
+	iommu_seq_write_end(&h->seq);
 	return 0;
 }
 
@@ -293,7 +285,6 @@ static int smmu_host_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_
 {
 	struct smmu_hw *h = (struct smmu_hw *)hw;
 	const struct pt_config *c = pt_domain_config(x->s2);
-	struct pt_walk_result r;
 	unsigned int spins = 0;
 	struct smmu_cd cd;
 	uint32_t s;
@@ -302,37 +293,22 @@ static int smmu_host_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_
 	if (x->s1_type)
 		return x->ops->walk(x, pasid, iova, access, out, fault);
 	if (pasid == IOMMU_NO_PASID && __atomic_load_n(&h->nested, __ATOMIC_ACQUIRE)) {
-		ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
+		iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
 		return -EAGAIN; /* the slot is leaving a nested HWPT */
 	}
-	for (;;) {
-		s = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
-		if (!(s & 1)) {
-			rc = smmu_cd_fetch(NULL, h->ste, pasid, iova, &cd, fault);
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			if (__atomic_load_n(&h->seq, __ATOMIC_RELAXED) == s)
-				break;
-		}
-		if (++spins > 64)
-			sched_yield();
-	}
+	do {
+		s = iommu_seq_read_begin(&h->seq, &spins);
+		rc = smmu_cd_fetch(NULL, h->ste, pasid, iova, &cd, fault);
+	} while (iommu_seq_read_retry(&h->seq, s, &spins));
 	if (rc)
 		return fault->type == IOMMU_FAULT_NOT_PRESENT ? -EAGAIN : rc;
 	if (cd.bypass || cd.ttb0 != pt_domain_root_pa(x->s2) || cd.asid != (x->tag & 0xffff)) {
-		ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+		iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 		return -EAGAIN;
 	}
 	if ((1u << cd.granule_lg2) != c->granule || cd.ia_bits != smmu_ia_bits(x->s2))
-		return ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
-	if (pt_translate(x->s2, NULL, cd.ttb0, iova, iommu_pt_access(access), x->s2->dirty_tracking,
-			 &r)) {
-		iommu_fault_from_pt(&r, 1, fault);
-		return -EFAULT;
-	}
-	out->oa = r.oa;
-	out->size_lg2 = r.size_lg2;
-	out->prot = r.prot;
-	return 0;
+		return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+	return iommu_walk_root(x, cd.ttb0, iova, access, x->s2->dirty_tracking, out, fault);
 }
 
 static void smmu_hw_free(struct iommu_hwctx *hw)

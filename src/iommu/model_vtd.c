@@ -70,16 +70,6 @@
 #define PE_BYTES	64
 #define PASID_TABLE_LG2 6 /* 64 entries of 64 bytes: one 4 KiB page */
 
-static int vtd_fault(struct iommu_fault *f, enum iommu_fault_type t, unsigned int which,
-		     uint64_t iova)
-{
-	f->type = t;
-	f->stage = 1;
-	f->level = which;
-	f->addr = iova;
-	return -EFAULT;
-}
-
 int vtd_pasid_lookup(const struct pt_reader *rd, uint64_t ctx_pa, uint32_t pasid, uint64_t iova,
 		     struct vtd_pasid_entry *out, struct iommu_fault *f)
 {
@@ -92,17 +82,17 @@ int vtd_pasid_lookup(const struct pt_reader *rd, uint64_t ctx_pa, uint32_t pasid
 	    (rc = iommu_ctx_read(rd, ctx_pa + 8, &c1, f)))
 		return rc;
 	if (!(c0 & CTX0_P))
-		return vtd_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_DEVICE, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_DEVICE, iova);
 	if (pasid == IOMMU_NO_PASID)
 		pasid = (uint32_t)(c1 & CTX1_RID_PASID);
 	dir_lg2 = (unsigned int)((c0 >> CTX0_PDTS_SHIFT) & 7) + 7;
 	if ((pasid >> PASID_TABLE_LG2) >> dir_lg2)
-		return vtd_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID_DIR, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID_DIR, iova);
 	rc = iommu_ctx_read(rd, (c0 & CTX_ADDR) + (uint64_t)(pasid >> PASID_TABLE_LG2) * 8, &de, f);
 	if (rc)
 		return rc;
 	if (!(de & DIR_P))
-		return vtd_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID_DIR, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID_DIR, iova);
 	for (unsigned int w = 0; w < 3; w++) {
 		uint64_t pa = (de & CTX_ADDR) +
 			      (uint64_t)(pasid & ((1u << PASID_TABLE_LG2) - 1)) * PE_BYTES + w * 8;
@@ -112,7 +102,7 @@ int vtd_pasid_lookup(const struct pt_reader *rd, uint64_t ctx_pa, uint32_t pasid
 			return rc;
 	}
 	if (!(pe[0] & PE0_P))
-		return vtd_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
 	out->pgtt = (unsigned int)((pe[0] & PE0_PGTT_MASK) >> PE0_PGTT_SHIFT);
 	out->aw = (unsigned int)(pe[0] >> PE0_AW_SHIFT) & 7;
 	out->ssade = pe[0] & PE0_SSADE;
@@ -121,12 +111,12 @@ int vtd_pasid_lookup(const struct pt_reader *rd, uint64_t ctx_pa, uint32_t pasid
 	out->flpm = (unsigned int)(pe[2] >> PE2_FLPM_SHIFT) & 3;
 	out->fsptptr = pe[2] & CTX_ADDR;
 	if (out->pgtt < VTD_PGTT_FS || out->pgtt > VTD_PGTT_PT)
-		return vtd_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 	if ((out->pgtt == VTD_PGTT_SS || out->pgtt == VTD_PGTT_NESTED) &&
 	    (out->aw < 1 || out->aw > 3))
-		return vtd_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 	if ((out->pgtt == VTD_PGTT_FS || out->pgtt == VTD_PGTT_NESTED) && out->flpm > 1)
-		return vtd_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+		return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 	return 0;
 }
 
@@ -189,11 +179,10 @@ static int vtd_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iomm
 	pe = vtd_entry(h, pasid, x != NULL);
 	if (!pe)
 		return x ? -ENOMEM : 0;
-	__atomic_store_n(&h->seq, h->seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	iommu_seq_write_begin(&h->seq);
 	for (unsigned int i = 0; i < 3; i++)
 		store_le(&pe[i], w[i]);
-	__atomic_store_n(&h->seq, h->seq + 1, __ATOMIC_RELEASE);
+	iommu_seq_write_end(&h->seq);
 	return 0;
 }
 
@@ -212,45 +201,28 @@ static int vtd_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasi
 {
 	struct vtd_hw *h = (struct vtd_hw *)hw;
 	struct vtd_pasid_entry e;
-	struct pt_walk_result r;
 	unsigned int spins = 0;
 	uint32_t s;
 	int rc;
 
-	for (;;) {
-		s = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
-		if (!(s & 1)) {
-			rc = vtd_pasid_lookup(NULL, (uint64_t)(uintptr_t)h->ctx, pasid, iova, &e,
-					      fault);
-			__atomic_thread_fence(__ATOMIC_ACQUIRE);
-			if (__atomic_load_n(&h->seq, __ATOMIC_RELAXED) == s)
-				break;
-		}
-		if (++spins > 64)
-			sched_yield();
-	}
+	do {
+		s = iommu_seq_read_begin(&h->seq, &spins);
+		rc = vtd_pasid_lookup(NULL, (uint64_t)(uintptr_t)h->ctx, pasid, iova, &e, fault);
+	} while (iommu_seq_read_retry(&h->seq, s, &spins));
 	/* a missing entry or one for another translation: the slot may be changing (retry) */
 	if (rc)
 		return fault->type == IOMMU_FAULT_NOT_PRESENT ? -EAGAIN : rc;
 	if (e.pgtt == VTD_PGTT_PT || e.pgtt == VTD_PGTT_FS)
-		return vtd_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+		return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 	if (!vtd_entry_is(&e, x)) {
-		vtd_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+		iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 		return -EAGAIN;
 	}
 	if (e.aw + 2 != pt_domain_levels(x->s2))
-		return vtd_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+		return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 	if (e.pgtt == VTD_PGTT_NESTED) /* FSPTPTR through SSPTPTR: the nested kind's walk */
 		return x->ops->walk(x, pasid, iova, access, out, fault);
-	if (pt_translate(x->s2, NULL, e.ssptptr, iova, iommu_pt_access(access),
-			 x->s2->dirty_tracking, &r)) {
-		iommu_fault_from_pt(&r, 1, fault);
-		return -EFAULT;
-	}
-	out->oa = r.oa;
-	out->size_lg2 = r.size_lg2;
-	out->prot = r.prot;
-	return 0;
+	return iommu_walk_root(x, e.ssptptr, iova, access, x->s2->dirty_tracking, out, fault);
 }
 
 static void vtd_free(struct iommu_hwctx *hw)

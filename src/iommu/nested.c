@@ -124,17 +124,6 @@ static int nested_stage2(struct iommu_xlate *x, uint64_t ipa, unsigned int acces
 
 /* ---- SMMUv3: STE -> CD -> LPAE stage 1 ------------------------------------------------- */
 
-/* A fault in a context structure (which: IOMMU_FAULT_CTX_*), stage 1. */
-static int ctx_fault(struct iommu_fault *f, enum iommu_fault_type t, unsigned int which,
-		     uint64_t addr)
-{
-	f->type = t;
-	f->stage = 1;
-	f->level = which;
-	f->addr = addr;
-	return -EFAULT;
-}
-
 /* The LPAE stage-1 geometry a CD asks for, made once per nested translation. */
 static struct iommu_domain *smmu_geometry(struct nested *n, unsigned int granule_lg2,
 					  unsigned int ia, unsigned int oa, bool hd)
@@ -191,7 +180,7 @@ static int smmu_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, ui
 		return nested_stage2(x, iova, access, NULL, out, fault);
 	geom = smmu_geometry(n, cd.granule_lg2, cd.ia_bits, cd.oa_bits, cd.hd);
 	if (!geom)
-		return ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
+		return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 	if (pt_translate(geom, &nr.rd, cd.ttb0, iova, iommu_pt_access(access), cd.hd, &r)) {
 		iommu_fault_from_pt(&r, 1, fault);
 		return -EFAULT;
@@ -238,7 +227,7 @@ static int amd_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, uin
 	if (!n->amd_gv || (pasid == IOMMU_NO_PASID && !n->amd_giov))
 		return nested_stage2(x, iova, access, NULL, out, fault);
 	if (pasid >> bits)
-		return ctx_fault(fault, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
+		return iommu_ctx_fault(fault, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
 	/* the GCR3 table, each level read through stage 2; the last gives the guest CR3 */
 	for (int lvl = (int)n->amd_glx; lvl >= 0; lvl--) {
 		unsigned int which = lvl ? IOMMU_FAULT_CTX_PASID_DIR : IOMMU_FAULT_CTX_PASID;
@@ -247,7 +236,7 @@ static int amd_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, uin
 		if (iommu_ctx_read(&nr.rd, table + ((pasid >> (9 * lvl)) & 511) * 8, &e, fault))
 			return -EFAULT;
 		if (!(e & GCR3_ENTRY_V))
-			return ctx_fault(fault, IOMMU_FAULT_NOT_PRESENT, which, iova);
+			return iommu_ctx_fault(fault, IOMMU_FAULT_NOT_PRESENT, which, iova);
 		table = e & GCR3_ENTRY_ADDR;
 	}
 	if (pt_translate(n->s1_geom, &nr.rd, table, iova, iommu_pt_access(access), true, &r)) {

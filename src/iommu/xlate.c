@@ -221,14 +221,12 @@ unsigned int iommu_pt_access(unsigned int access)
 	       ((access & IOMMU_ACCESS_WRITE) ? PT_ACC_WRITE : 0);
 }
 
-static int paging_walk(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, unsigned int access,
-		       struct iommu_xlate_result *out, struct iommu_fault *fault)
+int iommu_walk_root(struct iommu_xlate *x, uint64_t root, uint64_t iova, unsigned int access,
+		    bool dirty, struct iommu_xlate_result *out, struct iommu_fault *fault)
 {
 	struct pt_walk_result r;
 
-	(void)pasid;
-	if (pt_translate(x->s2, NULL, PT_ROOT_OWN, iova, iommu_pt_access(access),
-			 x->s2->dirty_tracking, &r)) {
+	if (pt_translate(x->s2, NULL, root, iova, iommu_pt_access(access), dirty, &r)) {
 		iommu_fault_from_pt(&r, 1, fault);
 		return -EFAULT;
 	}
@@ -236,6 +234,23 @@ static int paging_walk(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, uns
 	out->size_lg2 = r.size_lg2;
 	out->prot = r.prot;
 	return 0;
+}
+
+int iommu_ctx_fault(struct iommu_fault *f, enum iommu_fault_type t, unsigned int level,
+		    uint64_t addr)
+{
+	f->type = t;
+	f->stage = 1;
+	f->level = level;
+	f->addr = addr;
+	return -EFAULT;
+}
+
+static int paging_walk(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, unsigned int access,
+		       struct iommu_xlate_result *out, struct iommu_fault *fault)
+{
+	(void)pasid;
+	return iommu_walk_root(x, PT_ROOT_OWN, iova, access, x->s2->dirty_tracking, out, fault);
 }
 
 static const struct iommu_xlate_ops paging_ops = {

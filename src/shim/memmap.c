@@ -952,7 +952,7 @@ static void after_fork_child(void)
 	const char *p;
 	struct vma v;
 
-	pthread_mutex_init(&lock, NULL);
+	pthread_mutex_unlock(&lock); /* taken by before_fork; the child has one thread */
 	gen++; /* the child's channels are its own */
 	if (!nranges)
 		return;

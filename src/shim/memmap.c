@@ -952,8 +952,9 @@ static void after_fork_child(void)
 	const char *p;
 	struct vma v;
 
-	pthread_mutex_unlock(&lock); /* taken by before_fork; the child has one thread */
-	gen++; /* the child's channels are its own */
+	/* before_fork took the lock; the child has one thread. Its channels are its own. */
+	pthread_mutex_unlock(&lock);
+	gen++;
 	if (!nranges)
 		return;
 	buf = read_maps(&len, &cap);

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -393,12 +394,23 @@ static uint64_t *g(struct nshared *n, uint64_t gpa)
 	return (uint64_t *)(n->ram + (gpa - G_BASE));
 }
 
+#define MIN_CHECKED 1000 /* stable translations the nested test wants checked */
+
 static void *guest_editor(void *arg)
 {
 	struct nshared *n = arg;
 	uint64_t seed = 777;
 
-	for (unsigned int it = 0; it < ITERATIONS / 4; it++) {
+	time_t until = time(NULL) + 30;
+
+	/*
+	 * At least ITERATIONS / 4 edits, and on until the translator has checked some stable
+	 * translations (on a loaded machine it may not have run at all yet), 30 s at most.
+	 */
+	for (unsigned int it = 0;
+	     it < ITERATIONS / 4 ||
+	     (__atomic_load_n(&n->checked, __ATOMIC_RELAXED) < MIN_CHECKED && time(NULL) < until);
+	     it++) {
 		unsigned int slot = (unsigned int)(rnd(&seed) % NSLOTS);
 		uint32_t next = (uint32_t)(rnd(&seed) % 3);
 		uint64_t pte = next ? n->target[slot][next - 1] | 0x7 : 0; /* P, RW, US */
@@ -441,7 +453,7 @@ static void *translator(void *arg)
 			__atomic_add_fetch(&n->errors, 1, __ATOMIC_RELAXED);
 		}
 		if (v1 == v2 && !(v1 & 1)) {
-			n->checked++;
+			__atomic_add_fetch(&n->checked, 1, __ATOMIC_RELAXED);
 			if ((st == 0 && !rc) || (st != 0 && seen != (int)st))
 				__atomic_add_fetch(&n->errors, 1, __ATOMIC_RELAXED);
 		}

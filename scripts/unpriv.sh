@@ -56,7 +56,7 @@ as_user_memlock() {
 		HOME="$home" PATH=/usr/bin:/bin IOASID_IDLE_EXIT=2 "$@"
 }
 for c in zero_len slow_reader objects fd_limits map_file_areas conn_soak squat pid_reuse \
-	chan_inject chan_bad chan_slow_reader chan_limits uid_mirror; do
+	chan_inject chan_bad chan_slow_reader chan_limits uid_mirror handover_forged; do
 	as_user timeout 300 "$bin/test_safety" "$bin/ioasidd" "$c" >"$logs/$c.log" 2>&1
 	rc=$?
 	case $rc in

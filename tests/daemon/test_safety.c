@@ -717,6 +717,67 @@ static void test_uid_mirror(void)
 	CHECK(stop_daemon(d, 1.0));
 }
 
+/*
+ * A forged hand-over: the daemon maps a handed file only where the caller's own maps show
+ * it. The program maps memfd B at p and hands over memfd A (never mapped): a pinned map of p
+ * is EFAULT and the IOAS is as before. B handed read-only: a writable pin is EFAULT, a
+ * read-only one works. B handed as it is: the map works and the domain reads B's bytes.
+ * The daemon runs with IOASIDD_NO_MAP_FILES=1, so even as root it cannot reach p otherwise.
+ */
+static void test_handover_forged(void)
+{
+	struct iommu_test_cmd md = { .size = sizeof(md), .op = IOMMU_TEST_OP_MOCK_DOMAIN };
+	struct iommu_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_FIXED_IOVA,
+		.length = 64 << 10,
+		.iova = MOCK_APERTURE_START,
+	};
+	int a = memfd_create("forged-a", MFD_CLOEXEC), b = memfd_create("forged-b", MFD_CLOEXEC);
+	char path[64];
+	pid_t d;
+	int s, ro;
+	uint32_t ioas;
+	uint8_t *p;
+
+	setenv("IOASIDD_NO_MAP_FILES", "1", 1);
+	d = start_daemon(0, NULL);
+	unsetenv("IOASIDD_NO_MAP_FILES");
+	CHECK(d > 0 && a >= 0 && b >= 0 && !ftruncate(a, 64 << 10) && !ftruncate(b, 64 << 10));
+	p = mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE, MAP_SHARED, b, 0);
+	CHECK(p != MAP_FAILED);
+	memset(p, 'B', 64 << 10);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", b);
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	s = conn();
+	CHECK(ro >= 0 && s >= 0 && !ioas_alloc(s, &ioas));
+	md.id = ioas;
+	CHECK(call(s, IOMMU_TEST_CMD, &md) == 0);
+	map.ioas_id = ioas;
+	map.user_va = (uintptr_t)p;
+	/* A handed, p maps B: refused, nothing left in the IOAS */
+	CHECK(map_pinned(s, ioas, a, p, 64 << 10, MOCK_APERTURE_START) == -EFAULT);
+	/* B read-only: no writable pin, a read-only one */
+	CHECK(map_pinned(s, ioas, ro, p, 64 << 10, MOCK_APERTURE_START) == -EFAULT);
+	CHECK(ioasid_client_mem(s, ro) == 0 && call(s, IOMMU_IOAS_MAP, &map) == 0);
+	{
+		struct iommu_ioas_unmap um = { .size = sizeof(um),
+					       .ioas_id = ioas,
+					       .iova = MOCK_APERTURE_START,
+					       .length = 64 << 10 };
+
+		CHECK(call(s, IOMMU_IOAS_UNMAP, &um) == 0 && um.length == 64 << 10);
+	}
+	/* B as it is: the writable pin works, at the IOVA the refused maps did not take */
+	CHECK(map_pinned(s, ioas, b, p, 64 << 10, MOCK_APERTURE_START) == 0);
+	close(s);
+	close(ro);
+	munmap(p, 64 << 10);
+	close(a);
+	close(b);
+	CHECK(stop_daemon(d, 1.0));
+}
+
 /* ---- 10,000 connections -----------------------------------------------------------------------
  */
 
@@ -1123,6 +1184,7 @@ int main(int argc, char **argv)
 		{ "chan_slow_reader", test_chan_slow_reader, true },
 		{ "chan_limits", test_chan_limits, true },
 		{ "uid_mirror", test_uid_mirror, true },
+		{ "handover_forged", test_handover_forged, true },
 	};
 	pid_t d = 0;
 	int i;

@@ -104,6 +104,9 @@ else
 	fi
 fi
 note "source package $pkg $pkgver ($(took "$t0"))"
+# Where releases answer a call differently, the program gets the answers of the release whose
+# selftest this is (IOASID_KERNEL_ABI, docs/conformance.md "Kernel releases that differ").
+export IOASID_KERNEL_ABI=${pkg#linux-source-}
 
 # ---------------------------------------------------------------- 1b. extract the selftest
 t0=$(now)

@@ -130,6 +130,7 @@ ioasid_run() { # ioasid_run OUTFILE ARGS...
 	rm -rf "$out/run"
 	mkdir -p "$out/run"
 	(cd "$out/run" && exec env IOASID_ORACLE_RUN="$run_token" XDG_RUNTIME_DIR="$out/run" \
+		IOASID_KERNEL_ABI=6.12 \
 		timeout --kill-after=10 "${ORACLE_TIMEOUT:-900}" "$runner" -- "$out/oracle-trace" "$@") \
 		>"$o" 2>"$o.log"
 	rc=$?

@@ -109,7 +109,8 @@ if [ -x "$conf/bin/iommufd" ]; then
 	for b in iommufd iommufd_fail_nth; do
 		[ -x "$bin/$b" ] || continue
 		# the dirty-tracking tests pin 64 and 128 MiB: more than the default 8 MiB limit
-		as_user_memlock sh -c "d=\$(mktemp -d) && cd \$d && XDG_RUNTIME_DIR=\$d timeout 900 \
+		as_user_memlock sh -c "d=\$(mktemp -d) && cd \$d && XDG_RUNTIME_DIR=\$d \
+			IOASID_KERNEL_ABI=6.12 timeout 900 \
 			'$bin/ioasid-run' --daemon '$bin/ioasidd' --shim '$bin/libioasid-preload.so' \
 			-- '$bin/$b'" >"$out/$b.log" 2>&1
 		# TAP: "ok N name", "not ok N name", "ok N name # SKIP why"

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "platform/platform.h"
+#include "util/kver.h"
 #include "proto/proto.h"
 #include "proto/vfio_proto.h"
 
@@ -57,7 +58,10 @@ static void usage(FILE *f)
 		"  --platform FILE the emulated IOMMUs and PCI devices the program sees (checked\n"
 		"                  first; default: the embedded platform). Without --inproc the\n"
 		"                  daemon serves them: one it starts takes FILE; one already\n"
-		"                  running with another platform is refused (exit 1)\n");
+		"                  running with another platform is refused (exit 1)\n"
+		"  --kernel-abi X.Y where Linux releases answer a call differently, give the\n"
+		"                  answers of Linux X.Y (default: $IOASID_KERNEL_ABI, else the\n"
+		"                  newest); sets $IOASID_KERNEL_ABI for the command\n");
 }
 
 /* An absolute version of path (the command may change directory); NULL if too long. */
@@ -129,6 +133,7 @@ int main(int argc, char **argv)
 		{ "inproc", no_argument, NULL, 'i' },
 		{ "shim", required_argument, NULL, 'p' },
 		{ "platform", required_argument, NULL, 'P' },
+		{ "kernel-abi", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -138,7 +143,7 @@ int main(int argc, char **argv)
 	bool no_daemon = false, inproc = false;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "+s:d:nip:P:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:d:nip:P:k:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			p = absolute(optarg);
@@ -164,6 +169,18 @@ int main(int argc, char **argv)
 		case 'P':
 			platform_opt = optarg;
 			break;
+		case 'k': {
+			uint32_t v;
+
+			if (kver_parse(optarg, &v)) {
+				fprintf(stderr, "ioasid-run: --kernel-abi %s: not MAJOR.MINOR\n",
+					optarg);
+				return 2;
+			}
+			if (setenv("IOASID_KERNEL_ABI", optarg, 1))
+				goto err_env;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;

@@ -106,6 +106,12 @@ struct ioasid_ctx_params {
 	unsigned long *uid_objects;
 	unsigned long max_uid_objects;
 	unsigned int max_access_fds;
+	/*
+	 * The Linux release whose answers to give where releases differ, (major << 8) | minor
+	 * (0x060c for 6.12); 0: the newest ioasid knows. docs/conformance.md lists each
+	 * difference. ioasid_ctx_params_self() reads it from $IOASID_KERNEL_ABI ("6.12").
+	 */
+	uint32_t kernel_abi;
 };
 
 /* Fill params for the calling process (uid, pid, capabilities read from /proc/self). */

@@ -47,6 +47,7 @@
 #include "core/private.h"
 #include "iommu/iommu.h"
 #include "pt/pt.h"
+#include "util/kver.h"
 #include <linux/iommufd_test.h>
 
 /* The bounds the newest kernel puts on one IOMMU_HWPT_INVALIDATE call. */
@@ -425,7 +426,7 @@ static int inv_vtd_s1(struct hwpt_nested *n, struct ioasid_ctx *ctx, uint64_t up
 
 /*
  * Invalidate the caches of a nested HWPT or a vIOMMU with entries of the user's format.
- * A paging HWPT has no caches the user manages: ENOENT, as any ID that is neither.
+ * A paging HWPT has no caches the user manages: EINVAL (ENOENT for a 6.12 program).
  * entry_num is written back as the entries handled, even on failure, as the kernel does.
  */
 int hwpt_invalidate_ioctl(struct ucmd *ucmd)
@@ -446,15 +447,16 @@ int hwpt_invalidate_ioctl(struct ucmd *ucmd)
 		goto out;
 	}
 	/*
-	 * An object that takes no invalidation (a paging HWPT) is ENOENT, as Linux 6.12 looks up
-	 * a nested HWPT; Linux 6.13 and later answer EINVAL. The two selftests assert each their
-	 * kernel's errno; 6.12's is kept (docs/conformance.md, the newest selftest's results).
+	 * An object that takes no invalidation (a paging HWPT) is EINVAL, as Linux 6.13 and
+	 * later look up any object and refuse its type; Linux 6.12 looked up a nested HWPT only,
+	 * so its answer is ENOENT. The two selftests assert each their kernel's errno: a program
+	 * that says it was written for 6.12 (kernel_abi) gets 6.12's.
 	 */
 	obj = obj_get(ucmd->ctx, cmd->hwpt_id, OBJ_ANY);
 	if (!obj || (obj->type != OBJ_HWPT_NESTED && obj->type != OBJ_VIOMMU)) {
 		if (obj)
 			obj_put(obj);
-		rc = -ENOENT;
+		rc = obj && !ctx_abi_before(ucmd->ctx, KVER(6, 13)) ? -EINVAL : -ENOENT;
 		goto out;
 	}
 	if (obj->type == OBJ_VIOMMU) {

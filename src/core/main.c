@@ -35,6 +35,7 @@
 #include <sys/ioctl.h>
 
 #include "core/private.h"
+#include "util/kver.h"
 #include "pt/pt_arena.h"
 #ifdef IOASID_TEST_HOOKS
 #include <linux/iommufd_test.h>
@@ -455,6 +456,7 @@ void ioasid_ctx_params_self(struct ioasid_ctx_params *out)
 	out->pid = getpid();
 	out->cap_ipc_lock = cap_effective(14);	   /* CAP_IPC_LOCK */
 	out->cap_sys_resource = cap_effective(24); /* CAP_SYS_RESOURCE */
+	out->kernel_abi = kver_from_env();
 }
 
 int ioasid_ctx_new(const struct ioasid_ctx_params *params, struct ioasid_ctx **out)

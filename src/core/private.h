@@ -121,6 +121,16 @@ struct ioasid_ctx {
 	struct obj *pending[8];
 };
 
+/*
+ * Does the program expect the answers of a Linux release older than ver (util/kver.h)?
+ * kernel_abi 0 means the newest, which is older than nothing.
+ */
+static inline bool ctx_abi_before(const struct ioasid_ctx *ctx, uint32_t ver)
+{
+	return ctx->params.kernel_abi && ctx->params.kernel_abi < ver;
+}
+
+
 #define CTX_MAX_PENDING 8
 /*
  * The most fault queues and vEVENTQs one context may hold: each keeps an fd open in the

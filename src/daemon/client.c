@@ -236,6 +236,7 @@ static int client_ctx(struct client *c)
 		.uid_objects = c->uid_objects,
 		.max_uid_objects = limits.max_uid_objects,
 		.max_access_fds = limits.max_access_fds,
+		.kernel_abi = c->kernel_abi,
 	};
 	struct ioasid_ctx *ctx;
 
@@ -562,9 +563,13 @@ void client_serve(struct client *c, const char *buf, struct ioasid_recv *r)
 	switch (hdr.type) {
 	case IOASID_MSG_HELLO: {
 		struct ioasid_msg_hello_reply rep;
+		struct ioasid_msg_hello h;
 
 		if (r->nfds != 1)
 			goto out_bad;
+		memcpy(&h, buf, sizeof(h));
+		if (!c->ctx)
+			c->kernel_abi = h.kernel_abi;
 		ioasid_msg_init(&rep.hdr, IOASID_MSG_HELLO_REPLY, hdr.seq);
 		rep.daemon_pid = getpid();
 		ioasid_send_nb(r->fds[0], &rep, sizeof(rep), NULL, 0);

@@ -84,6 +84,7 @@ struct client {
 	gid_t gid;
 	pid_t pid;
 	bool cap_ipc_lock, cap_sys_resource;
+	uint32_t kernel_abi;	    /* HELLO's, for the context (client's thread) */
 	struct ioasid_ctx *ctx;	    /* made at the first ioctl */
 	unsigned long *uid_objects; /* the uid's shared object count (atomic) */
 

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "proto/proto.h"
+#include "util/kver.h"
 
 #ifndef IOASID_DAEMON_BUILD_PATH
 #define IOASID_DAEMON_BUILD_PATH ""
@@ -594,6 +595,7 @@ static int try_connect(const char *path, unsigned int flags, pid_t *out_pid)
 		goto out_close;
 	}
 	ioasid_msg_init(&hello.hdr, IOASID_MSG_HELLO, next_seq());
+	hello.kernel_abi = kver_from_env();
 	ch = request(sock, &hello, sizeof(hello), NULL, 0);
 	if (ch < 0) {
 		rc = refused(sock);

@@ -89,7 +89,13 @@ struct ioasid_msg_hdr {
 
 struct ioasid_msg_hello {
 	struct ioasid_msg_hdr hdr;
-	uint64_t features; /* none defined yet: 0 */
+	/*
+	 * The Linux release whose answers the program expects where releases differ
+	 * ($IOASID_KERNEL_ABI, util/kver.h: (major << 8) | minor); 0: the newest. Taken for
+	 * the connection's context when it is made (a later HELLO changes nothing).
+	 */
+	uint32_t kernel_abi;
+	uint32_t __reserved;
 };
 
 struct ioasid_msg_hello_reply {

@@ -925,6 +925,47 @@ out:
  * left behind), across two pages (read and written whole), its result half in a read-only
  * page (EFAULT), and at the very end of the mapping (EFAULT for what lies past it).
  */
+/*
+ * Each connection carries the Linux release its program expects ($IOASID_KERNEL_ABI when it
+ * was opened): one daemon answers a 6.12 program and a newer one side by side. A paging HWPT
+ * given to IOMMU_HWPT_INVALIDATE is ENOENT for 6.12 and EINVAL for 6.13 and the default.
+ */
+static void test_kernel_abi(void)
+{
+	static const struct {
+		const char *abi;
+		int err;
+	} cases[] = { { "6.12", ENOENT }, { NULL, EINVAL }, { "6.13", EINVAL }, { "junk", EINVAL } };
+	int fds[4];
+
+	for (int i = 0; i < 4; i++) {
+		if (cases[i].abi)
+			setenv("IOASID_KERNEL_ABI", cases[i].abi, 1);
+		else
+			unsetenv("IOASID_KERNEL_ABI");
+		fds[i] = iommufd_open();
+		CHECK(fds[i] >= 0);
+	}
+	unsetenv("IOASID_KERNEL_ABI");
+	/* asked in reverse order of opening: the answer is the connection's, not the latest */
+	for (int i = 3; i >= 0; i--) {
+		struct iommu_test_cmd md = { .size = sizeof(md), .op = IOMMU_TEST_OP_MOCK_DOMAIN };
+		struct iommu_hwpt_invalidate inv = { .size = sizeof(inv), .entry_num = 1,
+						     .entry_len = 8 };
+		uint64_t entry = 0;
+		uint32_t ioas;
+
+		CHECK(ioas_alloc(fds[i], &ioas) == 0);
+		md.id = ioas;
+		CHECK(ioctl(fds[i], IOMMU_TEST_CMD, &md) == 0);
+		inv.hwpt_id = md.mock_domain.out_hwpt_id;
+		inv.data_uptr = (uintptr_t)&entry;
+		CHECK(ioctl(fds[i], IOMMU_HWPT_INVALIDATE, &inv) == -1 && errno == cases[i].err);
+		CHECK(inv.entry_num == 0);
+		CHECK(close(fds[i]) == 0);
+	}
+}
+
 static void test_struct_edges(void)
 {
 	struct iommu_ioas_alloc a = { .size = sizeof(a) };
@@ -1071,6 +1112,7 @@ int main(int argc, char **argv)
 		{ "chan_fork", test_chan_fork },
 		{ "idle_remap", test_idle_remap },
 		{ "struct_edges", test_struct_edges },
+		{ "kernel_abi", test_kernel_abi },
 	};
 	int fd;
 

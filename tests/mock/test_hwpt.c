@@ -429,12 +429,50 @@ static void test_hwpt_invalidate(void **state)
 	inv.entry_len = PG + 1;
 	T_ERR(EINVAL, t_ioctl(f->ctx, IOMMU_HWPT_INVALIDATE, &inv));
 	inv.entry_len = 8;
-	/* a paging HWPT takes no invalidation: ENOENT as Linux 6.12 (7.x: EINVAL) */
-	T_ERR(ENOENT, t_ioctl(f->ctx, IOMMU_HWPT_INVALIDATE, &inv));
+	/* a paging HWPT takes no invalidation: EINVAL as Linux 6.13 and later */
+	T_ERR(EINVAL, t_ioctl(f->ctx, IOMMU_HWPT_INVALIDATE, &inv));
 	assert_int_equal(inv.entry_num, 0);
 	inv.entry_num = 0;
 	inv.hwpt_id = 0;
 	T_ERR(ENOENT, t_ioctl(f->ctx, IOMMU_HWPT_INVALIDATE, &inv));
+}
+
+/*
+ * A context made for a program written for Linux 6.12 (kernel_abi) gets 6.12's answer to
+ * the one call whose errno changed in 6.13: a paging HWPT given to IOMMU_HWPT_INVALIDATE is
+ * ENOENT there. 6.13 itself and 0 (the newest) answer EINVAL.
+ */
+static void test_hwpt_invalidate_kernel_abi(void **state)
+{
+	static const struct {
+		uint32_t abi;
+		int err;
+	} cases[] = { { 0x060c, ENOENT }, { 0x0601, ENOENT }, { 0x060d, EINVAL },
+		      { 0x0703, EINVAL }, { 0, EINVAL } };
+	struct fix *f = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct iommu_hwpt_invalidate inv = { .size = sizeof(inv), .entry_num = 1,
+						     .entry_len = 8 };
+		struct ioasid_ctx_params p;
+		struct ioasid_ctx *ctx;
+		uint32_t ioas, hwpt;
+
+		ioasid_ctx_params_self(&p);
+		p.kernel_abi = cases[i].abi;
+		assert_int_equal(ioasid_ctx_new(&p, &ctx), 0);
+		T_OK(t_ioas_alloc(ctx, &ioas));
+		T_OK(m_mock_domain(ctx, ioas, 0, NULL, &hwpt, NULL));
+		inv.hwpt_id = hwpt;
+		inv.data_uptr = (uintptr_t)f->buf;
+		T_ERR(cases[i].err, t_ioctl(ctx, IOMMU_HWPT_INVALIDATE, &inv));
+		assert_int_equal(inv.entry_num, 0);
+		/* a missing ID is ENOENT for every release */
+		inv.hwpt_id = hwpt + 100;
+		inv.entry_num = 1;
+		T_ERR(ENOENT, t_ioctl(ctx, IOMMU_HWPT_INVALIDATE, &inv));
+		ioasid_ctx_free(ctx);
+	}
 }
 
 /*
@@ -477,6 +515,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_destroy_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_domain_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hwpt_alloc_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hwpt_invalidate_kernel_abi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_domains_agree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hw_info, setup, teardown),

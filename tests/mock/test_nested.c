@@ -188,7 +188,7 @@ static void test_invalidate(void **state)
 	T_ERR(EINVAL, check_iotlb(f, n, MOCK_NESTED_DOMAIN_IOTLB_ID_MAX + 1, 0x1234));
 	/* a paging HWPT has no user-managed caches */
 	num = 1;
-	T_ERR(ENOENT, invalidate(f, f->parent, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, reqs,
+	T_ERR(EINVAL, invalidate(f, f->parent, IOMMU_HWPT_INVALIDATE_DATA_SELFTEST, reqs,
 				 sizeof(reqs[0]), &num));
 	assert_int_equal(num, 0);
 	/* bounds of the newest kernel: entry_len up to a page, entry_num up to 2^19 */

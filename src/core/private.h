@@ -130,7 +130,6 @@ static inline bool ctx_abi_before(const struct ioasid_ctx *ctx, uint32_t ver)
 	return ctx->params.kernel_abi && ctx->params.kernel_abi < ver;
 }
 
-
 #define CTX_MAX_PENDING 8
 /*
  * The most fault queues and vEVENTQs one context may hold: each keeps an fd open in the

@@ -935,7 +935,9 @@ static void test_kernel_abi(void)
 	static const struct {
 		const char *abi;
 		int err;
-	} cases[] = { { "6.12", ENOENT }, { NULL, EINVAL }, { "6.13", EINVAL }, { "junk", EINVAL } };
+	} cases[] = {
+		{ "6.12", ENOENT }, { NULL, EINVAL }, { "6.13", EINVAL }, { "junk", EINVAL }
+	};
 	int fds[4];
 
 	for (int i = 0; i < 4; i++) {
@@ -950,7 +952,8 @@ static void test_kernel_abi(void)
 	/* asked in reverse order of opening: the answer is the connection's, not the latest */
 	for (int i = 3; i >= 0; i--) {
 		struct iommu_test_cmd md = { .size = sizeof(md), .op = IOMMU_TEST_OP_MOCK_DOMAIN };
-		struct iommu_hwpt_invalidate inv = { .size = sizeof(inv), .entry_num = 1,
+		struct iommu_hwpt_invalidate inv = { .size = sizeof(inv),
+						     .entry_num = 1,
 						     .entry_len = 8 };
 		uint64_t entry = 0;
 		uint32_t ioas;

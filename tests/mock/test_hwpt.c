@@ -447,12 +447,16 @@ static void test_hwpt_invalidate_kernel_abi(void **state)
 	static const struct {
 		uint32_t abi;
 		int err;
-	} cases[] = { { 0x060c, ENOENT }, { 0x0601, ENOENT }, { 0x060d, EINVAL },
-		      { 0x0703, EINVAL }, { 0, EINVAL } };
+	} cases[] = { { 0x060c, ENOENT },
+		      { 0x0601, ENOENT },
+		      { 0x060d, EINVAL },
+		      { 0x0703, EINVAL },
+		      { 0, EINVAL } };
 	struct fix *f = *state;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct iommu_hwpt_invalidate inv = { .size = sizeof(inv), .entry_num = 1,
+		struct iommu_hwpt_invalidate inv = { .size = sizeof(inv),
+						     .entry_num = 1,
 						     .entry_len = 8 };
 		struct ioasid_ctx_params p;
 		struct ioasid_ctx *ctx;

@@ -18,8 +18,8 @@ static void test_parse_good(void **state)
 	static const struct {
 		const char *s;
 		uint32_t v;
-	} cases[] = { { "6.12", 0x060c },	 { "6.12.117", 0x060c }, { "7.3", 0x0703 },
-		      { "6.0", 0x0600 },	 { "255.255", 0xffff },	 { "10.1.0", 0x0a01 },
+	} cases[] = { { "6.12", 0x060c }, { "6.12.117", 0x060c }, { "7.3", 0x0703 },
+		      { "6.0", 0x0600 },  { "255.255", 0xffff },  { "10.1.0", 0x0a01 },
 		      { "6.013", 0x060d } };
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -34,8 +34,8 @@ static void test_parse_good(void **state)
 
 static void test_parse_bad(void **state)
 {
-	static const char *const bad[] = { NULL,   "",	   "6",	   "6.",    ".12",    "a.b",
-					   "6.12x", "6.12.", "0.1",  "256.1", "6.256", " 6.12",
+	static const char *const bad[] = { NULL,    "",	     "6",     "6.",    ".12",	"a.b",
+					   "6.12x", "6.12.", "0.1",   "256.1", "6.256", " 6.12",
 					   "6.-1",  "-6.12", "6..12", "6.12.x" };
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -92,6 +92,8 @@ struct obj_ops {
 	 * something outside the table (an in-process device's owner, an access fd). Optional.
 	 */
 	void (*close)(struct obj *obj);
+	/* IOMMU_DESTROY is EBUSY while this says so (a vIOMMU's page still mapped). Optional. */
+	bool (*busy)(struct obj *obj);
 	size_t size;
 };
 
@@ -665,8 +667,8 @@ struct viommu {
 	struct veventq *veventqs;	   /* linked by next; at most one per type */
 	struct hw_queue *hw_queues;	   /* linked by next */
 	uint32_t data;			   /* the mock's in_data */
-	uint64_t mmap_offset, mmap_length; /* the page it offers through mmap of the iommufd */
-	int mmap_fd;			   /* a memfd holding that page, or -1 */
+	uint64_t mmap_offset, mmap_length; /* the pages it offers through mmap of the iommufd */
+	int mmap_fd;			   /* a read-only fd of the memfd holding them, or -1 */
 	uint64_t invalidations;
 };
 
@@ -717,6 +719,7 @@ int veventq_report(struct viommu *v, uint32_t type, const void *data, size_t len
 int viommu_invalidate(struct viommu *v, uint32_t type, uint64_t uptr, uint32_t entry_len,
 		      uint32_t *inout_num);
 void viommu_destroy(struct obj *obj);
+bool viommu_busy(struct obj *obj);
 void vdevice_destroy(struct obj *obj);
 void veventq_destroy(struct obj *obj);
 void veventq_close(struct obj *obj);

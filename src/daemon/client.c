@@ -288,6 +288,35 @@ static void send_reply(struct call *call, int ret, int err, unsigned int fail_nt
 }
 
 /*
+ * IOASID_CTX_MMAP (src/proto/proto.h): the region of the caller's context at exactly
+ * (offset, length), a vIOMMU's pages, as a new fd installed in the caller (opened for
+ * writing: while it or a mapping of it lives, anywhere, the vIOMMU is EBUSY to destroy,
+ * ioasid_mmap_fd()). ioctl(2)'s result: the caller's fd number, or -1 with errno. Only
+ * this context's regions are looked at; one destroyed is ENXIO.
+ */
+static int ctx_mmap(struct client *c, uint64_t arg)
+{
+	struct ioasid_ctx_mmap m;
+	int fd, rc;
+
+	if (client_mem_ops.copy_from_user(c, &m, arg, sizeof(m)))
+		rc = -EFAULT;
+	else if (m.size < sizeof(m) || m.flags)
+		rc = -EINVAL;
+	else if ((fd = ioasid_mmap_fd(c->ctx, m.offset, m.length)) < 0)
+		rc = -errno;
+	else {
+		rc = client_install_fd(c, fd, O_CLOEXEC);
+		close(fd); /* the caller's copy holds the region now, or nothing does */
+	}
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return rc;
+}
+
+/*
  * Serve an ioctl. base: where the input fd is among r's fds (1 on the connection, after
  * the reply channel; 0 on a call channel, which needs none).
  */
@@ -297,6 +326,7 @@ static void serve_ioctl(struct client *c, struct call *call, const struct ioasid
 	const uint32_t known = IOASID_IOCTL_IN_FD | IOASID_IOCTL_IN_FD_BAD;
 	int in_fd = -1, ret, err = 0;
 	unsigned int want = base;
+	bool dev;
 
 	if (msg->flags & ~known || (msg->flags & known) == known)
 		goto out_inval;
@@ -318,7 +348,9 @@ static void serve_ioctl(struct client *c, struct call *call, const struct ioasid
 	}
 	if (r->nfds != want)
 		goto out_inval;
-	err = devices_owns(c, msg->cmd) ? 0 : -client_ctx(c); /* a VFIO file has no context */
+	/* a VFIO file has no context; the private IOASID_CTX_MMAP is the context's */
+	dev = devices_owns(c, msg->cmd) && (msg->cmd != IOASID_CTX_MMAP || c->dconn);
+	err = dev ? 0 : -client_ctx(c);
 	if (err)
 		goto out_reply;
 	if (msg->flags) {
@@ -330,8 +362,10 @@ static void serve_ioctl(struct client *c, struct call *call, const struct ioasid
 			c, &call->overlay_orig, call->overlay_uptr, sizeof(call->overlay_orig));
 	}
 	failnth_arm(fail_nth);
-	if (devices_owns(c, msg->cmd)) /* src/daemon/devices.c */
+	if (dev) /* src/daemon/devices.c */
 		ret = (int)devices_ioctl(c, msg->cmd, msg->arg);
+	else if (msg->cmd == IOASID_CTX_MMAP)
+		ret = ctx_mmap(c, msg->arg);
 	else
 		ret = ioasid_ioctl(c->ctx, msg->cmd, (void *)(uintptr_t)msg->arg);
 	if (ret < 0)

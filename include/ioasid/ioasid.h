@@ -85,6 +85,13 @@ struct ioasid_mem_ops {
 	 */
 	void *(*source_get)(void *priv);
 	void (*source_put)(void *source);
+	/*
+	 * Optional: has the process whose call is being served (priv: mem_priv) exited? A
+	 * device DMA that waits for a page response on its caller's behalf gives up then (the
+	 * request is withdrawn and the DMA fails), as a kernel wait ends on a fatal signal.
+	 * Called every few milliseconds while a DMA waits, from the waiting thread.
+	 */
+	bool (*caller_gone)(void *priv);
 };
 
 /* Who the context acts for: pinned memory is charged to this user or process. */

@@ -117,6 +117,7 @@ struct ioasid_ctx {
 	struct iommu_ctx_dir *iommu_dir;
 	unsigned int nr_faults;		 /* fault queues and vEVENTQs alive: served before a call */
 	unsigned int nr_fault_fds;	 /* ... whose fd the program still holds */
+	bool waits_cancelled;		 /* ioasid_ctx_cancel_waits(): no DMA waits any more */
 	struct selftest_dmabuf *dmabufs; /* IOMMU_TEST_OP_DMABUF_GET's buffers (selftest.c) */
 	/* objects made by the call in progress, oldest first (obj_commit_pending) */
 	unsigned int npending;
@@ -641,7 +642,9 @@ void fault_cancel_owner(struct fault_queue *fq, const void *owner, uint32_t dev_
  * for the program's answer. ctx->lock held; dropped while waiting (the program may map,
  * or answer from another thread) and taken again before returning. The response code
  * (IOMMUFD_PAGE_RESP_SUCCESS: retry; RESP_INVALID, also when the fd is closed or the device
- * detaches), or -ETIMEDOUT (no answer in time: the group is withdrawn), -ENOSPC, -ENOMEM.
+ * detaches), or -ETIMEDOUT (no answer in time: the group is withdrawn), -ECANCELED (the
+ * caller exited, mem ops' caller_gone, or ioasid_ctx_cancel_waits(): withdrawn too),
+ * -ENOSPC, -ENOMEM.
  */
 int fault_dma_wait(struct ioasid_ctx *ctx, struct fault_queue *fq, const void *owner,
 		   const struct iommu_hwpt_pgfault *rec);

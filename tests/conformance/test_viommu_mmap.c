@@ -45,11 +45,11 @@
 		}                                                                            \
 	} while (0)
 
-#define MAP_ERR(want, fd, len, prot, flags, off)                                    \
-	do {                                                                        \
-		errno = 0;                                                          \
+#define MAP_ERR(want, fd, len, prot, flags, off)                                      \
+	do {                                                                          \
+		errno = 0;                                                            \
 		CHECK(mmap(NULL, (len), (prot), (flags), (fd), (off)) == MAP_FAILED); \
-		CHECK(errno == (want));                                             \
+		CHECK(errno == (want));                                               \
 	} while (0)
 
 static long pg;
@@ -136,7 +136,8 @@ static void bad_maps(int fd, const struct iommu_viommu_selftest *d)
 /* the private call itself, as a program could make it through the shim (daemon only) */
 static void raw_call(struct vctx *v, const struct iommu_viommu_selftest *d, uint32_t id)
 {
-	struct ioasid_ctx_mmap m = { .size = sizeof(m), .offset = d->out_mmap_offset,
+	struct ioasid_ctx_mmap m = { .size = sizeof(m),
+				     .offset = d->out_mmap_offset,
 				     .length = d->out_mmap_length };
 	int held;
 
@@ -217,8 +218,7 @@ int main(void)
 	/* another context: its own regions only, whatever the offset */
 	id2 = viommu(&v, 0x1111, &d2);
 	setup(&w);
-	MAP_ERR(ENXIO, w.fd, d2.out_mmap_length, PROT_READ, MAP_SHARED,
-		(off_t)d2.out_mmap_offset);
+	MAP_ERR(ENXIO, w.fd, d2.out_mmap_length, PROT_READ, MAP_SHARED, (off_t)d2.out_mmap_offset);
 	id3 = viommu(&w, 0x2222, &d3);
 	if (d3.out_mmap_offset == d2.out_mmap_offset) {
 		b = map(w.fd, &d3);

@@ -8,6 +8,9 @@
  * served one after another, as the core's per-context lock would order them anyway. A call
  * channel is served only for the process it is bound to (client_serve_chan), read without
  * ever blocking, and dropped when every copy of it is closed or its process has exited.
+ * The one exception to "one at a time": a device DMA that waits for the program's page
+ * response is served on a waiter thread (below), so the program can fix the fault on the
+ * same iommufd meanwhile.
  *
  * Each message is validated before anything acts on it, in this order: complete (no
  * truncated body or control data, no fd beyond the two a request may carry), stamped with

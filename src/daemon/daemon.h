@@ -12,7 +12,9 @@
  * Locking. clients_lock (ioasidd.c) protects the list of clients. A client's thread is the
  * only one that reads its socket; the call it serves lives in a struct call on that
  * thread's stack (c->call points at it while the core runs), so per-call state needs no
- * lock. A source (mem.c) is shared by every connection of its process:
+ * lock. A call that may wait (a DMA waiting for its page response) is served by a waiter
+ * thread with a copy of its own (client.c); client_call() gives each thread its call. A
+ * source (mem.c) is shared by every connection of its process:
  * its mirror has its own lock, taken inside the context's (the core calls the mem ops with
  * the context lock held). The global counters are atomics.
  */

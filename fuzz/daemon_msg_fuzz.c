@@ -176,6 +176,7 @@ static void setup(void)
 /* What client_thread does at EOF: the context goes with everything in it. */
 static void reset(void)
 {
+	client_waiters_end(&cl); /* a DMA op served on a waiter */
 	client_chans_close(&cl);
 	if (cl.ctx) {
 		ioasid_ctx_free(cl.ctx);

@@ -85,6 +85,13 @@ struct ioasid_mem_ops {
 	 */
 	void *(*source_get)(void *priv);
 	void (*source_put)(void *source);
+	/*
+	 * Optional: has the process whose call is being served (priv: mem_priv) exited? A
+	 * device DMA that waits for a page response on its caller's behalf gives up then (the
+	 * request is withdrawn and the DMA fails), as a kernel wait ends on a fatal signal.
+	 * Called every few milliseconds while a DMA waits, from the waiting thread.
+	 */
+	bool (*caller_gone)(void *priv);
 };
 
 /* Who the context acts for: pinned memory is charged to this user or process. */
@@ -127,9 +134,11 @@ IOASID_EXPORT int ioasid_ioctl(struct ioasid_ctx *ctx, unsigned long cmd, void *
 
 /*
  * mmap() of the iommufd: the region an object offers at [offset, offset + length) (a
- * vIOMMU's page, whose offset and length its allocation returned). Returns a new fd the
- * caller maps at file offset 0 and closes, or -1 with errno ENXIO when offset and length
- * are not exactly a region's. A shim's mmap of an iommufd calls this.
+ * vIOMMU's pages, whose offset and length its allocation returned). Returns a new fd the
+ * caller maps (MAP_SHARED) at file offset 0 and closes, or -1 with errno ENXIO when offset
+ * and length are not exactly a region's. The fd and every mapping of it hold the region:
+ * IOMMU_DESTROY of its object is EBUSY until all are gone (closed, unmapped, in forked
+ * children too), as the kernel's vma does. A shim's mmap of an iommufd calls this.
  */
 IOASID_EXPORT int ioasid_mmap_fd(struct ioasid_ctx *ctx, uint64_t offset, uint64_t length);
 

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "core/private.h"
+#include "core/kcall.h"
 
 /* The most groups one queue keeps waiting for a response; more are refused (auto-failed). */
 #define FAULT_MAX_PENDING 4096
@@ -303,10 +304,14 @@ static void fault_withdraw(struct fault_queue *fq, struct fault_waiter *w)
 int fault_dma_wait(struct ioasid_ctx *ctx, struct fault_queue *fq, const void *owner,
 		   const struct iommu_hwpt_pgfault *rec)
 {
+	const struct ioasid_mem_ops *mem = ctx->params.mem;
 	struct fault_waiter w = { 0 };
 	int64_t deadline = now_ms() + fault_dma_timeout_ms();
-	int rc = fault_report(fq, owner, rec, 1, fault_waiter_done, &w);
+	int rc;
 
+	if (ctx->waits_cancelled)
+		return -ECANCELED;
+	rc = fault_report(fq, owner, rec, 1, fault_waiter_done, &w);
 	if (rc)
 		return rc;
 	obj_ref(&fq->obj); /* the queue and its core end stay while the lock is dropped */
@@ -319,6 +324,13 @@ int fault_dma_wait(struct ioasid_ctx *ctx, struct fault_queue *fq, const void *o
 			rc = -ETIMEDOUT;
 			break;
 		}
+		/* the serving process stops, or the caller exited: nobody to wait for */
+		if (ctx->waits_cancelled ||
+		    (mem->caller_gone && mem->caller_gone(ctx->params.mem_priv))) {
+			fault_withdraw(fq, &w);
+			rc = -ECANCELED;
+			break;
+		}
 		/* others may take our response meanwhile: wake up now and then to look */
 		pthread_mutex_unlock(&ctx->lock);
 		poll(&pfd, 1, left < FAULT_DMA_POLL_MS ? (int)left : FAULT_DMA_POLL_MS);
@@ -329,6 +341,13 @@ int fault_dma_wait(struct ioasid_ctx *ctx, struct fault_queue *fq, const void *o
 	}
 	obj_unref(&fq->obj);
 	return rc ? rc : (int)w.code;
+}
+
+void ioasid_ctx_cancel_waits(struct ioasid_ctx *ctx)
+{
+	pthread_mutex_lock(&ctx->lock);
+	ctx->waits_cancelled = true;
+	pthread_mutex_unlock(&ctx->lock);
 }
 
 /* Context close: the program's fd no longer keeps the queue (its reads see EOF). */

@@ -26,4 +26,13 @@ int ioasid_ioctl_local(struct ioasid_ctx *ctx, unsigned long cmd, void *arg);
  */
 struct iommu_ctx_dir **ioasid_ctx_iommu_dir(struct ioasid_ctx *ctx);
 
+/*
+ * Every device DMA of the context that waits for a page response gives up now (its request
+ * withdrawn, the DMA failing with the fault), and any later one does not wait at all: the
+ * process serving the context is stopping (the daemon at SIGTERM) and must not wait for a
+ * program's answer. Takes the context's lock; the waiting threads notice within their nap
+ * (FAULT_DMA_POLL_MS). Never undone.
+ */
+void ioasid_ctx_cancel_waits(struct ioasid_ctx *ctx);
+
 #endif

@@ -58,7 +58,9 @@ static const struct obj_ops obj_ops_table[OBJ_MAX] = {
 	[OBJ_FAULT] = { .destroy = fault_destroy,
 			.close = fault_close,
 			.size = sizeof(struct fault_queue) },
-	[OBJ_VIOMMU] = { .destroy = viommu_destroy, .size = sizeof(struct viommu) },
+	[OBJ_VIOMMU] = { .destroy = viommu_destroy,
+			 .busy = viommu_busy,
+			 .size = sizeof(struct viommu) },
 	[OBJ_VDEVICE] = { .destroy = vdevice_destroy, .size = sizeof(struct vdevice) },
 	[OBJ_VEVENTQ] = { .destroy = veventq_destroy,
 			  .close = veventq_close,
@@ -219,6 +221,8 @@ int obj_destroy_id(struct ioasid_ctx *ctx, uint32_t id)
 	if (!obj)
 		return -ENOENT;
 	if (obj->users > 1 || obj->shortterm)
+		return -EBUSY;
+	if (obj_ops_table[obj->type].busy && obj_ops_table[obj->type].busy(obj))
 		return -EBUSY;
 	obj_free(ctx, obj);
 	return 0;

@@ -92,6 +92,8 @@ struct obj_ops {
 	 * something outside the table (an in-process device's owner, an access fd). Optional.
 	 */
 	void (*close)(struct obj *obj);
+	/* IOMMU_DESTROY is EBUSY while this says so (a vIOMMU's page still mapped). Optional. */
+	bool (*busy)(struct obj *obj);
 	size_t size;
 };
 
@@ -115,6 +117,7 @@ struct ioasid_ctx {
 	struct iommu_ctx_dir *iommu_dir;
 	unsigned int nr_faults;		 /* fault queues and vEVENTQs alive: served before a call */
 	unsigned int nr_fault_fds;	 /* ... whose fd the program still holds */
+	bool waits_cancelled;		 /* ioasid_ctx_cancel_waits(): no DMA waits any more */
 	struct selftest_dmabuf *dmabufs; /* IOMMU_TEST_OP_DMABUF_GET's buffers (selftest.c) */
 	/* objects made by the call in progress, oldest first (obj_commit_pending) */
 	unsigned int npending;
@@ -648,7 +651,9 @@ void fault_cancel_owner(struct fault_queue *fq, const void *owner, uint32_t dev_
  * for the program's answer. ctx->lock held; dropped while waiting (the program may map,
  * or answer from another thread) and taken again before returning. The response code
  * (IOMMUFD_PAGE_RESP_SUCCESS: retry; RESP_INVALID, also when the fd is closed or the device
- * detaches), or -ETIMEDOUT (no answer in time: the group is withdrawn), -ENOSPC, -ENOMEM.
+ * detaches), or -ETIMEDOUT (no answer in time: the group is withdrawn), -ECANCELED (the
+ * caller exited, mem ops' caller_gone, or ioasid_ctx_cancel_waits(): withdrawn too),
+ * -ENOSPC, -ENOMEM.
  */
 int fault_dma_wait(struct ioasid_ctx *ctx, struct fault_queue *fq, const void *owner,
 		   const struct iommu_hwpt_pgfault *rec);
@@ -674,8 +679,8 @@ struct viommu {
 	struct veventq *veventqs;	   /* linked by next; at most one per type */
 	struct hw_queue *hw_queues;	   /* linked by next */
 	uint32_t data;			   /* the mock's in_data */
-	uint64_t mmap_offset, mmap_length; /* the page it offers through mmap of the iommufd */
-	int mmap_fd;			   /* a memfd holding that page, or -1 */
+	uint64_t mmap_offset, mmap_length; /* the pages it offers through mmap of the iommufd */
+	int mmap_fd;			   /* a read-only fd of the memfd holding them, or -1 */
 	uint64_t invalidations;
 };
 
@@ -726,6 +731,7 @@ int veventq_report(struct viommu *v, uint32_t type, const void *data, size_t len
 int viommu_invalidate(struct viommu *v, uint32_t type, uint64_t uptr, uint32_t entry_len,
 		      uint32_t *inout_num);
 void viommu_destroy(struct obj *obj);
+bool viommu_busy(struct obj *obj);
 void vdevice_destroy(struct obj *obj);
 void veventq_destroy(struct obj *obj);
 void veventq_close(struct obj *obj);

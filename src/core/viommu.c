@@ -18,7 +18,8 @@
  * are gone; the vIOMMU holds one on its parent HWPT.
  *
  * Types. The selftest's mock (IOMMU_VIOMMU_TYPE_SELFTEST, for mock devices): its data
- * echoes in_data as out_data and offers a page through mmap; its vEVENTQ type carries the
+ * echoes in_data as out_data and offers two pages through mmap of the iommufd (a memfd;
+ * IOMMU_DESTROY is EBUSY while anybody maps them, viommu_busy()); its vEVENTQ type carries the
  * vDEVICE's virt_id (IOMMU_TEST_OP_TRIGGER_VEVENT); its invalidation resets entries of a
  * vDEVICE's four-entry cache (IOMMU_TEST_OP_DEV_CHECK_CACHE reads them); it takes HW queues
  * of its type, indexes 0 and 1, allocated in order. SMMUv3 (IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
@@ -42,6 +43,7 @@
 #include <endian.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -132,28 +134,68 @@ void viommu_destroy(struct obj *obj)
 }
 
 /*
- * The page a mock vIOMMU offers through mmap of the iommufd: a memfd holding in_data, at
- * an offset no other vIOMMU of the context has (its ID's page).
+ * The region a mock vIOMMU offers through mmap of the iommufd: two pages, the first word
+ * holding in_data, as the kernel's mock (its length and offset are what the allocation
+ * returns; any other offset or length is ENXIO). It is a memfd sealed against growing and
+ * shrinking; the vIOMMU keeps only a read-only fd of it (a reopen), so that every fd
+ * opened for writing on it is one ioasid_mmap_fd() gave out, or a copy of one: who maps
+ * the region holds such a file (a mapping holds its file), and viommu_busy() asks the
+ * kernel whether any is left. The offset is the vIOMMU's ID times the region's size, so no
+ * two vIOMMUs of a context share one.
  */
+#define VIOMMU_MMAP_PAGES 2
+
 static int viommu_mmap_page(struct viommu *v, uint32_t in_data)
 {
-	int fd;
+	const size_t len = VIOMMU_MMAP_PAGES * IOASID_PAGE_SIZE;
+	char path[40];
+	int fd, ro;
 
 	if (v->obj.ctx->nr_faults >= CTX_MAX_FD_OBJECTS)
 		return -EMFILE;
-	fd = memfd_create("ioasid-viommu", MFD_CLOEXEC);
+	fd = memfd_create("ioasid-viommu", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -ENOMEM;
-	if (ftruncate(fd, (off_t)IOASID_PAGE_SIZE) ||
-	    pwrite(fd, &in_data, sizeof(in_data), 0) != sizeof(in_data)) {
+	if (ftruncate(fd, (off_t)len) ||
+	    pwrite(fd, &in_data, sizeof(in_data), 0) != sizeof(in_data) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
 		close(fd);
 		return -ENOMEM;
 	}
-	v->mmap_fd = fd;
+	/* keep a read-only file: writers are then only the files handed out */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	close(fd);
+	if (ro < 0)
+		return -ENOMEM;
+	v->mmap_fd = ro;
 	v->obj.ctx->nr_faults++; /* an fd held for the context, as a fault queue's */
-	v->mmap_offset = (uint64_t)v->obj.id << IOASID_PAGE_SHIFT;
-	v->mmap_length = IOASID_PAGE_SIZE;
+	v->mmap_offset = (uint64_t)v->obj.id * len;
+	v->mmap_length = len;
 	return 0;
+}
+
+/*
+ * Does a file handed out by ioasid_mmap_fd() still exist (open, or mapped anywhere: a
+ * mapping holds its file, a forked child's copy too)? A read lease is refused (EAGAIN)
+ * exactly while some file is open for writing on the inode, and ours is read-only; a
+ * granted lease is dropped at once. Called with ctx->lock held, so no open of ours races
+ * with it. A program that turned its handed file into a read-only one (a reopen of its
+ * own) is not seen, and only its own destroy is then allowed early; the daemon ignores
+ * SIGIO, which a racing writer's open would send to the lease's holder. Where leases are
+ * not available (fs.leases-enable = 0), nothing is seen busy.
+ */
+bool viommu_busy(struct obj *obj)
+{
+	struct viommu *v = container_of(obj, struct viommu, obj);
+
+	if (v->mmap_fd < 0)
+		return false;
+	if (!fcntl(v->mmap_fd, F_SETLEASE, F_RDLCK)) {
+		fcntl(v->mmap_fd, F_SETLEASE, F_UNLCK);
+		return false;
+	}
+	return errno == EAGAIN;
 }
 
 int ioasid_mmap_fd(struct ioasid_ctx *ctx, uint64_t offset, uint64_t length)
@@ -164,15 +206,18 @@ int ioasid_mmap_fd(struct ioasid_ctx *ctx, uint64_t offset, uint64_t length)
 	pthread_mutex_lock(&ctx->lock);
 	for (uint32_t id = 0; (obj = idt_find_next(ctx->objects, &id)); id++) {
 		struct viommu *v;
+		char path[40];
 
 		if (obj->type != OBJ_VIOMMU)
 			continue;
 		v = container_of(obj, struct viommu, obj);
 		if (v->mmap_fd < 0 || v->mmap_offset != offset || v->mmap_length != length)
 			continue;
-		rc = fcntl(v->mmap_fd, F_DUPFD_CLOEXEC, 0);
+		/* a file of its own, opened for writing: what viommu_busy() looks for */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", v->mmap_fd);
+		rc = open(path, O_RDWR | O_CLOEXEC);
 		if (rc < 0)
-			rc = -errno;
+			rc = errno == EMFILE || errno == ENFILE ? -errno : -ENOMEM;
 		break;
 	}
 	pthread_mutex_unlock(&ctx->lock);

@@ -8,6 +8,9 @@
  * served one after another, as the core's per-context lock would order them anyway. A call
  * channel is served only for the process it is bound to (client_serve_chan), read without
  * ever blocking, and dropped when every copy of it is closed or its process has exited.
+ * The one exception to "one at a time": a device DMA that waits for the program's page
+ * response is served on a waiter thread (below), so the program can fix the fault on the
+ * same iommufd meanwhile.
  *
  * Each message is validated before anything acts on it, in this order: complete (no
  * truncated body or control data, no fd beyond the two a request may carry), stamped with
@@ -33,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,6 +44,7 @@
 #include <linux/iommufd.h>
 #include <linux/iommufd_test.h>
 
+#include "core/kcall.h"
 #include "daemon/daemon.h"
 
 struct daemon_counters counters;
@@ -81,11 +86,12 @@ int client_install_fd(struct client *c, int fd, unsigned int flags)
 	struct ioasid_msg_fd_install msg;
 	struct ioasid_msg_fd_installed ans;
 	struct ioasid_recv r;
-	int rc, ch = c->call ? c->call->reply_fd : -1;
+	struct call *call = client_call(c);
+	int rc, ch = call ? call->reply_fd : -1;
 
 	if (ch < 0)
 		return -EBADF;
-	ioasid_msg_init(&msg.hdr, IOASID_MSG_FD_INSTALL, c->call->seq);
+	ioasid_msg_init(&msg.hdr, IOASID_MSG_FD_INSTALL, call->seq);
 	msg.flags = flags & O_CLOEXEC;
 	rc = ioasid_send_nb(ch, &msg, sizeof(msg), &fd, 1);
 	if (rc)
@@ -99,7 +105,7 @@ int client_install_fd(struct client *c, int fd, unsigned int flags)
 	if (rc)
 		return rc == -EAGAIN ? -EPROTO : rc;
 	/* on a call channel, only the caller answers (anybody else's message is refused) */
-	if (c->call->chan && r.len && (!r.have_creds || r.pid != c->call->pid)) {
+	if (call->chan && r.len && (!r.have_creds || r.pid != call->pid)) {
 		ioasid_recv_close_fds(&r);
 		return -EPROTO;
 	}
@@ -288,6 +294,215 @@ static void send_reply(struct call *call, int ret, int err, unsigned int fail_nt
 	ioasid_send_nb(call->reply_fd, &rep, sizeof(rep), NULL, 0);
 }
 
+/* ---- calls that may wait: waiters ------------------------------------------------------- */
+
+/*
+ * A device DMA on a fault-capable HWPT waits for the program's page response, and the
+ * program may need to call on the same iommufd to fix the fault first (IOAS_MAP the page
+ * from another thread). So such a call is not served on the connection's thread: a waiter
+ * thread serves it, with a copy of the call (the struct's window, duplicates of the reply
+ * channel and of the caller's pidfd), and answers on the call's own channel; the
+ * connection's thread serves on. The core orders the two as in-process (the context's lock,
+ * dropped while the DMA waits); a call that returned was answered after it ended, so it
+ * happens before whatever the program sends next.
+ *
+ * Which calls: IOMMU_TEST_CMD's IOASID_DEV_DMA (no input fd, no fd to install). At most
+ * CLIENT_MAX_WAITERS per connection and WAITERS_MAX in the daemon: more are EBUSY, a thread
+ * that cannot be made ENOMEM. A waiter ends when the DMA does: the program answers, closes
+ * the fault fd, its caller exits (caller_gone, checked every FAULT_DMA_POLL_MS), or the wait
+ * times out (IOASID_IOPF_TIMEOUT_MS). At the connection's end its thread waits for them (the
+ * call in flight holds the file, as the kernel's ioctl does) and, if the daemon stops
+ * meanwhile, ends their waits (ioasid_ctx_cancel_waits).
+ */
+#define WAITERS_MAX 256
+static unsigned int waiters_total;	  /* atomic */
+static __thread struct call *waiter_call; /* the call a waiter thread serves */
+
+struct waiter {
+	struct client *c;
+	unsigned int slot;
+	struct call call;
+	uint8_t win[IOASID_PROTO_MAX_INLINE];
+	uint64_t cmd, arg;
+	unsigned int fail_nth;
+};
+
+struct call *client_call(struct client *c)
+{
+	return waiter_call ? waiter_call : c->call;
+}
+
+static bool may_wait(struct client *c, const struct ioasid_msg_ioctl *msg)
+{
+	uint32_t op;
+
+	if (msg->cmd != IOMMU_TEST_CMD || msg->flags || c->dconn)
+		return false;
+	return !client_mem_ops.copy_from_user(c, &op, msg->arg + IOASID_PROTO_OP_OFFSET,
+					      sizeof(op)) &&
+	       op == IOMMU_TEST_OP_IOASID_DEV_DMA;
+}
+
+static void *waiter_thread(void *arg)
+{
+	struct waiter *w = arg;
+	struct client *c = w->c;
+	unsigned int slot = w->slot;
+	int ret, err = 0;
+	uint64_t one = 1;
+	ssize_t n;
+
+	waiter_call = &w->call;
+	failnth_arm(w->fail_nth);
+	ret = ioasid_ioctl(c->ctx, w->cmd, (void *)(uintptr_t)w->arg);
+	if (ret < 0)
+		err = errno;
+	w->fail_nth = failnth_disarm();
+	waiter_call = NULL;
+	send_reply(&w->call, ret, err, w->fail_nth);
+	close(w->call.reply_fd);
+	close(w->call.pidfd);
+	free(w);
+	__atomic_sub_fetch(&waiters_total, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->waiter_done[slot], true, __ATOMIC_RELEASE);
+	n = write(c->waiter_efd, &one, sizeof(one)); /* the client's thread joins us */
+	(void)n;
+	return NULL;
+}
+
+/* Join the waiters that have ended (the client's thread). */
+static void waiters_reap(struct client *c)
+{
+	uint64_t v;
+	ssize_t n;
+
+	if (!c->waiter_efd_ok)
+		return;
+	n = read(c->waiter_efd, &v, sizeof(v));
+	(void)n;
+	for (unsigned int i = 0; i < CLIENT_MAX_WAITERS; i++) {
+		if (!c->waiter_busy[i] || !__atomic_load_n(&c->waiter_done[i], __ATOMIC_ACQUIRE))
+			continue;
+		pthread_join(c->waiters[i], NULL);
+		c->waiter_busy[i] = false;
+		c->nwaiters--;
+	}
+}
+
+/* Hand the call to a waiter: 0 (it answers), or -errno (the caller answers). */
+static int waiter_start(struct client *c, const struct call *call,
+			const struct ioasid_msg_ioctl *msg, unsigned int fail_nth)
+{
+	unsigned int slot;
+	struct waiter *w;
+	int rc;
+
+	waiters_reap(c);
+	if (c->nwaiters >= CLIENT_MAX_WAITERS)
+		return -EBUSY;
+	if (!c->waiter_efd_ok) {
+		c->waiter_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (c->waiter_efd < 0)
+			return -ENOMEM;
+		c->waiter_efd_ok = true;
+	}
+	if (__atomic_add_fetch(&waiters_total, 1, __ATOMIC_RELAXED) > WAITERS_MAX) {
+		rc = -EBUSY;
+		goto out_total;
+	}
+	for (slot = 0; c->waiter_busy[slot]; slot++)
+		;
+	rc = -ENOMEM;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		goto out_total;
+	w->c = c;
+	w->slot = slot;
+	w->call = *call;
+	w->cmd = msg->cmd;
+	w->arg = msg->arg;
+	w->fail_nth = fail_nth;
+	if (call->win) {
+		memcpy(w->win, call->win, call->win_len);
+		w->call.win = w->win;
+	}
+	/* its own copies: the channel (and its pidfd) may go before the waiter does */
+	w->call.reply_fd = fcntl(call->reply_fd, F_DUPFD_CLOEXEC, 0);
+	w->call.pidfd = fcntl(call->pidfd, F_DUPFD_CLOEXEC, 0);
+	if (w->call.reply_fd < 0 || w->call.pidfd < 0) {
+		rc = errno == EMFILE || errno == ENFILE ? -EMFILE : -ENOMEM;
+		goto out_fds;
+	}
+	c->waiter_done[slot] = false;
+	if (pthread_create(&c->waiters[slot], NULL, waiter_thread, w))
+		goto out_fds;
+	c->waiter_busy[slot] = true;
+	c->nwaiters++;
+	return 0;
+
+out_fds:
+	if (w->call.reply_fd >= 0)
+		close(w->call.reply_fd);
+	if (w->call.pidfd >= 0)
+		close(w->call.pidfd);
+	free(w);
+out_total:
+	__atomic_sub_fetch(&waiters_total, 1, __ATOMIC_RELAXED);
+	return rc;
+}
+
+void client_waiters_end(struct client *c)
+{
+	bool cancelled = false;
+
+	while (c->nwaiters) {
+		struct pollfd pfd[2] = { { .fd = c->waiter_efd, .events = POLLIN },
+					 { .fd = stop_fd, .events = POLLIN } };
+
+		if (poll(pfd, cancelled ? 1 : 2, -1) < 0 && errno != EINTR)
+			break;
+		if (!cancelled && pfd[1].revents) {
+			if (c->ctx) /* waiters exist only once it does */
+				ioasid_ctx_cancel_waits(c->ctx); /* they notice within a nap */
+			cancelled = true;
+		}
+		waiters_reap(c);
+	}
+	if (c->waiter_efd_ok) {
+		close(c->waiter_efd);
+		c->waiter_efd_ok = false;
+	}
+}
+
+/*
+ * IOASID_CTX_MMAP (src/proto/proto.h): the region of the caller's context at exactly
+ * (offset, length), a vIOMMU's pages, as a new fd installed in the caller (opened for
+ * writing: while it or a mapping of it lives, anywhere, the vIOMMU is EBUSY to destroy,
+ * ioasid_mmap_fd()). ioctl(2)'s result: the caller's fd number, or -1 with errno. Only
+ * this context's regions are looked at; one destroyed is ENXIO.
+ */
+static int ctx_mmap(struct client *c, uint64_t arg)
+{
+	struct ioasid_ctx_mmap m;
+	int fd, rc;
+
+	if (client_mem_ops.copy_from_user(c, &m, arg, sizeof(m)))
+		rc = -EFAULT;
+	else if (m.size < sizeof(m) || m.flags)
+		rc = -EINVAL;
+	else if ((fd = ioasid_mmap_fd(c->ctx, m.offset, m.length)) < 0)
+		rc = -errno;
+	else {
+		rc = client_install_fd(c, fd, O_CLOEXEC);
+		close(fd); /* the caller's copy holds the region now, or nothing does */
+	}
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return rc;
+}
+
 /*
  * Serve an ioctl. base: where the input fd is among r's fds (1 on the connection, after
  * the reply channel; 0 on a call channel, which needs none).
@@ -298,6 +513,7 @@ static void serve_ioctl(struct client *c, struct call *call, const struct ioasid
 	const uint32_t known = IOASID_IOCTL_IN_FD | IOASID_IOCTL_IN_FD_BAD;
 	int in_fd = -1, ret, err = 0;
 	unsigned int want = base;
+	bool dev;
 
 	if (msg->flags & ~known || (msg->flags & known) == known)
 		goto out_inval;
@@ -319,7 +535,9 @@ static void serve_ioctl(struct client *c, struct call *call, const struct ioasid
 	}
 	if (r->nfds != want)
 		goto out_inval;
-	err = devices_owns(c, msg->cmd) ? 0 : -client_ctx(c); /* a VFIO file has no context */
+	/* a VFIO file has no context; the private IOASID_CTX_MMAP is the context's */
+	dev = devices_owns(c, msg->cmd) && (msg->cmd != IOASID_CTX_MMAP || c->dconn);
+	err = dev ? 0 : -client_ctx(c);
 	if (err)
 		goto out_reply;
 	if (msg->flags) {
@@ -330,9 +548,18 @@ static void serve_ioctl(struct client *c, struct call *call, const struct ioasid
 		call->overlay = !client_mem_ops.copy_from_user(
 			c, &call->overlay_orig, call->overlay_uptr, sizeof(call->overlay_orig));
 	}
+	if (!dev && may_wait(c, msg)) {
+		err = -waiter_start(c, call, msg, fail_nth);
+		if (err)
+			goto out_reply;
+		c->call = NULL; /* the waiter answers */
+		return;
+	}
 	failnth_arm(fail_nth);
-	if (devices_owns(c, msg->cmd)) /* src/daemon/devices.c */
+	if (dev) /* src/daemon/devices.c */
 		ret = (int)devices_ioctl(c, msg->cmd, msg->arg);
+	else if (msg->cmd == IOASID_CTX_MMAP)
+		ret = ctx_mmap(c, msg->arg);
 	else
 		ret = ioasid_ioctl(c->ctx, msg->cmd, (void *)(uintptr_t)msg->arg);
 	if (ret < 0)
@@ -645,6 +872,7 @@ out_bad:
 
 void client_free(struct client *c)
 {
+	client_waiters_end(c);
 	answer_closers(c, true);
 	client_chans_close(c);
 	devices_conn_end(c);
@@ -665,7 +893,7 @@ void *client_thread(void *arg)
 	struct client *c = arg;
 	bool draining = false;
 
-	struct pollfd pfd[1 + 2 * CLIENT_MAX_CHANS];
+	struct pollfd pfd[2 + 2 * CLIENT_MAX_CHANS];
 
 	for (;;) {
 		struct ioasid_recv r;
@@ -678,12 +906,17 @@ void *client_thread(void *arg)
 			pfd[n++] = (struct pollfd){ .fd = c->chans[i].fd, .events = POLLIN };
 			pfd[n++] = (struct pollfd){ .fd = c->chans[i].pidfd, .events = POLLIN };
 		}
+		/* and the waiters' eventfd: one has ended, to be joined */
+		if (c->nwaiters)
+			pfd[n++] = (struct pollfd){ .fd = c->waiter_efd, .events = POLLIN };
 		rc = poll(pfd, n, -1);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		if (c->nwaiters && pfd[n - 1].revents)
+			waiters_reap(c);
 		/* backwards: a channel that goes is replaced by the last, already looked at */
 		for (unsigned int i = c->nchans; i-- > 0;) {
 			short ev = pfd[1 + 2 * i].revents, gone = pfd[2 + 2 * i].revents;
@@ -711,6 +944,8 @@ void *client_thread(void *arg)
 	/* calls already sent on a channel are served, as a call in flight holds the kernel's file
 	 */
 	chans_drain(c);
+	/* calls still waiting hold the context, as an ioctl in flight holds the kernel's file */
+	client_waiters_end(c);
 	client_chans_close(c);
 	devices_conn_end(c); /* a VFIO file: its last close */
 	/* a device bound to the context keeps it: the closers hear now, the context waits */

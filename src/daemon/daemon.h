@@ -12,7 +12,9 @@
  * Locking. clients_lock (ioasidd.c) protects the list of clients. A client's thread is the
  * only one that reads its socket; the call it serves lives in a struct call on that
  * thread's stack (c->call points at it while the core runs), so per-call state needs no
- * lock. A source (mem.c) is shared by every connection of its process:
+ * lock. A call that may wait (a DMA waiting for its page response) is served by a waiter
+ * thread with a copy of its own (client.c); client_call() gives each thread its call. A
+ * source (mem.c) is shared by every connection of its process:
  * its mirror has its own lock, taken inside the context's (the core calls the mem ops with
  * the context lock held). The global counters are atomics.
  */
@@ -94,8 +96,9 @@ struct client {
 	uint32_t closer_seq[CLIENT_MAX_CLOSERS];
 	unsigned int nclosers;
 
-	struct call *call; /* the call being served (the client's thread only), or NULL */
-	void *src_hold;	   /* mem.c: the source of the last pin, kept (the client's thread) */
+	/* the call the client's thread serves, or NULL; a waiter's is its own: client_call() */
+	struct call *call;
+	void *src_hold; /* mem.c: the source of the last pin, kept (the client's thread) */
 
 	/* call channels (the client's thread only); at most CLIENT_MAX_CHANS */
 #define CLIENT_MAX_CHANS 64
@@ -105,6 +108,20 @@ struct client {
 	/* devices.c: a VFIO file's connection, or the token registry entry of c->ctx */
 	void *dconn;
 	void *dctx;
+
+	/*
+	 * Calls that may wait (a device DMA waiting for its page response) are served on a
+	 * thread of their own, a *waiter*, so the connection serves the program's other calls
+	 * meanwhile (client.c). Slots and the eventfd: the client's thread; waiter_done[i]:
+	 * set by waiter i as it ends (atomic), then the eventfd is written.
+	 */
+#define CLIENT_MAX_WAITERS 8
+	pthread_t waiters[CLIENT_MAX_WAITERS];
+	bool waiter_busy[CLIENT_MAX_WAITERS]; /* a thread to join in that slot */
+	bool waiter_done[CLIENT_MAX_WAITERS];
+	unsigned int nwaiters;
+	int waiter_efd; /* valid while waiter_efd_ok */
+	bool waiter_efd_ok;
 };
 
 /* Counters for IOASID_MSG_STATS. */
@@ -165,6 +182,17 @@ void client_serve(struct client *c, const char *buf, struct ioasid_recv *r);
 void client_serve_chan(struct client *c, struct chan *ch, const char *buf, struct ioasid_recv *r);
 /* Close every call channel of c. */
 void client_chans_close(struct client *c);
+/*
+ * The call the calling thread serves for c (a waiter's own, else c->call), or NULL: what
+ * the mem ops read and write the caller's memory for.
+ */
+struct call *client_call(struct client *c);
+/*
+ * The connection ends: wait for c's waiters to finish (they end by themselves: the program
+ * answers, its caller exits, the DMA times out), ending their waits at once if the daemon
+ * stops meanwhile; join them and close the eventfd. Before c->ctx is freed.
+ */
+void client_waiters_end(struct client *c);
 void client_free(struct client *c);
 /*
  * Give the client a copy of our fd `fd` as a new fd in the calling process: the client's

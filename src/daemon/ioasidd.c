@@ -608,6 +608,9 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* before any thread: they inherit it */
 	signal(SIGPIPE, SIG_IGN);
+	/* a lease's break signal (a client opening a vIOMMU region while viommu_busy() holds
+	 * its read lease for an instant) must not end the daemon */
+	signal(SIGIO, SIG_IGN);
 	/* every fd we may use: the limits above, not the soft default, bound the clients */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;

@@ -251,7 +251,7 @@ static int win_copy(struct call *call, uint64_t uptr, void *local_, size_t len, 
 static int mem_copy_from(void *priv, void *dst, uint64_t uptr, size_t len)
 {
 	struct client *c = priv;
-	struct call *call = c->call;
+	struct call *call = client_call(c);
 	int rc;
 
 	if (!call)
@@ -272,7 +272,7 @@ static int mem_copy_from(void *priv, void *dst, uint64_t uptr, size_t len)
 static int mem_copy_to(void *priv, uint64_t uptr, const void *src, size_t len)
 {
 	struct client *c = priv;
-	struct call *call = c->call;
+	struct call *call = client_call(c);
 	uint8_t small[256];
 	bool hit = false;
 
@@ -346,7 +346,7 @@ void mem_release(struct client *c)
 static void *mem_source_get(void *priv)
 {
 	struct client *c = priv;
-	struct call *call = c->call;
+	struct call *call = client_call(c);
 	pid_t pid = call ? call->pid : -1;
 	struct mem_source *src;
 
@@ -1157,6 +1157,14 @@ static int mem_install_fd(void *priv, int fd, unsigned int flags)
 	return rc;
 }
 
+/* The process whose call this thread serves has exited: a waiting DMA gives up. */
+static bool mem_caller_gone(void *priv)
+{
+	struct call *call = client_call(priv);
+
+	return call && call->pidfd >= 0 && !ident_alive(call->pidfd);
+}
+
 const struct ioasid_mem_ops client_mem_ops = {
 	.copy_from_user = mem_copy_from,
 	.copy_to_user = mem_copy_to,
@@ -1166,4 +1174,5 @@ const struct ioasid_mem_ops client_mem_ops = {
 	.install_fd = mem_install_fd,
 	.source_get = mem_source_get,
 	.source_put = mem_source_put,
+	.caller_gone = mem_caller_gone,
 };

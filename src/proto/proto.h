@@ -44,6 +44,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #define IOASID_PROTO_MAGIC	0x494f4144u /* "IOAD" */
@@ -194,6 +195,23 @@ struct ioasid_msg_mem {
 	uint32_t flags; /* none defined: 0 */
 	uint32_t __reserved;
 };
+
+/*
+ * mmap of an iommufd (a vIOMMU's region, docs/daemon.md "mmap of an iommufd"): not a
+ * message but a private ioctl number on the iommufd (type 0xA5, IOASID_PRIV_TYPE of
+ * vfio_proto.h), carried as any ioctl. The daemon looks the region up in the caller's
+ * context by exactly (offset, length) (ENXIO otherwise), installs a new fd of it in the
+ * caller (FD_INSTALL, opened for reading and writing) and returns that fd's number; the
+ * shim maps it at file offset 0 and closes it. The region's object is EBUSY to
+ * IOMMU_DESTROY for as long as that file lives anywhere (ioasid_mmap_fd()).
+ */
+struct ioasid_ctx_mmap {
+	uint32_t size;
+	uint32_t flags; /* none defined: 0 */
+	uint64_t offset;
+	uint64_t length; /* page aligned, as the kernel's vma */
+};
+#define IOASID_CTX_MMAP _IOW(0xA5, 0x20, struct ioasid_ctx_mmap)
 
 struct ioasid_msg_attached {
 	struct ioasid_msg_hdr hdr;

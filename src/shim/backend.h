@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct shim_backend {
@@ -34,6 +35,9 @@ struct shim_backend {
 	void (*dup)(int from, int to);
 	/* fds first..last were closed behind the shim (close_range, closefrom) */
 	void (*forget)(unsigned int first, unsigned int last);
+	/* mmap of one of ours: an fd of the region at exactly (off, len), to be mapped at file
+	 * offset 0 and closed; -1 with errno (ENXIO: no such region) */
+	int (*mmap_fd)(int fd, uint64_t off, uint64_t len);
 };
 
 extern const struct shim_backend shim_inproc_backend;

@@ -259,6 +259,21 @@ void shim_inproc_ctx_put(void *ref)
 		ioasid_ctx_free(ctx);
 }
 
+static int inproc_mmap_fd(int fd, uint64_t off, uint64_t len)
+{
+	struct ioasid_ctx *ctx;
+	void *ref;
+	int rc = shim_inproc_ctx_get(fd, &ctx, &ref);
+
+	if (rc) {
+		errno = -rc;
+		return -1;
+	}
+	rc = ioasid_mmap_fd(ctx, off, len);
+	shim_inproc_ctx_put(ref);
+	return rc;
+}
+
 const struct shim_backend shim_inproc_backend = {
 	.name = "inproc",
 	.open = inproc_open,
@@ -267,6 +282,7 @@ const struct shim_backend shim_inproc_backend = {
 	.close = inproc_close,
 	.dup = inproc_dup,
 	.forget = inproc_forget,
+	.mmap_fd = inproc_mmap_fd,
 };
 
 bool shim_inproc_is_ours(int fd)

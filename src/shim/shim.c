@@ -31,7 +31,7 @@
  * request.
  *
  * read/write on an iommufd are EINVAL, as the kernel's iommufd has neither; mmap of an
- * iommufd is ENODEV until the ABI needs it (shim_mmap_iommufd() is the hook). Fds the
+ * iommufd maps the region an object offers there (shim_mmap_iommufd()). Fds the
  * daemon creates for us (access, fault, event queue) arrive during the call on the reply
  * channel and are ordinary fds (client.c in src/proto).
  *
@@ -1134,15 +1134,49 @@ SHIM_EXPORT int fcntl64(int fd, int cmd, ...)
 /* ---- what an iommufd does not do -------------------------------------------------------- */
 
 /*
- * The hook for mmap on an iommufd. The IOAS ABI has none; when the core serves one (a
- * hardware queue, say), forward it here: ask the daemon for a shareable fd and offset for
- * [off, off + len) and map that.
+ * mmap of an iommufd: the region an object of the context offers (a vIOMMU's pages). The
+ * kernel's checks come first, in its order: mmap(2)'s own (offset aligned, length not 0 nor
+ * overflowing), then the iommufd's (shared only, EINVAL; never executable, EPERM; exactly
+ * a region's offset and page-rounded length, ENXIO). Then the back end gives an fd of the
+ * region (the daemon installs one in this process, IOASID_CTX_MMAP), which is mapped at
+ * the program's address with its protection and flags, and closed: the mapping holds it,
+ * and while it does the region's object is EBUSY to IOMMU_DESTROY.
  */
-static void *shim_mmap_iommufd(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+static void *shim_mmap_iommufd(mmap_fn next, void *addr, size_t len, int prot, int flags, int fd,
+			       off_t off)
 {
-	(void)addr, (void)len, (void)prot, (void)flags, (void)fd, (void)off;
-	errno = ENODEV;
-	return MAP_FAILED;
+	const uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	int type = flags & MAP_TYPE, err = 0, mfd;
+	uint64_t alen;
+	void *p;
+
+	alen = ((uint64_t)len + pg - 1) & ~(pg - 1);
+	if (off < 0 || (uint64_t)off & (pg - 1) || !len)
+		err = EINVAL;
+	else if (!alen)
+		err = ENOMEM;
+	else if ((uint64_t)off + alen < (uint64_t)off)
+		err = EOVERFLOW;
+	else if (type != MAP_SHARED && type != MAP_SHARED_VALIDATE)
+		err = EINVAL;
+	else if (prot & PROT_EXEC)
+		err = EPERM;
+	if (err) {
+		errno = err;
+		return MAP_FAILED;
+	}
+	if (!be->mmap_fd) {
+		errno = ENODEV;
+		return MAP_FAILED;
+	}
+	mfd = be->mmap_fd(fd, (uint64_t)off, alen);
+	if (mfd < 0)
+		return MAP_FAILED;
+	p = next(addr, len, prot, flags, mfd, 0);
+	err = errno;
+	shim_next_close(mfd);
+	errno = err;
+	return p;
 }
 
 SHIM_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
@@ -1152,7 +1186,7 @@ SHIM_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_
 	void *p;
 
 	if (fd >= 0 && be->is_ours(fd, 0))
-		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
+		return shim_mmap_iommufd(NEXT(mmap, "mmap"), addr, len, prot, flags, fd, off);
 	p = memmap_mmap(NEXT(mmap, "mmap"), addr, len, prot, flags, fd, off);
 	if (p == MAP_FAILED && errno == ENODEV && vfio_received(fd))
 		return shim_vfio_mmap(addr, len, prot, flags, fd, off);
@@ -1166,7 +1200,7 @@ SHIM_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, of
 	void *p;
 
 	if (fd >= 0 && be->is_ours(fd, 0))
-		return shim_mmap_iommufd(addr, len, prot, flags, fd, off);
+		return shim_mmap_iommufd(NEXT(mmap64, "mmap64"), addr, len, prot, flags, fd, off);
 	p = memmap_mmap(NEXT(mmap64, "mmap64"), addr, len, prot, flags, fd, off);
 	if (p == MAP_FAILED && errno == ENODEV && vfio_received(fd))
 		return shim_vfio_mmap(addr, len, prot, flags, fd, off);
@@ -1292,6 +1326,13 @@ static void daemon_dup(int from, int to)
 		chan_release_fd(to);
 }
 
+static int daemon_mmap_fd(int fd, uint64_t off, uint64_t len)
+{
+	struct ioasid_ctx_mmap m = { .size = sizeof(m), .offset = off, .length = len };
+
+	return forward_ioctl(fd, IOASID_CTX_MMAP, (unsigned long)&m);
+}
+
 static const struct shim_backend daemon_backend = {
 	.name = "daemon",
 	.open = iommu_open,
@@ -1300,6 +1341,7 @@ static const struct shim_backend daemon_backend = {
 	.close = daemon_close,
 	.dup = daemon_dup,
 	.forget = daemon_forget,
+	.mmap_fd = daemon_mmap_fd,
 };
 
 /* ---- for vfio_remote.c: the daemon's VFIO files are connections too -------------------------- */

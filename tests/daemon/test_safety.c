@@ -43,6 +43,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -1164,6 +1165,85 @@ static void test_chan_limits(void)
 	CHECK(stop_daemon(d, 1.0));
 }
 
+/* ---- a DMA waiting for its page response at SIGTERM ----------------------------------- */
+
+/*
+ * A device DMA waits on a thread of its own for the program's page response (client.c,
+ * waiters); the program never answers and keeps its fault fd. SIGTERM must still end the
+ * daemon within a second, cleanly (exit 0: every thread joined, none abandoned), and the
+ * waiting call is answered (the DMA reports its fault) before the daemon goes.
+ */
+static void test_dma_sigterm(void)
+{
+	const char *opts[] = { NULL };
+	struct iommu_ioas_alloc ia = { .size = sizeof(ia) };
+	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
+	struct iommu_hwpt_alloc ha = { .size = sizeof(ha), .flags = IOMMU_HWPT_FAULT_ID_VALID };
+	struct iommu_test_cmd c = { .size = sizeof(c), .op = IOMMU_TEST_OP_IOASID_DEV_NEW };
+	static struct iommu_test_cmd dma = { .size = sizeof(dma),
+					     .op = IOMMU_TEST_OP_IOASID_DEV_DMA };
+	static char buf[64];
+	struct iommu_hwpt_pgfault rec;
+	struct ioasid_msg_ioctl io;
+	_Alignas(8) char ans[IOASID_PROTO_MAX_MSG];
+	struct pollfd p;
+	int s, sv[2], status = -1;
+	pid_t d = start_daemon(0, opts), got = 0;
+	double t0;
+
+	CHECK(d > 0);
+	s = conn();
+	CHECK(s >= 0);
+	CHECK(!call(s, IOMMU_IOAS_ALLOC, &ia));
+	snprintf(c.dev_new.format, sizeof(c.dev_new.format), "mock");
+	CHECK(!call(s, IOMMU_TEST_CMD, &c));
+	CHECK(!call(s, IOMMU_FAULT_QUEUE_ALLOC, &fa));
+	ha.dev_id = c.dev_new.out_dev_id;
+	ha.pt_id = ia.out_ioas_id;
+	ha.fault_id = fa.out_fault_id;
+	CHECK(!call(s, IOMMU_HWPT_ALLOC, &ha));
+	dma.id = c.dev_new.out_dev_id;
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.op = IOMMU_TEST_OP_IOASID_DEV_ATTACH;
+	c.id = dma.id;
+	c.dev_attach.op = IOMMU_TEST_DEV_ATTACH;
+	c.dev_attach.pt_id = ha.out_hwpt_id;
+	CHECK(!call(s, IOMMU_TEST_CMD, &c));
+	/* the DMA, sent without waiting for its answer: nothing is mapped, it faults */
+	dma.dev_dma.iova = MOCK_APERTURE_START;
+	dma.dev_dma.length = sizeof(buf);
+	dma.dev_dma.uptr = (uintptr_t)buf;
+	CHECK(!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
+	memset(&io, 0, sizeof(io));
+	ioasid_msg_init(&io.hdr, IOASID_MSG_IOCTL, 9);
+	io.cmd = IOMMU_TEST_CMD;
+	io.arg = (uintptr_t)&dma;
+	CHECK(ioasid_send(s, &io, sizeof(io), &sv[1], 1) == 0);
+	close(sv[1]);
+	p = (struct pollfd){ .fd = (int)fa.out_fault_fd, .events = POLLIN };
+	CHECK(poll(&p, 1, 5000) == 1 &&
+	      read((int)fa.out_fault_fd, &rec, sizeof(rec)) == (ssize_t)sizeof(rec));
+	/* the connection serves on meanwhile */
+	CHECK(!ioas_alloc(s, &ia.out_ioas_id));
+	t0 = now();
+	kill(d, SIGTERM);
+	while (now() - t0 < 1.0 && (got = waitpid(d, &status, WNOHANG)) == 0)
+		usleep(5000);
+	if (got != d) {
+		fprintf(stderr, "daemon still running %.2f s after SIGTERM\n", now() - t0);
+		failures++;
+		kill(d, SIGKILL);
+		waitpid(d, &status, 0);
+	}
+	CHECK(got == d && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* the waiting call was answered: the DMA reports the fault it could not wait out */
+	CHECK(ioasid_client_await(sv[0], ans, IOASID_MSG_REPLY, 1000) == 0);
+	close(sv[0]);
+	close((int)fa.out_fault_fd);
+	close(s);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -1185,6 +1265,7 @@ int main(int argc, char **argv)
 		{ "chan_limits", test_chan_limits, true },
 		{ "uid_mirror", test_uid_mirror, true },
 		{ "handover_forged", test_handover_forged, true },
+		{ "dma_sigterm", test_dma_sigterm, true },
 	};
 	pid_t d = 0;
 	int i;

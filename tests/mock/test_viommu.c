@@ -162,13 +162,23 @@ static void test_viommu_alloc(void **state)
 	assert_int_equal(errno, ENXIO);
 	assert_int_equal(ioasid_mmap_fd(f->ctx, data.out_mmap_offset, data.out_mmap_length / 2),
 			 -1);
+	assert_int_equal(data.out_mmap_length, 2 * PG); /* the kernel's mock: two pages */
 	fd = ioasid_mmap_fd(f->ctx, data.out_mmap_offset, data.out_mmap_length);
 	assert_true(fd >= 0);
+	/* the fd holds the region, then the mapping alone: the vIOMMU is busy */
+	T_ERR(EBUSY, m_destroy(f->ctx, v));
 	page = mmap(NULL, data.out_mmap_length, PROT_READ, MAP_SHARED, fd, 0);
 	assert_true(page != MAP_FAILED);
-	assert_int_equal(page[0], 0xabcd1234);
-	munmap(page, data.out_mmap_length);
 	close(fd);
+	assert_int_equal(page[0], 0xabcd1234);
+	T_ERR(EBUSY, m_destroy(f->ctx, v));
+	/* the region cannot be resized through the fd given out */
+	fd = ioasid_mmap_fd(f->ctx, data.out_mmap_offset, data.out_mmap_length);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 0), -1);
+	assert_int_equal(ftruncate(fd, 1 << 30), -1);
+	close(fd);
+	munmap(page, data.out_mmap_length);
 	/* the first version of the data (no mmap fields) still works */
 	data.out_mmap_length = 0;
 	T_OK(viommu_alloc(f, f->idev, f->parent, IOMMU_VIOMMU_TYPE_SELFTEST, &data, 8, &v2));

@@ -531,6 +531,7 @@ void ioasid_ctx_free(struct ioasid_ctx *ctx)
 	selftest_dmabuf_free_all(ctx);
 #endif
 	pthread_mutex_unlock(&ctx->lock);
+	dmabuf_ctx_fini(ctx); /* no revoke visits it any more */
 	idt_free(ctx->objects);
 	if (ctx->pt_arena)
 		pt_arena_put(ctx->pt_arena); /* domains hold their own references */

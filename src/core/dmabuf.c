@@ -42,7 +42,7 @@ struct ioasid_dmabuf {
 	int backing_fd; /* ours, or -1 */
 	uint64_t backing_off;
 	bool revoked;
-	unsigned int gen; /* revokes so far: importers of an older one are unmapped */
+	unsigned int gen;  /* revokes so far: importers of an older one are unmapped */
 	unsigned int refs; /* importers and lookups in flight */
 	int token_w;	   /* the pipe's write end: alive while the program holds the read end */
 	dev_t st_dev;
@@ -51,8 +51,8 @@ struct ioasid_dmabuf {
 
 static pthread_mutex_t dmabuf_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t fini_cond = PTHREAD_COND_INITIALIZER;
-static struct ioasid_dmabuf *dmabufs;	  /* dmabuf_lock */
-static struct ioasid_ctx *ctx_list;	  /* dmabuf_lock: contexts that imported one */
+static struct ioasid_dmabuf *dmabufs; /* dmabuf_lock */
+static struct ioasid_ctx *ctx_list;   /* dmabuf_lock: contexts that imported one */
 
 /* No reader left on the token: the program closed every copy. dmabuf_lock. */
 static bool token_dead(const struct ioasid_dmabuf *b)
@@ -191,8 +191,8 @@ void dmabuf_put(struct ioasid_dmabuf *b)
 	pthread_mutex_unlock(&dmabuf_lock);
 }
 
-int dmabuf_import(struct ioasid_dmabuf *b, struct ioasid_ctx *ctx, uint64_t start,
-		  uint64_t length, int *out_fd, uint64_t *out_off, unsigned int *out_gen)
+int dmabuf_import(struct ioasid_dmabuf *b, struct ioasid_ctx *ctx, uint64_t start, uint64_t length,
+		  int *out_fd, uint64_t *out_off, unsigned int *out_gen)
 {
 	uint64_t last;
 	int rc = 0;

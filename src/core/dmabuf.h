@@ -37,12 +37,12 @@
 struct ioasid_ctx;
 
 struct ioasid_dmabuf_desc {
-	const void *owner;	/* the exporter, as dmabuf_revoke_owner/owner_gone name it */
-	uint64_t size;		/* bytes: a multiple of the page size, > 0 */
-	unsigned int nr_ranges; /* >= 1; MAP_FILE takes only dma-bufs of one range */
-	int backing_fd;		/* the range's memory (duplicated, not consumed), or -1 */
-	uint64_t backing_off;	/* its offset in backing_fd: page aligned */
-	bool revoked;		/* born revoked (the device's memory decode is off) */
+	const void *owner;	    /* the exporter, as dmabuf_revoke_owner/owner_gone name it */
+	uint64_t size;		    /* bytes: a multiple of the page size, > 0 */
+	unsigned int nr_ranges;	    /* >= 1; MAP_FILE takes only dma-bufs of one range */
+	int backing_fd;		    /* the range's memory (duplicated, not consumed), or -1 */
+	uint64_t backing_off;	    /* its offset in backing_fd: page aligned */
+	bool revoked;		    /* born revoked (the device's memory decode is off) */
 	unsigned int max_per_owner; /* more live entries of owner: -EMFILE */
 };
 

@@ -113,8 +113,8 @@ struct ioasid_ctx {
 
 	/* devices' IOMMU state by ID (src/iommu/pasid.c), read without the lock */
 	struct iommu_ctx_dir *iommu_dir;
-	unsigned int nr_faults;		 /* fault queues and vEVENTQs alive: served before a call */
-	unsigned int nr_fault_fds;	 /* ... whose fd the program still holds */
+	unsigned int nr_faults;	   /* fault queues and vEVENTQs alive: served before a call */
+	unsigned int nr_fault_fds; /* ... whose fd the program still holds */
 	/* dmabuf.c's: linked once it imported a dma-buf, revokes in progress visiting it */
 	bool dmabuf_linked;
 	unsigned int dmabuf_holds;
@@ -274,8 +274,8 @@ void dmabuf_put(struct ioasid_dmabuf *b);
  * (revoked), -EOPNOTSUPP (not one range of memory we reach), or 0 with a duplicate of the
  * memory's fd, its offset, the revoke generation, and a reference on b for the importer.
  */
-int dmabuf_import(struct ioasid_dmabuf *b, struct ioasid_ctx *ctx, uint64_t start,
-		  uint64_t length, int *out_fd, uint64_t *out_off, unsigned int *out_gen);
+int dmabuf_import(struct ioasid_dmabuf *b, struct ioasid_ctx *ctx, uint64_t start, uint64_t length,
+		  int *out_fd, uint64_t *out_off, unsigned int *out_gen);
 /* Was b revoked since generation gen? */
 bool dmabuf_stale(struct ioasid_dmabuf *b, unsigned int gen);
 /* ioasid_ctx_free, with ctx->lock released: no revoke visits ctx after this. */

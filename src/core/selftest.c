@@ -890,8 +890,8 @@ static int test_dmabuf_get(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 
 static int test_dmabuf_revoke(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
-	return dmabuf_revoke_fd(ucmd->ctx, cmd->dmabuf_revoke.dmabuf_fd,
-				cmd->dmabuf_revoke.revoked, ucmd->ctx);
+	return dmabuf_revoke_fd(ucmd->ctx, cmd->dmabuf_revoke.dmabuf_fd, cmd->dmabuf_revoke.revoked,
+				ucmd->ctx);
 }
 
 /*

@@ -161,7 +161,8 @@ static int ram_init(struct dev_model *m)
 		const struct platform_bar *bar = &m->pdev.bars[b];
 		void *p;
 
-		if (!bar->size || !(bar->flags & PLATFORM_BAR_RAM) || (bar->flags & PLATFORM_BAR_IO))
+		if (!bar->size || !(bar->flags & PLATFORM_BAR_RAM) ||
+		    (bar->flags & PLATFORM_BAR_IO))
 			continue;
 		m->ram_fd[b] = memfd_create("ioasid-bar-ram", MFD_CLOEXEC);
 		if (m->ram_fd[b] < 0)
@@ -393,7 +394,8 @@ static int mmio_access(struct dev_model *m, unsigned int bar, uint64_t off, unsi
 
 		if (write)
 			for (unsigned int i = 0; i < size; i++)
-				__atomic_store_n(p + i, (uint8_t)(val >> (8 * i)), __ATOMIC_RELAXED);
+				__atomic_store_n(p + i, (uint8_t)(val >> (8 * i)),
+						 __ATOMIC_RELAXED);
 		else
 			*out = ram_get(p, size);
 	} else if (msix_region(m, bar, off, &table)) {

@@ -257,8 +257,7 @@ static int parse_bar(const char *s, struct platform_bar *out)
 	if ((out->flags & PLATFORM_BAR_IO) && (out->flags & PLATFORM_BAR_PREFETCH))
 		return -EINVAL;
 	/* a RAM BAR is memory of at least a page: it is mapped and exported whole pages */
-	if ((out->flags & PLATFORM_BAR_RAM) &&
-	    ((out->flags & PLATFORM_BAR_IO) || out->size < 4096))
+	if ((out->flags & PLATFORM_BAR_RAM) && ((out->flags & PLATFORM_BAR_IO) || out->size < 4096))
 		return -EINVAL;
 	if (out->size & (out->size - 1))
 		return -EINVAL;

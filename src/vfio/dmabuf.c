@@ -51,10 +51,10 @@
 #include "core/dmabuf.h"
 #include "vfio/vfio_int.h"
 
-#define VDMABUF_MAX	  1024
-#define VDMABUF_PAGE	  4096u
-#define VDMABUF_MAX_COPY  (UINT64_C(4) << 20) /* the kernel's largest kmalloc */
-#define VDMABUF_SIZE_TOP  (UINT64_C(1) << 63) /* DMA_IOVA_USE_SWIOTLB: no such size */
+#define VDMABUF_MAX	 1024
+#define VDMABUF_PAGE	 4096u
+#define VDMABUF_MAX_COPY (UINT64_C(4) << 20) /* the kernel's largest kmalloc */
+#define VDMABUF_SIZE_TOP (UINT64_C(1) << 63) /* DMA_IOVA_USE_SWIOTLB: no such size */
 
 /* Does the device decode memory (command register, not in low power)? vdev->lock. */
 static bool mem_enabled(struct vdev *d)
@@ -138,9 +138,8 @@ long vdmabuf_feature(struct vdev *d, unsigned long arg, size_t argsz)
 	rc = check_ranges(d, get.region_index, r, get.nr_ranges, &desc.size);
 	if (!rc) {
 		desc.nr_ranges = get.nr_ranges;
-		desc.backing_fd = get.nr_ranges == 1 ?
-					  dev_model_bar_ram_fd(d->model, get.region_index) :
-					  -1;
+		desc.backing_fd =
+			get.nr_ranges == 1 ? dev_model_bar_ram_fd(d->model, get.region_index) : -1;
 		desc.backing_off = r[0].offset;
 		desc.revoked = !mem_enabled(d);
 		rc = dmabuf_export(&desc, &fd);

@@ -62,16 +62,16 @@ static void fail(const char *what)
 	exit(1);
 }
 
-#define need(c, what)              \
-	do {                       \
-		if (!(c))          \
+#define need(c, what)               \
+	do {                        \
+		if (!(c))           \
 			fail(what); \
 	} while (0)
-#define need_err(call, e)                                      \
-	do {                                                   \
-		errno = 0;                                     \
-		if ((call) != -1 || errno != (e))              \
-			fail(#call " should fail with " #e);    \
+#define need_err(call, e)                                    \
+	do {                                                 \
+		errno = 0;                                   \
+		if ((call) != -1 || errno != (e))            \
+			fail(#call " should fail with " #e); \
 	} while (0)
 
 static int open_cdev(const char *bdf)
@@ -124,8 +124,8 @@ static void map_va(void *va, uint64_t iova, uint64_t len)
 static int map_file(int fd, uint64_t start, uint64_t len, uint64_t *iova)
 {
 	struct iommu_ioas_map_file m = { .size = sizeof(m),
-					 .flags = IOMMU_IOAS_MAP_READABLE |
-						  IOMMU_IOAS_MAP_WRITEABLE,
+					 .flags =
+						 IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
 					 .ioas_id = ioas,
 					 .fd = fd,
 					 .start = start,
@@ -139,8 +139,9 @@ static int map_file(int fd, uint64_t start, uint64_t len, uint64_t *iova)
 
 static int unmap(uint64_t iova, uint64_t len)
 {
-	struct iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ioas, .iova = iova,
-				      .length = len };
+	struct iommu_ioas_unmap u = {
+		.size = sizeof(u), .ioas_id = ioas, .iova = iova, .length = len
+	};
 
 	return ioctl(iommufd, IOMMU_IOAS_UNMAP, &u) || u.length != len ? -1 : 0;
 }
@@ -176,7 +177,10 @@ static unsigned int copy(uint64_t src, uint64_t dst, uint32_t len)
 	*cmpl = 0;
 	wr(ioat, CHANCTRL, 2, CHANCTRL_RUN);
 	wr(ioat, CHANCMP, 8, CMPL_IOVA);
-	ring[i] = (struct desc){ .size = len, .ctl = CTL_COMPL, .src = src, .dst = dst,
+	ring[i] = (struct desc){ .size = len,
+				 .ctl = CTL_COMPL,
+				 .src = src,
+				 .dst = dst,
 				 .next = RING_IOVA + ((i + 1) % 16) * 64 };
 	head++;
 	wr(ioat, CHAINADDR, 8, RING_IOVA + i * 64);
@@ -198,11 +202,10 @@ int main(void)
 {
 	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
 	struct iommu_ioas_alloc a = { .size = sizeof(a) };
-	struct vfio_device_feature probe = {
-		.argsz = sizeof(probe),
-		.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET |
-			 VFIO_DEVICE_FEATURE_DMA_BUF
-	};
+	struct vfio_device_feature probe = { .argsz = sizeof(probe),
+					     .flags = VFIO_DEVICE_FEATURE_PROBE |
+						      VFIO_DEVICE_FEATURE_GET |
+						      VFIO_DEVICE_FEATURE_DMA_BUF };
 	const uint32_t get = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
 	uint64_t iova, iova2, scratch;
 	uint8_t *src, *bar, buf[64];

@@ -25,7 +25,7 @@
 #define PG	    4096u
 #define CMB_BAR	    2u
 #define CMB_SIZE    (1u << 20)
-#define FEAT_HDR    8u  /* struct vfio_device_feature */
+#define FEAT_HDR    8u	/* struct vfio_device_feature */
 #define DMABUF_HDR  16u /* struct vfio_device_feature_dma_buf */
 #define RANGE_BYTES 16u
 
@@ -118,8 +118,9 @@ static int map_file(struct fix *f, int fd, uint64_t start, uint64_t len, uint64_
 
 static int unmap(struct fix *f, uint64_t iova, uint64_t len)
 {
-	struct iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = f->ioas, .iova = iova,
-				      .length = len };
+	struct iommu_ioas_unmap u = {
+		.size = sizeof(u), .ioas_id = f->ioas, .iova = iova, .length = len
+	};
 
 	if (ioasid_ioctl(f->ctx, IOMMU_IOAS_UNMAP, &u))
 		return -errno;
@@ -146,12 +147,13 @@ static void test_feature_rules(void **state)
 
 	/* PROBE: supported, GET only */
 	OK(feature(f->nvme, VFIO_DEVICE_FEATURE_PROBE | GET, FEAT_HDR, 0, 0, 0, 0, NULL, 0));
-	ERR(feature(f->nvme, VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET |
-				     VFIO_DEVICE_FEATURE_DMA_BUF,
+	ERR(feature(f->nvme,
+		    VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET |
+			    VFIO_DEVICE_FEATURE_DMA_BUF,
 		    FEAT_HDR, 0, 0, 0, 0, NULL, 0),
 	    EINVAL);
-	ERR(feature(f->nvme, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF, ASZ, CMB_BAR,
-		    0, 0, 1, &r, 1),
+	ERR(feature(f->nvme, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF, ASZ, CMB_BAR, 0,
+		    0, 1, &r, 1),
 	    EINVAL);
 	ERR(feature(f->nvme, VFIO_DEVICE_FEATURE_DMA_BUF, ASZ, CMB_BAR, 0, 0, 1, &r, 1), EINVAL);
 	/* argsz must cover the header (the ranges are read regardless, as the kernel) */
@@ -235,8 +237,7 @@ static void test_p2p(void **state)
 	OK(map_file(f, fd, PG, 3 * PG, &iova));
 	OK(dma(f, iova + 100, out, sizeof(out) - 100, true));
 	/* dma-buf offset PG + 100 is CMB offset 5 * PG + 100 */
-	assert_int_equal(h_bar_rd(f->nvme, CMB_BAR, 5 * PG + 100, 8),
-			 *(uint64_t *)out);
+	assert_int_equal(h_bar_rd(f->nvme, CMB_BAR, 5 * PG + 100, 8), *(uint64_t *)out);
 	assert_int_equal(h_bar_rd(f->nvme, CMB_BAR, 5 * PG + 100 + 2 * PG, 4),
 			 *(uint32_t *)(out + 2 * PG));
 	/* the device stores through the BAR; the I/OAT reads them back by DMA */
@@ -302,10 +303,9 @@ static void test_revoke(void **state)
 	OK(dma(f, iova, &v, 8, false));
 	/* low power (D3hot) */
 	{
-		struct vfio_device_feature lp = {
-			.argsz = sizeof(lp),
-			.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY
-		};
+		struct vfio_device_feature lp = { .argsz = sizeof(lp),
+						  .flags = VFIO_DEVICE_FEATURE_SET |
+							   VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY };
 
 		OK(h_ioctl(f->nvme, VFIO_DEVICE_FEATURE, &lp));
 		ERR(dma(f, iova, &v, 8, false), EFAULT);

@@ -16,10 +16,11 @@
  *
  * Revocation: the entry's revoked flag says whether new imports are refused (ENODEV); its
  * generation counts revokes. An importer remembers the generation it imported at; a
- * revoke walks every linked context under that context's lock (ioas_dmabuf_revoke) and
- * unmaps every area whose pages are of an older generation, for good (a restore does not
- * bring them back, as iommufd's importer). Contexts stay linked until ioasid_ctx_free,
- * which waits until no revoke holds them (holds, fini_cond).
+ * revoke visits each context importing a revoked entry (the entry's imps), under that
+ * context's lock (ioas_dmabuf_revoke), and unmaps every area whose pages are of an older
+ * generation, for good (a restore does not bring them back, as iommufd's importer). A
+ * context is linked from its first import until ioasid_ctx_free, which waits until no
+ * revoke holds it (holds, fini_cond).
  *
  * Locking: dmabuf_lock protects the list, every entry's fields, ctx_list and each context's
  * dmabuf_* fields. It nests inside ctx->lock (MAP_FILE imports under it); a revoke drops it
@@ -44,7 +45,13 @@ struct ioasid_dmabuf {
 	bool revoked;
 	unsigned int gen;  /* revokes so far: importers of an older one are unmapped */
 	unsigned int refs; /* importers and lookups in flight */
-	int token_w;	   /* the pipe's write end: alive while the program holds the read end */
+	/* the contexts whose pages import it, each with its count: a revoke visits those */
+	struct dmabuf_imp {
+		struct ioasid_ctx *ctx;
+		unsigned int n;
+	} * imps;
+	unsigned int nimps;
+	int token_w; /* the pipe's write end: alive while the program holds the read end */
 	dev_t st_dev;
 	ino_t st_ino;
 };
@@ -64,6 +71,7 @@ static bool token_dead(const struct ioasid_dmabuf *b)
 
 static void entry_free(struct ioasid_dmabuf *b)
 {
+	free(b->imps);
 	close(b->token_w);
 	if (b->backing_fd >= 0)
 		close(b->backing_fd);
@@ -214,6 +222,22 @@ int dmabuf_import(struct ioasid_dmabuf *b, struct ioasid_ctx *ctx, uint64_t star
 			rc = errno == EMFILE ? -EMFILE : -ENOMEM;
 	}
 	if (!rc) {
+		unsigned int i = 0;
+
+		while (i < b->nimps && b->imps[i].ctx != ctx)
+			i++;
+		if (i == b->nimps) {
+			struct dmabuf_imp *grown = realloc(b->imps, (i + 1) * sizeof(*grown));
+
+			if (!grown) {
+				close(*out_fd);
+				rc = -ENOMEM;
+				goto out_unlock;
+			}
+			b->imps = grown;
+			b->imps[b->nimps++] = (struct dmabuf_imp){ ctx, 0 };
+		}
+		b->imps[i].n++;
 		*out_off = b->backing_off;
 		*out_gen = b->gen;
 		b->refs++;
@@ -223,8 +247,21 @@ int dmabuf_import(struct ioasid_dmabuf *b, struct ioasid_ctx *ctx, uint64_t star
 			ctx_list = ctx;
 		}
 	}
+out_unlock:
 	pthread_mutex_unlock(&dmabuf_lock);
 	return rc;
+}
+
+void dmabuf_release(struct ioasid_dmabuf *b, struct ioasid_ctx *ctx)
+{
+	pthread_mutex_lock(&dmabuf_lock);
+	for (unsigned int i = 0; i < b->nimps; i++)
+		if (b->imps[i].ctx == ctx && !--b->imps[i].n) {
+			b->imps[i] = b->imps[--b->nimps];
+			break;
+		}
+	pthread_mutex_unlock(&dmabuf_lock);
+	dmabuf_put(b);
 }
 
 bool dmabuf_stale(struct ioasid_dmabuf *b, unsigned int gen)
@@ -238,62 +275,113 @@ bool dmabuf_stale(struct ioasid_dmabuf *b, unsigned int gen)
 }
 
 /*
- * Visit every linked context: unmap what a revoke made stale. No lock held on entry; held
- * is a context whose lock the caller holds already.
+ * A revoke's visits: the contexts importing the entries it revoked, each held (holds) so
+ * that ioasid_ctx_free waits for it. Only those: a context's lock is never taken for a
+ * dma-buf it does not map (two contexts revoking their own at once do not meet). dmabuf_lock.
  */
-static void revoke_pass(struct ioasid_ctx *held)
-{
-	struct ioasid_ctx *c;
+struct visits {
+	struct ioasid_ctx **c;
+	unsigned int n, cap;
+	bool all; /* no memory for the list: every linked context */
+};
 
-	pthread_mutex_lock(&dmabuf_lock);
-	c = ctx_list;
-	while (c) {
-		c->dmabuf_holds++;
-		pthread_mutex_unlock(&dmabuf_lock);
-		if (c != held)
-			pthread_mutex_lock(&c->lock);
-		ioas_dmabuf_revoke(c);
-		if (c != held)
-			pthread_mutex_unlock(&c->lock);
-		pthread_mutex_lock(&dmabuf_lock);
-		if (!--c->dmabuf_holds)
-			pthread_cond_broadcast(&fini_cond);
-		c = c->dmabuf_next; /* still linked: unlinking waits for our hold */
+static void visit_add_locked(struct visits *v, const struct ioasid_dmabuf *b)
+{
+	for (unsigned int i = 0; i < b->nimps && !v->all; i++) {
+		struct ioasid_ctx *c = b->imps[i].ctx;
+		unsigned int j = 0;
+
+		while (j < v->n && v->c[j] != c)
+			j++;
+		if (j < v->n)
+			continue;
+		if (v->n == v->cap) {
+			unsigned int cap = v->cap ? 2 * v->cap : 4;
+			struct ioasid_ctx **grown = realloc(v->c, cap * sizeof(*grown));
+
+			if (!grown) {
+				v->all = true;
+				break;
+			}
+			v->c = grown;
+			v->cap = cap;
+		}
+		v->c[v->n++] = c;
 	}
-	pthread_mutex_unlock(&dmabuf_lock);
 }
 
-/* Set revoked on b; true if that took mappings away (a revoke). dmabuf_lock. */
-static bool set_revoked_locked(struct ioasid_dmabuf *b, bool revoked)
+/* Set revoked on b; a revoke adds its importers to v. dmabuf_lock. */
+static void set_revoked_locked(struct ioasid_dmabuf *b, bool revoked, struct visits *v)
 {
 	if (b->revoked == revoked)
-		return false;
+		return;
 	b->revoked = revoked;
-	if (revoked)
-		b->gen++;
-	return revoked;
+	if (!revoked)
+		return;
+	b->gen++;
+	visit_add_locked(v, b);
+}
+
+static void visit_one(struct ioasid_ctx *c, struct ioasid_ctx *held)
+{
+	if (c != held)
+		pthread_mutex_lock(&c->lock);
+	ioas_dmabuf_revoke(c);
+	if (c != held)
+		pthread_mutex_unlock(&c->lock);
+}
+
+/*
+ * Unmap what the revoke made stale in every context of v, then free v. Called with
+ * dmabuf_lock held; returns with it released. held: a context whose lock the caller holds.
+ */
+static void revoke_visit(struct visits *v, struct ioasid_ctx *held)
+{
+	if (v->all) {
+		struct ioasid_ctx *c = ctx_list;
+
+		while (c) {
+			c->dmabuf_holds++;
+			pthread_mutex_unlock(&dmabuf_lock);
+			visit_one(c, held);
+			pthread_mutex_lock(&dmabuf_lock);
+			if (!--c->dmabuf_holds)
+				pthread_cond_broadcast(&fini_cond);
+			c = c->dmabuf_next; /* still linked: unlinking waits for our hold */
+		}
+	} else {
+		for (unsigned int i = 0; i < v->n; i++)
+			v->c[i]->dmabuf_holds++;
+		pthread_mutex_unlock(&dmabuf_lock);
+		for (unsigned int i = 0; i < v->n; i++)
+			visit_one(v->c[i], held);
+		pthread_mutex_lock(&dmabuf_lock);
+		for (unsigned int i = 0; i < v->n; i++)
+			if (!--v->c[i]->dmabuf_holds)
+				pthread_cond_broadcast(&fini_cond);
+	}
+	pthread_mutex_unlock(&dmabuf_lock);
+	free(v->c);
 }
 
 void dmabuf_revoke_owner(const void *owner, bool revoked, struct ioasid_ctx *held)
 {
-	bool pass = false;
+	struct visits v = { 0 };
 
 	if (!owner)
 		return;
 	pthread_mutex_lock(&dmabuf_lock);
 	for (struct ioasid_dmabuf *b = dmabufs; b; b = b->next)
 		if (b->owner == owner)
-			pass |= set_revoked_locked(b, revoked);
-	pthread_mutex_unlock(&dmabuf_lock);
-	if (pass)
-		revoke_pass(held);
+			set_revoked_locked(b, revoked, &v);
+	revoke_visit(&v, held);
 }
 
 int dmabuf_revoke_fd(const void *owner, int fd, bool revoked, struct ioasid_ctx *held)
 {
+	struct visits v = { 0 };
 	struct ioasid_dmabuf *b;
 	struct stat st;
-	bool pass;
 
 	if (fd < 0 || fstat(fd, &st))
 		return -EBADF;
@@ -303,16 +391,14 @@ int dmabuf_revoke_fd(const void *owner, int fd, bool revoked, struct ioasid_ctx 
 		pthread_mutex_unlock(&dmabuf_lock);
 		return -EINVAL;
 	}
-	pass = set_revoked_locked(b, revoked);
-	pthread_mutex_unlock(&dmabuf_lock);
-	if (pass)
-		revoke_pass(held);
+	set_revoked_locked(b, revoked, &v);
+	revoke_visit(&v, held);
 	return 0;
 }
 
 void dmabuf_owner_gone(const void *owner, struct ioasid_ctx *held)
 {
-	bool pass = false;
+	struct visits v = { 0 };
 
 	if (!owner)
 		return;
@@ -320,7 +406,7 @@ void dmabuf_owner_gone(const void *owner, struct ioasid_ctx *held)
 	for (struct ioasid_dmabuf *b = dmabufs; b; b = b->next) {
 		if (b->owner != owner)
 			continue;
-		pass |= set_revoked_locked(b, true);
+		set_revoked_locked(b, true, &v);
 		b->owner = NULL;
 		/* nothing can import it again: its memory goes once the importers let go */
 		if (b->backing_fd >= 0)
@@ -328,9 +414,7 @@ void dmabuf_owner_gone(const void *owner, struct ioasid_ctx *held)
 		b->backing_fd = -1;
 	}
 	sweep_locked();
-	pthread_mutex_unlock(&dmabuf_lock);
-	if (pass)
-		revoke_pass(held);
+	revoke_visit(&v, held);
 }
 
 void dmabuf_ctx_fini(struct ioasid_ctx *ctx)

@@ -507,6 +507,7 @@ struct pages *pages_new_dmabuf(struct ioasid_ctx *ctx, struct ioasid_dmabuf *b, 
 	/* no pinned page accounting for a dma-buf: it is the exporter's memory, not the user's */
 	p->account_mode = PAGES_ACCOUNT_NONE;
 	p->dmabuf = b;
+	p->dmabuf_ctx = ctx;
 	p->dmabuf_gen = gen;
 	rc = -ENOMEM;
 	if (!fstat(fd, &st))
@@ -523,7 +524,7 @@ struct pages *pages_new_dmabuf(struct ioasid_ctx *ctx, struct ioasid_dmabuf *b, 
 
 err_unimport:
 	close(fd);
-	dmabuf_put(b);
+	dmabuf_release(b, ctx);
 err:
 	*out_err = rc;
 	return NULL;
@@ -544,7 +545,7 @@ void pages_put(struct pages *p)
 	if (p->file)
 		pages_file_put(p->file);
 	if (p->dmabuf)
-		dmabuf_put(p->dmabuf);
+		dmabuf_release(p->dmabuf, p->dmabuf_ctx);
 	scount_free(&p->pinrefs);
 	acct_put_user(p->acct_user);
 	acct_put_proc(p->acct_proc);

@@ -240,6 +240,7 @@ struct pages {
 	 * revoked (ctx->lock): unmapped for good, never pinned again.
 	 */
 	struct ioasid_dmabuf *dmabuf;
+	struct ioasid_ctx *dmabuf_ctx; /* the importing context (pages live in one) */
 	unsigned int dmabuf_gen;
 	bool dmabuf_revoked;
 };
@@ -276,6 +277,8 @@ void dmabuf_put(struct ioasid_dmabuf *b);
  */
 int dmabuf_import(struct ioasid_dmabuf *b, struct ioasid_ctx *ctx, uint64_t start, uint64_t length,
 		  int *out_fd, uint64_t *out_off, unsigned int *out_gen);
+/* An importer of ctx (a pages object, pages_put) lets go of b. */
+void dmabuf_release(struct ioasid_dmabuf *b, struct ioasid_ctx *ctx);
 /* Was b revoked since generation gen? */
 bool dmabuf_stale(struct ioasid_dmabuf *b, unsigned int gen);
 /* ioasid_ctx_free, with ctx->lock released: no revoke visits ctx after this. */

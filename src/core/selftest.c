@@ -843,7 +843,7 @@ out_put:
 
 void selftest_dmabuf_free_all(struct ioasid_ctx *ctx)
 {
-	dmabuf_owner_gone(ctx, ctx);
+	dmabuf_owner_gone(ctx, NULL);
 }
 
 static int test_dmabuf_get(struct ucmd *ucmd, struct iommu_test_cmd *cmd)

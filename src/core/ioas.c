@@ -246,6 +246,7 @@ out_put:
 int ioas_map_file_ioctl(struct ucmd *ucmd)
 {
 	struct iommu_ioas_map_file *cmd = ucmd->cmd;
+	struct ioasid_dmabuf *b;
 	uint64_t last;
 	struct pages *pages;
 	struct ioas *ioas;
@@ -269,17 +270,19 @@ int ioas_map_file_ioctl(struct ucmd *ucmd)
 	rc = -EOVERFLOW;
 	if (check_add_u64(cmd->start, cmd->length - 1, &last) || last > INT64_MAX)
 		goto out_put;
-#ifdef IOASID_TEST_HOOKS
-	/* the selftest's dma-bufs map whole, and not while revoked */
-	rc = selftest_dmabuf_map_check(ucmd->ctx, cmd->fd, cmd->start, cmd->length);
-	if (rc)
-		goto out_put;
-#endif
-	pages = pages_new_file(ucmd->ctx, cmd->fd, cmd->start, cmd->length,
-			       cmd->flags & IOMMU_IOAS_MAP_WRITEABLE, &rc);
+	/* a dma-buf: the exporter's range (dmabuf.c), else an ordinary file */
+	b = dmabuf_get_fd(cmd->fd);
+	if (b) {
+		pages = pages_new_dmabuf(ucmd->ctx, b, cmd->start, cmd->length,
+					 cmd->flags & IOMMU_IOAS_MAP_WRITEABLE, &rc);
+		dmabuf_put(b); /* the pages hold their own reference */
+	} else {
+		pages = pages_new_file(ucmd->ctx, cmd->fd, cmd->start, cmd->length,
+				       cmd->flags & IOMMU_IOAS_MAP_WRITEABLE, &rc);
+	}
 	if (!pages)
 		goto out_put;
-	rc = map_and_reply(ucmd, sizeof(*cmd), ioas, pages, cmd->start - pages->file_start,
+	rc = map_and_reply(ucmd, sizeof(*cmd), ioas, pages, cmd->start & (IOASID_PAGE_SIZE - 1),
 			   cmd->length, cmd->flags, &cmd->iova);
 out_put:
 	obj_put(&ioas->obj);
@@ -486,11 +489,39 @@ static int change_process_each(struct ioasid_ctx *ctx,
 	return 0;
 }
 
-/* Only file-backed memory can move: user addresses mean nothing in another process. */
+/*
+ * Only file-backed memory can move: user addresses mean nothing in another process. A
+ * dma-buf is the exporter's memory, charged to nobody: EINVAL too, as iommufd's change
+ * process takes only file pages.
+ */
 static int file_only(struct pages *p, struct ioasid_ctx *ctx)
 {
 	(void)ctx;
-	return p->kind == PAGES_FILE ? 0 : -EINVAL;
+	return p->kind == PAGES_FILE && !p->dmabuf ? 0 : -EINVAL;
+}
+
+void ioas_dmabuf_revoke(struct ioasid_ctx *ctx)
+{
+	struct obj *obj;
+
+	for (uint32_t id = 0; (obj = idt_find_next(ctx->objects, &id)); id++) {
+		struct ioas *ioas;
+
+		if (obj->type != OBJ_IOAS)
+			continue;
+		ioas = container_of(obj, struct ioas, obj);
+		for (struct itree_node *n = itree_first(&ioas->iopt.areas); n; n = itree_next(n)) {
+			struct iopt_area *a = itree_entry(n, struct iopt_area, node);
+			struct pages *p = a->pages;
+
+			if (!p->dmabuf)
+				continue;
+			if (!p->dmabuf_revoked && dmabuf_stale(p->dmabuf, p->dmabuf_gen))
+				p->dmabuf_revoked = true;
+			if (p->dmabuf_revoked)
+				iopt_area_revoke(a);
+		}
+	}
 }
 
 static int abort_one(struct pages *p, struct ioasid_ctx *ctx)

@@ -341,8 +341,8 @@ static int area_fill(struct iopt_area *a)
 	unsigned int i;
 	int rc;
 
-	if (!a->iopt->ndomains)
-		return 0;
+	if (!a->iopt->ndomains || a->pages->dmabuf_revoked)
+		return 0; /* a revoked dma-buf maps nothing, for good */
 	rc = pages_pin(a->pages, area_first_page(a), area_last_page(a));
 	if (rc)
 		return rc;
@@ -370,6 +370,11 @@ static void area_unfill(struct iopt_area *a)
 		area_unmap_domain(a, a->iopt->domains[i]);
 	pages_unpin(a->pages, area_first_page(a), area_last_page(a));
 	a->filled = false;
+}
+
+void iopt_area_revoke(struct iopt_area *a)
+{
+	area_unfill(a);
 }
 
 /* ---- map, copy, unmap ------------------------------------------------------------------ */
@@ -803,6 +808,8 @@ int iopt_add_domain(struct iopt *iopt, struct iommu_domain *d)
 	for (n = itree_first(&iopt->areas); n; n = itree_next(n)) {
 		struct iopt_area *a = itree_entry(n, struct iopt_area, node);
 
+		if (a->pages->dmabuf_revoked)
+			continue;
 		if (!a->filled) {
 			rc = pages_pin(a->pages, area_first_page(a), area_last_page(a));
 			if (rc)
@@ -816,8 +823,11 @@ int iopt_add_domain(struct iopt *iopt, struct iommu_domain *d)
 			goto err_unfill;
 		}
 	}
-	for (n = itree_first(&iopt->areas); n; n = itree_next(n))
-		itree_entry(n, struct iopt_area, node)->filled = true;
+	for (n = itree_first(&iopt->areas); n; n = itree_next(n)) {
+		struct iopt_area *a = itree_entry(n, struct iopt_area, node);
+
+		a->filled = !a->pages->dmabuf_revoked;
+	}
 	iopt->domains[iopt->ndomains++] = d;
 	iopt->iova_alignment = align;
 	return 0;
@@ -827,6 +837,8 @@ err_unfill:
 	for (n = itree_first(&iopt->areas); n != end; n = itree_next(n)) {
 		struct iopt_area *a = itree_entry(n, struct iopt_area, node);
 
+		if (a->pages->dmabuf_revoked)
+			continue;
 		area_unmap_domain(a, d);
 		if (!a->filled)
 			pages_unpin(a->pages, area_first_page(a), area_last_page(a));
@@ -848,6 +860,8 @@ void iopt_remove_domain(struct iopt *iopt, struct iommu_domain *d)
 	for (struct itree_node *n = itree_first(&iopt->areas); n; n = itree_next(n)) {
 		struct iopt_area *a = itree_entry(n, struct iopt_area, node);
 
+		if (!a->filled)
+			continue; /* a revoked dma-buf's: in no domain */
 		area_unmap_domain(a, d);
 		if (iopt->ndomains == 1) {
 			pages_unpin(a->pages, area_first_page(a), area_last_page(a));
@@ -1006,7 +1020,8 @@ int iopt_access_pin(struct iopt *iopt, uint64_t iova, uint64_t length, bool writ
 		}
 		/* each piece starts on a page; every piece but the last ends on one */
 		off = a->start_byte + (cur - a->node.start);
-		if (a->prevent_access || off % IOASID_PAGE_SIZE ||
+		/* a dma-buf is for DMA only: iommufd refuses accesses to it (EINVAL) */
+		if (a->prevent_access || a->pages->dmabuf || off % IOASID_PAGE_SIZE ||
 		    (a->node.last < last &&
 		     (a->start_byte + (a->node.last - a->node.start)) % IOASID_PAGE_SIZE !=
 			     IOASID_PAGE_SIZE - 1)) {
@@ -1050,7 +1065,7 @@ int iopt_access_rw(struct iopt *iopt, uint64_t iova, void *buf, uint64_t len, bo
 
 		if (!a)
 			return -ENOENT;
-		if (a->prevent_access)
+		if (a->prevent_access || a->pages->dmabuf)
 			return -EINVAL;
 		if (write ? !(a->prot & IOMMU_PROT_WRITE) : !(a->prot & IOMMU_PROT_READ))
 			return -EPERM;

@@ -533,10 +533,11 @@ void ioasid_ctx_free(struct ioasid_ctx *ctx)
 			id++;
 		}
 	}
-#ifdef IOASID_TEST_HOOKS
-	selftest_dmabuf_free_all(ctx);
-#endif
 	pthread_mutex_unlock(&ctx->lock);
+#ifdef IOASID_TEST_HOOKS
+	selftest_dmabuf_free_all(ctx); /* revokes visit other contexts: not under our lock */
+#endif
+	dmabuf_ctx_fini(ctx); /* no revoke visits it any more */
 	idt_free(ctx->objects);
 	if (ctx->pt_arena)
 		pt_arena_put(ctx->pt_arena); /* domains hold their own references */

@@ -418,7 +418,7 @@ bool pages_any_file_pinned(void)
 
 	pthread_mutex_lock(&acct_lock);
 	for (struct pages *p = pinned_list; p && !any; p = p->pin_next)
-		any = p->kind == PAGES_FILE;
+		any = p->kind == PAGES_FILE && !p->dmabuf;
 	pthread_mutex_unlock(&acct_lock);
 	return any;
 }
@@ -431,7 +431,7 @@ unsigned int pages_count_file_pins(uint64_t dev, uint64_t ino, uint64_t offset)
 	for (struct pages *p = pinned_list; p; p = p->pin_next) {
 		uint64_t idx;
 
-		if (p->kind != PAGES_FILE || !p->file || p->file->dev != dev ||
+		if (p->kind != PAGES_FILE || p->dmabuf || !p->file || p->file->dev != dev ||
 		    p->file->ino != ino || offset < p->file_start)
 			continue;
 		idx = (offset - p->file_start) >> IOASID_PAGE_SHIFT;
@@ -484,6 +484,52 @@ err:
 	return NULL;
 }
 
+struct pages *pages_new_dmabuf(struct ioasid_ctx *ctx, struct ioasid_dmabuf *b, uint64_t start,
+			       uint64_t length, bool writable, int *out_err)
+{
+	uint64_t base, n, off;
+	unsigned int gen;
+	struct pages *p;
+	struct stat st;
+	int rc, fd;
+
+	rc = pages_span(start, length, &base, &n);
+	if (rc)
+		goto err;
+	rc = dmabuf_import(b, ctx, start, length, &fd, &off, &gen);
+	if (rc)
+		goto err;
+	p = pages_alloc(ctx, n, writable);
+	if (!p) {
+		rc = -ENOMEM;
+		goto err_unimport;
+	}
+	/* no pinned page accounting for a dma-buf: it is the exporter's memory, not the user's */
+	p->account_mode = PAGES_ACCOUNT_NONE;
+	p->dmabuf = b;
+	p->dmabuf_ctx = ctx;
+	p->dmabuf_gen = gen;
+	rc = -ENOMEM;
+	if (!fstat(fd, &st))
+		p->file = pages_file_get(fd, &st, true, &rc);
+	close(fd);
+	if (!p->file) {
+		pages_put(p); /* lets go of the import's reference */
+		goto err;
+	}
+	p->fd = p->file->fd;
+	p->kind = PAGES_FILE;
+	p->file_start = off + base;
+	return p;
+
+err_unimport:
+	close(fd);
+	dmabuf_release(b, ctx);
+err:
+	*out_err = rc;
+	return NULL;
+}
+
 void pages_get(struct pages *p)
 {
 	p->refs++;
@@ -498,6 +544,8 @@ void pages_put(struct pages *p)
 		munmap(p->host, p->host_len);
 	if (p->file)
 		pages_file_put(p->file);
+	if (p->dmabuf)
+		dmabuf_release(p->dmabuf, p->dmabuf_ctx);
 	scount_free(&p->pinrefs);
 	acct_put_user(p->acct_user);
 	acct_put_proc(p->acct_proc);
@@ -628,7 +676,7 @@ int pages_pin(struct pages *p, uint64_t first, uint64_t last)
 		return -ENOMEM;
 	for (i = first; i <= last; i++)
 		fresh += !scount_get(&p->pinrefs, i);
-	if (fresh) {
+	if (fresh && !p->dmabuf) {
 		rc = acct_charge(p, fresh);
 		if (rc)
 			return rc;
@@ -658,7 +706,8 @@ out_unpin_runs:
 	if (!p->npinned)
 		p->host = NULL;
 out_uncharge:
-	acct_uncharge(p, fresh);
+	if (!p->dmabuf)
+		acct_uncharge(p, fresh);
 	return rc;
 }
 
@@ -675,7 +724,8 @@ void pages_unpin(struct pages *p, uint64_t first, uint64_t last)
 		return;
 	if (p->kind == PAGES_USER)
 		pages_unpin_free_runs(p, first, last);
-	acct_uncharge(p, released);
+	if (!p->dmabuf)
+		acct_uncharge(p, released);
 	p->npinned -= released;
 	if (!p->npinned) {
 		pinned_unlink(p);

@@ -115,10 +115,13 @@ struct ioasid_ctx {
 
 	/* devices' IOMMU state by ID (src/iommu/pasid.c), read without the lock */
 	struct iommu_ctx_dir *iommu_dir;
-	unsigned int nr_faults;		 /* fault queues and vEVENTQs alive: served before a call */
-	unsigned int nr_fault_fds;	 /* ... whose fd the program still holds */
-	bool waits_cancelled;		 /* ioasid_ctx_cancel_waits(): no DMA waits any more */
-	struct selftest_dmabuf *dmabufs; /* IOMMU_TEST_OP_DMABUF_GET's buffers (selftest.c) */
+	unsigned int nr_faults;	   /* fault queues and vEVENTQs alive: served before a call */
+	unsigned int nr_fault_fds; /* ... whose fd the program still holds */
+	bool waits_cancelled;	   /* ioasid_ctx_cancel_waits(): no DMA waits any more */
+	/* dmabuf.c's: linked once it imported a dma-buf, revokes in progress visiting it */
+	bool dmabuf_linked;
+	unsigned int dmabuf_holds;
+	struct ioasid_ctx *dmabuf_next;
 	/* objects made by the call in progress, oldest first (obj_commit_pending) */
 	unsigned int npending;
 	struct obj *pending[8];
@@ -243,11 +246,23 @@ struct pages {
 	uint64_t npinned;
 	uint8_t *host; /* where page 0 is reachable while anything is pinned */
 	uint64_t host_len;
+	/*
+	 * A dma-buf's range (MAP_FILE of a dma-buf): kind FILE over the exporter's memory, with
+	 * no accounting; a reference to the entry; the revoke generation it was imported at;
+	 * revoked (ctx->lock): unmapped for good, never pinned again.
+	 */
+	struct ioasid_dmabuf *dmabuf;
+	struct ioasid_ctx *dmabuf_ctx; /* the importing context (pages live in one) */
+	unsigned int dmabuf_gen;
+	bool dmabuf_revoked;
 };
 
 struct pages *pages_new_user(struct ioasid_ctx *ctx, uint64_t uptr, uint64_t length, bool writable);
 struct pages *pages_new_file(struct ioasid_ctx *ctx, int fd, uint64_t start, uint64_t length,
 			     bool writable, int *out_err);
+/* MAP_FILE of a dma-buf: [start, start + length) of b (dmabuf_import's checks). */
+struct pages *pages_new_dmabuf(struct ioasid_ctx *ctx, struct ioasid_dmabuf *b, uint64_t start,
+			       uint64_t length, bool writable, int *out_err);
 void pages_get(struct pages *p);
 void pages_put(struct pages *p);
 /* Pin pages [first, last] (indexes): all or nothing; -EFAULT, -ENOMEM (limit). */
@@ -260,6 +275,28 @@ static inline void *pages_host(struct pages *p, uint64_t offset)
 {
 	return p->host + offset;
 }
+
+/* ---- dma-bufs (dmabuf.c, dmabuf.h): what the importer uses ------------------------------ */
+
+struct ioasid_dmabuf;
+/* The dma-buf fd's token names, with a reference; NULL if fd is no dma-buf. */
+struct ioasid_dmabuf *dmabuf_get_fd(int fd);
+void dmabuf_put(struct ioasid_dmabuf *b);
+/*
+ * Import [start, start + length) of b into ctx (ctx->lock): -EINVAL (outside b), -ENODEV
+ * (revoked), -EOPNOTSUPP (not one range of memory we reach), or 0 with a duplicate of the
+ * memory's fd, its offset, the revoke generation, and a reference on b for the importer.
+ */
+int dmabuf_import(struct ioasid_dmabuf *b, struct ioasid_ctx *ctx, uint64_t start, uint64_t length,
+		  int *out_fd, uint64_t *out_off, unsigned int *out_gen);
+/* An importer of ctx (a pages object, pages_put) lets go of b. */
+void dmabuf_release(struct ioasid_dmabuf *b, struct ioasid_ctx *ctx);
+/* Was b revoked since generation gen? */
+bool dmabuf_stale(struct ioasid_dmabuf *b, unsigned int gen);
+/* ioasid_ctx_free, with ctx->lock released: no revoke visits ctx after this. */
+void dmabuf_ctx_fini(struct ioasid_ctx *ctx);
+/* ioas.c, under ctx->lock: unmap, for good, every area of a revoked dma-buf. */
+void ioas_dmabuf_revoke(struct ioasid_ctx *ctx);
 
 /*
  * How many pages objects reached through mem/source hold the user page at uptr pinned:
@@ -351,6 +388,8 @@ int iopt_reserve(struct iopt *iopt, uint64_t start, uint64_t last, const void *o
 void iopt_unreserve_owner(struct iopt *iopt, const void *owner);
 int iopt_add_domain(struct iopt *iopt, struct iommu_domain *d);
 void iopt_remove_domain(struct iopt *iopt, struct iommu_domain *d);
+/* A revoked dma-buf's area: out of every domain and unpinned (its IOVA stays taken). */
+void iopt_area_revoke(struct iopt_area *a);
 int iopt_set_large_pages(struct iopt *iopt, bool enable);
 /* Find the area holding iova, or NULL. */
 struct iopt_area *iopt_find_area(struct iopt *iopt, uint64_t iova);
@@ -838,7 +877,6 @@ void selftest_obj_abort(struct obj *obj);
  * MAP_FILE of fd [start, start + length): 0 if fd is not a test dma-buf or may be mapped so;
  * -EINVAL (a dma-buf maps whole), -ENODEV (revoked).
  */
-int selftest_dmabuf_map_check(struct ioasid_ctx *ctx, int fd, uint64_t start, uint64_t length);
 void selftest_dmabuf_free_all(struct ioasid_ctx *ctx);
 /* Destroy the accesses whose fd the caller has closed. */
 void selftest_sweep_access_fds(struct ioasid_ctx *ctx);

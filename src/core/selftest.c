@@ -56,6 +56,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/dmabuf.h"
 #include "core/private.h"
 #include "iommu/iommu.h"
 #include <linux/iommufd_test.h>
@@ -829,68 +830,30 @@ out_put:
 /* ---- test dma-bufs ----------------------------------------------------------------------- */
 
 /*
- * IOMMU_TEST_OP_DMABUF_GET makes what the kernel's selftest calls a dma-buf: a buffer of
- * zeroed memory behind an fd, that IOMMU_IOAS_MAP_FILE maps only whole and refuses (ENODEV)
- * while IOMMU_TEST_OP_DMABUF_REVOKE has it revoked. Userspace has no dma-buf exporter, so
- * ours is a memfd we remember by identity (st_dev, st_ino), keeping our own fd so that the
- * identity cannot be reused while we remember it. A revoke does not take the memory away
- * from mappings made before it (the kernel's importer zaps them): new mappings are what it
- * refuses. At most SELFTEST_MAX_DMABUFS per context.
+ * IOMMU_TEST_OP_DMABUF_GET makes what the kernel's selftest calls a dma-buf: zeroed memory
+ * (a memfd) exported through the dma-buf registry (dmabuf.c) with this context as its
+ * exporter, one range, the length rounded up to a page, at most SELFTEST_DMABUF_PAGES; the
+ * op's result is the program's fd, as the kernel's. IOMMU_TEST_OP_DMABUF_REVOKE revokes or
+ * restores one of this context's: a revoke unmaps every IOAS area that mapped it, for good,
+ * and refuses new MAP_FILEs (ENODEV) until restored, as the kernel's importer. The context's
+ * close ends them (dmabuf_owner_gone). At most SELFTEST_MAX_DMABUFS live per context.
  */
 #define SELFTEST_MAX_DMABUFS  64
 #define SELFTEST_DMABUF_PAGES 512
 
-struct selftest_dmabuf {
-	struct selftest_dmabuf *next;
-	int fd;
-	dev_t st_dev;
-	ino_t st_ino;
-	uint64_t size;
-	bool revoked;
-};
-
-static struct selftest_dmabuf *dmabuf_find(struct ioasid_ctx *ctx, int fd)
-{
-	struct stat st;
-
-	if (fd < 0 || fstat(fd, &st))
-		return NULL;
-	for (struct selftest_dmabuf *b = ctx->dmabufs; b; b = b->next)
-		if (b->st_dev == st.st_dev && b->st_ino == st.st_ino)
-			return b;
-	return NULL;
-}
-
-int selftest_dmabuf_map_check(struct ioasid_ctx *ctx, int fd, uint64_t start, uint64_t length)
-{
-	struct selftest_dmabuf *b = dmabuf_find(ctx, fd);
-
-	if (!b)
-		return 0;
-	if (start || length != b->size)
-		return -EINVAL;
-	return b->revoked ? -ENODEV : 0;
-}
-
 void selftest_dmabuf_free_all(struct ioasid_ctx *ctx)
 {
-	while (ctx->dmabufs) {
-		struct selftest_dmabuf *b = ctx->dmabufs;
-
-		ctx->dmabufs = b->next;
-		close(b->fd);
-		free(b);
-	}
+	dmabuf_owner_gone(ctx, NULL);
 }
 
 static int test_dmabuf_get(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
 	const struct ioasid_mem_ops *mem = ucmd->ctx->params.mem;
+	struct ioasid_dmabuf_desc d = { .owner = ucmd->ctx,
+					.nr_ranges = 1,
+					.max_per_owner = SELFTEST_MAX_DMABUFS };
 	uint64_t len;
-	struct selftest_dmabuf *b;
-	unsigned int n = 0;
-	struct stat st;
-	int user_fd;
+	int mfd, user_fd, rc;
 
 	/* a u32 never overflows a u64 when rounded up to a page */
 	align_up_u64(cmd->dmabuf_get.length, IOASID_PAGE_SIZE, &len);
@@ -898,59 +861,37 @@ static int test_dmabuf_get(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 		return -EINVAL;
 	if (cmd->dmabuf_get.open_flags & ~(uint32_t)(O_CLOEXEC | O_ACCMODE))
 		return -EINVAL;
-	for (b = ucmd->ctx->dmabufs; b; b = b->next)
-		n++;
-	if (n >= SELFTEST_MAX_DMABUFS)
+	mfd = memfd_create("ioasid-test-dmabuf", MFD_CLOEXEC);
+	if (mfd < 0 || ftruncate(mfd, (off_t)len)) {
+		if (mfd >= 0)
+			close(mfd);
 		return -ENOMEM;
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return -ENOMEM;
-	b->fd = memfd_create("ioasid-test-dmabuf", MFD_CLOEXEC);
-	if (b->fd < 0 || ftruncate(b->fd, (off_t)len) || fstat(b->fd, &st))
-		goto err_free;
-	b->st_dev = st.st_dev;
-	b->st_ino = st.st_ino;
-	b->size = len;
-	user_fd = fcntl(b->fd, F_DUPFD_CLOEXEC, 0);
-	if (user_fd < 0)
-		goto err_free;
+	}
+	d.size = len;
+	d.backing_fd = mfd;
+	rc = dmabuf_export(&d, &user_fd);
+	close(mfd); /* the registry keeps its own */
+	if (rc)
+		return rc == -EMFILE ? -ENOMEM : rc;
 	if (mem->install_fd) {
 		int theirs = mem->install_fd(ucmd->ctx->params.mem_priv, user_fd,
 					     cmd->dmabuf_get.open_flags & O_CLOEXEC);
 
 		if (theirs < 0) {
 			close(user_fd);
-			close(b->fd);
-			free(b);
 			return theirs;
 		}
 		user_fd = theirs;
 	} else if (!(cmd->dmabuf_get.open_flags & O_CLOEXEC)) {
 		fcntl(user_fd, F_SETFD, 0);
 	}
-	b->next = ucmd->ctx->dmabufs;
-	ucmd->ctx->dmabufs = b;
 	return user_fd; /* the op's result is the fd, as the kernel's */
-
-err_free:
-	if (b->fd >= 0)
-		close(b->fd);
-	free(b);
-	return -ENOMEM;
 }
 
 static int test_dmabuf_revoke(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 {
-	struct selftest_dmabuf *b;
-	struct stat st;
-
-	if (cmd->dmabuf_revoke.dmabuf_fd < 0 || fstat(cmd->dmabuf_revoke.dmabuf_fd, &st))
-		return -EBADF;
-	b = dmabuf_find(ucmd->ctx, cmd->dmabuf_revoke.dmabuf_fd);
-	if (!b)
-		return -EINVAL; /* an fd, but not a dma-buf */
-	b->revoked = cmd->dmabuf_revoke.revoked;
-	return 0;
+	return dmabuf_revoke_fd(ucmd->ctx, cmd->dmabuf_revoke.dmabuf_fd, cmd->dmabuf_revoke.revoked,
+				ucmd->ctx);
 }
 
 /*

@@ -227,12 +227,22 @@ static struct vfio_file *host_file_get(int fd, int *err)
 	return NULL;
 }
 
+/* A dma-buf's token (VFIO_DEVICE_FEATURE_DMA_BUF): sent to the caller, our copy closed. */
+static int host_install_fd(int fd, int open_flags)
+{
+	int rc = cur ? client_install_fd(cur, fd, (unsigned int)open_flags & O_CLOEXEC) : -EINVAL;
+
+	close(fd);
+	return rc;
+}
+
 static const struct vfio_host_ops host_ops = {
 	.ctx_get = host_ctx_get,
 	.ctx_put = host_ctx_put,
 	.install = host_install,
 	.file_get = host_file_get,
 	.eventfd_dup = host_eventfd_dup,
+	.install_fd = host_install_fd,
 };
 
 static int ua_read(void *priv, void *dst, uint64_t uptr, size_t len)

@@ -135,6 +135,14 @@ int dev_window_map(const struct dev_window_ops *ops, void *opaque, unsigned int 
 		   uint64_t bar_off, size_t len, uint64_t bar_size, int prot, int shadow_fd,
 		   void **out);
 
+/*
+ * A RAM BAR's memory (platform "ram"): the model's memfd of the BAR's size, ours (not a
+ * copy; valid until dev_model_free), or -1 when bar is not a RAM BAR. Accesses by the model
+ * (MMIO, windows) and by whoever maps this fd (an IOMMU importing a dma-buf of the BAR) see
+ * the same bytes.
+ */
+int dev_model_bar_ram_fd(const struct dev_model *m, unsigned int bar);
+
 /* Function-level reset: config space to power-on, the model's state to reset. */
 void dev_model_reset(struct dev_model *m);
 

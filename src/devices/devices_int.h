@@ -58,7 +58,10 @@ struct dev_model {
 	uint8_t *shadow[PLATFORM_NR_BARS];
 	int shadow_fd[PLATFORM_NR_BARS];
 	size_t shadow_len[PLATFORM_NR_BARS];
-	bool shadow_ones;	      /* they read all ones (memory decode off) */
+	bool shadow_ones; /* they read all ones (memory decode off) */
+	/* RAM BARs (PLATFORM_BAR_RAM): a memfd mapped shared, for the device's life */
+	uint8_t *ram[PLATFORM_NR_BARS];
+	int ram_fd[PLATFORM_NR_BARS];
 	unsigned int shadow_fork_gen; /* dev_fork_gen() when made: a fork child drops them */
 	struct dev_model *next;	      /* every model of the process (fork takes every lock) */
 	void *priv;

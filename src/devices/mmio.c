@@ -716,6 +716,9 @@ static int shadow_fd(struct dev_model *m, unsigned int bar, uint64_t ps)
 	void *p;
 	int fd;
 
+	/* a RAM BAR's read pages are its memory: what it reads is what was written */
+	if (m->ram_fd[bar] >= 0)
+		return read_pages_on() ? m->ram_fd[bar] : -1;
 	if (!m->type->shadow_render || size < ps || !read_pages_on())
 		return -1;
 	pthread_mutex_lock(&m->lock);

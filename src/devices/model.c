@@ -20,6 +20,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <linux/pci_regs.h>
 
@@ -147,6 +149,51 @@ static void cfg_notify(void *opaque, unsigned int off, unsigned int size, uint32
 		msix_flush(m);
 }
 
+/*
+ * RAM BARs: a memfd of the BAR's size, mapped shared for the model's accesses. The memfd is
+ * what a window of the BAR maps for its loads (mmio.c) and what a dma-buf of the BAR names
+ * (dev_model_bar_ram_fd): an importer keeps its own duplicate and mapping, so the memory
+ * outlives the model while it is mapped. Its contents survive a reset (as a CMB's may).
+ */
+static int ram_init(struct dev_model *m)
+{
+	for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++) {
+		const struct platform_bar *bar = &m->pdev.bars[b];
+		void *p;
+
+		if (!bar->size || !(bar->flags & PLATFORM_BAR_RAM) ||
+		    (bar->flags & PLATFORM_BAR_IO))
+			continue;
+		m->ram_fd[b] = memfd_create("ioasid-bar-ram", MFD_CLOEXEC);
+		if (m->ram_fd[b] < 0)
+			return -ENOMEM;
+		if (ftruncate(m->ram_fd[b], (off_t)bar->size))
+			return -ENOMEM;
+		p = mmap(NULL, bar->size, PROT_READ | PROT_WRITE, MAP_SHARED, m->ram_fd[b], 0);
+		if (p == MAP_FAILED)
+			return -ENOMEM;
+		m->ram[b] = p;
+	}
+	return 0;
+}
+
+static void ram_fini(struct dev_model *m)
+{
+	for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++) {
+		if (m->ram[b])
+			munmap(m->ram[b], m->pdev.bars[b].size);
+		if (m->ram_fd[b] >= 0)
+			close(m->ram_fd[b]);
+		m->ram[b] = NULL;
+		m->ram_fd[b] = -1;
+	}
+}
+
+int dev_model_bar_ram_fd(const struct dev_model *m, unsigned int bar)
+{
+	return m && bar < PLATFORM_NR_BARS ? m->ram_fd[bar] : -1;
+}
+
 int dev_model_new(const struct dev_model_params *params, struct dev_model **out)
 {
 	const struct dev_model_type *type = NULL;
@@ -168,8 +215,13 @@ int dev_model_new(const struct dev_model_params *params, struct dev_model **out)
 	m->dev_id = params->dev_id;
 	m->irq = params->irq;
 	m->opaque = params->opaque;
-	for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++)
+	for (unsigned int b = 0; b < PLATFORM_NR_BARS; b++) {
 		m->shadow_fd[b] = -1;
+		m->ram_fd[b] = -1;
+	}
+	rc = ram_init(m);
+	if (rc)
+		goto out_free;
 	rc = pci_cfg_init(&m->cfg, &m->pdev, cfg_notify, m);
 	if (rc)
 		goto out_free;
@@ -204,6 +256,7 @@ out_fini:
 	if (type->fini)
 		type->fini(m);
 out_free:
+	ram_fini(m);
 	free(m->msix);
 	free(m->msix_pba);
 	free(m);
@@ -225,6 +278,7 @@ void dev_model_free(struct dev_model *m)
 	if (m->type->fini)
 		m->type->fini(m); /* stops the model's worker */
 	dev_model_shadow_free(m);
+	ram_fini(m);
 	pthread_mutex_destroy(&m->lock);
 	free(m->msix);
 	free(m->msix_pba);
@@ -310,6 +364,16 @@ static uint64_t bytes_get(const uint8_t *p, unsigned int size)
 	return v;
 }
 
+/* RAM BAR bytes: the device's DMA (a P2P write) may store them meanwhile */
+static uint64_t ram_get(const uint8_t *p, unsigned int size)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < size; i++)
+		v |= (uint64_t)__atomic_load_n(p + i, __ATOMIC_RELAXED) << (8 * i);
+	return v;
+}
+
 static int mmio_access(struct dev_model *m, unsigned int bar, uint64_t off, unsigned int size,
 		       uint64_t *out, uint64_t val, bool write, bool trapped)
 {
@@ -324,6 +388,16 @@ static int mmio_access(struct dev_model *m, unsigned int bar, uint64_t off, unsi
 		/* reads all ones, writes dropped: a function that does not decode memory */
 		if (!write)
 			*out = size == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * size)) - 1;
+	} else if (m->ram[bar]) {
+		/* plain memory: little-endian, what was written */
+		uint8_t *p = m->ram[bar] + off;
+
+		if (write)
+			for (unsigned int i = 0; i < size; i++)
+				__atomic_store_n(p + i, (uint8_t)(val >> (8 * i)),
+						 __ATOMIC_RELAXED);
+		else
+			*out = ram_get(p, size);
 	} else if (msix_region(m, bar, off, &table)) {
 		if (!write && table) {
 			*out = bytes_get(m->msix + (off - m->pdev.msix_table_off), size);

@@ -11,7 +11,8 @@
  *
  *   segment 0  VT-d    two I/OAT DMA channels (8086:2021, Skylake-SP CBDMA), one group each
  *   segment 1  mock    a QEMU PCI test device (1b36:0005)
- *   segment 2  SMMUv3  an NVMe controller (1b36:0010) with a 20-bit PASID capability
+ *   segment 2  SMMUv3  an NVMe controller (1b36:0010) with a 20-bit PASID capability and a
+ *                     controller memory buffer (BAR 2, 1 MiB of RAM: a P2P target)
  *   segment 3  AMD-Vi  a two-function virtio-net (1af4:1041): one group (no ACS)
  *   segment 4  RISC-V  an xHCI controller (1b36:000d)
  *   segment 5  TCE     a virtio-blk (1af4:1042)
@@ -104,6 +105,7 @@ static const char platform_default_ini[] =
 	"class = 0x010802\n"
 	"revision = 0x02\n"
 	"bar0 = 16K mem64\n"
+	"bar2 = 1M mem64 prefetch ram ; a controller memory buffer, as QEMU's CMB\n"
 	"msix = 65\n"
 	"msix-bar = 0\n"
 	"msix-table = 0x2000\n"
@@ -402,6 +404,8 @@ int platform_write(const struct platform *p, FILE *f)
 				fputs(" mem64", f);
 			if (bar->flags & PLATFORM_BAR_PREFETCH)
 				fputs(" prefetch", f);
+			if (bar->flags & PLATFORM_BAR_RAM)
+				fputs(" ram", f);
 			fputc('\n', f);
 		}
 		if (d->msix_vectors)

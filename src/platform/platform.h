@@ -50,6 +50,11 @@ enum platform_bar_flags {
 	PLATFORM_BAR_MEM64 = 1 << 0,	/* 64-bit memory BAR (takes the next BAR slot too) */
 	PLATFORM_BAR_PREFETCH = 1 << 1, /* prefetchable */
 	PLATFORM_BAR_IO = 1 << 2,	/* I/O space */
+	/*
+	 * plain memory (a controller memory buffer): reads return what was written, no side
+	 * effects; a P2P target through a dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF). At least 4 KiB.
+	 */
+	PLATFORM_BAR_RAM = 1 << 3,
 };
 
 struct platform_bar {

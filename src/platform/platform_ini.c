@@ -215,7 +215,7 @@ static int parse_size(const char *s, size_t n, uint64_t *out)
 	return 0;
 }
 
-/* "SIZE [io|mem32|mem64] [prefetch]" */
+/* "SIZE [io|mem32|mem64] [prefetch] [ram]" */
 static int parse_bar(const char *s, struct platform_bar *out)
 {
 	const char *w = s;
@@ -247,12 +247,17 @@ static int parse_bar(const char *s, struct platform_bar *out)
 		else if (n == 8 && !strncmp(a, "prefetch", 8) &&
 			 !(out->flags & PLATFORM_BAR_PREFETCH))
 			out->flags |= PLATFORM_BAR_PREFETCH;
+		else if (n == 3 && !strncmp(a, "ram", 3) && !(out->flags & PLATFORM_BAR_RAM))
+			out->flags |= PLATFORM_BAR_RAM;
 		else
 			return -EINVAL;
-		if (n != 8)
+		if (n != 8 && n != 3)
 			got_space = true;
 	}
 	if ((out->flags & PLATFORM_BAR_IO) && (out->flags & PLATFORM_BAR_PREFETCH))
+		return -EINVAL;
+	/* a RAM BAR is memory of at least a page: it is mapped and exported whole pages */
+	if ((out->flags & PLATFORM_BAR_RAM) && ((out->flags & PLATFORM_BAR_IO) || out->size < 4096))
 		return -EINVAL;
 	if (out->size & (out->size - 1))
 		return -EINVAL;
@@ -313,6 +318,9 @@ static bool end_device(struct parser *ps)
 		if (!barsz || (d->bars[d->msix_bar].flags & PLATFORM_BAR_IO))
 			return fail(ps, ps->sect_line, "[%s]: msix-bar %u is not a memory BAR",
 				    ps->sect, d->msix_bar);
+		if (d->bars[d->msix_bar].flags & PLATFORM_BAR_RAM)
+			return fail(ps, ps->sect_line, "[%s]: msix-bar %u is a RAM BAR", ps->sect,
+				    d->msix_bar);
 		msix_end = (uint64_t)d->msix_table_off + d->msix_vectors * 16;
 		pba_end = (uint64_t)d->msix_pba_off + (d->msix_vectors + 63) / 64 * 8;
 		if ((d->msix_table_off & 7) || (d->msix_pba_off & 7) || msix_end > barsz ||
@@ -447,7 +455,7 @@ static int device_key(struct parser *ps, const char *name, const char *value)
 			return bad_value(ps, name, value,
 					 "a power-of-two size, 16 .. 2G (mem32), 16 .. 1T "
 					 "(mem64), 4 .. 256 (io); then io, mem32 or mem64, "
-					 "and prefetch");
+					 "and prefetch, and ram (memory, 4K or more)");
 		return 1;
 	}
 	switch (k) {

@@ -237,6 +237,7 @@ void vdev_close_locked(struct vdev *d, bool via_group)
 	vioev_release_locked(d);
 	pthread_mutex_lock(&d->lock);
 	virq_release(d);
+	vdmabuf_gone(d); /* revoked for good: importers let go of the BAR before it goes */
 	pthread_mutex_unlock(&d->lock);
 	dev_model_free(d->model);
 	d->model = NULL;
@@ -463,12 +464,14 @@ void vdev_reset(struct vdev *d)
 	dev_model_cfg_read(d->model, exp + 8, &devctl, 2);
 	dev_model_cfg_read(d->model, exp + 0x28, &devctl2, 2);
 	dev_model_cfg_read(d->model, exp + 0x10, &lnkctl, 2);
+	vdmabuf_revoke(d); /* as vfio-pci: a reset takes the BARs away from importers */
 	dev_model_reset(d->model);
 	dev_model_cfg_write(d->model, exp + 8, &devctl, 2);
 	dev_model_cfg_write(d->model, exp + 0x28, &devctl2, 2);
 	dev_model_cfg_write(d->model, exp + 0x10, &lnkctl, 2);
 	vcfg_set_cmd(d, cmd);
 	virq_restore(d);
+	vdmabuf_sync(d); /* new imports again if memory decode came back */
 }
 
 static long vdev_hot_reset_info(struct vfio_file *f, unsigned long arg)
@@ -661,6 +664,7 @@ static long vdev_feature(struct vdev *d, unsigned long arg)
 		pthread_mutex_lock(&d->lock);
 		d->low_power = (feat.flags & VFIO_DEVICE_FEATURE_MASK) ==
 			       VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY;
+		vdmabuf_sync(d); /* D3hot revokes the device's dma-bufs */
 		pthread_mutex_unlock(&d->lock);
 		return 0;
 	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP: {
@@ -677,9 +681,16 @@ static long vdev_feature(struct vdev *d, unsigned long arg)
 		close(rc); /* checked; the device never wakes on its own */
 		pthread_mutex_lock(&d->lock);
 		d->low_power = true;
+		vdmabuf_sync(d);
 		pthread_mutex_unlock(&d->lock);
 		return 0;
 	}
+	case VFIO_DEVICE_FEATURE_DMA_BUF:
+		rc = feature_check(feat.flags, argsz, VFIO_DEVICE_FEATURE_GET,
+				   sizeof(struct vfio_device_feature_dma_buf));
+		if (rc != 1)
+			return rc;
+		return vdmabuf_feature(d, arg + minsz, argsz);
 	default:
 		return -ENOTTY;
 	}

@@ -289,6 +289,8 @@ static void vcfg_write(struct vdev *d, unsigned int off, uint8_t *buf, unsigned 
 	dev_model_cfg_write(d->model, off, buf, n);
 	if (flr)
 		vdev_reset(d);
+	else if (off <= PCI_COMMAND && off + n > PCI_COMMAND)
+		vdmabuf_sync(d); /* memory decode off revokes the dma-bufs, on restores them */
 }
 
 static ssize_t vcfg_rw(struct vdev *d, uint8_t *buf, size_t len, uint64_t pos, bool write)

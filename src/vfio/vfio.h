@@ -62,6 +62,13 @@ struct vfio_host_ops {
 	 * (not open), -EINVAL (not an eventfd). The daemon's resolves the fds the call staged.
 	 */
 	int (*eventfd_dup)(int fd);
+	/*
+	 * May be NULL (then fd, ours, is the program's: this process is the program's): hand
+	 * our new fd to the program (a dma-buf of VFIO_DEVICE_FEATURE_DMA_BUF), close-on-exec if
+	 * open_flags has O_CLOEXEC. The program's fd number, or -errno; ours is consumed either
+	 * way. Called with no lock of ours held.
+	 */
+	int (*install_fd)(int fd, int open_flags);
 };
 
 /*

@@ -151,6 +151,17 @@ long vioev_ioctl(struct vdev *d, unsigned long arg);
 void vioev_release_locked(struct vdev *d); /* the device closes: its entries go */
 void vioev_sys_fini(struct vfio_sys *s);   /* the thread stops */
 
+/*
+ * dmabuf.c: VFIO_DEVICE_FEATURE_DMA_BUF (GET; arg: the feature's data, argsz checked) and
+ * the device's dma-bufs following its memory state: vdmabuf_revoke before a reset,
+ * vdmabuf_sync after one and after the command register or low power changed (revoked
+ * unless memory decode is on), vdmabuf_gone at the close. vdev->lock held for all.
+ */
+long vdmabuf_feature(struct vdev *d, unsigned long arg, size_t argsz);
+void vdmabuf_revoke(struct vdev *d);
+void vdmabuf_sync(struct vdev *d);
+void vdmabuf_gone(struct vdev *d);
+
 /* group.c */
 long vgroup_ioctl(struct vfio_file *f, unsigned long cmd, unsigned long arg);
 void vgroup_release(struct vfio_file *f);

@@ -202,6 +202,39 @@ int power_tve_decode(uint64_t tve, uint64_t iova, struct power_tve *out, struct 
 /* The TVT of a TCE device (root_pa: the two TVEs). */
 int iommu_power_hwctx_new(struct iommu_hwctx **out);
 
+/*
+ * model_amd.c: an AMD Device Table Entry, decoded (words 0-2; the interrupt half is not
+ * read). Host fields: V, TV, HAD, Mode, the host page-table root, IR, IW, DomainID; guest
+ * fields: GV, GIOV, GLX, the GCR3 table root, the guest paging mode (4 or 5 levels).
+ */
+struct amd_guest {
+	bool gv, giov;
+	unsigned int glx;    /* GCR3 table levels - 1 (0..2) */
+	unsigned int levels; /* guest page-table levels: 4 or 5 */
+	uint64_t gcr3;	     /* the GCR3 table's root (a guest physical address when nested) */
+};
+struct amd_dte {
+	bool ir, iw;
+	unsigned int mode; /* host page-table levels (1..6) */
+	uint64_t root;	   /* host page-table root */
+	uint16_t domid;
+	struct amd_guest g;
+};
+/* The DTE at dte_pa, through rd: 0, or -EFAULT with *f (level IOMMU_FAULT_CTX_DEVICE). */
+int amd_dte_decode(const struct pt_reader *rd, uint64_t dte_pa, uint64_t iova, struct amd_dte *out,
+		   struct iommu_fault *f);
+/* The DTE of an AMD v1 device (root_pa: its 256-bit entry). */
+int iommu_amd_hwctx_new(struct iommu_hwctx **out);
+/* nested.c: the guest fields of an AMD nested translation (IOMMU_HWPT_DATA_AMD_GUEST). */
+void iommu_nested_amd_guest(const struct iommu_xlate *x, struct amd_guest *out);
+/*
+ * nested.c: walk an AMD nested translation with the guest fields g read from a DTE: GCR3
+ * table -> guest CR3 -> x86-64 stage 1, every read through x's stage 2.
+ */
+int iommu_nested_amd_walk(struct iommu_xlate *x, const struct amd_guest *g, uint32_t pasid,
+			  uint64_t iova, unsigned int access, struct iommu_xlate_result *out,
+			  struct iommu_fault *fault);
+
 /* model_smmu.c: the STE and CD table of a stage-1 SMMUv3 device (root_pa: its STE) */
 int iommu_smmu_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out);
 

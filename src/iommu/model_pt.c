@@ -127,9 +127,11 @@ static int ptm_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_des
 	/*
 	 * The model's own structures, where it has them: VT-d second stage (context entry,
 	 * PASID directory and tables), RISC-V first stage (device context, process directory),
-	 * POWER TCE (the PE's two TVEs), SMMUv3 stage 1 (STE, two-level CD table).
+	 * POWER TCE (the PE's two TVEs), SMMUv3 stage 1 (STE, two-level CD table), AMD v1 (the
+	 * DTE).
 	 */
 	if (m->cfg.format == PT_FMT_VTD_SS || m->cfg.format == PT_FMT_TCE ||
+	    m->cfg.format == PT_FMT_AMD_V1 ||
 	    (m->cfg.format == PT_FMT_RISCV && !(m->cfg.flags & PT_CFG_RISCV_X4)) ||
 	    (m->cfg.format == PT_FMT_ARM_LPAE && !(m->cfg.flags & PT_CFG_ARM_S2))) {
 		unsigned int bits = iommu_dev_pasid_bits(dev->iommu);
@@ -138,6 +140,7 @@ static int ptm_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_des
 		rc = m->cfg.format == PT_FMT_VTD_SS ? iommu_vtd_hwctx_new(bits, &hw) :
 		     m->cfg.format == PT_FMT_TCE    ? iommu_power_hwctx_new(&hw) :
 		     m->cfg.format == PT_FMT_RISCV  ? iommu_riscv_hwctx_new(&hw) :
+		     m->cfg.format == PT_FMT_AMD_V1 ? iommu_amd_hwctx_new(&hw) :
 						      iommu_smmu_hwctx_new(bits, &hw);
 		if (rc) {
 			dev_unbind(dev);

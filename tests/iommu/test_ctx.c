@@ -9,6 +9,7 @@
  * process context; a POWER PHB's TVEs (model_power.c); a stage-1 SMMUv3 device's STE and
  * two-level CD table (model_smmu.c).
  */
+#include <endian.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -549,13 +550,248 @@ static void test_smmu_device(void **state)
 	dev_close(&d);
 }
 
+/* ---- AMD: the device table entry ---------------------------------------------------------------
+ */
+
+#define DTE_V	 (UINT64_C(1) << 0)
+#define DTE_TV	 (UINT64_C(1) << 1)
+#define DTE_GIOV (UINT64_C(1) << 54)
+#define DTE_GV	 (UINT64_C(1) << 55)
+#define DTE_IR	 (UINT64_C(1) << 61)
+#define DTE_IW	 (UINT64_C(1) << 62)
+#define DTE_MODE (UINT64_C(7) << 9)
+#define DTE_ROOT UINT64_C(0x000ffffffffff000)
+
+static void amd_expect(const uint64_t *dte, unsigned int type)
+{
+	struct amd_dte d;
+	struct iommu_fault f = { 0 };
+
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0x7000, &d, &f), -EFAULT);
+	assert_int_equal(f.type, type);
+	assert_int_equal(f.level, F_CTX_DEVICE);
+	assert_int_equal(f.addr, 0x7000);
+}
+
+static void test_amd_formats(void **state)
+{
+	uint64_t dte[4] = { 0 };
+	const uint64_t gcr3 = UINT64_C(0x000abcdef1234000);
+	struct iommu_fault f;
+	struct amd_dte d;
+
+	(void)state;
+	/* host fields: V, TV, Mode 4, root, IR, IW; DomainID 0x1234 */
+	dte[0] = DTE_V | DTE_TV | 4 << 9 | 0x5555000 | DTE_IR | DTE_IW;
+	dte[1] = 0x1234;
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_int_equal(d.mode, 4);
+	assert_int_equal(d.root, 0x5555000);
+	assert_true(d.ir && d.iw && !d.g.gv);
+	assert_int_equal(d.domid, 0x1234);
+	/* guest fields: GV, GIOV, GLX 2, GCR3 split over three fields, 5-level guest tables */
+	dte[0] |= DTE_GV | DTE_GIOV | UINT64_C(2) << 56 | ((gcr3 >> 12) & 7) << 58;
+	dte[1] |= ((gcr3 >> 15) & 0xffff) << 16 | (gcr3 >> 31) << 43;
+	dte[2] = UINT64_C(1) << 54;
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_true(d.g.gv && d.g.giov);
+	assert_int_equal(d.g.glx, 2);
+	assert_int_equal(d.g.gcr3, gcr3);
+	assert_int_equal(d.g.levels, 5);
+	assert_int_equal(d.domid, 0x1234);
+	/* malformed: GLX 3, a reserved guest paging mode, reserved bits, Mode 7, Mode 0 */
+	dte[0] |= UINT64_C(3) << 56;
+	amd_expect(dte, IOMMU_FAULT_BAD_CTX);
+	dte[0] &= ~(UINT64_C(3) << 56);
+	dte[2] = UINT64_C(2) << 54;
+	amd_expect(dte, IOMMU_FAULT_BAD_CTX);
+	dte[2] = UINT64_C(1) << 52;
+	amd_expect(dte, IOMMU_FAULT_BAD_CTX);
+	dte[2] = 0;
+	for (unsigned int b = 2; b <= 6; b++) {
+		dte[0] |= UINT64_C(1) << b;
+		amd_expect(dte, IOMMU_FAULT_BAD_CTX);
+		dte[0] &= ~(UINT64_C(1) << b);
+	}
+	dte[0] |= UINT64_C(1) << 63;
+	amd_expect(dte, IOMMU_FAULT_BAD_CTX);
+	dte[0] &= ~(UINT64_C(1) << 63);
+	dte[0] |= DTE_MODE;
+	amd_expect(dte, IOMMU_FAULT_BAD_CTX);
+	dte[0] &= ~DTE_MODE; /* translation disabled: no identity meaning here */
+	amd_expect(dte, IOMMU_FAULT_BAD_CTX);
+	dte[0] |= 4 << 9;
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	/* missing: V or TV clear */
+	dte[0] &= ~DTE_TV;
+	amd_expect(dte, IOMMU_FAULT_NOT_PRESENT);
+	dte[0] |= DTE_TV;
+	dte[0] &= ~DTE_V;
+	amd_expect(dte, IOMMU_FAULT_NOT_PRESENT);
+}
+
+static int poke(struct dev_fix *f, unsigned int page, struct ioasid_dma_fault *flt)
+{
+	uint8_t b = 'w';
+
+	memset(flt, 0, sizeof(*flt));
+	if (ioasid_device_dma_pasid(f->ctx, f->dev, 0, IOVA + page * PG + 9, &b, 1,
+				    IOASID_DMA_WRITE, flt))
+		return -errno;
+	return 0;
+}
+
+static void test_amd_device(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "amd-v1-4" };
+	struct ioasid_dma_fault flt;
+	struct iommu_fault f;
+	struct amd_dte d;
+	struct dev_fix fx;
+	uint64_t *dte, saved, root0;
+
+	(void)state;
+	dev_open_desc(&fx, &desc);
+	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, fx.hwpt[0], NULL), 0);
+	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
+	/* what the attach wrote: V, TV, Mode 4 (the table's depth), the root, IR, IW */
+	dte = (uint64_t *)(uintptr_t)dev_ctx_pa(&fx);
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_int_equal(d.mode, 4);
+	assert_true(d.root != 0 && d.ir && d.iw && !d.g.gv);
+	root0 = d.root;
+	saved = dte[0];
+	/* each malformed DTE is seen by the next miss (page 1), typed, at the device level */
+	dte[0] = saved | DTE_MODE; /* Mode 7 */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	dte[0] = (saved & ~DTE_MODE) | 3 << 9; /* Mode 3: not the table's depth */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	dte[0] = saved & ~DTE_MODE; /* Mode 0: untranslated, refused */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	dte[0] = saved | UINT64_C(1) << 3; /* a reserved bit */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	dte[0] = saved & ~DTE_TV; /* no translation information, behind the slot's back */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	/* IW clear: a write is refused at the DTE, a read goes through */
+	dte[0] = saved & ~DTE_IW;
+	assert_int_equal(poke(&fx, 1, &flt), -EPERM);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_PERMISSION);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	assert_int_equal(peek(&fx, 0, 1, &flt), 'A');
+	dte[0] = saved & ~DTE_IR; /* IR clear: a read is refused (page 2: not cached) */
+	assert_int_equal(peek(&fx, 0, 2, &flt), -EPERM);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	/* stale until invalidated: page 0's IOTLB entry outlives the DTE edit, until a flush */
+	dte[0] = saved & ~DTE_V;
+	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
+	iommu_iotlb_flush_domain(pt_domain_tag(iommu_xlate_domain(iommu_dev_pasid(
+					 iommu_dir_lookup(&fx.ctx->iommu_dir, fx.dev), 0))),
+				 0, UINT64_MAX);
+	assert_int_equal(peek(&fx, 0, 0, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	dte[0] = saved;
+	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
+	assert_int_equal(poke(&fx, 3, &flt), 0);
+	assert_int_equal(fx.buf[0][3 * PG + 9], 'w');
+	/* replace rewrites the DTE (another root, another DomainID); detach clears V */
+	assert_int_equal(ioasid_device_replace(fx.ctx, fx.dev, fx.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&fx, 0, 2, &flt), 'B');
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_true(d.root != root0);
+	assert_int_equal(ioasid_device_detach(fx.ctx, fx.dev), 0);
+	assert_int_equal(le64toh(dte[0]) & DTE_V, 0);
+	assert_int_equal(peek(&fx, 0, 2, &flt), -ENODEV);
+	dev_close(&fx);
+}
+
+/*
+ * A nested HWPT of the guest's DTE on an AMD device: the host DTE gets the guest's GV, GIOV,
+ * GLX and GCR3, and the walk takes them from there. The guest's GCR3 table is page 0 of the
+ * IOAS (IPA IOVA), its entry 0 not valid: not present at the PASID level. A GCR3 root edited
+ * in the host DTE to an IPA stage 2 does not map is a stage-2 fault at that IPA: the DTE, not
+ * the HWPT's copy, is what the walk reads. (AMD nested is never cached: each DMA walks.)
+ */
+static void test_amd_nested_dte(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "amd-v1-4" };
+	struct iommu_hwpt_amd_guest g = { 0 };
+	const uint64_t gcr3 = IOVA; /* guest physical */
+	struct ioasid_dma_fault flt;
+	struct iommu_hwpt_alloc parent_a, nest_a;
+	struct iommu_fault f;
+	struct amd_dte d;
+	struct dev_fix fx;
+	uint64_t *dte, saved1;
+
+	(void)state;
+	dev_open_desc(&fx, &desc);
+	parent_a = (struct iommu_hwpt_alloc){ .size = sizeof(parent_a),
+					      .flags = IOMMU_HWPT_ALLOC_NEST_PARENT,
+					      .dev_id = fx.dev,
+					      .pt_id = fx.ioas[0] };
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_HWPT_ALLOC, &parent_a), 0);
+	g.dte[0] = htole64(DTE_V | DTE_GV | DTE_GIOV | ((gcr3 >> 12) & 7) << 58);
+	g.dte[1] = htole64(((gcr3 >> 15) & 0xffff) << 16 | (gcr3 >> 31) << 43);
+	nest_a = (struct iommu_hwpt_alloc){ .size = sizeof(nest_a),
+					    .dev_id = fx.dev,
+					    .pt_id = parent_a.out_hwpt_id,
+					    .data_type = IOMMU_HWPT_DATA_AMD_GUEST,
+					    .data_len = sizeof(g),
+					    .data_uptr = (uintptr_t)&g };
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_HWPT_ALLOC, &nest_a), 0);
+	memset(fx.buf[0], 0, PG); /* the GCR3 table: no entry valid */
+	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, nest_a.out_hwpt_id, NULL), 0);
+	dte = (uint64_t *)(uintptr_t)dev_ctx_pa(&fx);
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_true(d.g.gv && d.g.giov && d.ir && d.iw);
+	assert_int_equal(d.g.gcr3, gcr3);
+	assert_int_equal(d.g.glx, 0);
+	assert_int_equal(d.mode, 4);
+	assert_int_equal(peek(&fx, 0, 0, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	/* the GCR3 root moved in the DTE: to 0x40000000, which stage 2 does not map */
+	saved1 = dte[1];
+	dte[1] = htole64(le64toh(saved1) & 0xffff) | htole64(UINT64_C(0x40000000) >> 15 << 16);
+	assert_int_equal(peek(&fx, 0, 0, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.stage, 2);
+	assert_int_equal(flt.addr, 0x40000000);
+	/* GLX 3 in the host DTE: reserved */
+	dte[1] = saved1;
+	dte[0] |= htole64(UINT64_C(3) << 56);
+	assert_int_equal(peek(&fx, 0, 0, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	dte[0] &= ~htole64(UINT64_C(3) << 56);
+	assert_int_equal(peek(&fx, 0, 0, &flt), -EFAULT);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	/* back to the parent: the guest fields leave the DTE */
+	assert_int_equal(ioasid_device_replace(fx.ctx, fx.dev, parent_a.out_hwpt_id, NULL), 0);
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_false(d.g.gv);
+	assert_int_equal(d.g.gcr3, 0);
+	assert_int_equal(peek(&fx, 0, 1, &flt), 'A');
+	dev_close(&fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vtd_pgtt),     cmocka_unit_test(test_vtd_through_stage2),
 		cmocka_unit_test(test_vtd_device),   cmocka_unit_test(test_riscv_formats),
 		cmocka_unit_test(test_riscv_device), cmocka_unit_test(test_power_device),
-		cmocka_unit_test(test_smmu_device),
+		cmocka_unit_test(test_smmu_device),  cmocka_unit_test(test_amd_formats),
+		cmocka_unit_test(test_amd_device),   cmocka_unit_test(test_amd_nested_dte),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

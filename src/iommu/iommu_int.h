@@ -237,6 +237,38 @@ int iommu_nested_amd_walk(struct iommu_xlate *x, const struct amd_guest *g, uint
 
 /* model_smmu.c: the STE and CD table of a stage-1 SMMUv3 device (root_pa: its STE) */
 int iommu_smmu_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out);
+/* model_smmu.c: a whole STE (words 0-3) with its stage-2 fields, decoded */
+struct smmu_ste {
+	uint64_t w[4]; /* CPU order */
+	unsigned int cfg;
+	uint16_t vmid;
+	uint32_t s2vtcr; /* S2T0SZ, S2SL0, S2IR0, S2OR0, S2SH0, S2TG, S2PS: VTCR_EL2 18:0 */
+	unsigned int s2t0sz, s2sl0, s2tg_lg2, s2ps_bits;
+	bool s2aa64, s2ha, s2hd, s2r;
+	uint64_t s2ttb;
+};
+enum {
+	SMMU_CFG_ABORT = 0,
+	SMMU_CFG_BYPASS = 4,
+	SMMU_CFG_S1 = 5,
+	SMMU_CFG_S2 = 6,
+	SMMU_CFG_NESTED = 7
+};
+/*
+ * The STE at ste_pa, through rd: 0 (cfg bypass, stage 1, stage 2 or both), or -EFAULT with
+ * *f at the device level (V clear or abort: not present; a reserved Config or stage-2 field:
+ * bad context).
+ */
+int smmu_ste_decode(const struct pt_reader *rd, uint64_t ste_pa, uint64_t iova,
+		    struct smmu_ste *out, struct iommu_fault *f);
+/* The STE of a stage-2 SMMUv3 device ("arm-s2-*"; root_pa: its STE). */
+int iommu_smmu_s2_hwctx_new(struct iommu_hwctx **out);
+/* nested.c: an SMMUv3 nested translation's guest STE (words 0, 1; CPU order, checked). */
+void iommu_nested_smmu_ste(const struct iommu_xlate *x, uint64_t out[2]);
+/* nested.c: walk x with the stage-1 half of an STE (words 0, 1): CD, LPAE, all through stage 2 */
+int iommu_nested_smmu_walk(struct iommu_xlate *x, const uint64_t ste[2], uint32_t pasid,
+			   uint64_t iova, unsigned int access, struct iommu_xlate_result *out,
+			   struct iommu_fault *fault);
 
 /* ---- iotlb.c ---- */
 

@@ -163,9 +163,11 @@ out:
 	return d;
 }
 
-static int smmu_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, uint64_t iova,
-		     unsigned int access, struct iommu_xlate_result *out, struct iommu_fault *fault)
+int iommu_nested_smmu_walk(struct iommu_xlate *x, const uint64_t ste[2], uint32_t pasid,
+			   uint64_t iova, unsigned int access, struct iommu_xlate_result *out,
+			   struct iommu_fault *fault)
 {
+	struct nested *n = x->priv;
 	struct nested_reader nr = { .rd.entry = nested_entry, .s2 = x->s2 };
 	struct pt_walk_result r;
 	struct iommu_domain *geom;
@@ -173,7 +175,7 @@ static int smmu_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, ui
 	int rc;
 
 	/* the CD of this SubstreamID, each structure read through stage 2 (model_smmu.c) */
-	rc = smmu_cd_fetch(&nr.rd, n->ste, pasid, iova, &cd, fault);
+	rc = smmu_cd_fetch(&nr.rd, ste, pasid, iova, &cd, fault);
 	if (rc)
 		return rc;
 	if (cd.bypass)
@@ -186,6 +188,14 @@ static int smmu_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, ui
 		return -EFAULT;
 	}
 	return nested_stage2(x, r.oa, access, &r, out, fault);
+}
+
+void iommu_nested_smmu_ste(const struct iommu_xlate *x, uint64_t out[2])
+{
+	const struct nested *n = x->priv;
+
+	out[0] = n->ste[0];
+	out[1] = n->ste[1];
 }
 
 /* The kernel's check of a guest STE (model_smmu.c), kept in CPU order. */
@@ -301,7 +311,7 @@ static int nested_walk(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, uns
 	struct pt_walk_result s1;
 
 	if (n->data_type == IOMMU_HWPT_DATA_ARM_SMMUV3)
-		return smmu_walk(x, n, pasid, iova, access, out, fault);
+		return iommu_nested_smmu_walk(x, n->ste, pasid, iova, access, out, fault);
 	if (n->data_type == IOMMU_HWPT_DATA_AMD_GUEST)
 		return iommu_nested_amd_walk(x, &n->amd, pasid, iova, access, out, fault);
 	if (!n->s1_geom) /* identity stage 1 */

@@ -784,14 +784,210 @@ static void test_amd_nested_dte(void **state)
 	dev_close(&fx);
 }
 
+/* ---- SMMUv3 stage 2: the whole STE -------------------------------------------------------------
+ */
+
+#define STE_CFG(c) ((uint64_t)(c) << 1)
+
+static void ste_expect(const uint64_t *ste, unsigned int type)
+{
+	struct smmu_ste st;
+	struct iommu_fault f = { 0 };
+
+	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0x9000, &st, &f), -EFAULT);
+	assert_int_equal(f.type, type);
+	assert_int_equal(f.level, F_CTX_DEVICE);
+}
+
+static void test_smmu_ste_formats(void **state)
+{
+	/* Config stage 2; VMID 7; S2T0SZ 16, S2SL0 2, S2TG 4K, S2PS 48-bit; S2AA64, S2R; S2TTB */
+	const uint64_t vtcr = 16 | 2 << 6 | UINT64_C(5) << 16;
+	uint64_t ste[4] = { 1 | STE_CFG(6), 0,
+			    7 | vtcr << 32 | UINT64_C(1) << 51 | UINT64_C(1) << 58, 0x12345000 };
+	struct iommu_fault f;
+	struct smmu_ste st;
+
+	(void)state;
+	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(st.cfg, 6);
+	assert_int_equal(st.vmid, 7);
+	assert_int_equal(st.s2vtcr, vtcr);
+	assert_int_equal(st.s2t0sz, 16);
+	assert_int_equal(st.s2sl0, 2);
+	assert_int_equal(st.s2tg_lg2, 12);
+	assert_int_equal(st.s2ps_bits, 48);
+	assert_true(st.s2aa64 && st.s2r && !st.s2hd);
+	assert_int_equal(st.s2ttb, 0x12345000);
+	ste[2] |= UINT64_C(2) << (32 + 14); /* S2TG 16K */
+	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(st.s2tg_lg2, 14);
+	/* malformed: S2TG 0b11, S2PS 0b111, S2T0SZ 41, S2AA64 clear, S2ENDI, reserved Configs */
+	ste[2] |= UINT64_C(3) << (32 + 14);
+	ste_expect(ste, IOMMU_FAULT_BAD_CTX);
+	ste[2] &= ~(UINT64_C(3) << (32 + 14));
+	ste[2] |= UINT64_C(7) << (32 + 16);
+	ste_expect(ste, IOMMU_FAULT_BAD_CTX);
+	ste[2] &= ~(UINT64_C(7) << (32 + 16));
+	ste[2] = (ste[2] & ~(UINT64_C(0x3f) << 32)) | UINT64_C(41) << 32;
+	ste_expect(ste, IOMMU_FAULT_BAD_CTX);
+	ste[2] = (ste[2] & ~(UINT64_C(0x3f) << 32)) | UINT64_C(16) << 32;
+	ste[2] &= ~(UINT64_C(1) << 51);
+	ste_expect(ste, IOMMU_FAULT_BAD_CTX);
+	ste[2] |= UINT64_C(3) << 51; /* S2AA64, S2ENDI */
+	ste_expect(ste, IOMMU_FAULT_BAD_CTX);
+	ste[2] &= ~(UINT64_C(1) << 52);
+	for (unsigned int c = 1; c <= 3; c++) {
+		ste[0] = 1 | STE_CFG(c);
+		ste_expect(ste, IOMMU_FAULT_BAD_CTX);
+	}
+	/* nested: the stage-2 fields are decoded as well */
+	ste[0] = 1 | STE_CFG(7) | 0xabc0;
+	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(st.cfg, 7);
+	assert_int_equal(st.w[0] & ~UINT64_C(0xf), 0xabc0);
+	/* missing: V clear, abort */
+	ste[0] = STE_CFG(6);
+	ste_expect(ste, IOMMU_FAULT_NOT_PRESENT);
+	ste[0] = 1 | STE_CFG(0);
+	ste_expect(ste, IOMMU_FAULT_NOT_PRESENT);
+}
+
+static void test_smmu_s2_device(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "arm-s2-4k-48" };
+	struct ioasid_dma_fault flt;
+	struct iommu_fault f;
+	struct smmu_ste st;
+	struct dev_fix fx;
+	uint64_t *ste, saved[4];
+
+	(void)state;
+	dev_open_desc(&fx, &desc);
+	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, fx.hwpt[0], NULL), 0);
+	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
+	ste = (uint64_t *)(uintptr_t)dev_ctx_pa(&fx);
+	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(st.cfg, 6);
+	assert_int_equal(st.s2t0sz, 16);
+	assert_int_equal(st.s2tg_lg2, 12);
+	assert_int_equal(st.s2ps_bits, 48);
+	assert_true(st.s2aa64 && st.s2ttb != 0);
+	memcpy(saved, ste, sizeof(saved));
+	/* each malformed field is seen by the next miss (page 1), at the device level */
+	ste[2] = saved[2] | UINT64_C(3) << (32 + 14); /* S2TG reserved */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	ste[2] = (saved[2] & ~(UINT64_C(0x3f) << 32)) | UINT64_C(20) << 32; /* not the table's */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	ste[2] = saved[2] & ~(UINT64_C(1) << 51); /* S2AA64 clear */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	ste[2] = saved[2];
+	ste[0] = saved[0] & ~UINT64_C(1); /* V clear behind the slot's back: not present */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	ste[0] = (saved[0] & ~UINT64_C(0xe)) | STE_CFG(2); /* reserved Config */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	/* stale until invalidated: page 0's entry outlives the edit, until the domain's flush */
+	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
+	iommu_iotlb_flush_domain(pt_domain_tag(iommu_xlate_domain(iommu_dev_pasid(
+					 iommu_dir_lookup(&fx.ctx->iommu_dir, fx.dev), 0))),
+				 0, UINT64_MAX);
+	assert_int_equal(peek(&fx, 0, 0, &flt), -EFAULT);
+	ste[0] = saved[0];
+	assert_int_equal(peek(&fx, 0, 1, &flt), 'A');
+	/* replace rewrites S2TTB and S2VMID; detach clears V */
+	assert_int_equal(ioasid_device_replace(fx.ctx, fx.dev, fx.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&fx, 0, 2, &flt), 'B');
+	assert_true(ste[3] != saved[3] && (ste[2] & 0xffff) != (saved[2] & 0xffff));
+	assert_int_equal(ioasid_device_detach(fx.ctx, fx.dev), 0);
+	assert_int_equal(le64toh(ste[0]) & 1, 0);
+	dev_close(&fx);
+}
+
+/*
+ * Nested STEs on a stage-2 device: the guest's STE (stage 1: a CD table at IPA IOVA, page 0,
+ * whose CD 0 has V clear) becomes Config 0b111 with the guest's stage-1 fields; the walk
+ * reads them from the host STE: a CD not valid is not present at the PASID level; the host
+ * STE's S1ContextPtr moved to an IPA stage 2 does not map is a stage-2 fault at that IPA. A
+ * guest STE that bypasses becomes Config stage 2: DMA lands at the IPA.
+ */
+static void test_smmu_nested_ste(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "arm-s2-4k-48" };
+	struct iommu_hwpt_arm_smmuv3 g = { 0 };
+	struct iommu_viommu_alloc va = { .size = sizeof(va), .type = IOMMU_VIOMMU_TYPE_ARM_SMMUV3 };
+	struct iommu_vdevice_alloc vd = { .size = sizeof(vd), .virt_id = 1 };
+	struct iommu_hwpt_alloc pa = { .size = sizeof(pa), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT };
+	struct iommu_hwpt_alloc na = { .size = sizeof(na),
+				       .data_type = IOMMU_HWPT_DATA_ARM_SMMUV3,
+				       .data_len = sizeof(g),
+				       .data_uptr = (uintptr_t)&g };
+	struct ioasid_dma_fault flt;
+	struct iommu_fault f;
+	struct smmu_ste st;
+	struct dev_fix fx;
+	uint64_t *ste, saved0;
+	uint32_t bypass, s1;
+
+	(void)state;
+	dev_open_desc(&fx, &desc);
+	pa.dev_id = fx.dev;
+	pa.pt_id = fx.ioas[0];
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_HWPT_ALLOC, &pa), 0);
+	va.dev_id = fx.dev;
+	va.hwpt_id = pa.out_hwpt_id;
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_VIOMMU_ALLOC, &va), 0);
+	vd.viommu_id = va.out_viommu_id;
+	vd.dev_id = fx.dev;
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_VDEVICE_ALLOC, &vd), 0);
+	na.dev_id = fx.dev;
+	na.pt_id = va.out_viommu_id;
+	g.ste[0] = htole64(1 | STE_CFG(5) | IOVA); /* V, stage 1, S1ContextPtr: linear, 1 CD */
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_HWPT_ALLOC, &na), 0);
+	s1 = na.out_hwpt_id;
+	g.ste[0] = htole64(1 | STE_CFG(4)); /* bypass */
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_HWPT_ALLOC, &na), 0);
+	bypass = na.out_hwpt_id;
+	memset(fx.buf[0], 0, 64); /* CD 0: V clear */
+	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, s1, NULL), 0);
+	ste = (uint64_t *)(uintptr_t)dev_ctx_pa(&fx);
+	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(st.cfg, 7);
+	assert_int_equal(st.w[0] & UINT64_C(0x000fffffffffffc0), IOVA);
+	assert_true(st.s2aa64 && st.s2ttb != 0);
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	saved0 = ste[0];
+	ste[0] = htole64((le64toh(saved0) & ~UINT64_C(0x000fffffffffffc0)) | 0x40000000);
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.stage, 2);
+	assert_int_equal(flt.addr, 0x40000000);
+	ste[0] = saved0;
+	/* the guest's bypass: Config stage 2 in the host STE, DMA at the IPA */
+	assert_int_equal(ioasid_device_replace(fx.ctx, fx.dev, bypass, NULL), 0);
+	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(st.cfg, 6);
+	assert_int_equal(peek(&fx, 0, 1, &flt), 'A');
+	dev_close(&fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vtd_pgtt),     cmocka_unit_test(test_vtd_through_stage2),
-		cmocka_unit_test(test_vtd_device),   cmocka_unit_test(test_riscv_formats),
-		cmocka_unit_test(test_riscv_device), cmocka_unit_test(test_power_device),
-		cmocka_unit_test(test_smmu_device),  cmocka_unit_test(test_amd_formats),
-		cmocka_unit_test(test_amd_device),   cmocka_unit_test(test_amd_nested_dte),
+		cmocka_unit_test(test_vtd_pgtt),	 cmocka_unit_test(test_vtd_through_stage2),
+		cmocka_unit_test(test_vtd_device),	 cmocka_unit_test(test_riscv_formats),
+		cmocka_unit_test(test_riscv_device),	 cmocka_unit_test(test_power_device),
+		cmocka_unit_test(test_smmu_device),	 cmocka_unit_test(test_amd_formats),
+		cmocka_unit_test(test_amd_device),	 cmocka_unit_test(test_amd_nested_dte),
+		cmocka_unit_test(test_smmu_ste_formats), cmocka_unit_test(test_smmu_s2_device),
+		cmocka_unit_test(test_smmu_nested_ste),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -169,7 +169,7 @@ unsigned int iommu_dev_pasid_bits(const struct iommu_dev *idev);
 enum { VTD_PGTT_FS = 1, VTD_PGTT_SS = 2, VTD_PGTT_NESTED = 3, VTD_PGTT_PT = 4 };
 struct vtd_pasid_entry {
 	unsigned int pgtt, aw, flpm;
-	bool ssade;
+	bool ssade, sre, wpe;
 	uint16_t did;
 	uint64_t ssptptr, fsptptr;
 };

@@ -347,6 +347,70 @@ static void test_vtd_device(void **state)
 	dev_close(&d);
 }
 
+/*
+ * A VT-d device whose domains are first-stage (x86-64) tables: its attaches write PGTT 001
+ * with FSPTPTR and FLPM (no second stage), the walk reads them; FLPM not the table's depth,
+ * a pass-through PGTT: bad context; stale until invalidated; 5-level FLPM for x86_64-5.
+ */
+static void test_vtd_first_stage(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "x86_64-4", .flags = IOASID_DEVICE_PASID };
+	struct ioasid_dma_fault flt;
+	struct vtd_pasid_entry e, rid;
+	struct iommu_fault f;
+	struct dev_fix fx;
+	uint64_t *w, saved[3];
+
+	(void)state;
+	dev_open_desc(&fx, &desc);
+	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, fx.hwpt[0], NULL), 0);
+	assert_int_equal(ioasid_device_pasid_attach(fx.ctx, fx.dev, 70, fx.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
+	assert_int_equal(peek(&fx, 70, 0, &flt), 'B');
+	assert_int_equal(lookup(NULL, dev_ctx_pa(&fx), 70, &e, &f), 0);
+	assert_int_equal(lookup(NULL, dev_ctx_pa(&fx), 0, &rid, &f), 0);
+	assert_int_equal(e.pgtt, VTD_PGTT_FS);
+	assert_int_equal(e.flpm, 0);
+	assert_int_equal(e.ssptptr, 0);
+	assert_true(e.fsptptr != 0 && e.fsptptr != rid.fsptptr && e.did != rid.did);
+	assert_false(e.sre || e.wpe);
+	w = dev_pe(&fx, 70);
+	memcpy(saved, w, sizeof(saved));
+	w[2] = saved[2] | 1 << 2; /* FLPM 5-level on a 4-level table */
+	assert_int_equal(peek(&fx, 70, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	w[2] = saved[2] | 1 | 1 << 4; /* SRE and WPE: decoded, no effect on user requests */
+	assert_int_equal(lookup(NULL, dev_ctx_pa(&fx), 70, &e, &f), 0);
+	assert_true(e.sre && e.wpe);
+	assert_int_equal(peek(&fx, 70, 1, &flt), 'B');
+	w[2] = saved[2];
+	w[0] = PGTT(saved[0], VTD_PGTT_PT); /* pass-through: refused */
+	assert_int_equal(peek(&fx, 70, 2, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	/* stale until invalidated: page 0 still hits; after the domain's flush it faults */
+	assert_int_equal(peek(&fx, 70, 0, &flt), 'B');
+	iommu_iotlb_flush_domain(pt_domain_tag(iommu_xlate_domain(iommu_dev_pasid(
+					 iommu_dir_lookup(&fx.ctx->iommu_dir, fx.dev), 70))),
+				 0, UINT64_MAX);
+	assert_int_equal(peek(&fx, 70, 0, &flt), -EFAULT);
+	w[0] = saved[0];
+	assert_int_equal(peek(&fx, 70, 0, &flt), 'B');
+	assert_int_equal(ioasid_device_pasid_detach(fx.ctx, fx.dev, 70), 0);
+	expect_fault(NULL, dev_ctx_pa(&fx), 70, IOMMU_FAULT_NOT_PRESENT, 1, F_CTX_PASID);
+	dev_close(&fx);
+
+	desc.format = "x86_64-5";
+	dev_open_desc(&fx, &desc);
+	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, fx.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&fx, 0, 3, &flt), 'B');
+	assert_int_equal(lookup(NULL, dev_ctx_pa(&fx), 0, &e, &f), 0);
+	assert_int_equal(e.pgtt, VTD_PGTT_FS);
+	assert_int_equal(e.flpm, 1);
+	dev_close(&fx);
+}
+
 /* ---- RISC-V: device context -> process directory -> process context -------------------------- */
 
 static int rv_lookup(uint64_t dc_pa, uint32_t pasid, struct riscv_ctx *c, struct iommu_fault *f)
@@ -987,7 +1051,7 @@ int main(void)
 		cmocka_unit_test(test_smmu_device),	 cmocka_unit_test(test_amd_formats),
 		cmocka_unit_test(test_amd_device),	 cmocka_unit_test(test_amd_nested_dte),
 		cmocka_unit_test(test_smmu_ste_formats), cmocka_unit_test(test_smmu_s2_device),
-		cmocka_unit_test(test_smmu_nested_ste),
+		cmocka_unit_test(test_smmu_nested_ste),	 cmocka_unit_test(test_vtd_first_stage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

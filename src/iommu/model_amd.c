@@ -178,6 +178,9 @@ static int amd_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasi
 		s = iommu_seq_read_begin(&h->seq, &spins);
 		rc = amd_dte_decode(NULL, (uint64_t)(uintptr_t)h->dte, iova, &d, fault);
 	} while (iommu_seq_read_retry(&h->seq, s, &spins));
+	/* a PASID attached on its own to a nested HWPT (the RID's DTE is another's or none) */
+	if (pasid != IOMMU_NO_PASID && (rc || !amd_dte_is(&d, x)))
+		return x->ops->walk(x, pasid, iova, access, out, fault);
 	if (rc)
 		return fault->type == IOMMU_FAULT_NOT_PRESENT ? -EAGAIN : rc;
 	if (!amd_dte_is(&d, x)) {

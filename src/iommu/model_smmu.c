@@ -518,6 +518,9 @@ static int smmu_s2_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t 
 		seq = iommu_seq_read_begin(&h->seq, &spins);
 		rc = smmu_ste_decode(NULL, (uint64_t)(uintptr_t)h->ste, iova, &s, fault);
 	} while (iommu_seq_read_retry(&h->seq, seq, &spins));
+	/* a PASID attached on its own to a nested HWPT (the RID's STE is another's or none) */
+	if (pasid != IOMMU_NO_PASID && (rc || !smmu_s2_ste_is(&s, x)))
+		return x->ops->walk(x, pasid, iova, access, out, fault);
 	/* not present: the slot may be changing, unless x is a guest's abort */
 	if (rc)
 		return fault->type == IOMMU_FAULT_NOT_PRESENT &&

@@ -4,7 +4,9 @@
  * the context descriptor (CD) table they name, linear or two-level, read the way the SMMU
  * fetches them.
  *
- * What it owns: smmu_ste_check() (what a guest may put in the STE of a nested HWPT) and
+ * What it owns: smmu_ste_check() (what a guest may put in the STE of a nested HWPT),
+ * smmu_ste_decode() (a whole STE with its stage-2 fields), the STE of a stage-2 device
+ * (below: stage 2 alone, or a guest's stage 1 merged over it) and
  * smmu_cd_fetch() (STE + SubstreamID -> the CD that governs the request, or the fault the
  * SMMU would record). The LPAE stage-1 walk of the CD's TTB0 and the stage 2 underneath
  * belong to nested.c; every structure read here goes through the caller's reader, so the

@@ -18,8 +18,9 @@
  *   ctx_miss         ioasid_device_dma of 8 bytes at random 4K pages of 64 MiB (mostly
  *                    IOTLB misses) through a VT-d device, whose miss first reads its
  *                    context entry, PASID directory and PASID entry; limit: the same through
- *                    an x86-64 device of the same depth, which has no such structures (the
- *                    two devices alternate, best of 4). Goal: report.
+ *                    a RISC-V Sv48x4 device of the same depth, which has no such structures
+ *                    (its iohgatp is one per device; the two devices alternate, best of 4).
+ *                    Goal: report.
  *   dma_copy         ioasid_device_dma (in-process, x86-64 device, write) of 4 KiB and of
  *                    2 MiB; limit: memcpy of the same size between the same buffers.
  *                    ratio = memcpy time / DMA time (a throughput ratio). Goal: >= 0.5.
@@ -227,14 +228,14 @@ int main(void)
 		size_t sz = quick ? (size_t)16 << 20 : (size_t)64 << 20,
 		       n = quick ? 200000 : 2000000;
 		uint8_t *mem = aligned_alloc(2u << 20, sz);
-		const char *formats[2] = { "vtd-ss-4", "x86_64-4" };
+		const char *formats[2] = { "vtd-ss-4", "riscv-sv48x4" };
 		double ns[2] = { 1e30, 1e30 };
 
 		if (!mem)
 			return 1;
 		memset(mem, 3, sz);
 		for (int kk = 0; kk < 8; kk++) {
-			int k = (kk + 1) & 1; /* x86-64 first, then alternating */
+			int k = (kk + 1) & 1; /* the limit first, then alternating */
 			struct ioasid_device_desc desc = { .format = formats[k] };
 			struct iommu_ioas_alloc al = { .size = sizeof(al) };
 			struct iommu_ioas_map m = {
@@ -275,7 +276,7 @@ int main(void)
 		}
 		free(mem);
 		emit("ctx_miss", "VT-d context+PASID entries, random 4K", ns[0],
-		     "x86_64_device_miss", ns[1], ns[0] / ns[1], "report");
+		     "riscv_sv48x4_device_miss", ns[1], ns[0] / ns[1], "report");
 	}
 
 	/* DMA copy through a device vs memcpy */

@@ -83,7 +83,8 @@ int dev_model_dma(struct dev_model *m, uint64_t iova, void *buf, size_t len, boo
 struct iommu_xlate;
 struct dev_dma {
 	struct dev_model *m;
-	struct iommu_xlate *x; /* NULL: nothing attached */
+	struct iommu_dev *idev; /* NULL: the device is gone */
+	uint32_t pasid;		/* of the device's requests (IOMMU_NO_PASID: none) */
 	unsigned int tok;
 	bool open;
 	size_t budget; /* bytes until the section is renewed */

@@ -11,9 +11,11 @@
  * bytes go straight from one host address to the other, in pieces that cross neither
  * translation's block: one memmove per piece (the IOAS may map one page twice).
  *
- * A session is one IOMMU read section (dev_dma_begin/end): host addresses are only valid
- * inside one (an unmap waits for the sections that began before it, src/iommu), and entering
- * one is an atomic exchange, which an engine pays once per session rather than per access.
+ * Every translation is the device's own (iommu_dev_translate: its PASID slot, the IOTLB, its
+ * model's structures on a miss, the walk), with the PASID of its requests (d->pasid; none for
+ * the I/OAT engine). A session is one IOMMU read section (dev_dma_begin/end): host addresses are
+ * only valid inside one (an unmap waits for the sections that began before it, src/iommu), and
+ * entering one is an atomic exchange, which an engine pays once per session rather than per access.
  * The section is held for at most DMA_SECTION bytes moved and then left and re-entered, the
  * device looked up again: a long copy never holds off an unmap for long, and a device
  * detached meanwhile faults the rest. Read translations are kept for the section (a few
@@ -41,18 +43,22 @@
 
 #define DMA_SECTION (256u << 10)
 
-void dev_dma_begin(struct dev_dma *d, struct dev_model *m)
+/* Enter a read section and find the device again (it may have gone since the last one). */
+static void dma_enter(struct dev_dma *d)
 {
-	struct iommu_dev *idev;
-
-	d->m = m;
 	d->tok = iommu_read_lock();
 	d->open = true;
-	idev = iommu_dir_lookup(ioasid_ctx_iommu_dir(m->ctx), m->dev_id);
-	d->x = idev ? iommu_dev_pasid(idev, 0) : NULL;
+	d->idev = iommu_dir_lookup(ioasid_ctx_iommu_dir(d->m->ctx), d->m->dev_id);
 	d->budget = DMA_SECTION;
 	d->nr_cached = 0;
 	d->next = 0;
+}
+
+void dev_dma_begin(struct dev_dma *d, struct dev_model *m)
+{
+	d->m = m;
+	d->pasid = IOMMU_NO_PASID;
+	dma_enter(d);
 }
 
 void dev_dma_end(struct dev_dma *d)
@@ -71,13 +77,16 @@ static void dma_account(struct dev_dma *d, size_t n)
 		return;
 	}
 	dev_dma_end(d);
-	dev_dma_begin(d, d->m);
+	dma_enter(d);
 }
 
 /*
  * Translate iova for access: reads through the section's own cache first (valid for the
- * section: an unmap waits for it to end before it returns), writes always through
- * iommu_translate (whose one-entry per-thread cache then holds the destination).
+ * section: an unmap waits for it to end before it returns), writes always through the
+ * device's translation call, iommu_dev_translate: the one a DMA of the C API takes, so the
+ * model's own structures (a VT-d PASID entry, an STE, a DTE, a device context, a TVE) are
+ * read on a miss and a device behind any model is translated as that model says (its
+ * one-entry per-thread IOTLB then holds the destination).
  */
 static int dma_xlate(struct dev_dma *d, uint64_t iova, unsigned int access,
 		     struct iommu_xlate_result *out)
@@ -85,7 +94,7 @@ static int dma_xlate(struct dev_dma *d, uint64_t iova, unsigned int access,
 	struct iommu_fault fault;
 	int rc;
 
-	if (!d->x)
+	if (!d->idev)
 		return -ENODEV;
 	if (access == IOMMU_ACCESS_READ) {
 		for (unsigned int i = 0; i < d->nr_cached; i++) {
@@ -100,7 +109,7 @@ static int dma_xlate(struct dev_dma *d, uint64_t iova, unsigned int access,
 			}
 		}
 	}
-	rc = iommu_translate(d->x, 0, iova, access, out, &fault);
+	rc = iommu_dev_translate(d->idev, d->pasid, iova, access, out, &fault);
 	if (rc || access != IOMMU_ACCESS_READ || out->size_lg2 >= 63)
 		return rc;
 	{

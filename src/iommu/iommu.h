@@ -184,6 +184,16 @@ struct iommu_xlate *iommu_dev_pasid(const struct iommu_dev *idev, uint32_t pasid
 struct iommu_dev *iommu_dir_lookup(struct iommu_ctx_dir *const *dirp, uint32_t dev_id);
 
 /*
+ * The translation call of a device: what its DMA at (pasid, iova) reaches, exactly as its
+ * model says (the PASID's slot, or the RID's when the RID's translation holds a PASID table;
+ * the IOTLB; on a miss the model's own structures, then the walk). 0, -EFAULT with *fault,
+ * or -ENODEV (nothing attached there; *fault not present). Call inside a read section that
+ * also covers finding idev; out->oa is valid until the section ends.
+ */
+int iommu_dev_translate(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, unsigned int access,
+			struct iommu_xlate_result *out, struct iommu_fault *fault);
+
+/*
  * Device DMA: copy len bytes between buf and [iova, iova + len - 1] (which must not wrap) of
  * (idev, pasid), in pieces that never cross a translation. Call inside a read section that
  * also covers finding idev. 0, or -EFAULT with *fault describing the first fault; bytes

@@ -169,7 +169,7 @@ unsigned int iommu_dev_pasid_bits(const struct iommu_dev *idev);
 enum { VTD_PGTT_FS = 1, VTD_PGTT_SS = 2, VTD_PGTT_NESTED = 3, VTD_PGTT_PT = 4 };
 struct vtd_pasid_entry {
 	unsigned int pgtt, aw, flpm;
-	bool ssade;
+	bool ssade, sre, wpe;
 	uint16_t did;
 	uint64_t ssptptr, fsptptr;
 };
@@ -202,8 +202,73 @@ int power_tve_decode(uint64_t tve, uint64_t iova, struct power_tve *out, struct 
 /* The TVT of a TCE device (root_pa: the two TVEs). */
 int iommu_power_hwctx_new(struct iommu_hwctx **out);
 
+/*
+ * model_amd.c: an AMD Device Table Entry, decoded (words 0-2; the interrupt half is not
+ * read). Host fields: V, TV, HAD, Mode, the host page-table root, IR, IW, DomainID; guest
+ * fields: GV, GIOV, GLX, the GCR3 table root, the guest paging mode (4 or 5 levels).
+ */
+struct amd_guest {
+	bool gv, giov;
+	unsigned int glx;    /* GCR3 table levels - 1 (0..2) */
+	unsigned int levels; /* guest page-table levels: 4 or 5 */
+	uint64_t gcr3;	     /* the GCR3 table's root (a guest physical address when nested) */
+};
+struct amd_dte {
+	bool ir, iw;
+	unsigned int mode; /* host page-table levels (1..6) */
+	uint64_t root;	   /* host page-table root */
+	uint16_t domid;
+	struct amd_guest g;
+};
+/* The DTE at dte_pa, through rd: 0, or -EFAULT with *f (level IOMMU_FAULT_CTX_DEVICE). */
+int amd_dte_decode(const struct pt_reader *rd, uint64_t dte_pa, uint64_t iova, struct amd_dte *out,
+		   struct iommu_fault *f);
+/* The DTE of an AMD v1 device (root_pa: its 256-bit entry). */
+int iommu_amd_hwctx_new(struct iommu_hwctx **out);
+/* nested.c: the guest fields of an AMD nested translation (IOMMU_HWPT_DATA_AMD_GUEST). */
+void iommu_nested_amd_guest(const struct iommu_xlate *x, struct amd_guest *out);
+/*
+ * nested.c: walk an AMD nested translation with the guest fields g read from a DTE: GCR3
+ * table -> guest CR3 -> x86-64 stage 1, every read through x's stage 2.
+ */
+int iommu_nested_amd_walk(struct iommu_xlate *x, const struct amd_guest *g, uint32_t pasid,
+			  uint64_t iova, unsigned int access, struct iommu_xlate_result *out,
+			  struct iommu_fault *fault);
+
 /* model_smmu.c: the STE and CD table of a stage-1 SMMUv3 device (root_pa: its STE) */
 int iommu_smmu_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out);
+/* model_smmu.c: a whole STE (words 0-3) with its stage-2 fields, decoded */
+struct smmu_ste {
+	uint64_t w[4]; /* CPU order */
+	unsigned int cfg;
+	uint16_t vmid;
+	uint32_t s2vtcr; /* S2T0SZ, S2SL0, S2IR0, S2OR0, S2SH0, S2TG, S2PS: VTCR_EL2 18:0 */
+	unsigned int s2t0sz, s2sl0, s2tg_lg2, s2ps_bits;
+	bool s2aa64, s2ha, s2hd, s2r;
+	uint64_t s2ttb;
+};
+enum {
+	SMMU_CFG_ABORT = 0,
+	SMMU_CFG_BYPASS = 4,
+	SMMU_CFG_S1 = 5,
+	SMMU_CFG_S2 = 6,
+	SMMU_CFG_NESTED = 7
+};
+/*
+ * The STE at ste_pa, through rd: 0 (cfg bypass, stage 1, stage 2 or both), or -EFAULT with
+ * *f at the device level (V clear or abort: not present; a reserved Config or stage-2 field:
+ * bad context).
+ */
+int smmu_ste_decode(const struct pt_reader *rd, uint64_t ste_pa, uint64_t iova,
+		    struct smmu_ste *out, struct iommu_fault *f);
+/* The STE of a stage-2 SMMUv3 device ("arm-s2-*"; root_pa: its STE). */
+int iommu_smmu_s2_hwctx_new(struct iommu_hwctx **out);
+/* nested.c: an SMMUv3 nested translation's guest STE (words 0, 1; CPU order, checked). */
+void iommu_nested_smmu_ste(const struct iommu_xlate *x, uint64_t out[2]);
+/* nested.c: walk x with the stage-1 half of an STE (words 0, 1): CD, LPAE, all through stage 2 */
+int iommu_nested_smmu_walk(struct iommu_xlate *x, const uint64_t ste[2], uint32_t pasid,
+			   uint64_t iova, unsigned int access, struct iommu_xlate_result *out,
+			   struct iommu_fault *fault);
 
 /* ---- iotlb.c ---- */
 

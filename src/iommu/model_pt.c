@@ -125,19 +125,24 @@ static int ptm_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_des
 		dev->max_pasid_log2 = DEV_PASID_BITS;
 	}
 	/*
-	 * The model's own structures, where it has them: VT-d second stage (context entry,
-	 * PASID directory and tables), RISC-V first stage (device context, process directory),
-	 * POWER TCE (the PE's two TVEs), SMMUv3 stage 1 (STE, two-level CD table).
+	 * The model's own structures, where it has them: VT-d second and first stage (context
+	 * entry, PASID directory and tables), RISC-V first stage (device context, process
+	 * directory), POWER TCE (the PE's two TVEs), SMMUv3 stage 1 (STE, two-level CD table),
+	 * SMMUv3 stage 2 (the STE: stage 2, or a guest's stage 1 over it), AMD v1 (the DTE).
 	 */
-	if (m->cfg.format == PT_FMT_VTD_SS || m->cfg.format == PT_FMT_TCE ||
+	if (m->cfg.format == PT_FMT_VTD_SS || m->cfg.format == PT_FMT_X86_64 ||
+	    m->cfg.format == PT_FMT_TCE || m->cfg.format == PT_FMT_AMD_V1 ||
 	    (m->cfg.format == PT_FMT_RISCV && !(m->cfg.flags & PT_CFG_RISCV_X4)) ||
-	    (m->cfg.format == PT_FMT_ARM_LPAE && !(m->cfg.flags & PT_CFG_ARM_S2))) {
+	    m->cfg.format == PT_FMT_ARM_LPAE) {
 		unsigned int bits = iommu_dev_pasid_bits(dev->iommu);
 		struct iommu_hwctx *hw;
 
-		rc = m->cfg.format == PT_FMT_VTD_SS ? iommu_vtd_hwctx_new(bits, &hw) :
+		rc = m->cfg.format == PT_FMT_VTD_SS || m->cfg.format == PT_FMT_X86_64 ?
+			     iommu_vtd_hwctx_new(bits, &hw) :
 		     m->cfg.format == PT_FMT_TCE    ? iommu_power_hwctx_new(&hw) :
 		     m->cfg.format == PT_FMT_RISCV  ? iommu_riscv_hwctx_new(&hw) :
+		     m->cfg.format == PT_FMT_AMD_V1 ? iommu_amd_hwctx_new(&hw) :
+		     m->cfg.flags & PT_CFG_ARM_S2   ? iommu_smmu_s2_hwctx_new(&hw) :
 						      iommu_smmu_hwctx_new(bits, &hw);
 		if (rc) {
 			dev_unbind(dev);

@@ -4,7 +4,9 @@
  * the context descriptor (CD) table they name, linear or two-level, read the way the SMMU
  * fetches them.
  *
- * What it owns: smmu_ste_check() (what a guest may put in the STE of a nested HWPT) and
+ * What it owns: smmu_ste_check() (what a guest may put in the STE of a nested HWPT),
+ * smmu_ste_decode() (a whole STE with its stage-2 fields), the STE of a stage-2 device
+ * (below: stage 2 alone, or a guest's stage 1 merged over it) and
  * smmu_cd_fetch() (STE + SubstreamID -> the CD that governs the request, or the fault the
  * SMMU would record). The LPAE stage-1 walk of the CD's TTB0 and the stage 2 underneath
  * belong to nested.c; every structure read here goes through the caller's reader, so the
@@ -353,6 +355,214 @@ int iommu_smmu_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)
 		    (uint64_t)S1FMT_L2_4K << STE0_S1FMT_SHIFT | (uint64_t)(uintptr_t)h->l1 |
 		    (uint64_t)cdmax << STE0_CDMAX_SHIFT;
 	h->ste[1] = S1DSS_SSID0;
+	*out = &h->hw;
+	return 0;
+}
+
+/* ---- the whole STE: stage 2, and stage 1 over stage 2 ---------------------------------------- */
+
+/*
+ * STE words 2 and 3 (SMMUv3 architecture, STE chapter): S2VMID (word 2, 15:0), S2VTCR (50:32:
+ * S2T0SZ 5:0, S2SL0 7:6, S2IR0 9:8, S2OR0 11:10, S2SH0 13:12, S2TG 15:14 (0b00 4K, 0b01 64K,
+ * 0b10 16K), S2PS 18:16 (as IPS)), S2AA64 (51), S2ENDI (52), S2AFFD (53), S2PTW (54), S2HD
+ * (55), S2HA (56), S2S (57), S2R (58); S2TTB (word 3, 51:4). Config 0b110 walks stage 2 alone;
+ * 0b111 (nested) reads the CD table named by the stage-1 fields of words 0 and 1 through
+ * stage 2, then walks stage 1 and stage 2. Config 0b001..0b011 are reserved.
+ *
+ * Faults [C_BAD_STE]: a reserved Config, S2TG 0b11, S2PS 0b111, a S2T0SZ outside 12..40,
+ * S2AA64 clear (AArch32 stage-2 tables are not modelled), S2ENDI set (big-endian tables are
+ * not modelled): a bad context at the device level. S2SL0 is checked against the attached
+ * domain's (an STE whose stage-2 geometry is not the table's is a bad context too).
+ */
+#define STE2_VMID_MASK	UINT64_C(0xffff)
+#define STE2_VTCR_SHIFT 32
+#define STE2_VTCR_MASK	UINT64_C(0x7ffff)
+#define STE2_S2AA64	(UINT64_C(1) << 51)
+#define STE2_S2ENDI	(UINT64_C(1) << 52)
+#define STE2_S2PTW	(UINT64_C(1) << 54)
+#define STE2_S2HD	(UINT64_C(1) << 55)
+#define STE2_S2HA	(UINT64_C(1) << 56)
+#define STE2_S2R	(UINT64_C(1) << 58)
+#define STE3_S2TTB_MASK UINT64_C(0x000ffffffffffff0)
+#define STE0_CFG_MASK	(UINT64_C(7) << STE0_CFG_SHIFT)
+#define STE0_S1_FIELDS	(UINT64_C(0x30) | STE0_CTXPTR_MASK | (UINT64_C(0x1f) << STE0_CDMAX_SHIFT))
+
+int smmu_ste_decode(const struct pt_reader *rd, uint64_t ste_pa, uint64_t iova,
+		    struct smmu_ste *out, struct iommu_fault *f)
+{
+	static const uint8_t ps_bits[8] = { 32, 36, 40, 42, 44, 48, 52, 0 };
+	static const uint8_t tg_lg2[4] = { 12, 16, 14, 0 };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < 4; i++)
+		if ((rc = iommu_ctx_read(rd, ste_pa + i * 8, &out->w[i], f)))
+			return rc;
+	out->cfg = (unsigned int)(out->w[0] >> STE0_CFG_SHIFT) & 7;
+	if (!(out->w[0] & STE0_V) || out->cfg == SMMU_CFG_ABORT)
+		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_DEVICE, iova);
+	if (out->cfg < SMMU_CFG_BYPASS)
+		return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
+	if (out->cfg < SMMU_CFG_S2)
+		return 0;
+	out->vmid = (uint16_t)(out->w[2] & STE2_VMID_MASK);
+	out->s2vtcr = (uint32_t)((out->w[2] >> STE2_VTCR_SHIFT) & STE2_VTCR_MASK);
+	out->s2t0sz = out->s2vtcr & 0x3f;
+	out->s2sl0 = (out->s2vtcr >> 6) & 3;
+	out->s2tg_lg2 = tg_lg2[(out->s2vtcr >> 14) & 3];
+	out->s2ps_bits = ps_bits[(out->s2vtcr >> 16) & 7];
+	out->s2aa64 = out->w[2] & STE2_S2AA64;
+	out->s2ha = out->w[2] & STE2_S2HA;
+	out->s2hd = out->w[2] & STE2_S2HD;
+	out->s2r = out->w[2] & STE2_S2R;
+	out->s2ttb = out->w[3] & STE3_S2TTB_MASK;
+	if (!out->s2tg_lg2 || !out->s2ps_bits || out->s2t0sz < 12 || out->s2t0sz > 40 ||
+	    !out->s2aa64 || (out->w[2] & STE2_S2ENDI))
+		return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
+	return 0;
+}
+
+/*
+ * A stage-2 SMMUv3 device ("arm-s2-*"): its STE, written on attach, replace and detach of
+ * the RID. A paging HWPT: Config stage 2 (0b110), S2VMID = the low 16 bits of the IOTLB tag,
+ * S2VTCR the domain's VTCR_EL2 bits 18:0, S2AA64, S2R, S2HA/S2HD while the domain tracks
+ * dirty pages, S2TTB its root. A nested HWPT of IOMMU_HWPT_DATA_ARM_SMMUV3: the guest's STE
+ * merged with the parent's stage 2 as the kernel makes it: the guest's abort stays abort,
+ * its bypass becomes stage 2 alone, its stage 1 becomes nested (0b111) with the guest's
+ * S1Fmt, S1ContextPtr, S1CDMax and word 1 (S1DSS, EATS ...), and S2PTW set. Every miss reads
+ * the STE and walks what it says: the nested walk (nested.c) takes the stage-1 fields from
+ * this STE, not from the HWPT's copy. A PASID attached on its own (a stage-2 STE has no CD
+ * table) keeps the paging kind's walk.
+ */
+struct smmu_s2_hw {
+	struct iommu_hwctx hw;
+	uint32_t seq;	 /* atomic: odd while the STE is being rewritten */
+	uint64_t ste[8]; /* little-endian, as the stream table holds it (words 4-7 unused) */
+};
+
+/* The Config x's STE has: stage 2, or what the guest's STE makes of it. */
+static unsigned int smmu_s2_cfg_of(const struct iommu_xlate *x)
+{
+	uint64_t g[2];
+	unsigned int gcfg;
+
+	if (x->s1_type != IOMMU_HWPT_DATA_ARM_SMMUV3)
+		return SMMU_CFG_S2;
+	iommu_nested_smmu_ste(x, g);
+	gcfg = (unsigned int)(g[0] >> STE0_CFG_SHIFT) & 7;
+	if (!(g[0] & STE0_V) || gcfg == STE_CFG_ABORT)
+		return SMMU_CFG_ABORT;
+	return gcfg == STE_CFG_S1 ? SMMU_CFG_NESTED : SMMU_CFG_S2;
+}
+
+static int smmu_s2_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iommu_xlate *x)
+{
+	struct smmu_s2_hw *h = (struct smmu_s2_hw *)hw;
+	uint64_t w[4] = { 0, 0, 0, 0 };
+	struct pt_hw_info hi;
+
+	if (pasid != IOMMU_NO_PASID)
+		return 0; /* see above */
+	if (x) {
+		const struct pt_config *c = pt_domain_config(x->s2);
+		unsigned int cfg;
+
+		if (c->format != PT_FMT_ARM_LPAE || !(c->flags & PT_CFG_ARM_S2) ||
+		    pt_domain_hw_info(x->s2, &hi))
+			return -EINVAL;
+		w[2] = (x->tag & STE2_VMID_MASK) |
+		       (hi.hw_word & STE2_VTCR_MASK) << STE2_VTCR_SHIFT | STE2_S2AA64 | STE2_S2R |
+		       (hi.dirty_tracking ? STE2_S2HA | STE2_S2HD : 0);
+		w[3] = pt_domain_root_pa(x->s2) & STE3_S2TTB_MASK;
+		if (x->s1_type != IOMMU_HWPT_DATA_NONE && x->s1_type != IOMMU_HWPT_DATA_ARM_SMMUV3)
+			return -EINVAL;
+		cfg = smmu_s2_cfg_of(x);
+		if (cfg == SMMU_CFG_ABORT) {
+			w[2] = w[3] = 0;
+		} else if (cfg == SMMU_CFG_NESTED) {
+			uint64_t g[2];
+
+			iommu_nested_smmu_ste(x, g);
+			w[0] = g[0] & STE0_S1_FIELDS;
+			w[1] = g[1];
+			w[2] |= STE2_S2PTW;
+		}
+		w[0] |= STE0_V | (uint64_t)cfg << STE0_CFG_SHIFT;
+	}
+	iommu_seq_write_begin(&h->seq);
+	for (unsigned int i = 0; i < 4; i++)
+		smmu_store_le(&h->ste[i], w[i]);
+	iommu_seq_write_end(&h->seq);
+	return 0;
+}
+
+/* Does STE s describe x (else the slot is being replaced)? */
+static bool smmu_s2_ste_is(const struct smmu_ste *s, const struct iommu_xlate *x)
+{
+	return s->s2ttb == (pt_domain_root_pa(x->s2) & STE3_S2TTB_MASK) &&
+	       s->vmid == (x->tag & STE2_VMID_MASK) && s->cfg == smmu_s2_cfg_of(x);
+}
+
+static int smmu_s2_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasid,
+			uint64_t iova, unsigned int access, struct iommu_xlate_result *out,
+			struct iommu_fault *fault)
+{
+	struct smmu_s2_hw *h = (struct smmu_s2_hw *)hw;
+	unsigned int spins = 0;
+	struct pt_hw_info hi;
+	struct smmu_ste s;
+	uint32_t seq;
+	int rc;
+
+	if (pasid != IOMMU_NO_PASID && !x->s1_type)
+		return x->ops->walk(x, pasid, iova, access, out, fault);
+	do {
+		seq = iommu_seq_read_begin(&h->seq, &spins);
+		rc = smmu_ste_decode(NULL, (uint64_t)(uintptr_t)h->ste, iova, &s, fault);
+	} while (iommu_seq_read_retry(&h->seq, seq, &spins));
+	/* a PASID attached on its own to a nested HWPT (the RID's STE is another's or none) */
+	if (pasid != IOMMU_NO_PASID && (rc || !smmu_s2_ste_is(&s, x)))
+		return x->ops->walk(x, pasid, iova, access, out, fault);
+	/* not present: the slot may be changing, unless x is a guest's abort */
+	if (rc)
+		return fault->type == IOMMU_FAULT_NOT_PRESENT &&
+				       smmu_s2_cfg_of(x) != SMMU_CFG_ABORT ?
+			       -EAGAIN :
+			       rc;
+	if (s.cfg < SMMU_CFG_S2 || !smmu_s2_ste_is(&s, x)) {
+		iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
+		return -EAGAIN;
+	}
+	if (pt_domain_hw_info(x->s2, &hi) || s.s2vtcr != (hi.hw_word & STE2_VTCR_MASK))
+		return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
+	if (s.cfg == SMMU_CFG_NESTED)
+		return iommu_nested_smmu_walk(x, s.w, pasid, iova, access, out, fault);
+	rc = iommu_walk_root(x, s.s2ttb, iova, access, x->s2->dirty_tracking, out, fault);
+	if (rc && x->s1_type) /* the guest bypasses stage 1: a fault is stage 2's */
+		fault->stage = 2;
+	return rc;
+}
+
+static void smmu_s2_free(struct iommu_hwctx *hw)
+{
+	free(hw);
+}
+
+static const struct iommu_hwctx_ops smmu_s2_hwctx_ops = {
+	.name = "smmuv3-s2",
+	.program = smmu_s2_program,
+	.walk = smmu_s2_walk,
+	.free = smmu_s2_free,
+};
+
+int iommu_smmu_s2_hwctx_new(struct iommu_hwctx **out)
+{
+	struct smmu_s2_hw *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	h->hw.ops = &smmu_s2_hwctx_ops;
+	h->hw.root_pa = (uint64_t)(uintptr_t)h->ste;
 	*out = &h->hw;
 	return 0;
 }

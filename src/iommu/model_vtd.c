@@ -20,7 +20,8 @@
  *   PASID entry (64 bytes, indexed by PASID[5:0]; words 0-2 read): word 0: P (0), FPD (1),
  *     AW (4:2: 1 = 39-bit 3-level, 2 = 48-bit 4-level, 3 = 57-bit 5-level), PGTT (8:6:
  *     1 first stage, 2 second stage, 3 nested, 4 pass-through), SSADE (9), SSPTPTR (63:12);
- *     word 1: DID (15:0); word 2: SRE (0), FLPM (3:2: 0 4-level, 1 5-level), FSPTPTR (63:12).
+ *     word 1: DID (15:0); word 2: SRE (0), FLPM (3:2: 0 4-level, 1 5-level), WPE (4),
+ *     FSPTPTR (63:12).
  *
  * Faults (the VT-d fault reasons named in brackets): context entry P clear [SCT.1]
  * not present at the device level; a PASID beyond the directory's size [SCT.3] or a directory
@@ -29,14 +30,21 @@
  * bad context at the PASID level. A structure read stage 2 refuses is a stage-2 fault.
  *
  * Host structures: the addresses in them are pointers in this process (as a domain's table
- * addresses are). DID is the low 16 bits of the translation's IOTLB tag. What the walk does
- * per PGTT: second stage walks SSPTPTR with the domain's geometry (AW must agree); nested
- * walks the guest's FSPTPTR through the second stage (nested.c); first stage walks FSPTPTR
- * with an x86-64 domain's geometry; pass-through is decoded but no attach programs it here
- * (ioasid has no identity domain for these devices, and a pass-through of an emulated
- * address space would be a pointer into the process), so a walk that meets it is a bad
- * context. SSADE is written at attach; the walk follows the domain's dirty-tracking switch
- * (IOMMU_HWPT_SET_DIRTY_TRACKING does not rewrite every PASID entry, as the driver would).
+ * addresses are). DID is the low 16 bits of the translation's IOTLB tag. Two kinds of device
+ * get them: "vtd-ss-*" (second-stage tables) and "x86_64-*" (first-stage tables: a VT-d
+ * whose paging domains are first-stage, as Linux uses a modern VT-d). What the walk does per
+ * PGTT: second stage (2) walks SSPTPTR with the domain's geometry (AW must agree); nested (3)
+ * walks the guest's FSPTPTR through the second stage (nested.c); first stage (1, written for
+ * an x86-64 domain) walks FSPTPTR with FLPM's levels (FLPM must agree; SRE and WPE are
+ * decoded, and matter to no request here: an emulated device's requests are user requests,
+ * never privileged ones, so supervisor-request enabling and write protection of supervisor
+ * accesses change nothing); pass-through (4) is decoded but refused: no attach writes it
+ * (the uAPI has no identity domain) and a walk that meets it is a bad context, because an
+ * emulated physical address is a pointer of the process owning the IOMMU side, so IOVA ==
+ * PA would let a device reach any of that process's memory (docs/translation.md,
+ * Pass-through). SSADE is written at attach; the walk follows the domain's dirty-tracking
+ * switch (IOMMU_HWPT_SET_DIRTY_TRACKING does not rewrite every PASID entry, as the driver
+ * would).
  *
  * Concurrency: entries are rewritten under ctx->lock while DMA reads them without a lock.
  * A per-device sequence count stands for the hardware's "clear P, invalidate, write, set P"
@@ -66,7 +74,9 @@
 #define PE0_PGTT_SHIFT	6
 #define PE0_PGTT_MASK	(UINT64_C(7) << PE0_PGTT_SHIFT)
 #define PE0_SSADE	(UINT64_C(1) << 9)
+#define PE2_SRE		(UINT64_C(1) << 0)
 #define PE2_FLPM_SHIFT	2
+#define PE2_WPE		(UINT64_C(1) << 4)
 #define PE_BYTES	64
 #define PASID_TABLE_LG2 6 /* 64 entries of 64 bytes: one 4 KiB page */
 
@@ -109,6 +119,8 @@ int vtd_pasid_lookup(const struct pt_reader *rd, uint64_t ctx_pa, uint32_t pasid
 	out->ssptptr = pe[0] & CTX_ADDR;
 	out->did = (uint16_t)pe[1];
 	out->flpm = (unsigned int)(pe[2] >> PE2_FLPM_SHIFT) & 3;
+	out->sre = pe[2] & PE2_SRE;
+	out->wpe = pe[2] & PE2_WPE;
 	out->fsptptr = pe[2] & CTX_ADDR;
 	if (out->pgtt < VTD_PGTT_FS || out->pgtt > VTD_PGTT_PT)
 		return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
@@ -163,14 +175,21 @@ static int vtd_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iomm
 	if ((pasid >> PASID_TABLE_LG2) >> h->dir_lg2)
 		return -EINVAL;
 	if (x) {
-		if (pt_domain_hw_info(x->s2, &hi) || hi.format != PT_FMT_VTD_SS)
+		if (pt_domain_hw_info(x->s2, &hi) ||
+		    (hi.format != PT_FMT_VTD_SS && hi.format != PT_FMT_X86_64))
 			return -EINVAL;
-		w[0] = (hi.hw_word & ~PE0_PGTT_MASK) | PE0_P;
 		w[1] = x->tag & 0xffff;
-		if (x->s1_type == IOMMU_HWPT_DATA_VTD_S1) {
+		if (hi.format == PT_FMT_X86_64) { /* first stage only: FSPTPTR, FLPM */
+			if (x->s1_type != IOMMU_HWPT_DATA_NONE)
+				return -EINVAL;
+			w[0] = (uint64_t)VTD_PGTT_FS << PE0_PGTT_SHIFT | PE0_P;
+			w[2] = hi.hw_word;
+		} else if (x->s1_type == IOMMU_HWPT_DATA_VTD_S1) {
+			w[0] = (hi.hw_word & ~PE0_PGTT_MASK) | PE0_P;
 			w[0] |= (uint64_t)VTD_PGTT_NESTED << PE0_PGTT_SHIFT;
 			w[2] = x->s1_root | (uint64_t)(x->s1_levels == 5) << PE2_FLPM_SHIFT;
 		} else if (x->s1_type == IOMMU_HWPT_DATA_NONE) {
+			w[0] = (hi.hw_word & ~PE0_PGTT_MASK) | PE0_P;
 			w[0] |= (uint64_t)VTD_PGTT_SS << PE0_PGTT_SHIFT;
 		} else {
 			return -EINVAL;
@@ -189,7 +208,13 @@ static int vtd_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iomm
 /* Does entry e describe x (else the slot is being replaced)? */
 static bool vtd_entry_is(const struct vtd_pasid_entry *e, const struct iommu_xlate *x)
 {
-	if (e->did != (x->tag & 0xffff) || e->ssptptr != pt_domain_root_pa(x->s2))
+	if (e->did != (x->tag & 0xffff))
+		return false;
+	if (e->pgtt == VTD_PGTT_FS)
+		return x->s1_type == IOMMU_HWPT_DATA_NONE &&
+		       pt_domain_config(x->s2)->format == PT_FMT_X86_64 &&
+		       e->fsptptr == pt_domain_root_pa(x->s2);
+	if (e->ssptptr != pt_domain_root_pa(x->s2))
 		return false;
 	if (e->pgtt == VTD_PGTT_NESTED)
 		return x->s1_type == IOMMU_HWPT_DATA_VTD_S1 && e->fsptptr == x->s1_root;
@@ -212,11 +237,18 @@ static int vtd_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasi
 	/* a missing entry or one for another translation: the slot may be changing (retry) */
 	if (rc)
 		return fault->type == IOMMU_FAULT_NOT_PRESENT ? -EAGAIN : rc;
-	if (e.pgtt == VTD_PGTT_PT || e.pgtt == VTD_PGTT_FS)
+	if (e.pgtt == VTD_PGTT_PT) /* pass-through: no identity meaning here (see the top) */
 		return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 	if (!vtd_entry_is(&e, x)) {
 		iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 		return -EAGAIN;
+	}
+	if (e.pgtt == VTD_PGTT_FS) { /* FSPTPTR with FLPM's levels */
+		if (e.flpm + 4 != pt_domain_levels(x->s2))
+			return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID,
+					       iova);
+		return iommu_walk_root(x, e.fsptptr, iova, access, x->s2->dirty_tracking, out,
+				       fault);
 	}
 	if (e.aw + 2 != pt_domain_levels(x->s2))
 		return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);

@@ -59,9 +59,9 @@
 
 struct nested {
 	uint32_t data_type;
-	/* AMD: the DTE's guest fields */
-	bool amd_gv, amd_giov;
-	unsigned int amd_glx;
+	/* AMD: the DTE's guest fields, and the x86-64 geometries of 4 and 5 levels */
+	struct amd_guest amd;
+	struct iommu_domain *amd_geom[2];
 	struct iommu_domain *s1_geom; /* the stage-1 format's geometry (its own root unused) */
 	uint64_t s1_root;	      /* IPA of the stage-1 root table */
 	uint64_t ste[2];	      /* SMMUv3: the guest's STE, CPU order */
@@ -163,9 +163,11 @@ out:
 	return d;
 }
 
-static int smmu_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, uint64_t iova,
-		     unsigned int access, struct iommu_xlate_result *out, struct iommu_fault *fault)
+int iommu_nested_smmu_walk(struct iommu_xlate *x, const uint64_t ste[2], uint32_t pasid,
+			   uint64_t iova, unsigned int access, struct iommu_xlate_result *out,
+			   struct iommu_fault *fault)
 {
+	struct nested *n = x->priv;
 	struct nested_reader nr = { .rd.entry = nested_entry, .s2 = x->s2 };
 	struct pt_walk_result r;
 	struct iommu_domain *geom;
@@ -173,7 +175,7 @@ static int smmu_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, ui
 	int rc;
 
 	/* the CD of this SubstreamID, each structure read through stage 2 (model_smmu.c) */
-	rc = smmu_cd_fetch(&nr.rd, n->ste, pasid, iova, &cd, fault);
+	rc = smmu_cd_fetch(&nr.rd, ste, pasid, iova, &cd, fault);
 	if (rc)
 		return rc;
 	if (cd.bypass)
@@ -186,6 +188,14 @@ static int smmu_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, ui
 		return -EFAULT;
 	}
 	return nested_stage2(x, r.oa, access, &r, out, fault);
+}
+
+void iommu_nested_smmu_ste(const struct iommu_xlate *x, uint64_t out[2])
+{
+	const struct nested *n = x->priv;
+
+	out[0] = n->ste[0];
+	out[1] = n->ste[1];
 }
 
 /* The kernel's check of a guest STE (model_smmu.c), kept in CPU order. */
@@ -216,20 +226,22 @@ static int nested_smmu_ste(struct nested *n, const void *data, size_t len)
 #define GCR3_ENTRY_V	   (UINT64_C(1) << 0)
 #define GCR3_ENTRY_ADDR	   UINT64_C(0x000ffffffffff000)
 
-static int amd_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, uint64_t iova,
-		    unsigned int access, struct iommu_xlate_result *out, struct iommu_fault *fault)
+int iommu_nested_amd_walk(struct iommu_xlate *x, const struct amd_guest *g, uint32_t pasid,
+			  uint64_t iova, unsigned int access, struct iommu_xlate_result *out,
+			  struct iommu_fault *fault)
 {
 	struct nested_reader nr = { .rd.entry = nested_entry, .s2 = x->s2 };
-	unsigned int bits = 9 * (n->amd_glx + 1);
-	uint64_t table = n->s1_root;
+	const struct nested *n = x->priv;
+	unsigned int bits = 9 * (g->glx + 1);
+	uint64_t table = g->gcr3;
 	struct pt_walk_result r;
 
-	if (!n->amd_gv || (pasid == IOMMU_NO_PASID && !n->amd_giov))
+	if (!g->gv || (pasid == IOMMU_NO_PASID && !g->giov))
 		return nested_stage2(x, iova, access, NULL, out, fault);
 	if (pasid >> bits)
 		return iommu_ctx_fault(fault, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
 	/* the GCR3 table, each level read through stage 2; the last gives the guest CR3 */
-	for (int lvl = (int)n->amd_glx; lvl >= 0; lvl--) {
+	for (int lvl = (int)g->glx; lvl >= 0; lvl--) {
 		unsigned int which = lvl ? IOMMU_FAULT_CTX_PASID_DIR : IOMMU_FAULT_CTX_PASID;
 		uint64_t e;
 
@@ -239,11 +251,19 @@ static int amd_walk(struct iommu_xlate *x, struct nested *n, uint32_t pasid, uin
 			return iommu_ctx_fault(fault, IOMMU_FAULT_NOT_PRESENT, which, iova);
 		table = e & GCR3_ENTRY_ADDR;
 	}
-	if (pt_translate(n->s1_geom, &nr.rd, table, iova, iommu_pt_access(access), true, &r)) {
+	if (pt_translate(n->amd_geom[g->levels == 5], &nr.rd, table, iova, iommu_pt_access(access),
+			 true, &r)) {
 		iommu_fault_from_pt(&r, 1, fault);
 		return -EFAULT;
 	}
 	return nested_stage2(x, r.oa, access, &r, out, fault);
+}
+
+void iommu_nested_amd_guest(const struct iommu_xlate *x, struct amd_guest *out)
+{
+	const struct nested *n = x->priv;
+
+	*out = n->amd;
 }
 
 /* The kernel's check of a guest DTE (EINVAL), then the stage-1 geometry. */
@@ -267,12 +287,20 @@ static int nested_amd_dte(struct nested *n, const void *data, size_t len)
 		return -EINVAL;
 	if (gpt > 1 || ((d0 >> DTE0_GLX_SHIFT) & 3) == 3)
 		return -EINVAL;
-	n->amd_gv = d0 & DTE0_GV;
-	n->amd_giov = d0 & DTE0_GIOV;
-	n->amd_glx = (unsigned int)(d0 >> DTE0_GLX_SHIFT) & 3;
-	n->s1_root = gcr3;
-	cfg.levels = gpt ? 5 : 4;
-	return pt_domain_alloc(&cfg, &n->s1_geom);
+	n->amd.gv = d0 & DTE0_GV;
+	n->amd.giov = d0 & DTE0_GIOV;
+	n->amd.glx = (unsigned int)(d0 >> DTE0_GLX_SHIFT) & 3;
+	n->amd.gcr3 = gcr3;
+	n->amd.levels = gpt ? 5 : 4;
+	/* both geometries: a host DTE that a test (or a hypervisor) edits may name either */
+	for (unsigned int i = 0; i < 2; i++) {
+		int rc;
+
+		cfg.levels = 4 + i;
+		if ((rc = pt_domain_alloc(&cfg, &n->amd_geom[i])))
+			return rc;
+	}
+	return 0;
 }
 
 static int nested_walk(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, unsigned int access,
@@ -283,9 +311,9 @@ static int nested_walk(struct iommu_xlate *x, uint32_t pasid, uint64_t iova, uns
 	struct pt_walk_result s1;
 
 	if (n->data_type == IOMMU_HWPT_DATA_ARM_SMMUV3)
-		return smmu_walk(x, n, pasid, iova, access, out, fault);
+		return iommu_nested_smmu_walk(x, n->ste, pasid, iova, access, out, fault);
 	if (n->data_type == IOMMU_HWPT_DATA_AMD_GUEST)
-		return amd_walk(x, n, pasid, iova, access, out, fault);
+		return iommu_nested_amd_walk(x, &n->amd, pasid, iova, access, out, fault);
 	if (!n->s1_geom) /* identity stage 1 */
 		return nested_stage2(x, iova, access, NULL, out, fault);
 	if (pt_translate(n->s1_geom, &nr.rd, n->s1_root, iova, iommu_pt_access(access), true,
@@ -300,6 +328,9 @@ static void nested_free(struct nested *n)
 {
 	if (n->s1_geom)
 		n->s1_geom->ops->free(n->s1_geom);
+	for (unsigned int i = 0; i < 2; i++)
+		if (n->amd_geom[i])
+			n->amd_geom[i]->ops->free(n->amd_geom[i]);
 	for (unsigned int i = 0; i < SMMU_GEOMS; i++)
 		if (n->geom[i].d)
 			n->geom[i].d->ops->free(n->geom[i].d);
@@ -380,7 +411,7 @@ int iommu_nested_alloc(struct iommu_domain *parent, uint32_t data_type, const vo
 	if (!rc) /* the guest's CD table or GCR3 table selects by PASID (SubstreamID) */
 		x->owns_pasids = data_type == IOMMU_HWPT_DATA_ARM_SMMUV3 ?
 					 (n->ste[0] >> 59) != 0 :
-					 data_type == IOMMU_HWPT_DATA_AMD_GUEST && n->amd_gv;
+					 data_type == IOMMU_HWPT_DATA_AMD_GUEST && n->amd.gv;
 	if (rc)
 		goto err_free;
 	x->priv = n;

@@ -352,6 +352,25 @@ static int translate_hw(struct iommu_dev *idev, struct iommu_hwctx *hw, struct i
 	}
 }
 
+int iommu_dev_translate(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, unsigned int access,
+			struct iommu_xlate_result *out, struct iommu_fault *fault)
+{
+	struct iommu_xlate *x = dma_xlate_of(idev, pasid);
+	struct iommu_hwctx *hw = iommu_dev_hw(idev);
+	int rc = -ENODEV;
+
+	if (__builtin_expect(x != NULL, 1))
+		rc = hw ? translate_hw(idev, hw, &x, pasid, iova, access, out, fault) :
+			  iommu_translate(x, pasid, iova, access, out, fault);
+	if (rc == -ENODEV) {
+		fault->type = IOMMU_FAULT_NOT_PRESENT;
+		fault->stage = 1;
+		fault->level = 0;
+		fault->addr = iova;
+	}
+	return rc;
+}
+
 int iommu_dma(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, void *buf, size_t len,
 	      bool write, struct iommu_fault *fault, size_t *out_done)
 {

@@ -9,6 +9,7 @@
  * process context; a POWER PHB's TVEs (model_power.c); a stage-1 SMMUv3 device's STE and
  * two-level CD table (model_smmu.c).
  */
+#include <endian.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -346,6 +347,70 @@ static void test_vtd_device(void **state)
 	dev_close(&d);
 }
 
+/*
+ * A VT-d device whose domains are first-stage (x86-64) tables: its attaches write PGTT 001
+ * with FSPTPTR and FLPM (no second stage), the walk reads them; FLPM not the table's depth,
+ * a pass-through PGTT: bad context; stale until invalidated; 5-level FLPM for x86_64-5.
+ */
+static void test_vtd_first_stage(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "x86_64-4", .flags = IOASID_DEVICE_PASID };
+	struct ioasid_dma_fault flt;
+	struct vtd_pasid_entry e, rid;
+	struct iommu_fault f;
+	struct dev_fix fx;
+	uint64_t *w, saved[3];
+
+	(void)state;
+	dev_open_desc(&fx, &desc);
+	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, fx.hwpt[0], NULL), 0);
+	assert_int_equal(ioasid_device_pasid_attach(fx.ctx, fx.dev, 70, fx.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
+	assert_int_equal(peek(&fx, 70, 0, &flt), 'B');
+	assert_int_equal(lookup(NULL, dev_ctx_pa(&fx), 70, &e, &f), 0);
+	assert_int_equal(lookup(NULL, dev_ctx_pa(&fx), 0, &rid, &f), 0);
+	assert_int_equal(e.pgtt, VTD_PGTT_FS);
+	assert_int_equal(e.flpm, 0);
+	assert_int_equal(e.ssptptr, 0);
+	assert_true(e.fsptptr != 0 && e.fsptptr != rid.fsptptr && e.did != rid.did);
+	assert_false(e.sre || e.wpe);
+	w = dev_pe(&fx, 70);
+	memcpy(saved, w, sizeof(saved));
+	w[2] = saved[2] | 1 << 2; /* FLPM 5-level on a 4-level table */
+	assert_int_equal(peek(&fx, 70, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	w[2] = saved[2] | 1 | 1 << 4; /* SRE and WPE: decoded, no effect on user requests */
+	assert_int_equal(lookup(NULL, dev_ctx_pa(&fx), 70, &e, &f), 0);
+	assert_true(e.sre && e.wpe);
+	assert_int_equal(peek(&fx, 70, 1, &flt), 'B');
+	w[2] = saved[2];
+	w[0] = PGTT(saved[0], VTD_PGTT_PT); /* pass-through: refused */
+	assert_int_equal(peek(&fx, 70, 2, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	/* stale until invalidated: page 0 still hits; after the domain's flush it faults */
+	assert_int_equal(peek(&fx, 70, 0, &flt), 'B');
+	iommu_iotlb_flush_domain(pt_domain_tag(iommu_xlate_domain(iommu_dev_pasid(
+					 iommu_dir_lookup(&fx.ctx->iommu_dir, fx.dev), 70))),
+				 0, UINT64_MAX);
+	assert_int_equal(peek(&fx, 70, 0, &flt), -EFAULT);
+	w[0] = saved[0];
+	assert_int_equal(peek(&fx, 70, 0, &flt), 'B');
+	assert_int_equal(ioasid_device_pasid_detach(fx.ctx, fx.dev, 70), 0);
+	expect_fault(NULL, dev_ctx_pa(&fx), 70, IOMMU_FAULT_NOT_PRESENT, 1, F_CTX_PASID);
+	dev_close(&fx);
+
+	desc.format = "x86_64-5";
+	dev_open_desc(&fx, &desc);
+	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, fx.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&fx, 0, 3, &flt), 'B');
+	assert_int_equal(lookup(NULL, dev_ctx_pa(&fx), 0, &e, &f), 0);
+	assert_int_equal(e.pgtt, VTD_PGTT_FS);
+	assert_int_equal(e.flpm, 1);
+	dev_close(&fx);
+}
+
 /* ---- RISC-V: device context -> process directory -> process context -------------------------- */
 
 static int rv_lookup(uint64_t dc_pa, uint32_t pasid, struct riscv_ctx *c, struct iommu_fault *f)
@@ -549,13 +614,444 @@ static void test_smmu_device(void **state)
 	dev_close(&d);
 }
 
+/* ---- AMD: the device table entry ---------------------------------------------------------------
+ */
+
+#define DTE_V	 (UINT64_C(1) << 0)
+#define DTE_TV	 (UINT64_C(1) << 1)
+#define DTE_GIOV (UINT64_C(1) << 54)
+#define DTE_GV	 (UINT64_C(1) << 55)
+#define DTE_IR	 (UINT64_C(1) << 61)
+#define DTE_IW	 (UINT64_C(1) << 62)
+#define DTE_MODE (UINT64_C(7) << 9)
+#define DTE_ROOT UINT64_C(0x000ffffffffff000)
+
+static void amd_expect(const uint64_t *dte, unsigned int type)
+{
+	struct amd_dte d;
+	struct iommu_fault f = { 0 };
+
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0x7000, &d, &f), -EFAULT);
+	assert_int_equal(f.type, type);
+	assert_int_equal(f.level, F_CTX_DEVICE);
+	assert_int_equal(f.addr, 0x7000);
+}
+
+static void test_amd_formats(void **state)
+{
+	uint64_t dte[4] = { 0 };
+	const uint64_t gcr3 = UINT64_C(0x000abcdef1234000);
+	struct iommu_fault f;
+	struct amd_dte d;
+
+	(void)state;
+	/* host fields: V, TV, Mode 4, root, IR, IW; DomainID 0x1234 */
+	dte[0] = DTE_V | DTE_TV | 4 << 9 | 0x5555000 | DTE_IR | DTE_IW;
+	dte[1] = 0x1234;
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_int_equal(d.mode, 4);
+	assert_int_equal(d.root, 0x5555000);
+	assert_true(d.ir && d.iw && !d.g.gv);
+	assert_int_equal(d.domid, 0x1234);
+	/* guest fields: GV, GIOV, GLX 2, GCR3 split over three fields, 5-level guest tables */
+	dte[0] |= DTE_GV | DTE_GIOV | UINT64_C(2) << 56 | ((gcr3 >> 12) & 7) << 58;
+	dte[1] |= ((gcr3 >> 15) & 0xffff) << 16 | (gcr3 >> 31) << 43;
+	dte[2] = UINT64_C(1) << 54;
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_true(d.g.gv && d.g.giov);
+	assert_int_equal(d.g.glx, 2);
+	assert_int_equal(d.g.gcr3, gcr3);
+	assert_int_equal(d.g.levels, 5);
+	assert_int_equal(d.domid, 0x1234);
+	/* malformed: GLX 3, a reserved guest paging mode, reserved bits, Mode 7, Mode 0 */
+	dte[0] |= UINT64_C(3) << 56;
+	amd_expect(dte, IOMMU_FAULT_BAD_CTX);
+	dte[0] &= ~(UINT64_C(3) << 56);
+	dte[2] = UINT64_C(2) << 54;
+	amd_expect(dte, IOMMU_FAULT_BAD_CTX);
+	dte[2] = UINT64_C(1) << 52;
+	amd_expect(dte, IOMMU_FAULT_BAD_CTX);
+	dte[2] = 0;
+	for (unsigned int b = 2; b <= 6; b++) {
+		dte[0] |= UINT64_C(1) << b;
+		amd_expect(dte, IOMMU_FAULT_BAD_CTX);
+		dte[0] &= ~(UINT64_C(1) << b);
+	}
+	dte[0] |= UINT64_C(1) << 63;
+	amd_expect(dte, IOMMU_FAULT_BAD_CTX);
+	dte[0] &= ~(UINT64_C(1) << 63);
+	dte[0] |= DTE_MODE;
+	amd_expect(dte, IOMMU_FAULT_BAD_CTX);
+	dte[0] &= ~DTE_MODE; /* translation disabled: no identity meaning here */
+	amd_expect(dte, IOMMU_FAULT_BAD_CTX);
+	dte[0] |= 4 << 9;
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	/* missing: V or TV clear */
+	dte[0] &= ~DTE_TV;
+	amd_expect(dte, IOMMU_FAULT_NOT_PRESENT);
+	dte[0] |= DTE_TV;
+	dte[0] &= ~DTE_V;
+	amd_expect(dte, IOMMU_FAULT_NOT_PRESENT);
+}
+
+static int poke(struct dev_fix *f, unsigned int page, struct ioasid_dma_fault *flt)
+{
+	uint8_t b = 'w';
+
+	memset(flt, 0, sizeof(*flt));
+	if (ioasid_device_dma_pasid(f->ctx, f->dev, 0, IOVA + page * PG + 9, &b, 1,
+				    IOASID_DMA_WRITE, flt))
+		return -errno;
+	return 0;
+}
+
+static void test_amd_device(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "amd-v1-4" };
+	struct ioasid_dma_fault flt;
+	struct iommu_fault f;
+	struct amd_dte d;
+	struct dev_fix fx;
+	uint64_t *dte, saved, root0;
+
+	(void)state;
+	dev_open_desc(&fx, &desc);
+	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, fx.hwpt[0], NULL), 0);
+	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
+	/* what the attach wrote: V, TV, Mode 4 (the table's depth), the root, IR, IW */
+	dte = (uint64_t *)(uintptr_t)dev_ctx_pa(&fx);
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_int_equal(d.mode, 4);
+	assert_true(d.root != 0 && d.ir && d.iw && !d.g.gv);
+	root0 = d.root;
+	saved = dte[0];
+	/* each malformed DTE is seen by the next miss (page 1), typed, at the device level */
+	dte[0] = saved | DTE_MODE; /* Mode 7 */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	dte[0] = (saved & ~DTE_MODE) | 3 << 9; /* Mode 3: not the table's depth */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	dte[0] = saved & ~DTE_MODE; /* Mode 0: untranslated, refused */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	dte[0] = saved | UINT64_C(1) << 3; /* a reserved bit */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	dte[0] = saved & ~DTE_TV; /* no translation information, behind the slot's back */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	/* IW clear: a write is refused at the DTE, a read goes through */
+	dte[0] = saved & ~DTE_IW;
+	assert_int_equal(poke(&fx, 1, &flt), -EPERM);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_PERMISSION);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	assert_int_equal(peek(&fx, 0, 1, &flt), 'A');
+	dte[0] = saved & ~DTE_IR; /* IR clear: a read is refused (page 2: not cached) */
+	assert_int_equal(peek(&fx, 0, 2, &flt), -EPERM);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	/* stale until invalidated: page 0's IOTLB entry outlives the DTE edit, until a flush */
+	dte[0] = saved & ~DTE_V;
+	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
+	iommu_iotlb_flush_domain(pt_domain_tag(iommu_xlate_domain(iommu_dev_pasid(
+					 iommu_dir_lookup(&fx.ctx->iommu_dir, fx.dev), 0))),
+				 0, UINT64_MAX);
+	assert_int_equal(peek(&fx, 0, 0, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	dte[0] = saved;
+	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
+	assert_int_equal(poke(&fx, 3, &flt), 0);
+	assert_int_equal(fx.buf[0][3 * PG + 9], 'w');
+	/* replace rewrites the DTE (another root, another DomainID); detach clears V */
+	assert_int_equal(ioasid_device_replace(fx.ctx, fx.dev, fx.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&fx, 0, 2, &flt), 'B');
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_true(d.root != root0);
+	assert_int_equal(ioasid_device_detach(fx.ctx, fx.dev), 0);
+	assert_int_equal(le64toh(dte[0]) & DTE_V, 0);
+	assert_int_equal(peek(&fx, 0, 2, &flt), -ENODEV);
+	dev_close(&fx);
+}
+
+/*
+ * A nested HWPT of the guest's DTE on an AMD device: the host DTE gets the guest's GV, GIOV,
+ * GLX and GCR3, and the walk takes them from there. The guest's GCR3 table is page 0 of the
+ * IOAS (IPA IOVA), its entry 0 not valid: not present at the PASID level. A GCR3 root edited
+ * in the host DTE to an IPA stage 2 does not map is a stage-2 fault at that IPA: the DTE, not
+ * the HWPT's copy, is what the walk reads. (AMD nested is never cached: each DMA walks.)
+ */
+static void test_amd_nested_dte(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "amd-v1-4" };
+	struct iommu_hwpt_amd_guest g = { 0 };
+	const uint64_t gcr3 = IOVA; /* guest physical */
+	struct ioasid_dma_fault flt;
+	struct iommu_hwpt_alloc parent_a, nest_a;
+	struct iommu_fault f;
+	struct amd_dte d;
+	struct dev_fix fx;
+	uint64_t *dte, saved1;
+
+	(void)state;
+	dev_open_desc(&fx, &desc);
+	parent_a = (struct iommu_hwpt_alloc){ .size = sizeof(parent_a),
+					      .flags = IOMMU_HWPT_ALLOC_NEST_PARENT,
+					      .dev_id = fx.dev,
+					      .pt_id = fx.ioas[0] };
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_HWPT_ALLOC, &parent_a), 0);
+	g.dte[0] = htole64(DTE_V | DTE_GV | DTE_GIOV | ((gcr3 >> 12) & 7) << 58);
+	g.dte[1] = htole64(((gcr3 >> 15) & 0xffff) << 16 | (gcr3 >> 31) << 43);
+	nest_a = (struct iommu_hwpt_alloc){ .size = sizeof(nest_a),
+					    .dev_id = fx.dev,
+					    .pt_id = parent_a.out_hwpt_id,
+					    .data_type = IOMMU_HWPT_DATA_AMD_GUEST,
+					    .data_len = sizeof(g),
+					    .data_uptr = (uintptr_t)&g };
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_HWPT_ALLOC, &nest_a), 0);
+	memset(fx.buf[0], 0, PG); /* the GCR3 table: no entry valid */
+	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, nest_a.out_hwpt_id, NULL), 0);
+	dte = (uint64_t *)(uintptr_t)dev_ctx_pa(&fx);
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_true(d.g.gv && d.g.giov && d.ir && d.iw);
+	assert_int_equal(d.g.gcr3, gcr3);
+	assert_int_equal(d.g.glx, 0);
+	assert_int_equal(d.mode, 4);
+	assert_int_equal(peek(&fx, 0, 0, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	/* the GCR3 root moved in the DTE: to 0x40000000, which stage 2 does not map */
+	saved1 = dte[1];
+	dte[1] = htole64(le64toh(saved1) & 0xffff) | htole64(UINT64_C(0x40000000) >> 15 << 16);
+	assert_int_equal(peek(&fx, 0, 0, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.stage, 2);
+	assert_int_equal(flt.addr, 0x40000000);
+	/* GLX 3 in the host DTE: reserved */
+	dte[1] = saved1;
+	dte[0] |= htole64(UINT64_C(3) << 56);
+	assert_int_equal(peek(&fx, 0, 0, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	dte[0] &= ~htole64(UINT64_C(3) << 56);
+	assert_int_equal(peek(&fx, 0, 0, &flt), -EFAULT);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	/* back to the parent: the guest fields leave the DTE */
+	assert_int_equal(ioasid_device_replace(fx.ctx, fx.dev, parent_a.out_hwpt_id, NULL), 0);
+	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_false(d.g.gv);
+	assert_int_equal(d.g.gcr3, 0);
+	assert_int_equal(peek(&fx, 0, 1, &flt), 'A');
+	dev_close(&fx);
+}
+
+/* ---- SMMUv3 stage 2: the whole STE -------------------------------------------------------------
+ */
+
+#define STE_CFG(c) ((uint64_t)(c) << 1)
+
+static void ste_expect(const uint64_t *ste, unsigned int type)
+{
+	struct smmu_ste st;
+	struct iommu_fault f = { 0 };
+
+	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0x9000, &st, &f), -EFAULT);
+	assert_int_equal(f.type, type);
+	assert_int_equal(f.level, F_CTX_DEVICE);
+}
+
+static void test_smmu_ste_formats(void **state)
+{
+	/* Config stage 2; VMID 7; S2T0SZ 16, S2SL0 2, S2TG 4K, S2PS 48-bit; S2AA64, S2R; S2TTB */
+	const uint64_t vtcr = 16 | 2 << 6 | UINT64_C(5) << 16;
+	uint64_t ste[4] = { 1 | STE_CFG(6), 0,
+			    7 | vtcr << 32 | UINT64_C(1) << 51 | UINT64_C(1) << 58, 0x12345000 };
+	struct iommu_fault f;
+	struct smmu_ste st;
+
+	(void)state;
+	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(st.cfg, 6);
+	assert_int_equal(st.vmid, 7);
+	assert_int_equal(st.s2vtcr, vtcr);
+	assert_int_equal(st.s2t0sz, 16);
+	assert_int_equal(st.s2sl0, 2);
+	assert_int_equal(st.s2tg_lg2, 12);
+	assert_int_equal(st.s2ps_bits, 48);
+	assert_true(st.s2aa64 && st.s2r && !st.s2hd);
+	assert_int_equal(st.s2ttb, 0x12345000);
+	ste[2] |= UINT64_C(2) << (32 + 14); /* S2TG 16K */
+	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(st.s2tg_lg2, 14);
+	/* malformed: S2TG 0b11, S2PS 0b111, S2T0SZ 41, S2AA64 clear, S2ENDI, reserved Configs */
+	ste[2] |= UINT64_C(3) << (32 + 14);
+	ste_expect(ste, IOMMU_FAULT_BAD_CTX);
+	ste[2] &= ~(UINT64_C(3) << (32 + 14));
+	ste[2] |= UINT64_C(7) << (32 + 16);
+	ste_expect(ste, IOMMU_FAULT_BAD_CTX);
+	ste[2] &= ~(UINT64_C(7) << (32 + 16));
+	ste[2] = (ste[2] & ~(UINT64_C(0x3f) << 32)) | UINT64_C(41) << 32;
+	ste_expect(ste, IOMMU_FAULT_BAD_CTX);
+	ste[2] = (ste[2] & ~(UINT64_C(0x3f) << 32)) | UINT64_C(16) << 32;
+	ste[2] &= ~(UINT64_C(1) << 51);
+	ste_expect(ste, IOMMU_FAULT_BAD_CTX);
+	ste[2] |= UINT64_C(3) << 51; /* S2AA64, S2ENDI */
+	ste_expect(ste, IOMMU_FAULT_BAD_CTX);
+	ste[2] &= ~(UINT64_C(1) << 52);
+	for (unsigned int c = 1; c <= 3; c++) {
+		ste[0] = 1 | STE_CFG(c);
+		ste_expect(ste, IOMMU_FAULT_BAD_CTX);
+	}
+	/* nested: the stage-2 fields are decoded as well */
+	ste[0] = 1 | STE_CFG(7) | 0xabc0;
+	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(st.cfg, 7);
+	assert_int_equal(st.w[0] & ~UINT64_C(0xf), 0xabc0);
+	/* missing: V clear, abort */
+	ste[0] = STE_CFG(6);
+	ste_expect(ste, IOMMU_FAULT_NOT_PRESENT);
+	ste[0] = 1 | STE_CFG(0);
+	ste_expect(ste, IOMMU_FAULT_NOT_PRESENT);
+}
+
+static void test_smmu_s2_device(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "arm-s2-4k-48" };
+	struct ioasid_dma_fault flt;
+	struct iommu_fault f;
+	struct smmu_ste st;
+	struct dev_fix fx;
+	uint64_t *ste, saved[4];
+
+	(void)state;
+	dev_open_desc(&fx, &desc);
+	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, fx.hwpt[0], NULL), 0);
+	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
+	ste = (uint64_t *)(uintptr_t)dev_ctx_pa(&fx);
+	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(st.cfg, 6);
+	assert_int_equal(st.s2t0sz, 16);
+	assert_int_equal(st.s2tg_lg2, 12);
+	assert_int_equal(st.s2ps_bits, 48);
+	assert_true(st.s2aa64 && st.s2ttb != 0);
+	memcpy(saved, ste, sizeof(saved));
+	/* each malformed field is seen by the next miss (page 1), at the device level */
+	ste[2] = saved[2] | UINT64_C(3) << (32 + 14); /* S2TG reserved */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	ste[2] = (saved[2] & ~(UINT64_C(0x3f) << 32)) | UINT64_C(20) << 32; /* not the table's */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	ste[2] = saved[2] & ~(UINT64_C(1) << 51); /* S2AA64 clear */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	ste[2] = saved[2];
+	ste[0] = saved[0] & ~UINT64_C(1); /* V clear behind the slot's back: not present */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.level, F_CTX_DEVICE);
+	ste[0] = (saved[0] & ~UINT64_C(0xe)) | STE_CFG(2); /* reserved Config */
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, 4);
+	/* stale until invalidated: page 0's entry outlives the edit, until the domain's flush */
+	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
+	iommu_iotlb_flush_domain(pt_domain_tag(iommu_xlate_domain(iommu_dev_pasid(
+					 iommu_dir_lookup(&fx.ctx->iommu_dir, fx.dev), 0))),
+				 0, UINT64_MAX);
+	assert_int_equal(peek(&fx, 0, 0, &flt), -EFAULT);
+	ste[0] = saved[0];
+	assert_int_equal(peek(&fx, 0, 1, &flt), 'A');
+	/* replace rewrites S2TTB and S2VMID; detach clears V */
+	assert_int_equal(ioasid_device_replace(fx.ctx, fx.dev, fx.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&fx, 0, 2, &flt), 'B');
+	assert_true(ste[3] != saved[3] && (ste[2] & 0xffff) != (saved[2] & 0xffff));
+	assert_int_equal(ioasid_device_detach(fx.ctx, fx.dev), 0);
+	assert_int_equal(le64toh(ste[0]) & 1, 0);
+	dev_close(&fx);
+}
+
+/*
+ * Nested STEs on a stage-2 device: the guest's STE (stage 1: a CD table at IPA IOVA, page 0,
+ * whose CD 0 has V clear) becomes Config 0b111 with the guest's stage-1 fields; the walk
+ * reads them from the host STE: a CD not valid is not present at the PASID level; the host
+ * STE's S1ContextPtr moved to an IPA stage 2 does not map is a stage-2 fault at that IPA. A
+ * guest STE that bypasses becomes Config stage 2: DMA lands at the IPA.
+ */
+static void test_smmu_nested_ste(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "arm-s2-4k-48" };
+	struct iommu_hwpt_arm_smmuv3 g = { 0 };
+	struct iommu_viommu_alloc va = { .size = sizeof(va), .type = IOMMU_VIOMMU_TYPE_ARM_SMMUV3 };
+	struct iommu_vdevice_alloc vd = { .size = sizeof(vd), .virt_id = 1 };
+	struct iommu_hwpt_alloc pa = { .size = sizeof(pa), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT };
+	struct iommu_hwpt_alloc na = { .size = sizeof(na),
+				       .data_type = IOMMU_HWPT_DATA_ARM_SMMUV3,
+				       .data_len = sizeof(g),
+				       .data_uptr = (uintptr_t)&g };
+	struct ioasid_dma_fault flt;
+	struct iommu_fault f;
+	struct smmu_ste st;
+	struct dev_fix fx;
+	uint64_t *ste, saved0;
+	uint32_t bypass, s1;
+
+	(void)state;
+	dev_open_desc(&fx, &desc);
+	pa.dev_id = fx.dev;
+	pa.pt_id = fx.ioas[0];
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_HWPT_ALLOC, &pa), 0);
+	va.dev_id = fx.dev;
+	va.hwpt_id = pa.out_hwpt_id;
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_VIOMMU_ALLOC, &va), 0);
+	vd.viommu_id = va.out_viommu_id;
+	vd.dev_id = fx.dev;
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_VDEVICE_ALLOC, &vd), 0);
+	na.dev_id = fx.dev;
+	na.pt_id = va.out_viommu_id;
+	g.ste[0] = htole64(1 | STE_CFG(5) | IOVA); /* V, stage 1, S1ContextPtr: linear, 1 CD */
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_HWPT_ALLOC, &na), 0);
+	s1 = na.out_hwpt_id;
+	g.ste[0] = htole64(1 | STE_CFG(4)); /* bypass */
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_HWPT_ALLOC, &na), 0);
+	bypass = na.out_hwpt_id;
+	memset(fx.buf[0], 0, 64); /* CD 0: V clear */
+	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, s1, NULL), 0);
+	ste = (uint64_t *)(uintptr_t)dev_ctx_pa(&fx);
+	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(st.cfg, 7);
+	assert_int_equal(st.w[0] & UINT64_C(0x000fffffffffffc0), IOVA);
+	assert_true(st.s2aa64 && st.s2ttb != 0);
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_NOT_PRESENT);
+	assert_int_equal(flt.level, F_CTX_PASID);
+	saved0 = ste[0];
+	ste[0] = htole64((le64toh(saved0) & ~UINT64_C(0x000fffffffffffc0)) | 0x40000000);
+	assert_int_equal(peek(&fx, 0, 1, &flt), -EFAULT);
+	assert_int_equal(flt.stage, 2);
+	assert_int_equal(flt.addr, 0x40000000);
+	ste[0] = saved0;
+	/* the guest's bypass: Config stage 2 in the host STE, DMA at the IPA */
+	assert_int_equal(ioasid_device_replace(fx.ctx, fx.dev, bypass, NULL), 0);
+	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(st.cfg, 6);
+	assert_int_equal(peek(&fx, 0, 1, &flt), 'A');
+	dev_close(&fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_vtd_pgtt),     cmocka_unit_test(test_vtd_through_stage2),
-		cmocka_unit_test(test_vtd_device),   cmocka_unit_test(test_riscv_formats),
-		cmocka_unit_test(test_riscv_device), cmocka_unit_test(test_power_device),
-		cmocka_unit_test(test_smmu_device),
+		cmocka_unit_test(test_vtd_pgtt),	 cmocka_unit_test(test_vtd_through_stage2),
+		cmocka_unit_test(test_vtd_device),	 cmocka_unit_test(test_riscv_formats),
+		cmocka_unit_test(test_riscv_device),	 cmocka_unit_test(test_power_device),
+		cmocka_unit_test(test_smmu_device),	 cmocka_unit_test(test_amd_formats),
+		cmocka_unit_test(test_amd_device),	 cmocka_unit_test(test_amd_nested_dte),
+		cmocka_unit_test(test_smmu_ste_formats), cmocka_unit_test(test_smmu_s2_device),
+		cmocka_unit_test(test_smmu_nested_ste),	 cmocka_unit_test(test_vtd_first_stage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

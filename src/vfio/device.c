@@ -471,6 +471,16 @@ void vdev_reset(struct vdev *d)
 	virq_restore(d);
 }
 
+/* Is a device of o's group bound to ctx (s->lock held)? The kernel's iommufd_ctx_has_group. */
+static bool vdev_group_owned(const struct vfio_sys *s, const struct vdev *o,
+			     const struct ioasid_ctx *ctx)
+{
+	for (size_t j = 0; j < s->nr_devs; j++)
+		if (s->devs[j].group == o->group && s->devs[j].open_count && s->devs[j].ctx == ctx)
+			return true;
+	return false;
+}
+
 static long vdev_hot_reset_info(struct vfio_file *f, unsigned long arg)
 {
 	const size_t minsz = offsetofend(struct vfio_pci_hot_reset_info, count);
@@ -508,10 +518,16 @@ static long vdev_hot_reset_info(struct vfio_file *f, unsigned long arg)
 		dep.segment = o->pdev->bdf.segment;
 		dep.bus = o->pdev->bdf.bus;
 		dep.devfn = (uint8_t)(o->pdev->bdf.dev << 3 | o->pdev->bdf.fn);
-		/* group_id is devid in the cdev path (one union in newer headers) */
+		/*
+		 * group_id is devid in the cdev path (one union in newer headers): the device ID
+		 * if bound to this iommufd; OWNED (0) if closed in a group a device of which is
+		 * (PCI_HOT_RESET counts it owned, as the kernel's); else NOT_OWNED
+		 */
 		if (flags) {
 			if (o->open_count && o->ctx == d->ctx)
 				dep.group_id = o->dev_id;
+			else if (!o->open_count && vdev_group_owned(s, o, d->ctx))
+				dep.group_id = (uint32_t)VFIO_PCI_DEVID_OWNED;
 			else
 				dep.group_id = (uint32_t)VFIO_PCI_DEVID_NOT_OWNED;
 			if (dep.group_id == (uint32_t)VFIO_PCI_DEVID_NOT_OWNED)
@@ -590,9 +606,7 @@ static long vdev_hot_reset(struct vfio_file *f, unsigned long arg)
 		} else if (o->open_count) {
 			owned = o->ctx == d->ctx;
 		} else {
-			for (size_t j = 0; j < s->nr_devs; j++)
-				owned |= s->devs[j].group == o->group && s->devs[j].open_count &&
-					 s->devs[j].ctx == d->ctx;
+			owned = vdev_group_owned(s, o, d->ctx);
 		}
 		if (!owned)
 			rc = -EINVAL;

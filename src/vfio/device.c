@@ -309,6 +309,21 @@ void vfio_file_put(struct vfio_file *f)
 	free(f);
 }
 
+/*
+ * Is another device of d's group bound to a context other than ctx (s->lock held)? The group
+ * is then that context's DMA owner and a bind to ctx is EPERM, as the kernel's
+ * iommu_device_claim_dma_owner: the devices of a group cannot be isolated from each other.
+ */
+static bool vdev_group_taken(const struct vfio_sys *s, const struct vdev *d,
+			     const struct ioasid_ctx *ctx)
+{
+	for (size_t j = 0; j < s->nr_devs; j++)
+		if (&s->devs[j] != d && s->devs[j].group == d->group && s->devs[j].open_count &&
+		    s->devs[j].ctx != ctx)
+			return true;
+	return false;
+}
+
 static long vdev_bind(struct vfio_file *f, unsigned long arg)
 {
 	const size_t minsz = offsetofend(struct vfio_device_bind_iommufd, out_devid);
@@ -331,6 +346,8 @@ static long vdev_bind(struct vfio_file *f, unsigned long arg)
 		rc = -EBUSY;
 	} else if (f->access) {
 		rc = -EINVAL;
+	} else if (!rc && !d->open_count && vdev_group_taken(s, d, ctx)) {
+		rc = -EPERM;
 	} else if (!rc) {
 		rc = vdev_open_locked(d, ctx, false);
 		if (!rc && vu_write(arg + offsetof(struct vfio_device_bind_iommufd, out_devid),

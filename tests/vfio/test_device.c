@@ -671,6 +671,21 @@ static void test_hot_reset_group_owned(void **state)
 	assert_int_equal(r.d[1].devfn, 1 << 3 | 1);
 	assert_int_equal(r.d[1].group_id, (uint32_t)VFIO_PCI_DEVID_OWNED);
 	OK(h_ioctl(f, VFIO_DEVICE_PCI_HOT_RESET, &rs));
+	/* the group is this iommufd's: the other function binds to no other one (EPERM, the
+	 * kernel's iommu_device_claim_dma_owner), to this one it does */
+	{
+		struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
+		struct vfio_file *f5;
+		int other = h_iommufd(NULL);
+
+		OK(vfio_open_device(hsys, 5, &f5));
+		b.iommufd = other;
+		ERR(h_ioctl(f5, VFIO_DEVICE_BIND_IOMMUFD, &b), EPERM);
+		b.iommufd = fd;
+		OK(h_ioctl(f5, VFIO_DEVICE_BIND_IOMMUFD, &b));
+		vfio_file_put(f5);
+		h_iommufd_close(other);
+	}
 	close_file(f, fd);
 }
 

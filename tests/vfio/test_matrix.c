@@ -231,6 +231,20 @@ static void cdev(void)
 	printf("  devid %u\n", b.out_devid);
 	info(d4, "hot reset info (cdev, group owned)");
 	expect("hot reset cdev, group owned", ioctl(d4, VFIO_DEVICE_PCI_HOT_RESET, &r), 0);
+	{
+		/* the group is this iommufd's DMA owner: vfio5 binds to no other one */
+		int other = open("/dev/iommu", O_RDWR),
+		    d5 = open("/dev/vfio/devices/vfio5", O_RDWR);
+
+		need(other >= 0 && d5 >= 0, "open");
+		b.iommufd = other;
+		expect("bind vfio5 to another iommufd", ioctl(d5, VFIO_DEVICE_BIND_IOMMUFD, &b),
+		       -EPERM);
+		b.iommufd = ifd;
+		expect("bind vfio5 to the group's", ioctl(d5, VFIO_DEVICE_BIND_IOMMUFD, &b), 0);
+		close(d5);
+		close(other);
+	}
 	expect("bind vfio0", ioctl(d0, VFIO_DEVICE_BIND_IOMMUFD, &b), 0);
 	info(d0, "hot reset info (cdev, sibling not bound)");
 	expect("hot reset cdev, sibling nobody's", ioctl(d0, VFIO_DEVICE_PCI_HOT_RESET, &r),

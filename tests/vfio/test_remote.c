@@ -549,6 +549,56 @@ static uint16_t chanctrl(int dev)
 	return v;
 }
 
+/* Is the page at p still private anonymous memory (no file behind it in /proc/self/maps)? */
+static bool private_anon(const void *p)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	bool found = false, anon = false;
+
+	check(f, "maps");
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, ino;
+		int n = 0;
+
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu %n", &lo, &hi, &ino, &n) < 3)
+			continue;
+		if ((uintptr_t)p < lo || (uintptr_t)p >= hi)
+			continue;
+		found = true;
+		anon = !ino && (line[n] == '\n' || line[n] == 0);
+	}
+	fclose(f);
+	return anon;
+}
+
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET has the number of VFIO_IOMMU_MAP_DMA, before which the shim hands
+ * the program's memory at vaddr over to the daemon (making private memory shared): a hot
+ * reset whose words read as a vaddr and size of private memory must leave it alone.
+ */
+static void t_hot_reset_not_map_dma(int dev)
+{
+	uint8_t *priv =
+		mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct {
+		struct vfio_pci_hot_reset h;
+		uint32_t w[5]; /* MAP_DMA's vaddr high half, iova, size */
+	} r = { .h = { .argsz = sizeof(r) } };
+
+	cur = "hot reset is no MAP_DMA";
+	check(priv != MAP_FAILED, "mmap");
+	priv[0] = 1;
+	r.h.count = (uint32_t)(uintptr_t)priv; /* more fds than functions: EINVAL */
+	r.w[0] = (uint32_t)((uintptr_t)priv >> 32);
+	r.w[3] = 4096;
+	check(private_anon(priv), "private memory to start with");
+	check(fails(ioctl(dev, VFIO_DEVICE_PCI_HOT_RESET, &r), EINVAL), "the hot reset");
+	check(private_anon(priv) && priv[0] == 1, "the program's memory converted by a hot reset");
+	munmap(priv, 4096);
+	pass("a hot reset (MAP_DMA's number) hands none of the program's memory over");
+}
+
 /*
  * VFIO_DEVICE_PCI_HOT_RESET by group fds through the daemon, as an attacker tries it: only
  * files named by tokens their holders asked for, no other process's numbers, nothing reset
@@ -634,6 +684,7 @@ static void t_hot_reset_groups(void)
 		check(read(sv[1], &mine, 1) == 1, "wait");
 		_exit(0);
 	}
+	close(sv[1]); /* a child that fails: EOF here, not a wait for ever */
 	check(read(sv[0], &num, sizeof(num)) == sizeof(num), "the child's number");
 	check(fails(open("/dev/vfio/1", O_RDWR), EBUSY), "group 1 is the child's");
 	{
@@ -666,7 +717,6 @@ static void t_hot_reset_groups(void)
 	waitpid(pid, &status, 0);
 	check(WIFEXITED(status) && !WEXITSTATUS(status), "the child (status %#x)", status);
 	close(sv[0]);
-	close(sv[1]);
 	pass("hot reset by group fds: the kernel's answers; forged, closed, unstaged and other "
 	     "processes' groups refused, nothing reset");
 
@@ -917,7 +967,7 @@ int main(int argc, char **argv)
 
 	if (argc == 3)
 		return receiver(argv);
-	printf("1..15\n");
+	printf("1..16\n");
 	t_tokens();
 	t_open_rules();
 	dev = bound_device(&ifd);
@@ -929,6 +979,7 @@ int main(int argc, char **argv)
 	t_slow_reader(dev);
 	t_ioeventfd(dev);
 	t_scm_rights(dev);
+	t_hot_reset_not_map_dma(dev);
 	t_window_holds(dev, ifd);
 	close(ifd);
 	t_close_first();

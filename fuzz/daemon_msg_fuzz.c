@@ -95,13 +95,6 @@ void daemon_for_each_client(void (*fn)(void *arg, struct client *c), void *arg)
 	(void)fn, (void)arg;
 }
 
-/* devices.c's group device fds: no second connection in the harness */
-int daemon_client_spawn(int fd, const struct client *like, void *dconn)
-{
-	(void)fd, (void)like, (void)dconn;
-	return -EMFILE;
-}
-
 unsigned long *daemon_uid_objects(uid_t uid)
 {
 	(void)uid;

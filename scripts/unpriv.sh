@@ -10,7 +10,10 @@
 # /dev/iommu program (examples/iommufd-hello) under ioasid-run with a daemon started on
 # demand, which then runs as that user too; the shim cases (tests/daemon/test_shim.c) and every
 # kind of memory mapped, pinned and used for DMA (tests/daemon/test_memkinds.c), with the files
-# the shim hands over (docs/daemon.md, "Client memory"); and, when BUILD/conformance/bin holds
+# the shim hands over (docs/daemon.md, "Client memory"); the emulated VFIO devices in the
+# daemon (tests/vfio: test_remote's attacks and file sharing, test_devkill's clients killed
+# mid-copy, and test_matrix's sequence in-process and in the daemon, compared), the devices'
+# DMA reaching the user's memory through the files the shim hands over; and, when BUILD/conformance/bin holds
 # the kernel's selftest (make conformance built it), that selftest under the unprivileged
 # daemon, results in BUILD/conformance-unpriv/results.tsv: every test that passed as root
 # (BUILD/conformance/results.tsv, else the floor tests/conformance/expected-pass.txt) must pass,
@@ -32,7 +35,9 @@ bin=$(mktemp -d /tmp/ioasid-unpriv-XXXXXX)
 trap 'rm -rf "$bin"' EXIT
 cp "$build/tests/daemon/test_safety" "$build/tests/daemon/test_kill" "$build/src/daemon/ioasidd" "$build/tools/ioasid-run" \
 	"$build/src/shim/libioasid-preload.so" "$build/examples/iommufd-hello" \
-	"$build/tests/daemon/test_shim" "$build/tests/daemon/test_memkinds" "$bin/"
+	"$build/tests/daemon/test_shim" "$build/tests/daemon/test_memkinds" \
+	"$build/tests/vfio/test_remote" "$build/tests/vfio/test_devkill" "$build/tests/vfio/ioat_seq" \
+	"$build/tests/vfio/test_matrix" tests/vfio/test_matrix.sh "$bin/"
 chmod 755 "$bin"
 logs=$bin/logs
 mkdir "$logs" && chown "$user" "$logs"
@@ -92,6 +97,25 @@ for t in test_shim test_memkinds; do
 	*) failed=$((failed + 1)); echo "unpriv: $t FAILED"; tail -n 20 "$logs/$t.log" ;;
 	esac
 done
+# The VFIO devices in a daemon of the user's own: test_remote under ioasid-run, test_devkill
+# (its own daemon, drivers under ioasid-run killed mid-copy), test_matrix (in-process and
+# with the daemon, the same answers)
+vfio_run() {
+	local name=$1
+	shift
+	as_user sh -c "d=\$(mktemp -d) && cd \$d && IOASID_PRELOAD='$bin/libioasid-preload.so' $*" \
+		>"$logs/$name.log" 2>&1
+	rc=$?
+	case $rc in
+	0) passed=$((passed + 1)); echo "unpriv: $name ok" ;;
+	77) skipped=$((skipped + 1)); echo "unpriv: $name skipped ($(tail -n 1 "$logs/$name.log"))" ;;
+	*) failed=$((failed + 1)); echo "unpriv: $name FAILED"; tail -n 20 "$logs/$name.log" ;;
+	esac
+}
+vfio_run vfio_remote "timeout 300 '$bin/ioasid-run' --socket \$d/ioasidd.sock --daemon '$bin/ioasidd' \
+	--shim '$bin/libioasid-preload.so' -- '$bin/test_remote'"
+vfio_run vfio_devkill "timeout 300 '$bin/test_devkill' '$bin/ioasidd' '$bin/ioasid-run' '$bin/ioat_seq'"
+vfio_run vfio_matrix "timeout 300 bash '$bin/test_matrix.sh' '$bin/ioasid-run' '$bin/test_matrix' '$bin/ioasidd'"
 # The kernel's selftest (compiled by scripts/conformance.sh) under the unprivileged daemon.
 conf=$build/conformance
 out=$build/conformance-unpriv

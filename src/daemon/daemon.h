@@ -243,13 +243,6 @@ void devices_ctx_end(struct client *c);
 void devices_conn_end(struct client *c);
 /* client.c: c's context, made on first use: 0 or -errno */
 int client_get_ctx(struct client *c);
-/*
- * ioasidd.c: serve fd (one end of a socketpair the daemon made) as a new connection of the
- * same user and process as `like`, a VFIO file (dconn). 0, or -EMFILE (limits) / -errno;
- * on failure fd is still the caller's.
- */
-int daemon_client_spawn(int fd, const struct client *like, void *dconn);
-
 /* ioasidd.c: called by a client thread as it finishes */
 void daemon_client_done(struct client *c);
 /* ioasidd.c: pages pinned for the live clients' processes (the core's pinned_vm) */

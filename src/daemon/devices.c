@@ -6,11 +6,14 @@
  * What it owns: the platform the daemon was started with (--platform FILE, $IOASID_PLATFORM,
  * else the embedded default), the vfio_sys over it, and the VFIO files its clients open. A
  * VFIO file is a connection of its own (src/proto/vfio_proto.h): the shim opens one for
- * /dev/vfio/devices/vfioN or /dev/vfio/<group> and says IOASID_VFIO_OPEN first; a device fd
- * of a group (VFIO_GROUP_GET_DEVICE_FD) is a socketpair the daemon makes, one end served by
- * a new client thread, the other installed in the program (FD_INSTALL). So the file is
- * shared by fork, dup and SCM_RIGHTS as the kernel's, and released at its last close (the
- * connection's EOF): the device's state lives exactly as long as it is open.
+ * /dev/vfio/devices/vfioN or /dev/vfio/<group> and says IOASID_VFIO_OPEN first; for a device
+ * fd of a group (VFIO_GROUP_GET_DEVICE_FD) it opens one that says IOASID_VFIO_CLAIM (a device
+ * file waiting for its device, named by a token) and stages that token on the group, whose
+ * call gives the device to the claimed connection and returns the program's number of it.
+ * Every VFIO file is thus a connection the program made to the daemon's socket, which any
+ * process that receives it recognises. So the file is shared by fork, dup, SCM_RIGHTS and
+ * exec as the kernel's, and released at its last close (the connection's EOF): the
+ * device's state lives exactly as long as it is open.
  *
  * Calls on such a connection are served here, with src/vfio, against the calling process's
  * memory (vfio_set_uaccess: the client's copy_from_user/copy_to_user, which read the struct
@@ -23,6 +26,10 @@
  *    names nothing (EBADF), another client's token is known only to who holds its iommufd.
  *  - eventfds (SET_IRQS, the wake-up feature): each travels by SCM_RIGHTS with
  *    IOASID_VFIO_STAGE_FD and is used only if it is an eventfd.
+ *  - which VFIO files the group fds of VFIO_DEVICE_PCI_HOT_RESET are: the shim asks each
+ *    group's own connection for its token (IOASID_VFIO_TOKEN) and stages it
+ *    (IOASID_VFIO_STAGE_FILE), or why the number is none (EBADF, EINVAL). As for contexts,
+ *    a file is named only by a token its holder asked for; a made-up one names nothing.
  * What was staged is used by the next call on the connection and then dropped.
  *
  * Contexts. A device bound to a context holds it (struct dctx: holds). The context's own
@@ -30,9 +37,11 @@
  * freeing the context (client.c), as the kernel's iommufd outlives its fd while a device
  * is bound. The wait ends when the devices close (a client killed mid-DMA: at its exit).
  *
- * Locking: reg_lock protects the list of contexts and their holds; a dconn is used by its
- * connection's thread only, except its file pointer (set once by the thread that made it,
- * under reg_lock) and its reference count.
+ * Locking: reg_lock protects the lists of contexts (and their holds) and of named files; a
+ * dconn is used by its connection's thread only, except its file pointer, device number
+ * and claim (set once, under reg_lock: by a group's thread for a claimed connection), its
+ * token and its reference count. A file taken by its token is held (vfio_file_get) under
+ * reg_lock, so its connection's end cannot free it meanwhile.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,18 +68,28 @@ struct dctx {
 	int evfd;	    /* written when the last hold goes after it ended */
 };
 
+enum stage_kind {
+	ST_FD,	 /* STAGE_FD: an eventfd */
+	ST_CTX,	 /* STAGE_CTX: an iommufd's context */
+	ST_FILE, /* STAGE_FILE: a VFIO file (or a claimed connection) by its token */
+};
+
 struct stage {
-	int key;  /* the program's fd number */
-	int fd;	  /* our copy (STAGE_FD), or -1 */
-	int err;  /* what the fd is not: -EBADF, -EBADFD, -EINVAL; 0 */
-	bool ctx; /* STAGE_CTX */
+	int key; /* the program's fd number */
+	int fd;	 /* our copy (STAGE_FD), or -1 */
+	int err; /* what the fd is not: -EBADF, -EBADFD, -EINVAL; 0 */
+	enum stage_kind kind;
 	uint64_t token[2];
 };
 
 struct dconn {
-	struct vfio_file *f; /* reg_lock to set; NULL until then */
-	unsigned int kind, num;
-	unsigned int refs; /* reg_lock */
+	struct dconn *next;	/* reg_lock: the list of named files (dconns) */
+	struct vfio_file *f;	/* reg_lock to set; NULL until then */
+	unsigned int kind, num; /* num: reg_lock to set (a claimed connection's device) */
+	unsigned int refs;	/* reg_lock */
+	bool named;		/* reg_lock: has a token, is in dconns */
+	bool pending;		/* reg_lock: claimed, waiting for GET_DEVICE_FD's file */
+	uint64_t token[2];	/* reg_lock to set */
 	struct stage st[IOASID_VFIO_STAGE_MAX];
 	unsigned int nst;
 };
@@ -81,28 +100,38 @@ static char *plat_text;
 static size_t plat_len;
 static struct vfio_sys *sys;
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct dctx *dctxs; /* reg_lock */
+static struct dctx *dctxs;   /* reg_lock */
+static struct dconn *dconns; /* reg_lock: the files a token names (IOASID_VFIO_TOKEN, CLAIM) */
 
 /* the connection whose call this thread serves (host ops run inside vfio calls) */
 static __thread struct client *cur;
 
 /* ---- the host ops src/vfio calls ----------------------------------------------------------- */
 
-static struct stage *stage_find(struct client *c, int key, bool ctx)
+static struct stage *stage_find(struct client *c, int key, enum stage_kind kind)
 {
 	struct dconn *dc = c ? c->dconn : NULL;
 
 	if (!dc)
 		return NULL;
 	for (unsigned int i = dc->nst; i-- > 0;)
-		if (dc->st[i].key == key && dc->st[i].ctx == ctx)
+		if (dc->st[i].key == key && dc->st[i].kind == kind)
 			return &dc->st[i];
+	return NULL;
+}
+
+/* The named connection token names (reg_lock held), or NULL. */
+static struct dconn *dconn_by_token(const uint64_t token[2])
+{
+	for (struct dconn *dc = dconns; dc; dc = dc->next)
+		if (dc->token[0] == token[0] && dc->token[1] == token[1])
+			return dc;
 	return NULL;
 }
 
 static int host_ctx_get(int fd, struct ioasid_ctx **out_ctx, void **out_ref)
 {
-	struct stage *s = stage_find(cur, fd, true);
+	struct stage *s = stage_find(cur, fd, ST_CTX);
 	struct dctx *d;
 
 	if (!s)
@@ -148,7 +177,7 @@ static bool is_eventfd(int fd)
 
 static int host_eventfd_dup(int fd)
 {
-	struct stage *s = stage_find(cur, fd, false);
+	struct stage *s = stage_find(cur, fd, ST_FD);
 	int dup;
 
 	if (!s)
@@ -169,6 +198,13 @@ static void dconn_put(struct dconn *dc)
 	pthread_mutex_lock(&reg_lock);
 	last = !--dc->refs;
 	f = last ? dc->f : NULL;
+	if (last && dc->named) {
+		struct dconn **pp = &dconns;
+
+		while (*pp != dc)
+			pp = &(*pp)->next;
+		*pp = dc->next;
+	}
 	pthread_mutex_unlock(&reg_lock);
 	if (!last)
 		return;
@@ -180,51 +216,59 @@ static void dconn_put(struct dconn *dc)
 }
 
 /*
- * VFIO_GROUP_GET_DEVICE_FD: a new connection for f, served by a thread of its own, its
- * other end installed in the caller. f's reference is the new connection's on success.
+ * VFIO_GROUP_GET_DEVICE_FD: f becomes the file of the connection the program claimed for it
+ * (IOASID_VFIO_CLAIM, named by the token the group's call staged with STAGE_FILE), and the
+ * call returns the program's number of that connection. f's reference is that connection's
+ * on success; a connection that ends afterwards puts it, as a close would.
  */
 static int host_install(struct vfio_file *f)
 {
-	struct client *c = cur;
-	struct dconn *dc;
-	int sv[2], fd, rc;
+	struct dconn *gdc = cur ? cur->dconn : NULL, *dc = NULL;
+	int key = -1;
 
-	if (!c)
+	if (!gdc)
 		return -EINVAL;
-	dc = calloc(1, sizeof(*dc));
-	if (!dc)
-		return -ENOMEM;
-	dc->kind = IOASID_VFIO_DEVICE;
-	dc->num = (unsigned int)vfio_file_device_index(f);
-	dc->refs = 2; /* the new connection's thread, and us until f is set */
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
-		rc = -errno;
-		free(dc);
-		return rc;
+	pthread_mutex_lock(&reg_lock);
+	for (unsigned int i = gdc->nst; i-- > 0 && !dc;) {
+		struct stage *s = &gdc->st[i];
+
+		if (s->kind != ST_FILE || s->err)
+			continue;
+		dc = dconn_by_token(s->token);
+		if (dc && (!dc->pending || dc->f))
+			dc = NULL;
+		key = s->key;
 	}
-	rc = daemon_client_spawn(sv[0], c, dc);
-	if (rc) {
-		close(sv[0]);
-		close(sv[1]);
-		free(dc);
-		return rc;
-	}
-	fd = client_install_fd(c, sv[1], O_CLOEXEC);
-	close(sv[1]); /* a failed install: the new connection reads EOF and ends */
-	if (fd >= 0) {
-		pthread_mutex_lock(&reg_lock);
+	if (dc) {
+		dc->pending = false;
+		dc->num = (unsigned int)vfio_file_device_index(f);
 		dc->f = f;
-		pthread_mutex_unlock(&reg_lock);
 	}
-	dconn_put(dc);
-	return fd;
+	pthread_mutex_unlock(&reg_lock);
+	return dc ? key : -EBADF;
 }
 
+/* VFIO_DEVICE_PCI_HOT_RESET's group fds: the files the call staged by their tokens. */
 static struct vfio_file *host_file_get(int fd, int *err)
 {
-	(void)fd;
-	*err = -EINVAL; /* group fds are not resolved in the daemon (docs/devices.md) */
-	return NULL;
+	struct stage *s = stage_find(cur, fd, ST_FILE);
+	struct vfio_file *f = NULL;
+	struct dconn *dc;
+
+	if (!s || s->err) {
+		*err = s ? s->err : -EBADF;
+		return NULL;
+	}
+	pthread_mutex_lock(&reg_lock);
+	dc = dconn_by_token(s->token);
+	if (dc && dc->f) {
+		f = dc->f;
+		vfio_file_get(f);
+	}
+	pthread_mutex_unlock(&reg_lock);
+	if (!f)
+		*err = -EBADF; /* a token that names no open file */
+	return f;
 }
 
 /* A dma-buf's token (VFIO_DEVICE_FEATURE_DMA_BUF): sent to the caller, our copy closed. */
@@ -406,6 +450,60 @@ static void stage_clear(struct dconn *dc)
 	dc->nst = 0;
 }
 
+/* Give dc a token (reg_lock held): 0, -ENOMEM. */
+static int dconn_name(struct dconn *dc)
+{
+	if (dc->named)
+		return 0;
+	if (getrandom(dc->token, sizeof(dc->token), 0) != sizeof(dc->token))
+		return -ENOMEM;
+	dc->named = true;
+	dc->next = dconns;
+	dconns = dc;
+	return 0;
+}
+
+/*
+ * IOASID_VFIO_CLAIM on a fresh connection: a device file without its device yet, named by
+ * a token for the group's VFIO_GROUP_GET_DEVICE_FD; IOASID_VFIO_TOKEN on a VFIO file: the
+ * token naming it (hot reset's group fds).
+ */
+static int conn_token(struct client *c, unsigned long cmd, uint64_t arg)
+{
+	struct ioasid_vfio_token t;
+	struct dconn *dc = c->dconn;
+	int rc;
+
+	if (client_mem_ops.copy_from_user(c, &t, arg, sizeof(t)))
+		return -EFAULT;
+	if (t.size < sizeof(t) || t.__reserved)
+		return -EINVAL;
+	if (cmd == IOASID_VFIO_CLAIM) {
+		if (dc || c->ctx || c->dctx)
+			return -EINVAL;
+		dc = calloc(1, sizeof(*dc));
+		if (!dc)
+			return -ENOMEM;
+		dc->kind = IOASID_VFIO_DEVICE;
+		dc->refs = 1;
+		dc->pending = true;
+	}
+	pthread_mutex_lock(&reg_lock);
+	rc = dconn_name(dc);
+	memcpy(t.token, dc->token, sizeof(t.token));
+	pthread_mutex_unlock(&reg_lock);
+	if (cmd == IOASID_VFIO_CLAIM) {
+		if (rc) {
+			free(dc);
+			return rc;
+		}
+		c->dconn = dc; /* from now on the connection ends as a VFIO file */
+	}
+	if (rc)
+		return rc;
+	return client_mem_ops.copy_to_user(c, arg, &t, sizeof(t)) ? -EFAULT : 0;
+}
+
 static int conn_open(struct client *c, uint64_t arg)
 {
 	struct ioasid_vfio_open o;
@@ -455,10 +553,13 @@ static int conn_stage(struct client *c, struct dconn *dc, unsigned long cmd, uin
 		return -ENOSPC;
 	e = &dc->st[dc->nst];
 	*e = (struct stage){ .key = s.key, .fd = -1 };
-	if (cmd == IOASID_VFIO_STAGE_CTX) {
-		if (s.err && s.err != -EBADF && s.err != -EBADFD)
+	if (cmd == IOASID_VFIO_STAGE_CTX || cmd == IOASID_VFIO_STAGE_FILE) {
+		/* what an fd can be instead: not open, not an iommufd / not a VFIO group */
+		int other = cmd == IOASID_VFIO_STAGE_CTX ? -EBADFD : -EINVAL;
+
+		if (s.err && s.err != -EBADF && s.err != other)
 			return -EINVAL;
-		e->ctx = true;
+		e->kind = cmd == IOASID_VFIO_STAGE_CTX ? ST_CTX : ST_FILE;
 		e->err = s.err;
 		memcpy(e->token, s.token, sizeof(e->token));
 	} else {
@@ -586,9 +687,12 @@ static long conn_call(struct client *c, unsigned long cmd, uint64_t arg)
 		return platform_get(c, arg);
 	if (cmd == IOASID_VFIO_OPEN)
 		return conn_open(c, arg);
+	if (cmd == IOASID_VFIO_CLAIM)
+		return conn_token(c, cmd, arg);
 	if (!dc)
 		return cmd == IOASID_CTX_TOKEN ? ctx_token(c, arg) : -ENOTTY;
-	if (cmd == IOASID_VFIO_STAGE_CTX || cmd == IOASID_VFIO_STAGE_FD)
+	if (cmd == IOASID_VFIO_STAGE_CTX || cmd == IOASID_VFIO_STAGE_FD ||
+	    cmd == IOASID_VFIO_STAGE_FILE)
 		return conn_stage(c, dc, cmd, arg);
 	pthread_mutex_lock(&reg_lock);
 	f = dc->f;
@@ -603,6 +707,8 @@ static long conn_call(struct client *c, unsigned long cmd, uint64_t arg)
 		     size < sizeof(w)						? -EINVAL :
 		     client_mem_ops.copy_to_user(c, arg, &w, sizeof(w))		? -EFAULT :
 										  0;
+	} else if (cmd == IOASID_VFIO_TOKEN) {
+		rc = conn_token(c, cmd, arg);
 	} else if (cmd == IOASID_VFIO_RW) {
 		rc = conn_rw(c, f, arg);
 	} else if (cmd == IOASID_VFIO_MMAP) {

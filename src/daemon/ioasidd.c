@@ -337,33 +337,6 @@ static int client_start(struct client *c)
 	return 0;
 }
 
-int daemon_client_spawn(int fd, const struct client *like, void *dconn)
-{
-	unsigned int all, mine;
-	struct client *c;
-
-	pthread_mutex_lock(&clients_lock);
-	mine = count_clients(like->uid, &all);
-	pthread_mutex_unlock(&clients_lock);
-	if (all >= limits.max_clients || mine >= limits.max_clients_per_uid)
-		return -EMFILE;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	ident_sock_setup(fd);
-	c->sock = fd;
-	c->uid = like->uid;
-	c->gid = like->gid;
-	c->pid = like->pid;
-	c->uid_objects = like->uid_objects;
-	c->dconn = dconn;
-	if (client_start(c)) {
-		free(c);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 static void accept_one(int lfd)
 {
 	struct ucred cr;

@@ -103,6 +103,24 @@ struct ioasid_vfio_what {
 	uint32_t __reserved;
 };
 
+/*
+ * A VFIO file named across connections by a token (128 random bits, given only to a caller
+ * on that very connection), as an iommufd is by IOASID_CTX_TOKEN:
+ *  CLAIM, on a fresh connection: make it a device file waiting for its device, which the
+ *    next VFIO_GROUP_GET_DEVICE_FD of a group that staged this token (STAGE_FILE, key: the
+ *    program's number of this connection) gives it; GET_DEVICE_FD then returns that key.
+ *    So a group's device fd is a connection the program made, like a cdev's: any process
+ *    that receives it recognises it (docs/devices.md, "Devices in the daemon").
+ *  TOKEN, on a VFIO file: the token naming it, for VFIO_DEVICE_PCI_HOT_RESET's group fds:
+ *    STAGE_FILE {key: the program's fd in the array, token} or err (-EBADF: not open;
+ *    -EINVAL: not a VFIO group file).
+ */
+struct ioasid_vfio_token {
+	uint32_t size;
+	uint32_t __reserved;
+	uint64_t token[2];
+};
+
 /* The daemon's platform, as platform_write() text: up to len bytes at buf; returns its length. */
 struct ioasid_platform_get {
 	uint32_t size;
@@ -111,13 +129,16 @@ struct ioasid_platform_get {
 	uint64_t len;
 };
 
-#define IOASID_VFIO_OPEN      _IOW(IOASID_PRIV_TYPE, 0x00, struct ioasid_vfio_open)
-#define IOASID_CTX_TOKEN      _IOWR(IOASID_PRIV_TYPE, 0x01, struct ioasid_ctx_token)
-#define IOASID_VFIO_STAGE_CTX _IOW(IOASID_PRIV_TYPE, 0x02, struct ioasid_vfio_stage)
-#define IOASID_VFIO_STAGE_FD  _IOW(IOASID_PRIV_TYPE, 0x03, struct ioasid_vfio_stage)
-#define IOASID_VFIO_RW	      _IOWR(IOASID_PRIV_TYPE, 0x04, struct ioasid_vfio_rw)
-#define IOASID_VFIO_MMAP      _IOWR(IOASID_PRIV_TYPE, 0x05, struct ioasid_vfio_mmap)
-#define IOASID_VFIO_WHAT      _IOWR(IOASID_PRIV_TYPE, 0x06, struct ioasid_vfio_what)
-#define IOASID_PLATFORM_GET   _IOWR(IOASID_PRIV_TYPE, 0x07, struct ioasid_platform_get)
+#define IOASID_VFIO_OPEN       _IOW(IOASID_PRIV_TYPE, 0x00, struct ioasid_vfio_open)
+#define IOASID_CTX_TOKEN       _IOWR(IOASID_PRIV_TYPE, 0x01, struct ioasid_ctx_token)
+#define IOASID_VFIO_STAGE_CTX  _IOW(IOASID_PRIV_TYPE, 0x02, struct ioasid_vfio_stage)
+#define IOASID_VFIO_STAGE_FD   _IOW(IOASID_PRIV_TYPE, 0x03, struct ioasid_vfio_stage)
+#define IOASID_VFIO_RW	       _IOWR(IOASID_PRIV_TYPE, 0x04, struct ioasid_vfio_rw)
+#define IOASID_VFIO_MMAP       _IOWR(IOASID_PRIV_TYPE, 0x05, struct ioasid_vfio_mmap)
+#define IOASID_VFIO_WHAT       _IOWR(IOASID_PRIV_TYPE, 0x06, struct ioasid_vfio_what)
+#define IOASID_PLATFORM_GET    _IOWR(IOASID_PRIV_TYPE, 0x07, struct ioasid_platform_get)
+#define IOASID_VFIO_CLAIM      _IOWR(IOASID_PRIV_TYPE, 0x08, struct ioasid_vfio_token)
+#define IOASID_VFIO_TOKEN      _IOWR(IOASID_PRIV_TYPE, 0x09, struct ioasid_vfio_token)
+#define IOASID_VFIO_STAGE_FILE _IOW(IOASID_PRIV_TYPE, 0x0a, struct ioasid_vfio_stage)
 
 #endif

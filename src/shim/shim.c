@@ -956,8 +956,10 @@ static int forward_ioctl(int fd, unsigned long req, unsigned long arg)
 	yama_allow_daemon(me);
 	in_fd = input_fd(req, arg, &off);
 	ch = chan_get(fd, me, &s);
-	memmap_handover(req, arg, ch >= 0 ? s->ino : 0, ch >= 0 ? mem_send_chan : mem_send_conn,
-			ch >= 0 ? &ch : &fd);
+	/* a VFIO file's calls pin nothing by address (its PCI_HOT_RESET has MAP_DMA's number) */
+	if (!shim_remote_is_ours(fd, NULL, NULL))
+		memmap_handover(req, arg, ch >= 0 ? s->ino : 0,
+				ch >= 0 ? mem_send_chan : mem_send_conn, ch >= 0 ? &ch : &fd);
 	if (ch >= 0) {
 		rc = ioasid_chan_ioctl(ch, req, arg, off, in_fd, &nth, &ret, &err);
 		if (rc)

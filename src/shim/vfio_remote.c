@@ -13,9 +13,12 @@
  *     connection), or why the fd is none (EBADF: not open; EBADFD: not an iommufd);
  *   SET_IRQS with eventfds, IOEVENTFD, the low-power wake-up feature: each eventfd, by
  *     SCM_RIGHTS.
- * GROUP_GET_DEVICE_FD's fd is a connection the daemon made and installed: it is adopted
- * here (and in shim.c's table). pread and pwrite are IOASID_VFIO_RW calls on the program's
- * buffer (at most 1 MiB a call; longer ones loop).
+ *   PCI_HOT_RESET with group fds: each group's token (asked of that group's connection), or
+ *     why the fd is none (EBADF: not open; EINVAL: not a group).
+ * GROUP_GET_DEVICE_FD's fd is a connection opened here and claimed for the device
+ * (IOASID_VFIO_CLAIM), its token staged for the group's call, like a cdev's a connection to
+ * the daemon's socket: adopted here (and in shim.c's table). pread and pwrite are IOASID_VFIO_RW
+ * calls on the program's buffer (at most 1 MiB a call; longer ones loop).
  *
  * mmap of a BAR: the daemon gives a read-only fd of the BAR's read pages, which the window
  * maps (src/devices/mmio.c, dev_window_map): loads are plain loads of memory the model in
@@ -162,6 +165,30 @@ static int stage_ctx(int fd, int ifd)
 	return call(fd, IOASID_VFIO_STAGE_CTX, &s);
 }
 
+/*
+ * Tell the daemon which VFIO group file the program's fd `gfd` is (hot reset's group fds):
+ * its token, asked of the group's own connection, or why it is none (EBADF: not open;
+ * EINVAL: not a group of ours, as the kernel's vfio_file_is_group). A group fd received by
+ * SCM_RIGHTS is recognised here (shim_daemon_is_iommufd probes an unknown daemon socket).
+ */
+static int stage_group(int fd, int gfd)
+{
+	struct ioasid_vfio_stage s = { .size = sizeof(s), .fd = -1, .key = gfd };
+	struct ioasid_vfio_token t = { .size = sizeof(t) };
+	uint32_t kind = 0;
+
+	if (gfd < 0 || fcntl(gfd, F_GETFD) < 0)
+		s.err = -EBADF;
+	else if (!shim_remote_is_ours(gfd, &kind, NULL) &&
+		 (!shim_daemon_is_iommufd(gfd) || !shim_remote_is_ours(gfd, &kind, NULL)))
+		s.err = -EINVAL;
+	else if (kind != IOASID_VFIO_GROUP || call(gfd, IOASID_VFIO_TOKEN, &t))
+		s.err = -EINVAL;
+	else
+		memcpy(s.token, t.token, sizeof(s.token));
+	return call(fd, IOASID_VFIO_STAGE_FILE, &s);
+}
+
 /* Send the program's fd `efd` (an eventfd, the daemon checks) for the next call. */
 static int stage_fd(int fd, int efd)
 {
@@ -201,6 +228,23 @@ static int stage_for(int fd, uint32_t kind, unsigned long req, unsigned long arg
 		}
 		return 0;
 	}
+	if (req == VFIO_DEVICE_PCI_HOT_RESET) {
+		/* argsz, flags, count, then the group fds; the daemon checks count first */
+		uint32_t hdr[3];
+
+		if (self_read(arg, hdr, sizeof(hdr)) || !hdr[2] || hdr[2] > IOASID_VFIO_STAGE_MAX)
+			return 0;
+		for (uint32_t i = 0; i < hdr[2]; i++) {
+			int rc;
+
+			if (self_read(arg + 12 + 4 * i, &v, 4))
+				return 0; /* EFAULT from the daemon's read */
+			rc = stage_group(fd, v);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
 	/* argsz, flags, offset, data, then the eventfd */
 	if (req == VFIO_DEVICE_IOEVENTFD && !self_read(arg + 24, &v, 4) && v >= 0)
 		return stage_fd(fd, v);
@@ -211,24 +255,55 @@ static int stage_for(int fd, uint32_t kind, unsigned long req, unsigned long arg
 	return 0;
 }
 
+/*
+ * VFIO_GROUP_GET_DEVICE_FD: a new connection (close-on-exec, as the kernel's fd) claimed for
+ * the device, its token staged on the group; the group's call gives it the device and
+ * returns its number. Like a cdev's, it is a connection to the daemon's socket, so a
+ * process that receives it (SCM_RIGHTS, exec) recognises it.
+ */
+static int get_device_fd(int fd, unsigned long arg)
+{
+	struct ioasid_vfio_stage s = { .size = sizeof(s), .fd = -1 };
+	struct ioasid_vfio_token t = { .size = sizeof(t) };
+	struct ioasid_vfio_what w = { .size = sizeof(w) };
+	int dfd = shim_daemon_open(O_RDWR | O_CLOEXEC), rc, ret = -1;
+
+	if (dfd < 0)
+		return -1;
+	rc = call(dfd, IOASID_VFIO_CLAIM, &t);
+	if (!rc) {
+		s.key = dfd;
+		memcpy(s.token, t.token, sizeof(s.token));
+		rc = call(fd, IOASID_VFIO_STAGE_FILE, &s);
+	}
+	if (!rc) {
+		ret = shim_daemon_ioctl(fd, VFIO_GROUP_GET_DEVICE_FD, arg);
+		rc = ret < 0 ? -errno : ret != dfd ? -EIO : 0;
+	}
+	if (!rc)
+		rc = call(dfd, IOASID_VFIO_WHAT, &w);
+	if (!rc)
+		rc = adopt(dfd, w.kind, w.num);
+	if (rc) {
+		shim_daemon_close(dfd);
+		errno = -rc;
+		return -1;
+	}
+	return dfd;
+}
+
 int shim_remote_ioctl(int fd, uint32_t kind, unsigned long req, unsigned long arg)
 {
-	int rc = stage_for(fd, kind, req, arg), ret, err;
-	struct ioasid_vfio_what w = { .size = sizeof(w) };
+	int rc;
 
+	if (kind == IOASID_VFIO_GROUP && req == VFIO_GROUP_GET_DEVICE_FD)
+		return get_device_fd(fd, arg);
+	rc = stage_for(fd, kind, req, arg);
 	if (rc) {
 		errno = -rc;
 		return -1;
 	}
-	ret = shim_daemon_ioctl(fd, req, arg);
-	if (ret < 0 || req != VFIO_GROUP_GET_DEVICE_FD || kind != IOASID_VFIO_GROUP)
-		return ret;
-	/* a connection the daemon made for the device: ours from now on */
-	err = errno;
-	if (call(ret, IOASID_VFIO_WHAT, &w) || adopt(ret, w.kind, w.num))
-		rfd_set(ret, 0, 0, 0);
-	errno = err;
-	return ret;
+	return shim_daemon_ioctl(fd, req, arg);
 }
 
 /* ---- pread, pwrite ------------------------------------------------------------------------ */

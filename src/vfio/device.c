@@ -310,6 +310,21 @@ void vfio_file_put(struct vfio_file *f)
 	free(f);
 }
 
+/*
+ * Is another device of d's group bound to a context other than ctx (s->lock held)? The group
+ * is then that context's DMA owner and a bind to ctx is EPERM, as the kernel's
+ * iommu_device_claim_dma_owner: the devices of a group cannot be isolated from each other.
+ */
+static bool vdev_group_taken(const struct vfio_sys *s, const struct vdev *d,
+			     const struct ioasid_ctx *ctx)
+{
+	for (size_t j = 0; j < s->nr_devs; j++)
+		if (&s->devs[j] != d && s->devs[j].group == d->group && s->devs[j].open_count &&
+		    s->devs[j].ctx != ctx)
+			return true;
+	return false;
+}
+
 static long vdev_bind(struct vfio_file *f, unsigned long arg)
 {
 	const size_t minsz = offsetofend(struct vfio_device_bind_iommufd, out_devid);
@@ -332,6 +347,8 @@ static long vdev_bind(struct vfio_file *f, unsigned long arg)
 		rc = -EBUSY;
 	} else if (f->access) {
 		rc = -EINVAL;
+	} else if (!rc && !d->open_count && vdev_group_taken(s, d, ctx)) {
+		rc = -EPERM;
 	} else if (!rc) {
 		rc = vdev_open_locked(d, ctx, false);
 		if (!rc && vu_write(arg + offsetof(struct vfio_device_bind_iommufd, out_devid),
@@ -474,6 +491,16 @@ void vdev_reset(struct vdev *d)
 	vdmabuf_sync(d); /* new imports again if memory decode came back */
 }
 
+/* Is a device of o's group bound to ctx (s->lock held)? The kernel's iommufd_ctx_has_group. */
+static bool vdev_group_owned(const struct vfio_sys *s, const struct vdev *o,
+			     const struct ioasid_ctx *ctx)
+{
+	for (size_t j = 0; j < s->nr_devs; j++)
+		if (s->devs[j].group == o->group && s->devs[j].open_count && s->devs[j].ctx == ctx)
+			return true;
+	return false;
+}
+
 static long vdev_hot_reset_info(struct vfio_file *f, unsigned long arg)
 {
 	const size_t minsz = offsetofend(struct vfio_pci_hot_reset_info, count);
@@ -511,10 +538,16 @@ static long vdev_hot_reset_info(struct vfio_file *f, unsigned long arg)
 		dep.segment = o->pdev->bdf.segment;
 		dep.bus = o->pdev->bdf.bus;
 		dep.devfn = (uint8_t)(o->pdev->bdf.dev << 3 | o->pdev->bdf.fn);
-		/* group_id is devid in the cdev path (one union in newer headers) */
+		/*
+		 * group_id is devid in the cdev path (one union in newer headers): the device ID
+		 * if bound to this iommufd; OWNED (0) if closed in a group a device of which is
+		 * (PCI_HOT_RESET counts it owned, as the kernel's); else NOT_OWNED
+		 */
 		if (flags) {
 			if (o->open_count && o->ctx == d->ctx)
 				dep.group_id = o->dev_id;
+			else if (!o->open_count && vdev_group_owned(s, o, d->ctx))
+				dep.group_id = (uint32_t)VFIO_PCI_DEVID_OWNED;
 			else
 				dep.group_id = (uint32_t)VFIO_PCI_DEVID_NOT_OWNED;
 			if (dep.group_id == (uint32_t)VFIO_PCI_DEVID_NOT_OWNED)
@@ -593,9 +626,7 @@ static long vdev_hot_reset(struct vfio_file *f, unsigned long arg)
 		} else if (o->open_count) {
 			owned = o->ctx == d->ctx;
 		} else {
-			for (size_t j = 0; j < s->nr_devs; j++)
-				owned |= s->devs[j].group == o->group && s->devs[j].open_count &&
-					 s->devs[j].ctx == d->ctx;
+			owned = vdev_group_owned(s, o, d->ctx);
 		}
 		if (!owned)
 			rc = -EINVAL;

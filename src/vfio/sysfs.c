@@ -258,7 +258,11 @@ static int build_device(const struct vdev *d, const char *root)
 	rc = rc ?: put_link(sub, "%s/sys/bus/pci/drivers/vfio-pci/%s", root, bdf);
 	snprintf(dir, sizeof(dir), "%s/sys/kernel/iommu_groups/%u/devices", root, pd->group);
 	rc = rc ?: mkdirs(dir);
-	rc = rc ?: put_text(dir, "../type", "DMA\n");
+	/* once per group: the file is read-only (an unprivileged user cannot write it again) */
+	snprintf(sub, sizeof(sub), "%s/../type", dir);
+	if (!rc && access(sub, F_OK))
+		rc = put_text(dir, "../type", "DMA\n");
+	snprintf(sub, sizeof(sub), "../../../../devices/%s/%s", bus, bdf);
 	rc = rc ?: put_link(sub, "%s/%s", dir, bdf);
 	snprintf(dir, sizeof(dir), "%s/dev/vfio/devices/vfio%u", root, d->index);
 	rc = rc ?: put_file_mode(dir, NULL, 0, 0666);

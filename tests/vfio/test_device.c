@@ -644,6 +644,51 @@ static void test_hot_reset_info(void **state)
 	close_file(f, fd);
 }
 
+/*
+ * A closed function in a group whose other function is bound to this iommufd: OWNED (0) in
+ * the info, the DEV_ID_OWNED flag kept, and the reset allowed, as the kernel's
+ * vfio_iommufd_get_dev_id (-ENOENT) makes both. The default platform's 0003:00:01.0 and .1
+ * (vfio4, vfio5) share group 4.
+ */
+static void test_hot_reset_group_owned(void **state)
+{
+	struct {
+		struct vfio_pci_hot_reset_info h;
+		struct vfio_pci_dependent_device d[2];
+	} r = { .h = { .argsz = sizeof(r) } };
+	struct vfio_pci_hot_reset rs = { .argsz = sizeof(rs) };
+	struct vfio_file *f;
+	int fd;
+
+	(void)state;
+	f = h_bound(4, &fd, NULL, NULL);
+	OK(h_ioctl(f, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &r));
+	assert_int_equal(r.h.count, 2);
+	assert_int_equal(r.h.flags,
+			 VFIO_PCI_HOT_RESET_FLAG_DEV_ID | VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED);
+	assert_int_equal(r.d[0].devfn, 1 << 3);
+	assert_int_equal(r.d[0].group_id, hsys->devs[4].dev_id);
+	assert_int_equal(r.d[1].devfn, 1 << 3 | 1);
+	assert_int_equal(r.d[1].group_id, (uint32_t)VFIO_PCI_DEVID_OWNED);
+	OK(h_ioctl(f, VFIO_DEVICE_PCI_HOT_RESET, &rs));
+	/* the group is this iommufd's: the other function binds to no other one (EPERM, the
+	 * kernel's iommu_device_claim_dma_owner), to this one it does */
+	{
+		struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
+		struct vfio_file *f5;
+		int other = h_iommufd(NULL);
+
+		OK(vfio_open_device(hsys, 5, &f5));
+		b.iommufd = other;
+		ERR(h_ioctl(f5, VFIO_DEVICE_BIND_IOMMUFD, &b), EPERM);
+		b.iommufd = fd;
+		OK(h_ioctl(f5, VFIO_DEVICE_BIND_IOMMUFD, &b));
+		vfio_file_put(f5);
+		h_iommufd_close(other);
+	}
+	close_file(f, fd);
+}
+
 /* VFIO_DEVICE_PCI_HOT_RESET from a cdev: every function on the bus must be this iommufd's */
 static void test_hot_reset_cdev(void **state)
 {
@@ -843,6 +888,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_copy_irq_reset, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_hot_reset_info, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_hot_reset_cdev, h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_hot_reset_group_owned, h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_feature, h_setup, h_teardown),
 		cmocka_unit_test(test_caps_chain),
 		cmocka_unit_test_setup_teardown(test_irq_race, h_setup, h_teardown),

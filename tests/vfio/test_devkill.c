@@ -127,6 +127,7 @@ int main(int argc, char **argv)
 	}
 	if (s < 0) {
 		printf("not ok 1 - daemon did not come up\n");
+		kill(daemon, SIGKILL);
 		return 1;
 	}
 	printf("1..3\n");
@@ -135,11 +136,14 @@ int main(int argc, char **argv)
 	run_driver(argv, "cdev", false, &status);
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		printf("not ok 1 - the driver does not run (status %#x)\n", status);
+		kill(daemon, SIGKILL); /* no daemon left behind by a failure */
 		return 1;
 	}
 	usleep(100000);
-	if (ioasid_client_stats(s, &base))
+	if (ioasid_client_stats(s, &base)) {
+		kill(daemon, SIGKILL);
 		return 1;
+	}
 	print_stats("baseline", &base);
 	for (int r = 0; r < rounds && !failed; r++) {
 		pid_t pid = run_driver(argv, modes[r % 3], true, &status);

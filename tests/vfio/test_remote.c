@@ -507,6 +507,421 @@ static void t_scm_rights(int dev)
 	pass("SCM_RIGHTS: a received device fd reads, maps and calls the same device");
 }
 
+/* a type1 container with groups 0 and 1 in it: their fds, and vfio0's fd from group 0 */
+static int legacy(int *out_c, int *out_g0, int *out_g1)
+{
+	int c = open("/dev/vfio/vfio", O_RDWR), g0 = open("/dev/vfio/0", O_RDWR);
+	int g1 = open("/dev/vfio/1", O_RDWR), dev;
+
+	check(c >= 0 && g0 >= 0 && g1 >= 0, "open the container and groups");
+	check(!ioctl(g0, VFIO_GROUP_SET_CONTAINER, &c) && !ioctl(g1, VFIO_GROUP_SET_CONTAINER, &c),
+	      "SET_CONTAINER");
+	check(!ioctl(c, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), "SET_IOMMU");
+	dev = (int)ioctl(g0, VFIO_GROUP_GET_DEVICE_FD, "0000:00:04.0");
+	check(dev >= 0, "GET_DEVICE_FD");
+	check(pwrite(dev, &(uint16_t){ 0x6 }, 2, (off_t)CFG_OFF + 4) == 2, "memory decode on");
+	*out_c = c;
+	*out_g0 = g0;
+	*out_g1 = g1;
+	return dev;
+}
+
+struct reset2 {
+	struct vfio_pci_hot_reset h;
+	int32_t fd[2];
+};
+
+/* hot reset of dev by the group fds a and b after staging what st says (raw, on the wire) */
+static long raw_reset(int dev, struct ioasid_vfio_stage *st, int a, int b)
+{
+	struct reset2 r = { .h = { .argsz = sizeof(r), .count = 2 }, .fd = { a, b } };
+
+	if (st && raw_call(dev, IOASID_VFIO_STAGE_FILE, st, -1, IOASID_IN_FD_NONE))
+		return -1;
+	return raw_call(dev, VFIO_DEVICE_PCI_HOT_RESET, &r, -1, IOASID_IN_FD_NONE);
+}
+
+static uint16_t chanctrl(int dev)
+{
+	uint16_t v = 0xffff;
+
+	check(pread(dev, &v, 2, 0x80) == 2, "CHANCTRL");
+	return v;
+}
+
+/* Is the page at p still private anonymous memory (no file behind it in /proc/self/maps)? */
+static bool private_anon(const void *p)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	bool found = false, anon = false;
+
+	check(f, "maps");
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, ino;
+		int n = 0;
+
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu %n", &lo, &hi, &ino, &n) < 3)
+			continue;
+		if ((uintptr_t)p < lo || (uintptr_t)p >= hi)
+			continue;
+		found = true;
+		anon = !ino && (line[n] == '\n' || line[n] == 0);
+	}
+	fclose(f);
+	return anon;
+}
+
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET has the number of VFIO_IOMMU_MAP_DMA, before which the shim hands
+ * the program's memory at vaddr over to the daemon (making private memory shared): a hot
+ * reset whose words read as a vaddr and size of private memory must leave it alone.
+ */
+static void t_hot_reset_not_map_dma(int dev)
+{
+	uint8_t *priv =
+		mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct {
+		struct vfio_pci_hot_reset h;
+		uint32_t w[5]; /* MAP_DMA's vaddr high half, iova, size */
+	} r = { .h = { .argsz = sizeof(r) } };
+
+	cur = "hot reset is no MAP_DMA";
+	check(priv != MAP_FAILED, "mmap");
+	priv[0] = 1;
+	r.h.count = (uint32_t)(uintptr_t)priv; /* more fds than functions: EINVAL */
+	r.w[0] = (uint32_t)((uintptr_t)priv >> 32);
+	r.w[3] = 4096;
+	check(private_anon(priv), "private memory to start with");
+	check(fails(ioctl(dev, VFIO_DEVICE_PCI_HOT_RESET, &r), EINVAL), "the hot reset");
+	check(private_anon(priv) && priv[0] == 1, "the program's memory converted by a hot reset");
+	munmap(priv, 4096);
+	pass("a hot reset (MAP_DMA's number) hands none of the program's memory over");
+}
+
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET by group fds through the daemon, as an attacker tries it: only
+ * files named by tokens their holders asked for, no other process's numbers, nothing reset
+ * by a refused call. And the claims behind VFIO_GROUP_GET_DEVICE_FD, forged or reused.
+ */
+static void t_hot_reset_groups(void)
+{
+	struct ioasid_vfio_stage st = { .size = sizeof(st), .fd = -1 };
+	struct ioasid_vfio_token t = { .size = sizeof(t) }, t1 = { .size = sizeof(t1) };
+	int c, g0, g1, dev = legacy(&c, &g0, &g1), p[2], sv[2], status, num;
+	pid_t pid;
+
+	cur = "hot reset by group fds";
+	check(!pipe(p), "pipe");
+	/* through the shim: the kernel's answers */
+	check(pwrite(dev, &(uint16_t){ 1 }, 2, 0x80) == 2, "CHANCTRL 1");
+	{
+		struct reset2 r = { .h = { .argsz = sizeof(r), .count = 2 }, .fd = { g0, g1 } };
+
+		check(!ioctl(dev, VFIO_DEVICE_PCI_HOT_RESET, &r), "groups 0 and 1");
+		check(chanctrl(dev) == 0, "reset by it");
+		check(pwrite(dev, &(uint16_t){ 1 }, 2, 0x80) == 2, "CHANCTRL 1");
+		r.fd[1] = p[0];
+		check(fails(ioctl(dev, VFIO_DEVICE_PCI_HOT_RESET, &r), EINVAL), "a pipe");
+		r.fd[1] = 900;
+		check(fails(ioctl(dev, VFIO_DEVICE_PCI_HOT_RESET, &r), EBADF), "a closed number");
+		r.fd[1] = dev;
+		check(fails(ioctl(dev, VFIO_DEVICE_PCI_HOT_RESET, &r), EINVAL), "a device fd");
+		check(chanctrl(dev) == 1, "nothing reset by the refused calls");
+	}
+	/* on the wire: a token nobody gave names nothing */
+	check(!ioctl(g1, IOASID_VFIO_TOKEN, &t1), "group 1's token");
+	st.key = g1;
+	check(getrandom(st.token, sizeof(st.token), 0) == sizeof(st.token), "random");
+	check(fails(raw_reset(dev, &st, g0, g1), EBADF) && chanctrl(dev) == 1, "forged token");
+	/* only the errors an fd can be staged with */
+	st.err = -EPERM;
+	check(fails(raw_call(dev, IOASID_VFIO_STAGE_FILE, &st, -1, IOASID_IN_FD_NONE), EINVAL),
+	      "err EPERM staged");
+	st.err = -EBADFD;
+	check(fails(raw_call(dev, IOASID_VFIO_STAGE_FILE, &st, -1, IOASID_IN_FD_NONE), EINVAL),
+	      "err EBADFD staged");
+	st.err = 0;
+	st.size = 8;
+	check(fails(raw_call(dev, IOASID_VFIO_STAGE_FILE, &st, -1, IOASID_IN_FD_NONE), EINVAL),
+	      "short stage");
+	st.size = sizeof(st);
+	/* group 0 staged only: the number g1 names nothing staged, so nothing */
+	check(!ioctl(g0, IOASID_VFIO_TOKEN, &t), "group 0's token");
+	st.key = g0;
+	memcpy(st.token, t.token, sizeof(st.token));
+	check(fails(raw_reset(dev, &st, g0, g1), EBADF) && chanctrl(dev) == 1, "g1 unstaged");
+	/* g1's key staged with group 0's token: group 1 not covered */
+	st.key = g1;
+	check(!raw_call(dev, IOASID_VFIO_STAGE_FILE, &st, -1, IOASID_IN_FD_NONE), "stage");
+	st.key = g0;
+	check(fails(raw_reset(dev, &st, g0, g1), EINVAL) && chanctrl(dev) == 1, "group 0 twice");
+	/* the token of the device's own connection is no group */
+	check(!ioctl(dev, IOASID_VFIO_TOKEN, &t), "the device's token");
+	memcpy(st.token, t.token, sizeof(st.token));
+	st.key = g1;
+	check(!raw_call(dev, IOASID_VFIO_STAGE_FILE, &st, -1, IOASID_IN_FD_NONE), "stage");
+	memcpy(st.token, t1.token, sizeof(st.token));
+	st.key = g0;
+	check(fails(raw_reset(dev, &st, g0, g1), EINVAL) && chanctrl(dev) == 1, "a device token");
+	/* a token asked of a connection with no file, or of an iommufd */
+	{
+		int s = raw_conn();
+
+		check(fails(raw_call(s, IOASID_VFIO_TOKEN, &t, -1, IOASID_IN_FD_NONE), ENOTTY),
+		      "TOKEN of a fresh connection");
+		close(s);
+	}
+	/* another process's group fd: its number names nothing here (or something else) */
+	check(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), "socketpair");
+	close(g1);
+	pid = fork();
+	if (pid == 0) {
+		int mine = open("/dev/vfio/1", O_RDWR);
+
+		check(mine >= 0, "the child's group 1");
+		check(write(sv[1], &mine, sizeof(mine)) == sizeof(mine), "tell");
+		check(read(sv[1], &mine, 1) == 1, "wait");
+		_exit(0);
+	}
+	close(sv[1]); /* a child that fails: EOF here, not a wait for ever */
+	check(read(sv[0], &num, sizeof(num)) == sizeof(num), "the child's number");
+	check(fails(open("/dev/vfio/1", O_RDWR), EBUSY), "group 1 is the child's");
+	{
+		struct reset2 r = { .h = { .argsz = sizeof(r), .count = 2 }, .fd = { g0, num } };
+		int spare = -1;
+
+		if (fcntl(num, F_GETFD) < 0) {
+			check(fails(ioctl(dev, VFIO_DEVICE_PCI_HOT_RESET, &r), EBADF),
+			      "the child's number %d, not open here", num);
+			spare = dup2(p[1], num);
+			check(spare == num, "dup2");
+		}
+		check(fails(ioctl(dev, VFIO_DEVICE_PCI_HOT_RESET, &r), EINVAL),
+		      "the child's number %d, a pipe here", num);
+		/* its token, if it leaked, would name its file: the child's own business; but
+		 * group 1's old token (this process's closed file) names nothing */
+		st.key = num;
+		memcpy(st.token, t1.token, sizeof(st.token));
+		check(!raw_call(dev, IOASID_VFIO_STAGE_FILE, &st, -1, IOASID_IN_FD_NONE), "stage");
+		memcpy(st.token, t.token, sizeof(st.token));
+		check(!ioctl(g0, IOASID_VFIO_TOKEN, &t), "group 0's token");
+		memcpy(st.token, t.token, sizeof(st.token));
+		st.key = g0;
+		check(fails(raw_reset(dev, &st, g0, num), EBADF), "a closed group's token");
+		if (spare >= 0)
+			close(spare);
+	}
+	check(chanctrl(dev) == 1, "nothing reset");
+	check(write(sv[0], "x", 1) == 1, "release");
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && !WEXITSTATUS(status), "the child (status %#x)", status);
+	close(sv[0]);
+	pass("hot reset by group fds: the kernel's answers; forged, closed, unstaged and other "
+	     "processes' groups refused, nothing reset");
+
+	/* the claim GET_DEVICE_FD gives its device to: forged, reused, on a used connection */
+	cur = "device claims";
+	g1 = open("/dev/vfio/1", O_RDWR);
+	check(g1 >= 0 && !ioctl(g1, VFIO_GROUP_SET_CONTAINER, &c), "group 1 again");
+	{
+		int s = raw_conn(), s2 = raw_conn(), ifd = open("/dev/iommu", O_RDWR);
+		struct ioasid_vfio_open o = { .size = sizeof(o), .kind = IOASID_VFIO_DEVICE };
+		struct vfio_device_info info = { .argsz = sizeof(info) };
+		long fd;
+
+		check(ifd >= 0, "open /dev/iommu");
+		t.__reserved = 1;
+		check(fails(raw_call(s, IOASID_VFIO_CLAIM, &t, -1, IOASID_IN_FD_NONE), EINVAL),
+		      "reserved bits");
+		t.__reserved = 0;
+		check(!raw_call(s, IOASID_VFIO_CLAIM, &t, -1, IOASID_IN_FD_NONE), "CLAIM");
+		check(fails(raw_call(s, IOASID_VFIO_CLAIM, &t1, -1, IOASID_IN_FD_NONE), EINVAL),
+		      "CLAIM twice");
+		check(fails(raw_call(s, IOASID_VFIO_OPEN, &o, -1, IOASID_IN_FD_NONE), EINVAL),
+		      "OPEN after CLAIM");
+		check(fails(raw_call(s, VFIO_DEVICE_GET_INFO, &info, -1, IOASID_IN_FD_NONE),
+			    EINVAL),
+		      "a claimed connection before its device");
+		o.num = 2;
+		check(!raw_call(s2, IOASID_VFIO_OPEN, &o, -1, IOASID_IN_FD_NONE), "open vfio2");
+		check(fails(raw_call(s2, IOASID_VFIO_CLAIM, &t1, -1, IOASID_IN_FD_NONE), EINVAL),
+		      "CLAIM on an open file");
+		check(!ioctl(ifd, IOMMU_IOAS_ALLOC, &(struct iommu_ioas_alloc){ .size = 12 }),
+		      "IOAS_ALLOC");
+		check(fails(ioctl(ifd, IOASID_VFIO_CLAIM, &t1), EINVAL), "CLAIM on an iommufd");
+		/* a forged claim: no device fd, and the device is not left open */
+		st = (struct ioasid_vfio_stage){ .size = sizeof(st), .fd = -1, .key = 5 };
+		check(getrandom(st.token, sizeof(st.token), 0) == sizeof(st.token), "random");
+		check(!raw_call(g1, IOASID_VFIO_STAGE_FILE, &st, -1, IOASID_IN_FD_NONE), "stage");
+		check(fails(raw_call(g1, VFIO_GROUP_GET_DEVICE_FD, "0000:00:04.1", -1,
+				     IOASID_IN_FD_NONE),
+			    EBADF),
+		      "a forged claim");
+		/* a file's token (group 0's) is no claim either */
+		check(!ioctl(g0, IOASID_VFIO_TOKEN, &t1), "group 0's token");
+		memcpy(st.token, t1.token, sizeof(st.token));
+		check(!raw_call(g1, IOASID_VFIO_STAGE_FILE, &st, -1, IOASID_IN_FD_NONE), "stage");
+		check(fails(raw_call(g1, VFIO_GROUP_GET_DEVICE_FD, "0000:00:04.1", -1,
+				     IOASID_IN_FD_NONE),
+			    EBADF),
+		      "a group's token as a claim");
+		/* the real claim: the call returns the key staged, the connection is the device */
+		st.key = 77;
+		memcpy(st.token, t.token, sizeof(st.token));
+		check(!raw_call(g1, IOASID_VFIO_STAGE_FILE, &st, -1, IOASID_IN_FD_NONE), "stage");
+		fd = raw_call(g1, VFIO_GROUP_GET_DEVICE_FD, "0000:00:04.1", -1, IOASID_IN_FD_NONE);
+		check(fd == 77, "the claimed connection's number: %ld", fd);
+		check(!raw_call(s, VFIO_DEVICE_GET_INFO, &info, -1, IOASID_IN_FD_NONE),
+		      "GET_INFO on the claimed connection");
+		/* used once: a second device for the same claim is refused */
+		check(!raw_call(g1, IOASID_VFIO_STAGE_FILE, &st, -1, IOASID_IN_FD_NONE), "stage");
+		check(fails(raw_call(g1, VFIO_GROUP_GET_DEVICE_FD, "0000:00:04.1", -1,
+				     IOASID_IN_FD_NONE),
+			    EBADF),
+		      "a claim used twice");
+		close(s);
+		close(s2);
+		close(ifd);
+	}
+	/* the device fd of the refused claims left nothing open: the shim's works */
+	{
+		int d1 = (int)ioctl(g1, VFIO_GROUP_GET_DEVICE_FD, "0000:00:04.1");
+
+		check(d1 >= 0 && d1 != 77, "GET_DEVICE_FD through the shim: %d", d1);
+		check(!ioctl(d1, VFIO_DEVICE_RESET), "RESET");
+		close(d1);
+	}
+	close(p[0]);
+	close(p[1]);
+	close(dev);
+	close(g1);
+	close(g0);
+	close(c);
+	pass("device claims: forged, a group's, reused and misplaced claims refused");
+}
+
+/* the checks a process that only received the files makes (receiver(), below) */
+static int received(int dev, int g0, int g1, int c)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	struct reset2 r = { .h = { .argsz = sizeof(r), .count = 2 }, .fd = { g0, g1 } };
+	char buf[sizeof(struct vfio_irq_set) + 4];
+	struct vfio_irq_set *irq = (void *)buf;
+	volatile uint8_t *bar;
+	uint32_t id = 0;
+	uint64_t n = 0;
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	/* pread first: the fd is recognised when the socket's pread fails */
+	check(pread(dev, &id, 4, (off_t)CFG_OFF) == 4 && id == 0x20218086, "config: %#x", id);
+	check(!ioctl(dev, VFIO_DEVICE_GET_INFO, &info) && info.num_regions == 9, "GET_INFO");
+	check(pwrite(dev, &(uint16_t){ 1 }, 2, 0x80) == 2 && chanctrl(dev) == 1, "pwrite");
+	bar = mmap(NULL, 16384, PROT_READ | PROT_WRITE, MAP_SHARED, dev, 0);
+	check(bar != MAP_FAILED && bar[8] == 0x33, "BAR 0 mapped");
+	*(volatile uint16_t *)(bar + 0x80) = 0x0000; /* a store through the window */
+	check(chanctrl(dev) == 0, "the window's store");
+	munmap((void *)bar, 16384);
+	*irq = (struct vfio_irq_set){ .argsz = sizeof(buf),
+				      .flags = VFIO_IRQ_SET_DATA_EVENTFD |
+					       VFIO_IRQ_SET_ACTION_TRIGGER,
+				      .index = VFIO_PCI_MSIX_IRQ_INDEX,
+				      .count = 1 };
+	memcpy(irq->data, &efd, 4);
+	check(!ioctl(dev, VFIO_DEVICE_SET_IRQS, irq), "SET_IRQS");
+	irq->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+	irq->argsz = sizeof(*irq);
+	check(!ioctl(dev, VFIO_DEVICE_SET_IRQS, irq), "trigger");
+	check(read(efd, &n, 8) == 8 && n == 1, "the eventfd fired");
+	irq->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+	irq->count = 0; /* MSI-X off again */
+	check(!ioctl(dev, VFIO_DEVICE_SET_IRQS, irq), "MSI-X off");
+	close(efd);
+	if (g0 >= 0) {
+		check(!ioctl(g0, VFIO_GROUP_GET_STATUS, &gs) &&
+			      gs.flags ==
+				      (VFIO_GROUP_FLAGS_VIABLE | VFIO_GROUP_FLAGS_CONTAINER_SET),
+		      "the received group's status %#x", gs.flags);
+		check(pwrite(dev, &(uint16_t){ 1 }, 2, 0x80) == 2, "CHANCTRL 1");
+		check(!ioctl(dev, VFIO_DEVICE_PCI_HOT_RESET, &r) && chanctrl(dev) == 0,
+		      "hot reset by the received group fds");
+	}
+	if (c >= 0) {
+		check(ioctl(c, VFIO_GET_API_VERSION) == VFIO_API_VERSION, "the container's API");
+		check(ioctl(c, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) == 1, "type1v2");
+	}
+	return 0;
+}
+
+/* test_remote receive SOCK | test_remote inherit DEV: a process that never saw the files */
+static int receiver(char **argv)
+{
+	cur = argv[1];
+	if (!strcmp(argv[1], "inherit"))
+		return received(atoi(argv[2]), -1, -1, -1);
+	{
+		int s = atoi(argv[2]), dev = recv_fd(s), g0 = recv_fd(s), g1 = recv_fd(s);
+		int c = recv_fd(s);
+
+		return received(dev, g0, g1, c);
+	}
+}
+
+static void run_self(char **argv, const char *mode, int arg)
+{
+	char num[16];
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		snprintf(num, sizeof(num), "%d", arg);
+		execl("/proc/self/exe", argv[0], mode, num, (char *)NULL);
+		_exit(127);
+	}
+	check(pid > 0, "fork");
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && !WEXITSTATUS(status), "%s (status %#x)", mode, status);
+}
+
+/*
+ * A device fd of a group (and the group and container fds) in another process: a forked
+ * child, an unrelated program that receives them by SCM_RIGHTS, a program that inherits the
+ * device fd across exec. Each works exactly as in the process that made them.
+ */
+static void t_group_files_shared(char **argv)
+{
+	int c, g0, g1, dev = legacy(&c, &g0, &g1), sv[2], status;
+	pid_t pid;
+
+	cur = "group files shared";
+	pid = fork();
+	if (pid == 0)
+		_exit(received(dev, g0, g1, c));
+	waitpid(pid, &status, 0);
+	check(WIFEXITED(status) && !WEXITSTATUS(status), "fork (status %#x)", status);
+	/* an unrelated program: exec'd with nothing but a socket, then sent the files */
+	check(!socketpair(AF_UNIX, SOCK_STREAM, 0, sv), "socketpair");
+	send_fd(sv[0], dev);
+	send_fd(sv[0], g0);
+	send_fd(sv[0], g1);
+	send_fd(sv[0], c);
+	run_self(argv, "receive", sv[1]);
+	close(sv[0]);
+	close(sv[1]);
+	/* inherited across exec (the device fd is close-on-exec, as the kernel's: cleared) */
+	check(fcntl(dev, F_GETFD) == FD_CLOEXEC, "GET_DEVICE_FD's fd is close-on-exec");
+	check(!fcntl(dev, F_SETFD, 0), "F_SETFD");
+	run_self(argv, "inherit", dev);
+	check(chanctrl(dev) == 0 && !ioctl(dev, VFIO_DEVICE_RESET), "the sender's device after");
+	close(dev);
+	close(g1);
+	close(g0);
+	close(c);
+	pass("a group's device fd, the groups and the container work in a forked child, in a "
+	     "program that received them by SCM_RIGHTS and across exec");
+}
+
 /* a window holds the device open after its fd is closed; its munmap lets it go */
 static void t_window_holds(int dev, int ifd)
 {
@@ -546,11 +961,13 @@ static void t_close_first(void)
 	pass("the iommufd closed before the device: its close returns, the device serves on");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	int ifd, dev;
 
-	printf("1..12\n");
+	if (argc == 3)
+		return receiver(argv);
+	printf("1..16\n");
 	t_tokens();
 	t_open_rules();
 	dev = bound_device(&ifd);
@@ -562,8 +979,11 @@ int main(void)
 	t_slow_reader(dev);
 	t_ioeventfd(dev);
 	t_scm_rights(dev);
+	t_hot_reset_not_map_dma(dev);
 	t_window_holds(dev, ifd);
 	close(ifd);
 	t_close_first();
+	t_hot_reset_groups();
+	t_group_files_shared(argv);
 	return 0;
 }

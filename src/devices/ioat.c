@@ -552,12 +552,19 @@ static void ioat_mmio_write(struct dev_model *m, unsigned int bar, uint64_t off,
 	}
 }
 
-/* Every register into BAR 0's read pages (mmio.c). */
+/*
+ * Every register into BAR 0's read pages (mmio.c). CHANSTS goes last: a driver polls it and
+ * then reads CHANERR, CDAR and the rest, so whatever a halt or completion changed must be
+ * visible before the status that announces it (each put is a release store).
+ */
 static void ioat_shadow_render(struct dev_model *m)
 {
 	for (unsigned int r = 0; r < R_NR; r++)
-		dev_model_shadow_put(m, 0, ioat_regs[r].off, ioat_regs[r].size,
-				     reg_value(m, (enum ioat_reg)r));
+		if (r != R_CHANSTS)
+			dev_model_shadow_put(m, 0, ioat_regs[r].off, ioat_regs[r].size,
+					     reg_value(m, (enum ioat_reg)r));
+	dev_model_shadow_put(m, 0, ioat_regs[R_CHANSTS].off, ioat_regs[R_CHANSTS].size,
+			     reg_value(m, R_CHANSTS));
 }
 
 static void ioat_cfg_changed(struct dev_model *m, unsigned int off, uint32_t old, uint32_t val)

@@ -71,6 +71,8 @@ static char dir[] = "/tmp/ioasid-safety-XXXXXX";
 static char sock_path[108];
 static char log_path[128];
 static int failures;
+/* the case cannot run here (it said why): exit 77 once its daemon is stopped */
+static bool skipped;
 
 #define CHECK(cond)                                                                           \
 	do {                                                                                  \
@@ -365,7 +367,8 @@ static void test_pid_reuse(void)
 	CHECK(a != MAP_FAILED && s >= 0);
 	if (geteuid() != 0 || access("/proc/sys/kernel/ns_last_pid", W_OK)) {
 		printf("pid_reuse: cannot choose pids (ns_last_pid needs root); skipped\n");
-		exit(77);
+		skipped = true;
+		return;
 	}
 	a->size = sizeof(*a);
 	CHECK(ioasid_client_stats(s, &st0) == 0);
@@ -401,7 +404,8 @@ static void test_pid_reuse(void)
 	if (newcomer != victim) {
 		unstall(ch);
 		printf("pid_reuse: could not get pid %d again; skipped\n", victim);
-		exit(77);
+		skipped = true;
+		return;
 	}
 	unstall(ch);
 	/* the daemon serves in order: once this is answered, the victim's request was seen */
@@ -1304,6 +1308,8 @@ int main(int argc, char **argv)
 		if (system(cmd))
 			fprintf(stderr, "test_safety: could not remove %s\n", dir);
 	}
+	if (skipped && !failures)
+		return 77; /* the case's own line says why */
 	printf("%s: %s\n", argv[2], failures ? "FAILED" : "ok");
 	return failures ? 1 : 0;
 }

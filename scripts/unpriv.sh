@@ -37,7 +37,9 @@ cp "$build/tests/daemon/test_safety" "$build/tests/daemon/test_kill" "$build/src
 	"$build/src/shim/libioasid-preload.so" "$build/examples/iommufd-hello" \
 	"$build/tests/daemon/test_shim" "$build/tests/daemon/test_memkinds" \
 	"$build/tests/vfio/test_remote" "$build/tests/vfio/test_devkill" "$build/tests/vfio/ioat_seq" \
-	"$build/tests/vfio/test_matrix" tests/vfio/test_matrix.sh "$bin/"
+	"$build/tests/vfio/test_matrix" tests/vfio/test_matrix.sh \
+	"$build/tests/daemon/test_dma_wait" "$build/tests/conformance/test_viommu_mmap" \
+	"$build/tests/vfio/p2p_dmabuf" "$bin/"
 chmod 755 "$bin"
 logs=$bin/logs
 mkdir "$logs" && chown "$user" "$logs"
@@ -61,7 +63,7 @@ as_user_memlock() {
 		HOME="$home" PATH=/usr/bin:/bin IOASID_IDLE_EXIT=2 "$@"
 }
 for c in zero_len slow_reader objects fd_limits map_file_areas conn_soak squat pid_reuse \
-	chan_inject chan_bad chan_slow_reader chan_limits uid_mirror handover_forged; do
+	chan_inject chan_bad chan_slow_reader chan_limits uid_mirror handover_forged dma_sigterm; do
 	as_user timeout 300 "$bin/test_safety" "$bin/ioasidd" "$c" >"$logs/$c.log" 2>&1
 	rc=$?
 	case $rc in
@@ -84,9 +86,11 @@ if as_user sh -c "d=\$(mktemp -d) && timeout 60 '$bin/ioasid-run' --socket \$d/i
 else
 	failed=$((failed + 1)); echo "unpriv: iommufd-hello FAILED"; tail -n 20 "$logs/hello.log"
 fi
-# programs under ioasid-run with a daemon of the user's own (no capabilities): the shim cases
-# and every memory kind pinned and used for DMA
-for t in test_shim test_memkinds; do
+# programs under ioasid-run with a daemon of the user's own (no capabilities): the shim cases,
+# every memory kind pinned and used for DMA, a DMA waiting for its fault's answer (a killed
+# waiter included), the iommufd's mmap (another context's offsets), P2P through a dma-buf
+# (forged and revoked ones)
+for t in test_shim test_memkinds test_dma_wait test_viommu_mmap p2p_dmabuf; do
 	as_user sh -c "d=\$(mktemp -d) && cd \$d && timeout 300 '$bin/ioasid-run' --socket \$d/ioasidd.sock \
 		--daemon '$bin/ioasidd' --shim '$bin/libioasid-preload.so' -- '$bin/$t'" \
 		>"$logs/$t.log" 2>&1

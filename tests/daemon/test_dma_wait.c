@@ -33,6 +33,7 @@
 #include <linux/iommufd.h>
 #include <linux/iommufd_test.h>
 
+#include "daemon_stats.h"
 #include "proto/proto.h"
 
 #define PG    4096u
@@ -247,21 +248,6 @@ static void case_bound(void)
 	close(x.ffd);
 	CHECK(!close(x.fd));
 	munmap(x.mem, 4 * PG);
-}
-
-static bool daemon_stats(struct ioasidd_stats *out)
-{
-	char path[108];
-	int s, rc;
-
-	if (ioasid_socket_path(path, sizeof(path)))
-		return false;
-	s = ioasid_client_connect(path, IOASID_CONNECT_CLOEXEC, NULL, NULL);
-	if (s < 0)
-		return false;
-	rc = ioasid_client_stats(s, out);
-	close(s);
-	return rc == 0;
 }
 
 static int send_fd(int sock, int fd)

@@ -27,6 +27,7 @@
 
 #include <linux/iommufd.h>
 
+#include "daemon_stats.h"
 #include "proto/proto.h"
 
 static int failures;
@@ -74,21 +75,6 @@ static bool nth_write(int fd, unsigned int n)
 	int len = snprintf(buf, sizeof(buf), "%u", n);
 
 	return pwrite(fd, buf, len, 0) == len;
-}
-
-static bool daemon_stats(struct ioasidd_stats *out)
-{
-	char path[108];
-	int s, rc;
-
-	if (ioasid_socket_path(path, sizeof(path)))
-		return false;
-	s = ioasid_client_connect(path, IOASID_CONNECT_CLOEXEC, NULL, NULL);
-	if (s < 0)
-		return false;
-	rc = ioasid_client_stats(s, out);
-	close(s);
-	return rc == 0;
 }
 
 static int ioas_alloc(int fd, uint32_t *out_id)

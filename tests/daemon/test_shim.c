@@ -44,6 +44,7 @@
 #include <linux/iommufd.h>
 #include <linux/iommufd_test.h>
 
+#include "daemon_stats.h"
 #include "proto/proto.h"
 
 static int failures;
@@ -116,21 +117,6 @@ static int ioas_unmap(int fd, uint32_t ioas, uint64_t iova, uint64_t len, uint64
 	if (out_len)
 		*out_len = cmd.length;
 	return rc;
-}
-
-static bool daemon_stats(struct ioasidd_stats *out)
-{
-	char path[108];
-	int s, rc;
-
-	if (ioasid_socket_path(path, sizeof(path)))
-		return false;
-	s = ioasid_client_connect(path, IOASID_CONNECT_CLOEXEC, NULL, NULL);
-	if (s < 0)
-		return false;
-	rc = ioasid_client_stats(s, out);
-	close(s);
-	return rc == 0;
 }
 
 /* Wait (up to 3 s) until the daemon holds `want` contexts. */

@@ -462,14 +462,8 @@ int vfio_ioas_ioctl(struct ucmd *ucmd)
 	}
 }
 
-/*
- * Move the charge of every pinned page to the caller's process. Only file-backed memory
- * can move (user addresses mean nothing in another process): anything else gives EINVAL
- * before a counter changes.
- */
-/* Apply fn to the pages of every area of every IOAS of ctx; stop at the first error. */
-static int change_process_each(struct ioasid_ctx *ctx,
-			       int (*fn)(struct pages *p, struct ioasid_ctx *ctx))
+/* Apply fn to every area of every IOAS of ctx; stop at the first error. */
+static int areas_each(struct ioasid_ctx *ctx, int (*fn)(struct iopt_area *a, void *arg), void *arg)
 {
 	struct obj *obj;
 
@@ -480,7 +474,7 @@ static int change_process_each(struct ioasid_ctx *ctx,
 			continue;
 		ioas = container_of(obj, struct ioas, obj);
 		for (struct itree_node *n = itree_first(&ioas->iopt.areas); n; n = itree_next(n)) {
-			int rc = fn(itree_entry(n, struct iopt_area, node)->pages, ctx);
+			int rc = fn(itree_entry(n, struct iopt_area, node), arg);
 
 			if (rc)
 				return rc;
@@ -489,70 +483,80 @@ static int change_process_each(struct ioasid_ctx *ctx,
 	return 0;
 }
 
-/*
- * Only file-backed memory can move: user addresses mean nothing in another process. A
- * dma-buf is the exporter's memory, charged to nobody: EINVAL too, as iommufd's change
- * process takes only file pages.
- */
-static int file_only(struct pages *p, struct ioasid_ctx *ctx)
+/* A revoked dma-buf's areas are unmapped for good (dmabuf.c). */
+static int revoke_one(struct iopt_area *a, void *arg)
 {
-	(void)ctx;
-	return p->kind == PAGES_FILE && !p->dmabuf ? 0 : -EINVAL;
+	struct pages *p = a->pages;
+
+	(void)arg;
+	if (!p->dmabuf)
+		return 0;
+	if (!p->dmabuf_revoked && dmabuf_stale(p->dmabuf, p->dmabuf_gen))
+		p->dmabuf_revoked = true;
+	if (p->dmabuf_revoked)
+		iopt_area_revoke(a);
+	return 0;
 }
 
 void ioas_dmabuf_revoke(struct ioasid_ctx *ctx)
 {
-	struct obj *obj;
+	areas_each(ctx, revoke_one, NULL);
+}
 
-	for (uint32_t id = 0; (obj = idt_find_next(ctx->objects, &id)); id++) {
-		struct ioas *ioas;
+/*
+ * IOMMU_IOAS_CHANGE_PROCESS moves the charge of every pinned page to the caller's process,
+ * in three passes over the areas: check, prepare (undone on failure), commit. Only
+ * file-backed memory can move: user addresses mean nothing in another process. A dma-buf
+ * is the exporter's memory, charged to nobody: EINVAL too, as iommufd's change process
+ * takes only file pages. Nothing changes before every area has passed the check.
+ */
+enum change_step { CHANGE_CHECK, CHANGE_PREPARE, CHANGE_ABORT, CHANGE_COMMIT };
 
-		if (obj->type != OBJ_IOAS)
-			continue;
-		ioas = container_of(obj, struct ioas, obj);
-		for (struct itree_node *n = itree_first(&ioas->iopt.areas); n; n = itree_next(n)) {
-			struct iopt_area *a = itree_entry(n, struct iopt_area, node);
-			struct pages *p = a->pages;
+struct change_arg {
+	struct ioasid_ctx *ctx;
+	enum change_step step;
+};
 
-			if (!p->dmabuf)
-				continue;
-			if (!p->dmabuf_revoked && dmabuf_stale(p->dmabuf, p->dmabuf_gen))
-				p->dmabuf_revoked = true;
-			if (p->dmabuf_revoked)
-				iopt_area_revoke(a);
-		}
+static int change_one(struct iopt_area *a, void *arg)
+{
+	const struct change_arg *ca = arg;
+	struct pages *p = a->pages;
+
+	switch (ca->step) {
+	case CHANGE_CHECK:
+		return p->kind == PAGES_FILE && !p->dmabuf ? 0 : -EINVAL;
+	case CHANGE_PREPARE:
+		return pages_change_prepare(p, ca->ctx);
+	case CHANGE_ABORT:
+		pages_change_abort(p, ca->ctx);
+		return 0;
+	case CHANGE_COMMIT:
+		pages_change_commit(p, ca->ctx);
+		return 0;
 	}
-}
-
-static int abort_one(struct pages *p, struct ioasid_ctx *ctx)
-{
-	pages_change_abort(p, ctx);
-	return 0;
-}
-
-static int commit_one(struct pages *p, struct ioasid_ctx *ctx)
-{
-	pages_change_commit(p, ctx);
-	return 0;
+	return -EINVAL;
 }
 
 int ioas_change_process_ioctl(struct ucmd *ucmd)
 {
 	struct iommu_ioas_change_process *cmd = ucmd->cmd;
-	struct ioasid_ctx *ctx = ucmd->ctx;
+	struct change_arg ca = { .ctx = ucmd->ctx, .step = CHANGE_CHECK };
 	int rc;
 
 	if (cmd->__reserved)
 		return -EOPNOTSUPP;
-	rc = change_process_each(ctx, file_only);
+	rc = areas_each(ca.ctx, change_one, &ca);
 	if (rc)
 		return rc;
-	rc = change_process_each(ctx, pages_change_prepare);
+	ca.step = CHANGE_PREPARE;
+	rc = areas_each(ca.ctx, change_one, &ca);
 	if (rc) {
-		change_process_each(ctx, abort_one);
+		ca.step = CHANGE_ABORT;
+		areas_each(ca.ctx, change_one, &ca);
 		return rc;
 	}
-	change_process_each(ctx, commit_one);
+	ca.step = CHANGE_COMMIT;
+	areas_each(ca.ctx, change_one, &ca);
 	return 0;
 }
 

@@ -41,6 +41,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -101,6 +103,67 @@ unsigned long *daemon_uid_objects(uid_t uid)
 	return &uid_objects;
 }
 
+/* ---- the client's memory ---------------------------------------------------------------- */
+
+/*
+ * The client's memory as the daemon may reach it: a 16 MiB window at a fixed address (so a
+ * saved corpus keeps meaning the same bytes), whose first page is the arena the ioctl's
+ * struct is built in. The daemon's copies to and from the caller (process_vm_readv/writev,
+ * wrapped below) reach only this window; anything else is EFAULT, as an address the client
+ * has not mapped. Without it the fuzzer is a client whose address space holds ASan's
+ * terabytes of NORESERVE shadow: an ACCESS_RW or device DMA that writes 16 MiB into it
+ * commits 16 MiB of the harness for good, and a few dozen such inputs end the run on
+ * libFuzzer's RSS limit (CI, stop 17). A real client pays for its own pages.
+ */
+#define CLIENT_WIN_ADDR 0x600000000000ULL
+#define CLIENT_WIN_SIZE (16ULL << 20)
+#define ARENA_SIZE	4096
+static uint8_t *client_win;
+static uint8_t *arena;
+
+ssize_t __real_process_vm_readv(pid_t pid, const struct iovec *l, unsigned long ln,
+				const struct iovec *r, unsigned long rn, unsigned long flags);
+ssize_t __real_process_vm_writev(pid_t pid, const struct iovec *l, unsigned long ln,
+				 const struct iovec *r, unsigned long rn, unsigned long flags);
+
+/* every remote range of a copy to or from this process lies inside the client window */
+static bool in_client_win(pid_t pid, const struct iovec *r, unsigned long rn)
+{
+	uintptr_t lo = (uintptr_t)client_win, hi = lo + CLIENT_WIN_SIZE;
+
+	if (pid != getpid())
+		return true;
+	for (unsigned long i = 0; i < rn; i++) {
+		uintptr_t b = (uintptr_t)r[i].iov_base;
+
+		if (!r[i].iov_len)
+			continue;
+		if (!client_win || b < lo || b >= hi || r[i].iov_len > hi - b)
+			return false;
+	}
+	return true;
+}
+
+ssize_t __wrap_process_vm_readv(pid_t pid, const struct iovec *l, unsigned long ln,
+				const struct iovec *r, unsigned long rn, unsigned long flags)
+{
+	if (!in_client_win(pid, r, rn)) {
+		errno = EFAULT;
+		return -1;
+	}
+	return __real_process_vm_readv(pid, l, ln, r, rn, flags);
+}
+
+ssize_t __wrap_process_vm_writev(pid_t pid, const struct iovec *l, unsigned long ln,
+				 const struct iovec *r, unsigned long rn, unsigned long flags)
+{
+	if (!in_client_win(pid, r, rn)) {
+		errno = EFAULT;
+		return -1;
+	}
+	return __real_process_vm_writev(pid, l, ln, r, rn, flags);
+}
+
 /* ---- the target ------------------------------------------------------------------------ */
 
 static const uint16_t types[] = {
@@ -122,7 +185,6 @@ static int sv[2] = { -1, -1 };
 /* a call channel attached to cl by this process: [0] the daemon's end, [1] ours */
 static int csv[2] = { -1, -1 };
 static struct chan fchan = { .fd = -1, .pidfd = -1 };
-static _Alignas(8) uint8_t arena[4096];
 static unsigned long runs;
 
 static int count_fds(void)
@@ -143,6 +205,15 @@ static void setup(void)
 {
 	if (sv[0] >= 0)
 		return;
+	client_win =
+		mmap((void *)(uintptr_t)CLIENT_WIN_ADDR, CLIENT_WIN_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	if (client_win == MAP_FAILED)
+		client_win = mmap(NULL, CLIENT_WIN_SIZE, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (client_win == MAP_FAILED)
+		abort();
+	arena = client_win;
 	stop_fd = eventfd(1, EFD_CLOEXEC); /* readable: no wait on a client lasts */
 	if (stop_fd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		abort();
@@ -280,8 +351,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			io.cmd = cmds[data[2] % (sizeof(cmds) / sizeof(cmds[0]))];
 		if (flags & 0x10) {
 			/* the struct: a plausible size first, then the input again */
-			memset(arena, 0, sizeof(arena));
-			memcpy(arena, data + 3, body < sizeof(arena) ? body : sizeof(arena));
+			memset(arena, 0, ARENA_SIZE);
+			memcpy(arena, data + 3, body < ARENA_SIZE ? body : ARENA_SIZE);
 			arena[0] = 8 + data[2] % 120;
 			arena[1] = arena[2] = arena[3] = 0;
 			io.arg = (uintptr_t)arena;
@@ -297,8 +368,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!(flags & 0x80))
 			c.cmd = cmds[data[2] % (sizeof(cmds) / sizeof(cmds[0]))];
 		if (flags & 0x10) {
-			memset(arena, 0, sizeof(arena));
-			memcpy(arena, data + 3, body < sizeof(arena) ? body : sizeof(arena));
+			memset(arena, 0, ARENA_SIZE);
+			memcpy(arena, data + 3, body < ARENA_SIZE ? body : ARENA_SIZE);
 			arena[0] = 8 + data[2] % 120;
 			arena[1] = arena[2] = arena[3] = 0;
 			c.arg = (uintptr_t)arena;

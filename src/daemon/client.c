@@ -318,6 +318,9 @@ static void send_reply(struct call *call, int ret, int err, unsigned int fail_nt
 static unsigned int waiters_total;	  /* atomic */
 static __thread struct call *waiter_call; /* the call a waiter thread serves */
 
+_Static_assert(sizeof(struct iommu_test_cmd) <= IOASID_PROTO_MAX_INLINE,
+	       "a waiter's window holds a test command");
+
 struct waiter {
 	struct client *c;
 	unsigned int slot;
@@ -332,15 +335,42 @@ struct call *client_call(struct client *c)
 	return waiter_call ? waiter_call : c->call;
 }
 
-static bool may_wait(struct client *c, const struct ioasid_msg_ioctl *msg)
+/*
+ * Is this a call for a waiter? The waiter serves the struct read here, never the program's
+ * memory read again later: a program that rewrites its struct after sending must not get a
+ * waiter to serve another op (found by daemon_msg_fuzz: MD_CHECK_REFS walking the caller's
+ * memory on a waiter, beside the connection's thread). A CALL's inline bytes already are
+ * such a copy, when they hold the op; an IOCTL's struct is copied into snap (*snap_len
+ * bytes, at most the test command's size; 0 for a CALL).
+ */
+static bool may_wait(struct client *c, const struct call *call, const struct ioasid_msg_ioctl *msg,
+		     uint8_t *snap, uint32_t *snap_len)
 {
-	uint32_t op;
+	const uint64_t op_end = IOASID_PROTO_OP_OFFSET + sizeof(uint32_t);
+	uint32_t size, op;
 
+	*snap_len = 0;
 	if (msg->cmd != IOMMU_TEST_CMD || msg->flags || c->dconn)
 		return false;
-	return !client_mem_ops.copy_from_user(c, &op, msg->arg + IOASID_PROTO_OP_OFFSET,
-					      sizeof(op)) &&
-	       op == IOMMU_TEST_OP_IOASID_DEV_DMA;
+	if (call->win) {
+		if (call->win_uptr != msg->arg || call->win_len < op_end)
+			return false; /* served on the connection's thread */
+		memcpy(&op, call->win + IOASID_PROTO_OP_OFFSET, sizeof(op));
+		return op == IOMMU_TEST_OP_IOASID_DEV_DMA;
+	}
+	if (client_mem_ops.copy_from_user(c, &size, msg->arg, sizeof(size)))
+		return false;
+	if (size < op_end)
+		size = op_end;
+	if (size > sizeof(struct iommu_test_cmd))
+		size = sizeof(struct iommu_test_cmd);
+	if (client_mem_ops.copy_from_user(c, snap, msg->arg, size))
+		return false;
+	memcpy(&op, snap + IOASID_PROTO_OP_OFFSET, sizeof(op));
+	if (op != IOMMU_TEST_OP_IOASID_DEV_DMA)
+		return false;
+	*snap_len = size;
+	return true;
 }
 
 static void *waiter_thread(void *arg)
@@ -391,7 +421,8 @@ static void waiters_reap(struct client *c)
 
 /* Hand the call to a waiter: 0 (it answers), or -errno (the caller answers). */
 static int waiter_start(struct client *c, const struct call *call,
-			const struct ioasid_msg_ioctl *msg, unsigned int fail_nth)
+			const struct ioasid_msg_ioctl *msg, const uint8_t *snap, uint32_t snap_len,
+			unsigned int fail_nth)
 {
 	unsigned int slot;
 	struct waiter *w;
@@ -425,6 +456,13 @@ static int waiter_start(struct client *c, const struct call *call,
 	if (call->win) {
 		memcpy(w->win, call->win, call->win_len);
 		w->call.win = w->win;
+	} else {
+		/* the struct as may_wait read it; the answer is written to the program */
+		memcpy(w->win, snap, snap_len);
+		w->call.win = w->win;
+		w->call.win_uptr = msg->arg;
+		w->call.win_len = snap_len;
+		w->call.win_wr = 0;
 	}
 	/* its own copies: the channel (and its pidfd) may go before the waiter does */
 	w->call.reply_fd = fcntl(call->reply_fd, F_DUPFD_CLOEXEC, 0);
@@ -511,8 +549,10 @@ static void serve_ioctl(struct client *c, struct call *call, const struct ioasid
 			unsigned int fail_nth, struct ioasid_recv *r, unsigned int base)
 {
 	const uint32_t known = IOASID_IOCTL_IN_FD | IOASID_IOCTL_IN_FD_BAD;
+	_Alignas(8) uint8_t snap[sizeof(struct iommu_test_cmd)];
 	int in_fd = -1, ret, err = 0;
 	unsigned int want = base;
+	uint32_t snap_len;
 	bool dev;
 
 	if (msg->flags & ~known || (msg->flags & known) == known)
@@ -548,8 +588,8 @@ static void serve_ioctl(struct client *c, struct call *call, const struct ioasid
 		call->overlay = !client_mem_ops.copy_from_user(
 			c, &call->overlay_orig, call->overlay_uptr, sizeof(call->overlay_orig));
 	}
-	if (!dev && may_wait(c, msg)) {
-		err = -waiter_start(c, call, msg, fail_nth);
+	if (!dev && may_wait(c, call, msg, snap, &snap_len)) {
+		err = -waiter_start(c, call, msg, snap, snap_len, fail_nth);
 		if (err)
 			goto out_reply;
 		c->call = NULL; /* the waiter answers */

@@ -116,6 +116,16 @@ unsigned long *daemon_uid_objects(uid_t uid)
  * libFuzzer's RSS limit (CI, stop 17). A real client pays for its own pages.
  */
 #define CLIENT_WIN_ADDR 0x600000000000ULL
+#if defined(__SANITIZE_THREAD__)
+#define HARNESS_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HARNESS_TSAN 1
+#endif
+#endif
+#ifndef HARNESS_TSAN
+#define HARNESS_TSAN 0
+#endif
 #define CLIENT_WIN_SIZE (16ULL << 20)
 #define ARENA_SIZE	4096
 static uint8_t *client_win;
@@ -205,9 +215,12 @@ static void setup(void)
 {
 	if (sv[0] >= 0)
 		return;
+	client_win = MAP_FAILED;
+#if !HARNESS_TSAN /* TSan refuses a fixed mapping outside its application ranges */
 	client_win =
 		mmap((void *)(uintptr_t)CLIENT_WIN_ADDR, CLIENT_WIN_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+#endif
 	if (client_win == MAP_FAILED)
 		client_win = mmap(NULL, CLIENT_WIN_SIZE, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -50,58 +50,8 @@
 #include <linux/iommufd_test.h>
 
 #include "daemon/daemon.h"
+#include "daemon_host.h"
 #include "fuzz_main.h"
-
-/* ---- what ioasidd.c provides ----------------------------------------------------------- */
-
-int log_verbose;
-int stop_fd = -1;
-struct daemon_limits limits = {
-	.max_clients = 4,
-	.max_clients_per_uid = 4,
-	.max_objects = 64,
-	.max_uid_objects = 128,
-	.max_access_fds = 4,
-	.max_channels = 4,
-	/* low, so that the harness's RSS stays far below libFuzzer's 2 GB limit */
-	.max_idle_pages = (16ULL << 20) >> 12,
-	.max_uid_mirror = 64ULL << 20,
-};
-static unsigned long uid_objects;
-static uint64_t uid_mirror;
-
-uint64_t *daemon_uid_mirror(uid_t uid)
-{
-	(void)uid;
-	return &uid_mirror;
-}
-
-void dlog(int level, const char *fmt, ...)
-{
-	(void)level, (void)fmt;
-}
-
-void daemon_client_done(struct client *c)
-{
-	(void)c;
-}
-
-uint64_t daemon_pinned_pages(void)
-{
-	return 0;
-}
-
-/* control.c lists the daemon's clients; the harness has only its own, never listed */
-void daemon_for_each_client(void (*fn)(void *arg, struct client *c), void *arg)
-{
-	(void)fn, (void)arg;
-}
-
-unsigned long *daemon_uid_objects(uid_t uid)
-{
-	(void)uid;
-	return &uid_objects;
-}
 
 /* ---- the client's memory ---------------------------------------------------------------- */
 

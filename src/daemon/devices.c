@@ -504,6 +504,49 @@ static int conn_token(struct client *c, unsigned long cmd, uint64_t arg)
 	return client_mem_ops.copy_to_user(c, arg, &t, sizeof(t)) ? -EFAULT : 0;
 }
 
+/* A connection whose program closed it (every copy, or exited) that has not ended yet. */
+static void ending_one(void *arg, struct client *c)
+{
+	struct pollfd p = { .fd = c->sock, .events = POLLRDHUP };
+
+	if (poll(&p, 1, 0) == 1 && p.revents & (POLLHUP | POLLRDHUP | POLLNVAL))
+		*(bool *)arg = true;
+}
+
+static bool connections_ending(void)
+{
+	bool any = false;
+
+	daemon_for_each_client(ending_one, &any);
+	return any;
+}
+
+/*
+ * Open group or device num. The kernel closes a process's files before its parent's wait
+ * returns, so a program that waits for a child holding the group, then opens it, finds it
+ * free. Here the child's connection ends on its own thread a moment later: while a file is
+ * busy and some connection has hung up without having ended, wait for it (at most
+ * OPEN_SETTLE_MS) and try again. A file busy for good is EBUSY after that.
+ */
+#define OPEN_SETTLE_MS 1000
+
+static int open_settled(uint32_t kind, uint32_t num, struct vfio_file **f)
+{
+	int rc;
+
+	for (unsigned int waited = 0;; waited += 5) {
+		if (kind == IOASID_VFIO_DEVICE)
+			rc = num < vfio_nr_devices(sys) ? vfio_open_device(sys, num, f) : -ENODEV;
+		else if (kind == IOASID_VFIO_GROUP)
+			rc = vfio_group_exists(sys, num) ? vfio_open_group(sys, num, f) : -ENODEV;
+		else
+			rc = -EINVAL;
+		if (rc != -EBUSY || waited >= OPEN_SETTLE_MS || !connections_ending())
+			return rc;
+		usleep(5000);
+	}
+}
+
 static int conn_open(struct client *c, uint64_t arg)
 {
 	struct ioasid_vfio_open o;
@@ -518,12 +561,7 @@ static int conn_open(struct client *c, uint64_t arg)
 	/* an iommufd stays one, a VFIO file stays the file it is */
 	if (c->dconn || c->ctx || c->dctx)
 		return -EINVAL;
-	if (o.kind == IOASID_VFIO_DEVICE)
-		rc = o.num < vfio_nr_devices(sys) ? vfio_open_device(sys, o.num, &f) : -ENODEV;
-	else if (o.kind == IOASID_VFIO_GROUP)
-		rc = vfio_group_exists(sys, o.num) ? vfio_open_group(sys, o.num, &f) : -ENODEV;
-	else
-		rc = -EINVAL;
+	rc = open_settled(o.kind, o.num, &f);
 	if (rc)
 		return rc;
 	dc = calloc(1, sizeof(*dc));

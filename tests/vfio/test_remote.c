@@ -720,6 +720,25 @@ static void t_hot_reset_groups(void)
 	pass("hot reset by group fds: the kernel's answers; forged, closed, unstaged and other "
 	     "processes' groups refused, nothing reset");
 
+	/*
+	 * A group a child held is free once the child has been waited for, as the kernel's
+	 * (which closes the child's files before its parent's wait returns); the daemon ends
+	 * the child's connection on its own thread, and the open waits for that.
+	 */
+	cur = "group after a child";
+	for (int round = 0; round < 100; round++) {
+		pid = fork();
+		if (pid == 0)
+			_exit(open("/dev/vfio/1", O_RDWR) >= 0 ? 0 : 1);
+		waitpid(pid, &status, 0);
+		check(WIFEXITED(status) && !WEXITSTATUS(status), "the child's open (round %d)",
+		      round);
+		g1 = open("/dev/vfio/1", O_RDWR);
+		check(g1 >= 0, "open after the child's exit (round %d)", round);
+		close(g1);
+	}
+	pass("a group a child held is free once it has been waited for (100 rounds)");
+
 	/* the claim GET_DEVICE_FD gives its device to: forged, reused, on a used connection */
 	cur = "device claims";
 	g1 = open("/dev/vfio/1", O_RDWR);

@@ -205,26 +205,14 @@ static int amd_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasi
 	return rc;
 }
 
-static void amd_free(struct iommu_hwctx *hw)
-{
-	free(hw);
-}
-
 static const struct iommu_hwctx_ops amd_hwctx_ops = {
 	.name = "amd",
 	.program = amd_program,
 	.walk = amd_walk,
-	.free = amd_free,
 };
 
-int iommu_amd_hwctx_new(struct iommu_hwctx **out)
+int iommu_amd_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)
 {
-	struct amd_hw *h = calloc(1, sizeof(*h));
-
-	if (!h)
-		return -ENOMEM;
-	h->hw.ops = &amd_hwctx_ops;
-	h->hw.root_pa = (uint64_t)(uintptr_t)h->dte;
-	*out = &h->hw;
-	return 0;
+	(void)pasid_bits; /* a v1 DTE serves no PASID */
+	return IOMMU_HWCTX_NEW(struct amd_hw, &amd_hwctx_ops, dte, out);
 }

@@ -224,21 +224,15 @@ static unsigned int smmu_ia_bits(const struct iommu_domain *d)
 	return pt_domain_hw_info(d, &hi) ? 0 : hi.input_bits;
 }
 
-static void smmu_store_le(uint64_t *p, uint64_t v)
-{
-	__atomic_store_n(p, htole64(v), __ATOMIC_RELAXED);
-}
-
 /* The CD of ssid in the host's table (its leaf made if make), or NULL. */
 static uint64_t *smmu_host_cd(struct smmu_hw *h, uint32_t ssid, bool make)
 {
 	uint64_t *d = &h->l1[ssid >> 6], v = le64toh(*d), *leaf;
 
 	if (!(v & L1CD_V)) {
-		if (!make || !(leaf = aligned_alloc(4096, 4096)))
+		if (!make || !(leaf = iommu_ctx_table_alloc(4096)))
 			return NULL;
-		memset(leaf, 0, 4096);
-		smmu_store_le(d, (uint64_t)(uintptr_t)leaf | L1CD_V);
+		iommu_store_le(d, (uint64_t)(uintptr_t)leaf | L1CD_V);
 		v = le64toh(*d);
 	}
 	leaf = (uint64_t *)(uintptr_t)(v & L1CD_L2PTR);
@@ -275,8 +269,8 @@ static int smmu_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iom
 	if (!cd)
 		return x ? -ENOMEM : 0;
 	iommu_seq_write_begin(&h->seq);
-	smmu_store_le(&cd[1], w1);
-	smmu_store_le(&cd[0], w0);
+	iommu_store_le(&cd[1], w1);
+	iommu_store_le(&cd[0], w0);
 	iommu_seq_write_end(&h->seq);
 	return 0;
 }
@@ -313,44 +307,33 @@ static int smmu_host_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_
 	return iommu_walk_root(x, cd.ttb0, iova, access, x->s2->dirty_tracking, out, fault);
 }
 
-static void smmu_hw_free(struct iommu_hwctx *hw)
+static void smmu_hw_release(struct iommu_hwctx *hw)
 {
 	struct smmu_hw *h = (struct smmu_hw *)hw;
 
-	for (size_t i = 0; i < (size_t)1 << (h->cdmax - 6); i++) {
-		uint64_t v = le64toh(h->l1[i]);
-
-		if (v & L1CD_V)
-			free((void *)(uintptr_t)(v & L1CD_L2PTR));
-	}
-	free(h->l1);
-	free(h);
+	iommu_ctx_tables_free(h->l1, (size_t)1 << (h->cdmax - 6), L1CD_V, L1CD_L2PTR);
 }
 
 static const struct iommu_hwctx_ops smmu_hwctx_ops = {
 	.name = "smmuv3",
 	.program = smmu_program,
 	.walk = smmu_host_walk,
-	.free = smmu_hw_free,
+	.release = smmu_hw_release,
 };
 
 int iommu_smmu_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)
 {
 	unsigned int cdmax = pasid_bits < 7 ? 7 : pasid_bits > 20 ? 20 : pasid_bits;
-	size_t l1_bytes = (size_t)8 << (cdmax - 6);
-	struct smmu_hw *h = calloc(1, sizeof(*h));
+	struct smmu_hw *h = IOMMU_HWCTX_ALLOC(struct smmu_hw, &smmu_hwctx_ops, ste);
 
 	if (!h)
 		return -ENOMEM;
-	h->l1 = aligned_alloc(4096, l1_bytes < 4096 ? 4096 : l1_bytes);
+	h->cdmax = cdmax;
+	h->l1 = iommu_ctx_table_alloc((size_t)8 << (cdmax - 6));
 	if (!h->l1) {
-		free(h);
+		iommu_hwctx_free(&h->hw);
 		return -ENOMEM;
 	}
-	memset(h->l1, 0, l1_bytes);
-	h->cdmax = cdmax;
-	h->hw.ops = &smmu_hwctx_ops;
-	h->hw.root_pa = (uint64_t)(uintptr_t)h->ste;
 	h->ste[0] = STE0_V | (uint64_t)STE_CFG_S1 << STE0_CFG_SHIFT |
 		    (uint64_t)S1FMT_L2_4K << STE0_S1FMT_SHIFT | (uint64_t)(uintptr_t)h->l1 |
 		    (uint64_t)cdmax << STE0_CDMAX_SHIFT;
@@ -491,7 +474,7 @@ static int smmu_s2_program(struct iommu_hwctx *hw, uint32_t pasid, const struct 
 	}
 	iommu_seq_write_begin(&h->seq);
 	for (unsigned int i = 0; i < 4; i++)
-		smmu_store_le(&h->ste[i], w[i]);
+		iommu_store_le(&h->ste[i], w[i]);
 	iommu_seq_write_end(&h->seq);
 	return 0;
 }
@@ -543,26 +526,14 @@ static int smmu_s2_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t 
 	return rc;
 }
 
-static void smmu_s2_free(struct iommu_hwctx *hw)
-{
-	free(hw);
-}
-
 static const struct iommu_hwctx_ops smmu_s2_hwctx_ops = {
 	.name = "smmuv3-s2",
 	.program = smmu_s2_program,
 	.walk = smmu_s2_walk,
-	.free = smmu_s2_free,
 };
 
-int iommu_smmu_s2_hwctx_new(struct iommu_hwctx **out)
+int iommu_smmu_s2_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)
 {
-	struct smmu_s2_hw *h = calloc(1, sizeof(*h));
-
-	if (!h)
-		return -ENOMEM;
-	h->hw.ops = &smmu_s2_hwctx_ops;
-	h->hw.root_pa = (uint64_t)(uintptr_t)h->ste;
-	*out = &h->hw;
-	return 0;
+	(void)pasid_bits; /* a stage-2 STE has no CD table */
+	return IOMMU_HWCTX_NEW(struct smmu_s2_hw, &smmu_s2_hwctx_ops, ste, out);
 }

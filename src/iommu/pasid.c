@@ -207,8 +207,7 @@ void iommu_dev_free(struct iommu_ctx_dir **dirp, struct iommu_dev *idev)
 		free(leaf);
 	}
 	free(idev->dir);
-	if (idev->hw)
-		idev->hw->ops->free(idev->hw);
+	iommu_hwctx_free(idev->hw);
 	free(idev);
 	if (dir) {
 		free(dir->slots);

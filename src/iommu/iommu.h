@@ -180,6 +180,13 @@ int iommu_dev_set_pasid(struct iommu_dev *idev, uint32_t pasid, struct iommu_xla
 			struct iommu_xlate **out_old);
 /* The translation at pasid, or NULL (a read section, or ctx->lock). */
 struct iommu_xlate *iommu_dev_pasid(const struct iommu_dev *idev, uint32_t pasid);
+/*
+ * d's state the models write into their structures changed (IOMMU_HWPT_SET_DIRTY_TRACKING):
+ * reprogram every entry of every device in the directory whose translation walks d (the RID
+ * and each PASID, nested translations over d included), then flush d's IOTLB entries. The
+ * models write what d says now. 0 or the first model's -errno. ctx->lock held.
+ */
+int iommu_domain_resync(struct iommu_ctx_dir *const *dirp, struct iommu_domain *d);
 /* The device registered under dev_id in the directory, or NULL. Read section. */
 struct iommu_dev *iommu_dir_lookup(struct iommu_ctx_dir *const *dirp, uint32_t dev_id);
 

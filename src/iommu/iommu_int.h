@@ -251,6 +251,7 @@ struct amd_guest {
 };
 struct amd_dte {
 	bool ir, iw;
+	unsigned int had;  /* host access/dirty update: 0 none, 1 accessed, 3 accessed and dirty */
 	unsigned int mode; /* host page-table levels (1..6) */
 	uint64_t root;	   /* host page-table root */
 	uint16_t domid;

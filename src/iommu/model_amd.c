@@ -36,10 +36,12 @@
  *
  * Not modelled: PASIDs on a v1 table (a PASID needs GCR3's tables: a PASID attached on its
  * own keeps the paging kind's walk, as the POWER model), the device table itself (one entry
- * per device), HAD rewritten on IOMMU_HWPT_SET_DIRTY_TRACKING (the walk follows the domain's
- * switch), interrupt remapping. Concurrency as model_vtd.c: a sequence count per device; a
- * walk whose DTE does not describe the slot's translation returns -EAGAIN. DomainID is the
- * low 16 bits of the IOTLB tag.
+ * per device), interrupt remapping. HAD is the truth for dirty bits: the walk of the host
+ * table sets them only with HAD 11b (10b is reserved: a bad context); a toggle of the
+ * domain's dirty tracking rewrites HAD in the DTE (iommu_domain_resync, as the driver's
+ * amd_iommu_set_dirty_tracking does) and flushes the IOTLB. Concurrency as model_vtd.c: a sequence
+ * count per device; a walk whose DTE does not describe the slot's translation returns -EAGAIN.
+ * DomainID is the low 16 bits of the IOTLB tag.
  */
 #include <endian.h>
 #include <errno.h>
@@ -54,6 +56,7 @@
 #define DTE0_V		  (UINT64_C(1) << 0)
 #define DTE0_TV		  (UINT64_C(1) << 1)
 #define DTE0_RESERVED	  ((UINT64_C(0x1f) << 2) | (UINT64_C(1) << 63))
+#define DTE0_HAD_SHIFT	  7
 #define DTE0_MODE_SHIFT	  9
 #define DTE0_ROOT	  UINT64_C(0x000ffffffffff000) /* 51:12 */
 #define DTE0_GIOV	  (UINT64_C(1) << 54)
@@ -89,6 +92,7 @@ int amd_dte_decode(const struct pt_reader *rd, uint64_t dte_pa, uint64_t iova, s
 			return rc;
 	if (!(w[0] & DTE0_V) || !(w[0] & DTE0_TV))
 		return dte_fault(f, IOMMU_FAULT_NOT_PRESENT, iova);
+	out->had = (unsigned int)(w[0] >> DTE0_HAD_SHIFT) & 3;
 	out->mode = (unsigned int)(w[0] >> DTE0_MODE_SHIFT) & 7;
 	out->root = w[0] & DTE0_ROOT;
 	out->ir = w[0] & DTE0_IR;
@@ -103,7 +107,7 @@ int amd_dte_decode(const struct pt_reader *rd, uint64_t dte_pa, uint64_t iova, s
 	gpt = (unsigned int)(w[2] >> DTE2_GPT_SHIFT) & 3;
 	out->g.levels = gpt ? 5 : 4;
 	if ((w[0] & DTE0_RESERVED) || (w[2] & DTE2_RESERVED) || out->mode == 7 || gpt > 1 ||
-	    (out->g.gv && out->g.glx == 3))
+	    out->had == 2 || (out->g.gv && out->g.glx == 3))
 		return dte_fault(f, IOMMU_FAULT_BAD_CTX, iova);
 	if (!out->mode) /* translation disabled: no identity meaning here (see the top) */
 		return dte_fault(f, IOMMU_FAULT_BAD_CTX, iova);
@@ -199,7 +203,7 @@ static int amd_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasi
 	else if (x->s1_type) /* GV clear: stage 2 alone, as the guest DTE says */
 		rc = x->ops->walk(x, pasid, iova, access, out, fault);
 	else
-		rc = iommu_walk_root(x, d.root, iova, access, x->s2->dirty_tracking, out, fault);
+		rc = iommu_walk_root(x, d.root, iova, access, d.had == 3, out, fault);
 	if (!rc)
 		out->prot &= (d.ir ? IOMMU_PROT_READ : 0) | (d.iw ? IOMMU_PROT_WRITE : 0);
 	return rc;

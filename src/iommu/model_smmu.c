@@ -200,9 +200,11 @@ int smmu_cd_fetch(const struct pt_reader *rd, const uint64_t ste[2], uint32_t pa
  * table with 64-CD leaves, S1CDMax the device's PASID width, S1DSS 0b10 so requests without
  * a SubstreamID use CD 0) and the CDs written on attach, replace and detach of each PASID
  * (T0SZ, TG0, IPS, AA64, HD, ASID = the low 16 bits of the IOTLB tag; TTB0 the domain's
- * root). Every walk reads them through smmu_cd_fetch, as a guest's are read. A nested HWPT
- * on such a device is not written here: its guest STE is the structure, and the walk is the
- * nested kind's (smmu_hw.nested).
+ * root). HD is set when the domain was made with dirty tracking and, as in Linux 6.12's
+ * driver, never rewritten by a toggle; the walk sets dirty bits when the CD's HD says so. Every
+ * walk reads them through smmu_cd_fetch, as a guest's are read. A nested HWPT on such a device is
+ * not written here: its guest STE is the structure, and the walk is the nested kind's
+ * (smmu_hw.nested).
  */
 struct smmu_hw {
 	struct iommu_hwctx hw;
@@ -304,7 +306,7 @@ static int smmu_host_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_
 	}
 	if ((1u << cd.granule_lg2) != c->granule || cd.ia_bits != smmu_ia_bits(x->s2))
 		return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
-	return iommu_walk_root(x, cd.ttb0, iova, access, x->s2->dirty_tracking, out, fault);
+	return iommu_walk_root(x, cd.ttb0, iova, access, cd.hd, out, fault);
 }
 
 static void smmu_hw_release(struct iommu_hwctx *hw)
@@ -409,13 +411,14 @@ int smmu_ste_decode(const struct pt_reader *rd, uint64_t ste_pa, uint64_t iova,
  * A stage-2 SMMUv3 device ("arm-s2-*"): its STE, written on attach, replace and detach of
  * the RID. A paging HWPT: Config stage 2 (0b110), S2VMID = the low 16 bits of the IOTLB tag,
  * S2VTCR the domain's VTCR_EL2 bits 18:0, S2AA64, S2R, S2HA/S2HD while the domain tracks
- * dirty pages, S2TTB its root. A nested HWPT of IOMMU_HWPT_DATA_ARM_SMMUV3: the guest's STE
- * merged with the parent's stage 2 as the kernel makes it: the guest's abort stays abort,
- * its bypass becomes stage 2 alone, its stage 1 becomes nested (0b111) with the guest's
- * S1Fmt, S1ContextPtr, S1CDMax and word 1 (S1DSS, EATS ...), and S2PTW set. Every miss reads
- * the STE and walks what it says: the nested walk (nested.c) takes the stage-1 fields from
- * this STE, not from the HWPT's copy. A PASID attached on its own (a stage-2 STE has no CD
- * table) keeps the paging kind's walk.
+ * dirty pages (rewritten when it is toggled: iommu_domain_resync; the stage-2 walk sets dirty
+ * bits only with S2HD), S2TTB its root. A nested HWPT of IOMMU_HWPT_DATA_ARM_SMMUV3: the guest's
+ * STE merged with the parent's stage 2 as the kernel makes it: the guest's abort stays abort, its
+ * bypass becomes stage 2 alone, its stage 1 becomes nested (0b111) with the guest's S1Fmt,
+ * S1ContextPtr, S1CDMax and word 1 (S1DSS, EATS ...), and S2PTW set. Every miss reads the STE and
+ * walks what it says: the nested walk (nested.c) takes the stage-1 fields from this STE, not from
+ * the HWPT's copy. A PASID attached on its own (a stage-2 STE has no CD table) keeps the paging
+ * kind's walk.
  */
 struct smmu_s2_hw {
 	struct iommu_hwctx hw;
@@ -520,7 +523,7 @@ static int smmu_s2_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t 
 		return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
 	if (s.cfg == SMMU_CFG_NESTED)
 		return iommu_nested_smmu_walk(x, s.w, pasid, iova, access, out, fault);
-	rc = iommu_walk_root(x, s.s2ttb, iova, access, x->s2->dirty_tracking, out, fault);
+	rc = iommu_walk_root(x, s.s2ttb, iova, access, s.s2hd, out, fault);
 	if (rc && x->s1_type) /* the guest bypasses stage 1: a fault is stage 2's */
 		fault->stage = 2;
 	return rc;

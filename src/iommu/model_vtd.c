@@ -42,9 +42,10 @@
  * (the uAPI has no identity domain) and a walk that meets it is a bad context, because an
  * emulated physical address is a pointer of the process owning the IOMMU side, so IOVA ==
  * PA would let a device reach any of that process's memory (docs/translation.md,
- * Pass-through). SSADE is written at attach; the walk follows the domain's dirty-tracking
- * switch (IOMMU_HWPT_SET_DIRTY_TRACKING does not rewrite every PASID entry, as the driver
- * would).
+ * Pass-through). SSADE is written at attach from the domain's dirty tracking and rewritten in
+ * every entry on the domain when it is toggled (iommu_domain_resync, pasid.c); a second-stage
+ * walk sets dirty bits only with SSADE set. First stage (PGTT 1) has no SSADE: its walk
+ * follows the domain's switch.
  *
  * Concurrency: entries are rewritten under ctx->lock while DMA reads them without a lock.
  * A per-device sequence count stands for the hardware's "clear P, invalidate, write, set P"
@@ -248,7 +249,7 @@ static int vtd_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasi
 		return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 	if (e.pgtt == VTD_PGTT_NESTED) /* FSPTPTR through SSPTPTR: the nested kind's walk */
 		return x->ops->walk(x, pasid, iova, access, out, fault);
-	return iommu_walk_root(x, e.ssptptr, iova, access, x->s2->dirty_tracking, out, fault);
+	return iommu_walk_root(x, e.ssptptr, iova, access, e.ssade, out, fault);
 }
 
 static void vtd_release(struct iommu_hwctx *hw)

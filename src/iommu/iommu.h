@@ -178,6 +178,12 @@ void iommu_dev_free(struct iommu_ctx_dir **dirp, struct iommu_dev *idev);
  */
 int iommu_dev_set_pasid(struct iommu_dev *idev, uint32_t pasid, struct iommu_xlate *x,
 			struct iommu_xlate **out_old);
+/*
+ * May x be attached at pasid of idev? The model's rule (a v1 AMD table or a stage-2 SMMUv3
+ * domain serves no PASID): 0, or the kernel's -errno. Nothing changes. ctx->lock held.
+ */
+int iommu_dev_attach_check(const struct iommu_dev *idev, uint32_t pasid,
+			   const struct iommu_xlate *x);
 /* The translation at pasid, or NULL (a read section, or ctx->lock). */
 struct iommu_xlate *iommu_dev_pasid(const struct iommu_dev *idev, uint32_t pasid);
 /*

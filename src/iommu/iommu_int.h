@@ -155,6 +155,11 @@ struct iommu_hwctx_ops {
 	 */
 	int (*walk)(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasid, uint64_t iova,
 		    unsigned int access, struct iommu_xlate_result *out, struct iommu_fault *fault);
+	/*
+	 * May x be attached at pasid (replacing what is there)? Optional (NULL: yes). 0, or the
+	 * errno the kernel's driver answers such an attach with. ctx->lock.
+	 */
+	int (*attach_check)(struct iommu_hwctx *hw, uint32_t pasid, const struct iommu_xlate *x);
 	/* Free the tables the model made beyond its struct (optional; iommu_hwctx_free). */
 	void (*release)(struct iommu_hwctx *hw);
 };

@@ -34,14 +34,16 @@
  * permission fault at the device level [IO_PAGE_FAULT with the DTE's permission]. IR and IW
  * narrow the leaf's permissions (the IOTLB keeps the result).
  *
- * Not modelled: PASIDs on a v1 table (a PASID needs GCR3's tables: a PASID attached on its
- * own keeps the paging kind's walk, as the POWER model), the device table itself (one entry
- * per device), interrupt remapping. HAD is the truth for dirty bits: the walk of the host
- * table sets them only with HAD 11b (10b is reserved: a bad context); a toggle of the
- * domain's dirty tracking rewrites HAD in the DTE (iommu_domain_resync, as the driver's
- * amd_iommu_set_dirty_tracking does) and flushes the IOTLB. Concurrency as model_vtd.c: a sequence
- * count per device; a walk whose DTE does not describe the slot's translation returns -EAGAIN.
- * DomainID is the low 16 bits of the IOTLB tag.
+ * PASIDs: a v1 table serves none (a PASID goes through the GCR3 table, whose entries name
+ * x86-64 tables). A PASID attached on its own to a paging HWPT is refused at attach with
+ * EOPNOTSUPP, the kernel's answer (Linux 6.12: the AMD paging domains have no set_dev_pasid,
+ * and iommu_attach_device_pasid answers EOPNOTSUPP); PASIDs of a nested HWPT (GV) go through
+ * the guest's GCR3 table. Not modelled: the device table itself (one entry per device), interrupt
+ * remapping. HAD is the truth for dirty bits: the walk of the host table sets them only with HAD
+ * 11b (10b is reserved: a bad context); a toggle of the domain's dirty tracking rewrites HAD in the
+ * DTE (iommu_domain_resync, as the driver's amd_iommu_set_dirty_tracking does) and flushes the
+ * IOTLB. Concurrency as model_vtd.c: a sequence count per device; a walk whose DTE does not
+ * describe the slot's translation returns -EAGAIN. DomainID is the low 16 bits of the IOTLB tag.
  */
 #include <endian.h>
 #include <errno.h>
@@ -129,7 +131,7 @@ static int amd_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iomm
 	struct pt_hw_info hi;
 
 	if (pasid != IOMMU_NO_PASID)
-		return 0; /* a v1 table serves no PASID (see the top) */
+		return 0; /* a PASID is a nested translation's (amd_attach_check) */
 	if (x) {
 		if (pt_domain_hw_info(x->s2, &hi) || hi.format != PT_FMT_AMD_V1)
 			return -EINVAL;
@@ -176,8 +178,8 @@ static int amd_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasi
 	uint32_t s;
 	int rc;
 
-	if (pasid != IOMMU_NO_PASID && x->s1_type != IOMMU_HWPT_DATA_AMD_GUEST)
-		return x->ops->walk(x, pasid, iova, access, out, fault);
+	if (pasid != IOMMU_NO_PASID && x->s1_type != IOMMU_HWPT_DATA_AMD_GUEST) /* see the top */
+		return dte_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
 	do {
 		s = iommu_seq_read_begin(&h->seq, &spins);
 		rc = amd_dte_decode(NULL, (uint64_t)(uintptr_t)h->dte, iova, &d, fault);
@@ -209,10 +211,18 @@ static int amd_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasi
 	return rc;
 }
 
+/* A paging (v1) domain serves no PASID: the kernel's answer (see the top). */
+static int amd_attach_check(struct iommu_hwctx *hw, uint32_t pasid, const struct iommu_xlate *x)
+{
+	(void)hw;
+	return pasid != IOMMU_NO_PASID && x->s1_type == IOMMU_HWPT_DATA_NONE ? -EOPNOTSUPP : 0;
+}
+
 static const struct iommu_hwctx_ops amd_hwctx_ops = {
 	.name = "amd",
 	.program = amd_program,
 	.walk = amd_walk,
+	.attach_check = amd_attach_check,
 };
 
 int iommu_amd_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)

@@ -417,8 +417,9 @@ int smmu_ste_decode(const struct pt_reader *rd, uint64_t ste_pa, uint64_t iova,
  * bypass becomes stage 2 alone, its stage 1 becomes nested (0b111) with the guest's S1Fmt,
  * S1ContextPtr, S1CDMax and word 1 (S1DSS, EATS ...), and S2PTW set. Every miss reads the STE and
  * walks what it says: the nested walk (nested.c) takes the stage-1 fields from this STE, not from
- * the HWPT's copy. A PASID attached on its own (a stage-2 STE has no CD table) keeps the paging
- * kind's walk.
+ * the HWPT's copy. A PASID attached on its own to a paging HWPT is refused at attach with EINVAL,
+ * the kernel's answer (Linux 6.12 arm_smmu_s1_set_dev_pasid: the domain is not stage 1; a
+ * stage-2 STE has no CD table to hold the PASID).
  */
 struct smmu_s2_hw {
 	struct iommu_hwctx hw;
@@ -448,7 +449,7 @@ static int smmu_s2_program(struct iommu_hwctx *hw, uint32_t pasid, const struct 
 	struct pt_hw_info hi;
 
 	if (pasid != IOMMU_NO_PASID)
-		return 0; /* see above */
+		return 0; /* a PASID is a nested translation's (smmu_s2_attach_check) */
 	if (x) {
 		const struct pt_config *c = pt_domain_config(x->s2);
 		unsigned int cfg;
@@ -500,8 +501,8 @@ static int smmu_s2_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t 
 	uint32_t seq;
 	int rc;
 
-	if (pasid != IOMMU_NO_PASID && !x->s1_type)
-		return x->ops->walk(x, pasid, iova, access, out, fault);
+	if (pasid != IOMMU_NO_PASID && !x->s1_type) /* never attached (see above) */
+		return iommu_ctx_fault(fault, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
 	do {
 		seq = iommu_seq_read_begin(&h->seq, &spins);
 		rc = smmu_ste_decode(NULL, (uint64_t)(uintptr_t)h->ste, iova, &s, fault);
@@ -529,10 +530,18 @@ static int smmu_s2_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t 
 	return rc;
 }
 
+/* A stage-2 domain serves no PASID: the kernel's answer (see above). */
+static int smmu_s2_attach_check(struct iommu_hwctx *hw, uint32_t pasid, const struct iommu_xlate *x)
+{
+	(void)hw;
+	return pasid != IOMMU_NO_PASID && x->s1_type == IOMMU_HWPT_DATA_NONE ? -EINVAL : 0;
+}
+
 static const struct iommu_hwctx_ops smmu_s2_hwctx_ops = {
 	.name = "smmuv3-s2",
 	.program = smmu_s2_program,
 	.walk = smmu_s2_walk,
+	.attach_check = smmu_s2_attach_check,
 };
 
 int iommu_smmu_s2_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)

@@ -104,6 +104,14 @@ int iommu_dev_set_pasid(struct iommu_dev *idev, uint32_t pasid, struct iommu_xla
 	return 0;
 }
 
+int iommu_dev_attach_check(const struct iommu_dev *idev, uint32_t pasid,
+			   const struct iommu_xlate *x)
+{
+	if (!idev->hw || !idev->hw->ops->attach_check)
+		return 0;
+	return idev->hw->ops->attach_check(idev->hw, pasid, x);
+}
+
 /* ---- the directory ------------------------------------------------------------------------ */
 
 static int dir_grow(struct iommu_ctx_dir *dir, uint32_t dev_id)

@@ -278,9 +278,16 @@ static int dev_prepare(struct device *dev, uint32_t pasid, struct hwpt_paging *h
 	if (n && n->xlate) {
 		iommu_xlate_get(n->xlate);
 		*out = n->xlate;
-		return 0;
+	} else if ((rc = iommu_xlate_paging(hwpt->domain, out))) {
+		return rc;
 	}
-	return iommu_xlate_paging(hwpt->domain, out);
+	/* the IOMMU model's own rule (AMD v1, SMMUv3 stage 2: no PASID on a paging domain) */
+	rc = iommu_dev_attach_check(dev->iommu, pasid, *out);
+	if (rc) {
+		iommu_xlate_put(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 static int dev_attach_hwpt(struct device *dev, uint32_t pasid, struct hwpt_paging *hwpt,

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "core/private.h"
+#include "iommu/iommu.h"
 
 struct hwpt_paging *hwpt_paging_get(struct ioasid_ctx *ctx, uint32_t id)
 {
@@ -284,6 +285,7 @@ int hwpt_set_dirty_tracking_ioctl(struct ucmd *ucmd)
 	bool enable = cmd->flags & IOMMU_HWPT_DIRTY_TRACKING_ENABLE;
 	struct hwpt_paging *hwpt;
 	struct iommu_domain *d;
+	bool was;
 	int rc;
 
 	if ((cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE) || cmd->__reserved)
@@ -301,7 +303,17 @@ int hwpt_set_dirty_tracking_ioctl(struct ucmd *ucmd)
 		if (rc)
 			goto out_put;
 	}
+	was = d->dirty_tracking;
 	rc = d->ops->set_dirty_tracking(d, enable);
+	/*
+	 * The hardware's enable bits live in the structures of the devices on the domain (AMD
+	 * DTE HAD, VT-d SSADE, SMMUv3 S2HA/S2HD): rewritten as the drivers do, the walk reads
+	 * them. A model that cannot rewrite them leaves the domain as it was.
+	 */
+	if (!rc && (rc = iommu_domain_resync(&ucmd->ctx->iommu_dir, d))) {
+		d->ops->set_dirty_tracking(d, was);
+		iommu_domain_resync(&ucmd->ctx->iommu_dir, d);
+	}
 out_put:
 	obj_put(&hwpt->obj);
 	return rc;

@@ -178,8 +178,21 @@ void iommu_dev_free(struct iommu_ctx_dir **dirp, struct iommu_dev *idev);
  */
 int iommu_dev_set_pasid(struct iommu_dev *idev, uint32_t pasid, struct iommu_xlate *x,
 			struct iommu_xlate **out_old);
+/*
+ * May x be attached at pasid of idev? The model's rule (a v1 AMD table or a stage-2 SMMUv3
+ * domain serves no PASID): 0, or the kernel's -errno. Nothing changes. ctx->lock held.
+ */
+int iommu_dev_attach_check(const struct iommu_dev *idev, uint32_t pasid,
+			   const struct iommu_xlate *x);
 /* The translation at pasid, or NULL (a read section, or ctx->lock). */
 struct iommu_xlate *iommu_dev_pasid(const struct iommu_dev *idev, uint32_t pasid);
+/*
+ * d's state the models write into their structures changed (IOMMU_HWPT_SET_DIRTY_TRACKING):
+ * reprogram every entry of every device in the directory whose translation walks d (the RID
+ * and each PASID, nested translations over d included), then flush d's IOTLB entries. The
+ * models write what d says now. 0 or the first model's -errno. ctx->lock held.
+ */
+int iommu_domain_resync(struct iommu_ctx_dir *const *dirp, struct iommu_domain *d);
 /* The device registered under dev_id in the directory, or NULL. Read section. */
 struct iommu_dev *iommu_dir_lookup(struct iommu_ctx_dir *const *dirp, uint32_t dev_id);
 

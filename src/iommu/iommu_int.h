@@ -16,8 +16,10 @@
 #ifndef IOASID_IOMMU_INT_H
 #define IOASID_IOMMU_INT_H
 
+#include <endian.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "iommu/iommu.h"
@@ -153,12 +155,51 @@ struct iommu_hwctx_ops {
 	 */
 	int (*walk)(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasid, uint64_t iova,
 		    unsigned int access, struct iommu_xlate_result *out, struct iommu_fault *fault);
-	void (*free)(struct iommu_hwctx *hw);
+	/*
+	 * May x be attached at pasid (replacing what is there)? Optional (NULL: yes). 0, or the
+	 * errno the kernel's driver answers such an attach with. ctx->lock.
+	 */
+	int (*attach_check)(struct iommu_hwctx *hw, uint32_t pasid, const struct iommu_xlate *x);
+	/* Free the tables the model made beyond its struct (optional; iommu_hwctx_free). */
+	void (*release)(struct iommu_hwctx *hw);
 };
 struct iommu_hwctx {
 	const struct iommu_hwctx_ops *ops;
 	uint64_t root_pa; /* the device's own entry (VT-d: its context entry) */
 };
+
+/*
+ * hwctx.c: a model's context, zeroed: size bytes of the model's struct (struct iommu_hwctx
+ * first) with ops, root_pa the struct's address + root_off. NULL: no memory.
+ */
+void *iommu_hwctx_alloc(size_t size, const struct iommu_hwctx_ops *ops, size_t root_off);
+#define IOMMU_HWCTX_ALLOC(type, ops, root_field) \
+	((type *)iommu_hwctx_alloc(sizeof(type), ops, offsetof(type, root_field)))
+/* The same into *out for a model with nothing beyond its struct: 0 or -ENOMEM. */
+#define IOMMU_HWCTX_NEW(type, ops, root_field, out) \
+	iommu_hwctx_new(sizeof(type), ops, offsetof(type, root_field), out)
+int iommu_hwctx_new(size_t size, const struct iommu_hwctx_ops *ops, size_t root_off,
+		    struct iommu_hwctx **out);
+/* ops->release, then the struct (NULL: nothing). Also a failed *_hwctx_new's undo. */
+void iommu_hwctx_free(struct iommu_hwctx *hw);
+/* A zeroed table of at least bytes (at least a page), 4 KiB aligned. NULL: no memory. */
+uint64_t *iommu_ctx_table_alloc(size_t bytes);
+/*
+ * Free the table each little-endian entry of dir[0..n) with a valid bit names (its address:
+ * entry & addr_mask), then dir itself (NULL: nothing).
+ */
+void iommu_ctx_tables_free(uint64_t *dir, size_t n, uint64_t valid, uint64_t addr_mask);
+/* A structure's word as the hardware reads it (little-endian), one relaxed store. */
+static inline void iommu_store_le(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, htole64(v), __ATOMIC_RELAXED);
+}
+
+/*
+ * Every model's constructor: the structures of a device with pasid_bits-bit PASIDs (a model
+ * without PASIDs ignores them). 0 or -ENOMEM.
+ */
+typedef int iommu_hwctx_new_fn(unsigned int pasid_bits, struct iommu_hwctx **out);
 
 /* pasid.c: give idev its hardware context (before any attach); the device frees it. */
 void iommu_dev_set_hw(struct iommu_dev *idev, struct iommu_hwctx *hw);
@@ -190,7 +231,7 @@ struct riscv_ctx {
 int riscv_ctx_lookup(const struct pt_reader *rd, uint64_t dc_pa, uint32_t pasid, uint64_t iova,
 		     struct riscv_ctx *out, struct iommu_fault *f);
 /* The DC and PD20 process directory of a first-stage RISC-V device. */
-int iommu_riscv_hwctx_new(struct iommu_hwctx **out);
+int iommu_riscv_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out);
 
 /* model_power.c: a PHB4 TVE, decoded */
 struct power_tve {
@@ -200,7 +241,7 @@ struct power_tve {
 /* 0, or -EFAULT: invalid (not present) or unimplemented sizes (bad context), device level */
 int power_tve_decode(uint64_t tve, uint64_t iova, struct power_tve *out, struct iommu_fault *f);
 /* The TVT of a TCE device (root_pa: the two TVEs). */
-int iommu_power_hwctx_new(struct iommu_hwctx **out);
+int iommu_power_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out);
 
 /*
  * model_amd.c: an AMD Device Table Entry, decoded (words 0-2; the interrupt half is not
@@ -215,6 +256,7 @@ struct amd_guest {
 };
 struct amd_dte {
 	bool ir, iw;
+	unsigned int had;  /* host access/dirty update: 0 none, 1 accessed, 3 accessed and dirty */
 	unsigned int mode; /* host page-table levels (1..6) */
 	uint64_t root;	   /* host page-table root */
 	uint16_t domid;
@@ -224,7 +266,7 @@ struct amd_dte {
 int amd_dte_decode(const struct pt_reader *rd, uint64_t dte_pa, uint64_t iova, struct amd_dte *out,
 		   struct iommu_fault *f);
 /* The DTE of an AMD v1 device (root_pa: its 256-bit entry). */
-int iommu_amd_hwctx_new(struct iommu_hwctx **out);
+int iommu_amd_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out);
 /* nested.c: the guest fields of an AMD nested translation (IOMMU_HWPT_DATA_AMD_GUEST). */
 void iommu_nested_amd_guest(const struct iommu_xlate *x, struct amd_guest *out);
 /*
@@ -262,7 +304,7 @@ enum {
 int smmu_ste_decode(const struct pt_reader *rd, uint64_t ste_pa, uint64_t iova,
 		    struct smmu_ste *out, struct iommu_fault *f);
 /* The STE of a stage-2 SMMUv3 device ("arm-s2-*"; root_pa: its STE). */
-int iommu_smmu_s2_hwctx_new(struct iommu_hwctx **out);
+int iommu_smmu_s2_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out);
 /* nested.c: an SMMUv3 nested translation's guest STE (words 0, 1; CPU order, checked). */
 void iommu_nested_smmu_ste(const struct iommu_xlate *x, uint64_t out[2]);
 /* nested.c: walk x with the stage-1 half of an STE (words 0, 1): CD, LPAE, all through stage 2 */

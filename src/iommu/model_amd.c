@@ -34,12 +34,16 @@
  * permission fault at the device level [IO_PAGE_FAULT with the DTE's permission]. IR and IW
  * narrow the leaf's permissions (the IOTLB keeps the result).
  *
- * Not modelled: PASIDs on a v1 table (a PASID needs GCR3's tables: a PASID attached on its
- * own keeps the paging kind's walk, as the POWER model), the device table itself (one entry
- * per device), HAD rewritten on IOMMU_HWPT_SET_DIRTY_TRACKING (the walk follows the domain's
- * switch), interrupt remapping. Concurrency as model_vtd.c: a sequence count per device; a
- * walk whose DTE does not describe the slot's translation returns -EAGAIN. DomainID is the
- * low 16 bits of the IOTLB tag.
+ * PASIDs: a v1 table serves none (a PASID goes through the GCR3 table, whose entries name
+ * x86-64 tables). A PASID attached on its own to a paging HWPT is refused at attach with
+ * EOPNOTSUPP, the kernel's answer (Linux 6.12: the AMD paging domains have no set_dev_pasid,
+ * and iommu_attach_device_pasid answers EOPNOTSUPP); PASIDs of a nested HWPT (GV) go through
+ * the guest's GCR3 table. Not modelled: the device table itself (one entry per device), interrupt
+ * remapping. HAD is the truth for dirty bits: the walk of the host table sets them only with HAD
+ * 11b (10b is reserved: a bad context); a toggle of the domain's dirty tracking rewrites HAD in the
+ * DTE (iommu_domain_resync, as the driver's amd_iommu_set_dirty_tracking does) and flushes the
+ * IOTLB. Concurrency as model_vtd.c: a sequence count per device; a walk whose DTE does not
+ * describe the slot's translation returns -EAGAIN. DomainID is the low 16 bits of the IOTLB tag.
  */
 #include <endian.h>
 #include <errno.h>
@@ -54,6 +58,7 @@
 #define DTE0_V		  (UINT64_C(1) << 0)
 #define DTE0_TV		  (UINT64_C(1) << 1)
 #define DTE0_RESERVED	  ((UINT64_C(0x1f) << 2) | (UINT64_C(1) << 63))
+#define DTE0_HAD_SHIFT	  7
 #define DTE0_MODE_SHIFT	  9
 #define DTE0_ROOT	  UINT64_C(0x000ffffffffff000) /* 51:12 */
 #define DTE0_GIOV	  (UINT64_C(1) << 54)
@@ -89,6 +94,7 @@ int amd_dte_decode(const struct pt_reader *rd, uint64_t dte_pa, uint64_t iova, s
 			return rc;
 	if (!(w[0] & DTE0_V) || !(w[0] & DTE0_TV))
 		return dte_fault(f, IOMMU_FAULT_NOT_PRESENT, iova);
+	out->had = (unsigned int)(w[0] >> DTE0_HAD_SHIFT) & 3;
 	out->mode = (unsigned int)(w[0] >> DTE0_MODE_SHIFT) & 7;
 	out->root = w[0] & DTE0_ROOT;
 	out->ir = w[0] & DTE0_IR;
@@ -103,7 +109,7 @@ int amd_dte_decode(const struct pt_reader *rd, uint64_t dte_pa, uint64_t iova, s
 	gpt = (unsigned int)(w[2] >> DTE2_GPT_SHIFT) & 3;
 	out->g.levels = gpt ? 5 : 4;
 	if ((w[0] & DTE0_RESERVED) || (w[2] & DTE2_RESERVED) || out->mode == 7 || gpt > 1 ||
-	    (out->g.gv && out->g.glx == 3))
+	    out->had == 2 || (out->g.gv && out->g.glx == 3))
 		return dte_fault(f, IOMMU_FAULT_BAD_CTX, iova);
 	if (!out->mode) /* translation disabled: no identity meaning here (see the top) */
 		return dte_fault(f, IOMMU_FAULT_BAD_CTX, iova);
@@ -125,7 +131,7 @@ static int amd_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iomm
 	struct pt_hw_info hi;
 
 	if (pasid != IOMMU_NO_PASID)
-		return 0; /* a v1 table serves no PASID (see the top) */
+		return 0; /* a PASID is a nested translation's (amd_attach_check) */
 	if (x) {
 		if (pt_domain_hw_info(x->s2, &hi) || hi.format != PT_FMT_AMD_V1)
 			return -EINVAL;
@@ -172,8 +178,8 @@ static int amd_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasi
 	uint32_t s;
 	int rc;
 
-	if (pasid != IOMMU_NO_PASID && x->s1_type != IOMMU_HWPT_DATA_AMD_GUEST)
-		return x->ops->walk(x, pasid, iova, access, out, fault);
+	if (pasid != IOMMU_NO_PASID && x->s1_type != IOMMU_HWPT_DATA_AMD_GUEST) /* see the top */
+		return dte_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
 	do {
 		s = iommu_seq_read_begin(&h->seq, &spins);
 		rc = amd_dte_decode(NULL, (uint64_t)(uintptr_t)h->dte, iova, &d, fault);
@@ -199,32 +205,28 @@ static int amd_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasi
 	else if (x->s1_type) /* GV clear: stage 2 alone, as the guest DTE says */
 		rc = x->ops->walk(x, pasid, iova, access, out, fault);
 	else
-		rc = iommu_walk_root(x, d.root, iova, access, x->s2->dirty_tracking, out, fault);
+		rc = iommu_walk_root(x, d.root, iova, access, d.had == 3, out, fault);
 	if (!rc)
 		out->prot &= (d.ir ? IOMMU_PROT_READ : 0) | (d.iw ? IOMMU_PROT_WRITE : 0);
 	return rc;
 }
 
-static void amd_free(struct iommu_hwctx *hw)
+/* A paging (v1) domain serves no PASID: the kernel's answer (see the top). */
+static int amd_attach_check(struct iommu_hwctx *hw, uint32_t pasid, const struct iommu_xlate *x)
 {
-	free(hw);
+	(void)hw;
+	return pasid != IOMMU_NO_PASID && x->s1_type == IOMMU_HWPT_DATA_NONE ? -EOPNOTSUPP : 0;
 }
 
 static const struct iommu_hwctx_ops amd_hwctx_ops = {
 	.name = "amd",
 	.program = amd_program,
 	.walk = amd_walk,
-	.free = amd_free,
+	.attach_check = amd_attach_check,
 };
 
-int iommu_amd_hwctx_new(struct iommu_hwctx **out)
+int iommu_amd_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)
 {
-	struct amd_hw *h = calloc(1, sizeof(*h));
-
-	if (!h)
-		return -ENOMEM;
-	h->hw.ops = &amd_hwctx_ops;
-	h->hw.root_pa = (uint64_t)(uintptr_t)h->dte;
-	*out = &h->hw;
-	return 0;
+	(void)pasid_bits; /* a v1 DTE serves no PASID */
+	return IOMMU_HWCTX_NEW(struct amd_hw, &amd_hwctx_ops, dte, out);
 }

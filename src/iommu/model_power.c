@@ -117,26 +117,14 @@ static int power_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pa
 	return iommu_walk_root(x, t.root, iova, access, false, out, fault);
 }
 
-static void power_free(struct iommu_hwctx *hw)
-{
-	free(hw);
-}
-
 static const struct iommu_hwctx_ops power_hwctx_ops = {
 	.name = "power",
 	.program = power_program,
 	.walk = power_walk,
-	.free = power_free,
 };
 
-int iommu_power_hwctx_new(struct iommu_hwctx **out)
+int iommu_power_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)
 {
-	struct power_hw *h = calloc(1, sizeof(*h));
-
-	if (!h)
-		return -ENOMEM;
-	h->hw.ops = &power_hwctx_ops;
-	h->hw.root_pa = (uint64_t)(uintptr_t)h->tvt;
-	*out = &h->hw;
-	return 0;
+	(void)pasid_bits; /* a PHB has no PASIDs */
+	return IOMMU_HWCTX_NEW(struct power_hw, &power_hwctx_ops, tvt, out);
 }

@@ -97,10 +97,37 @@ static bool ptm_format_dirty(const struct pt_config *cfg)
 	return dirty;
 }
 
+/*
+ * The model's own structures, where it has them: VT-d second and first stage (context entry,
+ * PASID directory and tables), RISC-V first stage (device context, process directory), POWER
+ * TCE (the PE's two TVEs), SMMUv3 stage 1 (STE, two-level CD table), SMMUv3 stage 2 (the
+ * STE: stage 2, or a guest's stage 1 over it), AMD v1 (the DTE). NULL: none (RISC-V second
+ * stage: the paging kind's walk).
+ */
+static iommu_hwctx_new_fn *ptm_hwctx_new_of(const struct pt_config *c)
+{
+	switch (c->format) {
+	case PT_FMT_VTD_SS:
+	case PT_FMT_X86_64:
+		return iommu_vtd_hwctx_new;
+	case PT_FMT_TCE:
+		return iommu_power_hwctx_new;
+	case PT_FMT_AMD_V1:
+		return iommu_amd_hwctx_new;
+	case PT_FMT_RISCV:
+		return c->flags & PT_CFG_RISCV_X4 ? NULL : iommu_riscv_hwctx_new;
+	case PT_FMT_ARM_LPAE:
+		return c->flags & PT_CFG_ARM_S2 ? iommu_smmu_s2_hwctx_new : iommu_smmu_hwctx_new;
+	default:
+		return NULL;
+	}
+}
+
 static int ptm_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_desc *desc,
 			  struct device **out)
 {
 	const struct pt_variant *v = pt_variant_find(desc->format);
+	iommu_hwctx_new_fn *hw_new;
 	struct device *dev;
 	struct pt_model *m;
 	int rc;
@@ -124,26 +151,10 @@ static int ptm_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_des
 		dev->caps |= DEV_CAP_PASID;
 		dev->max_pasid_log2 = DEV_PASID_BITS;
 	}
-	/*
-	 * The model's own structures, where it has them: VT-d second and first stage (context
-	 * entry, PASID directory and tables), RISC-V first stage (device context, process
-	 * directory), POWER TCE (the PE's two TVEs), SMMUv3 stage 1 (STE, two-level CD table),
-	 * SMMUv3 stage 2 (the STE: stage 2, or a guest's stage 1 over it), AMD v1 (the DTE).
-	 */
-	if (m->cfg.format == PT_FMT_VTD_SS || m->cfg.format == PT_FMT_X86_64 ||
-	    m->cfg.format == PT_FMT_TCE || m->cfg.format == PT_FMT_AMD_V1 ||
-	    (m->cfg.format == PT_FMT_RISCV && !(m->cfg.flags & PT_CFG_RISCV_X4)) ||
-	    m->cfg.format == PT_FMT_ARM_LPAE) {
-		unsigned int bits = iommu_dev_pasid_bits(dev->iommu);
+	if ((hw_new = ptm_hwctx_new_of(&m->cfg))) {
 		struct iommu_hwctx *hw;
 
-		rc = m->cfg.format == PT_FMT_VTD_SS || m->cfg.format == PT_FMT_X86_64 ?
-			     iommu_vtd_hwctx_new(bits, &hw) :
-		     m->cfg.format == PT_FMT_TCE    ? iommu_power_hwctx_new(&hw) :
-		     m->cfg.format == PT_FMT_RISCV  ? iommu_riscv_hwctx_new(&hw) :
-		     m->cfg.format == PT_FMT_AMD_V1 ? iommu_amd_hwctx_new(&hw) :
-		     m->cfg.flags & PT_CFG_ARM_S2   ? iommu_smmu_s2_hwctx_new(&hw) :
-						      iommu_smmu_hwctx_new(bits, &hw);
+		rc = hw_new(iommu_dev_pasid_bits(dev->iommu), &hw);
 		if (rc) {
 			dev_unbind(dev);
 			return rc;

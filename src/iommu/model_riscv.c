@@ -141,20 +141,6 @@ struct rv_hw {
 	uint64_t *pdt2; /* the PD20 root: 8 entries (one page) */
 };
 
-static void store_le(uint64_t *p, uint64_t v)
-{
-	__atomic_store_n(p, htole64(v), __ATOMIC_RELAXED);
-}
-
-static uint64_t *page_new(void)
-{
-	uint64_t *p = aligned_alloc(4096, 4096);
-
-	if (p)
-		memset(p, 0, 4096);
-	return p;
-}
-
 /* The next table below entry *e (made if make). NULL: none or no memory. */
 static uint64_t *pdt_next(uint64_t *e, bool make)
 {
@@ -162,9 +148,9 @@ static uint64_t *pdt_next(uint64_t *e, bool make)
 
 	if (v & PDTE_V)
 		return (uint64_t *)(uintptr_t)(PDTE_PPN(v) << 12);
-	if (!make || !(t = page_new()))
+	if (!make || !(t = iommu_ctx_table_alloc(4096)))
 		return NULL;
-	store_le(e, ((uint64_t)(uintptr_t)t >> 12) << 10 | PDTE_V);
+	iommu_store_le(e, ((uint64_t)(uintptr_t)t >> 12) << 10 | PDTE_V);
 	return t;
 }
 
@@ -196,8 +182,8 @@ static int rv_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iommu
 	if (!pc)
 		return x ? -ENOMEM : 0;
 	iommu_seq_write_begin(&h->seq);
-	store_le(&pc[1], fsc);
-	store_le(&pc[0], ta);
+	iommu_store_le(&pc[1], fsc);
+	iommu_store_le(&pc[0], ta);
 	iommu_seq_write_end(&h->seq);
 	return 0;
 }
@@ -226,43 +212,39 @@ static int rv_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasid
 	return iommu_walk_root(x, c.s1_root, iova, access, x->s2->dirty_tracking, out, fault);
 }
 
-static void rv_free(struct iommu_hwctx *hw)
+static void rv_release(struct iommu_hwctx *hw)
 {
 	struct rv_hw *h = (struct rv_hw *)hw;
 
-	for (unsigned int i = 0; i < 8; i++) {
+	for (unsigned int i = 0; h->pdt2 && i < 8; i++) {
 		uint64_t *l1 = pdt_next(&h->pdt2[i], false);
 
-		if (!l1)
-			continue;
-		for (unsigned int j = 0; j < 512; j++)
+		for (unsigned int j = 0; l1 && j < 512; j++)
 			free(pdt_next(&l1[j], false));
 		free(l1);
 	}
 	free(h->pdt2);
-	free(h);
 }
 
 static const struct iommu_hwctx_ops rv_hwctx_ops = {
 	.name = "riscv",
 	.program = rv_program,
 	.walk = rv_walk,
-	.free = rv_free,
+	.release = rv_release,
 };
 
-int iommu_riscv_hwctx_new(struct iommu_hwctx **out)
+int iommu_riscv_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)
 {
-	struct rv_hw *h = calloc(1, sizeof(*h));
+	struct rv_hw *h = IOMMU_HWCTX_ALLOC(struct rv_hw, &rv_hwctx_ops, dc);
 
+	(void)pasid_bits; /* always PD20: 20-bit process_ids */
 	if (!h)
 		return -ENOMEM;
-	h->pdt2 = page_new();
+	h->pdt2 = iommu_ctx_table_alloc(4096);
 	if (!h->pdt2) {
-		free(h);
+		iommu_hwctx_free(&h->hw);
 		return -ENOMEM;
 	}
-	h->hw.ops = &rv_hwctx_ops;
-	h->hw.root_pa = (uint64_t)(uintptr_t)h->dc;
 	/* V, PDTV, DPE (requests without a process_id use PC 0); iohgatp Bare; pdtp PD20 */
 	h->dc[0] = htole64(TC_V | TC_PDTV | TC_DPE);
 	h->dc[3] = htole64((uint64_t)PDTP_PD20 << 60 | (uint64_t)(uintptr_t)h->pdt2 >> 12);

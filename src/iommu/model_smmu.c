@@ -200,9 +200,11 @@ int smmu_cd_fetch(const struct pt_reader *rd, const uint64_t ste[2], uint32_t pa
  * table with 64-CD leaves, S1CDMax the device's PASID width, S1DSS 0b10 so requests without
  * a SubstreamID use CD 0) and the CDs written on attach, replace and detach of each PASID
  * (T0SZ, TG0, IPS, AA64, HD, ASID = the low 16 bits of the IOTLB tag; TTB0 the domain's
- * root). Every walk reads them through smmu_cd_fetch, as a guest's are read. A nested HWPT
- * on such a device is not written here: its guest STE is the structure, and the walk is the
- * nested kind's (smmu_hw.nested).
+ * root). HD is set when the domain was made with dirty tracking and, as in Linux 6.12's
+ * driver, never rewritten by a toggle; the walk sets dirty bits when the CD's HD says so. Every
+ * walk reads them through smmu_cd_fetch, as a guest's are read. A nested HWPT on such a device is
+ * not written here: its guest STE is the structure, and the walk is the nested kind's
+ * (smmu_hw.nested).
  */
 struct smmu_hw {
 	struct iommu_hwctx hw;
@@ -224,21 +226,15 @@ static unsigned int smmu_ia_bits(const struct iommu_domain *d)
 	return pt_domain_hw_info(d, &hi) ? 0 : hi.input_bits;
 }
 
-static void smmu_store_le(uint64_t *p, uint64_t v)
-{
-	__atomic_store_n(p, htole64(v), __ATOMIC_RELAXED);
-}
-
 /* The CD of ssid in the host's table (its leaf made if make), or NULL. */
 static uint64_t *smmu_host_cd(struct smmu_hw *h, uint32_t ssid, bool make)
 {
 	uint64_t *d = &h->l1[ssid >> 6], v = le64toh(*d), *leaf;
 
 	if (!(v & L1CD_V)) {
-		if (!make || !(leaf = aligned_alloc(4096, 4096)))
+		if (!make || !(leaf = iommu_ctx_table_alloc(4096)))
 			return NULL;
-		memset(leaf, 0, 4096);
-		smmu_store_le(d, (uint64_t)(uintptr_t)leaf | L1CD_V);
+		iommu_store_le(d, (uint64_t)(uintptr_t)leaf | L1CD_V);
 		v = le64toh(*d);
 	}
 	leaf = (uint64_t *)(uintptr_t)(v & L1CD_L2PTR);
@@ -275,8 +271,8 @@ static int smmu_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iom
 	if (!cd)
 		return x ? -ENOMEM : 0;
 	iommu_seq_write_begin(&h->seq);
-	smmu_store_le(&cd[1], w1);
-	smmu_store_le(&cd[0], w0);
+	iommu_store_le(&cd[1], w1);
+	iommu_store_le(&cd[0], w0);
 	iommu_seq_write_end(&h->seq);
 	return 0;
 }
@@ -310,47 +306,36 @@ static int smmu_host_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_
 	}
 	if ((1u << cd.granule_lg2) != c->granule || cd.ia_bits != smmu_ia_bits(x->s2))
 		return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
-	return iommu_walk_root(x, cd.ttb0, iova, access, x->s2->dirty_tracking, out, fault);
+	return iommu_walk_root(x, cd.ttb0, iova, access, cd.hd, out, fault);
 }
 
-static void smmu_hw_free(struct iommu_hwctx *hw)
+static void smmu_hw_release(struct iommu_hwctx *hw)
 {
 	struct smmu_hw *h = (struct smmu_hw *)hw;
 
-	for (size_t i = 0; i < (size_t)1 << (h->cdmax - 6); i++) {
-		uint64_t v = le64toh(h->l1[i]);
-
-		if (v & L1CD_V)
-			free((void *)(uintptr_t)(v & L1CD_L2PTR));
-	}
-	free(h->l1);
-	free(h);
+	iommu_ctx_tables_free(h->l1, (size_t)1 << (h->cdmax - 6), L1CD_V, L1CD_L2PTR);
 }
 
 static const struct iommu_hwctx_ops smmu_hwctx_ops = {
 	.name = "smmuv3",
 	.program = smmu_program,
 	.walk = smmu_host_walk,
-	.free = smmu_hw_free,
+	.release = smmu_hw_release,
 };
 
 int iommu_smmu_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)
 {
 	unsigned int cdmax = pasid_bits < 7 ? 7 : pasid_bits > 20 ? 20 : pasid_bits;
-	size_t l1_bytes = (size_t)8 << (cdmax - 6);
-	struct smmu_hw *h = calloc(1, sizeof(*h));
+	struct smmu_hw *h = IOMMU_HWCTX_ALLOC(struct smmu_hw, &smmu_hwctx_ops, ste);
 
 	if (!h)
 		return -ENOMEM;
-	h->l1 = aligned_alloc(4096, l1_bytes < 4096 ? 4096 : l1_bytes);
+	h->cdmax = cdmax;
+	h->l1 = iommu_ctx_table_alloc((size_t)8 << (cdmax - 6));
 	if (!h->l1) {
-		free(h);
+		iommu_hwctx_free(&h->hw);
 		return -ENOMEM;
 	}
-	memset(h->l1, 0, l1_bytes);
-	h->cdmax = cdmax;
-	h->hw.ops = &smmu_hwctx_ops;
-	h->hw.root_pa = (uint64_t)(uintptr_t)h->ste;
 	h->ste[0] = STE0_V | (uint64_t)STE_CFG_S1 << STE0_CFG_SHIFT |
 		    (uint64_t)S1FMT_L2_4K << STE0_S1FMT_SHIFT | (uint64_t)(uintptr_t)h->l1 |
 		    (uint64_t)cdmax << STE0_CDMAX_SHIFT;
@@ -426,13 +411,15 @@ int smmu_ste_decode(const struct pt_reader *rd, uint64_t ste_pa, uint64_t iova,
  * A stage-2 SMMUv3 device ("arm-s2-*"): its STE, written on attach, replace and detach of
  * the RID. A paging HWPT: Config stage 2 (0b110), S2VMID = the low 16 bits of the IOTLB tag,
  * S2VTCR the domain's VTCR_EL2 bits 18:0, S2AA64, S2R, S2HA/S2HD while the domain tracks
- * dirty pages, S2TTB its root. A nested HWPT of IOMMU_HWPT_DATA_ARM_SMMUV3: the guest's STE
- * merged with the parent's stage 2 as the kernel makes it: the guest's abort stays abort,
- * its bypass becomes stage 2 alone, its stage 1 becomes nested (0b111) with the guest's
- * S1Fmt, S1ContextPtr, S1CDMax and word 1 (S1DSS, EATS ...), and S2PTW set. Every miss reads
- * the STE and walks what it says: the nested walk (nested.c) takes the stage-1 fields from
- * this STE, not from the HWPT's copy. A PASID attached on its own (a stage-2 STE has no CD
- * table) keeps the paging kind's walk.
+ * dirty pages (rewritten when it is toggled: iommu_domain_resync; the stage-2 walk sets dirty
+ * bits only with S2HD), S2TTB its root. A nested HWPT of IOMMU_HWPT_DATA_ARM_SMMUV3: the guest's
+ * STE merged with the parent's stage 2 as the kernel makes it: the guest's abort stays abort, its
+ * bypass becomes stage 2 alone, its stage 1 becomes nested (0b111) with the guest's S1Fmt,
+ * S1ContextPtr, S1CDMax and word 1 (S1DSS, EATS ...), and S2PTW set. Every miss reads the STE and
+ * walks what it says: the nested walk (nested.c) takes the stage-1 fields from this STE, not from
+ * the HWPT's copy. A PASID attached on its own to a paging HWPT is refused at attach with EINVAL,
+ * the kernel's answer (Linux 6.12 arm_smmu_s1_set_dev_pasid: the domain is not stage 1; a
+ * stage-2 STE has no CD table to hold the PASID).
  */
 struct smmu_s2_hw {
 	struct iommu_hwctx hw;
@@ -462,7 +449,7 @@ static int smmu_s2_program(struct iommu_hwctx *hw, uint32_t pasid, const struct 
 	struct pt_hw_info hi;
 
 	if (pasid != IOMMU_NO_PASID)
-		return 0; /* see above */
+		return 0; /* a PASID is a nested translation's (smmu_s2_attach_check) */
 	if (x) {
 		const struct pt_config *c = pt_domain_config(x->s2);
 		unsigned int cfg;
@@ -491,7 +478,7 @@ static int smmu_s2_program(struct iommu_hwctx *hw, uint32_t pasid, const struct 
 	}
 	iommu_seq_write_begin(&h->seq);
 	for (unsigned int i = 0; i < 4; i++)
-		smmu_store_le(&h->ste[i], w[i]);
+		iommu_store_le(&h->ste[i], w[i]);
 	iommu_seq_write_end(&h->seq);
 	return 0;
 }
@@ -514,8 +501,8 @@ static int smmu_s2_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t 
 	uint32_t seq;
 	int rc;
 
-	if (pasid != IOMMU_NO_PASID && !x->s1_type)
-		return x->ops->walk(x, pasid, iova, access, out, fault);
+	if (pasid != IOMMU_NO_PASID && !x->s1_type) /* never attached (see above) */
+		return iommu_ctx_fault(fault, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
 	do {
 		seq = iommu_seq_read_begin(&h->seq, &spins);
 		rc = smmu_ste_decode(NULL, (uint64_t)(uintptr_t)h->ste, iova, &s, fault);
@@ -537,32 +524,28 @@ static int smmu_s2_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t 
 		return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
 	if (s.cfg == SMMU_CFG_NESTED)
 		return iommu_nested_smmu_walk(x, s.w, pasid, iova, access, out, fault);
-	rc = iommu_walk_root(x, s.s2ttb, iova, access, x->s2->dirty_tracking, out, fault);
+	rc = iommu_walk_root(x, s.s2ttb, iova, access, s.s2hd, out, fault);
 	if (rc && x->s1_type) /* the guest bypasses stage 1: a fault is stage 2's */
 		fault->stage = 2;
 	return rc;
 }
 
-static void smmu_s2_free(struct iommu_hwctx *hw)
+/* A stage-2 domain serves no PASID: the kernel's answer (see above). */
+static int smmu_s2_attach_check(struct iommu_hwctx *hw, uint32_t pasid, const struct iommu_xlate *x)
 {
-	free(hw);
+	(void)hw;
+	return pasid != IOMMU_NO_PASID && x->s1_type == IOMMU_HWPT_DATA_NONE ? -EINVAL : 0;
 }
 
 static const struct iommu_hwctx_ops smmu_s2_hwctx_ops = {
 	.name = "smmuv3-s2",
 	.program = smmu_s2_program,
 	.walk = smmu_s2_walk,
-	.free = smmu_s2_free,
+	.attach_check = smmu_s2_attach_check,
 };
 
-int iommu_smmu_s2_hwctx_new(struct iommu_hwctx **out)
+int iommu_smmu_s2_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)
 {
-	struct smmu_s2_hw *h = calloc(1, sizeof(*h));
-
-	if (!h)
-		return -ENOMEM;
-	h->hw.ops = &smmu_s2_hwctx_ops;
-	h->hw.root_pa = (uint64_t)(uintptr_t)h->ste;
-	*out = &h->hw;
-	return 0;
+	(void)pasid_bits; /* a stage-2 STE has no CD table */
+	return IOMMU_HWCTX_NEW(struct smmu_s2_hw, &smmu_s2_hwctx_ops, ste, out);
 }

@@ -42,9 +42,10 @@
  * (the uAPI has no identity domain) and a walk that meets it is a bad context, because an
  * emulated physical address is a pointer of the process owning the IOMMU side, so IOVA ==
  * PA would let a device reach any of that process's memory (docs/translation.md,
- * Pass-through). SSADE is written at attach; the walk follows the domain's dirty-tracking
- * switch (IOMMU_HWPT_SET_DIRTY_TRACKING does not rewrite every PASID entry, as the driver
- * would).
+ * Pass-through). SSADE is written at attach from the domain's dirty tracking and rewritten in
+ * every entry on the domain when it is toggled (iommu_domain_resync, pasid.c); a second-stage
+ * walk sets dirty bits only with SSADE set. First stage (PGTT 1) has no SSADE: its walk
+ * follows the domain's switch.
  *
  * Concurrency: entries are rewritten under ctx->lock while DMA reads them without a lock.
  * A per-device sequence count stands for the hardware's "clear P, invalidate, write, set P"
@@ -142,11 +143,6 @@ struct vtd_hw {
 	unsigned int dir_lg2;
 };
 
-static void store_le(uint64_t *p, uint64_t v)
-{
-	__atomic_store_n(p, htole64(v), __ATOMIC_RELAXED);
-}
-
 /* The entry of pasid in the host's tables, its table made if make. NULL: none (or no memory). */
 static uint64_t *vtd_entry(struct vtd_hw *h, uint32_t pasid, bool make)
 {
@@ -155,11 +151,10 @@ static uint64_t *vtd_entry(struct vtd_hw *h, uint32_t pasid, bool make)
 	if (!(de & DIR_P)) {
 		if (!make)
 			return NULL;
-		table = aligned_alloc(4096, 4096);
+		table = iommu_ctx_table_alloc(4096);
 		if (!table)
 			return NULL;
-		memset(table, 0, 4096);
-		store_le(dir, (uint64_t)(uintptr_t)table | DIR_P);
+		iommu_store_le(dir, (uint64_t)(uintptr_t)table | DIR_P);
 		de = le64toh(*dir);
 	}
 	table = (uint64_t *)(uintptr_t)(de & CTX_ADDR);
@@ -200,7 +195,7 @@ static int vtd_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iomm
 		return x ? -ENOMEM : 0;
 	iommu_seq_write_begin(&h->seq);
 	for (unsigned int i = 0; i < 3; i++)
-		store_le(&pe[i], w[i]);
+		iommu_store_le(&pe[i], w[i]);
 	iommu_seq_write_end(&h->seq);
 	return 0;
 }
@@ -254,48 +249,38 @@ static int vtd_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasi
 		return iommu_ctx_fault(fault, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID, iova);
 	if (e.pgtt == VTD_PGTT_NESTED) /* FSPTPTR through SSPTPTR: the nested kind's walk */
 		return x->ops->walk(x, pasid, iova, access, out, fault);
-	return iommu_walk_root(x, e.ssptptr, iova, access, x->s2->dirty_tracking, out, fault);
+	return iommu_walk_root(x, e.ssptptr, iova, access, e.ssade, out, fault);
 }
 
-static void vtd_free(struct iommu_hwctx *hw)
+static void vtd_release(struct iommu_hwctx *hw)
 {
 	struct vtd_hw *h = (struct vtd_hw *)hw;
 
-	for (size_t i = 0; i < (size_t)1 << h->dir_lg2; i++) {
-		uint64_t de = le64toh(h->dir[i]);
-
-		if (de & DIR_P)
-			free((void *)(uintptr_t)(de & CTX_ADDR));
-	}
-	free(h->dir);
-	free(h);
+	iommu_ctx_tables_free(h->dir, (size_t)1 << h->dir_lg2, DIR_P, CTX_ADDR);
 }
 
 static const struct iommu_hwctx_ops vtd_hwctx_ops = {
 	.name = "vtd",
 	.program = vtd_program,
 	.walk = vtd_walk,
-	.free = vtd_free,
+	.release = vtd_release,
 };
 
 int iommu_vtd_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)
 {
 	unsigned int dir_lg2 = pasid_bits > PASID_TABLE_LG2 + 7 ? pasid_bits - PASID_TABLE_LG2 : 7;
-	struct vtd_hw *h = calloc(1, sizeof(*h));
+	struct vtd_hw *h = IOMMU_HWCTX_ALLOC(struct vtd_hw, &vtd_hwctx_ops, ctx);
 
 	if (!h)
 		return -ENOMEM;
 	if (dir_lg2 > 14)
 		dir_lg2 = 14;
-	h->dir = aligned_alloc(4096, ((size_t)8 << dir_lg2) < 4096 ? 4096 : (size_t)8 << dir_lg2);
+	h->dir_lg2 = dir_lg2;
+	h->dir = iommu_ctx_table_alloc((size_t)8 << dir_lg2);
 	if (!h->dir) {
-		free(h);
+		iommu_hwctx_free(&h->hw);
 		return -ENOMEM;
 	}
-	memset(h->dir, 0, (size_t)8 << dir_lg2);
-	h->dir_lg2 = dir_lg2;
-	h->hw.ops = &vtd_hwctx_ops;
-	h->hw.root_pa = (uint64_t)(uintptr_t)h->ctx;
 	/* P, PASIDE, PDTS, the directory; RID_PASID 0 */
 	h->ctx[0] =
 		htole64((uint64_t)(uintptr_t)h->dir | (uint64_t)(dir_lg2 - 7) << CTX0_PDTS_SHIFT |

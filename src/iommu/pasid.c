@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "iommu/iommu_int.h"
+#include "pt/pt.h"
 
 #define PASID_LEAF_LG2 10
 #define PASID_LEAF     (1u << PASID_LEAF_LG2)
@@ -101,6 +102,14 @@ int iommu_dev_set_pasid(struct iommu_dev *idev, uint32_t pasid, struct iommu_xla
 	if (pasid != IOMMU_NO_PASID)
 		idev->nr_attached += (x != NULL) - (*out_old != NULL);
 	return 0;
+}
+
+int iommu_dev_attach_check(const struct iommu_dev *idev, uint32_t pasid,
+			   const struct iommu_xlate *x)
+{
+	if (!idev->hw || !idev->hw->ops->attach_check)
+		return 0;
+	return idev->hw->ops->attach_check(idev->hw, pasid, x);
 }
 
 /* ---- the directory ------------------------------------------------------------------------ */
@@ -207,8 +216,7 @@ void iommu_dev_free(struct iommu_ctx_dir **dirp, struct iommu_dev *idev)
 		free(leaf);
 	}
 	free(idev->dir);
-	if (idev->hw)
-		idev->hw->ops->free(idev->hw);
+	iommu_hwctx_free(idev->hw);
 	free(idev);
 	if (dir) {
 		free(dir->slots);
@@ -248,4 +256,50 @@ void iommu_dev_set_hw(struct iommu_dev *idev, struct iommu_hwctx *hw)
 struct iommu_hwctx *iommu_dev_hw(const struct iommu_dev *idev)
 {
 	return idev->hw;
+}
+
+/* ---- a domain's state changed: rewrite what the hardware keeps of it ----------------------- */
+
+/* Reprogram idev's entry at pasid if its translation walks d. */
+static int dev_resync_one(struct iommu_dev *idev, uint32_t pasid, const struct iommu_domain *d)
+{
+	struct iommu_xlate *x = iommu_dev_pasid(idev, pasid);
+
+	if (!x || x->s2 != d)
+		return 0;
+	return idev->hw->ops->program(idev->hw, pasid, x);
+}
+
+static int dev_resync(struct iommu_dev *idev, const struct iommu_domain *d)
+{
+	size_t nl = pasid_nr_leaves(idev);
+	int rc;
+
+	if (!idev->hw)
+		return 0;
+	rc = dev_resync_one(idev, IOMMU_NO_PASID, d);
+	for (size_t i = 0; !rc && idev->nr_attached && i < nl; i++) {
+		if (!idev->dir[i])
+			continue;
+		for (uint32_t j = 0; !rc && j < PASID_LEAF; j++)
+			rc = dev_resync_one(idev, (uint32_t)(i * PASID_LEAF + j), d);
+	}
+	return rc;
+}
+
+int iommu_domain_resync(struct iommu_ctx_dir *const *dirp, struct iommu_domain *d)
+{
+	struct iommu_ctx_dir *dir = *dirp;
+	int rc = 0;
+
+	for (uint32_t i = 0; dir && !rc && i < dir->nr_slots; i++) {
+		struct iommu_dev *idev = dir->slots[i];
+
+		if (idev)
+			rc = dev_resync(idev, d);
+	}
+	/* the entries the IOTLB filled under the old structures go, as the drivers flush */
+	if (pt_is_domain(d))
+		iommu_iotlb_flush_domain(pt_domain_tag(d), 0, UINT64_MAX);
+	return rc;
 }

@@ -1042,6 +1042,61 @@ static void test_smmu_nested_ste(void **state)
 	dev_close(&fx);
 }
 
+/*
+ * PASIDs on their own on a device whose model's paging domains cannot serve one, refused at
+ * attach with the kernel's errno (Linux 6.12): an AMD v1 domain has no set_dev_pasid
+ * (iommu_attach_device_pasid: EOPNOTSUPP); an SMMUv3 stage-2 domain is not stage 1
+ * (arm_smmu_s1_set_dev_pasid: EINVAL). The compatibility rule (an HWPT without
+ * IOMMU_HWPT_ALLOC_PASID: EINVAL) comes first. Nothing changes: the device's entry is the
+ * same bytes, no PASID is recorded, DMA at the PASID finds nothing, the RID still works.
+ */
+static void pasid_refused(const char *format, int want)
+{
+	struct ioasid_device_desc desc = { .format = format, .flags = IOASID_DEVICE_PASID };
+	struct iommu_hwpt_alloc h = { .size = sizeof(h) };
+	struct ioasid_dma_fault flt;
+	uint64_t before[4];
+	struct dev_fix fx;
+	const uint64_t *root;
+
+	dev_open_desc(&fx, &desc);
+	h.dev_id = fx.dev;
+	h.pt_id = fx.ioas[1];
+	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_HWPT_ALLOC, &h), 0); /* no ALLOC_PASID */
+	/* nothing on the RID yet: the model refuses all the same */
+	assert_int_equal(ioasid_device_pasid_attach(fx.ctx, fx.dev, 7, fx.hwpt[1], NULL), -1);
+	assert_int_equal(errno, want);
+	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, fx.hwpt[0], NULL), 0);
+	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
+	root = (const uint64_t *)(uintptr_t)dev_ctx_pa(&fx);
+	memcpy(before, root, sizeof(before));
+	assert_int_equal(ioasid_device_pasid_attach(fx.ctx, fx.dev, 7, h.out_hwpt_id, NULL), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(ioasid_device_pasid_attach(fx.ctx, fx.dev, 7, fx.hwpt[1], NULL), -1);
+	assert_int_equal(errno, want);
+	assert_int_equal(ioasid_device_pasid_attach(fx.ctx, fx.dev, 7, fx.hwpt[0], NULL), -1);
+	assert_int_equal(errno, want);
+	assert_int_equal(ioasid_device_pasid_replace(fx.ctx, fx.dev, 7, fx.hwpt[0], NULL), -1);
+	assert_int_equal(errno, EINVAL); /* nothing there to replace */
+	assert_memory_equal(before, root, sizeof(before));
+	assert_null(iommu_dev_pasid(iommu_dir_lookup(&fx.ctx->iommu_dir, fx.dev), 7));
+	assert_int_equal(peek(&fx, 7, 0, &flt), -ENODEV);
+	assert_int_equal(peek(&fx, 0, 1, &flt), 'A');
+	/* the RID moves on as before */
+	assert_int_equal(ioasid_device_replace(fx.ctx, fx.dev, fx.hwpt[1], NULL), 0);
+	assert_int_equal(peek(&fx, 0, 2, &flt), 'B');
+	dev_close(&fx);
+}
+
+static void test_pasid_refused(void **state)
+{
+	(void)state;
+	pasid_refused("amd-v1-4", EOPNOTSUPP);
+	pasid_refused("amd-v1-3", EOPNOTSUPP);
+	pasid_refused("arm-s2-4k-48", EINVAL);
+	pasid_refused("arm-s2-4k-40-concat", EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1052,6 +1107,7 @@ int main(void)
 		cmocka_unit_test(test_amd_device),	 cmocka_unit_test(test_amd_nested_dte),
 		cmocka_unit_test(test_smmu_ste_formats), cmocka_unit_test(test_smmu_s2_device),
 		cmocka_unit_test(test_smmu_nested_ste),	 cmocka_unit_test(test_vtd_first_stage),
+		cmocka_unit_test(test_pasid_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -562,10 +562,11 @@ int ioas_change_process_ioctl(struct ucmd *ucmd)
 
 /*
  * IOMMU_IOAS_NOIOMMU_GET_PA: for a device with no IOMMU, the IOVA is only a key naming
- * mapped memory; the answer is where that memory is ("physical" here: the address at which
- * the IOMMU side reaches it, the same one MD_CHECK_MAP compares) and how many bytes from
- * there are contiguous. Only pinned memory has an address worth giving: a page that no
- * domain or access holds pinned is EINVAL. A hole is ENOENT.
+ * mapped memory; the answer is where that memory is ("physical" here: its emulated physical
+ * address, iommu/phys.h, the one a domain's leaf holds and MD_CHECK_MAP compares) and how
+ * many bytes from there are contiguous (a pages object's names are one contiguous range). Only
+ * pinned memory has an address worth giving: a page that no domain or access holds pinned is
+ * EINVAL. A hole is ENOENT.
  */
 int ioas_noiommu_get_pa_ioctl(struct ucmd *ucmd)
 {
@@ -601,9 +602,9 @@ int ioas_noiommu_get_pa_ioctl(struct ucmd *ucmd)
 		}
 		done += step;
 	}
-	if (!len)
+	if (!len || !a->pages->phys)
 		goto out_put;
-	cmd->out_phys = (uintptr_t)pages_host(a->pages, off);
+	cmd->out_phys = pages_name(a->pages, off);
 	cmd->length = len;
 	rc = ucmd_respond(ucmd, sizeof(*cmd));
 out_put:

@@ -318,9 +318,10 @@ static uint64_t area_last_page(const struct iopt_area *a)
 	return (a->start_byte + (a->node.last - a->node.start)) >> IOASID_PAGE_SHIFT;
 }
 
+/* What a domain maps: the emulated physical address (pages_name), never a host pointer. */
 static uint64_t area_pa(const struct iopt_area *a)
 {
-	return (uintptr_t)pages_host(a->pages, a->start_byte);
+	return pages_name(a->pages, a->start_byte);
 }
 
 static void area_unmap_domain(struct iopt_area *a, struct iommu_domain *d)
@@ -331,6 +332,8 @@ static void area_unmap_domain(struct iopt_area *a, struct iommu_domain *d)
 
 static int area_map_domain(struct iopt_area *a, struct iommu_domain *d)
 {
+	if (!a->pages->phys)
+		return -ENOMEM; /* larger than the name space (pages.c) */
 	return domain_map_range(d, a->node.start, area_pa(a), a->node.last - a->node.start + 1,
 				a->prot, a->small);
 }

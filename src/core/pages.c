@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "core/private.h"
+#include "iommu/phys.h"
 #include "util/scount.h"
 
 #ifndef MADV_POPULATE_READ
@@ -356,6 +357,27 @@ static void pages_file_put(struct pages_file *f)
 
 /* ---- pages objects -------------------------------------------------------------------- */
 
+/*
+ * The object's region of emulated physical addresses (iommu/phys.h): added when its memory
+ * first becomes reachable (p->host set), withdrawn when that ends. Names are what domains
+ * map (pages_name); the host address stays for the core's own copies (accesses). An object
+ * larger than the name space (4 TiB; the kernel lets a program map 2^62 bytes it will never
+ * pin) gets no names: accesses still work, a domain cannot map it (area_map_domain).
+ */
+static int pages_phys_add(struct pages *p)
+{
+	int rc = iommu_phys_add(p->host, p->npages << IOASID_PAGE_SHIFT, IOMMU_PHYS_PAGES, p,
+				&p->phys);
+
+	return rc == -EINVAL ? 0 : rc;
+}
+
+static void pages_phys_drop(struct pages *p)
+{
+	iommu_phys_withdraw(p->phys);
+	p->phys = NULL;
+}
+
 static struct pages *pages_alloc(struct ioasid_ctx *ctx, uint64_t npages, bool writable)
 {
 	struct pages *p = calloc(1, sizeof(*p));
@@ -540,6 +562,7 @@ void pages_put(struct pages *p)
 	if (--p->refs)
 		return;
 	pinned_unlink(p);
+	pages_phys_drop(p);
 	if (p->host && p->kind == PAGES_FILE)
 		munmap(p->host, p->host_len);
 	if (p->file)
@@ -586,7 +609,12 @@ static int pages_pin_user_run(struct pages *p, uint64_t first, uint64_t last)
 		return rc;
 	if (!p->host) {
 		p->host = (uint8_t *)host - off;
-		return 0;
+		rc = pages_phys_add(p);
+		if (rc) {
+			p->mem->unpin_user(p->mem_priv, p->uptr + off, len, host);
+			p->host = NULL;
+		}
+		return rc;
 	}
 	if (host != p->host + off) {
 		/* the object must be reachable linearly: host + offset */
@@ -649,6 +677,11 @@ static int pages_fault_in_file(struct pages *p, uint64_t first, uint64_t last)
 			return errno == ENOMEM ? -ENOMEM : -EFAULT;
 		p->host = m;
 		p->host_len = p->npages << IOASID_PAGE_SHIFT;
+		if (pages_phys_add(p)) {
+			munmap(p->host, p->host_len);
+			p->host = NULL;
+			return -ENOMEM;
+		}
 	}
 	/*
 	 * Populating past the end of the file fails as the kernel's pin does: EINVAL for pages
@@ -703,8 +736,10 @@ out_unpin_runs:
 	/* the runs before s were pinned by this call: their pinrefs are still 0 */
 	if (s > first)
 		pages_unpin_free_runs(p, first, s - 1);
-	if (!p->npinned)
+	if (!p->npinned) {
+		pages_phys_drop(p);
 		p->host = NULL;
+	}
 out_uncharge:
 	if (!p->dmabuf)
 		acct_uncharge(p, fresh);
@@ -729,8 +764,11 @@ void pages_unpin(struct pages *p, uint64_t first, uint64_t last)
 	p->npinned -= released;
 	if (!p->npinned) {
 		pinned_unlink(p);
-		if (p->kind == PAGES_USER)
+		if (p->kind == PAGES_USER) {
+			/* every leaf naming it is gone and flushed (the unmap's iotlb_sync) */
+			pages_phys_drop(p);
 			p->host = NULL;
+		}
 	}
 }
 

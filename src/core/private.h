@@ -41,6 +41,7 @@
 
 #include "ioasid/ioasid.h"
 #include "core/domain.h"
+#include "iommu/phys.h"
 #include "util/checked.h"
 #include "util/idtable.h"
 #include "util/itree.h"
@@ -246,6 +247,8 @@ struct pages {
 	uint64_t npinned;
 	uint8_t *host; /* where page 0 is reachable while anything is pinned */
 	uint64_t host_len;
+	/* the emulated physical addresses of host (iommu/phys.h), while host is set */
+	struct iommu_phys_region *phys;
 	/*
 	 * A dma-buf's range (MAP_FILE of a dma-buf): kind FILE over the exporter's memory, with
 	 * no accounting; a reference to the entry; the revoke generation it was imported at;
@@ -274,6 +277,15 @@ void pages_unpin(struct pages *p, uint64_t first, uint64_t last);
 static inline void *pages_host(struct pages *p, uint64_t offset)
 {
 	return p->host + offset;
+}
+
+/*
+ * The emulated physical address (iommu/phys.h) of byte `offset`: what a domain maps and
+ * NOIOMMU_GET_PA answers. Valid only while that page is pinned.
+ */
+static inline uint64_t pages_name(const struct pages *p, uint64_t offset)
+{
+	return p->phys->name + offset;
 }
 
 /* ---- dma-bufs (dmabuf.c, dmabuf.h): what the importer uses ------------------------------ */

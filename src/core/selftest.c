@@ -267,8 +267,12 @@ static int test_md_check_map(struct ucmd *ucmd, struct iommu_test_cmd *cmd)
 	for (uint64_t off = 0; off < len; off += MOCK_IO_PAGE_SIZE) {
 		uint64_t pa;
 
+		const void *hp;
+
+		/* the leaf holds a name (iommu/phys.h): the page it names, in this process */
 		if (d->ops->iova_to_phys(d, iova + off, &pa, NULL, NULL) ||
-		    !same_user_page((const void *)(uintptr_t)pa, uh.host + (uptr - base) + off)) {
+		    !(hp = iommu_phys_resolve(pa, MOCK_IO_PAGE_SIZE)) ||
+		    !same_user_page(hp, uh.host + (uptr - base) + off)) {
 			rc = -EINVAL;
 			break;
 		}

@@ -40,6 +40,7 @@
 #include "core/kcall.h"
 #include "devices/devices_int.h"
 #include "iommu/iommu.h"
+#include "iommu/phys.h"
 
 #define DMA_SECTION (256u << 10)
 
@@ -143,6 +144,7 @@ static int dma_rw(struct dev_dma *d, uint64_t iova, void *buf, size_t len, bool 
 	while (len) {
 		struct iommu_xlate_result r;
 		uint64_t n;
+		void *host;
 		int rc = dma_xlate(d, iova, write ? IOMMU_ACCESS_WRITE : IOMMU_ACCESS_READ, &r);
 
 		if (rc)
@@ -150,10 +152,15 @@ static int dma_rw(struct dev_dma *d, uint64_t iova, void *buf, size_t len, bool 
 		n = piece(&r, iova);
 		if (n > len)
 			n = len;
+		/* the output address is a name (iommu/phys.h): this process's pointer, or a fault
+		 */
+		host = iommu_phys_resolve(r.oa, n);
+		if (!host)
+			return -EFAULT;
 		if (write)
-			memcpy((void *)(uintptr_t)r.oa, p, n);
+			memcpy(host, p, n);
 		else
-			memcpy(p, (const void *)(uintptr_t)r.oa, n);
+			memcpy(p, host, n);
 		p += n;
 		iova += n;
 		len -= n;
@@ -186,6 +193,7 @@ int dev_dma_copy(struct dev_dma *d, uint64_t src, uint64_t dst, size_t len, bool
 	while (len) {
 		struct iommu_xlate_result rs, rd;
 		uint64_t n;
+		void *hs, *hd;
 		int rc = dma_xlate(d, src, IOMMU_ACCESS_READ, &rs);
 
 		if (!rc) {
@@ -201,7 +209,13 @@ int dev_dma_copy(struct dev_dma *d, uint64_t src, uint64_t dst, size_t len, bool
 			n = len;
 		if (n > d->budget)
 			n = d->budget;
-		memmove((void *)(uintptr_t)rd.oa, (const void *)(uintptr_t)rs.oa, n);
+		hs = iommu_phys_resolve(rs.oa, n);
+		hd = iommu_phys_resolve(rd.oa, n);
+		if (!hs || !hd) {
+			*out_dst_fault = hs != NULL;
+			return -EFAULT;
+		}
+		memmove(hd, hs, n);
 		src += n;
 		dst += n;
 		len -= n;

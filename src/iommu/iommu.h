@@ -101,7 +101,7 @@ struct iommu_fault {
 };
 
 struct iommu_xlate_result {
-	uint64_t oa;	       /* output ("physical") address of the IOVA */
+	uint64_t oa; /* output address of the IOVA: a name (iommu/phys.h), not a pointer */
 	unsigned int size_lg2; /* the translation holds for the 2^size_lg2 aligned block */
 	int prot;	       /* enum iommu_prot */
 };
@@ -215,5 +215,11 @@ int iommu_dev_translate(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, u
  */
 int iommu_dma(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, void *buf, size_t len,
 	      bool write, struct iommu_fault *fault, size_t *out_done);
+/*
+ * The fault of a DMA whose translation's output address names no memory (iommu/phys.h: a
+ * withdrawn or forged name, or a piece past its region): an address-size fault at iova,
+ * stage 1, level 0. Returns -EFAULT.
+ */
+int iommu_phys_fault(struct iommu_fault *f, uint64_t iova);
 
 #endif

@@ -53,6 +53,7 @@
 #include <linux/iommufd_test.h>
 
 #include "iommu/iommu_int.h"
+#include "iommu/phys.h"
 #include "pt/pt.h"
 
 #define SMMU_GEOMS 8
@@ -88,20 +89,23 @@ static uint64_t *nested_entry(const struct pt_reader *rd, uint64_t pa, unsigned 
 	const struct nested_reader *nr = (const struct nested_reader *)rd;
 	struct pt_walk_result r;
 	unsigned int acc = PT_ACC_READ | (access & PT_ACC_WRITE);
+	uint64_t *p;
 
 	if (pt_translate(nr->s2, NULL, PT_ROOT_OWN, pa, acc, nr->s2->dirty_tracking, &r)) {
 		*out = r;
 		out->stage = 2;
 		return NULL;
 	}
-	if (r.oa & 7) {
+	/* stage 2's output is a name (iommu/phys.h): an entry of memory the context pinned */
+	p = (r.oa & 7) ? NULL : iommu_phys_resolve(r.oa, 8);
+	if (!p) {
 		out->fault = PT_FAULT_ADDR_SIZE;
 		out->stage = 2;
 		out->level = 0;
 		out->fault_addr = pa;
 		return NULL;
 	}
-	return (uint64_t *)(uintptr_t)r.oa;
+	return p;
 }
 
 /* Stage 2 for the access itself: ipa -> output, combined with stage 1's result. */

@@ -20,8 +20,11 @@
  * IOTLB entries and synchronizes before the gathered table pages go back to the arena, and
  * before the core unpins the pages an unmap released.
  *
- * Emulated physical addresses: an output address is a pointer in this process (the pinned
- * page, or a table arena page), as everywhere in the core today.
+ * Emulated physical addresses: a leaf's output address is a name (iommu/phys.h: a region ID
+ * and an offset), which the DMA resolves to this process's pointer right before it copies;
+ * a name that resolves to nothing (its region withdrawn, forged, or a piece running past
+ * the region) is an address-size fault, never an access. Table addresses (the arena) are
+ * still pointers in this process.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -30,6 +33,7 @@
 #include <string.h>
 
 #include "iommu/iommu_int.h"
+#include "iommu/phys.h"
 #include "pt/pt.h"
 
 /* ---- read sections ----------------------------------------------------------------------- */
@@ -300,6 +304,15 @@ void iommu_domain_track(struct iommu_domain *d)
 
 /* ---- device DMA ---------------------------------------------------------------------------- */
 
+int iommu_phys_fault(struct iommu_fault *f, uint64_t iova)
+{
+	f->type = IOMMU_FAULT_ADDR_SIZE;
+	f->stage = 1;
+	f->level = 0;
+	f->addr = iova;
+	return -EFAULT;
+}
+
 /* Walks that find the structures out of step with an unchanged slot before it is a fault. */
 #define IOMMU_HW_RETRIES 1000
 
@@ -388,6 +401,7 @@ int iommu_dma(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, void *buf, 
 	while (len && x) {
 		struct iommu_xlate_result r;
 		uint64_t n;
+		void *host;
 
 		rc = hw ? translate_hw(idev, hw, &x, pasid, iova, access, &r, fault) :
 			  iommu_translate(x, pasid, iova, access, &r, fault);
@@ -398,10 +412,15 @@ int iommu_dma(struct iommu_dev *idev, uint32_t pasid, uint64_t iova, void *buf, 
 					       (iova & ((UINT64_C(1) << r.size_lg2) - 1));
 		if (n > len)
 			n = len;
+		host = iommu_phys_resolve(r.oa, n);
+		if (__builtin_expect(!host, 0)) {
+			rc = iommu_phys_fault(fault, iova);
+			break;
+		}
 		if (write)
-			memcpy((void *)(uintptr_t)r.oa, p, n);
+			memcpy(host, p, n);
 		else
-			memcpy(p, (void *)(uintptr_t)r.oa, n);
+			memcpy(p, host, n);
 		p += n;
 		len -= n;
 		*out_done += n;

@@ -56,7 +56,11 @@ static void check_agree(struct world *w)
 		struct iopt_area *a = itree_entry(n, struct iopt_area, node);
 
 		for (uint64_t off = 0; off <= n->last - n->start; off += PG) {
-			uint64_t want = (uintptr_t)pages_host(a->pages, a->start_byte + off);
+			uint64_t want = pages_name(a->pages, a->start_byte + off);
+
+			/* every domain maps the page's name, which names its host page */
+			assert_ptr_equal(iommu_phys_resolve(want, PG),
+					 pages_host(a->pages, a->start_byte + off));
 
 			for (unsigned int i = 0; i < w->ndev; i++) {
 				struct iommu_domain *d = dev_domain(w, i);

@@ -36,6 +36,7 @@
 
 #include "ioasid/ioasid.h"
 #include "iommu/iommu.h"
+#include "iommu/phys.h"
 #include "pt/pt.h"
 
 #define PG	   4096u
@@ -381,7 +382,9 @@ struct nshared {
 	struct iommu_domain *s2;
 	struct iommu_xlate *x;
 	uint8_t *ram;
-	uint64_t *leaf; /* the stage-1 leaf table: slot i maps G_IOVA + i * PG */
+	struct iommu_phys_region *ram_region;
+	uint64_t ram_pa; /* ram's emulated physical address (iommu/phys.h) */
+	uint64_t *leaf;	 /* the stage-1 leaf table: slot i maps G_IOVA + i * PG */
 	uint64_t target[NSLOTS][2];
 	uint32_t version[NSLOTS];
 	uint32_t state[NSLOTS];
@@ -445,7 +448,7 @@ static void *translator(void *arg)
 		v2 = __atomic_load_n(&n->version[slot], __ATOMIC_SEQ_CST);
 		if (!rc) {
 			for (unsigned int w = 0; w < 2; w++)
-				if (r.oa == (uintptr_t)g(n, n->target[slot][w]) + 8)
+				if (r.oa == n->ram_pa + (n->target[slot][w] - G_BASE) + 8)
 					seen = (int)w + 1;
 			if (!seen)
 				__atomic_add_fetch(&n->errors, 1, __ATOMIC_RELAXED);
@@ -475,7 +478,9 @@ static void test_nested_edits(void **state)
 	iommu_domain_track(n.s2);
 	assert_int_equal(posix_memalign((void **)&n.ram, PG, G_SIZE), 0);
 	memset(n.ram, 0, G_SIZE);
-	assert_int_equal(pt_map_range(n.s2, G_BASE, (uintptr_t)n.ram, G_SIZE,
+	assert_int_equal(iommu_phys_add(n.ram, G_SIZE, IOMMU_PHYS_TEST, &n, &n.ram_region), 0);
+	n.ram_pa = iommu_phys_name(n.ram_region, 0);
+	assert_int_equal(pt_map_range(n.s2, G_BASE, n.ram_pa, G_SIZE,
 				      IOMMU_PROT_READ | IOMMU_PROT_WRITE, &mapped),
 			 0);
 	root = next, next += PG;
@@ -501,6 +506,7 @@ static void test_nested_edits(void **state)
 	assert_true(n.checked > 0);
 	iommu_xlate_put(n.x);
 	n.s2->ops->free(n.s2);
+	iommu_phys_withdraw(n.ram_region);
 	free(n.ram);
 }
 

@@ -24,6 +24,7 @@
 #include <linux/iommufd_test.h>
 
 #include "iommu/iommu.h"
+#include "iommu/phys.h"
 #include "pt/pt.h"
 
 #define SZ_4K	 UINT64_C(0x1000)
@@ -41,6 +42,8 @@
 struct guest {
 	struct iommu_domain *s2;
 	uint8_t *ram; /* host memory of guest RAM */
+	struct iommu_phys_region *ram_region;
+	uint64_t ram_pa; /* its emulated physical address */
 	uint64_t next_gpa;
 	uint64_t root; /* gpa of the stage-1 root */
 };
@@ -101,12 +104,15 @@ static void guest_new(struct guest *g, bool s2_dirty)
 	assert_int_equal(posix_memalign((void **)&g->ram, SZ_4K, GPA_SIZE), 0);
 	memset(g->ram, 0, GPA_SIZE);
 	/* guest RAM; the last 64K of it stage 2 maps read-only */
-	assert_int_equal(pt_map_range(g->s2, GPA_BASE, (uintptr_t)g->ram, GPA_SIZE - 0x10000,
+	/* stage 2 maps the RAM's emulated physical addresses (iommu/phys.h), not pointers */
+	assert_int_equal(iommu_phys_add(g->ram, GPA_SIZE, IOMMU_PHYS_TEST, g, &g->ram_region), 0);
+	g->ram_pa = iommu_phys_name(g->ram_region, 0);
+	assert_int_equal(pt_map_range(g->s2, GPA_BASE, g->ram_pa, GPA_SIZE - 0x10000,
 				      IOMMU_PROT_READ | IOMMU_PROT_WRITE, &mapped),
 			 0);
 	assert_int_equal(pt_map_range(g->s2, GPA_BASE + GPA_SIZE - 0x10000,
-				      (uintptr_t)g->ram + GPA_SIZE - 0x10000, 0x10000,
-				      IOMMU_PROT_READ, &mapped),
+				      g->ram_pa + GPA_SIZE - 0x10000, 0x10000, IOMMU_PROT_READ,
+				      &mapped),
 			 0);
 	g->next_gpa = GPA_BASE;
 	g->root = galloc(g);
@@ -116,6 +122,7 @@ static void guest_free(struct guest *g)
 {
 	iommu_synchronize();
 	g->s2->ops->free(g->s2);
+	iommu_phys_withdraw(g->ram_region);
 	free(g->ram);
 }
 
@@ -153,7 +160,7 @@ static void test_vtd_walk(void **state)
 	x = vtd_nested(&g, 48);
 
 	assert_int_equal(xl(x, iova + 0x123, IOMMU_ACCESS_READ, &r, &f), 0);
-	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x80123);
+	assert_int_equal(r.oa, g.ram_pa + 0x80123);
 	assert_int_equal(r.size_lg2, 12);
 	assert_false(*gleaf(&g, iova, 0) & X_D);
 	/* a write sets A on the way and D at the leaf, in guest memory */
@@ -218,22 +225,22 @@ static void test_stale_until_invalidated(void **state)
 	gmap(&g, iova, GPA_BASE + 0x80000, true);
 	x = vtd_nested(&g, 48);
 	assert_int_equal(xl(x, iova, IOMMU_ACCESS_READ, &r, &f), 0);
-	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x80000);
+	assert_int_equal(r.oa, g.ram_pa + 0x80000);
 	/* remap in the guest table, no invalidation */
 	gmap(&g, iova, GPA_BASE + 0x90000, true);
 	iommu_iotlb_stats(&s0);
 	assert_int_equal(xl(x, iova, IOMMU_ACCESS_READ, &r, &f), 0);
-	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x80000); /* stale */
+	assert_int_equal(r.oa, g.ram_pa + 0x80000); /* stale */
 	iommu_iotlb_stats(&s1);
 	assert_int_equal(s1.hits, s0.hits + 1);
 	/* an invalidation elsewhere changes nothing */
 	iommu_nested_invalidate(x, 0, iova + SZ_4K, SZ_4K);
 	assert_int_equal(xl(x, iova, IOMMU_ACCESS_READ, &r, &f), 0);
-	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x80000);
+	assert_int_equal(r.oa, g.ram_pa + 0x80000);
 	/* the user's invalidation of that range */
 	iommu_nested_invalidate(x, 0, iova, SZ_4K);
 	assert_int_equal(xl(x, iova, IOMMU_ACCESS_READ, &r, &f), 0);
-	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x90000);
+	assert_int_equal(r.oa, g.ram_pa + 0x90000);
 	/* unmap of the parent (stage 2) drops nested entries built on it */
 	{
 		struct iommu_gather gt;
@@ -261,7 +268,7 @@ static void test_selftest_kind(void **state)
 	guest_new(&g, false);
 	assert_int_equal(iommu_nested_alloc(g.s2, IOMMU_HWPT_DATA_SELFTEST, &d, sizeof(d), &x), 0);
 	assert_int_equal(xl(x, GPA_BASE + 0x777, IOMMU_ACCESS_WRITE, &r, &f), 0);
-	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x777);
+	assert_int_equal(r.oa, g.ram_pa + 0x777);
 	assert_int_equal(xl(x, GPA_BASE + GPA_SIZE - 8, IOMMU_ACCESS_WRITE, &r, &f), -EFAULT);
 	assert_int_equal(f.type, IOMMU_FAULT_PERMISSION);
 	assert_int_equal(f.stage, 2);
@@ -318,7 +325,7 @@ static void test_vtd_5level(void **state)
 	gptr(&g, table)[(iova >> 12) & 511] = (GPA_BASE + 0x70000) | X_P | X_RW;
 	x = vtd_nested(&g, 57);
 	assert_int_equal(xl(x, iova + 0x42, IOMMU_ACCESS_READ, &r, &f), 0);
-	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x70042);
+	assert_int_equal(r.oa, g.ram_pa + 0x70042);
 	iommu_xlate_put(x);
 	guest_free(&g);
 }
@@ -389,13 +396,13 @@ static void test_smmu_walk(void **state)
 	set_cd(&g, cd, ttb, 0);
 	x = smmu_nested(&g, STE_V | STE_CFG(5) | cd, 0);
 	assert_int_equal(xl(x, iova + 0x21, IOMMU_ACCESS_WRITE, &r, &f), 0);
-	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x60021);
+	assert_int_equal(r.oa, g.ram_pa + 0x60021);
 	assert_int_equal(r.size_lg2, 12);
 	/* the 2M block: stage 2 maps 4K leaves, so the result is 4K */
 	assert_int_equal(xl(x, (iova & ~UINT64_C(0x1fffff)) + 0x200000 + GPA_BASE + 0x3456,
 			    IOMMU_ACCESS_READ, &r, &f),
 			 0);
-	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x3456);
+	assert_int_equal(r.oa, g.ram_pa + 0x3456);
 	/* outside the 39-bit input range: address size */
 	assert_int_equal(xl(x, UINT64_C(1) << 40, IOMMU_ACCESS_READ, &r, &f), -EFAULT);
 	assert_int_equal(f.type, IOMMU_FAULT_ADDR_SIZE);
@@ -422,7 +429,7 @@ static void test_smmu_walk(void **state)
 	/* bypass and abort */
 	x = smmu_nested(&g, STE_V | STE_CFG(4), 0);
 	assert_int_equal(xl(x, GPA_BASE + 0x10, IOMMU_ACCESS_READ, &r, &f), 0);
-	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x10);
+	assert_int_equal(r.oa, g.ram_pa + 0x10);
 	iommu_xlate_put(x);
 	x = smmu_nested(&g, 0, 0);
 	assert_int_equal(xl(x, GPA_BASE, IOMMU_ACCESS_READ, &r, &f), -EFAULT);
@@ -448,9 +455,9 @@ static void test_smmu_pasid(void **state)
 	/* S1DSS = substream 0 (2): the RID uses CD 0, which is invalid */
 	x = smmu_nested(&g, STE_V | STE_CFG(5) | STE_CDMAX(2) | cd, 2);
 	assert_int_equal(iommu_translate(x, 1, iova + 4, IOMMU_ACCESS_WRITE, &r, &f), 0);
-	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x61004);
+	assert_int_equal(r.oa, g.ram_pa + 0x61004);
 	assert_int_equal(iommu_translate(x, 2, iova + 4, IOMMU_ACCESS_READ, &r, &f), 0);
-	assert_int_equal(r.oa, (uintptr_t)g.ram + 0x62004);
+	assert_int_equal(r.oa, g.ram_pa + 0x62004);
 	assert_int_equal(iommu_translate(x, 2, iova, IOMMU_ACCESS_WRITE, &r, &f), -EFAULT);
 	assert_int_equal(f.type, IOMMU_FAULT_PERMISSION);
 	assert_int_equal(iommu_translate(x, 3, iova, IOMMU_ACCESS_READ, &r, &f), -EFAULT);
@@ -460,7 +467,7 @@ static void test_smmu_pasid(void **state)
 	/* S1DSS = bypass: the RID goes through stage 2 only */
 	x = smmu_nested(&g, STE_V | STE_CFG(5) | STE_CDMAX(2) | cd, 1);
 	assert_int_equal(iommu_translate(x, 0, GPA_BASE + 8, IOMMU_ACCESS_READ, &r, &f), 0);
-	assert_int_equal(r.oa, (uintptr_t)g.ram + 8);
+	assert_int_equal(r.oa, g.ram_pa + 8);
 	iommu_xlate_put(x);
 	guest_free(&g);
 }

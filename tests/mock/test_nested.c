@@ -495,13 +495,19 @@ static void test_hw_formats(void **state)
 	T_OK(m_destroy(f->ctx, aparent));
 }
 
-/* IOMMU_IOAS_NOIOMMU_GET_PA: where pinned memory is, and how much of it is contiguous. */
+/*
+ * IOMMU_IOAS_NOIOMMU_GET_PA: where pinned memory is, and how much of it is contiguous. The
+ * answer is an emulated physical address (iommu/phys.h), never the program's pointer: it
+ * names the pages object's region, two objects lie in two regions, and once the memory is
+ * unpinned the name resolves to nothing.
+ */
 static void test_noiommu_get_pa(void **state)
 {
 	struct fix *f = *state;
 	struct iommu_ioas_noiommu_get_pa g = { .size = sizeof(g) };
-	uint8_t *buf = m_buf(4 * PG);
+	uint8_t *buf = m_buf(4 * PG), *buf2 = m_buf(PG);
 	uint32_t ioas2, stdev2;
+	uint64_t name, name2;
 
 	T_OK(t_ioas_alloc(f->ctx, &ioas2));
 	T_OK(m_map_fixed(f->ctx, ioas2, buf, 4 * PG, MOCK_APERTURE_START, T_MAP_RW));
@@ -512,20 +518,41 @@ static void test_noiommu_get_pa(void **state)
 	T_ERR(EINVAL, t_ioctl(f->ctx, IOMMU_IOAS_NOIOMMU_GET_PA, &g));
 	T_OK(m_mock_domain(f->ctx, ioas2, 0, &stdev2, NULL, NULL));
 	T_OK(t_ioctl(f->ctx, IOMMU_IOAS_NOIOMMU_GET_PA, &g));
-	assert_int_equal(g.out_phys, (uintptr_t)buf + 100);
+	name = g.out_phys;
+	assert_int_not_equal(name, (uintptr_t)buf + 100);
+	assert_true(name < (UINT64_C(1) << IOMMU_PHYS_NAME_BITS));
 	assert_int_equal(g.length, 4 * PG - 100);
+	/* the whole contiguous run is one range of names of the program's buffer */
+	assert_ptr_equal(iommu_phys_resolve(name, g.length), buf + 100);
+	assert_null(iommu_phys_resolve(name, g.length + 1));
 	g.length = 10;
 	T_OK(t_ioctl(f->ctx, IOMMU_IOAS_NOIOMMU_GET_PA, &g));
 	assert_int_equal(g.length, 10);
+	assert_int_equal(g.out_phys, name);
+	/* a second pages object: another region, other ID bits */
+	T_OK(m_map_fixed(f->ctx, ioas2, buf2, PG, MOCK_APERTURE_START + 8 * PG, T_MAP_RW));
+	g.iova = MOCK_APERTURE_START + 8 * PG + 5;
+	g.length = PG;
+	T_OK(t_ioctl(f->ctx, IOMMU_IOAS_NOIOMMU_GET_PA, &g));
+	name2 = g.out_phys;
+	assert_int_equal(g.length, PG - 5);
+	assert_ptr_equal(iommu_phys_resolve(name2, 1), buf2 + 5);
+	assert_int_not_equal(name2 >> IOMMU_PHYS_SPAN_LG2, name >> IOMMU_PHYS_SPAN_LG2);
+	assert_ptr_not_equal(iommu_phys_region_of(name2), iommu_phys_region_of(name));
 	g.iova = MOCK_APERTURE_START + 4 * PG;
+	g.length = 10;
 	T_ERR(ENOENT, t_ioctl(f->ctx, IOMMU_IOAS_NOIOMMU_GET_PA, &g));
 	g.flags = 1;
 	T_ERR(EOPNOTSUPP, t_ioctl(f->ctx, IOMMU_IOAS_NOIOMMU_GET_PA, &g));
 	g.flags = 0;
 	g.length = 0;
 	T_ERR(EINVAL, t_ioctl(f->ctx, IOMMU_IOAS_NOIOMMU_GET_PA, &g));
+	/* unpinned (the only domain gone): the names are withdrawn, they resolve to nothing */
 	T_OK(m_destroy(f->ctx, stdev2));
+	assert_null(iommu_phys_resolve(name, 1));
+	assert_null(iommu_phys_resolve(name2, 1));
 	m_buf_free(buf, 4 * PG);
+	m_buf_free(buf2, PG);
 }
 
 static int map_file(struct fix *f, int fd, uint64_t start, uint64_t len, uint64_t *iova)

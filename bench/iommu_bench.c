@@ -45,7 +45,6 @@
 
 #include "ioasid/ioasid.h"
 #include "iommu/iommu.h"
-#include "iommu/phys.h"
 #include "pt/pt.h"
 
 static double now_ns(void)
@@ -199,9 +198,8 @@ int main(void)
 
 	/*
 	 * Nested: d becomes the guest's stage-1 table; stage 2 maps the guest physical space
-	 * (IPA = host address of d's table arena, and the IPAs d maps to) with 4K leaves. The
-	 * arena's IPAs map to its emulated physical addresses (iommu/phys.h), which the nested
-	 * reader resolves.
+	 * (IPA = the emulated physical address of d's table arena, iommu/phys.h, which the
+	 * nested reader resolves; and the IPAs d maps to) with 4K leaves.
 	 */
 	{
 		struct pt_arena *a = pt_domain_arena(d);
@@ -209,13 +207,10 @@ int main(void)
 		struct iommu_hwpt_vtd_s1 s1 = { .pgtbl_addr = pt_domain_root_pa(d),
 						.addr_width = 48 };
 		uint64_t s1bytes = quick ? bytes : UINT64_C(1) << 30;
-		struct iommu_phys_region *ar;
 
 		s2 = domain("vtd-ss-4");
-		if (iommu_phys_add((void *)(uintptr_t)abase, asize, IOMMU_PHYS_TEST, a, &ar))
-			return 1;
-		if (s2->ops->map_pages(s2, abase, iommu_phys_name(ar, 0), 4096, asize >> 12,
-				       IOMMU_PROT_READ, &mapped) ||
+		if (s2->ops->map_pages(s2, abase, abase, 4096, asize >> 12, IOMMU_PROT_READ,
+				       &mapped) ||
 		    s2->ops->map_pages(s2, fake_pa, fake_pa, 4096, s1bytes >> 12, IOMMU_PROT_READ,
 				       &mapped) ||
 		    iommu_nested_alloc(s2, IOMMU_HWPT_DATA_VTD_S1, &s1, sizeof(s1), &x))
@@ -226,7 +221,6 @@ int main(void)
 		iommu_synchronize();
 		iommu_xlate_put(x);
 		s2->ops->free(s2);
-		iommu_phys_withdraw(ar);
 	}
 	d->ops->free(d);
 

@@ -85,6 +85,7 @@ int iommu_phys_add(void *host, uint64_t len, enum iommu_phys_kind kind, const vo
 	r->host = host;
 	r->name = ((uint64_t)id << IOMMU_PHYS_SPAN_LG2) + skew;
 	r->len = len;
+	r->max_len = len;
 	r->kind = kind;
 	r->owner = owner;
 	r->id0 = id;
@@ -101,6 +102,12 @@ int iommu_phys_add(void *host, uint64_t len, enum iommu_phys_kind kind, const vo
 	pthread_mutex_unlock(&phys_lock);
 	*out = r;
 	return 0;
+}
+
+void iommu_phys_set_len(struct iommu_phys_region *r, uint64_t len)
+{
+	if (len <= r->max_len)
+		__atomic_store_n(&r->len, len, __ATOMIC_RELEASE);
 }
 
 void iommu_phys_withdraw(struct iommu_phys_region *r)

@@ -56,9 +56,10 @@ enum iommu_phys_kind {
 };
 
 struct iommu_phys_region {
-	uint8_t *host; /* where name `name` is reachable in this process */
-	uint64_t name; /* the region's first name */
-	uint64_t len;  /* bytes: names [name, name + len - 1] */
+	uint8_t *host;	  /* where name `name` is reachable in this process */
+	uint64_t name;	  /* the region's first name */
+	uint64_t len;	  /* bytes reachable now: [name, name + len - 1] (atomic) */
+	uint64_t max_len; /* bytes its IDs cover (len never grows past it) */
 	enum iommu_phys_kind kind;
 	const void *owner;    /* the pages object or arena (for dumps and tests) */
 	uint32_t id0, nr_ids; /* the run of IDs (table's mutex) */
@@ -70,6 +71,11 @@ struct iommu_phys_region {
  */
 int iommu_phys_add(void *host, uint64_t len, enum iommu_phys_kind kind, const void *owner,
 		   struct iommu_phys_region **out);
+/*
+ * Make the first len bytes of r reachable (len <= r->max_len): a table arena adds its whole
+ * reservation, reachable as it grows (memory mapped before the names resolve). Owner's lock.
+ */
+void iommu_phys_set_len(struct iommu_phys_region *r, uint64_t len);
 /* Withdraw r (NULL: nothing): its names stop resolving, then it is freed. Not in a section. */
 void iommu_phys_withdraw(struct iommu_phys_region *r);
 
@@ -90,7 +96,7 @@ extern struct iommu_phys_region *iommu_phys_slots[IOMMU_PHYS_NR_IDS];
 static inline void *iommu_phys_resolve(uint64_t name, uint64_t len)
 {
 	const struct iommu_phys_region *r;
-	uint64_t off;
+	uint64_t off, rlen;
 
 	if (__builtin_expect(name >> IOMMU_PHYS_NAME_BITS, 0))
 		return NULL;
@@ -98,7 +104,8 @@ static inline void *iommu_phys_resolve(uint64_t name, uint64_t len)
 	if (__builtin_expect(!r, 0))
 		return NULL;
 	off = name - r->name; /* wraps to a huge value below the region's first name */
-	if (__builtin_expect(off >= r->len || len > r->len - off, 0))
+	rlen = __atomic_load_n(&r->len, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(off >= rlen || len > rlen - off, 0))
 		return NULL;
 	return r->host + off;
 }

@@ -23,8 +23,9 @@
  * Emulated physical addresses: a leaf's output address is a name (iommu/phys.h: a region ID
  * and an offset), which the DMA resolves to this process's pointer right before it copies;
  * a name that resolves to nothing (its region withdrawn, forged, or a piece running past
- * the region) is an address-size fault, never an access. Table addresses (the arena) are
- * still pointers in this process.
+ * the region) is an address-size fault, never an access. Table addresses are names of the
+ * table arena's region, which the walker resolves the same way; the models' own structures
+ * are still pointers in this process.
  */
 #include <errno.h>
 #include <pthread.h>

@@ -11,8 +11,9 @@
  * Words: level 0 is the leaf level (4K entries on x86), the top level is levels - 1; a
  * "leaf" maps memory, a "table" entry points at the next level. Ranges are [start, last]
  * with `last` inclusive: IOVA can reach UINT64_MAX (the upper canonical half on x86), so
- * nothing here computes an exclusive end. pa = emulated physical address = host virtual
- * address in the process owning the domain.
+ * nothing here computes an exclusive end. pa = emulated physical address, a name of memory
+ * the IOMMU side owns (iommu/phys.h): a leaf holds what the caller mapped, a table entry
+ * and a domain's root the name of a page of the table arena.
  *
  * Errors of map_pages on a pt domain: -EINVAL (bad page size, misaligned iova or paddr, no
  * READ or WRITE in prot), -EOVERFLOW (pgsize * pgcount or iova + size wraps), -ERANGE (iova
@@ -186,10 +187,12 @@ int pt_mark_dirty(struct iommu_domain *d, uint64_t iova);
  * accessed/dirty bits the format defines on the way (when set_ad: the domain's dirty tracking
  * for a native table, always for a guest's stage-1 table), and reports a typed fault.
  *
- * Table reads go through a reader. NULL is the native fast path: a table's pa is a pointer in
- * this process. A reader turns the pa of one entry into a pointer, or fails with a fault of
- * its own (a stage-1 table read through stage 2 that stage 2 does not map): the walk then
- * ends with that fault, its stage and level as the reader set them.
+ * Table reads go through a reader. NULL is the native fast path: a table's pa is a name of
+ * the table arena, resolved through the region table (iommu_phys_resolve; a name that names
+ * nothing is an address-size fault at that level). A reader turns the pa of one entry into
+ * a pointer, or fails with a fault of its own (a stage-1 table read through stage 2 that
+ * stage 2 does not map): the walk then ends with that fault, its stage and level as the
+ * reader set them.
  */
 enum pt_access {
 	PT_ACC_READ = 1 << 0,

@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #endif
 #include "pt/pt_arena.h"
+#include "iommu/phys.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -49,7 +50,9 @@ struct pt_arena {
 	pthread_mutex_t lock;
 	int fd;
 	int refs;			/* atomic */
-	uint8_t *base;			/* reservation start; pa of file offset 0 */
+	uint8_t *base;			/* reservation start: file offset 0 in this process */
+	uint64_t name;			/* pa (iommu/phys.h name) of file offset 0 */
+	struct iommu_phys_region *phys; /* the reservation's names; reachable: size */
 	uint64_t max_bytes;		/* reservation size */
 	uint64_t size;			/* bytes of the file mapped (lock) */
 	uint32_t nslots;		/* size >> SLOT_LG2 (lock) */
@@ -111,9 +114,17 @@ int pt_arena_create(uint64_t max_bytes, struct pt_arena **out)
 	a->refs = 1;
 	for (i = 0; i < NR_CLASSES; i++)
 		a->free_head[i] = NO_SLOT;
+	/* names for the whole reservation; only what is mapped resolves (arena_grow) */
+	rc = iommu_phys_add(base, max_bytes, IOMMU_PHYS_ARENA, a, &a->phys);
+	if (rc)
+		goto err_unmap;
+	iommu_phys_set_len(a->phys, 0);
+	a->name = iommu_phys_name(a->phys, 0);
 	*out = a;
 	return 0;
 
+err_unmap:
+	munmap(base, max_bytes);
 err_fd:
 	close(a->fd);
 err_mutex:
@@ -132,6 +143,7 @@ void pt_arena_put(struct pt_arena *a)
 {
 	if (!a || __atomic_sub_fetch(&a->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	iommu_phys_withdraw(a->phys);
 	munmap(a->base, a->max_bytes);
 	close(a->fd);
 	free(a->next);
@@ -179,6 +191,7 @@ static int arena_grow(struct pt_arena *a, unsigned int cls)
 	}
 	a->size += CHUNK_BYTES;
 	a->nslots = nslots;
+	iommu_phys_set_len(a->phys, a->size);
 	return 0;
 }
 
@@ -349,12 +362,22 @@ uint64_t pt_arena_size(struct pt_arena *a)
 
 uint64_t pt_arena_base_pa(const struct pt_arena *a)
 {
-	return (uint64_t)(uintptr_t)a->base;
+	return a->name;
+}
+
+uint8_t *pt_arena_base(const struct pt_arena *a)
+{
+	return a->base;
+}
+
+uint64_t pt_arena_pa(const struct pt_arena *a, const void *p)
+{
+	return a->name + (uint64_t)((const uint8_t *)p - a->base);
 }
 
 bool pt_arena_pa_to_offset(struct pt_arena *a, uint64_t pa, uint64_t *out_off)
 {
-	uint64_t base = (uint64_t)(uintptr_t)a->base;
+	uint64_t base = a->name;
 	bool ok;
 
 	pthread_mutex_lock(&a->lock);
@@ -367,7 +390,7 @@ bool pt_arena_pa_to_offset(struct pt_arena *a, uint64_t pa, uint64_t *out_off)
 
 uint64_t pt_arena_offset_to_pa(const struct pt_arena *a, uint64_t off)
 {
-	return (uint64_t)(uintptr_t)a->base + off;
+	return a->name + off;
 }
 
 bool pt_arena_pa_is_live(struct pt_arena *a, uint64_t pa)

@@ -7,10 +7,11 @@
  * reservation, so a page never moves once handed out. A table page is 4K, 16K, 64K ...
  * up to a chunk, always aligned to its own size, and always returned zeroed.
  *
- * Words: a page's "physical address" (pa) is the host virtual address at which this
- * process sees it, because the emulated machine's physical address space is this process's
- * address space. Another process that maps the same memfd (pt_arena_fd) at its own base
- * turns a pa found in an entry into its own pointer with pt_arena_pa_to_offset.
+ * Words: a page's "physical address" (pa) is its emulated physical address (iommu/phys.h): the
+ * arena's reservation is one region of names, added at creation, whose names resolve as far
+ * as the file is mapped (withdrawn at the last put). A table entry holds the pa of the next
+ * table, never a pointer. Another process that maps the same memfd (pt_arena_fd) at its own
+ * base turns a pa found in an entry into its own pointer with pt_arena_pa_to_offset.
  *
  * Freed pages are recycled through per-size free lists. Deferred lists (an iommu_gather's
  * freelist) link pages through side metadata, never through the page's own bytes: until the
@@ -34,7 +35,10 @@ struct pt_arena;
 #define PT_ARENA_MIN_LG2   12 /* smallest page: 4K */
 #define PT_ARENA_CHUNK_LG2 21 /* growth step and largest page: 2M */
 
-/* Create an arena able to grow to max_bytes (0: a default of 4 GiB of reserved VA). */
+/*
+ * Create an arena able to grow to max_bytes (0: a default of 4 GiB of reserved VA).
+ * -ENOMEM also when the name space has no room for the reservation (iommu/phys.h).
+ */
 int pt_arena_create(uint64_t max_bytes, struct pt_arena **out);
 void pt_arena_get(struct pt_arena *a);
 /* Drops a reference; the last one unmaps everything and closes the memfd. */
@@ -56,7 +60,11 @@ uint64_t pt_arena_total_allocs(struct pt_arena *a);
 /* Sharing: the memfd, its current size, and translation between pa and file offset. */
 int pt_arena_fd(const struct pt_arena *a);
 uint64_t pt_arena_size(struct pt_arena *a);
+/* The pa of file offset 0, and where this process sees it. */
 uint64_t pt_arena_base_pa(const struct pt_arena *a);
+uint8_t *pt_arena_base(const struct pt_arena *a);
+/* The pa of p, a byte of a page handed out. */
+uint64_t pt_arena_pa(const struct pt_arena *a, const void *p);
 bool pt_arena_pa_to_offset(struct pt_arena *a, uint64_t pa, uint64_t *out_off);
 uint64_t pt_arena_offset_to_pa(const struct pt_arena *a, uint64_t off);
 /* True if pa lies in a page currently handed out (not free). */

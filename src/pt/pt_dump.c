@@ -148,7 +148,7 @@ static int dump_table(const struct dump_walk *w, const uint64_t *table, unsigned
 	const struct pt_level *gl = &w->pd->lvl[lvl];
 	size_t n = (size_t)1 << gl->bits;
 
-	if (!w->fn(w->arg, lvl, (uint64_t)(uintptr_t)table, NULL))
+	if (!w->fn(w->arg, lvl, pt_tbl_pa(w->pd, table), NULL))
 		return 1;
 	for (size_t i = 0; i < n; i++) {
 		struct pt_dump_entry e = { .level = lvl, .index = (unsigned int)i };
@@ -157,15 +157,14 @@ static int dump_table(const struct dump_walk *w, const uint64_t *table, unsigned
 		e.value = dump_load(w, &table[i]);
 		if (!e.value)
 			continue;
-		e.table_pa = (uint64_t)(uintptr_t)table;
+		e.table_pa = pt_tbl_pa(w->pd, table);
 		e.iova = dump_place(w, rel);
 		e.iova_last = e.iova + pt_lg2_mask(gl->shift);
 		w->pd->desc->decode(w->pd, lvl, e.value, &e.info);
 		if (!w->fn(w->arg, lvl, e.table_pa, &e))
 			return 1;
 		if (e.info.kind == PT_ENTRY_TABLE && lvl > 0) {
-			int rc =
-				dump_table(w, (const uint64_t *)(uintptr_t)e.info.oa, lvl - 1, rel);
+			int rc = dump_table(w, pt_tbl_ptr(w->pd, e.info.oa), lvl - 1, rel);
 
 			if (rc)
 				return rc;

@@ -67,6 +67,8 @@ struct pt_domain {
 	struct pt_arena *arena; /* one reference held */
 	uint64_t *root;
 	uint64_t root_pa;
+	/* host address - pa of every table of the arena (pt_tbl_ptr, pt_tbl_pa: names) */
+	uint64_t tbl_delta;
 	unsigned int levels; /* top level = levels - 1 */
 	unsigned int input_bits;
 	struct pt_level lvl[PT_MAX_LEVELS];
@@ -81,6 +83,22 @@ struct pt_domain {
 	uint64_t fmt_word; /* format-private (mock: granule lg2) */
 	uint32_t tag;	   /* pt_domain_tag */
 };
+
+/*
+ * A table's pa (its emulated physical address, iommu/phys.h) and back, for the domain's own
+ * tables, whose pa came from this domain (the owner's paths: map, unmap, dirty, dump, free).
+ * A walk that starts from a root someone else gave resolves through the region table instead
+ * (pt_translate).
+ */
+static inline uint64_t *pt_tbl_ptr(const struct pt_domain *pd, uint64_t pa)
+{
+	return (uint64_t *)(uintptr_t)(pa + pd->tbl_delta);
+}
+
+static inline uint64_t pt_tbl_pa(const struct pt_domain *pd, const void *p)
+{
+	return (uint64_t)(uintptr_t)p - pd->tbl_delta;
+}
 
 static inline struct pt_domain *to_pt(struct iommu_domain *d)
 {

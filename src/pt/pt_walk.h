@@ -44,6 +44,7 @@
 
 #include <string.h>
 
+#include "iommu/phys.h"
 #include "pt/pt_int.h"
 
 #ifndef PTF_CONTIG_REPLICATED
@@ -84,9 +85,9 @@ static inline bool ptw_cas(uint64_t *slot, uint64_t *old, uint64_t new_e)
 	return ok;
 }
 
-static inline uint64_t *ptw_table(uint64_t pa)
+static inline uint64_t *ptw_table(const struct pt_domain *pd, uint64_t pa)
 {
-	return (uint64_t *)(uintptr_t)pa;
+	return pt_tbl_ptr(pd, pa);
 }
 
 static inline size_t ptw_index(const struct pt_domain *pd, uint64_t iova, unsigned int lvl)
@@ -194,11 +195,11 @@ static int ptw_map_table(struct ptw_map *m, uint64_t *table, unsigned int lvl)
 			child = ptw_alloc_table(pd, lvl - 1);
 			if (!child)
 				return -ENOMEM;
-			ptw_store_release(slot, ptf_mk_table(pd, (uint64_t)(uintptr_t)child, lvl));
+			ptw_store_release(slot, ptf_mk_table(pd, pt_tbl_pa(pd, child), lvl));
 			fresh = true;
 			break;
 		case PT_ENTRY_TABLE:
-			child = ptw_table(ptf_table_pa(pd, e, lvl));
+			child = ptw_table(pd, ptf_table_pa(pd, e, lvl));
 			break;
 		default:
 			return -EEXIST;
@@ -294,7 +295,7 @@ static void ptw_unmap_table(struct ptw_unmap *u, uint64_t *table, unsigned int l
 			u->stop = true;
 			return;
 		case PT_ENTRY_TABLE: {
-			uint64_t *child = ptw_table(ptf_table_pa(pd, e, lvl));
+			uint64_t *child = ptw_table(pd, ptf_table_pa(pd, e, lvl));
 			uint64_t entry_last = u->iova | pt_lg2_mask(shift);
 			bool from_start = !(u->iova & pt_lg2_mask(shift));
 			uint64_t before = u->unmapped, first_iova = u->iova;
@@ -392,7 +393,7 @@ static int ptw_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *out
 		case PT_ENTRY_TABLE:
 			if (!lvl)
 				return -ENOENT; /* corrupt: no tables below level 0 */
-			table = ptw_table(ptf_table_pa(pd, e, lvl));
+			table = ptw_table(pd, ptf_table_pa(pd, e, lvl));
 			lvl--;
 			break;
 		case PT_ENTRY_LEAF: {
@@ -458,7 +459,7 @@ static void ptw_dirty_table(struct ptw_dirty *w, uint64_t *table, unsigned int l
 		case PT_ENTRY_EMPTY:
 			break;
 		case PT_ENTRY_TABLE:
-			ptw_dirty_table(w, ptw_table(ptf_table_pa(pd, e, lvl)), lvl - 1);
+			ptw_dirty_table(w, ptw_table(pd, ptf_table_pa(pd, e, lvl)), lvl - 1);
 			break;
 		case PT_ENTRY_LEAF: {
 			unsigned int k = ptf_leaf_contig_lg2(pd, e, lvl);
@@ -546,7 +547,7 @@ static int ptw_mark_dirty(struct pt_domain *pd, uint64_t iova)
 		}
 		if (kind == PT_ENTRY_LEAF)
 			return 0;
-		table = ptw_table(ptf_table_pa(pd, e, lvl));
+		table = ptw_table(pd, ptf_table_pa(pd, e, lvl));
 		lvl--;
 	}
 }
@@ -592,7 +593,12 @@ static int ptw_translate(struct pt_domain *pd, const struct pt_reader *rd, uint6
 			if (!slot)
 				return -EFAULT;
 		} else {
-			slot = (uint64_t *)(uintptr_t)entry_pa;
+			/* a native table: its pa names arena memory (iommu/phys.h), or nothing */
+			slot = iommu_phys_resolve(entry_pa, sizeof(uint64_t));
+			if (!slot) {
+				ptw_fault(out, PT_FAULT_ADDR_SIZE, lvl, iova);
+				return -EFAULT;
+			}
 		}
 		e = ptw_load(slot);
 		kind = ptf_kind(pd, e, lvl);
@@ -720,7 +726,7 @@ static int ptw_walk_path(const struct pt_domain *pd, uint64_t iova, struct pt_pa
 	for (;;) {
 		struct pt_path_step *st = &out->step[lvl];
 
-		st->table_pa = (uint64_t)(uintptr_t)table;
+		st->table_pa = pt_tbl_pa(pd, table);
 		st->index = (unsigned int)ptw_index(pd, iova, lvl);
 		st->entry_pa = st->table_pa + st->index * sizeof(uint64_t);
 		st->value = ptw_load(&table[st->index]);
@@ -732,7 +738,7 @@ static int ptw_walk_path(const struct pt_domain *pd, uint64_t iova, struct pt_pa
 		out->end_level = lvl;
 		if (st->info.kind != PT_ENTRY_TABLE || !lvl)
 			return 0;
-		table = ptw_table(st->info.oa);
+		table = ptw_table(pd, st->info.oa);
 		lvl--;
 	}
 }
@@ -748,7 +754,7 @@ static void ptw_free_tree(struct pt_domain *pd, uint64_t *table, unsigned int lv
 			uint64_t e = ptw_load(&table[i]);
 
 			if (ptf_kind(pd, e, lvl) == PT_ENTRY_TABLE)
-				ptw_free_tree(pd, ptw_table(ptf_table_pa(pd, e, lvl)), lvl - 1);
+				ptw_free_tree(pd, ptw_table(pd, ptf_table_pa(pd, e, lvl)), lvl - 1);
 		}
 	}
 	pt_arena_free(pd->arena, table);

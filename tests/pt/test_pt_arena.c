@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "iommu/phys.h"
 #include "pt/pt_arena.h"
 
 static struct pt_arena *mk(uint64_t max)
@@ -58,7 +59,8 @@ static void test_sizes(void **state)
 		assert_int_equal((uintptr_t)p[lg2 - 12] & ((1ULL << lg2) - 1), 0);
 		assert_true(all_zero(p[lg2 - 12], (size_t)1 << lg2));
 		memset(p[lg2 - 12], 0xa5, (size_t)1 << lg2);
-		assert_true(pt_arena_pa_is_live(a, (uintptr_t)p[lg2 - 12] + (1ULL << lg2) - 1));
+		assert_true(
+			pt_arena_pa_is_live(a, pt_arena_pa(a, p[lg2 - 12]) + (1ULL << lg2) - 1));
 	}
 	assert_int_equal(pt_arena_live_pages(a), 10);
 	assert_int_equal(pt_arena_live_bytes(a), (1ULL << 22) - (1ULL << 12));
@@ -67,7 +69,7 @@ static void test_sizes(void **state)
 	/* freed pages come back zeroed, lowest address first */
 	for (lg2 = 12; lg2 <= 21; lg2++) {
 		pt_arena_free(a, p[lg2 - 12]);
-		assert_false(pt_arena_pa_is_live(a, (uintptr_t)p[lg2 - 12]));
+		assert_false(pt_arena_pa_is_live(a, pt_arena_pa(a, p[lg2 - 12])));
 	}
 	assert_int_equal(pt_arena_live_pages(a), 0);
 	assert_int_equal(pt_arena_live_bytes(a), 0);
@@ -239,12 +241,12 @@ static void test_shared(void **state)
 
 	(void)state;
 	assert_false(pt_arena_pa_to_offset(a, pt_arena_base_pa(a) - 1, &off));
-	assert_true(pt_arena_pa_to_offset(a, (uintptr_t)t + 8, &off));
-	assert_int_equal(pt_arena_offset_to_pa(a, off), (uintptr_t)t + 8);
+	assert_true(pt_arena_pa_to_offset(a, pt_arena_pa(a, t) + 8, &off));
+	assert_int_equal(pt_arena_offset_to_pa(a, off), pt_arena_pa(a, t) + 8);
 	assert_false(pt_arena_pa_to_offset(a, pt_arena_base_pa(a) + pt_arena_size(a), &off));
 	t[1] = 0x1122334455667788ULL;
-	t[511] = (uintptr_t)t; /* a pa pointing back into the arena */
-	pt_arena_pa_to_offset(a, (uintptr_t)t, &off);
+	t[511] = pt_arena_pa(a, t); /* a pa pointing back into the arena */
+	pt_arena_pa_to_offset(a, pt_arena_pa(a, t), &off);
 
 	pid = fork();
 	assert_true(pid >= 0);
@@ -254,7 +256,7 @@ static void test_shared(void **state)
 		uint8_t *v = mmap(NULL, size, PROT_READ, MAP_SHARED, pt_arena_fd(a), 0);
 		uint64_t w1, w511, back;
 
-		if (v == MAP_FAILED || (uintptr_t)v == pt_arena_base_pa(a))
+		if (v == MAP_FAILED || v == pt_arena_base(a))
 			_exit(2);
 		memcpy(&w1, v + off + 8, 8);
 		memcpy(&w511, v + off + 511 * 8, 8);
@@ -266,6 +268,39 @@ static void test_shared(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	pt_arena_free(a, t);
 	pt_arena_put(a);
+}
+
+/*
+ * A page's pa is a name of the arena's region (iommu/phys.h), never its pointer: it resolves
+ * to the page while the file is mapped that far, not past the mapped size (the reservation
+ * beyond it is not memory), and not at all once the arena is gone.
+ */
+static void test_names(void **state)
+{
+	struct pt_arena *a = mk(8ULL << 20), *b = mk(0);
+	uint64_t *t = pt_arena_alloc(a, 12), *u = pt_arena_alloc(b, 12), pa, size;
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(u);
+	pa = pt_arena_pa(a, t);
+	assert_int_not_equal(pa, (uintptr_t)t);
+	assert_ptr_equal(iommu_phys_resolve(pa, 4096), t);
+	assert_ptr_equal(iommu_phys_resolve(pa + 8, 8), t + 1);
+	assert_int_equal(iommu_phys_region_of(pa)->kind, IOMMU_PHYS_ARENA);
+	/* two arenas, two regions */
+	assert_ptr_not_equal(iommu_phys_region_of(pa), iommu_phys_region_of(pt_arena_pa(b, u)));
+	assert_ptr_equal(iommu_phys_resolve(pt_arena_pa(b, u), 8), u);
+	/* the reserved but unmapped part of the arena resolves to nothing */
+	size = pt_arena_size(a);
+	assert_ptr_not_equal(iommu_phys_resolve(pt_arena_base_pa(a) + size - 8, 8), NULL);
+	assert_null(iommu_phys_resolve(pt_arena_base_pa(a) + size, 8));
+	assert_null(iommu_phys_resolve(pt_arena_base_pa(a) + size - 4, 8));
+	pt_arena_free(a, t);
+	pt_arena_put(a);
+	assert_null(iommu_phys_resolve(pa, 8));
+	pt_arena_free(b, u);
+	pt_arena_put(b);
 }
 
 static void test_refs(void **state)
@@ -289,7 +324,7 @@ int main(void)
 		cmocka_unit_test(test_sizes),	 cmocka_unit_test(test_growth_and_limit),
 		cmocka_unit_test(test_deferred), cmocka_unit_test(test_fail_nth),
 		cmocka_unit_test(test_misuse),	 cmocka_unit_test(test_shared),
-		cmocka_unit_test(test_refs),
+		cmocka_unit_test(test_refs),	 cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests_name("pt-arena", tests, NULL, NULL);

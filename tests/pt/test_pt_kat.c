@@ -24,14 +24,17 @@
 
 #include <cmocka.h>
 
+#include "iommu/phys.h"
 #include "pt/pt.h"
 
 /* The 8 bytes at pa, as little-endian bytes, against v. */
 static void assert_bytes(uint64_t pa, uint64_t v)
 {
-	const uint8_t *p = (const uint8_t *)(uintptr_t)pa;
+	/* a table's pa is a name of the arena (iommu/phys.h) */
+	const uint8_t *p = iommu_phys_resolve(pa, 8);
 	unsigned int i;
 
+	assert_non_null(p);
 	for (i = 0; i < 8; i++)
 		assert_int_equal(p[i], (v >> (8 * i)) & 0xff);
 }

@@ -36,6 +36,7 @@
 
 #include <cmocka.h>
 
+#include "iommu/phys.h"
 #include "pt/pt.h"
 
 #define RW   (IOMMU_PROT_READ | IOMMU_PROT_WRITE)
@@ -45,9 +46,11 @@
 /* The 8 bytes at pa, little endian, against v. */
 static void assert_bytes(uint64_t pa, uint64_t v)
 {
-	const uint8_t *p = (const uint8_t *)(uintptr_t)pa;
+	/* a table's pa is a name of the arena (iommu/phys.h) */
+	const uint8_t *p = iommu_phys_resolve(pa, 8);
 	unsigned int i;
 
+	assert_non_null(p);
 	for (i = 0; i < 8; i++)
 		assert_int_equal(p[i], (v >> (8 * i)) & 0xff);
 }

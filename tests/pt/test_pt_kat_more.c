@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "iommu/phys.h"
 #include "pt/pt.h"
 
 #define RW (IOMMU_PROT_READ | IOMMU_PROT_WRITE)
@@ -41,9 +42,11 @@ static const struct kat_fmt kat_tce = { .addr_shift = 12, .big_endian = true };
 /* The 8 bytes at pa, in the format's byte order, against v. */
 static void assert_bytes(const struct kat_fmt *f, uint64_t pa, uint64_t v)
 {
-	const uint8_t *p = (const uint8_t *)(uintptr_t)pa;
+	/* a table's pa is a name of the arena (iommu/phys.h) */
+	const uint8_t *p = iommu_phys_resolve(pa, 8);
 	unsigned int i;
 
+	assert_non_null(p);
 	for (i = 0; i < 8; i++)
 		assert_int_equal(p[i], (v >> (8 * (f->big_endian ? 7 - i : i))) & 0xff);
 }
@@ -529,7 +532,7 @@ static void kat_tce_64k(void **state)
 	kat_path(&kat_tce, d, 0x080000ffffff0000ULL, k2, 0, 0x10001);
 	kat_path(&kat_tce, d, base, k3, 0, 0x20003);
 	assert_int_equal(pt_domain_walk_path(d, base + 0x12345678, &path), 0);
-	assert_memory_equal((const void *)(uintptr_t)path.step[0].entry_pa, bytes, 8);
+	assert_memory_equal(iommu_phys_resolve(path.step[0].entry_pa, 8), bytes, 8);
 	lookup(d, base + 0x1234abcd, 0x5678abcd, 1 << 16, RW);
 	lookup(d, 0x080000ffffffffffULL, 0x1ffff, 1 << 16, IOMMU_PROT_READ);
 	lookup(d, base + 0x10, 0x20010, 1 << 16, RW);

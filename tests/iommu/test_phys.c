@@ -354,6 +354,46 @@ static void test_forged_and_stale(void **state)
 	assert_null(iommu_phys_resolve(pa0, 1));
 }
 
+/*
+ * A table address is a name too: the walk from the domain's root (a name of the arena)
+ * translates, the same walk from the root's host pointer, or from a name past the arena's
+ * mapped part, faults with address size at the top level instead of reading there.
+ */
+static void test_table_names(void **state)
+{
+	struct iommu_domain *d;
+	struct pt_walk_result r;
+	uint64_t root, *host, mapped;
+	static uint8_t page[PG] __attribute__((aligned(4096)));
+	struct iommu_phys_region *pr;
+
+	(void)state;
+	assert_int_equal(pt_domain_alloc(&pt_variant_find("x86_64-4")->cfg, &d), 0);
+	assert_int_equal(iommu_phys_add(page, PG, IOMMU_PHYS_TEST, NULL, &pr), 0);
+	assert_int_equal(
+		pt_map_range(d, IOVA, iommu_phys_name(pr, 0), PG, IOMMU_PROT_READ, &mapped), 0);
+	root = pt_domain_root_pa(d);
+	host = iommu_phys_resolve(root, PG);
+	assert_non_null(host);
+	assert_int_not_equal(root, (uintptr_t)host);
+	assert_int_equal(iommu_phys_region_of(root)->kind, IOMMU_PHYS_ARENA);
+	assert_int_equal(pt_translate(d, NULL, root, IOVA + 5, PT_ACC_READ, false, &r), 0);
+	assert_int_equal(r.oa, iommu_phys_name(pr, 5));
+	assert_int_equal(pt_translate(d, NULL, PT_ROOT_OWN, IOVA + 5, PT_ACC_READ, false, &r), 0);
+	assert_int_equal(pt_translate(d, NULL, (uintptr_t)host, IOVA + 5, PT_ACC_READ, false, &r),
+			 -EFAULT);
+	assert_int_equal(r.fault, PT_FAULT_ADDR_SIZE);
+	assert_int_equal(r.level, 3);
+	assert_int_equal(pt_translate(d, NULL,
+				      pt_arena_base_pa(pt_domain_arena(d)) +
+					      pt_arena_size(pt_domain_arena(d)),
+				      IOVA + 5, PT_ACC_READ, false, &r),
+			 -EFAULT);
+	assert_int_equal(r.fault, PT_FAULT_ADDR_SIZE);
+	d->ops->free(d);
+	iommu_phys_withdraw(pr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_exhaust),
 		cmocka_unit_test(test_leaves_and_dma),
 		cmocka_unit_test(test_forged_and_stale),
+		cmocka_unit_test(test_table_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -375,6 +375,11 @@ uint64_t pt_arena_pa(const struct pt_arena *a, const void *p)
 	return a->name + (uint64_t)((const uint8_t *)p - a->base);
 }
 
+const struct iommu_phys_region *pt_arena_region(const struct pt_arena *a)
+{
+	return a->phys;
+}
+
 bool pt_arena_pa_to_offset(struct pt_arena *a, uint64_t pa, uint64_t *out_off)
 {
 	uint64_t base = a->name;

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 struct pt_arena;
+struct iommu_phys_region;
 
 #define PT_ARENA_MIN_LG2   12 /* smallest page: 4K */
 #define PT_ARENA_CHUNK_LG2 21 /* growth step and largest page: 2M */
@@ -65,6 +66,8 @@ uint64_t pt_arena_base_pa(const struct pt_arena *a);
 uint8_t *pt_arena_base(const struct pt_arena *a);
 /* The pa of p, a byte of a page handed out. */
 uint64_t pt_arena_pa(const struct pt_arena *a, const void *p);
+/* The arena's region of names (iommu/phys.h), for as long as the arena lives. */
+const struct iommu_phys_region *pt_arena_region(const struct pt_arena *a);
 bool pt_arena_pa_to_offset(struct pt_arena *a, uint64_t pa, uint64_t *out_off);
 uint64_t pt_arena_offset_to_pa(const struct pt_arena *a, uint64_t off);
 /* True if pa lies in a page currently handed out (not free). */

@@ -379,6 +379,7 @@ int pt_domain_alloc(const struct pt_config *cfg, struct iommu_domain **out)
 	}
 	pd->root_pa = pt_arena_pa(pd->arena, pd->root);
 	pd->tbl_delta = (uint64_t)(uintptr_t)pd->root - pd->root_pa;
+	pd->tbl_region = pt_arena_region(pd->arena);
 	pd->tag = pt_next_tag();
 	pd->nr_tables = 1;
 	/* pd->cfg: a format without dirty bits (TCE) sets PT_CFG_NO_DIRTY in its init */

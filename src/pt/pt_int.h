@@ -69,7 +69,8 @@ struct pt_domain {
 	uint64_t root_pa;
 	/* host address - pa of every table of the arena (pt_tbl_ptr, pt_tbl_pa: names) */
 	uint64_t tbl_delta;
-	unsigned int levels; /* top level = levels - 1 */
+	const struct iommu_phys_region *tbl_region; /* the arena's names (pt_translate) */
+	unsigned int levels;			    /* top level = levels - 1 */
 	unsigned int input_bits;
 	struct pt_level lvl[PT_MAX_LEVELS];
 	uint64_t oa_last; /* largest output address the format can hold */

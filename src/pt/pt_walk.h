@@ -90,6 +90,21 @@ static inline uint64_t *ptw_table(const struct pt_domain *pd, uint64_t pa)
 	return pt_tbl_ptr(pd, pa);
 }
 
+/*
+ * The entry at pa of a native table: the domain's own arena first (its region is known: one
+ * bounds check against the mapped length, no table load), else whatever region names pa
+ * (a root someone else gave). NULL: pa names no memory.
+ */
+static inline uint64_t *ptw_native_entry(const struct pt_domain *pd, uint64_t pa)
+{
+	const struct iommu_phys_region *r = pd->tbl_region;
+	uint64_t off = pa - r->name, len = __atomic_load_n(&r->len, __ATOMIC_ACQUIRE);
+
+	if (__builtin_expect(off < len && len - off >= sizeof(uint64_t), 1))
+		return (uint64_t *)(r->host + off);
+	return iommu_phys_resolve(pa, sizeof(uint64_t));
+}
+
 static inline size_t ptw_index(const struct pt_domain *pd, uint64_t iova, unsigned int lvl)
 {
 	return (size_t)((iova >> pd->lvl[lvl].shift) & pt_lg2_mask(pd->lvl[lvl].bits));
@@ -594,7 +609,7 @@ static int ptw_translate(struct pt_domain *pd, const struct pt_reader *rd, uint6
 				return -EFAULT;
 		} else {
 			/* a native table: its pa names arena memory (iommu/phys.h), or nothing */
-			slot = iommu_phys_resolve(entry_pa, sizeof(uint64_t));
+			slot = ptw_native_entry(pd, entry_pa);
 			if (!slot) {
 				ptw_fault(out, PT_FAULT_ADDR_SIZE, lvl, iova);
 				return -EFAULT;

@@ -104,24 +104,30 @@ static bool in_client_win(pid_t pid, const struct iovec *r, unsigned long rn)
 	return true;
 }
 
-ssize_t __wrap_process_vm_readv(pid_t pid, const struct iovec *l, unsigned long ln,
-				const struct iovec *r, unsigned long rn, unsigned long flags)
+typedef ssize_t vm_copy_fn(pid_t pid, const struct iovec *l, unsigned long ln,
+			   const struct iovec *r, unsigned long rn, unsigned long flags);
+
+/* the copy, if every remote range lies in the client window; else EFAULT */
+static ssize_t confined(vm_copy_fn *copy, pid_t pid, const struct iovec *l, unsigned long ln,
+			const struct iovec *r, unsigned long rn, unsigned long flags)
 {
 	if (!in_client_win(pid, r, rn)) {
 		errno = EFAULT;
 		return -1;
 	}
-	return __real_process_vm_readv(pid, l, ln, r, rn, flags);
+	return copy(pid, l, ln, r, rn, flags);
+}
+
+ssize_t __wrap_process_vm_readv(pid_t pid, const struct iovec *l, unsigned long ln,
+				const struct iovec *r, unsigned long rn, unsigned long flags)
+{
+	return confined(__real_process_vm_readv, pid, l, ln, r, rn, flags);
 }
 
 ssize_t __wrap_process_vm_writev(pid_t pid, const struct iovec *l, unsigned long ln,
 				 const struct iovec *r, unsigned long rn, unsigned long flags)
 {
-	if (!in_client_win(pid, r, rn)) {
-		errno = EFAULT;
-		return -1;
-	}
-	return __real_process_vm_writev(pid, l, ln, r, rn, flags);
+	return confined(__real_process_vm_writev, pid, l, ln, r, rn, flags);
 }
 
 /* ---- the target ------------------------------------------------------------------------ */

@@ -120,8 +120,14 @@ static inline bool iommu_seq_read_retry(const uint32_t *seq, uint32_t s, unsigne
 /* ---- context structures (model_*.c) ---- */
 
 struct pt_reader;
-/* The little-endian 8 bytes at pa, through rd (NULL: pa is a pointer here). */
-int iommu_ctx_read(const struct pt_reader *rd, uint64_t pa, uint64_t *out, struct iommu_fault *f);
+/*
+ * The little-endian 8 bytes at pa, through rd (NULL: pa is a name, iommu/phys.h, resolved
+ * through the region table). A name that resolves to nothing is a bad context at `level`
+ * (IOMMU_FAULT_CTX_*: the level of the entry that held the name) for iova, stage 1: -EFAULT,
+ * nothing read. Through rd, a read stage 2 refuses is stage 2's fault.
+ */
+int iommu_ctx_read(const struct pt_reader *rd, uint64_t pa, unsigned int level, uint64_t iova,
+		   uint64_t *out, struct iommu_fault *f);
 
 /* model_smmu.c: the CD that governs a request, decoded */
 struct smmu_cd {
@@ -165,12 +171,18 @@ struct iommu_hwctx_ops {
 };
 struct iommu_hwctx {
 	const struct iommu_hwctx_ops *ops;
-	uint64_t root_pa; /* the device's own entry (VT-d: its context entry) */
+	uint64_t root_pa; /* the name of the device's own entry (VT-d: its context entry) */
 };
 
+/* hwctx.c: the structure arena's reservation (names for every model's structures) */
+#define IOMMU_CTX_ARENA_BYTES (UINT64_C(1) << 30)
+struct pt_arena;
+/* The process's structure arena, made at the first call (NULL: it could not be made). */
+struct pt_arena *iommu_ctx_arena(void);
 /*
- * hwctx.c: a model's context, zeroed: size bytes of the model's struct (struct iommu_hwctx
- * first) with ops, root_pa the struct's address + root_off. NULL: no memory.
+ * hwctx.c: a model's context, zeroed, in the structure arena: size bytes of the model's
+ * struct (struct iommu_hwctx first) with ops, root_pa the name of the struct's byte
+ * root_off. NULL: no memory.
  */
 void *iommu_hwctx_alloc(size_t size, const struct iommu_hwctx_ops *ops, size_t root_off);
 #define IOMMU_HWCTX_ALLOC(type, ops, root_field) \
@@ -182,11 +194,25 @@ int iommu_hwctx_new(size_t size, const struct iommu_hwctx_ops *ops, size_t root_
 		    struct iommu_hwctx **out);
 /* ops->release, then the struct (NULL: nothing). Also a failed *_hwctx_new's undo. */
 void iommu_hwctx_free(struct iommu_hwctx *hw);
-/* A zeroed table of at least bytes (at least a page), 4 KiB aligned. NULL: no memory. */
-uint64_t *iommu_ctx_table_alloc(size_t bytes);
 /*
- * Free the table each little-endian entry of dir[0..n) with a valid bit names (its address:
- * entry & addr_mask), then dir itself (NULL: nothing).
+ * A zeroed table of at least bytes (at least a page, aligned to its power-of-two size) in
+ * the structure arena: the owner's pointer (its name: iommu_ctx_name). NULL: no memory.
+ */
+uint64_t *iommu_ctx_table_alloc(size_t bytes);
+/* Free a table iommu_ctx_table_alloc gave (NULL: nothing). */
+void iommu_ctx_table_free(void *table);
+/* The name of p, a byte of the structure arena's memory handed out. */
+uint64_t iommu_ctx_name(const void *p);
+/*
+ * The owner's pointer to the len bytes named name, all in live memory of the structure
+ * arena, or NULL (a forged or stale name: a host pointer, another region's name). Takes the
+ * arena's lock: writers and release only, never a walk.
+ */
+void *iommu_ctx_host(uint64_t name, size_t len);
+/*
+ * Free the table each little-endian entry of dir[0..n) with a valid bit names (its name:
+ * entry & addr_mask; one that is not a live table of the arena is left alone), then dir
+ * itself (NULL: nothing).
  */
 void iommu_ctx_tables_free(uint64_t *dir, size_t n, uint64_t valid, uint64_t addr_mask);
 /* A structure's word as the hardware reads it (little-endian), one relaxed store. */

@@ -90,7 +90,8 @@ int amd_dte_decode(const struct pt_reader *rd, uint64_t dte_pa, uint64_t iova, s
 
 	memset(out, 0, sizeof(*out));
 	for (unsigned int i = 0; i < 3; i++)
-		if ((rc = iommu_ctx_read(rd, dte_pa + i * 8, &w[i], f)))
+		if ((rc = iommu_ctx_read(rd, dte_pa + i * 8, IOMMU_FAULT_CTX_DEVICE, iova, &w[i],
+					 f)))
 			return rc;
 	if (!(w[0] & DTE0_V) || !(w[0] & DTE0_TV))
 		return dte_fault(f, IOMMU_FAULT_NOT_PRESENT, iova);
@@ -182,7 +183,7 @@ static int amd_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasi
 		return dte_fault(fault, IOMMU_FAULT_NOT_PRESENT, iova);
 	do {
 		s = iommu_seq_read_begin(&h->seq, &spins);
-		rc = amd_dte_decode(NULL, (uint64_t)(uintptr_t)h->dte, iova, &d, fault);
+		rc = amd_dte_decode(NULL, hw->root_pa, iova, &d, fault);
 	} while (iommu_seq_read_retry(&h->seq, s, &spins));
 	/* a PASID attached on its own to a nested HWPT (the RID's DTE is another's or none) */
 	if (pasid != IOMMU_NO_PASID && (rc || !amd_dte_is(&d, x)))

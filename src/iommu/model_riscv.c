@@ -66,17 +66,17 @@ int riscv_ctx_lookup(const struct pt_reader *rd, uint64_t dc_pa, uint32_t pasid,
 		     struct riscv_ctx *out, struct iommu_fault *f)
 {
 	uint64_t tc, gatp, ta, fsc, table;
-	unsigned int mode, levels;
+	unsigned int mode, levels, holder = IOMMU_FAULT_CTX_DEVICE; /* the entry naming table */
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = iommu_ctx_read(rd, dc_pa, &tc, f)))
+	if ((rc = iommu_ctx_read(rd, dc_pa, IOMMU_FAULT_CTX_DEVICE, iova, &tc, f)))
 		return rc;
 	if (!(tc & TC_V))
 		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_DEVICE, iova);
-	if ((rc = iommu_ctx_read(rd, dc_pa + 8, &gatp, f)) ||
-	    (rc = iommu_ctx_read(rd, dc_pa + 16, &ta, f)) ||
-	    (rc = iommu_ctx_read(rd, dc_pa + 24, &fsc, f)))
+	if ((rc = iommu_ctx_read(rd, dc_pa + 8, IOMMU_FAULT_CTX_DEVICE, iova, &gatp, f)) ||
+	    (rc = iommu_ctx_read(rd, dc_pa + 16, IOMMU_FAULT_CTX_DEVICE, iova, &ta, f)) ||
+	    (rc = iommu_ctx_read(rd, dc_pa + 24, IOMMU_FAULT_CTX_DEVICE, iova, &fsc, f)))
 		return rc;
 	if ((tc & TC_RESERVED) || !atp_mode_ok(ATP_MODE(gatp)))
 		return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
@@ -110,16 +110,17 @@ int riscv_ctx_lookup(const struct pt_reader *rd, uint64_t dc_pa, uint32_t pasid,
 		unsigned int idx = lvl == 2 ? (pasid >> 17) & 7 : (pasid >> 8) & 511;
 		uint64_t e;
 
-		if ((rc = iommu_ctx_read(rd, table + idx * 8, &e, f)))
+		if ((rc = iommu_ctx_read(rd, table + idx * 8, holder, iova, &e, f)))
 			return rc;
+		holder = IOMMU_FAULT_CTX_PASID_DIR;
 		if (!(e & PDTE_V))
 			return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT,
 					       IOMMU_FAULT_CTX_PASID_DIR, iova);
 		table = PDTE_PPN(e) << 12;
 	}
 	table += (uint64_t)(pasid & 0xff) * 16;
-	if ((rc = iommu_ctx_read(rd, table, &ta, f)) ||
-	    (rc = iommu_ctx_read(rd, table + 8, &fsc, f)))
+	if ((rc = iommu_ctx_read(rd, table, holder, iova, &ta, f)) ||
+	    (rc = iommu_ctx_read(rd, table + 8, holder, iova, &fsc, f)))
 		return rc;
 	if (!(ta & PC_V))
 		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
@@ -146,11 +147,11 @@ static uint64_t *pdt_next(uint64_t *e, bool make)
 {
 	uint64_t v = le64toh(*e), *t;
 
-	if (v & PDTE_V)
-		return (uint64_t *)(uintptr_t)(PDTE_PPN(v) << 12);
+	if (v & PDTE_V) /* NULL: an entry edited behind us */
+		return iommu_ctx_host(PDTE_PPN(v) << 12, 4096);
 	if (!make || !(t = iommu_ctx_table_alloc(4096)))
 		return NULL;
-	iommu_store_le(e, ((uint64_t)(uintptr_t)t >> 12) << 10 | PDTE_V);
+	iommu_store_le(e, (iommu_ctx_name(t) >> 12) << 10 | PDTE_V);
 	return t;
 }
 
@@ -199,7 +200,7 @@ static int rv_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasid
 
 	do {
 		s = iommu_seq_read_begin(&h->seq, &spins);
-		rc = riscv_ctx_lookup(NULL, (uint64_t)(uintptr_t)h->dc, pasid, iova, &c, fault);
+		rc = riscv_ctx_lookup(NULL, hw->root_pa, pasid, iova, &c, fault);
 	} while (iommu_seq_read_retry(&h->seq, s, &spins));
 	if (rc)
 		return fault->type == IOMMU_FAULT_NOT_PRESENT ? -EAGAIN : rc;
@@ -220,10 +221,10 @@ static void rv_release(struct iommu_hwctx *hw)
 		uint64_t *l1 = pdt_next(&h->pdt2[i], false);
 
 		for (unsigned int j = 0; l1 && j < 512; j++)
-			free(pdt_next(&l1[j], false));
-		free(l1);
+			iommu_ctx_table_free(pdt_next(&l1[j], false));
+		iommu_ctx_table_free(l1);
 	}
-	free(h->pdt2);
+	iommu_ctx_table_free(h->pdt2);
 }
 
 static const struct iommu_hwctx_ops rv_hwctx_ops = {
@@ -247,7 +248,7 @@ int iommu_riscv_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)
 	}
 	/* V, PDTV, DPE (requests without a process_id use PC 0); iohgatp Bare; pdtp PD20 */
 	h->dc[0] = htole64(TC_V | TC_PDTV | TC_DPE);
-	h->dc[3] = htole64((uint64_t)PDTP_PD20 << 60 | (uint64_t)(uintptr_t)h->pdt2 >> 12);
+	h->dc[3] = htole64((uint64_t)PDTP_PD20 << 60 | iommu_ctx_name(h->pdt2) >> 12);
 	*out = &h->hw;
 	return 0;
 }

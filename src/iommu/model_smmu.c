@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "iommu/iommu_int.h"
+#include "iommu/phys.h"
 #include "pt/pt.h"
 
 #define STE0_V		 (UINT64_C(1) << 0)
@@ -99,14 +100,21 @@ int smmu_ste_check(uint64_t ste[2])
 	return 0;
 }
 
-/* Read the 8 bytes at pa through rd; a reader's fault (stage 2) becomes *f. */
-int iommu_ctx_read(const struct pt_reader *rd, uint64_t pa, uint64_t *out, struct iommu_fault *f)
+/*
+ * Read the 8 bytes at pa through rd; a reader's fault (stage 2) becomes *f. Natively pa is a
+ * name: one that resolves to nothing (a forged host pointer, a stale or out-of-region name) is
+ * a bad context at level, never a read.
+ */
+int iommu_ctx_read(const struct pt_reader *rd, uint64_t pa, unsigned int level, uint64_t iova,
+		   uint64_t *out, struct iommu_fault *f)
 {
 	struct pt_walk_result r = { 0 };
 	uint64_t *p;
 
 	if (!rd) {
-		p = (uint64_t *)(uintptr_t)pa;
+		p = (pa & 7) ? NULL : iommu_phys_resolve(pa, 8);
+		if (!p)
+			return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, level, iova);
 	} else {
 		p = rd->entry(rd, pa, PT_ACC_READ, &r);
 		if (!p) {
@@ -128,6 +136,7 @@ int smmu_cd_fetch(const struct pt_reader *rd, const uint64_t ste[2], uint32_t pa
 	unsigned int fmt = (unsigned int)(ste[0] >> STE0_S1FMT_SHIFT) & 3;
 	unsigned int dss = (unsigned int)(ste[1] & STE1_S1DSS_MASK), t0sz;
 	uint64_t table = ste[0] & STE0_CTXPTR_MASK, cd_pa, cd[2];
+	unsigned int cd_holder = IOMMU_FAULT_CTX_DEVICE; /* the entry naming the CD */
 	uint32_t ssid = pasid;
 
 	memset(out, 0, sizeof(*out));
@@ -155,7 +164,8 @@ int smmu_cd_fetch(const struct pt_reader *rd, const uint64_t ste[2], uint32_t pa
 	} else if (fmt == S1FMT_L2_4K || fmt == S1FMT_L2_64K) {
 		unsigned int split = fmt == S1FMT_L2_4K ? 6 : 10;
 		uint64_t l1;
-		int rc = iommu_ctx_read(rd, table + (uint64_t)(ssid >> split) * 8, &l1, f);
+		int rc = iommu_ctx_read(rd, table + (uint64_t)(ssid >> split) * 8,
+					IOMMU_FAULT_CTX_DEVICE, iova, &l1, f);
 
 		if (rc)
 			return rc;
@@ -165,13 +175,14 @@ int smmu_cd_fetch(const struct pt_reader *rd, const uint64_t ste[2], uint32_t pa
 		if (l1 & L1CD_RESERVED)
 			return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_PASID_DIR,
 					       iova);
+		cd_holder = IOMMU_FAULT_CTX_PASID_DIR;
 		cd_pa = (l1 & L1CD_L2PTR) +
 			(uint64_t)(ssid & ((UINT32_C(1) << split) - 1)) * CD_BYTES;
 	} else {
 		return iommu_ctx_fault(f, IOMMU_FAULT_BAD_CTX, IOMMU_FAULT_CTX_DEVICE, iova);
 	}
 	for (unsigned int w = 0; w < 2; w++) {
-		int rc = iommu_ctx_read(rd, cd_pa + w * 8, &cd[w], f);
+		int rc = iommu_ctx_read(rd, cd_pa + w * 8, cd_holder, iova, &cd[w], f);
 
 		if (rc)
 			return rc;
@@ -234,11 +245,11 @@ static uint64_t *smmu_host_cd(struct smmu_hw *h, uint32_t ssid, bool make)
 	if (!(v & L1CD_V)) {
 		if (!make || !(leaf = iommu_ctx_table_alloc(4096)))
 			return NULL;
-		iommu_store_le(d, (uint64_t)(uintptr_t)leaf | L1CD_V);
+		iommu_store_le(d, iommu_ctx_name(leaf) | L1CD_V);
 		v = le64toh(*d);
 	}
-	leaf = (uint64_t *)(uintptr_t)(v & L1CD_L2PTR);
-	return leaf + (ssid & 63) * (CD_BYTES / 8);
+	leaf = iommu_ctx_host(v & L1CD_L2PTR, 4096); /* NULL: an entry edited behind us */
+	return leaf ? leaf + (ssid & 63) * (CD_BYTES / 8) : NULL;
 }
 
 static int smmu_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iommu_xlate *x)
@@ -337,7 +348,7 @@ int iommu_smmu_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)
 		return -ENOMEM;
 	}
 	h->ste[0] = STE0_V | (uint64_t)STE_CFG_S1 << STE0_CFG_SHIFT |
-		    (uint64_t)S1FMT_L2_4K << STE0_S1FMT_SHIFT | (uint64_t)(uintptr_t)h->l1 |
+		    (uint64_t)S1FMT_L2_4K << STE0_S1FMT_SHIFT | iommu_ctx_name(h->l1) |
 		    (uint64_t)cdmax << STE0_CDMAX_SHIFT;
 	h->ste[1] = S1DSS_SSID0;
 	*out = &h->hw;
@@ -381,7 +392,8 @@ int smmu_ste_decode(const struct pt_reader *rd, uint64_t ste_pa, uint64_t iova,
 
 	memset(out, 0, sizeof(*out));
 	for (unsigned int i = 0; i < 4; i++)
-		if ((rc = iommu_ctx_read(rd, ste_pa + i * 8, &out->w[i], f)))
+		if ((rc = iommu_ctx_read(rd, ste_pa + i * 8, IOMMU_FAULT_CTX_DEVICE, iova,
+					 &out->w[i], f)))
 			return rc;
 	out->cfg = (unsigned int)(out->w[0] >> STE0_CFG_SHIFT) & 7;
 	if (!(out->w[0] & STE0_V) || out->cfg == SMMU_CFG_ABORT)
@@ -505,7 +517,7 @@ static int smmu_s2_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t 
 		return iommu_ctx_fault(fault, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID, iova);
 	do {
 		seq = iommu_seq_read_begin(&h->seq, &spins);
-		rc = smmu_ste_decode(NULL, (uint64_t)(uintptr_t)h->ste, iova, &s, fault);
+		rc = smmu_ste_decode(NULL, hw->root_pa, iova, &s, fault);
 	} while (iommu_seq_read_retry(&h->seq, seq, &spins));
 	/* a PASID attached on its own to a nested HWPT (the RID's STE is another's or none) */
 	if (pasid != IOMMU_NO_PASID && (rc || !smmu_s2_ste_is(&s, x)))

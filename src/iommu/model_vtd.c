@@ -89,8 +89,8 @@ int vtd_pasid_lookup(const struct pt_reader *rd, uint64_t ctx_pa, uint32_t pasid
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = iommu_ctx_read(rd, ctx_pa, &c0, f)) ||
-	    (rc = iommu_ctx_read(rd, ctx_pa + 8, &c1, f)))
+	if ((rc = iommu_ctx_read(rd, ctx_pa, IOMMU_FAULT_CTX_DEVICE, iova, &c0, f)) ||
+	    (rc = iommu_ctx_read(rd, ctx_pa + 8, IOMMU_FAULT_CTX_DEVICE, iova, &c1, f)))
 		return rc;
 	if (!(c0 & CTX0_P))
 		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_DEVICE, iova);
@@ -99,7 +99,8 @@ int vtd_pasid_lookup(const struct pt_reader *rd, uint64_t ctx_pa, uint32_t pasid
 	dir_lg2 = (unsigned int)((c0 >> CTX0_PDTS_SHIFT) & 7) + 7;
 	if ((pasid >> PASID_TABLE_LG2) >> dir_lg2)
 		return iommu_ctx_fault(f, IOMMU_FAULT_NOT_PRESENT, IOMMU_FAULT_CTX_PASID_DIR, iova);
-	rc = iommu_ctx_read(rd, (c0 & CTX_ADDR) + (uint64_t)(pasid >> PASID_TABLE_LG2) * 8, &de, f);
+	rc = iommu_ctx_read(rd, (c0 & CTX_ADDR) + (uint64_t)(pasid >> PASID_TABLE_LG2) * 8,
+			    IOMMU_FAULT_CTX_DEVICE, iova, &de, f);
 	if (rc)
 		return rc;
 	if (!(de & DIR_P))
@@ -108,7 +109,7 @@ int vtd_pasid_lookup(const struct pt_reader *rd, uint64_t ctx_pa, uint32_t pasid
 		uint64_t pa = (de & CTX_ADDR) +
 			      (uint64_t)(pasid & ((1u << PASID_TABLE_LG2) - 1)) * PE_BYTES + w * 8;
 
-		rc = iommu_ctx_read(rd, pa, &pe[w], f);
+		rc = iommu_ctx_read(rd, pa, IOMMU_FAULT_CTX_PASID_DIR, iova, &pe[w], f);
 		if (rc)
 			return rc;
 	}
@@ -154,11 +155,11 @@ static uint64_t *vtd_entry(struct vtd_hw *h, uint32_t pasid, bool make)
 		table = iommu_ctx_table_alloc(4096);
 		if (!table)
 			return NULL;
-		iommu_store_le(dir, (uint64_t)(uintptr_t)table | DIR_P);
+		iommu_store_le(dir, iommu_ctx_name(table) | DIR_P);
 		de = le64toh(*dir);
 	}
-	table = (uint64_t *)(uintptr_t)(de & CTX_ADDR);
-	return table + (pasid & ((1u << PASID_TABLE_LG2) - 1)) * (PE_BYTES / 8);
+	table = iommu_ctx_host(de & CTX_ADDR, 4096); /* NULL: an entry edited behind us */
+	return table ? table + (pasid & ((1u << PASID_TABLE_LG2) - 1)) * (PE_BYTES / 8) : NULL;
 }
 
 static int vtd_program(struct iommu_hwctx *hw, uint32_t pasid, const struct iommu_xlate *x)
@@ -227,7 +228,7 @@ static int vtd_walk(struct iommu_hwctx *hw, struct iommu_xlate *x, uint32_t pasi
 
 	do {
 		s = iommu_seq_read_begin(&h->seq, &spins);
-		rc = vtd_pasid_lookup(NULL, (uint64_t)(uintptr_t)h->ctx, pasid, iova, &e, fault);
+		rc = vtd_pasid_lookup(NULL, hw->root_pa, pasid, iova, &e, fault);
 	} while (iommu_seq_read_retry(&h->seq, s, &spins));
 	/* a missing entry or one for another translation: the slot may be changing (retry) */
 	if (rc)
@@ -282,9 +283,8 @@ int iommu_vtd_hwctx_new(unsigned int pasid_bits, struct iommu_hwctx **out)
 		return -ENOMEM;
 	}
 	/* P, PASIDE, PDTS, the directory; RID_PASID 0 */
-	h->ctx[0] =
-		htole64((uint64_t)(uintptr_t)h->dir | (uint64_t)(dir_lg2 - 7) << CTX0_PDTS_SHIFT |
-			(UINT64_C(1) << 3) | CTX0_P);
+	h->ctx[0] = htole64(iommu_ctx_name(h->dir) | (uint64_t)(dir_lg2 - 7) << CTX0_PDTS_SHIFT |
+			    (UINT64_C(1) << 3) | CTX0_P);
 	*out = &h->hw;
 	return 0;
 }

@@ -249,7 +249,8 @@ int iommu_nested_amd_walk(struct iommu_xlate *x, const struct amd_guest *g, uint
 		unsigned int which = lvl ? IOMMU_FAULT_CTX_PASID_DIR : IOMMU_FAULT_CTX_PASID;
 		uint64_t e;
 
-		if (iommu_ctx_read(&nr.rd, table + ((pasid >> (9 * lvl)) & 511) * 8, &e, fault))
+		if (iommu_ctx_read(&nr.rd, table + ((pasid >> (9 * lvl)) & 511) * 8, which, iova,
+				   &e, fault))
 			return -EFAULT;
 		if (!(e & GCR3_ENTRY_V))
 			return iommu_ctx_fault(fault, IOMMU_FAULT_NOT_PRESENT, which, iova);

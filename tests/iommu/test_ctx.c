@@ -21,6 +21,7 @@
 
 #include "core/private.h"
 #include "iommu/iommu_int.h"
+#include "iommu/phys.h"
 #include "pt/pt.h"
 #include "ioasid/ioasid.h"
 
@@ -30,6 +31,28 @@
 #define F_CTX_PASID_DIR 0x102u
 #define F_CTX_PASID	0x103u
 
+/*
+ * Structures are named (iommu/phys.h): a test builds its own in the models' structure arena
+ * (T: a zeroed table; N: its name) and finds a device's through the region table (H).
+ */
+static uint64_t *T(size_t bytes)
+{
+	uint64_t *t = iommu_ctx_table_alloc(bytes);
+
+	assert_non_null(t);
+	return t;
+}
+
+#define N(p) iommu_ctx_name(p)
+
+static void *H(uint64_t name)
+{
+	void *p = iommu_phys_resolve(name, 8);
+
+	assert_non_null(p);
+	return p;
+}
+
 /* Host-built VT-d structures: context entry, a 128-entry directory, one PASID table. */
 struct vtd_mem {
 	uint64_t *ctx, *dir, *table;
@@ -37,21 +60,18 @@ struct vtd_mem {
 
 static void vtd_mem_new(struct vtd_mem *m)
 {
-	assert_int_equal(posix_memalign((void **)&m->ctx, PG, PG), 0);
-	assert_int_equal(posix_memalign((void **)&m->dir, PG, PG), 0);
-	assert_int_equal(posix_memalign((void **)&m->table, PG, PG), 0);
-	memset(m->ctx, 0, PG);
-	memset(m->dir, 0, PG);
-	memset(m->table, 0, PG);
-	m->ctx[0] = (uintptr_t)m->dir | 1; /* P, PDTS 0: PASIDs below 2^13 */
-	m->dir[0] = (uintptr_t)m->table | 1;
+	m->ctx = T(PG);
+	m->dir = T(PG);
+	m->table = T(PG);
+	m->ctx[0] = N(m->dir) | 1; /* P, PDTS 0: PASIDs below 2^13 */
+	m->dir[0] = N(m->table) | 1;
 }
 
 static void vtd_mem_free(struct vtd_mem *m)
 {
-	free(m->ctx);
-	free(m->dir);
-	free(m->table);
+	iommu_ctx_table_free(m->ctx);
+	iommu_ctx_table_free(m->dir);
+	iommu_ctx_table_free(m->table);
 }
 
 static uint64_t *pe(struct vtd_mem *m, uint32_t pasid)
@@ -87,7 +107,7 @@ static void test_vtd_pgtt(void **state)
 
 	(void)state;
 	vtd_mem_new(&m);
-	ctx = (uintptr_t)m.ctx;
+	ctx = N(m.ctx);
 	/* second stage: AW 48-bit, SSADE, SSPTPTR; DID 0x42 */
 	pe(&m, 5)[0] = 0xabc000 | 2 << 2 | 2 << 6 | 1 << 9 | 1;
 	pe(&m, 5)[1] = 0x42;
@@ -134,7 +154,7 @@ static void test_vtd_pgtt(void **state)
 	expect_fault(NULL, ctx, 1u << 13, IOMMU_FAULT_NOT_PRESENT, 1, F_CTX_PASID_DIR);
 	m.ctx[0] |= 1 << 9; /* PDTS 1: 256 directory entries, PASID 2^13 is inside */
 	expect_fault(NULL, ctx, 1u << 13, IOMMU_FAULT_NOT_PRESENT, 1, F_CTX_PASID_DIR);
-	m.dir[128] = (uintptr_t)m.table | 1;
+	m.dir[128] = N(m.table) | 1;
 	assert_int_equal(lookup(NULL, ctx, (1u << 13) | 5, &e, &f), 0);
 	assert_int_equal(e.did, 0x42);
 	/* requests without a PASID use the context entry's RID_PASID */
@@ -161,7 +181,7 @@ static uint64_t *s2_entry(const struct pt_reader *rd, uint64_t pa, unsigned int 
 		out->stage = 2;
 		return NULL;
 	}
-	return (uint64_t *)(uintptr_t)out->oa;
+	return iommu_phys_resolve(out->oa, 8); /* stage 2 outputs names */
 }
 
 static void test_vtd_through_stage2(void **state)
@@ -182,17 +202,14 @@ static void test_vtd_through_stage2(void **state)
 	pe(&m, 3)[0] = 0x300000 | 2 << 2 | 2 << 6 | 1;
 	cfg.flags |= PT_CFG_NO_DIRTY;
 	assert_int_equal(pt_domain_alloc(&cfg, &r.d), 0);
-	assert_int_equal(pt_map_range(r.d, ipa_ctx, (uintptr_t)m.ctx, PG, IOMMU_PROT_READ, &mapped),
-			 0);
-	assert_int_equal(pt_map_range(r.d, ipa_dir, (uintptr_t)m.dir, PG, IOMMU_PROT_READ, &mapped),
-			 0);
+	assert_int_equal(pt_map_range(r.d, ipa_ctx, N(m.ctx), PG, IOMMU_PROT_READ, &mapped), 0);
+	assert_int_equal(pt_map_range(r.d, ipa_dir, N(m.dir), PG, IOMMU_PROT_READ, &mapped), 0);
 	/* the PASID table is not mapped: a stage-2 fault at its entry's IPA */
 	assert_int_equal(lookup(&r.rd, ipa_ctx, 3, &e, &f), -EFAULT);
 	assert_int_equal(f.type, IOMMU_FAULT_NOT_PRESENT);
 	assert_int_equal(f.stage, 2);
 	assert_int_equal(f.addr, ipa_table + 3 * 64);
-	assert_int_equal(
-		pt_map_range(r.d, ipa_table, (uintptr_t)m.table, PG, IOMMU_PROT_READ, &mapped), 0);
+	assert_int_equal(pt_map_range(r.d, ipa_table, N(m.table), PG, IOMMU_PROT_READ, &mapped), 0);
 	assert_int_equal(lookup(&r.rd, ipa_ctx, 3, &e, &f), 0);
 	assert_int_equal(e.pgtt, VTD_PGTT_SS);
 	assert_int_equal(e.ssptptr, 0x300000);
@@ -269,9 +286,9 @@ static uint64_t dev_ctx_pa(struct dev_fix *f)
 /* The PASID entry's first word, found as the hardware finds it. */
 static uint64_t *dev_pe(struct dev_fix *f, uint32_t pasid)
 {
-	uint64_t *ctx = (uint64_t *)(uintptr_t)dev_ctx_pa(f);
-	uint64_t *dir = (uint64_t *)(uintptr_t)(ctx[0] & ~UINT64_C(0xfff));
-	uint64_t *table = (uint64_t *)(uintptr_t)(dir[pasid >> 6] & ~UINT64_C(0xfff));
+	uint64_t *ctx = H(dev_ctx_pa(f));
+	uint64_t *dir = H(ctx[0] & ~UINT64_C(0xfff));
+	uint64_t *table = H(dir[pasid >> 6] & ~UINT64_C(0xfff));
 
 	return table + (pasid & 63) * 8;
 }
@@ -436,11 +453,10 @@ static void test_riscv_formats(void **state)
 	struct riscv_ctx c;
 
 	(void)state;
-	assert_int_equal(posix_memalign((void **)&dc, PG, 3 * PG), 0);
-	memset(dc, 0, 3 * PG);
+	dc = T(3 * PG);
 	pdt1 = dc + 512;
 	pdt0 = dc + 1024;
-	dcp = (uintptr_t)dc;
+	dcp = N(dc);
 	/* PDTV clear: iosatp Sv48 in DC.fsc, PSCID in DC.ta; iohgatp Sv39x4 with GSCID 3 */
 	dc[0] = 1;
 	dc[1] = UINT64_C(8) << 60 | UINT64_C(3) << 44 | 0x777;
@@ -462,9 +478,9 @@ static void test_riscv_formats(void **state)
 	rv_expect(dcp, 0, IOMMU_FAULT_NOT_PRESENT, F_CTX_DEVICE);
 	/* PDTV, PD17: PDI[1] in pdt1, PCs in pdt0 */
 	dc[0] = 1 | 1 << 5;
-	dc[3] = UINT64_C(2) << 60 | (uintptr_t)pdt1 >> 12;
-	pdt1[1] = ((uintptr_t)pdt0 >> 12) << 10 | 1; /* process_ids 256..511 */
-	pdt0[2 * 7] = UINT64_C(0x66) << 12 | 1;	     /* process_id 263 */
+	dc[3] = UINT64_C(2) << 60 | N(pdt1) >> 12;
+	pdt1[1] = (N(pdt0) >> 12) << 10 | 1;	/* process_ids 256..511 */
+	pdt0[2 * 7] = UINT64_C(0x66) << 12 | 1; /* process_id 263 */
 	pdt0[2 * 7 + 1] = UINT64_C(10) << 60 | 0x999;
 	assert_int_equal(rv_lookup(dcp, 263, &c, &f), 0);
 	assert_true(c.pc);
@@ -483,12 +499,12 @@ static void test_riscv_formats(void **state)
 	dc[0] |= 1 << 9;
 	rv_expect(dcp, 0, IOMMU_FAULT_NOT_PRESENT, F_CTX_PASID_DIR);
 	/* PD8: one level of PCs */
-	dc[3] = UINT64_C(1) << 60 | (uintptr_t)pdt0 >> 12;
+	dc[3] = UINT64_C(1) << 60 | N(pdt0) >> 12;
 	pdt0[2 * 7 + 1] = UINT64_C(8) << 60 | 0x31;
 	assert_int_equal(rv_lookup(dcp, 7, &c, &f), 0);
 	assert_int_equal(c.s1_root, 0x31000);
 	rv_expect(dcp, 256, IOMMU_FAULT_NOT_PRESENT, F_CTX_PASID);
-	free(dc);
+	iommu_ctx_table_free(dc);
 }
 
 static void test_riscv_device(void **state)
@@ -510,10 +526,10 @@ static void test_riscv_device(void **state)
 	assert_true(c.pc);
 	assert_int_equal(c.s1_mode, 9); /* Sv48 */
 	/* the process context of 300, found as the hardware finds it (PD20) */
-	dc = (uint64_t *)(uintptr_t)dev_ctx_pa(&d);
-	pc = (uint64_t *)(uintptr_t)(((dc[3] & ((UINT64_C(1) << 44) - 1)) << 12));
-	pc = (uint64_t *)(uintptr_t)(((pc[0] >> 10) & ((UINT64_C(1) << 44) - 1)) << 12);
-	pc = (uint64_t *)(uintptr_t)(((pc[1] >> 10) & ((UINT64_C(1) << 44) - 1)) << 12);
+	dc = H(dev_ctx_pa(&d));
+	pc = H((dc[3] & ((UINT64_C(1) << 44) - 1)) << 12);
+	pc = H(((pc[0] >> 10) & ((UINT64_C(1) << 44) - 1)) << 12);
+	pc = H(((pc[1] >> 10) & ((UINT64_C(1) << 44) - 1)) << 12);
 	pc += 2 * (300 & 0xff);
 	saved = pc[1];
 	pc[1] = UINT64_C(3) << 60 | (saved & ((UINT64_C(1) << 44) - 1)); /* reserved mode */
@@ -546,7 +562,7 @@ static void test_power_device(void **state)
 	dev_open_desc(&d, &desc);
 	assert_int_equal(ioasid_device_attach(d.ctx, d.dev, d.hwpt[0], NULL), 0);
 	assert_int_equal(peek(&d, 0, 0, &flt), 'A');
-	tvt = (uint64_t *)(uintptr_t)dev_ctx_pa(&d);
+	tvt = H(dev_ctx_pa(&d));
 	assert_int_equal(tvt[1], 0); /* the 32-bit window's domain: TVE 0 only */
 	assert_int_equal(power_tve_decode(tvt[0], 0, &t, &f), 0);
 	assert_int_equal(t.page_shift, 12);
@@ -590,14 +606,14 @@ static void test_smmu_device(void **state)
 	assert_int_equal(ioasid_device_pasid_attach(d.ctx, d.dev, 9, d.hwpt[1], NULL), 0);
 	assert_int_equal(peek(&d, 0, 0, &flt), 'A');
 	assert_int_equal(peek(&d, 9, 0, &flt), 'B');
-	ste = (const uint64_t *)(uintptr_t)dev_ctx_pa(&d);
+	ste = H(dev_ctx_pa(&d));
 	assert_int_equal((ste[0] >> 4) & 3, 1); /* S1Fmt: two levels */
 	assert_int_equal(smmu_cd_fetch(NULL, ste, 9, 0, &cd, &f), 0);
 	assert_int_equal(smmu_cd_fetch(NULL, ste, 0, 0, &rid, &f), 0); /* S1DSS: CD 0 */
 	assert_int_equal(cd.granule_lg2, 12);
 	assert_int_equal(cd.ia_bits, 48);
 	assert_true(cd.ttb0 && cd.ttb0 != rid.ttb0 && cd.asid != rid.asid);
-	w = (uint64_t *)(uintptr_t)cd.cd_pa;
+	w = H(cd.cd_pa);
 	saved = w[0];
 	w[0] = saved | UINT64_C(3) << 6; /* TG0 reserved */
 	assert_int_equal(peek(&d, 9, 1, &flt), -EFAULT);
@@ -631,7 +647,7 @@ static void amd_expect(const uint64_t *dte, unsigned int type)
 	struct amd_dte d;
 	struct iommu_fault f = { 0 };
 
-	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0x7000, &d, &f), -EFAULT);
+	assert_int_equal(amd_dte_decode(NULL, N(dte), 0x7000, &d, &f), -EFAULT);
 	assert_int_equal(f.type, type);
 	assert_int_equal(f.level, F_CTX_DEVICE);
 	assert_int_equal(f.addr, 0x7000);
@@ -639,7 +655,7 @@ static void amd_expect(const uint64_t *dte, unsigned int type)
 
 static void test_amd_formats(void **state)
 {
-	uint64_t dte[4] = { 0 };
+	uint64_t *dte = T(PG);
 	const uint64_t gcr3 = UINT64_C(0x000abcdef1234000);
 	struct iommu_fault f;
 	struct amd_dte d;
@@ -648,7 +664,7 @@ static void test_amd_formats(void **state)
 	/* host fields: V, TV, Mode 4, root, IR, IW; DomainID 0x1234 */
 	dte[0] = DTE_V | DTE_TV | 4 << 9 | 0x5555000 | DTE_IR | DTE_IW;
 	dte[1] = 0x1234;
-	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_int_equal(amd_dte_decode(NULL, N(dte), 0, &d, &f), 0);
 	assert_int_equal(d.mode, 4);
 	assert_int_equal(d.root, 0x5555000);
 	assert_true(d.ir && d.iw && !d.g.gv);
@@ -657,7 +673,7 @@ static void test_amd_formats(void **state)
 	dte[0] |= DTE_GV | DTE_GIOV | UINT64_C(2) << 56 | ((gcr3 >> 12) & 7) << 58;
 	dte[1] |= ((gcr3 >> 15) & 0xffff) << 16 | (gcr3 >> 31) << 43;
 	dte[2] = UINT64_C(1) << 54;
-	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_int_equal(amd_dte_decode(NULL, N(dte), 0, &d, &f), 0);
 	assert_true(d.g.gv && d.g.giov);
 	assert_int_equal(d.g.glx, 2);
 	assert_int_equal(d.g.gcr3, gcr3);
@@ -685,13 +701,14 @@ static void test_amd_formats(void **state)
 	dte[0] &= ~DTE_MODE; /* translation disabled: no identity meaning here */
 	amd_expect(dte, IOMMU_FAULT_BAD_CTX);
 	dte[0] |= 4 << 9;
-	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_int_equal(amd_dte_decode(NULL, N(dte), 0, &d, &f), 0);
 	/* missing: V or TV clear */
 	dte[0] &= ~DTE_TV;
 	amd_expect(dte, IOMMU_FAULT_NOT_PRESENT);
 	dte[0] |= DTE_TV;
 	dte[0] &= ~DTE_V;
 	amd_expect(dte, IOMMU_FAULT_NOT_PRESENT);
+	iommu_ctx_table_free(dte);
 }
 
 static int poke(struct dev_fix *f, unsigned int page, struct ioasid_dma_fault *flt)
@@ -719,8 +736,8 @@ static void test_amd_device(void **state)
 	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, fx.hwpt[0], NULL), 0);
 	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
 	/* what the attach wrote: V, TV, Mode 4 (the table's depth), the root, IR, IW */
-	dte = (uint64_t *)(uintptr_t)dev_ctx_pa(&fx);
-	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	dte = H(dev_ctx_pa(&fx));
+	assert_int_equal(amd_dte_decode(NULL, N(dte), 0, &d, &f), 0);
 	assert_int_equal(d.mode, 4);
 	assert_true(d.root != 0 && d.ir && d.iw && !d.g.gv);
 	root0 = d.root;
@@ -769,7 +786,7 @@ static void test_amd_device(void **state)
 	/* replace rewrites the DTE (another root, another DomainID); detach clears V */
 	assert_int_equal(ioasid_device_replace(fx.ctx, fx.dev, fx.hwpt[1], NULL), 0);
 	assert_int_equal(peek(&fx, 0, 2, &flt), 'B');
-	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_int_equal(amd_dte_decode(NULL, N(dte), 0, &d, &f), 0);
 	assert_true(d.root != root0);
 	assert_int_equal(ioasid_device_detach(fx.ctx, fx.dev), 0);
 	assert_int_equal(le64toh(dte[0]) & DTE_V, 0);
@@ -814,8 +831,8 @@ static void test_amd_nested_dte(void **state)
 	assert_int_equal(ioasid_ioctl(fx.ctx, IOMMU_HWPT_ALLOC, &nest_a), 0);
 	memset(fx.buf[0], 0, PG); /* the GCR3 table: no entry valid */
 	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, nest_a.out_hwpt_id, NULL), 0);
-	dte = (uint64_t *)(uintptr_t)dev_ctx_pa(&fx);
-	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	dte = H(dev_ctx_pa(&fx));
+	assert_int_equal(amd_dte_decode(NULL, N(dte), 0, &d, &f), 0);
 	assert_true(d.g.gv && d.g.giov && d.ir && d.iw);
 	assert_int_equal(d.g.gcr3, gcr3);
 	assert_int_equal(d.g.glx, 0);
@@ -841,7 +858,7 @@ static void test_amd_nested_dte(void **state)
 	assert_int_equal(flt.level, F_CTX_PASID);
 	/* back to the parent: the guest fields leave the DTE */
 	assert_int_equal(ioasid_device_replace(fx.ctx, fx.dev, parent_a.out_hwpt_id, NULL), 0);
-	assert_int_equal(amd_dte_decode(NULL, (uintptr_t)dte, 0, &d, &f), 0);
+	assert_int_equal(amd_dte_decode(NULL, N(dte), 0, &d, &f), 0);
 	assert_false(d.g.gv);
 	assert_int_equal(d.g.gcr3, 0);
 	assert_int_equal(peek(&fx, 0, 1, &flt), 'A');
@@ -858,7 +875,7 @@ static void ste_expect(const uint64_t *ste, unsigned int type)
 	struct smmu_ste st;
 	struct iommu_fault f = { 0 };
 
-	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0x9000, &st, &f), -EFAULT);
+	assert_int_equal(smmu_ste_decode(NULL, N(ste), 0x9000, &st, &f), -EFAULT);
 	assert_int_equal(f.type, type);
 	assert_int_equal(f.level, F_CTX_DEVICE);
 }
@@ -867,13 +884,16 @@ static void test_smmu_ste_formats(void **state)
 {
 	/* Config stage 2; VMID 7; S2T0SZ 16, S2SL0 2, S2TG 4K, S2PS 48-bit; S2AA64, S2R; S2TTB */
 	const uint64_t vtcr = 16 | 2 << 6 | UINT64_C(5) << 16;
-	uint64_t ste[4] = { 1 | STE_CFG(6), 0,
-			    7 | vtcr << 32 | UINT64_C(1) << 51 | UINT64_C(1) << 58, 0x12345000 };
+	const uint64_t init[4] = { 1 | STE_CFG(6), 0,
+				   7 | vtcr << 32 | UINT64_C(1) << 51 | UINT64_C(1) << 58,
+				   0x12345000 };
+	uint64_t *ste = T(PG);
 	struct iommu_fault f;
 	struct smmu_ste st;
 
 	(void)state;
-	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	memcpy(ste, init, sizeof(init));
+	assert_int_equal(smmu_ste_decode(NULL, N(ste), 0, &st, &f), 0);
 	assert_int_equal(st.cfg, 6);
 	assert_int_equal(st.vmid, 7);
 	assert_int_equal(st.s2vtcr, vtcr);
@@ -884,7 +904,7 @@ static void test_smmu_ste_formats(void **state)
 	assert_true(st.s2aa64 && st.s2r && !st.s2hd);
 	assert_int_equal(st.s2ttb, 0x12345000);
 	ste[2] |= UINT64_C(2) << (32 + 14); /* S2TG 16K */
-	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(smmu_ste_decode(NULL, N(ste), 0, &st, &f), 0);
 	assert_int_equal(st.s2tg_lg2, 14);
 	/* malformed: S2TG 0b11, S2PS 0b111, S2T0SZ 41, S2AA64 clear, S2ENDI, reserved Configs */
 	ste[2] |= UINT64_C(3) << (32 + 14);
@@ -907,7 +927,7 @@ static void test_smmu_ste_formats(void **state)
 	}
 	/* nested: the stage-2 fields are decoded as well */
 	ste[0] = 1 | STE_CFG(7) | 0xabc0;
-	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(smmu_ste_decode(NULL, N(ste), 0, &st, &f), 0);
 	assert_int_equal(st.cfg, 7);
 	assert_int_equal(st.w[0] & ~UINT64_C(0xf), 0xabc0);
 	/* missing: V clear, abort */
@@ -915,6 +935,7 @@ static void test_smmu_ste_formats(void **state)
 	ste_expect(ste, IOMMU_FAULT_NOT_PRESENT);
 	ste[0] = 1 | STE_CFG(0);
 	ste_expect(ste, IOMMU_FAULT_NOT_PRESENT);
+	iommu_ctx_table_free(ste);
 }
 
 static void test_smmu_s2_device(void **state)
@@ -930,8 +951,8 @@ static void test_smmu_s2_device(void **state)
 	dev_open_desc(&fx, &desc);
 	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, fx.hwpt[0], NULL), 0);
 	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
-	ste = (uint64_t *)(uintptr_t)dev_ctx_pa(&fx);
-	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	ste = H(dev_ctx_pa(&fx));
+	assert_int_equal(smmu_ste_decode(NULL, N(ste), 0, &st, &f), 0);
 	assert_int_equal(st.cfg, 6);
 	assert_int_equal(st.s2t0sz, 16);
 	assert_int_equal(st.s2tg_lg2, 12);
@@ -1020,8 +1041,8 @@ static void test_smmu_nested_ste(void **state)
 	bypass = na.out_hwpt_id;
 	memset(fx.buf[0], 0, 64); /* CD 0: V clear */
 	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, s1, NULL), 0);
-	ste = (uint64_t *)(uintptr_t)dev_ctx_pa(&fx);
-	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	ste = H(dev_ctx_pa(&fx));
+	assert_int_equal(smmu_ste_decode(NULL, N(ste), 0, &st, &f), 0);
 	assert_int_equal(st.cfg, 7);
 	assert_int_equal(st.w[0] & UINT64_C(0x000fffffffffffc0), IOVA);
 	assert_true(st.s2aa64 && st.s2ttb != 0);
@@ -1036,7 +1057,7 @@ static void test_smmu_nested_ste(void **state)
 	ste[0] = saved0;
 	/* the guest's bypass: Config stage 2 in the host STE, DMA at the IPA */
 	assert_int_equal(ioasid_device_replace(fx.ctx, fx.dev, bypass, NULL), 0);
-	assert_int_equal(smmu_ste_decode(NULL, (uintptr_t)ste, 0, &st, &f), 0);
+	assert_int_equal(smmu_ste_decode(NULL, N(ste), 0, &st, &f), 0);
 	assert_int_equal(st.cfg, 6);
 	assert_int_equal(peek(&fx, 0, 1, &flt), 'A');
 	dev_close(&fx);
@@ -1068,7 +1089,7 @@ static void pasid_refused(const char *format, int want)
 	assert_int_equal(errno, want);
 	assert_int_equal(ioasid_device_attach(fx.ctx, fx.dev, fx.hwpt[0], NULL), 0);
 	assert_int_equal(peek(&fx, 0, 0, &flt), 'A');
-	root = (const uint64_t *)(uintptr_t)dev_ctx_pa(&fx);
+	root = H(dev_ctx_pa(&fx));
 	memcpy(before, root, sizeof(before));
 	assert_int_equal(ioasid_device_pasid_attach(fx.ctx, fx.dev, 7, h.out_hwpt_id, NULL), -1);
 	assert_int_equal(errno, EINVAL);

@@ -24,6 +24,7 @@
 
 #include "core/private.h"
 #include "iommu/iommu_int.h"
+#include "iommu/phys.h"
 #include "pt/pt.h"
 #include "ioasid/ioasid.h"
 
@@ -67,8 +68,8 @@ static void fix_open(struct fix *f, const char *format, uint32_t dev_flags)
 	assert_int_equal(ioasid_ioctl(f->ctx, IOMMU_HWPT_ALLOC, &h), 0);
 	f->hwpt = h.out_hwpt_id;
 	assert_int_equal(ioasid_device_attach(f->ctx, f->dev, f->hwpt, NULL), 0);
-	f->root = (uint64_t *)(uintptr_t)iommu_dev_hw(iommu_dir_lookup(&f->ctx->iommu_dir, f->dev))
-			  ->root_pa;
+	f->root = (uint64_t *)iommu_phys_resolve(
+		iommu_dev_hw(iommu_dir_lookup(&f->ctx->iommu_dir, f->dev))->root_pa, 8);
 }
 
 static void fix_close(struct fix *f)
@@ -178,8 +179,9 @@ static void test_amd(void **state)
 /* The first word of the PASID entry of pasid, as the hardware finds it. */
 static uint64_t *vtd_pe(const struct fix *f, uint32_t pasid)
 {
-	uint64_t *dir = (uint64_t *)(uintptr_t)(le64toh(f->root[0]) & ~UINT64_C(0xfff));
-	uint64_t *table = (uint64_t *)(uintptr_t)(le64toh(dir[pasid >> 6]) & ~UINT64_C(0xfff));
+	uint64_t *dir = (uint64_t *)iommu_phys_resolve(le64toh(f->root[0]) & ~UINT64_C(0xfff), 8);
+	uint64_t *table =
+		(uint64_t *)iommu_phys_resolve(le64toh(dir[pasid >> 6]) & ~UINT64_C(0xfff), 8);
 
 	return table + (pasid & 63) * 8;
 }

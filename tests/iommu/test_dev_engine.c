@@ -29,6 +29,7 @@
 #include "devices/devices.h"
 #include "devices/ioat.h"
 #include "iommu/iommu_int.h"
+#include "iommu/phys.h"
 #include "ioasid/ioasid.h"
 #include "platform/platform.h"
 
@@ -129,12 +130,14 @@ static void eng_close(struct eng *e)
 static uint64_t *victim(struct eng *e, const char *format, uint64_t *out_bad)
 {
 	struct iommu_dev *idev = iommu_dir_lookup(&e->ctx->iommu_dir, e->dev);
-	uint64_t *root = (uint64_t *)(uintptr_t)iommu_dev_hw(idev)->root_pa;
+	uint64_t *root = (uint64_t *)iommu_phys_resolve(iommu_dev_hw(idev)->root_pa, 8);
 
 	if (!strncmp(format, "vtd", 3) || !strncmp(format, "x86", 3)) {
 		/* RID_PASID 0's PASID entry: PGTT 5 (reserved) */
-		uint64_t *dir = (uint64_t *)(uintptr_t)(le64toh(root[0]) & ~UINT64_C(0xfff));
-		uint64_t *pe = (uint64_t *)(uintptr_t)(le64toh(dir[0]) & ~UINT64_C(0xfff));
+		uint64_t *dir =
+			(uint64_t *)iommu_phys_resolve(le64toh(root[0]) & ~UINT64_C(0xfff), 8);
+		uint64_t *pe =
+			(uint64_t *)iommu_phys_resolve(le64toh(dir[0]) & ~UINT64_C(0xfff), 8);
 
 		*out_bad = (le64toh(pe[0]) & ~(UINT64_C(7) << 6)) | UINT64_C(5) << 6;
 		return pe;
@@ -144,8 +147,8 @@ static uint64_t *victim(struct eng *e, const char *format, uint64_t *out_bad)
 		struct iommu_fault f;
 
 		OK(smmu_cd_fetch(NULL, root, 0, 0, &cd, &f));
-		*out_bad = le64toh(*(uint64_t *)(uintptr_t)cd.cd_pa) | UINT64_C(3) << 6;
-		return (uint64_t *)(uintptr_t)cd.cd_pa;
+		*out_bad = le64toh(*(uint64_t *)iommu_phys_resolve(cd.cd_pa, 8)) | UINT64_C(3) << 6;
+		return iommu_phys_resolve(cd.cd_pa, 8);
 	}
 	if (!strncmp(format, "arm-s2", 6)) { /* STE word 2: S2TG reserved */
 		*out_bad = le64toh(root[2]) | UINT64_C(3) << 46;
@@ -156,10 +159,11 @@ static uint64_t *victim(struct eng *e, const char *format, uint64_t *out_bad)
 		return &root[0];
 	}
 	if (!strncmp(format, "riscv", 5)) { /* process context 0 (PD20): iosatp mode 3 */
-		uint64_t *t = (uint64_t *)(uintptr_t)((le64toh(root[3]) & PPN_MASK) << 12);
+		uint64_t *t =
+			(uint64_t *)iommu_phys_resolve((le64toh(root[3]) & PPN_MASK) << 12, 8);
 
-		t = (uint64_t *)(uintptr_t)(((le64toh(t[0]) >> 10) & PPN_MASK) << 12);
-		t = (uint64_t *)(uintptr_t)(((le64toh(t[0]) >> 10) & PPN_MASK) << 12);
+		t = (uint64_t *)iommu_phys_resolve(((le64toh(t[0]) >> 10) & PPN_MASK) << 12, 8);
+		t = (uint64_t *)iommu_phys_resolve(((le64toh(t[0]) >> 10) & PPN_MASK) << 12, 8);
 		*out_bad = (le64toh(t[1]) & PPN_MASK) | UINT64_C(3) << 60;
 		return &t[1];
 	}

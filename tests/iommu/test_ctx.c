@@ -7,7 +7,11 @@
  * attaches wrote (an edit of an entry is seen by the next walk, a broken one faults). The
  * same for RISC-V (model_riscv.c): device context, process directory (PD8/PD17/PD20),
  * process context; a POWER PHB's TVEs (model_power.c); a stage-1 SMMUv3 device's STE and
- * two-level CD table (model_smmu.c).
+ * two-level CD table (model_smmu.c). Every address the structures hold is a name of the
+ * structure arena (hwctx.c): each model's own entry and each pointer to a lower table resolve
+ * to the table and are not its host pointer; a host pointer forged into such an entry is a
+ * bad context at the entry's level, never read; nothing stays in the arena or the region table
+ * after the device goes.
  */
 #include <endian.h>
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include "iommu/iommu_int.h"
 #include "iommu/phys.h"
 #include "pt/pt.h"
+#include "pt/pt_arena.h"
 #include "ioasid/ioasid.h"
 
 #define PG		4096u
@@ -1118,6 +1123,213 @@ static void test_pasid_refused(void **state)
 	pasid_refused("arm-s2-4k-40-concat", EINVAL);
 }
 
+/* ---- every address the structures hold is a name ------------------------------------------- */
+
+/* The structure arena's accounting and the region table's, to compare before and after. */
+struct ctx_usage {
+	size_t regions, ids, pages;
+	uint64_t bytes;
+};
+
+static void ctx_usage(struct ctx_usage *u)
+{
+	struct pt_arena *a = iommu_ctx_arena();
+
+	assert_non_null(a);
+	iommu_phys_usage(&u->regions, &u->ids);
+	u->pages = pt_arena_live_pages(a);
+	u->bytes = pt_arena_live_bytes(a);
+}
+
+/* Every model's own entry: a name of the structure arena, never the struct's pointer; nothing
+ * it made stays behind after the device goes. */
+static void test_names_roots(void **state)
+{
+	static const struct {
+		const char *format;
+		uint32_t flags;
+	} kinds[] = {
+		{ "vtd-ss-4", IOASID_DEVICE_PASID },
+		{ "x86_64-4", IOASID_DEVICE_PASID },
+		{ "arm-s1-4k-48", IOASID_DEVICE_PASID },
+		{ "riscv-sv48", IOASID_DEVICE_PASID },
+		{ "amd-v1-4", 0 },
+		{ "arm-s2-4k-48", 0 },
+		{ "tce-4k", 0 },
+	};
+	const struct iommu_phys_region *arena;
+	struct ctx_usage u0, u;
+
+	(void)state;
+	ctx_usage(&u0);
+	arena = pt_arena_region(iommu_ctx_arena());
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct ioasid_device_desc desc = { .format = kinds[i].format,
+						   .flags = kinds[i].flags };
+		struct ioasid_dma_fault flt;
+		struct dev_fix d;
+		uint64_t root;
+		void *host;
+
+		dev_open_desc(&d, &desc);
+		assert_int_equal(ioasid_device_attach(d.ctx, d.dev, d.hwpt[0], NULL), 0);
+		if (kinds[i].flags)
+			assert_int_equal(
+				ioasid_device_pasid_attach(d.ctx, d.dev, 300, d.hwpt[1], NULL), 0);
+		assert_int_equal(peek(&d, 0, 0, &flt), 'A');
+		root = dev_ctx_pa(&d);
+		host = H(root);
+		assert_int_not_equal(root, (uintptr_t)host);
+		assert_ptr_equal(iommu_phys_region_of(root), arena);
+		assert_null(iommu_phys_resolve((uintptr_t)host, 8));
+		dev_close(&d);
+		ctx_usage(&u);
+		assert_int_equal(u.regions, u0.regions);
+		assert_int_equal(u.ids, u0.ids);
+		assert_int_equal(u.pages, u0.pages);
+		assert_int_equal(u.bytes, u0.bytes);
+	}
+}
+
+/* A forged entry: the host pointer of the right table, written where a name belongs. */
+static void expect_forged(struct dev_fix *d, uint32_t pasid, unsigned int page, uint32_t level)
+{
+	struct ioasid_dma_fault flt;
+
+	assert_int_equal(peek(d, pasid, page, &flt), -EFAULT);
+	assert_int_equal(flt.type, IOASID_DMA_FAULT_BAD_CONTEXT);
+	assert_int_equal(flt.stage, 1);
+	assert_int_equal(flt.level, level);
+}
+
+static void test_names_vtd(void **state)
+{
+	struct ioasid_dma_fault flt;
+	struct vtd_pasid_entry e;
+	struct iommu_fault f;
+	struct ctx_usage u0, u;
+	uint64_t *ctx, *dir, *table, c0, d0;
+	struct dev_fix d;
+
+	(void)state;
+	ctx_usage(&u0);
+	dev_open(&d);
+	assert_int_equal(ioasid_device_attach(d.ctx, d.dev, d.hwpt[0], NULL), 0);
+	assert_int_equal(ioasid_device_pasid_attach(d.ctx, d.dev, 7, d.hwpt[1], NULL), 0);
+	/* context entry -> PASID directory -> PASID table: names that resolve to the tables */
+	ctx = H(dev_ctx_pa(&d));
+	c0 = le64toh(ctx[0]);
+	dir = H(c0 & ~UINT64_C(0xfff));
+	assert_int_not_equal(c0 & ~UINT64_C(0xfff), (uintptr_t)dir);
+	d0 = le64toh(dir[0]);
+	table = H(d0 & ~UINT64_C(0xfff));
+	assert_int_not_equal(d0 & ~UINT64_C(0xfff), (uintptr_t)table);
+	assert_ptr_equal(dev_pe(&d, 7), table + 7 * 8);
+	assert_int_equal(lookup(NULL, dev_ctx_pa(&d), 7, &e, &f), 0);
+	assert_int_equal(e.pgtt, VTD_PGTT_SS);
+	/* PASIDDIRPTR forged: a bad context at the device level, nothing read */
+	ctx[0] = htole64((c0 & UINT64_C(0xfff)) | (uintptr_t)dir);
+	expect_forged(&d, 0, 1, F_CTX_DEVICE);
+	expect_forged(&d, 7, 1, F_CTX_DEVICE);
+	assert_int_equal(lookup(NULL, dev_ctx_pa(&d), 7, &e, &f), -EFAULT);
+	assert_int_equal(f.type, IOMMU_FAULT_BAD_CTX);
+	assert_int_equal(f.level, F_CTX_DEVICE);
+	assert_int_equal(f.addr, 0x1234000);
+	ctx[0] = htole64(c0);
+	/* the directory entry's SMPTBLPTR forged: bad context at the directory level */
+	dir[0] = htole64((d0 & UINT64_C(0xfff)) | (uintptr_t)table);
+	expect_forged(&d, 0, 1, F_CTX_PASID_DIR);
+	expect_forged(&d, 7, 1, F_CTX_PASID_DIR);
+	/* a name past the arena's mapped part, and 0 + P: the same */
+	dir[0] = htole64(d0 + (UINT64_C(1) << 29));
+	expect_forged(&d, 7, 1, F_CTX_PASID_DIR);
+	dir[0] = htole64(1);
+	expect_forged(&d, 7, 1, F_CTX_PASID_DIR);
+	dir[0] = htole64(d0);
+	assert_int_equal(peek(&d, 0, 1, &flt), 'A');
+	assert_int_equal(peek(&d, 7, 1, &flt), 'B');
+	dev_close(&d);
+	ctx_usage(&u);
+	assert_int_equal(u.pages, u0.pages);
+	assert_int_equal(u.regions, u0.regions);
+}
+
+static void test_names_smmu(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "arm-s1-4k-48", .flags = IOASID_DEVICE_PASID };
+	const uint64_t ctxptr = UINT64_C(0x000fffffffffffc0), l2ptr = UINT64_C(0x000ffffffffff000);
+	struct ioasid_dma_fault flt;
+	struct ctx_usage u0, u;
+	uint64_t *ste, *l1, *leaf, s0, l0;
+	struct dev_fix d;
+
+	(void)state;
+	ctx_usage(&u0);
+	dev_open_desc(&d, &desc);
+	assert_int_equal(ioasid_device_attach(d.ctx, d.dev, d.hwpt[0], NULL), 0);
+	assert_int_equal(ioasid_device_pasid_attach(d.ctx, d.dev, 9, d.hwpt[1], NULL), 0);
+	ste = H(dev_ctx_pa(&d));
+	s0 = ste[0]; /* CPU order */
+	l1 = H(s0 & ctxptr);
+	assert_int_not_equal(s0 & ctxptr, (uintptr_t)l1);
+	l0 = le64toh(l1[0]);
+	leaf = H(l0 & l2ptr);
+	assert_int_not_equal(l0 & l2ptr, (uintptr_t)leaf);
+	/* S1ContextPtr forged: bad context at the device level */
+	ste[0] = (s0 & ~ctxptr) | ((uintptr_t)l1 & ctxptr);
+	expect_forged(&d, 0, 1, F_CTX_DEVICE);
+	expect_forged(&d, 9, 1, F_CTX_DEVICE);
+	ste[0] = s0;
+	/* L1 descriptor's L2Ptr forged: bad context at the directory level */
+	l1[0] = htole64((l0 & ~l2ptr) | ((uintptr_t)leaf & l2ptr));
+	expect_forged(&d, 0, 1, F_CTX_PASID_DIR);
+	expect_forged(&d, 9, 1, F_CTX_PASID_DIR);
+	l1[0] = htole64(l0);
+	assert_int_equal(peek(&d, 0, 1, &flt), 'A');
+	assert_int_equal(peek(&d, 9, 1, &flt), 'B');
+	dev_close(&d);
+	ctx_usage(&u);
+	assert_int_equal(u.pages, u0.pages);
+	assert_int_equal(u.regions, u0.regions);
+}
+
+static void test_names_riscv(void **state)
+{
+	struct ioasid_device_desc desc = { .format = "riscv-sv48", .flags = IOASID_DEVICE_PASID };
+	const uint64_t ppn = (UINT64_C(1) << 44) - 1;
+	struct ioasid_dma_fault flt;
+	struct ctx_usage u0, u;
+	uint64_t *dc, *pdt2, *pdt1, fsc, e2;
+	struct dev_fix d;
+
+	(void)state;
+	ctx_usage(&u0);
+	dev_open_desc(&d, &desc);
+	assert_int_equal(ioasid_device_attach(d.ctx, d.dev, d.hwpt[0], NULL), 0);
+	assert_int_equal(ioasid_device_pasid_attach(d.ctx, d.dev, 300, d.hwpt[1], NULL), 0);
+	dc = H(dev_ctx_pa(&d));
+	fsc = le64toh(dc[3]);
+	pdt2 = H((fsc & ppn) << 12);
+	assert_int_not_equal((fsc & ppn) << 12, (uintptr_t)pdt2);
+	e2 = le64toh(pdt2[0]);
+	pdt1 = H(((e2 >> 10) & ppn) << 12);
+	/* DC.fsc's PPN forged: bad context at the device level */
+	dc[3] = htole64((fsc & ~ppn) | (uintptr_t)pdt2 >> 12);
+	expect_forged(&d, 0, 1, F_CTX_DEVICE);
+	expect_forged(&d, 300, 1, F_CTX_DEVICE);
+	dc[3] = htole64(fsc);
+	/* a PDT entry's PPN forged: bad context at the directory level */
+	pdt2[0] = htole64((e2 & 0x3ff) | ((uintptr_t)pdt1 >> 12) << 10);
+	expect_forged(&d, 300, 1, F_CTX_PASID_DIR);
+	pdt2[0] = htole64(e2);
+	assert_int_equal(peek(&d, 0, 1, &flt), 'A');
+	assert_int_equal(peek(&d, 300, 1, &flt), 'B');
+	dev_close(&d);
+	ctx_usage(&u);
+	assert_int_equal(u.pages, u0.pages);
+	assert_int_equal(u.regions, u0.regions);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1128,7 +1340,9 @@ int main(void)
 		cmocka_unit_test(test_amd_device),	 cmocka_unit_test(test_amd_nested_dte),
 		cmocka_unit_test(test_smmu_ste_formats), cmocka_unit_test(test_smmu_s2_device),
 		cmocka_unit_test(test_smmu_nested_ste),	 cmocka_unit_test(test_vtd_first_stage),
-		cmocka_unit_test(test_pasid_refused),
+		cmocka_unit_test(test_pasid_refused),	 cmocka_unit_test(test_names_roots),
+		cmocka_unit_test(test_names_vtd),	 cmocka_unit_test(test_names_smmu),
+		cmocka_unit_test(test_names_riscv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

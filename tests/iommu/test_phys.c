@@ -8,7 +8,8 @@
  * the ID space runs out with ENOMEM and comes back. Then through a context: what a domain's
  * leaf holds for two pages objects (two regions), DMA that lands in the program's buffer,
  * and a forged, a stale and an out-of-region name written into a leaf: the DMA faults
- * (address size) and the memory is untouched.
+ * (address size) and the memory is untouched. Last, the models' structure tables: named
+ * inside one arena region, no ID each.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -24,8 +25,10 @@
 #include "core/private.h"
 #include "ioasid/ioasid.h"
 #include "iommu/iommu.h"
+#include "iommu/iommu_int.h"
 #include "iommu/phys.h"
 #include "pt/pt.h"
+#include "pt/pt_arena.h"
 
 #define PG   4096u
 #define IOVA UINT64_C(0x200000)
@@ -394,6 +397,48 @@ static void test_table_names(void **state)
 	iommu_phys_withdraw(pr);
 }
 
+/*
+ * The models' structures (iommu_ctx_table_alloc, hwctx.c): a thousand tables take no region
+ * ID of their own; each one's name resolves to it in the structure arena's region, is not its
+ * pointer, and everything goes back.
+ */
+static void test_ctx_tables(void **state)
+{
+	enum { NT = 1000 };
+	uint64_t **t = calloc(NT, sizeof(*t));
+	size_t regions0, ids0, regions, ids, pages0;
+	const struct iommu_phys_region *arena;
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(iommu_ctx_arena());
+	arena = pt_arena_region(iommu_ctx_arena());
+	iommu_phys_usage(&regions0, &ids0);
+	pages0 = pt_arena_live_pages(iommu_ctx_arena());
+	for (size_t i = 0; i < NT; i++) {
+		uint64_t name;
+
+		t[i] = iommu_ctx_table_alloc(PG);
+		assert_non_null(t[i]);
+		name = iommu_ctx_name(t[i]);
+		assert_int_not_equal(name, (uintptr_t)t[i]);
+		assert_ptr_equal(iommu_phys_resolve(name, PG), t[i]);
+		assert_ptr_equal(iommu_phys_region_of(name), arena);
+		assert_ptr_equal(iommu_ctx_host(name, PG), t[i]);
+	}
+	iommu_phys_usage(&regions, &ids);
+	assert_int_equal(regions, regions0);
+	assert_int_equal(ids, ids0);
+	/* the owner's way back refuses what is not a live table of the arena */
+	assert_null(iommu_ctx_host((uintptr_t)t[0], 8));
+	iommu_ctx_table_free(t[NT - 1]);
+	assert_null(iommu_ctx_host(iommu_ctx_name(t[0]) + (uint64_t)(t[NT - 1] - t[0]) * 8, 8));
+	for (size_t i = 0; i + 1 < NT; i++)
+		iommu_ctx_table_free(t[i]);
+	assert_int_equal(pt_arena_live_pages(iommu_ctx_arena()), pages0);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_leaves_and_dma),
 		cmocka_unit_test(test_forged_and_stale),
 		cmocka_unit_test(test_table_names),
+		cmocka_unit_test(test_ctx_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

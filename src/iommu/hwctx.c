@@ -37,9 +37,15 @@
 static pthread_mutex_t ctx_arena_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pt_arena *ctx_arena; /* atomic: set once, never freed */
 
+/* The arena, once made (whoever holds a context or a table saw it made). */
+static struct pt_arena *arena(void)
+{
+	return __atomic_load_n(&ctx_arena, __ATOMIC_ACQUIRE);
+}
+
 struct pt_arena *iommu_ctx_arena(void)
 {
-	struct pt_arena *a = __atomic_load_n(&ctx_arena, __ATOMIC_ACQUIRE);
+	struct pt_arena *a = arena();
 
 	if (a)
 		return a;
@@ -86,7 +92,7 @@ void iommu_hwctx_free(struct iommu_hwctx *hw)
 		return;
 	if (hw->ops->release)
 		hw->ops->release(hw);
-	pt_arena_free(ctx_arena, hw);
+	pt_arena_free(arena(), hw);
 }
 
 uint64_t *iommu_ctx_table_alloc(size_t bytes)
@@ -99,17 +105,17 @@ uint64_t *iommu_ctx_table_alloc(size_t bytes)
 void iommu_ctx_table_free(void *table)
 {
 	if (table)
-		pt_arena_free(ctx_arena, table);
+		pt_arena_free(arena(), table);
 }
 
 uint64_t iommu_ctx_name(const void *p)
 {
-	return pt_arena_pa(ctx_arena, p);
+	return pt_arena_pa(arena(), p);
 }
 
 void *iommu_ctx_host(uint64_t name, size_t len)
 {
-	struct pt_arena *a = __atomic_load_n(&ctx_arena, __ATOMIC_ACQUIRE);
+	struct pt_arena *a = arena();
 	const struct iommu_phys_region *r;
 	uint64_t off;
 

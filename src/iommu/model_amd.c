@@ -27,10 +27,9 @@
  * information) not present at the device level; reserved bits, Mode 7, GLX 3, a reserved
  * guest paging mode [ILLEGAL_DEV_TABLE_ENTRY] a bad context at the device level; Mode 0
  * (translation disabled: the hardware passes the request untranslated under IR/IW) a bad
- * context too, because an untranslated address has no meaning in this emulation (the
- * emulated physical address is a pointer of the process that owns the IOMMU side: identity
- * would let a device reach any of its memory; see docs/translation.md, Pass-through); a Mode
- * that is not the attached table's depth a bad context; IR or IW clear for the access a
+ * context too, because an untranslated address has no meaning here yet (identity would need
+ * a check of the name against the context's own pins; see docs/translation.md, Pass-through);
+ * a Mode that is not the attached table's depth a bad context; IR or IW clear for the access a
  * permission fault at the device level [IO_PAGE_FAULT with the DTE's permission]. IR and IW
  * narrow the leaf's permissions (the IOTLB keeps the result).
  *
@@ -39,7 +38,9 @@
  * EOPNOTSUPP, the kernel's answer (Linux 6.12: the AMD paging domains have no set_dev_pasid,
  * and iommu_attach_device_pasid answers EOPNOTSUPP); PASIDs of a nested HWPT (GV) go through
  * the guest's GCR3 table. Not modelled: the device table itself (one entry per device), interrupt
- * remapping. HAD is the truth for dirty bits: the walk of the host table sets them only with HAD
+ * remapping. The DTE lives in the structure arena (hwctx.c): root_pa is a name, read through
+ * the region table; the GCR3 root is the guest's (a guest physical address, read through stage
+ * 2). HAD is the truth for dirty bits: the walk of the host table sets them only with HAD
  * 11b (10b is reserved: a bad context); a toggle of the domain's dirty tracking rewrites HAD in the
  * DTE (iommu_domain_resync, as the driver's amd_iommu_set_dirty_tracking does) and flushes the
  * IOTLB. Concurrency as model_vtd.c: a sequence count per device; a walk whose DTE does not

@@ -18,6 +18,9 @@
  * page size or level count the PHB does not implement a bad context at the device level; an
  * address outside the window an address-size fault of the walk.
  *
+ * The TVT lives in the structure arena (hwctx.c; root_pa, a name, is what a PHB register would
+ * hold); a TVE's TABLE_ADDR is the domain's root, a name of the table arena.
+ *
  * Not modelled: PASIDs (a PHB has none; ioasid's PASID attach on a TCE device keeps the
  * paging kind's walk), the TVE's "no translate" bypass mode, EEH freezing of the PE on a
  * fault. Concurrency as model_vtd.c (a sequence count, -EAGAIN when the TVE does not

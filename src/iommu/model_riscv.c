@@ -28,7 +28,10 @@
  * not present at the directory level; a PC with V clear [266] not present, a PC with a
  * reserved mode [267] bad context, at the PASID level. Second-stage structure accesses
  * (G-stage translation of the DC's and PDT's addresses for a guest's tables) are the
- * reader's.
+ * reader's. Natively, a pdtp or PDT entry PPN that names nothing (iommu/phys.h: a forged
+ * pointer, a name past a region) is a bad context at the level of the entry holding it
+ * (device, directory) [257/261 access fault], nothing read. The host's DC and PDT live in the
+ * structure arena (hwctx.c): root_pa and every PPN in them are names.
  *
  * Concurrency: as model_vtd.c (a sequence count per device; a walk whose PC does not
  * describe the slot's translation returns -EAGAIN). PSCID is the low 20 bits of the IOTLB tag.

@@ -33,7 +33,13 @@
  * level; a CD with V clear [C_BAD_CD] not present, a CD with a reserved TG0 or IPS, a T0SZ out
  * of range or AA64 clear (AArch32 tables are not modelled) [C_BAD_CD] bad context, both at the
  * PASID level; a structure read that stage 2 refuses [F_TRANSLATION, class CD] a stage-2 fault
- * with the IPA of the structure. Nothing here reads beyond a table the STE sizes.
+ * with the IPA of the structure. Natively, an S1ContextPtr or L2Ptr that names nothing
+ * (iommu/phys.h: a forged pointer, a name past a region) is a bad context at the level of the
+ * entry holding it (device, directory) [F_CD_FETCH], nothing read. Nothing here reads beyond a
+ * table the STE sizes.
+ *
+ * Host structures (a stage-1 device's STE, its L1 table and CD leaves; a stage-2 device's
+ * STE) live in the structure arena (hwctx.c): every address they hold and root_pa are names.
  */
 #include <endian.h>
 #include <errno.h>

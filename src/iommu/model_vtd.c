@@ -28,24 +28,28 @@
  * entry with P clear [SCT.4] not present at the directory level; a PASID entry with P clear
  * [SCT.7] not present at the PASID level; reserved PGTT, AW or FLPM values [SCT.9]
  * bad context at the PASID level. A structure read stage 2 refuses is a stage-2 fault.
+ * Natively, a PASIDDIRPTR or SMPTBLPTR that names nothing (iommu/phys.h: a forged pointer, a
+ * name past a region) is a bad context at the level of the entry holding it (device,
+ * directory), and nothing is read there.
  *
- * Host structures: the addresses in them are pointers in this process (as a domain's table
- * addresses are). DID is the low 16 bits of the translation's IOTLB tag. Two kinds of device
- * get them: "vtd-ss-*" (second-stage tables) and "x86_64-*" (first-stage tables: a VT-d
- * whose paging domains are first-stage, as Linux uses a modern VT-d). What the walk does per
- * PGTT: second stage (2) walks SSPTPTR with the domain's geometry (AW must agree); nested (3)
- * walks the guest's FSPTPTR through the second stage (nested.c); first stage (1, written for
- * an x86-64 domain) walks FSPTPTR with FLPM's levels (FLPM must agree; SRE and WPE are
- * decoded, and matter to no request here: an emulated device's requests are user requests,
- * never privileged ones, so supervisor-request enabling and write protection of supervisor
- * accesses change nothing); pass-through (4) is decoded but refused: no attach writes it
- * (the uAPI has no identity domain) and a walk that meets it is a bad context, because an
- * emulated physical address is a pointer of the process owning the IOMMU side, so IOVA ==
- * PA would let a device reach any of that process's memory (docs/translation.md,
- * Pass-through). SSADE is written at attach from the domain's dirty tracking and rewritten in
- * every entry on the domain when it is toggled (iommu_domain_resync, pasid.c); a second-stage
- * walk sets dirty bits only with SSADE set. First stage (PGTT 1) has no SSADE: its walk
- * follows the domain's switch.
+ * Host structures: every address in them is a name (iommu/phys.h), never a pointer: the
+ * context entry, the directory and the PASID tables live in the structure arena (hwctx.c),
+ * root_pa names the context entry, and the native walk resolves each name as a domain's walk
+ * does; the writers turn a name back with iommu_ctx_host. DID is the low 16 bits of the
+ * translation's IOTLB tag. Two kinds of device get them: "vtd-ss-*" (second-stage tables) and
+ * "x86_64-*" (first-stage tables: a VT-d whose paging domains are first-stage, as Linux uses a
+ * modern VT-d). What the walk does per PGTT: second stage (2) walks SSPTPTR with the domain's
+ * geometry (AW must agree); nested (3) walks the guest's FSPTPTR through the second stage
+ * (nested.c); first stage (1, written for an x86-64 domain) walks FSPTPTR with FLPM's levels (FLPM
+ * must agree; SRE and WPE are decoded, and matter to no request here: an emulated device's requests
+ * are user requests, never privileged ones, so supervisor-request enabling and write protection of
+ * supervisor accesses change nothing); pass-through (4) is decoded but refused: no attach writes it
+ * (the uAPI has no identity domain) and a walk that meets it is a bad context: IOVA == PA
+ * would need a check of the name against what the context itself pinned, not done
+ * (docs/translation.md, Pass-through). SSADE is written at attach from the domain's dirty tracking
+ * and rewritten in every entry on the domain when it is toggled (iommu_domain_resync, pasid.c); a
+ * second-stage walk sets dirty bits only with SSADE set. First stage (PGTT 1) has no SSADE: its
+ * walk follows the domain's switch.
  *
  * Concurrency: entries are rewritten under ctx->lock while DMA reads them without a lock.
  * A per-device sequence count stands for the hardware's "clear P, invalidate, write, set P"

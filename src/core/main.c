@@ -427,7 +427,7 @@ int ioasid_ioctl(struct ioasid_ctx *ctx, unsigned long cmd, void *arg)
 
 struct pt_arena *ctx_pt_arena(struct ioasid_ctx *ctx)
 {
-	if (!ctx->pt_arena && pt_arena_create(0, &ctx->pt_arena))
+	if (!ctx->pt_arena && pt_arena_create_charged(0, ctx->params.uid, &ctx->pt_arena))
 		ctx->pt_arena = NULL;
 	return ctx->pt_arena;
 }

@@ -366,8 +366,10 @@ static void pages_file_put(struct pages_file *f)
  */
 static int pages_phys_add(struct pages *p)
 {
-	int rc = iommu_phys_add(p->host, p->npages << IOASID_PAGE_SHIFT, IOMMU_PHYS_PAGES, p,
-				&p->phys);
+	/* charged to the user the memory is charged to (the fair share of a shared table) */
+	int rc = iommu_phys_add_charged(
+		p->host, p->npages << IOASID_PAGE_SHIFT, IOMMU_PHYS_PAGES, p,
+		p->acct_user ? (int64_t)p->acct_user->uid : IOMMU_PHYS_UNCHARGED, &p->phys);
 
 	return rc == -EINVAL ? 0 : rc;
 }

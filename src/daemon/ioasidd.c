@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "daemon/daemon.h"
+#include "iommu/phys.h"
 
 int log_verbose;
 int stop_fd = -1; /* eventfd, written once at shutdown */
@@ -589,6 +590,8 @@ int main(int argc, char **argv)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	/* one table of emulated physical addresses for every client: each user a fair share */
+	iommu_phys_set_shared(true);
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
 	reap_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

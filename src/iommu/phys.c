@@ -39,6 +39,66 @@ static pthread_mutex_t phys_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint8_t phys_taken[IOMMU_PHYS_NR_IDS];
 static uint32_t phys_cursor = 1;      /* where the next search starts (phys_lock) */
 static size_t phys_regions, phys_ids; /* (phys_lock) */
+static bool phys_shared;	      /* (phys_lock) */
+
+/* IDs charged to one user (phys_lock); an entry goes when its count is back to 0 */
+struct phys_user {
+	struct phys_user *next;
+	int64_t uid;
+	uint32_t ids;
+};
+static struct phys_user *phys_users; /* (phys_lock) */
+
+/* uid's entry (made if make), or NULL. phys_lock. */
+static struct phys_user *user_of(int64_t uid, bool make)
+{
+	struct phys_user *u;
+
+	for (u = phys_users; u; u = u->next)
+		if (u->uid == uid)
+			return u;
+	if (!make || !(u = calloc(1, sizeof(*u))))
+		return NULL;
+	u->uid = uid;
+	u->next = phys_users;
+	phys_users = u;
+	return u;
+}
+
+static void user_uncharge(int64_t uid, uint32_t n)
+{
+	struct phys_user **pp, *u;
+
+	for (pp = &phys_users; (u = *pp); pp = &u->next) {
+		if (u->uid != uid)
+			continue;
+		u->ids -= n;
+		if (!u->ids) {
+			*pp = u->next;
+			free(u);
+		}
+		return;
+	}
+}
+
+void iommu_phys_set_shared(bool shared)
+{
+	pthread_mutex_lock(&phys_lock);
+	phys_shared = shared;
+	pthread_mutex_unlock(&phys_lock);
+}
+
+uint32_t iommu_phys_user_ids(int64_t uid)
+{
+	struct phys_user *u;
+	uint32_t n;
+
+	pthread_mutex_lock(&phys_lock);
+	u = user_of(uid, false);
+	n = u ? u->ids : 0;
+	pthread_mutex_unlock(&phys_lock);
+	return n;
+}
 
 /* A free run of nr IDs starting at an ID == want (mod ID_ALIGN_NR), or 0. phys_lock. */
 static uint32_t find_run(uint32_t nr, uint32_t want)
@@ -63,9 +123,16 @@ static uint32_t find_run(uint32_t nr, uint32_t want)
 int iommu_phys_add(void *host, uint64_t len, enum iommu_phys_kind kind, const void *owner,
 		   struct iommu_phys_region **out)
 {
+	return iommu_phys_add_charged(host, len, kind, owner, IOMMU_PHYS_UNCHARGED, out);
+}
+
+int iommu_phys_add_charged(void *host, uint64_t len, enum iommu_phys_kind kind, const void *owner,
+			   int64_t uid, struct iommu_phys_region **out)
+{
 	uint64_t h = (uint64_t)(uintptr_t)host, skew = h & (SPAN - 1), spans;
 	uint32_t want = (uint32_t)(h >> IOMMU_PHYS_SPAN_LG2) & (ID_ALIGN_NR - 1), id;
 	struct iommu_phys_region *r;
+	struct phys_user *u = NULL;
 
 	if (!len || len > (UINT64_C(1) << IOMMU_PHYS_NAME_BITS) - SPAN - skew)
 		return -EINVAL;
@@ -76,12 +143,18 @@ int iommu_phys_add(void *host, uint64_t len, enum iommu_phys_kind kind, const vo
 	if (!r)
 		return -ENOMEM;
 	pthread_mutex_lock(&phys_lock);
-	id = find_run((uint32_t)spans, want);
-	if (!id) {
-		pthread_mutex_unlock(&phys_lock);
-		free(r);
-		return -ENOMEM;
+	if (uid != IOMMU_PHYS_UNCHARGED) {
+		/* the fair share: what uid holds after the add <= what stays free after it */
+		uint64_t free_after = IOMMU_PHYS_NR_IDS - 1 - phys_ids;
+
+		u = user_of(uid, true);
+		free_after = free_after >= spans ? free_after - spans : 0;
+		if (!u || (phys_shared && u->ids + spans > free_after))
+			goto out_nomem;
 	}
+	id = find_run((uint32_t)spans, want);
+	if (!id)
+		goto out_nomem;
 	r->host = host;
 	r->name = ((uint64_t)id << IOMMU_PHYS_SPAN_LG2) + skew;
 	r->len = len;
@@ -90,6 +163,9 @@ int iommu_phys_add(void *host, uint64_t len, enum iommu_phys_kind kind, const vo
 	r->owner = owner;
 	r->id0 = id;
 	r->nr_ids = (uint32_t)spans;
+	r->uid = uid;
+	if (u)
+		u->ids += (uint32_t)spans;
 	for (uint32_t k = 0; k < spans; k++) {
 		phys_taken[id + k] = 1;
 		__atomic_store_n(&iommu_phys_slots[id + k], r, __ATOMIC_RELEASE);
@@ -102,6 +178,13 @@ int iommu_phys_add(void *host, uint64_t len, enum iommu_phys_kind kind, const vo
 	pthread_mutex_unlock(&phys_lock);
 	*out = r;
 	return 0;
+
+out_nomem:
+	if (u && !u->ids)
+		user_uncharge(uid, 0);
+	pthread_mutex_unlock(&phys_lock);
+	free(r);
+	return -ENOMEM;
 }
 
 void iommu_phys_set_len(struct iommu_phys_region *r, uint64_t len)
@@ -125,6 +208,8 @@ void iommu_phys_withdraw(struct iommu_phys_region *r)
 		phys_taken[r->id0 + k] = 0;
 	phys_regions--;
 	phys_ids -= r->nr_ids;
+	if (r->uid != IOMMU_PHYS_UNCHARGED)
+		user_uncharge(r->uid, r->nr_ids);
 	pthread_mutex_unlock(&phys_lock);
 	free(r);
 }

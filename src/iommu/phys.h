@@ -30,6 +30,11 @@
  * only then frees the region and lets its IDs be taken again; IDs are handed out round-robin,
  * so a withdrawn name stays unresolvable for as long as the ID space allows.
  *
+ * Sharing: in the daemon the table serves every client. Each region's IDs are charged to the
+ * user whose memory (pages object) or context (table arena) it is, and once the table is
+ * shared a user may hold at most as many IDs as remain free after its add: one user can take
+ * at most half of the free IDs, and never the last ones another user needs to start.
+ *
  * Locking: iommu_phys_resolve takes no lock: one atomic load of the ID's slot, then bounds
  * checks; call it inside a read section (iommu_read_lock) when the region may be withdrawn
  * meanwhile, as a DMA does. iommu_phys_add and iommu_phys_withdraw take the table's own
@@ -63,7 +68,10 @@ struct iommu_phys_region {
 	enum iommu_phys_kind kind;
 	const void *owner;    /* the pages object or arena (for dumps and tests) */
 	uint32_t id0, nr_ids; /* the run of IDs (table's mutex) */
+	int64_t uid;	      /* the user its IDs are charged to, or IOMMU_PHYS_UNCHARGED */
 };
+
+#define IOMMU_PHYS_UNCHARGED ((int64_t)-1)
 
 /*
  * Name [host, host + len - 1] (len > 0). -ENOMEM when no run of IDs is free (or no memory),
@@ -71,6 +79,21 @@ struct iommu_phys_region {
  */
 int iommu_phys_add(void *host, uint64_t len, enum iommu_phys_kind kind, const void *owner,
 		   struct iommu_phys_region **out);
+/*
+ * The same, the IDs charged to user uid (IOMMU_PHYS_UNCHARGED: to nobody). While the table is
+ * shared (iommu_phys_set_shared), a user may hold at most as many IDs as stay free after the
+ * add: -ENOMEM beyond.
+ */
+int iommu_phys_add_charged(void *host, uint64_t len, enum iommu_phys_kind kind, const void *owner,
+			   int64_t uid, struct iommu_phys_region **out);
+/*
+ * The table serves several users (the daemon: its clients): from now on no user takes IDs
+ * past the fair share above, so no user can take the last IDs another needs. A process of
+ * one user (in-process) leaves it off: its programs may use every ID.
+ */
+void iommu_phys_set_shared(bool shared);
+/* IDs charged to uid now (tests). */
+uint32_t iommu_phys_user_ids(int64_t uid);
 /*
  * Make the first len bytes of r reachable (len <= r->max_len): a table arena adds its whole
  * reservation, reachable as it grows (memory mapped before the names resolve). Owner's lock.

@@ -69,6 +69,11 @@ bool (*pt_arena_fail_hook)(void);
 
 int pt_arena_create(uint64_t max_bytes, struct pt_arena **out)
 {
+	return pt_arena_create_charged(max_bytes, IOMMU_PHYS_UNCHARGED, out);
+}
+
+int pt_arena_create_charged(uint64_t max_bytes, int64_t uid, struct pt_arena **out)
+{
 	struct pt_arena *a;
 	uint8_t *raw, *base;
 	uint64_t slop, i;
@@ -115,7 +120,7 @@ int pt_arena_create(uint64_t max_bytes, struct pt_arena **out)
 	for (i = 0; i < NR_CLASSES; i++)
 		a->free_head[i] = NO_SLOT;
 	/* names for the whole reservation; only what is mapped resolves (arena_grow) */
-	rc = iommu_phys_add(base, max_bytes, IOMMU_PHYS_ARENA, a, &a->phys);
+	rc = iommu_phys_add_charged(base, max_bytes, IOMMU_PHYS_ARENA, a, uid, &a->phys);
 	if (rc)
 		goto err_unmap;
 	iommu_phys_set_len(a->phys, 0);

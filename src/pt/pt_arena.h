@@ -41,6 +41,8 @@ struct iommu_phys_region;
  * -ENOMEM also when the name space has no room for the reservation (iommu/phys.h).
  */
 int pt_arena_create(uint64_t max_bytes, struct pt_arena **out);
+/* The same, its names charged to user uid (iommu/phys.h: a context's arena, in the daemon). */
+int pt_arena_create_charged(uint64_t max_bytes, int64_t uid, struct pt_arena **out);
 void pt_arena_get(struct pt_arena *a);
 /* Drops a reference; the last one unmaps everything and closes the memfd. */
 void pt_arena_put(struct pt_arena *a);

@@ -155,6 +155,64 @@ static void test_exhaust(void **state)
 	free(rs);
 }
 
+/* A host address of residue i mod 4 (in 256 MiB spans): regions that are never touched. */
+static void *fake_host(size_t i)
+{
+	return (void *)(uintptr_t)(((uint64_t)(i & 3) << IOMMU_PHYS_SPAN_LG2) + 4096);
+}
+
+/*
+ * The daemon's table is shared (iommu_phys_set_shared): user A takes one-ID regions until
+ * refused, and holds then about half of what was free, no more than stays free; user B still
+ * gets about half of the rest; every ID comes back. Unshared (in-process), A takes more.
+ */
+static void test_fair_share(void **state)
+{
+	struct iommu_phys_region **rs = calloc(IOMMU_PHYS_NR_IDS, sizeof(*rs));
+	const int64_t A = 4000001, B = 4000002;
+	size_t n = 0, m = 0, k = 0, regions0, ids0, regions, ids, free0;
+	int rc;
+
+	(void)state;
+	assert_non_null(rs);
+	iommu_phys_usage(&regions0, &ids0);
+	free0 = IOMMU_PHYS_NR_IDS - 1 - ids0;
+	iommu_phys_set_shared(true);
+	while ((rc = iommu_phys_add_charged(fake_host(n), 1, IOMMU_PHYS_TEST, NULL, A, &rs[n])) ==
+	       0)
+		n++;
+	assert_int_equal(rc, -ENOMEM);
+	assert_int_equal(iommu_phys_user_ids(A), n);
+	iommu_phys_usage(&regions, &ids);
+	assert_true(n <= IOMMU_PHYS_NR_IDS - 1 - ids); /* no more than stays free */
+	assert_true(n + 2 >= free0 / 2);	       /* refused by the share, not the table */
+	while (iommu_phys_add_charged(fake_host(n + m), 1, IOMMU_PHYS_TEST, NULL, B, &rs[n + m]) ==
+	       0)
+		m++;
+	assert_true(m + 2 >= (free0 - n) / 2);
+	assert_true(m > 0);
+	assert_int_equal(iommu_phys_user_ids(B), m);
+	assert_int_equal(iommu_phys_user_ids(A), n); /* B's adds did not touch A's count */
+	for (size_t i = 0; i < n + m; i++)
+		iommu_phys_withdraw(rs[i]);
+	assert_int_equal(iommu_phys_user_ids(A), 0);
+	assert_int_equal(iommu_phys_user_ids(B), 0);
+	iommu_phys_usage(&regions, &ids);
+	assert_int_equal(regions, regions0);
+	assert_int_equal(ids, ids0);
+	/* one user of an unshared table (in-process) may take past the share */
+	iommu_phys_set_shared(false);
+	while (iommu_phys_add_charged(fake_host(k), 1, IOMMU_PHYS_TEST, NULL, A, &rs[k]) == 0)
+		k++;
+	assert_true(k + 8 >= free0);
+	while (k)
+		iommu_phys_withdraw(rs[--k]);
+	assert_int_equal(iommu_phys_user_ids(A), 0);
+	iommu_phys_usage(&regions, &ids);
+	assert_int_equal(ids, ids0);
+	free(rs);
+}
+
 struct fix {
 	struct ioasid_ctx *ctx;
 	uint32_t ioas, dev, hwpt;
@@ -442,13 +500,10 @@ static void test_ctx_tables(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_multi_span),
-		cmocka_unit_test(test_exhaust),
-		cmocka_unit_test(test_leaves_and_dma),
-		cmocka_unit_test(test_forged_and_stale),
-		cmocka_unit_test(test_table_names),
-		cmocka_unit_test(test_ctx_tables),
+		cmocka_unit_test(test_table),	       cmocka_unit_test(test_multi_span),
+		cmocka_unit_test(test_exhaust),	       cmocka_unit_test(test_fair_share),
+		cmocka_unit_test(test_leaves_and_dma), cmocka_unit_test(test_forged_and_stale),
+		cmocka_unit_test(test_table_names),    cmocka_unit_test(test_ctx_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

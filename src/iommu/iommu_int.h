@@ -172,6 +172,12 @@ struct iommu_hwctx_ops {
 struct iommu_hwctx {
 	const struct iommu_hwctx_ops *ops;
 	uint64_t root_pa; /* the name of the device's own entry (VT-d: its context entry) */
+	/*
+	 * The user the tables its program() makes are charged to (iommu_ctx_table_alloc_for;
+	 * IOMMU_PHYS_UNCHARGED until its maker says), and how many pages are charged (ctx->lock).
+	 */
+	int64_t uid;
+	uint64_t charged_pages;
 };
 
 /* hwctx.c: the structure arena's reservation (names for every model's structures) */
@@ -199,6 +205,15 @@ void iommu_hwctx_free(struct iommu_hwctx *hw);
  * the structure arena: the owner's pointer (its name: iommu_ctx_name). NULL: no memory.
  */
 uint64_t *iommu_ctx_table_alloc(size_t bytes);
+/*
+ * The same for a table hw's program() makes as PASIDs are attached, charged to hw->uid until
+ * hw is freed: while the name table is shared (the daemon: iommu_phys_set_shared), a user may
+ * hold at most as many of the arena's pages as stay free after the allocation (NULL beyond:
+ * the caller's ENOMEM), so one client's PASIDs cannot fill the arena for the others.
+ */
+uint64_t *iommu_ctx_table_alloc_for(struct iommu_hwctx *hw, size_t bytes);
+/* Pages of the structure arena charged to uid now (tests). */
+uint64_t iommu_ctx_user_pages(int64_t uid);
 /* Free a table iommu_ctx_table_alloc gave (NULL: nothing). */
 void iommu_ctx_table_free(void *table);
 /* The name of p, a byte of the structure arena's memory handed out. */

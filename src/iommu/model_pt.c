@@ -159,6 +159,7 @@ static int ptm_device_new(struct ioasid_ctx *ctx, const struct ioasid_device_des
 			dev_unbind(dev);
 			return rc;
 		}
+		hw->uid = ctx->params.uid; /* the tables its PASIDs need: this user's share */
 		iommu_dev_set_hw(dev->iommu, hw);
 	}
 	*out = dev;

@@ -146,13 +146,13 @@ struct rv_hw {
 };
 
 /* The next table below entry *e (made if make). NULL: none or no memory. */
-static uint64_t *pdt_next(uint64_t *e, bool make)
+static uint64_t *pdt_next(struct iommu_hwctx *hw, uint64_t *e, bool make)
 {
 	uint64_t v = le64toh(*e), *t;
 
 	if (v & PDTE_V) /* NULL: an entry edited behind us */
 		return iommu_ctx_host(PDTE_PPN(v) << 12, 4096);
-	if (!make || !(t = iommu_ctx_table_alloc(4096)))
+	if (!make || !(t = iommu_ctx_table_alloc_for(hw, 4096)))
 		return NULL;
 	iommu_store_le(e, (iommu_ctx_name(t) >> 12) << 10 | PDTE_V);
 	return t;
@@ -160,9 +160,9 @@ static uint64_t *pdt_next(uint64_t *e, bool make)
 
 static uint64_t *rv_pc(struct rv_hw *h, uint32_t pasid, bool make)
 {
-	uint64_t *l1 = pdt_next(&h->pdt2[(pasid >> 17) & 7], make), *l0;
+	uint64_t *l1 = pdt_next(&h->hw, &h->pdt2[(pasid >> 17) & 7], make), *l0;
 
-	if (!l1 || !(l0 = pdt_next(&l1[(pasid >> 8) & 511], make)))
+	if (!l1 || !(l0 = pdt_next(&h->hw, &l1[(pasid >> 8) & 511], make)))
 		return NULL;
 	return l0 + (pasid & 0xff) * 2;
 }
@@ -221,10 +221,10 @@ static void rv_release(struct iommu_hwctx *hw)
 	struct rv_hw *h = (struct rv_hw *)hw;
 
 	for (unsigned int i = 0; h->pdt2 && i < 8; i++) {
-		uint64_t *l1 = pdt_next(&h->pdt2[i], false);
+		uint64_t *l1 = pdt_next(hw, &h->pdt2[i], false);
 
 		for (unsigned int j = 0; l1 && j < 512; j++)
-			iommu_ctx_table_free(pdt_next(&l1[j], false));
+			iommu_ctx_table_free(pdt_next(hw, &l1[j], false));
 		iommu_ctx_table_free(l1);
 	}
 	iommu_ctx_table_free(h->pdt2);

@@ -249,7 +249,7 @@ static uint64_t *smmu_host_cd(struct smmu_hw *h, uint32_t ssid, bool make)
 	uint64_t *d = &h->l1[ssid >> 6], v = le64toh(*d), *leaf;
 
 	if (!(v & L1CD_V)) {
-		if (!make || !(leaf = iommu_ctx_table_alloc(4096)))
+		if (!make || !(leaf = iommu_ctx_table_alloc_for(&h->hw, 4096)))
 			return NULL;
 		iommu_store_le(d, iommu_ctx_name(leaf) | L1CD_V);
 		v = le64toh(*d);

@@ -156,7 +156,7 @@ static uint64_t *vtd_entry(struct vtd_hw *h, uint32_t pasid, bool make)
 	if (!(de & DIR_P)) {
 		if (!make)
 			return NULL;
-		table = iommu_ctx_table_alloc(4096);
+		table = iommu_ctx_table_alloc_for(&h->hw, 4096);
 		if (!table)
 			return NULL;
 		iommu_store_le(dir, iommu_ctx_name(table) | DIR_P);

@@ -88,6 +88,16 @@ void iommu_phys_set_shared(bool shared)
 	pthread_mutex_unlock(&phys_lock);
 }
 
+bool iommu_phys_shared(void)
+{
+	bool on;
+
+	pthread_mutex_lock(&phys_lock);
+	on = phys_shared;
+	pthread_mutex_unlock(&phys_lock);
+	return on;
+}
+
 uint32_t iommu_phys_user_ids(int64_t uid)
 {
 	struct phys_user *u;

@@ -92,6 +92,7 @@ int iommu_phys_add_charged(void *host, uint64_t len, enum iommu_phys_kind kind, 
  * one user (in-process) leaves it off: its programs may use every ID.
  */
 void iommu_phys_set_shared(bool shared);
+bool iommu_phys_shared(void);
 /* IDs charged to uid now (tests). */
 uint32_t iommu_phys_user_ids(int64_t uid);
 /*

@@ -460,6 +460,62 @@ static void test_table_names(void **state)
  * ID of their own; each one's name resolves to it in the structure arena's region, is not its
  * pointer, and everything goes back.
  */
+static const struct iommu_hwctx_ops nop_ops = { .name = "test" };
+
+/*
+ * The structure arena is shared fairly too: once the table is shared, user A's devices take
+ * 2 MiB tables until refused and hold then no more than stays free (about half); user B still
+ * gets tables; freeing the devices gives every page's charge back.
+ */
+static void test_ctx_fair_share(void **state)
+{
+	enum { MAXT = 512 };
+	uint64_t **ta = calloc(MAXT, sizeof(*ta)), **tb = calloc(MAXT, sizeof(*tb));
+	const uint64_t cap = IOMMU_CTX_ARENA_BYTES >> 12, chunk = (2u << 20) >> 12;
+	const int64_t A = 4000011, B = 4000012;
+	struct iommu_hwctx *ha, *hb;
+	size_t na = 0, nb = 0;
+	uint64_t live0, live;
+
+	(void)state;
+	assert_non_null(ta);
+	assert_non_null(tb);
+	assert_non_null(iommu_ctx_arena());
+	live0 = pt_arena_live_bytes(iommu_ctx_arena()) >> 12;
+	ha = iommu_hwctx_alloc(sizeof(*ha), &nop_ops, 0);
+	hb = iommu_hwctx_alloc(sizeof(*hb), &nop_ops, 0);
+	assert_non_null(ha);
+	assert_non_null(hb);
+	assert_true(ha->uid == IOMMU_PHYS_UNCHARGED); /* until its maker says */
+	ha->uid = A;
+	hb->uid = B;
+	iommu_phys_set_shared(true);
+	while (na < MAXT && (ta[na] = iommu_ctx_table_alloc_for(ha, 2u << 20)))
+		na++;
+	assert_true(na < MAXT);
+	assert_int_equal(iommu_ctx_user_pages(A), na * chunk);
+	assert_int_equal(ha->charged_pages, na * chunk);
+	live = pt_arena_live_bytes(iommu_ctx_arena()) >> 12;
+	assert_true(na * chunk <= cap - live);		      /* no more than stays free */
+	assert_true((na + 2) * chunk * 2 >= cap - live0 - 2); /* refused by the share */
+	while (nb < MAXT && (tb[nb] = iommu_ctx_table_alloc_for(hb, 2u << 20)))
+		nb++;
+	assert_true(nb > 0);
+	assert_int_equal(iommu_ctx_user_pages(B), nb * chunk);
+	iommu_phys_set_shared(false);
+	while (na)
+		iommu_ctx_table_free(ta[--na]);
+	while (nb)
+		iommu_ctx_table_free(tb[--nb]);
+	iommu_hwctx_free(ha);
+	iommu_hwctx_free(hb);
+	assert_int_equal(iommu_ctx_user_pages(A), 0);
+	assert_int_equal(iommu_ctx_user_pages(B), 0);
+	assert_int_equal(pt_arena_live_bytes(iommu_ctx_arena()) >> 12, live0);
+	free(ta);
+	free(tb);
+}
+
 static void test_ctx_tables(void **state)
 {
 	enum { NT = 1000 };
@@ -504,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_exhaust),	       cmocka_unit_test(test_fair_share),
 		cmocka_unit_test(test_leaves_and_dma), cmocka_unit_test(test_forged_and_stale),
 		cmocka_unit_test(test_table_names),    cmocka_unit_test(test_ctx_tables),
+		cmocka_unit_test(test_ctx_fair_share),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -389,12 +389,18 @@ static void *waiter_thread(void *arg)
 		err = errno;
 	w->fail_nth = failnth_disarm();
 	waiter_call = NULL;
+	/*
+	 * The slot is free before the answer goes: a program that has its answer may start
+	 * another DMA at once, and the connection's thread then joins us (a moment at most)
+	 * instead of finding every slot still busy (EBUSY: dma_wait's "every slot again" failed
+	 * so in CI).
+	 */
+	__atomic_sub_fetch(&waiters_total, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->waiter_done[slot], true, __ATOMIC_RELEASE);
 	send_reply(&w->call, ret, err, w->fail_nth);
 	close(w->call.reply_fd);
 	close(w->call.pidfd);
 	free(w);
-	__atomic_sub_fetch(&waiters_total, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->waiter_done[slot], true, __ATOMIC_RELEASE);
 	n = write(c->waiter_efd, &one, sizeof(one)); /* the client's thread joins us */
 	(void)n;
 	return NULL;

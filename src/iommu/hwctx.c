@@ -33,17 +33,12 @@
 #include "iommu/iommu_int.h"
 #include "iommu/phys.h"
 #include "pt/pt_arena.h"
+#include "util/ushare.h"
 
 static pthread_mutex_t ctx_arena_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct pt_arena *ctx_arena; /* atomic: set once, never freed */
 
-/* pages charged to one user (ctx_arena_lock); an entry goes when its count is back to 0 */
-struct ctx_user {
-	struct ctx_user *next;
-	int64_t uid;
-	uint64_t pages;
-};
-static struct ctx_user *ctx_users; /* ctx_arena_lock */
+static struct ushare ctx_users; /* pages charged to each user (ctx_arena_lock) */
 
 /* The arena, once made (whoever holds a context or a table saw it made). */
 static struct pt_arena *arena(void)
@@ -95,85 +90,41 @@ int iommu_hwctx_new(size_t size, const struct iommu_hwctx_ops *ops, size_t root_
 	return *out ? 0 : -ENOMEM;
 }
 
-/* uid's entry (made if make), or NULL. ctx_arena_lock. */
-static struct ctx_user *ctx_user_of(int64_t uid, bool make)
-{
-	struct ctx_user *u;
-
-	for (u = ctx_users; u; u = u->next)
-		if (u->uid == uid)
-			return u;
-	if (!make || !(u = calloc(1, sizeof(*u))))
-		return NULL;
-	u->uid = uid;
-	u->next = ctx_users;
-	ctx_users = u;
-	return u;
-}
-
-/* Take n pages off uid's count (ctx_arena_lock), dropping an entry at 0. */
-static void ctx_uncharge(int64_t uid, uint64_t n)
-{
-	struct ctx_user **pp, *u;
-
-	for (pp = &ctx_users; (u = *pp); pp = &u->next) {
-		if (u->uid != uid)
-			continue;
-		u->pages -= n;
-		if (!u->pages) {
-			*pp = u->next;
-			free(u);
-		}
-		return;
-	}
-}
-
 uint64_t *iommu_ctx_table_alloc_for(struct iommu_hwctx *hw, size_t bytes)
 {
 	struct pt_arena *a = iommu_ctx_arena();
-	uint64_t n = UINT64_C(1) << (ctx_lg2(bytes) - PT_ARENA_MIN_LG2), cap, live;
-	struct ctx_user *u;
+	uint64_t n = UINT64_C(1) << (ctx_lg2(bytes) - PT_ARENA_MIN_LG2);
 	uint64_t *t;
+	int rc;
 
 	if (!a)
 		return NULL;
 	if (hw->uid == IOMMU_PHYS_UNCHARGED)
 		return iommu_ctx_table_alloc(bytes);
+	/* charged before the allocation (the share sees the arena's pages in use), undone if
+	 * it fails */
 	pthread_mutex_lock(&ctx_arena_lock);
-	u = ctx_user_of(hw->uid, true);
-	if (!u) {
-		pthread_mutex_unlock(&ctx_arena_lock);
-		return NULL;
-	}
-	/* the fair share: what uid holds after <= the arena's pages that stay free after */
-	cap = IOMMU_CTX_ARENA_BYTES >> PT_ARENA_MIN_LG2;
-	live = pt_arena_live_bytes(a) >> PT_ARENA_MIN_LG2;
-	if (iommu_phys_shared() && (live + n > cap || u->pages + n > cap - live - n)) {
-		if (!u->pages)
-			ctx_uncharge(hw->uid, 0);
-		pthread_mutex_unlock(&ctx_arena_lock);
-		return NULL;
-	}
-	u->pages += n; /* charged before the allocation, undone if it fails */
+	rc = ushare_charge(&ctx_users, hw->uid, n, IOMMU_CTX_ARENA_BYTES >> PT_ARENA_MIN_LG2,
+			   pt_arena_live_bytes(a) >> PT_ARENA_MIN_LG2, iommu_phys_shared());
 	pthread_mutex_unlock(&ctx_arena_lock);
+	if (rc)
+		return NULL;
 	t = iommu_ctx_table_alloc(bytes);
 	pthread_mutex_lock(&ctx_arena_lock);
 	if (t)
 		hw->charged_pages += n;
 	else
-		ctx_uncharge(hw->uid, n);
+		ushare_uncharge(&ctx_users, hw->uid, n);
 	pthread_mutex_unlock(&ctx_arena_lock);
 	return t;
 }
 
 uint64_t iommu_ctx_user_pages(int64_t uid)
 {
-	struct ctx_user *u;
 	uint64_t n;
 
 	pthread_mutex_lock(&ctx_arena_lock);
-	u = ctx_user_of(uid, false);
-	n = u ? u->pages : 0;
+	n = ushare_held(&ctx_users, uid);
 	pthread_mutex_unlock(&ctx_arena_lock);
 	return n;
 }
@@ -184,7 +135,7 @@ void iommu_hwctx_free(struct iommu_hwctx *hw)
 		return;
 	if (hw->charged_pages) {
 		pthread_mutex_lock(&ctx_arena_lock);
-		ctx_uncharge(hw->uid, hw->charged_pages);
+		ushare_uncharge(&ctx_users, hw->uid, hw->charged_pages);
 		pthread_mutex_unlock(&ctx_arena_lock);
 	}
 	if (hw->ops->release)

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 
 #include "iommu/iommu.h"
+#include "util/ushare.h"
 
 #define SPAN	    (UINT64_C(1) << IOMMU_PHYS_SPAN_LG2)
 #define ID_ALIGN_NR (1u << (IOMMU_PHYS_ALIGN_LG2 - IOMMU_PHYS_SPAN_LG2))
@@ -41,45 +42,7 @@ static uint32_t phys_cursor = 1;      /* where the next search starts (phys_lock
 static size_t phys_regions, phys_ids; /* (phys_lock) */
 static bool phys_shared;	      /* (phys_lock) */
 
-/* IDs charged to one user (phys_lock); an entry goes when its count is back to 0 */
-struct phys_user {
-	struct phys_user *next;
-	int64_t uid;
-	uint32_t ids;
-};
-static struct phys_user *phys_users; /* (phys_lock) */
-
-/* uid's entry (made if make), or NULL. phys_lock. */
-static struct phys_user *user_of(int64_t uid, bool make)
-{
-	struct phys_user *u;
-
-	for (u = phys_users; u; u = u->next)
-		if (u->uid == uid)
-			return u;
-	if (!make || !(u = calloc(1, sizeof(*u))))
-		return NULL;
-	u->uid = uid;
-	u->next = phys_users;
-	phys_users = u;
-	return u;
-}
-
-static void user_uncharge(int64_t uid, uint32_t n)
-{
-	struct phys_user **pp, *u;
-
-	for (pp = &phys_users; (u = *pp); pp = &u->next) {
-		if (u->uid != uid)
-			continue;
-		u->ids -= n;
-		if (!u->ids) {
-			*pp = u->next;
-			free(u);
-		}
-		return;
-	}
-}
+static struct ushare phys_users; /* IDs charged to each user (phys_lock) */
 
 void iommu_phys_set_shared(bool shared)
 {
@@ -100,12 +63,10 @@ bool iommu_phys_shared(void)
 
 uint32_t iommu_phys_user_ids(int64_t uid)
 {
-	struct phys_user *u;
 	uint32_t n;
 
 	pthread_mutex_lock(&phys_lock);
-	u = user_of(uid, false);
-	n = u ? u->ids : 0;
+	n = (uint32_t)ushare_held(&phys_users, uid);
 	pthread_mutex_unlock(&phys_lock);
 	return n;
 }
@@ -142,7 +103,7 @@ int iommu_phys_add_charged(void *host, uint64_t len, enum iommu_phys_kind kind, 
 	uint64_t h = (uint64_t)(uintptr_t)host, skew = h & (SPAN - 1), spans;
 	uint32_t want = (uint32_t)(h >> IOMMU_PHYS_SPAN_LG2) & (ID_ALIGN_NR - 1), id;
 	struct iommu_phys_region *r;
-	struct phys_user *u = NULL;
+	bool charged = false;
 
 	if (!len || len > (UINT64_C(1) << IOMMU_PHYS_NAME_BITS) - SPAN - skew)
 		return -EINVAL;
@@ -154,13 +115,10 @@ int iommu_phys_add_charged(void *host, uint64_t len, enum iommu_phys_kind kind, 
 		return -ENOMEM;
 	pthread_mutex_lock(&phys_lock);
 	if (uid != IOMMU_PHYS_UNCHARGED) {
-		/* the fair share: what uid holds after the add <= what stays free after it */
-		uint64_t free_after = IOMMU_PHYS_NR_IDS - 1 - phys_ids;
-
-		u = user_of(uid, true);
-		free_after = free_after >= spans ? free_after - spans : 0;
-		if (!u || (phys_shared && u->ids + spans > free_after))
+		if (ushare_charge(&phys_users, uid, spans, IOMMU_PHYS_NR_IDS - 1, phys_ids,
+				  phys_shared))
 			goto out_nomem;
+		charged = true;
 	}
 	id = find_run((uint32_t)spans, want);
 	if (!id)
@@ -174,8 +132,6 @@ int iommu_phys_add_charged(void *host, uint64_t len, enum iommu_phys_kind kind, 
 	r->id0 = id;
 	r->nr_ids = (uint32_t)spans;
 	r->uid = uid;
-	if (u)
-		u->ids += (uint32_t)spans;
 	for (uint32_t k = 0; k < spans; k++) {
 		phys_taken[id + k] = 1;
 		__atomic_store_n(&iommu_phys_slots[id + k], r, __ATOMIC_RELEASE);
@@ -190,8 +146,8 @@ int iommu_phys_add_charged(void *host, uint64_t len, enum iommu_phys_kind kind, 
 	return 0;
 
 out_nomem:
-	if (u && !u->ids)
-		user_uncharge(uid, 0);
+	if (charged)
+		ushare_uncharge(&phys_users, uid, spans);
 	pthread_mutex_unlock(&phys_lock);
 	free(r);
 	return -ENOMEM;
@@ -219,7 +175,7 @@ void iommu_phys_withdraw(struct iommu_phys_region *r)
 	phys_regions--;
 	phys_ids -= r->nr_ids;
 	if (r->uid != IOMMU_PHYS_UNCHARGED)
-		user_uncharge(r->uid, r->nr_ids);
+		ushare_uncharge(&phys_users, r->uid, r->nr_ids);
 	pthread_mutex_unlock(&phys_lock);
 	free(r);
 }

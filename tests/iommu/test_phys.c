@@ -330,6 +330,15 @@ static void dma_faults(struct fix *f, uint64_t iova, const uint8_t *guard, uint8
 			assert_int_equal(guard[i], fill);
 }
 
+/* The fixture with buf[0] mapped at IOVA and buf[1] at IOVA + PG: its domain. */
+static struct iommu_domain *fix_open_mapped(struct fix *f)
+{
+	fix_open(f);
+	map(f, f->buf[0], IOVA);
+	map(f, f->buf[1], IOVA + PG);
+	return domain_of(f);
+}
+
 /* What the leaves hold for two pages objects, and DMA that lands through them. */
 static void test_leaves_and_dma(void **state)
 {
@@ -339,10 +348,7 @@ static void test_leaves_and_dma(void **state)
 	struct fix f;
 
 	(void)state;
-	fix_open(&f);
-	map(&f, f.buf[0], IOVA);
-	map(&f, f.buf[1], IOVA + PG);
-	d = domain_of(&f);
+	d = fix_open_mapped(&f);
 	pa0 = leaf_pa(d, IOVA + 16);
 	pa1 = leaf_pa(d, IOVA + PG + 16);
 	/* names, not pointers: each in its own region, resolving to the program's page */
@@ -372,10 +378,7 @@ static void test_forged_and_stale(void **state)
 	struct fix f;
 
 	(void)state;
-	fix_open(&f);
-	map(&f, f.buf[0], IOVA);
-	map(&f, f.buf[1], IOVA + PG);
-	d = domain_of(&f);
+	d = fix_open_mapped(&f);
 	pa0 = leaf_pa(d, IOVA) & ~(uint64_t)(PG - 1);
 	stale = leaf_pa(d, IOVA + PG) & ~(uint64_t)(PG - 1);
 

@@ -39,7 +39,7 @@ cp "$build/tests/daemon/test_safety" "$build/tests/daemon/test_kill" "$build/src
 	"$build/tests/vfio/test_remote" "$build/tests/vfio/test_devkill" "$build/tests/vfio/ioat_seq" \
 	"$build/tests/vfio/test_matrix" tests/vfio/test_matrix.sh \
 	"$build/tests/daemon/test_dma_wait" "$build/tests/conformance/test_viommu_mmap" \
-	"$build/tests/vfio/p2p_dmabuf" "$bin/"
+	"$build/tests/vfio/p2p_dmabuf" "$build/tests/daemon/test_waiter_snapshot" "$bin/"
 chmod 755 "$bin"
 logs=$bin/logs
 mkdir "$logs" && chown "$user" "$logs"
@@ -116,6 +116,9 @@ vfio_run() {
 	*) failed=$((failed + 1)); echo "unpriv: $name FAILED"; tail -n 20 "$logs/$name.log" ;;
 	esac
 }
+# one connection of the daemon's code in the user's process: a DMA call's waiter serves the
+# struct the connection read, never the program's memory read again (a rewritten struct)
+vfio_run waiter_snapshot "timeout 60 '$bin/test_waiter_snapshot'"
 vfio_run vfio_remote "timeout 300 '$bin/ioasid-run' --socket \$d/ioasidd.sock --daemon '$bin/ioasidd' \
 	--shim '$bin/libioasid-preload.so' -- '$bin/test_remote'"
 vfio_run vfio_devkill "timeout 300 '$bin/test_devkill' '$bin/ioasidd' '$bin/ioasid-run' '$bin/ioat_seq'"
